@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "beneficiaires"
+
+urlpatterns = [
+    path("", views.beneficiaire_list, name="list"),
+    path("nouveau/", views.beneficiaire_create, name="create"),
+    path("<uuid:beneficiaire_id>/", views.beneficiaire_detail, name="detail"),
+    path("<uuid:beneficiaire_id>/modifier/", views.beneficiaire_edit, name="edit"),
+    path("<uuid:beneficiaire_id>/inviter/", views.beneficiaire_invite, name="invite"),
+]

@@ -1,0 +1,99 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from bilan.core.permissions import staff_required
+
+from . import selectors, services
+from .forms import BeneficiaireForm
+
+
+def _form_errors(form, exc: ValidationError) -> None:
+    for field, errors in exc.error_dict.items() if hasattr(exc, "error_dict") else [(None, exc)]:
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@staff_required
+def beneficiaire_list(request):
+    search = request.GET.get("q", "").strip()
+    mine = request.GET.get("mes") == "1"
+    beneficiaires = selectors.beneficiaire_list(
+        search=search, consultant=request.user if mine else None
+    )
+    return render(
+        request,
+        "beneficiaires/list.html",
+        {"beneficiaires": beneficiaires, "search": search, "mine": mine},
+    )
+
+
+@staff_required
+def beneficiaire_create(request):
+    form = BeneficiaireForm(request.POST or None, organisation=request.organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            beneficiaire = services.beneficiaire_create(
+                organisation=request.organisation, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Bénéficiaire enregistré·e."))
+            return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
+    status = 400 if form.errors else 200
+    return render(request, "beneficiaires/form.html", {"form": form}, status=status)
+
+
+@staff_required
+def beneficiaire_detail(request, beneficiaire_id):
+    beneficiaire = selectors.beneficiaire_get(
+        organisation=request.organisation, public_id=beneficiaire_id
+    )
+    return render(request, "beneficiaires/detail.html", {"beneficiaire": beneficiaire})
+
+
+@staff_required
+def beneficiaire_edit(request, beneficiaire_id):
+    beneficiaire = selectors.beneficiaire_get(
+        organisation=request.organisation, public_id=beneficiaire_id
+    )
+    form = BeneficiaireForm(
+        request.POST or None, instance=beneficiaire, organisation=request.organisation
+    )
+    if request.method == "POST" and form.is_valid():
+        # The form mutated the instance while validating: save through the service.
+        try:
+            services.beneficiaire_update(beneficiaire=beneficiaire, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Modifications enregistrées."))
+            return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "beneficiaires/form.html",
+        {"form": form, "beneficiaire": beneficiaire},
+        status=status,
+    )
+
+
+@require_POST
+@staff_required
+def beneficiaire_invite(request, beneficiaire_id):
+    beneficiaire = selectors.beneficiaire_get(
+        organisation=request.organisation, public_id=beneficiaire_id
+    )
+    try:
+        services.beneficiaire_invite_to_portal(beneficiaire=beneficiaire, invited_by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("Invitation au portail envoyée à %(email)s.") % {"email": beneficiaire.email},
+        )
+    return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)

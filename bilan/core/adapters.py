@@ -1,0 +1,80 @@
+"""allauth hooks: sign-up by invitation only, role-based redirects, encrypted TOTP secrets."""
+
+import base64
+import hashlib
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.urls import reverse
+
+from . import selectors
+
+SESSION_INVITATION_TOKEN = "bilan.invitation_token"
+
+
+def pending_invitation_from_session(request):
+    token = request.session.get(SESSION_INVITATION_TOKEN)
+    if not token:
+        return None
+    invitation = selectors.invitation_find_by_token(token=token)
+    if invitation is None or not invitation.is_pending:
+        return None
+    return invitation
+
+
+def home_url_for(user) -> str:
+    """Where a user lands after login: staff space, portal, Django admin, or the no-access page."""
+    if selectors.memberships_for_user(user=user).exists():
+        return reverse("app:dashboard")
+    if selectors.portal_accesses_for_user(user=user).exists():
+        return reverse("portail:home")
+    if user.is_superuser:
+        return reverse("admin:index")
+    return reverse("no_access")
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request) -> bool:
+        """Sign-up is closed except for the holder of a valid invitation link."""
+        return pending_invitation_from_session(request) is not None
+
+    def get_login_redirect_url(self, request) -> str:
+        # An explicit ?next= is handled by allauth before this hook.
+        return home_url_for(request.user)
+
+    def get_signup_redirect_url(self, request) -> str:
+        return home_url_for(request.user)
+
+    def save_user(self, request, user, form, commit=True):
+        """Create the invited account and consume its invitation in the same transaction."""
+        from django.db import transaction
+
+        from .services import invitation_accept
+
+        invitation = pending_invitation_from_session(request)
+        with transaction.atomic():
+            user = super().save_user(request, user, form, commit=commit)
+            if invitation is not None and commit:
+                invitation_accept(invitation=invitation, user=user)
+                request.session.pop(SESSION_INVITATION_TOKEN, None)
+        return user
+
+
+def _fernet() -> Fernet:
+    key = settings.MFA_ENCRYPTION_KEY
+    if not key:
+        digest = hashlib.sha256(f"mfa:{settings.SECRET_KEY}".encode()).digest()
+        key = base64.urlsafe_b64encode(digest).decode()
+    return Fernet(key)
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """TOTP secrets are encrypted at rest with a key kept outside the database."""
+
+    def encrypt(self, text: str) -> str:
+        return _fernet().encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return _fernet().decrypt(encrypted_text.encode()).decode()

@@ -1,0 +1,76 @@
+from allauth.account.forms import SignupForm
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .adapters import pending_invitation_from_session
+from .models import Organisation, Role
+
+
+class InvitationSignupForm(SignupForm):
+    """allauth's sign-up form, bound to the invitation in the session: same address only."""
+
+    first_name = forms.CharField(label=_("Prénom"), max_length=150)
+    last_name = forms.CharField(label=_("Nom"), max_length=150)
+
+    field_order = ["email", "first_name", "last_name", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = getattr(self, "request", None)
+        self.invitation = pending_invitation_from_session(request) if request else None
+        if self.invitation is not None:
+            self.fields["email"].initial = self.invitation.email
+            self.fields["email"].widget.attrs["readonly"] = True
+            self.fields["email"].help_text = _("L'adresse à laquelle l'invitation a été envoyée.")
+
+    def clean_email(self):
+        email = super().clean_email()
+        if self.invitation is None or email.lower() != self.invitation.email.lower():
+            raise forms.ValidationError(
+                _("Utilisez l'adresse électronique à laquelle l'invitation a été envoyée.")
+            )
+        return email
+
+    def custom_signup(self, request, user):
+        user.first_name = self.cleaned_data["first_name"]
+        user.last_name = self.cleaned_data["last_name"]
+        user.save(update_fields=["first_name", "last_name"])
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = [
+            "raison_sociale",
+            "siret",
+            "numero_declaration_activite",
+            "qualiopi_numero_certificat",
+            "qualiopi_date_expiration",
+            "qualiopi_couvre_bilans",
+            "referent_handicap_nom",
+            "referent_handicap_contact",
+            "logo",
+        ]
+        widgets = {"qualiopi_date_expiration": forms.DateInput(attrs={"type": "date"})}
+
+    def clean_siret(self):
+        return self.cleaned_data["siret"].replace(" ", "")
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and hasattr(logo, "size") and logo.size > 1024 * 1024:
+            raise forms.ValidationError(_("Le logo ne doit pas dépasser 1 Mo."))
+        return logo
+
+
+class StaffInvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Adresse électronique"))
+    role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices, initial=Role.CONSULTANT)
+
+
+class MembershipRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Rôle"), choices=Role.choices)
+
+
+class OrganisationSwitchForm(forms.Form):
+    organisation = forms.UUIDField(label=_("Organisme"))

@@ -1,0 +1,118 @@
+"""Request guards: MFA for staff, and binding the active organisation.
+
+Both are security boundaries, so they live here rather than in per-view decorators that a new view
+could forget.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from . import selectors
+from .tenancy import tenant_context
+
+STAFF_PREFIX = "/app/"
+PORTAL_PREFIX = "/portail/"
+ADMIN_PREFIX = "/admin/"
+SESSION_ORG_APP = "bilan.active_organisation.app"
+SESSION_ORG_PORTAL = "bilan.active_organisation.portail"
+
+
+class StaffMFARequiredMiddleware:
+    """Send staff without a second factor (TOTP or passkey) to enrol before any staff page.
+
+    allauth.mfa ships no enforcement hook, so the project enforces it here. It applies to the
+    staff space and to the Django admin; /accounts/ (where enrolment happens) stays reachable.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        guarded = path.startswith(STAFF_PREFIX) or path.startswith(ADMIN_PREFIX)
+        user = request.user
+        if (
+            guarded
+            and user.is_authenticated
+            and selectors.user_requires_mfa(user=user)
+            and not selectors.user_has_strong_mfa(user=user)
+        ):
+            messages.warning(
+                request,
+                _(
+                    "Pour protéger les dossiers des bénéficiaires, l'espace professionnel "
+                    "exige une double authentification. Activez-la pour continuer."
+                ),
+            )
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+
+class TenantMiddleware:
+    """Resolve and bind the active organisation for the staff space and the portal.
+
+    The organisation comes from the session and is re-checked against the user's own
+    memberships (staff) or portal accesses (beneficiary) on every request; a URL alone never
+    selects it. Everything after this middleware runs inside ``tenant_context``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.organisation = None
+        request.membership = None
+        request.portal_access = None
+        path = request.path_info
+        if path.startswith(STAFF_PREFIX):
+            response = self._resolve_staff(request)
+        elif path.startswith(PORTAL_PREFIX):
+            response = self._resolve_portal(request)
+        else:
+            response = None
+        if response is not None:
+            return response
+        if request.organisation is None:
+            return self.get_response(request)
+        with tenant_context(request.organisation):
+            return self.get_response(request)
+
+    def _login_redirect(self, request):
+        return redirect(f"{reverse('account_login')}?next={request.get_full_path()}")
+
+    def _resolve_staff(self, request):
+        user = request.user
+        if not user.is_authenticated:
+            return self._login_redirect(request)
+        membership = selectors.membership_for_session(
+            user=user, organisation_public_id=request.session.get(SESSION_ORG_APP)
+        )
+        if membership is None:
+            if selectors.portal_access_for_session(user=user, organisation_public_id=None):
+                return redirect("portail:home")
+            raise PermissionDenied(_("Vous n'êtes membre actif d'aucun organisme."))
+        request.session[SESSION_ORG_APP] = str(membership.organisation.public_id)
+        request.session.set_expiry(settings.STAFF_SESSION_IDLE_SECONDS)
+        request.membership = membership
+        request.organisation = membership.organisation
+        return None
+
+    def _resolve_portal(self, request):
+        user = request.user
+        if not user.is_authenticated:
+            return self._login_redirect(request)
+        access = selectors.portal_access_for_session(
+            user=user, organisation_public_id=request.session.get(SESSION_ORG_PORTAL)
+        )
+        if access is None:
+            if selectors.membership_for_session(user=user, organisation_public_id=None):
+                return redirect("app:dashboard")
+            raise PermissionDenied(_("Aucun bilan n'est associé à votre compte."))
+        request.session[SESSION_ORG_PORTAL] = str(access.organisation.public_id)
+        request.portal_access = access
+        request.organisation = access.organisation
+        return None

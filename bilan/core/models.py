@@ -1,0 +1,243 @@
+import hashlib
+import uuid
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .tenancy import TenantOwned  # noqa: F401  (re-exported for the apps)
+from .validators import validate_siret
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields):
+        if not email:
+            raise ValueError("L'adresse électronique est obligatoire.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields):
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in: staff of one or more organisations, a beneficiary, or both.
+
+    ``is_staff`` keeps Django's meaning (may open the Django admin) and is only set for
+    superusers; organisation roles live in ``Membership``.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField(_("adresse électronique"), unique=True)
+    first_name = models.CharField(_("prénom"), max_length=150, blank=True)
+    last_name = models.CharField(_("nom"), max_length=150, blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    is_active = models.BooleanField(_("actif"), default=True)
+    is_staff = models.BooleanField(_("accès à l'administration Django"), default=False)
+    date_joined = models.DateTimeField(_("inscrit le"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("utilisateur·rice")
+        verbose_name_plural = _("utilisateur·rices")
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+
+class Organisation(models.Model):
+    """A provider of bilans de compétences: the tenant."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    raison_sociale = models.CharField(_("raison sociale"), max_length=200)
+    slug = models.SlugField(_("identifiant court"), max_length=60, unique=True)
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[validate_siret])
+    numero_declaration_activite = models.CharField(
+        _("numéro de déclaration d'activité"),
+        max_length=11,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^\d{11}$",
+                _("Le numéro de déclaration d'activité compte 11 chiffres."),
+            )
+        ],
+        help_text=_("11 chiffres, attribué par la DREETS."),
+    )
+    qualiopi_numero_certificat = models.CharField(
+        _("numéro du certificat Qualiopi"), max_length=60, blank=True
+    )
+    qualiopi_date_expiration = models.DateField(
+        _("date d'expiration du certificat Qualiopi"), null=True, blank=True
+    )
+    qualiopi_couvre_bilans = models.BooleanField(
+        _("le certificat couvre les bilans de compétences"), default=False
+    )
+    referent_handicap_nom = models.CharField(
+        _("nom du ou de la référent·e handicap"), max_length=150, blank=True
+    )
+    referent_handicap_contact = models.CharField(
+        _("contact du ou de la référent·e handicap"),
+        max_length=200,
+        blank=True,
+        help_text=_("Adresse électronique ou téléphone."),
+    )
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    is_active = models.BooleanField(_("actif"), default=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("organisme")
+        verbose_name_plural = _("organismes")
+        ordering = ["raison_sociale"]
+
+    def __str__(self) -> str:
+        return self.raison_sociale
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrateur·rice")
+    CONSULTANT = "consultant", _("Consultant·e")
+    ASSISTANT = "assistant", _("Assistant·e")
+
+
+class Membership(models.Model):
+    """A staff member's role in one organisation.
+
+    Not tenant-owned: it is how the tenant is found.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(_("actif"), default=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("membre")
+        verbose_name_plural = _("membres")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "user"], name="membership_unique_user_per_org"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} ({self.organisation})"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invitation(models.Model):
+    """The only way in: a single-use link sent by email, stored as a hash.
+
+    Either a staff role (``role``) or a beneficiary's portal access (``beneficiaire``), never
+    both. Not tenant-owned because it is looked up by token before anyone is logged in; every
+    staff-side access filters on ``organisation``.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("adresse électronique"))
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, blank=True)
+    beneficiaire = models.ForeignKey(
+        "beneficiaires.Beneficiaire",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="invitations",
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="invitations_sent"
+    )
+    expires_at = models.DateTimeField(_("expire le"))
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("révoquée le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role__in=Role.values, beneficiaire__isnull=True)
+                    | models.Q(role="", beneficiaire__isnull=False)
+                ),
+                name="invitation_role_xor_beneficiaire",
+            ),
+            # At most one pending invitation per address and organisation.
+            models.UniqueConstraint(
+                Lower("email"),
+                "organisation",
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.organisation})"
+
+    @property
+    def is_pending(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
+
+    @property
+    def status_label(self) -> str:
+        if self.accepted_at:
+            return _("acceptée")
+        if self.revoked_at:
+            return _("révoquée")
+        if self.expires_at <= timezone.now():
+            return _("expirée")
+        return _("en attente")

@@ -1,0 +1,181 @@
+"""Writes for the core: invitations, memberships and organisation settings."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import selectors
+from .emails import send_templated_email_on_commit
+from .models import Invitation, Membership, Organisation, Role, User, hash_token
+
+if TYPE_CHECKING:
+    from beneficiaires.models import Beneficiaire
+
+
+def invitation_url(token: str) -> str:
+    return f"{settings.SITE_URL}{reverse('invitation_accept', kwargs={'token': token})}"
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    organisation: Organisation,
+    email: str,
+    invited_by: User,
+    role: str = "",
+    beneficiaire: Beneficiaire | None = None,
+) -> tuple[Invitation, str]:
+    """Create a single-use invitation and email its link after commit.
+
+    Returns the invitation and the clear token (only ever sent by email, stored as a hash).
+    A previous pending invitation for the same address is revoked, so the newest link wins.
+    """
+    email = email.strip().lower()
+    if bool(role) == bool(beneficiaire):
+        raise ValueError("Une invitation vise soit un rôle, soit un·e bénéficiaire.")
+    if role and role not in Role.values:
+        raise ValidationError({"role": _("Rôle inconnu.")})
+    if (
+        role
+        and Membership.objects.filter(
+            organisation=organisation, user__email__iexact=email, is_active=True
+        ).exists()
+    ):
+        raise ValidationError({"email": _("Cette personne est déjà membre de l'organisme.")})
+    if beneficiaire is not None:
+        if beneficiaire.organisation_id != organisation.pk:
+            raise ValidationError(_("Ce ou cette bénéficiaire n'appartient pas à l'organisme."))
+        if hasattr(beneficiaire, "portal_access"):
+            raise ValidationError(_("Ce ou cette bénéficiaire a déjà accès au portail."))
+
+    now = timezone.now()
+    Invitation.objects.filter(
+        organisation=organisation,
+        email__iexact=email,
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+    ).update(revoked_at=now)
+
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organisation=organisation,
+        email=email,
+        role=role,
+        beneficiaire=beneficiaire,
+        token_hash=hash_token(token),
+        invited_by=invited_by,
+        expires_at=now + timedelta(days=settings.INVITATION_VALIDITY_DAYS),
+    )
+    send_templated_email_on_commit(
+        template="invitation",
+        to=email,
+        context={
+            "organisation": organisation,
+            "invitation": invitation,
+            "url": invitation_url(token),
+            "invited_by": invited_by,
+            "validity_days": settings.INVITATION_VALIDITY_DAYS,
+        },
+    )
+    return invitation, token
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Invitation:
+    """Consume an invitation for ``user``: grant the role or the portal access, once.
+
+    The row is locked so that two tabs accepting the same link cannot both succeed.
+    """
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_pending:
+        raise ValidationError(_("Cette invitation n'est plus valable."))
+    if user.email.lower() != invitation.email.lower():
+        raise ValidationError(_("Cette invitation a été envoyée à une autre adresse électronique."))
+    if invitation.role:
+        Membership.objects.update_or_create(
+            organisation=invitation.organisation,
+            user=user,
+            defaults={"role": invitation.role, "is_active": True},
+        )
+    else:
+        from beneficiaires.models import PortalAccess
+
+        if PortalAccess.objects.filter(organisation=invitation.organisation, user=user).exists():
+            raise ValidationError(
+                _("Votre compte a déjà accès à un autre dossier de cet organisme.")
+            )
+        PortalAccess.objects.create(
+            organisation=invitation.organisation,
+            user=user,
+            beneficiaire=invitation.beneficiaire,
+        )
+    # Following the link proved the address.
+    EmailAddress.objects.update_or_create(
+        user=user,
+        email__iexact=invitation.email,
+        defaults={"email": invitation.email, "verified": True, "primary": True},
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return invitation
+
+
+def invitation_revoke(*, invitation: Invitation) -> Invitation:
+    if invitation.accepted_at is None and invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def _ensure_an_admin_remains(*, membership: Membership) -> None:
+    if (
+        membership.role == Role.ADMIN
+        and membership.is_active
+        and selectors.count_active_admins(organisation=membership.organisation) <= 1
+    ):
+        raise ValidationError(
+            _("L'organisme doit garder au moins un·e administrateur·rice actif·ve.")
+        )
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str) -> Membership:
+    """Change a staff member's role; the last active admin cannot be demoted."""
+    if role not in Role.values:
+        raise ValidationError({"role": _("Rôle inconnu.")})
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if role != Role.ADMIN:
+        _ensure_an_admin_remains(membership=membership)
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def membership_set_active(*, membership: Membership, is_active: bool, by: User) -> Membership:
+    """Deactivate (or reactivate) a staff member; nobody deactivates themself or the last admin."""
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if not is_active:
+        if membership.user_id == by.pk:
+            raise ValidationError(_("Vous ne pouvez pas désactiver votre propre accès."))
+        _ensure_an_admin_remains(membership=membership)
+    membership.is_active = is_active
+    membership.save(update_fields=["is_active", "updated_at"])
+    return membership
+
+
+def organisation_update(*, organisation: Organisation, form) -> Organisation:
+    """Save the organisation settings form (validated by the caller)."""
+    with transaction.atomic():
+        return form.save()

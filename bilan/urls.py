@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+from bilan.core import health
+from bilan.core import views as core_views
+
+# The Django admin is for superusers only, behind the same allauth login (and MFA).
+admin.site.login = login_required(admin.site.login)
+admin.site.site_header = "Bilan — administration technique"
+admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("acces-refuse/", core_views.no_access, name="no_access"),
+    path("invitation/<str:token>/", core_views.invitation_accept, name="invitation_accept"),
+    path(
+        "accessibilite/",
+        TemplateView.as_view(template_name="core/accessibilite.html"),
+        name="accessibilite",
+    ),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("app/", include("bilan.core.urls")),
+    path("app/beneficiaires/", include("beneficiaires.urls")),
+    path("portail/", include("bilan.core.urls_portail")),
+]
+
+handler403 = "bilan.core.errors.permission_denied"
+handler404 = "bilan.core.errors.page_not_found"
+handler500 = "bilan.core.errors.server_error"
