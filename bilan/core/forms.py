@@ -1,4 +1,5 @@
 from allauth.account.forms import SignupForm
+from allauth.core import context as allauth_context
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -16,7 +17,8 @@ class InvitationSignupForm(SignupForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        request = getattr(self, "request", None)
+        # allauth's sign-up view does not pass the request; its middleware publishes it.
+        request = allauth_context.request
         self.invitation = pending_invitation_from_session(request) if request else None
         if self.invitation is not None:
             self.fields["email"].initial = self.invitation.email

@@ -119,12 +119,8 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Invitation:
             user=user,
             beneficiaire=invitation.beneficiaire,
         )
-    # Following the link proved the address.
-    EmailAddress.objects.update_or_create(
-        user=user,
-        email__iexact=invitation.email,
-        defaults={"email": invitation.email, "verified": True, "primary": True},
-    )
+    # Following the link proved the address (a new account gets it verified at sign-up).
+    EmailAddress.objects.filter(user=user, email__iexact=invitation.email).update(verified=True)
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by"])

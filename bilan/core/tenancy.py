@@ -12,6 +12,7 @@ import uuid
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -96,7 +97,7 @@ def get_for_organisation[M: TenantOwned](
     qs = queryset if queryset is not None else model.objects.all()
     try:
         obj = qs.get(organisation_id=organisation.pk, public_id=public_id)
-    except (model.DoesNotExist, ValueError, models.ObjectDoesNotExist):
+    except (model.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
     # Belt and braces: the manager already filtered, the accessor asserts it again.
     if obj.organisation_id != organisation.pk:

@@ -1,3 +1,4 @@
+from allauth.account.adapter import get_adapter as get_account_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,7 +12,7 @@ from . import selectors, services
 from .adapters import SESSION_INVITATION_TOKEN, home_url_for
 from .forms import MembershipRoleForm, OrganisationForm, OrganisationSwitchForm, StaffInvitationForm
 from .middleware import SESSION_ORG_APP, SESSION_ORG_PORTAL
-from .models import Role
+from .models import Role, User
 from .permissions import portal_required, role_required, staff_required
 
 
@@ -53,11 +54,11 @@ def invitation_accept(request, token: str):
         )
     if not request.user.is_authenticated:
         request.session[SESSION_INVITATION_TOKEN] = token
-        from .models import User
-
         if User.objects.filter(email__iexact=invitation.email).exists():
             messages.info(request, _("Connectez-vous pour accepter l'invitation."))
             return redirect(f"{reverse('account_login')}?next={request.path}")
+        # The link was sent to this address: allauth may treat it as verified.
+        get_account_adapter(request).stash_verified_email(request, invitation.email)
         return redirect("account_signup")
     if request.method == "POST":
         try:

@@ -16,7 +16,7 @@ if not USES_POSTGRES:
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["TEST"] = {"NAME": "test_bilan"}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 # Tests check the real wiring: tasks go through the broker unless a test runs them itself.
 CELERY_TASK_ALWAYS_EAGER = False
 STORAGES = {

@@ -1,0 +1,99 @@
+"""Shared fixtures: the two-organisation world, login helpers, a real browser."""
+
+import os
+import shutil
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from bilan.core.models import Organisation, Role, User
+from bilan.core.tenancy import tenant_context
+from tests.factories.beneficiaires import beneficiaire_with_portal
+from tests.factories.core import OrganisationFactory, staff_user
+
+# Sync Playwright runs an event loop in the test thread; Django's ORM refuses that without this.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@dataclass
+class World:
+    """Organisation A (admin Alice, consultant Bob, beneficiary Camille) and B (consultant Charlie,
+    beneficiary Dora)."""
+
+    org_a: Organisation
+    org_b: Organisation
+    admin_a: User
+    consultant_a: User
+    consultant_b: User
+    beneficiaire_a: object
+    beneficiaire_user_a: User
+    beneficiaire_b: object
+    beneficiaire_user_b: User
+
+
+@pytest.fixture
+def world(db) -> World:
+    org_a = OrganisationFactory(raison_sociale="Organisme A")
+    org_b = OrganisationFactory(raison_sociale="Organisme B")
+    admin_a = staff_user(organisation=org_a, role=Role.ADMIN, email="alice@a.test")
+    consultant_a = staff_user(organisation=org_a, email="bob@a.test")
+    consultant_b = staff_user(organisation=org_b, email="charlie@b.test")
+    beneficiaire_a, beneficiaire_user_a = beneficiaire_with_portal(
+        organisation=org_a, consultant=consultant_a, email="camille@exemple.test"
+    )
+    beneficiaire_b, beneficiaire_user_b = beneficiaire_with_portal(
+        organisation=org_b, consultant=consultant_b, email="dora@exemple.test"
+    )
+    return World(
+        org_a,
+        org_b,
+        admin_a,
+        consultant_a,
+        consultant_b,
+        beneficiaire_a,
+        beneficiaire_user_a,
+        beneficiaire_b,
+        beneficiaire_user_b,
+    )
+
+
+@pytest.fixture
+def login_as():
+    """``login_as(user)`` returns a test client logged in as ``user`` (MFA already passed)."""
+
+    def _login(user: User) -> Client:
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def as_org():
+    """``with as_org(org):`` binds ``org`` as the active organisation for ORM reads in a test."""
+    return tenant_context
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not CHROMIUM:
+        pytest.fail("chromium est introuvable : installez le paquet Debian « chromium ».")
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "fr-FR"}

@@ -1,0 +1,30 @@
+import factory
+
+from beneficiaires.models import Beneficiaire, PortalAccess
+
+from .core import OrganisationFactory, UserFactory
+
+
+class BeneficiaireFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Beneficiaire
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    prenom = factory.Faker("first_name", locale="fr_FR")
+    nom = factory.Faker("last_name", locale="fr_FR")
+    email = factory.Sequence(lambda n: f"beneficiaire{n}@exemple.test")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Tenant-owned: create through the escape hatch so no organisation must be bound.
+        return model_class.unscoped.create(*args, **kwargs)
+
+
+def beneficiaire_with_portal(*, organisation, consultant=None, **kwargs):
+    """A beneficiary of ``organisation`` who has accepted the portal invitation."""
+    beneficiaire = BeneficiaireFactory(organisation=organisation, consultant=consultant, **kwargs)
+    user = UserFactory(
+        email=beneficiaire.email, first_name=beneficiaire.prenom, last_name=beneficiaire.nom
+    )
+    PortalAccess.objects.create(user=user, organisation=organisation, beneficiaire=beneficiaire)
+    return beneficiaire, user

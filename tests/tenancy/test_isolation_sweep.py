@@ -1,0 +1,139 @@
+"""The outsider sweep: every URL that takes an object id, requested by organisation B's staff
+and beneficiary with organisation A's objects, answers 404 (or 403) and changes nothing.
+
+URLs are discovered from the URL configuration, so a new view is swept as soon as it exists.
+A new kind of id must be taught to ``OBJECT_IDS`` below, or this test fails and says so.
+"""
+
+import hashlib
+import re
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from bilan.core.models import Invitation, Membership
+from bilan.core.services import invitation_create
+
+pytestmark = pytest.mark.django_db
+
+# Path kwargs that are secrets held by their addressee rather than object ids.
+NOT_OBJECT_IDS = {"token", "uidb36", "key"}
+
+
+def _staff_invitation(world):
+    invitation, _token = invitation_create(
+        organisation=world.org_a,
+        email="nouvelle@a.test",
+        role="consultant",
+        invited_by=world.admin_a,
+    )
+    return invitation
+
+
+def _passkey_of_admin_a(world):
+    # allauth's passkey pages take the authenticator's integer pk and filter on the user.
+    return Authenticator.objects.create(
+        user=world.admin_a,
+        type=Authenticator.Type.WEBAUTHN,
+        data={"name": "Clé de test", "credential": {}},
+    ).pk
+
+
+OBJECT_IDS = {
+    "pk": _passkey_of_admin_a,
+    "beneficiaire_id": lambda world: world.beneficiaire_a.public_id,
+    "membership_id": lambda world: Membership.objects.get(
+        organisation=world.org_a, user=world.consultant_a
+    ).public_id,
+    "invitation_id": lambda world: _staff_invitation(world).public_id,
+}
+
+
+def _walk(patterns, prefix=""):
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def _patterns_with_ids():
+    found = []
+    for route, pattern in _walk(get_resolver().url_patterns):
+        if route.startswith("admin/"):
+            continue  # Django's admin: superusers only, covered by its own test.
+        names = re.findall(r"<(?:\w+:)?(\w+)>", route)
+        names = [n for n in names if n not in NOT_OBJECT_IDS]
+        if names:
+            found.append((route, names))
+    return found
+
+
+def _fill(route, values):
+    def replace(match):
+        return str(values[match.group(1)])
+
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", replace, route)
+
+
+def _snapshot():
+    """A digest of every row of every project table, read across organisations."""
+    digest = hashlib.sha256()
+    for model in apps.get_models():
+        if model._meta.app_label not in {"core", "beneficiaires", "account", "mfa"}:
+            continue
+        manager = getattr(model, "unscoped", model._base_manager)
+        for row in manager.order_by("pk").values():
+            digest.update(repr(sorted(row.items())).encode())
+    return digest.hexdigest()
+
+
+def test_sweep_discovers_the_object_urls():
+    routes = {route for route, _ in _patterns_with_ids()}
+    assert "app/beneficiaires/<uuid:beneficiaire_id>/" in routes
+    assert "app/organisation/membres/<uuid:membership_id>/desactiver/" in routes
+
+
+def test_every_id_kind_is_known_to_the_sweep():
+    unknown = {
+        (route, name)
+        for route, names in _patterns_with_ids()
+        for name in names
+        if name not in OBJECT_IDS
+    }
+    assert not unknown, f"Ajoutez ces identifiants à OBJECT_IDS : {sorted(unknown)}"
+
+
+@pytest.mark.parametrize("outsider", ["consultant_b", "beneficiaire_user_b"])
+def test_outsider_gets_404_and_nothing_changes(world, login_as, outsider):
+    values = {name: make(world) for name, make in OBJECT_IDS.items()}
+    client = login_as(getattr(world, outsider))
+    own_space = "/portail/" if outsider.startswith("beneficiaire") else "/app/"
+    safe_redirects = (own_space, "/accounts/reauthenticate/")
+    before = _snapshot()
+    checked = []
+    for route, _names in _patterns_with_ids():
+        url = _fill(route, values)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code in {302, 403, 404, 405}, (method, url, response)
+            if response.status_code == 302:
+                # Only a bounce to the outsider's own space or to re-authentication.
+                assert response["Location"].startswith(safe_redirects), (method, url, response)
+            checked.append((method, url))
+    assert _snapshot() == before, "Une requête de l'extérieur a modifié des données."
+    assert len(checked) >= 2 * len(OBJECT_IDS)
+
+
+def test_the_owner_can_reach_the_same_urls(world, login_as):
+    """Guards the sweep itself: the ids it uses are real, so a 404 means isolation."""
+    client = login_as(world.admin_a)
+    url = f"/app/beneficiaires/{world.beneficiaire_a.public_id}/"
+    assert client.get(url).status_code == 200
+    invitation = Invitation.objects.get(public_id=OBJECT_IDS["invitation_id"](world))
+    response = client.post(f"/app/organisation/invitations/{invitation.public_id}/revoquer/")
+    assert response.status_code == 302
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None
