@@ -31,7 +31,8 @@ def beneficiaire_list(request):
 
 @staff_required
 def beneficiaire_create(request):
-    form = BeneficiaireForm(request.POST or None, organisation=request.organisation)
+    data = request.POST if request.method == "POST" else None
+    form = BeneficiaireForm(data, organisation=request.organisation)
     if request.method == "POST" and form.is_valid():
         try:
             beneficiaire = services.beneficiaire_create(
@@ -59,9 +60,8 @@ def beneficiaire_edit(request, beneficiaire_id):
     beneficiaire = selectors.beneficiaire_get(
         organisation=request.organisation, public_id=beneficiaire_id
     )
-    form = BeneficiaireForm(
-        request.POST or None, instance=beneficiaire, organisation=request.organisation
-    )
+    data = request.POST if request.method == "POST" else None
+    form = BeneficiaireForm(data, instance=beneficiaire, organisation=request.organisation)
     if request.method == "POST" and form.is_valid():
         # The form mutated the instance while validating: save through the service.
         try:

@@ -40,6 +40,9 @@ class InvitationSignupForm(SignupForm):
 
 
 class OrganisationForm(forms.ModelForm):
+    # Accept the usual "732 829 320 00074" spelling; the model validates the 14 digits.
+    siret = forms.CharField(label=_("SIRET"), max_length=20, required=False)
+
     class Meta:
         model = Organisation
         fields = [

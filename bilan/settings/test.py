@@ -14,7 +14,7 @@ if not USES_POSTGRES:
     raise RuntimeError("La suite de tests tourne sur PostgreSQL : définissez DATABASE_URL.")
 
 DATABASES["default"]["CONN_MAX_AGE"] = 0
-DATABASES["default"]["TEST"] = {"NAME": "test_bilan"}
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_bilan")}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 # Tests check the real wiring: tasks go through the broker unless a test runs them itself.
@@ -32,3 +32,6 @@ CACHES = {
         "KEY_PREFIX": "bilan-tests",
     }
 }
+# Worker tests wait for results; production ignores them.
+CELERY_RESULT_BACKEND = os.environ["REDIS_URL"]
+CELERY_TASK_IGNORE_RESULT = False

@@ -1,5 +1,4 @@
 import html
-
 from datetime import timedelta
 
 import pytest
@@ -19,7 +18,9 @@ def _invite(world, email="nouveau@a.test", role="consultant"):
     )
 
 
-def test_invitation_stores_only_a_hash_and_mails_after_commit(world, django_capture_on_commit_callbacks):
+def test_invitation_stores_only_a_hash_and_mails_after_commit(
+    world, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         invitation, token = _invite(world)
     assert mail.outbox == []  # nothing leaves before the transaction commits
@@ -34,7 +35,9 @@ def test_invitation_stores_only_a_hash_and_mails_after_commit(world, django_capt
     assert f"/invitation/{token}/" in message.body
 
 
-def test_admin_invites_from_the_organisation_page(world, login_as, django_capture_on_commit_callbacks):
+def test_admin_invites_from_the_organisation_page(
+    world, login_as, django_capture_on_commit_callbacks
+):
     client = login_as(world.admin_a)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -68,9 +71,7 @@ def test_inviting_an_existing_member_is_refused_at_the_field(world, login_as):
 
 def test_a_consultant_cannot_invite(world, login_as):
     client = login_as(world.consultant_a)
-    response = client.post(
-        "/app/organisation/invitations/", {"email": "x@a.test", "role": "admin"}
-    )
+    response = client.post("/app/organisation/invitations/", {"email": "x@a.test", "role": "admin"})
     assert response.status_code == 403
     assert not Invitation.objects.exists()
 
@@ -80,7 +81,11 @@ def test_signup_is_closed_without_an_invitation(client):
     assert "Inscription sur invitation" in response.content.decode()
     response = client.post(
         "/accounts/signup/",
-        {"email": "intrus@exemple.test", "password1": "Un-mot-de-passe-long-1", "password2": "Un-mot-de-passe-long-1"},
+        {
+            "email": "intrus@exemple.test",
+            "password1": "Un-mot-de-passe-long-1",
+            "password2": "Un-mot-de-passe-long-1",
+        },
     )
     assert not User.objects.filter(email="intrus@exemple.test").exists()
 
@@ -130,7 +135,9 @@ def test_signup_with_another_address_is_refused(world, client):
         },
     )
     assert response.status_code == 200
-    assert "Utilisez l'adresse électronique à laquelle l'invitation" in html.unescape(response.content.decode())
+    assert "Utilisez l'adresse électronique à laquelle l'invitation" in html.unescape(
+        response.content.decode()
+    )
     assert not User.objects.filter(email="autre@a.test").exists()
     invitation.refresh_from_db()
     assert invitation.accepted_at is None

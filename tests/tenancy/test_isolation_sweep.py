@@ -44,9 +44,9 @@ def _passkey_of_admin_a(world):
 OBJECT_IDS = {
     "pk": _passkey_of_admin_a,
     "beneficiaire_id": lambda world: world.beneficiaire_a.public_id,
-    "membership_id": lambda world: Membership.objects.get(
-        organisation=world.org_a, user=world.consultant_a
-    ).public_id,
+    "membership_id": lambda world: (
+        Membership.objects.get(organisation=world.org_a, user=world.consultant_a).public_id
+    ),
     "invitation_id": lambda world: _staff_invitation(world).public_id,
 }
 
@@ -61,7 +61,7 @@ def _walk(patterns, prefix=""):
 
 def _patterns_with_ids():
     found = []
-    for route, pattern in _walk(get_resolver().url_patterns):
+    for route, _pattern in _walk(get_resolver().url_patterns):
         if route.startswith("admin/"):
             continue  # Django's admin: superusers only, covered by its own test.
         names = re.findall(r"<(?:\w+:)?(\w+)>", route)

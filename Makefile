@@ -1,0 +1,45 @@
+# The two commands of the README: `make run` (demo on SQLite) and `make test` (whole suite).
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+UV := $(shell command -v uv >/dev/null 2>&1 && echo uv || echo python3 -m uv)
+PY := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEST_ENV := DJANGO_SETTINGS_MODULE=bilan.settings.test
+
+.PHONY: run test venv services lint check-migrations messages clean
+
+venv:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen --quiet
+
+## make run: install what is missing, migrate SQLite, load the demo, serve on http://127.0.0.1:8000
+run: venv
+	$(PY) manage.py compilemessages --ignore=.venv -v0 || true
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py seed_demo
+	$(PY) manage.py collectstatic --noinput -v0
+	@echo "Bilan sert sur http://$(HOST):$(PORT)/ (Ctrl+C pour arrêter)"
+	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
+
+services:
+	bash scripts/system-deps.sh
+	bash scripts/services.sh
+
+## make test: the whole suite on PostgreSQL (non-superuser role), Redis, a Celery worker and chromium
+test: services venv
+	$(PY) manage.py compilemessages --ignore=.venv -v0
+	$(TEST_ENV) $(PY) -m pytest --create-db
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+check-migrations: venv
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+messages: venv
+	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=staticfiles --no-obsolete
+
+clean:
+	rm -rf var staticfiles

@@ -1,0 +1,133 @@
+import html
+
+import pytest
+
+from beneficiaires.models import Beneficiaire
+from bilan.core.models import Invitation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_consultant_creates_a_beneficiary(world, login_as):
+    response = login_as(world.consultant_a).post(
+        "/app/beneficiaires/nouveau/",
+        {
+            "prenom": "Inès",
+            "nom": "Garcia",
+            "email": "Ines@Exemple.test",
+            "consultant": world.consultant_a.pk,
+        },
+    )
+    assert response.status_code == 302
+    created = Beneficiaire.unscoped.get(email="ines@exemple.test")
+    assert created.organisation == world.org_a
+    assert response["Location"] == f"/app/beneficiaires/{created.public_id}/"
+
+
+def test_duplicate_email_in_the_organisation_is_refused_at_the_field(world, login_as):
+    response = login_as(world.consultant_a).post(
+        "/app/beneficiaires/nouveau/",
+        {"prenom": "Camille", "nom": "Bis", "email": "CAMILLE@exemple.test"},
+    )
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert "Un·e bénéficiaire de l'organisme utilise déjà cette adresse." in page
+    assert Beneficiaire.unscoped.filter(organisation=world.org_a).count() == 1
+
+
+def test_the_same_email_is_fine_in_another_organisation(world, login_as):
+    response = login_as(world.consultant_b).post(
+        "/app/beneficiaires/nouveau/",
+        {"prenom": "Camille", "nom": "Ailleurs", "email": "camille@exemple.test"},
+    )
+    assert response.status_code == 302
+    assert Beneficiaire.unscoped.filter(email="camille@exemple.test").count() == 2
+
+
+def test_missing_fields_get_french_messages(world, login_as):
+    response = login_as(world.consultant_a).post("/app/beneficiaires/nouveau/", {})
+    assert response.status_code == 400
+    assert "Ce champ est obligatoire." in response.content.decode()
+
+
+def test_consultant_of_another_organisation_cannot_be_assigned(world, login_as):
+    response = login_as(world.consultant_a).post(
+        "/app/beneficiaires/nouveau/",
+        {
+            "prenom": "A",
+            "nom": "B",
+            "email": "ab@exemple.test",
+            "consultant": world.consultant_b.pk,
+        },
+    )
+    assert response.status_code == 400
+    assert not Beneficiaire.unscoped.filter(email="ab@exemple.test").exists()
+
+
+def test_list_shows_only_the_organisation(world, login_as):
+    page = login_as(world.consultant_a).get("/app/beneficiaires/").content.decode()
+    assert world.beneficiaire_a.nom in page
+    assert world.beneficiaire_b.nom not in page
+
+
+def test_edit_keeps_the_email_unique(world, login_as):
+    other = Beneficiaire.unscoped.create(
+        organisation=world.org_a, prenom="Léo", nom="Autre", email="leo@exemple.test"
+    )
+    response = login_as(world.consultant_a).post(
+        f"/app/beneficiaires/{other.public_id}/modifier/",
+        {"prenom": "Léo", "nom": "Autre", "email": "camille@exemple.test"},
+    )
+    assert response.status_code == 400
+    other.refresh_from_db()
+    assert other.email == "leo@exemple.test"
+
+
+def test_invite_to_portal(world, login_as, django_capture_on_commit_callbacks):
+    other = Beneficiaire.unscoped.create(
+        organisation=world.org_a, prenom="Léo", nom="Autre", email="leo@exemple.test"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = login_as(world.consultant_a).post(
+            f"/app/beneficiaires/{other.public_id}/inviter/"
+        )
+    assert response.status_code == 302
+    invitation = Invitation.objects.get(beneficiaire=other)
+    assert invitation.role == ""
+    # Already on the portal: a second invitation is refused.
+    response = login_as(world.consultant_a).post(
+        f"/app/beneficiaires/{world.beneficiaire_a.public_id}/inviter/", follow=True
+    )
+    assert "déjà accès au portail" in html.unescape(response.content.decode())
+    assert not Invitation.objects.filter(beneficiaire=world.beneficiaire_a).exists()
+
+
+def test_beneficiary_accepts_the_portal_invitation(world, client):
+    from bilan.core.models import User
+    from bilan.core.services import invitation_create
+
+    other = Beneficiaire.unscoped.create(
+        organisation=world.org_a, prenom="Léo", nom="Autre", email="leo@exemple.test"
+    )
+    _invitation, token = invitation_create(
+        organisation=world.org_a,
+        email=other.email,
+        beneficiaire=other,
+        invited_by=world.consultant_a,
+    )
+    client.get(f"/invitation/{token}/")
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "email": "leo@exemple.test",
+            "first_name": "Léo",
+            "last_name": "Autre",
+            "password1": "Un-mot-de-passe-long-1",
+            "password2": "Un-mot-de-passe-long-1",
+        },
+    )
+    assert response["Location"] == "/portail/"
+    user = User.objects.get(email="leo@exemple.test")
+    assert user.portal_accesses.get().beneficiaire == other
+    page = client.get("/portail/").content.decode()
+    assert "Bonjour Léo" in page
