@@ -27,6 +27,15 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """The Redis cache (rate limits, used TOTP codes) outlives the test database: start clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @dataclass
 class World:
     """Organisation A (admin Alice, consultant Bob, beneficiary Camille) and B (consultant Charlie,
