@@ -84,6 +84,8 @@ DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db
 DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The embedded default keeps its database in DATA_DIR; a fresh clone has no such folder yet.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 USES_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
