@@ -77,3 +77,22 @@ def test_invalid_login_shows_a_french_error_at_the_form(world):
     text = _visible_text(response)
     assert "incorrects" in text
     _assert_french(response, "login error")
+
+
+def test_pages_have_one_h1_and_a_strict_csp(world, login_as):
+    client = login_as(world.admin_a)
+    for url in ["/app/", "/app/organisation/", "/app/beneficiaires/", "/accounts/2fa/"]:
+        response = client.get(url)
+        assert response.content.decode().count("<h1") == 1, url
+        policy = response["Content-Security-Policy"]
+        assert "script-src 'self' 'nonce-" in policy
+        assert "unsafe-inline" not in policy
+        assert "unsafe-eval" not in policy
+
+
+def test_server_error_page_is_french_and_standalone(rf):
+    from bilan.core.errors import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "Une erreur est survenue" in response.content.decode()

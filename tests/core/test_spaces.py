@@ -146,3 +146,30 @@ def test_django_admin_is_for_superusers_only(world, login_as):
 def test_anonymous_admin_goes_through_the_allauth_login(client):
     response = client.get("/admin/", follow=True)
     assert response.redirect_chain[-1][0].startswith("/accounts/login/")
+
+
+def test_a_beneficiary_followed_by_two_organisations_sees_each_separately(world, login_as):
+    from beneficiaires.models import Beneficiaire, PortalAccess
+
+    second = Beneficiaire.unscoped.create(
+        organisation=world.org_b, prenom="Camille", nom="Ailleurs", email="camille@exemple.test"
+    )
+    PortalAccess.objects.create(
+        user=world.beneficiaire_user_a, organisation=world.org_b, beneficiaire=second
+    )
+    client = login_as(world.beneficiaire_user_a)
+    page = html.unescape(client.get("/portail/").content.decode())
+    assert "suivi par Organisme A" in page
+    assert "Voir mon bilan avec un autre organisme" in page
+    client.post("/portail/changer/", {"organisation": str(world.org_b.public_id)})
+    page = html.unescape(client.get("/portail/").content.decode())
+    assert "suivi par Organisme B" in page
+    assert "Organisme A." not in page
+
+
+def test_a_beneficiary_cannot_switch_into_a_foreign_organisation(world, login_as):
+    client = login_as(world.beneficiaire_user_a)
+    response = client.post("/portail/changer/", {"organisation": str(world.org_b.public_id)})
+    assert response.status_code == 404
+    page = html.unescape(client.get("/portail/").content.decode())
+    assert "suivi par Organisme A" in page
