@@ -3,8 +3,12 @@
 # Idempotent; used by `make test` and `.ci/run`. Needs root (or the postgres user) for PostgreSQL.
 set -euo pipefail
 
-PG_ROLE="${PG_ROLE:-bilan}"
-PG_PASSWORD="${PG_PASSWORD:-bilan}"
+# Two roles, as in production: the owner runs migrations (and, for pytest, creates test_bilan);
+# the application role only reads and writes data. Neither is superuser nor BYPASSRLS.
+OWNER_ROLE="${OWNER_ROLE:-bilan_owner}"
+OWNER_PASSWORD="${OWNER_PASSWORD:-bilan_owner}"
+APP_ROLE="${APP_ROLE:-bilan_app}"
+APP_PASSWORD="${APP_PASSWORD:-bilan_app}"
 PG_DB="${PG_DB:-bilan}"
 
 as_postgres() {
@@ -23,20 +27,22 @@ for _ in $(seq 1 30); do
 done
 pg_isready -h 127.0.0.1 -q || { echo "PostgreSQL ne répond pas sur 127.0.0.1:5432" >&2; exit 1; }
 
-# A plain role: not superuser, no BYPASSRLS; CREATEDB so pytest-django can create test_bilan.
 as_postgres psql -v ON_ERROR_STOP=1 -q -d postgres <<SQL
 DO \$\$
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${PG_ROLE}') THEN
-    CREATE ROLE ${PG_ROLE} LOGIN PASSWORD '${PG_PASSWORD}' CREATEDB NOSUPERUSER NOBYPASSRLS;
-  ELSE
-    ALTER ROLE ${PG_ROLE} LOGIN PASSWORD '${PG_PASSWORD}' CREATEDB NOSUPERUSER NOBYPASSRLS;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${OWNER_ROLE}') THEN
+    CREATE ROLE ${OWNER_ROLE} LOGIN CREATEDB;
   END IF;
+  ALTER ROLE ${OWNER_ROLE} LOGIN CREATEDB NOSUPERUSER NOBYPASSRLS PASSWORD '${OWNER_PASSWORD}';
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${APP_ROLE}') THEN
+    CREATE ROLE ${APP_ROLE} LOGIN;
+  END IF;
+  ALTER ROLE ${APP_ROLE} LOGIN NOCREATEDB NOSUPERUSER NOBYPASSRLS PASSWORD '${APP_PASSWORD}';
 END
 \$\$;
 SQL
 as_postgres psql -q -d postgres -tc "SELECT 1 FROM pg_database WHERE datname='${PG_DB}'" | grep -q 1 \
-  || as_postgres createdb -O "${PG_ROLE}" "${PG_DB}"
+  || as_postgres createdb -O "${OWNER_ROLE}" "${PG_DB}"
 
 if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
   mkdir -p /var/lib/redis /var/log/redis
@@ -48,4 +54,4 @@ for _ in $(seq 1 30); do
   sleep 0.5
 done
 redis-cli -h 127.0.0.1 ping >/dev/null || { echo "Redis ne répond pas sur 127.0.0.1:6379" >&2; exit 1; }
-echo "PostgreSQL (rôle ${PG_ROLE}) et Redis sont prêts."
+echo "PostgreSQL (rôles ${OWNER_ROLE} et ${APP_ROLE}) et Redis sont prêts."

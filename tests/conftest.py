@@ -27,6 +27,33 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Run every test as the application role, as production does.
+
+    pytest-django has created and migrated the test database as the owner role (the migrations
+    create the row-level security policies and grant the application role its data rights).
+    From here on, every connection (test thread, live server, Celery worker) logs in as the
+    application role: not owner, not superuser, no BYPASSRLS. Test-only extra: TRUNCATE, which
+    transactional tests need to empty tables between tests.
+    """
+    from django.conf import settings
+    from django.db import connections
+
+    role = settings.DATABASE_APP_ROLE
+    with django_db_blocker.unblock(), connections["default"].cursor() as cursor:
+        cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{role}"')
+    settings_dict = connections["default"].settings_dict
+    owner = (settings_dict["USER"], settings_dict["PASSWORD"])
+    for connection in connections.all():
+        connection.close()
+    settings_dict["USER"], settings_dict["PASSWORD"] = role, settings.TEST_APP_DATABASE_PASSWORD
+    yield
+    for connection in connections.all():
+        connection.close()
+    settings_dict["USER"], settings_dict["PASSWORD"] = owner  # the owner drops the database
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """The Redis cache (rate limits, used TOTP codes) outlives the test database: start clean."""

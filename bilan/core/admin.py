@@ -5,13 +5,6 @@ from django.utils.translation import gettext_lazy as _
 from .models import Invitation, Membership, Organisation, User
 
 
-class UnscopedAdmin(admin.ModelAdmin):
-    """Superusers' technical admin reads across organisations: the deliberate escape hatch."""
-
-    def get_queryset(self, request):
-        return self.model.unscoped.all()
-
-
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]

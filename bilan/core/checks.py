@@ -1,7 +1,8 @@
 """System checks guarding the tenancy conventions."""
 
 from django.apps import apps
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, register
+from django.db import connections
 
 from .tenancy import TenantManager, TenantOwned
 
@@ -20,4 +21,16 @@ def tenant_models_fail_closed(app_configs=None, **kwargs):
                     id="bilan.E001",
                 )
             )
+    return errors
+
+
+@register(Tags.database)
+def tenant_tables_protected(app_configs=None, databases=None, **kwargs):
+    """With ``check --database default``: every tenant table has its policy and composite keys."""
+    from .rls import protection_problems
+
+    errors = []
+    for alias in databases or []:
+        for problem in protection_problems(connections[alias]):
+            errors.append(Error(problem, id="bilan.E002"))
     return errors

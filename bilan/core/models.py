@@ -74,6 +74,17 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.first_name or self.email
 
 
+def private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+def organisation_logo_path(instance: "Organisation", filename: str) -> str:
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
+    return f"org-{instance.pk}/logo/{uuid.uuid4().hex}.{extension}"
+
+
 class Organisation(models.Model):
     """A provider of bilans de compétences: the tenant."""
 
@@ -111,7 +122,9 @@ class Organisation(models.Model):
         blank=True,
         help_text=_("Adresse électronique ou téléphone."),
     )
-    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    logo = models.ImageField(
+        _("logo"), upload_to=organisation_logo_path, storage=private_storage, blank=True
+    )
     is_active = models.BooleanField(_("actif"), default=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
@@ -241,3 +254,46 @@ class Invitation(models.Model):
         if self.expires_at <= timezone.now():
             return _("expirée")
         return _("en attente")
+
+
+class AuditEvent(TenantOwned):
+    """One read of confidential content, or one export or download: who, when, what, from where.
+
+    Append-only: the application role may insert and read, never update or delete (migration
+    ``MakeAppendOnly``), and a trigger refuses rewrites for every role.
+    """
+
+    class Action(models.TextChoices):
+        READ = "lecture", _("consultation")
+        DOWNLOAD = "telechargement", _("téléchargement")
+        EXPORT = "export", _("export")
+
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("personne")
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    object_type = models.CharField(_("type d'objet"), max_length=40)
+    object_id = models.UUIDField(_("identifiant de l'objet"))
+    object_label = models.CharField(_("objet"), max_length=200)
+    beneficiaire = models.ForeignKey(
+        "beneficiaires.Beneficiaire",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bénéficiaire"),
+    )
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    user_agent = models.CharField(_("navigateur"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("accès journalisé")
+        verbose_name_plural = _("journal des accès")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["organisation", "beneficiaire", "-created_at"]),
+            models.Index(fields=["organisation", "actor", "-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.object_label}"

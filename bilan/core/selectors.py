@@ -99,7 +99,7 @@ def invitation_find_by_token(*, token: str) -> Invitation | None:
     if not token or len(token) > 200:
         return None
     return (
-        Invitation.objects.select_related("organisation", "beneficiaire")
+        Invitation.objects.select_related("organisation")
         .filter(token_hash=hash_token(token))
         .first()
     )

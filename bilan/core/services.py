@@ -114,10 +114,12 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Invitation:
             raise ValidationError(
                 _("Votre compte a déjà accès à un autre dossier de cet organisme.")
             )
+        # By id: the beneficiary row itself is hidden by row-level security until a tenant is
+        # bound, and the composite foreign key guarantees it belongs to the organisation.
         PortalAccess.objects.create(
             organisation=invitation.organisation,
             user=user,
-            beneficiaire=invitation.beneficiaire,
+            beneficiaire_id=invitation.beneficiaire_id,
         )
     # Following the link proved the address (a new account gets it verified at sign-up).
     EmailAddress.objects.filter(user=user, email__iexact=invitation.email).update(verified=True)

@@ -13,14 +13,16 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models, transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from .models import Organisation
+
+T = TypeVar("T")
 
 _active_organisation: ContextVar[Organisation | None] = ContextVar(
     "bilan_active_organisation", default=None
@@ -35,16 +37,53 @@ def get_active_organisation() -> Organisation | None:
     return _active_organisation.get()
 
 
+def _bind_database(organisation_id: int | None) -> None:
+    """Set ``app.current_org`` for the current transaction only (PostgreSQL row-level security).
+
+    Always ``set_config(..., true)``: a session-level setting would survive the transaction and
+    leak into the next request served by the same persistent connection.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('app.current_org', %s, true)",
+            ["" if organisation_id is None else str(organisation_id)],
+        )
+
+
 @contextlib.contextmanager
 def tenant_context(organisation: Organisation) -> Iterator[Organisation]:
-    """Bind ``organisation`` for the duration of the block (requests, tasks, commands)."""
+    """Bind ``organisation`` for the block: ORM scoping and PostgreSQL row-level security.
+
+    Opens a transaction (or a savepoint), sets ``app.current_org`` locally to it, and on the
+    way out restores the previous organisation, so nothing leaks to what runs next on the same
+    connection. Requests, tasks, commands and tests all enter a tenant through here.
+    """
     if organisation is None:
         raise TenantNotBoundError("tenant_context() exige une organisation.")
-    token = _active_organisation.set(organisation)
-    try:
-        yield organisation
-    finally:
-        _active_organisation.reset(token)
+    previous = _active_organisation.get()
+    with transaction.atomic():
+        token = _active_organisation.set(organisation)
+        try:
+            _bind_database(organisation.pk)
+            yield organisation
+            # On an exception, the rollback of this block undoes the setting instead.
+            _bind_database(previous.pk if previous is not None else None)
+        finally:
+            _active_organisation.reset(token)
+
+
+def for_each_organisation[T](job: Callable[[Organisation], T]) -> dict[int, T]:
+    """Cross-organisation jobs: run ``job`` once per active organisation, each bound in turn
+    (its own transaction), and return the results by organisation id."""
+    from .models import Organisation
+
+    results: dict[int, T] = {}
+    for organisation in Organisation.objects.filter(is_active=True).order_by("pk"):
+        with tenant_context(organisation):
+            results[organisation.pk] = job(organisation)
+    return results
 
 
 class TenantQuerySet(models.QuerySet):

@@ -5,8 +5,10 @@ Celery tasks executed in-process. Set ``DATABASE_URL`` and ``REDIS_URL`` for Pos
 Celery worker on Redis.
 """
 
+import re
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -89,6 +91,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 USES_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# The role web, worker and beat connect as: not the tables' owner, not superuser, no BYPASSRLS.
+# Migrations run as the owner (MIGRATE_DATABASE_URL in docker-compose) and grant it data rights.
+DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "bilan_app")
+if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", DATABASE_APP_ROLE):
+    raise ImproperlyConfigured("DATABASE_APP_ROLE : nom de rôle PostgreSQL invalide.")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery ---------------------------------------------------------------------
@@ -220,8 +227,14 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Uploads are private: served only through views that re-check access, never by URL.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
+PRIVATE_ROOT = Path(env_str("PRIVATE_ROOT", str(DATA_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploads and generated documents: outside any served tree, one folder per organisation.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(PRIVATE_ROOT)},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG

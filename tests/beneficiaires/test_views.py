@@ -4,6 +4,8 @@ import pytest
 
 from beneficiaires.models import Beneficiaire
 from bilan.core.models import Invitation
+from bilan.core.tenancy import tenant_context
+from tests.factories.beneficiaires import BeneficiaireFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +21,8 @@ def test_consultant_creates_a_beneficiary(world, login_as):
         },
     )
     assert response.status_code == 302
-    created = Beneficiaire.unscoped.get(email="ines@exemple.test")
+    with tenant_context(world.org_a):
+        created = Beneficiaire.objects.get(email="ines@exemple.test")
     assert created.organisation == world.org_a
     assert response["Location"] == f"/app/beneficiaires/{created.public_id}/"
 
@@ -32,7 +35,8 @@ def test_duplicate_email_in_the_organisation_is_refused_at_the_field(world, logi
     assert response.status_code == 400
     page = html.unescape(response.content.decode())
     assert "Un·e bénéficiaire de l'organisme utilise déjà cette adresse." in page
-    assert Beneficiaire.unscoped.filter(organisation=world.org_a).count() == 1
+    with tenant_context(world.org_a):
+        assert Beneficiaire.objects.count() == 1
 
 
 def test_the_same_email_is_fine_in_another_organisation(world, login_as):
@@ -41,7 +45,9 @@ def test_the_same_email_is_fine_in_another_organisation(world, login_as):
         {"prenom": "Camille", "nom": "Ailleurs", "email": "camille@exemple.test"},
     )
     assert response.status_code == 302
-    assert Beneficiaire.unscoped.filter(email="camille@exemple.test").count() == 2
+    for organisation in (world.org_a, world.org_b):
+        with tenant_context(organisation):
+            assert Beneficiaire.objects.filter(email="camille@exemple.test").count() == 1
 
 
 def test_missing_fields_get_french_messages(world, login_as):
@@ -61,7 +67,8 @@ def test_consultant_of_another_organisation_cannot_be_assigned(world, login_as):
         },
     )
     assert response.status_code == 400
-    assert not Beneficiaire.unscoped.filter(email="ab@exemple.test").exists()
+    with tenant_context(world.org_a):
+        assert not Beneficiaire.objects.filter(email="ab@exemple.test").exists()
 
 
 def test_list_shows_only_the_organisation(world, login_as):
@@ -71,7 +78,7 @@ def test_list_shows_only_the_organisation(world, login_as):
 
 
 def test_edit_keeps_the_email_unique(world, login_as):
-    other = Beneficiaire.unscoped.create(
+    other = BeneficiaireFactory(
         organisation=world.org_a, prenom="Léo", nom="Autre", email="leo@exemple.test"
     )
     response = login_as(world.consultant_a).post(
@@ -79,12 +86,13 @@ def test_edit_keeps_the_email_unique(world, login_as):
         {"prenom": "Léo", "nom": "Autre", "email": "camille@exemple.test"},
     )
     assert response.status_code == 400
-    other.refresh_from_db()
+    with tenant_context(world.org_a):
+        other.refresh_from_db()
     assert other.email == "leo@exemple.test"
 
 
 def test_invite_to_portal(world, login_as, django_capture_on_commit_callbacks):
-    other = Beneficiaire.unscoped.create(
+    other = BeneficiaireFactory(
         organisation=world.org_a, prenom="Léo", nom="Autre", email="leo@exemple.test"
     )
     with django_capture_on_commit_callbacks(execute=True):
@@ -106,7 +114,7 @@ def test_beneficiary_accepts_the_portal_invitation(world, client):
     from bilan.core.models import User
     from bilan.core.services import invitation_create
 
-    other = Beneficiaire.unscoped.create(
+    other = BeneficiaireFactory(
         organisation=world.org_a, prenom="Léo", nom="Autre", email="leo@exemple.test"
     )
     _invitation, token = invitation_create(
@@ -128,6 +136,6 @@ def test_beneficiary_accepts_the_portal_invitation(world, client):
     )
     assert response["Location"] == "/portail/"
     user = User.objects.get(email="leo@exemple.test")
-    assert user.portal_accesses.get().beneficiaire == other
+    assert user.portal_accesses.get().beneficiaire_id == other.pk
     page = client.get("/portail/").content.decode()
     assert "Bonjour Léo" in page

@@ -140,7 +140,9 @@ def test_django_admin_is_for_superusers_only(world, login_as):
 
     totp_enable(user=superuser, secret="JBSWY3DPEHPK3PXP")
     assert login_as(superuser).get("/admin/").status_code == 200
-    assert login_as(superuser).get("/admin/beneficiaires/beneficiaire/").status_code == 200
+    assert login_as(superuser).get("/admin/core/organisation/").status_code == 200
+    # Beneficiaries' data stays out of the technical admin (professional secrecy).
+    assert login_as(superuser).get("/admin/beneficiaires/beneficiaire/").status_code == 404
 
 
 def test_anonymous_admin_goes_through_the_allauth_login(client):
@@ -149,9 +151,10 @@ def test_anonymous_admin_goes_through_the_allauth_login(client):
 
 
 def test_a_beneficiary_followed_by_two_organisations_sees_each_separately(world, login_as):
-    from beneficiaires.models import Beneficiaire, PortalAccess
+    from beneficiaires.models import PortalAccess
+    from tests.factories.beneficiaires import BeneficiaireFactory
 
-    second = Beneficiaire.unscoped.create(
+    second = BeneficiaireFactory(
         organisation=world.org_b, prenom="Camille", nom="Ailleurs", email="camille@exemple.test"
     )
     PortalAccess.objects.create(

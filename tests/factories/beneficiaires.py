@@ -1,6 +1,7 @@
 import factory
 
 from beneficiaires.models import Beneficiaire, PortalAccess
+from bilan.core.tenancy import tenant_context
 
 from .core import OrganisationFactory, UserFactory
 
@@ -16,8 +17,9 @@ class BeneficiaireFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        # Tenant-owned: create through the escape hatch so no organisation must be bound.
-        return model_class.unscoped.create(*args, **kwargs)
+        # Tenant-owned: row-level security only accepts the row with its organisation bound.
+        with tenant_context(kwargs["organisation"]):
+            return model_class.objects.create(*args, **kwargs)
 
 
 def beneficiaire_with_portal(*, organisation, consultant=None, **kwargs):

@@ -13,8 +13,9 @@ from allauth.mfa.models import Authenticator
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from bilan.core.models import Invitation, Membership
+from bilan.core.models import Invitation, Membership, Organisation
 from bilan.core.services import invitation_create
+from bilan.core.tenancy import TenantOwned, tenant_context
 
 pytestmark = pytest.mark.django_db
 
@@ -79,14 +80,24 @@ def _fill(route, values):
 
 
 def _snapshot():
-    """A digest of every row of every project table, read across organisations."""
+    """A digest of every row of every project table. Tenant tables are read organisation by
+    organisation, each bound in turn, since row-level security shows nothing unbound."""
     digest = hashlib.sha256()
-    for model in apps.get_models():
-        if model._meta.app_label not in {"core", "beneficiaires", "account", "mfa"}:
-            continue
-        manager = getattr(model, "unscoped", model._base_manager)
-        for row in manager.order_by("pk").values():
-            digest.update(repr(sorted(row.items())).encode())
+    models = [
+        m
+        for m in apps.get_models()
+        if m._meta.app_label in {"core", "beneficiaires", "account", "mfa"}
+    ]
+    for organisation in Organisation.objects.order_by("pk"):
+        with tenant_context(organisation):
+            for model in models:
+                if issubclass(model, TenantOwned):
+                    for row in model.objects.order_by("pk").values():
+                        digest.update(repr(sorted(row.items())).encode())
+    for model in models:
+        if not issubclass(model, TenantOwned):
+            for row in model._base_manager.order_by("pk").values():
+                digest.update(repr(sorted(row.items())).encode())
     return digest.hexdigest()
 
 
@@ -137,3 +148,11 @@ def test_the_owner_can_reach_the_same_urls(world, login_as):
     assert response.status_code == 302
     invitation.refresh_from_db()
     assert invitation.revoked_at is not None
+
+
+def test_the_snapshot_sees_tenant_rows(world):
+    """Guards the sweep: a change to a tenant row must change the digest."""
+    before = _snapshot()
+    with tenant_context(world.org_a):
+        type(world.beneficiaire_a).objects.filter(pk=world.beneficiaire_a.pk).update(nom="Changé")
+    assert _snapshot() != before

@@ -34,8 +34,13 @@ def test_context_is_restored_after_the_block(world):
         Beneficiaire.objects.count()
 
 
-def test_unscoped_escape_hatch_reads_every_organisation(world):
-    assert Beneficiaire.unscoped.count() == 2
+def test_the_escape_hatch_is_still_confined_by_the_database(world):
+    """Even the deliberately unfiltered manager only reaches the bound organisation's rows."""
+    assert Beneficiaire.unscoped.count() == 0  # nothing bound: PostgreSQL shows nothing
+    with tenant_context(world.org_a):
+        assert list(Beneficiaire.unscoped.all()) == [world.beneficiaire_a]
+    with tenant_context(world.org_b):
+        assert list(Beneficiaire.unscoped.all()) == [world.beneficiaire_b]
 
 
 def test_accessor_404s_across_organisations(world):
