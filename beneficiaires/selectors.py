@@ -5,7 +5,7 @@ from django.db.models import Q, QuerySet
 from bilan.core.models import Organisation, User
 from bilan.core.tenancy import get_for_organisation
 
-from .models import Beneficiaire
+from .models import Beneficiaire, Document
 
 
 def beneficiaire_list(
@@ -40,3 +40,17 @@ def beneficiaire_email_taken(*, email: str, exclude_pk: int | None = None) -> bo
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
     return qs.exists()
+
+
+def documents_for(*, beneficiaire: Beneficiaire) -> QuerySet[Document]:
+    return Document.objects.filter(beneficiaire=beneficiaire).select_related("depose_par")
+
+
+def document_get(*, beneficiaire: Beneficiaire, public_id) -> Document:
+    """Tenant-aware accessor, further scoped to the beneficiary named in the URL."""
+    return get_for_organisation(
+        Document,
+        organisation=beneficiaire.organisation,
+        public_id=public_id,
+        queryset=Document.objects.filter(beneficiaire=beneficiaire),
+    )

@@ -1,5 +1,7 @@
 """Writes for beneficiaries."""
 
+import hashlib
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -7,7 +9,7 @@ from django.utils.translation import gettext as _
 from bilan.core.models import Invitation, Organisation, User
 from bilan.core.services import invitation_create
 
-from .models import Beneficiaire
+from .models import Beneficiaire, Document
 from .selectors import beneficiaire_email_taken
 
 BENEFICIAIRE_FIELDS = ("civilite", "prenom", "nom", "email", "telephone", "consultant")
@@ -68,3 +70,24 @@ def beneficiaire_invite_to_portal(*, beneficiaire: Beneficiaire, invited_by: Use
         invited_by=invited_by,
     )
     return invitation
+
+
+def document_deposer(
+    *, beneficiaire: Beneficiaire, titre: str, fichier, type_mime: str, by: User
+) -> Document:
+    """Store a file of the dossier privately, with its size and SHA-256 fingerprint."""
+    digest = hashlib.sha256()
+    for chunk in fichier.chunks():
+        digest.update(chunk)
+    fichier.seek(0)
+    return Document.objects.create(
+        organisation=beneficiaire.organisation,
+        beneficiaire=beneficiaire,
+        titre=titre,
+        fichier=fichier,
+        nom_original=fichier.name[:255],
+        type_mime=type_mime,
+        taille=fichier.size,
+        sha256=digest.hexdigest(),
+        depose_par=by,
+    )

@@ -10,4 +10,10 @@ urlpatterns = [
     path("<uuid:beneficiaire_id>/", views.beneficiaire_detail, name="detail"),
     path("<uuid:beneficiaire_id>/modifier/", views.beneficiaire_edit, name="edit"),
     path("<uuid:beneficiaire_id>/inviter/", views.beneficiaire_invite, name="invite"),
+    path("<uuid:beneficiaire_id>/documents/", views.document_upload, name="document_upload"),
+    path(
+        "<uuid:beneficiaire_id>/documents/<uuid:document_id>/",
+        views.document_download,
+        name="document_download",
+    ),
 ]

@@ -1,13 +1,17 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from bilan.core.audit import audit_record
+from bilan.core.models import AuditEvent
 from bilan.core.permissions import staff_required
 
 from . import selectors, services
-from .forms import BeneficiaireForm
+from .forms import BeneficiaireForm, DocumentForm
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -47,12 +51,79 @@ def beneficiaire_create(request):
     return render(request, "beneficiaires/form.html", {"form": form}, status=status)
 
 
+def _detail_page(request, beneficiaire, *, document_form=None, status=200):
+    return render(
+        request,
+        "beneficiaires/detail.html",
+        {
+            "beneficiaire": beneficiaire,
+            "documents": selectors.documents_for(beneficiaire=beneficiaire),
+            "document_form": document_form or DocumentForm(),
+        },
+        status=status,
+    )
+
+
 @staff_required
 def beneficiaire_detail(request, beneficiaire_id):
     beneficiaire = selectors.beneficiaire_get(
         organisation=request.organisation, public_id=beneficiaire_id
     )
-    return render(request, "beneficiaires/detail.html", {"beneficiaire": beneficiaire})
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.READ,
+        object_type="dossier",
+        object_id=beneficiaire.public_id,
+        object_label=_("Dossier de %(name)s") % {"name": beneficiaire},
+        beneficiaire=beneficiaire,
+    )
+    return _detail_page(request, beneficiaire)
+
+
+@require_POST
+@staff_required
+def document_upload(request, beneficiaire_id):
+    beneficiaire = selectors.beneficiaire_get(
+        organisation=request.organisation, public_id=beneficiaire_id
+    )
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _detail_page(request, beneficiaire, document_form=form, status=400)
+    services.document_deposer(
+        beneficiaire=beneficiaire,
+        titre=form.cleaned_data["titre"],
+        fichier=form.cleaned_data["fichier"],
+        type_mime=form.type_mime,
+        by=request.user,
+    )
+    messages.success(request, _("Document ajouté au dossier."))
+    return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
+
+
+@staff_required
+def document_download(request, beneficiaire_id, document_id):
+    """Serve a private file after re-checking access; every download is logged."""
+    beneficiaire = selectors.beneficiaire_get(
+        organisation=request.organisation, public_id=beneficiaire_id
+    )
+    document = selectors.document_get(beneficiaire=beneficiaire, public_id=document_id)
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.DOWNLOAD,
+        object_type="document",
+        object_id=document.public_id,
+        object_label=document.titre,
+        beneficiaire=beneficiaire,
+    )
+    # Read inside the tenant transaction: the response must not stream after it ends.
+    with document.fichier.open("rb") as handle:
+        content = handle.read()
+    response = HttpResponse(content, content_type=document.type_mime)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=document.nom_original
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @staff_required

@@ -79,3 +79,19 @@ class MembershipRoleForm(forms.Form):
 
 class OrganisationSwitchForm(forms.Form):
     organisation = forms.UUIDField(label=_("Organisme"))
+
+
+class AuditFilterForm(forms.Form):
+    """Filters of the access journal; choices limited to the organisation's own people."""
+
+    beneficiaire = forms.ChoiceField(label=_("Bénéficiaire"), required=False)
+    utilisateur = forms.ChoiceField(label=_("Personne"), required=False)
+
+    def __init__(self, *args, beneficiaires, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["beneficiaire"].choices = [("", _("Tous"))] + [
+            (str(b.public_id), str(b)) for b in beneficiaires
+        ]
+        self.fields["utilisateur"].choices = [("", _("Tout le monde"))] + [
+            (str(m.user.public_id), str(m.user)) for m in members
+        ]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("agenda/", views.agenda, name="agenda"),
     path("organisation/", views.organisation_settings, name="organisation"),
+    path("organisation/journal/", views.audit_journal, name="audit_journal"),
     path("organisation/logo/", views.organisation_logo, name="organisation_logo"),
     path("organisation/changer/", views.organisation_switch, name="organisation_switch"),
     path("organisation/invitations/", views.invitation_create, name="invitation_create"),

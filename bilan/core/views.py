@@ -2,6 +2,7 @@ from allauth.account.adapter import get_adapter as get_account_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,7 +11,14 @@ from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .adapters import SESSION_INVITATION_TOKEN, home_url_for
-from .forms import MembershipRoleForm, OrganisationForm, OrganisationSwitchForm, StaffInvitationForm
+from .audit import audit_events, audit_events_seen_by_beneficiaire
+from .forms import (
+    AuditFilterForm,
+    MembershipRoleForm,
+    OrganisationForm,
+    OrganisationSwitchForm,
+    StaffInvitationForm,
+)
 from .middleware import SESSION_ORG_APP, SESSION_ORG_PORTAL
 from .models import Role, User
 from .permissions import portal_required, role_required, staff_required
@@ -137,6 +145,32 @@ def organisation_logo(request):
     return FileResponse(logo.open("rb"))
 
 
+@role_required(Role.ADMIN)
+def audit_journal(request):
+    """The access journal, for admins: who read or downloaded what, filterable."""
+    from beneficiaires import selectors as beneficiaires_selectors
+
+    beneficiaires = list(beneficiaires_selectors.beneficiaire_list())
+    members = list(selectors.organisation_members(organisation=request.organisation))
+    form = AuditFilterForm(request.GET or None, beneficiaires=beneficiaires, members=members)
+    beneficiaire = actor = None
+    if form.is_valid():
+        wanted = form.cleaned_data["beneficiaire"]
+        beneficiaire = next((b for b in beneficiaires if str(b.public_id) == wanted), None)
+        wanted = form.cleaned_data["utilisateur"]
+        actor = next((m.user for m in members if str(m.user.public_id) == wanted), None)
+    events = audit_events(beneficiaire=beneficiaire, actor=actor)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "app/journal.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+        status=200 if form.is_bound is False or form.is_valid() else 400,
+    )
+
+
 @require_POST
 @role_required(Role.ADMIN)
 def invitation_create(request):
@@ -237,6 +271,16 @@ def portail_home(request):
             "accesses": selectors.portal_accesses_for_user(user=request.user),
         },
     )
+
+
+@portal_required
+def portail_acces(request):
+    """The beneficiary sees who, in the organisation, opened their dossier or its documents."""
+    events = audit_events_seen_by_beneficiaire(
+        beneficiaire=request.portal_access.beneficiaire, user=request.user
+    )
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "portail/acces.html", {"page": page})
 
 
 @require_POST

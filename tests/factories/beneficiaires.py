@@ -30,3 +30,19 @@ def beneficiaire_with_portal(*, organisation, consultant=None, **kwargs):
     )
     PortalAccess.objects.create(user=user, organisation=organisation, beneficiaire=beneficiaire)
     return beneficiaire, user
+
+
+def document_for(beneficiaire, *, by, content: bytes = b"%PDF-1.4 test", titre="CV"):
+    """A stored document of ``beneficiaire``, through the real service."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from beneficiaires.services import document_deposer
+
+    with tenant_context(beneficiaire.organisation):
+        return document_deposer(
+            beneficiaire=beneficiaire,
+            titre=titre,
+            fichier=SimpleUploadedFile("cv.pdf", content, content_type="application/pdf"),
+            type_mime="application/pdf",
+            by=by,
+        )

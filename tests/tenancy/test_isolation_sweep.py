@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from bilan.core.models import Invitation, Membership, Organisation
 from bilan.core.services import invitation_create
 from bilan.core.tenancy import TenantOwned, tenant_context
+from tests.factories.beneficiaires import document_for
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +50,9 @@ OBJECT_IDS = {
         Membership.objects.get(organisation=world.org_a, user=world.consultant_a).public_id
     ),
     "invitation_id": lambda world: _staff_invitation(world).public_id,
+    "document_id": lambda world: (
+        document_for(world.beneficiaire_a, by=world.consultant_a).public_id
+    ),
 }
 
 
