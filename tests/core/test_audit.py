@@ -46,9 +46,12 @@ def test_the_journal_is_append_only_for_the_application_role(world, login_as):
             "UPDATE core_auditevent SET object_label = 'effacé'",
             "DELETE FROM core_auditevent",
         ):
-            with pytest.raises(DatabaseError), transaction.atomic():
-                with connection.cursor() as cursor:
-                    cursor.execute(statement)
+            with (
+                pytest.raises(DatabaseError),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute(statement)
         assert AuditEvent.objects.get().object_label.startswith("Dossier de")
 
 
@@ -61,7 +64,8 @@ def test_admin_sees_and_filters_the_journal(world, login_as):
     client = login_as(world.admin_a)
     page = html.unescape(client.get("/app/organisation/journal/").content.decode())
     assert "Journal des accès" in page
-    assert "<td>consultation</td>" in page and "<td>téléchargement</td>" in page
+    assert "<td>consultation</td>" in page
+    assert "<td>téléchargement</td>" in page
     only_bob = html.unescape(
         client.get(
             "/app/organisation/journal/", {"utilisateur": str(world.consultant_a.public_id)}

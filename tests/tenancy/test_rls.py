@@ -32,7 +32,8 @@ def test_tests_run_as_the_application_role():
     assert superuser is False
     assert bypass is False
     owner = _scalar(
-        "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'beneficiaires_beneficiaire'"
+        "SELECT pg_get_userbyid(relowner) FROM pg_class "
+        "WHERE relname = 'beneficiaires_beneficiaire'"
     )
     assert owner != user
 
@@ -43,7 +44,8 @@ def test_every_tenant_table_has_its_policy_and_composite_keys():
         catalogue
     )
     for row in catalogue.values():
-        assert row["enabled"] and row["forced"], row
+        assert row["enabled"], row
+        assert row["forced"], row
         assert row["policies"] == [POLICY_NAME], row
         assert "current_setting('app.current_org'" in row["using"]
         assert row["with_check"] == row["using"]
@@ -125,15 +127,18 @@ def test_moving_a_row_to_another_organisation_is_refused(world):
 
 def test_a_row_cannot_point_at_another_organisations_row(world):
     """The composite foreign key refuses it even though foreign-key checks ignore RLS."""
-    with tenant_context(world.org_a):
-        with pytest.raises(DatabaseError, match="same_org"), transaction.atomic():
-            _rows(
-                "INSERT INTO beneficiaires_document (organisation_id, public_id, created_at, "
-                "updated_at, beneficiaire_id, titre, fichier, nom_original, type_mime, taille, "
-                "sha256, depose_par_id) VALUES (%s, gen_random_uuid(), now(), now(), %s, 'x', "
-                "'x', 'x', 'text/plain', 1, '', %s)",
-                [world.org_a.pk, world.beneficiaire_b.pk, world.consultant_a.pk],
-            )
+    with (
+        tenant_context(world.org_a),
+        pytest.raises(DatabaseError, match="same_org"),
+        transaction.atomic(),
+    ):
+        _rows(
+            "INSERT INTO beneficiaires_document (organisation_id, public_id, created_at, "
+            "updated_at, beneficiaire_id, titre, fichier, nom_original, type_mime, taille, "
+            "sha256, depose_par_id) VALUES (%s, gen_random_uuid(), now(), now(), %s, 'x', "
+            "'x', 'x', 'text/plain', 1, '', %s)",
+            [world.org_a.pk, world.beneficiaire_b.pk, world.consultant_a.pk],
+        )
 
 
 def test_the_binding_ends_with_the_request(world, login_as):
