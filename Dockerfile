@@ -17,7 +17,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     UV_NO_CACHE=1 \
     DJANGO_SETTINGS_MODULE=bilan.settings.base \
     BILAN_DATA_DIR=/app/var \
-    MEDIA_ROOT=/app/var/media \
+    PRIVATE_ROOT=/app/var/private \
     PATH="/app/.venv/bin:${PATH}"
 
 # Bibliothèques d'exécution de WeasyPrint (PDF, à venir) et gettext pour compilemessages.
@@ -51,7 +51,7 @@ COPY . .
 RUN SECRET_KEY=build-only-dummy-key python manage.py compilemessages --ignore=.venv --ignore=staticfiles \
     && SECRET_KEY=build-only-dummy-key python manage.py collectstatic --noinput \
     && chmod 0755 /app/docker/entrypoint.sh \
-    && install -d -o bilan -g bilan -m 0750 /app/var /app/var/media
+    && install -d -o bilan -g bilan -m 0750 /app/var /app/var/private
 
 USER bilan
 

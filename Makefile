@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_ENV := DJANGO_SETTINGS_MODULE=bilan.settings.test
 
-.PHONY: run test venv services lint check-migrations messages clean
+.PHONY: run test venv services lint check-migrations messages clean tenancy-report
 
 venv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -30,6 +30,15 @@ services:
 test: services venv
 	$(PY) manage.py compilemessages --ignore=.venv -v0
 	$(TEST_ENV) $(PY) -m pytest --create-db
+
+## make tenancy-report: migrate the local `bilan` database as the owner, then print, as the
+## application role, every tenant table with its row-level security policy and composite keys
+OWNER_URL ?= postgres://bilan_owner:bilan_owner@127.0.0.1:5432/bilan
+APP_URL ?= postgres://bilan_app:bilan_app@127.0.0.1:5432/bilan
+tenancy-report: services venv
+	DATABASE_URL=$(OWNER_URL) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(APP_URL) $(PY) manage.py tenancy_report
+	DATABASE_URL=$(APP_URL) $(PY) manage.py check --database default
 
 lint: venv
 	$(PY) -m ruff check .

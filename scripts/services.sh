@@ -43,6 +43,7 @@ END
 SQL
 as_postgres psql -q -d postgres -tc "SELECT 1 FROM pg_database WHERE datname='${PG_DB}'" | grep -q 1 \
   || as_postgres createdb -O "${OWNER_ROLE}" "${PG_DB}"
+as_postgres psql -q -d postgres -c "ALTER DATABASE ${PG_DB} OWNER TO ${OWNER_ROLE}"
 
 if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
   mkdir -p /var/lib/redis /var/log/redis

@@ -44,6 +44,7 @@ def test_every_tenant_table_has_its_policy_and_composite_keys():
         catalogue
     )
     for row in catalogue.values():
+        assert row["exists"], row
         assert row["enabled"], row
         assert row["forced"], row
         assert row["policies"] == [POLICY_NAME], row
