@@ -54,6 +54,8 @@ class OrganisationForm(forms.ModelForm):
             "qualiopi_couvre_bilans",
             "referent_handicap_nom",
             "referent_handicap_contact",
+            "delai_reflexion_jours",
+            "seuil_accompagnement_heures",
             "logo",
         ]
         widgets = {"qualiopi_date_expiration": forms.DateInput(attrs={"type": "date"})}

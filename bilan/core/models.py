@@ -122,6 +122,21 @@ class Organisation(models.Model):
         blank=True,
         help_text=_("Adresse électronique ou téléphone."),
     )
+    delai_reflexion_jours = models.PositiveSmallIntegerField(
+        _("délai de réflexion après l'entretien préalable (jours)"),
+        default=10,
+        help_text=_("Nombre de jours entre l'entretien préalable et la confirmation du bilan."),
+    )
+    seuil_accompagnement_heures = models.DecimalField(
+        _("minimum d'heures d'accompagnement (avertissement)"),
+        max_digits=4,
+        decimal_places=1,
+        default=13,
+        help_text=_(
+            "Seuil annoncé par décret en attente : un bilan clos en dessous déclenche "
+            "un avertissement, jamais un blocage."
+        ),
+    )
     logo = models.ImageField(
         _("logo"), upload_to=organisation_logo_path, storage=private_storage, blank=True
     )
