@@ -1,11 +1,21 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from bilan.core.models import Organisation, TenantOwned, private_storage
+from bilan.core.validators import validate_siret
+
+
+class StatutBeneficiaire(models.TextChoices):
+    SALARIE_PRIVE = "salarie_prive", _("Salarié·e du privé")
+    SALARIE_PUBLIC = "salarie_public", _("Salarié·e du public (agent)")
+    DEMANDEUR_EMPLOI = "demandeur_emploi", _("Demandeur·se d'emploi")
+    INDEPENDANT = "independant", _("Travailleur·se indépendant·e")
+    AUTRE = "autre", _("Autre situation")
 
 
 class Beneficiaire(TenantOwned):
@@ -24,6 +34,17 @@ class Beneficiaire(TenantOwned):
     nom = models.CharField(_("nom"), max_length=150)
     email = models.EmailField(_("adresse électronique"))
     telephone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    statut = models.CharField(
+        _("situation"), max_length=30, choices=StatutBeneficiaire.choices, blank=True
+    )
+    statut_precision = models.CharField(_("précision sur la situation"), max_length=200, blank=True)
+    employeur_nom = models.CharField(_("employeur"), max_length=200, blank=True)
+    employeur_siret = models.CharField(
+        _("SIRET de l'employeur"), max_length=14, blank=True, validators=[validate_siret]
+    )
+    poste = models.CharField(_("poste occupé"), max_length=200, blank=True)
+    # Special-category data (health): kept only while the consent below is active.
+    besoins_accessibilite = models.TextField(_("besoins d'aménagement (accessibilité)"), blank=True)
     consultant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -114,3 +135,394 @@ class PortalAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.beneficiaire_id}"
+
+
+class Consentement(TenantOwned):
+    """A dated, revocable consent of the beneficiary (L6313-4, RGPD art. 9, R6313-7)."""
+
+    class Type(models.TextChoices):
+        PARTICIPATION = "participation", _("Consentement au bilan de compétences")
+        ACCESSIBILITE = "accessibilite", _("Conservation des besoins d'aménagement")
+        SYNTHESE_CEP = (
+            "synthese_cep",
+            _("Transmission de la synthèse au conseil en évolution professionnelle"),
+        )
+        SYNTHESE_TIERS = "synthese_tiers", _("Transmission de la synthèse à un tiers")
+        CONSERVATION_SUIVI = (
+            "conservation_suivi",
+            _("Conservation des documents pour le suivi (3 ans au plus)"),
+        )
+
+    class Methode(models.TextChoices):
+        ENTRETIEN = "entretien", _("Recueilli en entretien")
+        PAPIER = "papier", _("Écrit signé sur papier")
+        PORTAIL = "portail", _("Donné dans le portail")
+
+    beneficiaire = models.ForeignKey(
+        Beneficiaire, on_delete=models.CASCADE, related_name="consentements"
+    )
+    type = models.CharField(_("objet"), max_length=30, choices=Type.choices)
+    destinataire = models.CharField(
+        _("destinataire"), max_length=200, blank=True, help_text=_("Pour une transmission.")
+    )
+    methode = models.CharField(_("recueil"), max_length=20, choices=Methode.choices)
+    accorde_le = models.DateTimeField(_("accordé le"))
+    recueilli_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoque_le = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consentement")
+        verbose_name_plural = _("consentements")
+        ordering = ["-accorde_le"]
+        constraints = [
+            # At most one active consent of each kind per recipient.
+            models.UniqueConstraint(
+                fields=["organisation", "beneficiaire", "type", "destinataire"],
+                condition=models.Q(revoque_le__isnull=True),
+                name="consentement_un_actif_par_objet",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_type_display()
+
+    @property
+    def actif(self) -> bool:
+        return self.revoque_le is None
+
+
+class EntretienPrealable(TenantOwned):
+    """The free prior interview: never counted in the 24 hours."""
+
+    class Issue(models.TextChoices):
+        BILAN = "bilan", _("Le bilan est proposé")
+        REFLEXION = "reflexion", _("La personne prend le temps de réfléchir")
+        REORIENTATION = "reorientation", _("Réorientation (CEP ou autre prestation)")
+        SANS_SUITE = "sans_suite", _("Sans suite")
+
+    beneficiaire = models.ForeignKey(
+        Beneficiaire, on_delete=models.CASCADE, related_name="entretiens_prealables"
+    )
+    date = models.DateTimeField(_("date de l'entretien"))
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("consultant·e"),
+    )
+    demande = models.TextField(_("demande exprimée"))
+    contexte = models.TextField(_("contexte"), blank=True)
+    contraintes = models.TextField(_("contraintes"), blank=True)
+    attentes = models.TextField(_("attentes"), blank=True)
+    issue = models.CharField(_("issue de l'entretien"), max_length=20, choices=Issue.choices)
+    commentaire = models.TextField(_("commentaire"), blank=True)
+
+    class Meta:
+        verbose_name = _("entretien préalable")
+        verbose_name_plural = _("entretiens préalables")
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "id"], name="entretien_org_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Entretien préalable du {self.date:%d/%m/%Y}"
+
+
+class Programme(TenantOwned):
+    """An organisation's programme template: phases and séances that a bilan can start from."""
+
+    nom = models.CharField(_("nom du programme"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    modele_source = models.CharField(
+        _("modèle d'origine"),
+        max_length=40,
+        blank=True,
+        help_text=_("Identifiant du modèle fourni dont ce programme est une copie."),
+    )
+    suivi_mois = models.PositiveSmallIntegerField(
+        _("entretien de suivi après (mois)"),
+        default=6,
+        validators=[MinValueValidator(3), MaxValueValidator(9)],
+    )
+    suivi_duree_minutes = models.PositiveSmallIntegerField(
+        _("durée de l'entretien de suivi (minutes)"), default=60
+    )
+    actif = models.BooleanField(_("proposé pour les nouveaux bilans"), default=True)
+
+    class Meta:
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        ordering = ["nom"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "id"], name="programme_org_id"),
+            models.UniqueConstraint(fields=["organisation", "nom"], name="programme_nom_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.nom
+
+
+class Phase(models.TextChoices):
+    PRELIMINAIRE = "preliminaire", _("Phase préliminaire")
+    INVESTIGATION = "investigation", _("Phase d'investigation")
+    CONCLUSION = "conclusion", _("Phase de conclusion")
+
+
+class TypeSeance(models.TextChoices):
+    ENTRETIEN = "entretien", _("Entretien individuel")
+    TRAVAIL_PERSONNEL = "travail_personnel", _("Travail personnel guidé")
+    RESTITUTION = "restitution", _("Restitution")
+    QUESTIONNAIRE = "questionnaire", _("Passation de questionnaire")
+
+    @classmethod
+    def accompagnement(cls) -> set[str]:
+        """Séance types that count as accompaniment (with the consultant)."""
+        return {cls.ENTRETIEN, cls.RESTITUTION, cls.QUESTIONNAIRE}
+
+
+class ProgrammeEtape(TenantOwned):
+    """One séance of a programme template."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="etapes")
+    ordre = models.PositiveSmallIntegerField(_("ordre"))
+    phase = models.CharField(_("phase"), max_length=20, choices=Phase.choices)
+    type = models.CharField(_("type de séance"), max_length=30, choices=TypeSeance.choices)
+    intitule = models.CharField(_("intitulé"), max_length=200)
+    duree_minutes = models.PositiveSmallIntegerField(
+        _("durée (minutes)"), validators=[MinValueValidator(15), MaxValueValidator(480)]
+    )
+    ecart_jours = models.PositiveSmallIntegerField(_("jours après l'étape précédente"), default=7)
+
+    class Meta:
+        verbose_name = _("étape de programme")
+        verbose_name_plural = _("étapes de programme")
+        ordering = ["programme", "ordre"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "programme", "ordre"], name="programme_etape_ordre"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.intitule
+
+
+class Financement(models.TextChoices):
+    CPF = "cpf", _("CPF (Mon Compte Formation)")
+    PLAN_EMPLOYEUR = "plan_employeur", _("Plan de développement des compétences (employeur)")
+    CONGE_RECLASSEMENT = "conge_reclassement", _("Congé de reclassement")
+    OPCO = "opco", _("OPCO")
+    TRANSITIONS_PRO = "transitions_pro", _("Transitions Pro")
+    FRANCE_TRAVAIL = "france_travail", _("France Travail (AIF)")
+    AUTRE_FINANCEUR = "autre_financeur", _("Autre financeur")
+    PERSONNEL = "personnel", _("Financement personnel")
+
+
+class StatutBilan(models.TextChoices):
+    DEMANDE = "demande", _("Demande")
+    PREALABLE_REALISE = "prealable_realise", _("Entretien préalable réalisé")
+    ATTENTE = "attente", _("En attente de financement ou de signature")
+    EN_COURS = "en_cours", _("En cours")
+    SYNTHESE_REMISE = "synthese_remise", _("Synthèse remise")
+    CLOS = "clos", _("Clos")
+    ABANDONNE = "abandonne", _("Abandonné")
+    REFUSE = "refuse", _("Refusé")
+
+
+class Modalite(models.TextChoices):
+    PRESENTIEL = "presentiel", _("Présentiel")
+    DISTANCIEL = "distanciel", _("Distanciel")
+    MIXTE = "mixte", _("Mixte")
+
+
+class Bilan(TenantOwned):
+    """The dossier: one bilan de compétences of one beneficiary, at most 24 hours."""
+
+    beneficiaire = models.ForeignKey(Beneficiaire, on_delete=models.PROTECT, related_name="bilans")
+    numero = models.CharField(_("numéro"), max_length=20)
+    statut = models.CharField(
+        _("statut"), max_length=20, choices=StatutBilan.choices, default=StatutBilan.DEMANDE
+    )
+    phase = models.CharField(_("phase"), max_length=20, choices=Phase.choices, blank=True)
+    consultant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="bilans_suivis",
+        verbose_name=_("consultant·e référent·e"),
+    )
+    consultants_associes = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="bilans_associes",
+        verbose_name=_("autres consultant·es"),
+    )
+    entretien_prealable = models.ForeignKey(
+        EntretienPrealable, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    programme = models.ForeignKey(
+        Programme,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bilans",
+        verbose_name=_("programme"),
+    )
+    modalite = models.CharField(_("modalité"), max_length=20, choices=Modalite.choices)
+    heures_accompagnement = models.DecimalField(
+        _("heures d'accompagnement prévues"),
+        max_digits=4,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+    heures_travail_personnel = models.DecimalField(
+        _("heures de travail personnel guidé prévues"),
+        max_digits=4,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+    )
+    date_debut_prevue = models.DateField(_("début prévu"), null=True, blank=True)
+    date_fin_prevue = models.DateField(_("fin prévue"), null=True, blank=True)
+    objectifs = models.TextField(_("objectifs définis ensemble"), blank=True)
+    financement = models.CharField(_("financement"), max_length=30, choices=Financement.choices)
+    prix_ttc = models.DecimalField(
+        _("prix TTC (€)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    # Financing details, used by the route's rules (see beneficiaires/financement.py).
+    financeur_nom = models.CharField(_("financeur"), max_length=200, blank=True)
+    financeur_reference = models.CharField(
+        _("référence du dossier chez le financeur"), max_length=100, blank=True
+    )
+    employeur_signataire_nom = models.CharField(
+        _("signataire pour l'employeur"), max_length=200, blank=True
+    )
+    employeur_signataire_fonction = models.CharField(
+        _("fonction du ou de la signataire"), max_length=200, blank=True
+    )
+    employeur_signataire_email = models.EmailField(_("courriel du ou de la signataire"), blank=True)
+    convention_transmise_le = models.DateField(
+        _("convention transmise au salarié·e le"),
+        null=True,
+        blank=True,
+        help_text=_("Point de départ des 10 jours pour signer (R6313-8)."),
+    )
+    cpf_proposition_commande_le = models.DateField(
+        _("proposition de commande envoyée le"), null=True, blank=True
+    )
+    cpf_aucun_bilan_finance_5_ans = models.BooleanField(
+        _(
+            "déclare n'avoir eu aucun bilan financé par un financeur public ou mutualisé "
+            "depuis 5 ans"
+        ),
+        null=True,
+        blank=True,
+    )
+    cpf_exoneration = models.CharField(
+        _("exonération de la participation forfaitaire"),
+        max_length=30,
+        blank=True,
+        choices=[
+            ("demandeur_emploi", _("Demandeur·se d'emploi")),
+            ("abondement_employeur", _("Abondement de l'employeur")),
+            ("abondement_opco", _("Abondement de l'OPCO")),
+            ("c2p", _("Points du compte professionnel de prévention")),
+            ("at_mp", _("Abondement AT/MP")),
+        ],
+    )
+    cpf_entree_declaree_le = models.DateField(_("entrée déclarée le"), null=True, blank=True)
+    cpf_sortie_declaree_le = models.DateField(_("sortie déclarée le"), null=True, blank=True)
+    sur_temps_de_travail = models.BooleanField(_("pendant le temps de travail"), default=False)
+    autorisation_demandee_le = models.DateField(
+        _("autorisation d'absence demandée le"), null=True, blank=True
+    )
+    autorisation_reponse = models.CharField(
+        _("réponse de l'employeur"),
+        max_length=10,
+        blank=True,
+        choices=[("accord", _("Accord")), ("refus", _("Refus"))],
+    )
+    autorisation_reponse_le = models.DateField(_("réponse reçue le"), null=True, blank=True)
+    date_debut_reelle = models.DateField(_("début réel"), null=True, blank=True)
+    date_fin_reelle = models.DateField(_("fin réelle"), null=True, blank=True)
+    motif_abandon = models.TextField(_("motif d'abandon"), blank=True)
+    motif_refus = models.TextField(_("motif du refus"), blank=True)
+
+    class Meta:
+        verbose_name = _("bilan")
+        verbose_name_plural = _("bilans")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "id"], name="bilan_org_id"),
+            models.UniqueConstraint(fields=["organisation", "numero"], name="bilan_numero_unique"),
+            models.CheckConstraint(
+                condition=models.Q(heures_accompagnement__gte=0, heures_travail_personnel__gte=0)
+                & models.Q(heures_accompagnement__lte=24 - models.F("heures_travail_personnel")),
+                name="bilan_heures_prevues_max_24",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(date_fin_prevue__isnull=True)
+                | models.Q(date_debut_prevue__isnull=True)
+                | models.Q(date_fin_prevue__gte=models.F("date_debut_prevue")),
+                name="bilan_dates_prevues_ordonnees",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(statut="en_cours") | ~models.Q(phase=""),
+                name="bilan_en_cours_a_une_phase",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "statut"])]
+
+    def __str__(self) -> str:
+        return f"{self.numero} — {self.beneficiaire}"
+
+    @property
+    def heures_prevues(self):
+        return self.heures_accompagnement + self.heures_travail_personnel
+
+
+class BilanEvenement(TenantOwned):
+    """The dossier's history: every status or phase change, who and when, with its reason."""
+
+    bilan = models.ForeignKey(Bilan, on_delete=models.CASCADE, related_name="evenements")
+    de = models.CharField(_("de"), max_length=20, blank=True)
+    vers = models.CharField(_("vers"), max_length=20)
+    par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    motif = models.TextField(_("motif"), blank=True)
+
+    class Meta:
+        verbose_name = _("évènement du bilan")
+        verbose_name_plural = _("historique du bilan")
+        ordering = ["created_at", "pk"]
+
+
+class Paiement(TenantOwned):
+    """A payment of a self-funded bilan (L6353-6: none before the withdrawal period ends)."""
+
+    bilan = models.ForeignKey(Bilan, on_delete=models.CASCADE, related_name="paiements")
+    date = models.DateField(_("date"))
+    montant = models.DecimalField(
+        _("montant (€)"), max_digits=8, decimal_places=2, validators=[MinValueValidator(0.01)]
+    )
+    mode = models.CharField(_("mode de paiement"), max_length=50, blank=True)
+    enregistre_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("paiement")
+        verbose_name_plural = _("paiements")
+        ordering = ["date", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(montant__gt=0), name="paiement_positif")
+        ]

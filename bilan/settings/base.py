@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "bilan.core",
     "beneficiaires",
+    "seances",
 ]
 
 MIDDLEWARE = [
