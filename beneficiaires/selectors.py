@@ -54,3 +54,15 @@ def document_get(*, beneficiaire: Beneficiaire, public_id) -> Document:
         public_id=public_id,
         queryset=Document.objects.filter(beneficiaire=beneficiaire),
     )
+
+
+def bilan_get(*, organisation: Organisation, public_id):
+    """Tenant-aware accessor for a bilan (the dossier), with what its pages need."""
+    from .models import Bilan
+
+    return get_for_organisation(
+        Bilan,
+        organisation=organisation,
+        public_id=public_id,
+        queryset=Bilan.objects.select_related("beneficiaire", "consultant", "programme"),
+    )

@@ -25,6 +25,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("app/", include("bilan.core.urls")),
     path("app/beneficiaires/", include("beneficiaires.urls")),
+    path("app/bilans/", include("beneficiaires.urls_bilans")),
+    path("app/programmes/", include("beneficiaires.urls_programmes")),
     path("portail/", include("bilan.core.urls_portail")),
 ]
 
