@@ -389,6 +389,11 @@ class Bilan(TenantOwned):
     date_fin_prevue = models.DateField(_("fin prévue"), null=True, blank=True)
     objectifs = models.TextField(_("objectifs définis ensemble"), blank=True)
     financement = models.CharField(_("financement"), max_length=30, choices=Financement.choices)
+    conditions_paiement = models.TextField(
+        _("conditions de paiement"),
+        blank=True,
+        help_text=_("Échéances, mode de règlement, subrogation éventuelle."),
+    )
     prix_ttc = models.DecimalField(
         _("prix TTC (€)"),
         max_digits=8,
@@ -499,6 +504,11 @@ class BilanEvenement(TenantOwned):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     motif = models.TextField(_("motif"), blank=True)
+
+    @property
+    def libelle(self) -> str:
+        labels = {**dict(StatutBilan.choices), **dict(Phase.choices)}
+        return str(labels.get(self.vers, self.vers))
 
     class Meta:
         verbose_name = _("évènement du bilan")

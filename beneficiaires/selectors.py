@@ -66,3 +66,75 @@ def bilan_get(*, organisation: Organisation, public_id):
         public_id=public_id,
         queryset=Bilan.objects.select_related("beneficiaire", "consultant", "programme"),
     )
+
+
+def bilan_list(
+    *,
+    search: str = "",
+    statut: str = "",
+    phase: str = "",
+    consultant: User | None = None,
+    financement: str = "",
+    debut_apres=None,
+    debut_avant=None,
+):
+    """Bilans of the bound organisation, filtered; a consultant's own include co-consulting."""
+    from .models import Bilan
+
+    qs = Bilan.objects.select_related("beneficiaire", "consultant")
+    if consultant is not None:
+        qs = qs.filter(Q(consultant=consultant) | Q(consultants_associes=consultant)).distinct()
+    if statut:
+        qs = qs.filter(statut=statut)
+    if phase:
+        qs = qs.filter(phase=phase)
+    if financement:
+        qs = qs.filter(financement=financement)
+    if debut_apres:
+        qs = qs.filter(date_debut_prevue__gte=debut_apres)
+    if debut_avant:
+        qs = qs.filter(date_debut_prevue__lte=debut_avant)
+    for term in search.split():
+        qs = qs.filter(
+            Q(beneficiaire__nom__icontains=term)
+            | Q(beneficiaire__prenom__icontains=term)
+            | Q(beneficiaire__email__icontains=term)
+            | Q(numero__icontains=term)
+        )
+    return qs.order_by("-created_at")
+
+
+def bilan_heures(bilan) -> dict:
+    """Planned hours of the bilan's séances, counted (accompaniment + personal work), of 24."""
+    from seances.models import Seance
+
+    from .models import TypeSeance
+
+    accompagnement = travail = 0
+    for seance in Seance.objects.filter(bilan=bilan).exclude(statut=Seance.Statut.ANNULEE):
+        if seance.type == TypeSeance.TRAVAIL_PERSONNEL:
+            travail += seance.duree_minutes
+        else:
+            accompagnement += seance.duree_minutes
+    total = (accompagnement + travail) / 60
+    return {
+        "accompagnement": accompagnement / 60,
+        "travail_personnel": travail / 60,
+        "total": total,
+        "reste": max(24 - total, 0),
+        "pourcentage": min(round(total / 24 * 100), 100),
+    }
+
+
+def bilan_prochaine_seance(bilan):
+    from django.utils import timezone
+
+    from seances.models import Seance
+
+    return (
+        Seance.objects.filter(
+            bilan=bilan, statut=Seance.Statut.PLANIFIEE, debut__gte=timezone.now()
+        )
+        .order_by("debut")
+        .first()
+    )

@@ -11,6 +11,18 @@ urlpatterns = [
     path("<uuid:beneficiaire_id>/modifier/", views.beneficiaire_edit, name="edit"),
     path("<uuid:beneficiaire_id>/inviter/", views.beneficiaire_invite, name="invite"),
     path("<uuid:beneficiaire_id>/documents/", views.document_upload, name="document_upload"),
+    path("<uuid:beneficiaire_id>/entretien/", views.entretien_create, name="entretien_create"),
+    path(
+        "<uuid:beneficiaire_id>/consentements/",
+        views.consentement_create,
+        name="consentement_create",
+    ),
+    path(
+        "<uuid:beneficiaire_id>/consentements/<uuid:consentement_id>/revoquer/",
+        views.consentement_revoke,
+        name="consentement_revoke",
+    ),
+    path("<uuid:beneficiaire_id>/besoins/", views.besoins_update, name="besoins_update"),
     path(
         "<uuid:beneficiaire_id>/documents/<uuid:document_id>/",
         views.document_download,

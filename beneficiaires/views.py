@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
@@ -9,9 +9,17 @@ from django.views.decorators.http import require_POST
 from bilan.core.audit import audit_record
 from bilan.core.models import AuditEvent
 from bilan.core.permissions import staff_required
+from bilan.core.tenancy import get_for_organisation
 
-from . import selectors, services
-from .forms import BeneficiaireForm, DocumentForm
+from . import selectors, services, services_bilans
+from .forms import (
+    BeneficiaireForm,
+    BesoinsForm,
+    ConsentementForm,
+    DocumentForm,
+    EntretienPrealableForm,
+)
+from .models import Consentement
 
 
 def _form_errors(form, exc: ValidationError) -> None:
@@ -51,17 +59,113 @@ def beneficiaire_create(request):
     return render(request, "beneficiaires/form.html", {"form": form}, status=status)
 
 
-def _detail_page(request, beneficiaire, *, document_form=None, status=200):
-    return render(
-        request,
-        "beneficiaires/detail.html",
-        {
-            "beneficiaire": beneficiaire,
-            "documents": selectors.documents_for(beneficiaire=beneficiaire),
-            "document_form": document_form or DocumentForm(),
-        },
-        status=status,
+def _peut_voir_besoins(request, beneficiaire) -> bool:
+    """Accessibility needs: the assigned consultant and the référent handicap only (the
+    référent is the member whose email is the organisation's référent handicap contact)."""
+    contact = (request.organisation.referent_handicap_contact or "").strip().lower()
+    return beneficiaire.consultant_id == request.user.pk or (
+        contact and contact == request.user.email.lower()
     )
+
+
+def _detail_page(request, beneficiaire, *, status=200, **forms):
+    organisation = request.organisation
+    context = {
+        "beneficiaire": beneficiaire,
+        "documents": selectors.documents_for(beneficiaire=beneficiaire),
+        "document_form": forms.get("document_form") or DocumentForm(),
+        "entretien_form": forms.get("entretien_form")
+        or EntretienPrealableForm(
+            organisation=organisation, initial={"consultant": request.user.pk}
+        ),
+        "consentement_form": forms.get("consentement_form") or ConsentementForm(),
+        "besoins_form": forms.get("besoins_form")
+        or BesoinsForm(initial={"besoins_accessibilite": beneficiaire.besoins_accessibilite}),
+        "peut_voir_besoins": _peut_voir_besoins(request, beneficiaire),
+        "consentements": beneficiaire.consentements.select_related("recueilli_par"),
+        "entretiens": beneficiaire.entretiens_prealables.select_related("consultant"),
+        "bilans": beneficiaire.bilans.select_related("consultant"),
+    }
+    return render(request, "beneficiaires/detail.html", context, status=status)
+
+
+@require_POST
+@staff_required
+def entretien_create(request, beneficiaire_id):
+    beneficiaire = selectors.beneficiaire_get(
+        organisation=request.organisation, public_id=beneficiaire_id
+    )
+    form = EntretienPrealableForm(request.POST, organisation=request.organisation)
+    if form.is_valid():
+        try:
+            services_bilans.entretien_prealable_enregistrer(
+                beneficiaire=beneficiaire, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Entretien préalable enregistré."))
+            return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
+    return _detail_page(request, beneficiaire, entretien_form=form, status=400)
+
+
+@require_POST
+@staff_required
+def consentement_create(request, beneficiaire_id):
+    beneficiaire = selectors.beneficiaire_get(
+        organisation=request.organisation, public_id=beneficiaire_id
+    )
+    form = ConsentementForm(request.POST)
+    if form.is_valid():
+        try:
+            services_bilans.consentement_accorder(
+                beneficiaire=beneficiaire, par=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Consentement enregistré."))
+            return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
+    return _detail_page(request, beneficiaire, consentement_form=form, status=400)
+
+
+@require_POST
+@staff_required
+def consentement_revoke(request, beneficiaire_id, consentement_id):
+    beneficiaire = selectors.beneficiaire_get(
+        organisation=request.organisation, public_id=beneficiaire_id
+    )
+    consentement = get_for_organisation(
+        Consentement,
+        organisation=request.organisation,
+        public_id=consentement_id,
+        queryset=Consentement.objects.filter(beneficiaire=beneficiaire),
+    )
+    services_bilans.consentement_revoquer(consentement=consentement)
+    messages.success(request, _("Consentement révoqué."))
+    return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
+
+
+@require_POST
+@staff_required
+def besoins_update(request, beneficiaire_id):
+    beneficiaire = selectors.beneficiaire_get(
+        organisation=request.organisation, public_id=beneficiaire_id
+    )
+    if not _peut_voir_besoins(request, beneficiaire):
+        raise PermissionDenied
+    form = BesoinsForm(request.POST)
+    if form.is_valid():
+        try:
+            services_bilans.beneficiaire_enregistrer_besoins(
+                beneficiaire=beneficiaire, besoins=form.cleaned_data["besoins_accessibilite"]
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("Besoins d'aménagement enregistrés."))
+            return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
+    return _detail_page(request, beneficiaire, besoins_form=form, status=400)
 
 
 @staff_required

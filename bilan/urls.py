@@ -28,6 +28,7 @@ urlpatterns = [
     path("app/bilans/", include("beneficiaires.urls_bilans")),
     path("app/programmes/", include("beneficiaires.urls_programmes")),
     path("portail/", include("bilan.core.urls_portail")),
+    path("signature/", include("bilan.core.urls_signatures")),
 ]
 
 handler403 = "bilan.core.errors.permission_denied"

@@ -312,3 +312,151 @@ class AuditEvent(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.object_label}"
+
+
+# --- Signed documents (bilan.core.signatures) --------------------------------------------------
+
+
+def signed_document_path(instance: "SignedDocument", filename: str) -> str:
+    """org-<id>/documents/<uuid>.pdf: the organisation is in every path, the name is random."""
+    return f"org-{instance.organisation_id}/documents/{uuid.uuid4().hex}.pdf"
+
+
+class SignatureRole(models.TextChoices):
+    BENEFICIAIRE = "beneficiaire", _("bénéficiaire")
+    CONSULTANT = "consultant", _("consultant·e")
+    ORGANISME = "organisme", _("organisme prestataire")
+    EMPLOYEUR = "employeur", _("employeur")
+
+
+class SignedDocument(TenantOwned):
+    """A generated PDF (convention, contract, synthesis, attestation...), stored once with its
+    SHA-256, then signed by the required roles. Never changed after issue: a correction is a new
+    version. Written only through ``bilan.core.signatures``."""
+
+    class Status(models.TextChoices):
+        BROUILLON = "brouillon", _("brouillon")
+        EMIS = "emis", _("émis, en attente de signature")
+        SIGNE = "signe", _("signé")
+        ANNULE = "annule", _("annulé")
+
+    kind = models.CharField(_("type de document"), max_length=40)
+    title = models.CharField(_("titre"), max_length=200)
+    subject_id = models.UUIDField(_("identifiant de l'objet concerné"))
+    beneficiaire = models.ForeignKey(
+        "beneficiaires.Beneficiaire",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bénéficiaire"),
+    )
+    version = models.PositiveIntegerField(_("version"))
+    status = models.CharField(
+        _("statut"), max_length=20, choices=Status.choices, default=Status.BROUILLON
+    )
+    issued_pdf = models.FileField(
+        _("document émis"), upload_to=signed_document_path, storage=private_storage, blank=True
+    )
+    issued_sha256 = models.CharField(_("empreinte SHA-256 du document émis"), max_length=64)
+    issued_at = models.DateTimeField(_("émis le"), null=True, blank=True)
+    signed_pdf = models.FileField(
+        _("document signé"),
+        upload_to=signed_document_path,
+        storage=private_storage,
+        blank=True,
+        null=True,
+    )
+    signed_sha256 = models.CharField(
+        _("empreinte SHA-256 du document signé"), max_length=64, blank=True
+    )
+    signed_at = models.DateTimeField(_("signé le"), null=True, blank=True)
+    required_roles = models.JSONField(_("signataires requis"), default=list)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("créé par")
+    )
+
+    class Meta:
+        verbose_name = _("document à signer")
+        verbose_name_plural = _("documents à signer")
+        ordering = ["kind", "subject_id", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "kind", "subject_id", "version"],
+                name="signeddocument_unique_version",
+            ),
+            # Target of the composite (organisation_id, document_id) foreign keys.
+            models.UniqueConstraint(fields=["organisation", "id"], name="signeddocument_org_id"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["brouillon", "emis", "signe", "annule"]),
+                name="signeddocument_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+
+class Signature(TenantOwned):
+    """One simple electronic signature: who, in which capacity, when, from where, how they were
+    authenticated, and the SHA-256 of the exact bytes they signed."""
+
+    document = models.ForeignKey(
+        SignedDocument, on_delete=models.CASCADE, related_name="signatures"
+    )
+    role = models.CharField(_("qualité"), max_length=20, choices=SignatureRole.choices)
+    signer_name = models.CharField(_("nom du ou de la signataire"), max_length=200)
+    signer_email = models.EmailField(_("adresse électronique du ou de la signataire"), blank=True)
+    user = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("compte"),
+    )
+    signed_at = models.DateTimeField(_("signé le"))
+    ip_address = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    user_agent = models.CharField(_("navigateur"), max_length=300, blank=True)
+    document_sha256 = models.CharField(_("empreinte SHA-256 signée"), max_length=64)
+    auth_method = models.CharField(_("mode d'authentification"), max_length=100)
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        ordering = ["signed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "role"], name="signature_one_per_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signer_name} ({self.get_role_display()})"
+
+
+class SigningLink(TenantOwned):
+    """A single-use signing link for a signer without an account (e.g. the employer's
+    signatory). The token is stored hashed; the URL also carries the organisation's public id,
+    so the link can be looked up under row-level security once that organisation is bound."""
+
+    document = models.ForeignKey(
+        SignedDocument, on_delete=models.CASCADE, related_name="signing_links"
+    )
+    role = models.CharField(_("qualité"), max_length=20, choices=SignatureRole.choices)
+    signer_name = models.CharField(_("nom du ou de la signataire"), max_length=200)
+    signer_email = models.EmailField(_("adresse électronique du ou de la signataire"))
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField(_("expire le"))
+    used_at = models.DateTimeField(_("utilisé le"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lien de signature")
+        verbose_name_plural = _("liens de signature")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.signer_name} ({self.get_role_display()})"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.revoked_at is None and self.expires_at > timezone.now()

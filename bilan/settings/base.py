@@ -8,6 +8,7 @@ Celery worker on Redis.
 import re
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -129,7 +130,12 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "refuser-conventions-expirees": {
+        "task": "beneficiaires.tasks.refuser_conventions_expirees",
+        "schedule": crontab(hour=6, minute=0),
+    },
+}
 
 # --- Authentication (django-allauth) ------------------------------------------------------
 AUTH_USER_MODEL = "core.User"

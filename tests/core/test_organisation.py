@@ -18,6 +18,8 @@ VALID = {
     "qualiopi_couvre_bilans": "on",
     "referent_handicap_nom": "Nadia Benali",
     "referent_handicap_contact": "handicap@a.test",
+    "delai_reflexion_jours": "10",
+    "seuil_accompagnement_heures": "13",
 }
 
 

@@ -13,10 +13,13 @@ from allauth.mfa.models import Authenticator
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from beneficiaires.services_bilans import consentement_accorder
 from bilan.core.models import Invitation, Membership, Organisation
 from bilan.core.services import invitation_create
 from bilan.core.tenancy import TenantOwned, tenant_context
 from tests.factories.beneficiaires import document_for
+from tests.factories.bilans import bilan_for, programme_for
+from tests.factories.signatures import issued_document
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +46,19 @@ def _passkey_of_admin_a(world):
     ).pk
 
 
+def _bilan_a(world):
+    if not hasattr(world, "_bilan"):
+        world._bilan = bilan_for(world.beneficiaire_a)
+    return world._bilan
+
+
+def _consentement_a(world):
+    with tenant_context(world.org_a):
+        return consentement_accorder(
+            beneficiaire=world.beneficiaire_a, type="participation", methode="papier", par=None
+        )
+
+
 OBJECT_IDS = {
     "pk": _passkey_of_admin_a,
     "beneficiaire_id": lambda world: world.beneficiaire_a.public_id,
@@ -53,6 +69,22 @@ OBJECT_IDS = {
     "document_id": lambda world: (
         document_for(world.beneficiaire_a, by=world.consultant_a).public_id
     ),
+    "programme_id": lambda world: programme_for(world.org_a).public_id,
+    "bilan_id": lambda world: _bilan_a(world).public_id,
+    "signed_document_id": lambda world: (
+        issued_document(
+            beneficiaire=world.beneficiaire_a,
+            by=world.admin_a,
+            subject_id=_bilan_a(world).public_id,
+        ).public_id
+    ),
+    "consentement_id": lambda world: _consentement_a(world).public_id,
+    # Not an id: the lifecycle action of /app/bilans/<bilan_id>/action/<action>/.
+    "action": lambda world: "demarrer",
+    # Signing links (/signature/<organisation_id>/<token>/): organisation A's id with a token
+    # that is not one of its links. A valid token is a bearer secret, not an id to sweep.
+    "organisation_id": lambda world: world.org_a.public_id,
+    "token": lambda world: "jeton-inconnu",
 }
 
 

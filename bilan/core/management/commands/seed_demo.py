@@ -73,6 +73,139 @@ def _user(email: str, first_name: str, last_name: str) -> User:
     return user
 
 
+# One dossier on every financing route and in every state of the lifecycle.
+DOSSIERS = [
+    # (prénom, nom, route, statut, phase)
+    ("Alice", "Fontaine", "personnel", "demande", ""),
+    ("Bruno", "Lambert", "cpf", "prealable_realise", ""),
+    ("Chloé", "Marchand", "plan_employeur", "attente", ""),
+    ("David", "Rousseau", "opco", "en_cours", "investigation"),
+    ("Emma", "Vincent", "france_travail", "synthese_remise", "conclusion"),
+    ("Farid", "Benali", "personnel", "clos", "conclusion"),
+    ("Gaëlle", "Perrin", "transitions_pro", "abandonne", "preliminaire"),
+    ("Hugo", "Caron", "conge_reclassement", "refuse", ""),
+    ("Inès", "Morel", "autre_financeur", "en_cours", "preliminaire"),
+]
+
+
+def _seed_bilans(organisation, consultants) -> int:
+    """Dossiers in varied states, planned from a built-in programme. Idempotent by number."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from beneficiaires.models import (
+        Bilan,
+        BilanEvenement,
+        Consentement,
+        EntretienPrealable,
+        Programme,
+    )
+    from beneficiaires.services_programmes import (
+        bilan_planifier,
+        programme_copier_modele,
+        programme_proposer_calendrier,
+    )
+    from seances.models import Seance
+
+    slug = "18h-accompagnement-6h-travail-personnel"
+    programme = Programme.objects.filter(modele_source=slug).first() or programme_copier_modele(
+        organisation=organisation, slug=slug
+    )
+    today = timezone.localdate()
+    for index, (prenom, nom, route, statut, phase) in enumerate(DOSSIERS):
+        numero = f"DEMO-{index + 1:02d}"
+        if Bilan.objects.filter(numero=numero).exists():
+            continue
+        consultant = consultants[index % len(consultants)]
+        beneficiaire, _ = Beneficiaire.objects.get_or_create(
+            organisation=organisation,
+            email=f"{slugify(prenom)}.{slugify(nom)}@exemple.fr",
+            defaults={
+                "prenom": prenom,
+                "nom": nom,
+                "consultant": consultant,
+                "statut": "salarie_prive",
+                "employeur_nom": "Transports Durand"
+                if "employeur" in route or "reclassement" in route
+                else "",
+                "employeur_siret": "55210055400013"
+                if "employeur" in route or "reclassement" in route
+                else "",
+            },
+        )
+        debut = today + dt.timedelta(days=(index - 4) * 20)
+        entretien = None
+        if statut != "demande":
+            entretien = EntretienPrealable.objects.create(
+                organisation=organisation,
+                beneficiaire=beneficiaire,
+                date=timezone.now() - dt.timedelta(days=30 + index),
+                consultant=consultant,
+                demande="Faire le point sur mon parcours et envisager une évolution.",
+                contexte="En poste depuis plusieurs années.",
+                issue="bilan",
+            )
+            Consentement.objects.get_or_create(
+                organisation=organisation,
+                beneficiaire=beneficiaire,
+                type=Consentement.Type.PARTICIPATION,
+                destinataire="",
+                revoque_le=None,
+                defaults={
+                    "methode": "entretien",
+                    "accorde_le": timezone.now(),
+                    "recueilli_par": consultant,
+                },
+            )
+        bilan = Bilan.objects.create(
+            organisation=organisation,
+            beneficiaire=beneficiaire,
+            numero=numero,
+            # Planned while open; the final state is written once the séances exist.
+            statut="en_cours" if phase else statut,
+            phase=phase,
+            consultant=consultant,
+            entretien_prealable=entretien,
+            programme=programme,
+            modalite="mixte",
+            heures_accompagnement=Decimal("18"),
+            heures_travail_personnel=Decimal("6"),
+            date_debut_prevue=debut,
+            date_fin_prevue=debut + dt.timedelta(days=80),
+            objectifs="Clarifier un projet professionnel réaliste et construire un plan d'action.",
+            financement=route,
+            prix_ttc=Decimal("1800.00"),
+            conditions_paiement="Paiement à réception de facture, à 30 jours.",
+            financeur_nom="OPCO Mobilités" if route in {"opco", "autre_financeur"} else "",
+            financeur_reference="DEMO-2026-001" if route in {"opco", "autre_financeur"} else "",
+            employeur_signataire_nom="Paul Durand"
+            if "employeur" in route or "reclassement" in route
+            else "",
+            employeur_signataire_email="rh@durand.example"
+            if "employeur" in route or "reclassement" in route
+            else "",
+            cpf_proposition_commande_le=today - dt.timedelta(days=20) if route == "cpf" else None,
+            cpf_aucun_bilan_finance_5_ans=True if route == "cpf" else None,
+            motif_abandon="Reprise d'un emploi à temps plein." if statut == "abandonne" else "",
+            motif_refus="Convention non signée dans les 10 jours (R6313-8)."
+            if statut == "refuse"
+            else "",
+        )
+        BilanEvenement.objects.create(organisation=organisation, bilan=bilan, vers=statut)
+        if statut in {"en_cours", "synthese_remise", "clos", "abandonne"}:
+            heure = timezone.make_aware(dt.datetime.combine(debut, dt.time(9, 30)))
+            bilan_planifier(
+                bilan=bilan,
+                seances=programme_proposer_calendrier(programme=programme, debut=heure),
+            )
+            # Séances already past are marked as held so the dossier reads naturally.
+            Seance.objects.filter(bilan=bilan, debut__lt=timezone.now()).update(statut="realisee")
+        Bilan.objects.filter(pk=bilan.pk).update(statut=statut)
+    return Bilan.objects.count()
+
+
 class Command(BaseCommand):
     help = "Crée les données de démonstration (deux organismes). Sans effet si déjà présentes."
 
@@ -127,6 +260,8 @@ class Command(BaseCommand):
                             defaults={"user": user, "organisation": organisation},
                         )
                         lines.append(f"  portail     {email}")
+            with tenant_context(organisation):
+                lines.append(f"  bilans      {_seed_bilans(organisation, consultants)}")
         self.stdout.write("Données de démonstration prêtes (démo uniquement).")
         self.stdout.write(f"Mot de passe de tous les comptes : {DEMO_PASSWORD}")
         self.stdout.write(

@@ -1,0 +1,581 @@
+"""Financing rules of a bilan, by route: pure functions, no database writes.
+
+Amounts and dates that change with the law live in module-level tables with their effective
+dates (``PARTICIPATION_FORFAITAIRE``, ``CPF_PLAFOND``, ...), so a new arrêté is a one-line
+change with its own test, never an ``if year == ...`` in the code.
+
+Day-counting conventions used throughout (French civil rules, art. 641 CPC: the day of the
+event that starts a delay is not counted):
+
+* **jour ouvré** (CDC / EDOF usage): Monday to Friday, excluding French public holidays as
+  computed by the ``holidays`` package for metropolitan France (country ``FR``, no
+  subdivision: the Alsace-Moselle extra days and the overseas days are not counted). Saturday
+  is *not* a jour ouvré (it is a "jour ouvrable", a different notion).
+* **N jours ouvrés after D**: the N-th jour ouvré strictly after D (D itself never counts).
+* **N jours (calendaires) after D**: D + N; the delay runs until the end of that day.
+
+Writes (recording a payment, validating a form) are in ``services_financement.py``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import functools
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_DOWN, Decimal
+from typing import TYPE_CHECKING
+
+import holidays
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+
+from .models import Financement
+
+if TYPE_CHECKING:
+    from bilan.core.models import Organisation
+
+    from .models import Bilan
+
+CENTIME = Decimal("0.01")
+
+# --- Tables (effective date, value): the value applies from that date (inclusive) onwards. ---
+
+# R6323 (décret 2024-394): 100 € from 2 May 2024, revalued each 1 January (arrêtés of
+# 26 Dec 2024 and 30 Dec 2025). Before 2 May 2024 no participation was due.
+PARTICIPATION_FORFAITAIRE: list[tuple[date, Decimal]] = [
+    (date(2024, 5, 2), Decimal("100.00")),
+    (date(2025, 1, 1), Decimal("102.23")),
+    (date(2026, 1, 1), Decimal("103.20")),
+]
+
+# D6323-1 A: cap on the CPF rights usable for a bilan. No specific cap before 26 Feb 2026.
+CPF_PLAFOND: list[tuple[date, Decimal]] = [
+    (date(2026, 2, 26), Decimal("1600.00")),
+]
+
+# LF 2026 art. 203 + decrees of 24 Feb 2026 (D6323-6, D6323-1 A): accompaniment-only hours,
+# 5-year rule, cap.
+REFORME_2026 = date(2026, 2, 26)
+
+# CDC rule (10 June 2021): start date ≥ proposition de commande + 11 jours ouvrés.
+CPF_DELAI_PROPOSITION_JOURS_OUVRES = 11
+# CDC / EDOF: entry and exit declarations within 3 jours ouvrés.
+CPF_DELAI_DECLARATION_JOURS_OUVRES = 3
+
+# R6323, L6323-7: cases where the participation forfaitaire is not due. Keys are the
+# ``Bilan.cpf_exoneration`` choices (a test keeps them in sync).
+EXONERATIONS_PARTICIPATION: dict[str, str] = {
+    "demandeur_emploi": "L6323-7 (demandeur·se d'emploi)",
+    "abondement_employeur": "L6323-7 (abondement de l'employeur)",
+    "abondement_opco": "L6323-4 II 3° / L6323-7 (abondement de l'OPCO)",
+    "c2p": "R6323 (points du compte professionnel de prévention)",
+    "at_mp": "R6323 (abondement AT/MP)",
+}
+
+# D6323-4: notice before the start, by length of the action; answer within 30 days.
+AUTORISATION_PREAVIS_JOURS = 60
+AUTORISATION_PREAVIS_JOURS_ACTION_LONGUE = 120  # action of 6 months or more
+AUTORISATION_REPONSE_JOURS = 30
+
+# R6313-8: the employee has 10 days from the transmission to sign; silence = refusal.
+CONVENTION_DELAI_SIGNATURE_JOURS = 10
+
+# L6353-5 / L6353-6: 10-day withdrawal, then at most 30 % of the price at first.
+RETRACTATION_JOURS = 10
+PREMIER_PAIEMENT_PART_MAX = Decimal("0.30")
+
+ROUTES_EMPLOYEUR = frozenset({Financement.PLAN_EMPLOYEUR, Financement.CONGE_RECLASSEMENT})
+ROUTES_FINANCEUR = frozenset(
+    {
+        Financement.OPCO,
+        Financement.TRANSITIONS_PRO,
+        Financement.FRANCE_TRAVAIL,
+        Financement.AUTRE_FINANCEUR,
+    }
+)
+
+# States of the employer authorisation (D6323-4).
+AUTORISATION_A_DEMANDER = "a_demander"
+AUTORISATION_TROP_TARDIVE = "trop_tardive"
+AUTORISATION_EN_ATTENTE = "en_attente"
+AUTORISATION_ACCORDEE = "accordee"
+AUTORISATION_REFUSEE = "refusee"
+
+
+# --- Formatting helpers -------------------------------------------------------------------
+
+
+def date_fr(d: date) -> str:
+    """``date(2026, 3, 9)`` → ``"09/03/2026"``."""
+    return f"{d:%d/%m/%Y}"
+
+
+def euros(montant: Decimal) -> str:
+    """``Decimal("1600")`` → ``"1 600,00 €"`` (non-breaking spaces)."""
+    texte = f"{montant.quantize(CENTIME):,.2f}"
+    return texte.replace(",", "\u202f").replace(".", ",") + "\u00a0€"
+
+
+def _valeur_en_vigueur(table: list[tuple[date, Decimal]], le: date) -> Decimal | None:
+    """The value of ``table`` in force on ``le`` (None before its first effective date)."""
+    valeur = None
+    for debut, montant in sorted(table):
+        if debut <= le:
+            valeur = montant
+    return valeur
+
+
+# --- Working days -------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=64)
+def jours_feries(*, annee: int) -> frozenset[date]:
+    """French public holidays of ``annee`` (metropolitan calendar), computed by ``holidays``:
+    Easter Monday, Ascension and Whit Monday move every year and are never hard-coded."""
+    return frozenset(holidays.country_holidays("FR", years=annee).keys())
+
+
+def est_jour_ouvre(*, le: date) -> bool:
+    """Monday–Friday and not a French public holiday (CDC meaning of "jour ouvré")."""
+    return le.weekday() < 5 and le not in jours_feries(annee=le.year)
+
+
+def ajouter_jours_ouvres(*, depart: date, jours: int) -> date:
+    """The ``jours``-th jour ouvré after ``depart`` (``depart`` itself never counts).
+
+    Convention: a "jour ouvré" is Monday to Friday except French public holidays (CDC usage
+    for Mon Compte Formation / EDOF delays). ``jours=0`` returns ``depart``; a negative number
+    counts backwards the same way.
+    """
+    pas = 1 if jours >= 0 else -1
+    restant = abs(jours)
+    courant = depart
+    while restant:
+        courant += timedelta(days=pas)
+        if est_jour_ouvre(le=courant):
+            restant -= 1
+    return courant
+
+
+def _ajouter_mois(d: date, mois: int) -> date:
+    annee, index = divmod(d.month - 1 + mois, 12)
+    annee += d.year
+    jour = min(d.day, calendar.monthrange(annee, index + 1)[1])
+    return date(annee, index + 1, jour)
+
+
+# --- CPF ------------------------------------------------------------------------------------
+
+
+def cpf_date_debut_minimale(*, proposition_le: date) -> date:
+    """Earliest start date of a CPF bilan: 11 jours ouvrés after the proposition de commande
+    (CDC rule of 10 June 2021, enforced by EDOF). A start on that date is accepted."""
+    return ajouter_jours_ouvres(depart=proposition_le, jours=CPF_DELAI_PROPOSITION_JOURS_OUVRES)
+
+
+def participation_forfaitaire(*, le: date) -> Decimal:
+    """CPF participation forfaitaire in force on ``le`` (R6323: 100 € from 2 May 2024,
+    revalued each 1 January); 0 before it existed."""
+    return _valeur_en_vigueur(PARTICIPATION_FORFAITAIRE, le) or Decimal("0.00")
+
+
+def cpf_plafond(*, le: date) -> Decimal | None:
+    """Cap on the CPF rights usable for a bilan on ``le`` (D6323-1 A: 1 600 € from
+    26 Feb 2026); None when no specific cap applies."""
+    return _valeur_en_vigueur(CPF_PLAFOND, le)
+
+
+def cpf_repartition(*, prix: Decimal, entree_le: date, exoneration: str) -> dict[str, Decimal]:
+    """How a CPF-funded price splits (rule 19; D6323-1 A, R6323, L6323-7).
+
+    Returns ``cpf_utilisable`` (at most the cap in force at entry — the holder's actual
+    balance is not known here), ``reste_a_financer`` (co-funding or personal payment) and
+    ``participation`` (the participation forfaitaire, paid by the holder on top of the price;
+    0 when ``exoneration`` is one of ``EXONERATIONS_PARTICIPATION``).
+    """
+    if exoneration and exoneration not in EXONERATIONS_PARTICIPATION:
+        raise ValueError(f"Motif d'exonération inconnu : {exoneration!r}.")
+    if prix < 0:
+        raise ValueError("Le prix ne peut pas être négatif.")
+    prix = prix.quantize(CENTIME)
+    plafond = cpf_plafond(le=entree_le)
+    utilisable = prix if plafond is None else min(prix, plafond)
+    participation = (
+        Decimal("0.00") if exoneration else participation_forfaitaire(le=entree_le)
+    ).quantize(CENTIME)
+    return {
+        "cpf_utilisable": utilisable,
+        "reste_a_financer": prix - utilisable,
+        "participation": participation,
+    }
+
+
+def cpf_heures_financees(
+    *, entree_le: date, heures_accompagnement: Decimal, heures_travail_personnel: Decimal
+) -> Decimal:
+    """Hours the CPF may finance (D6323-6, rule 4): from 26 Feb 2026 only the provider's
+    accompaniment hours; before, accompaniment and guided personal work."""
+    if entree_le >= REFORME_2026:
+        return Decimal(heures_accompagnement)
+    return Decimal(heures_accompagnement) + Decimal(heures_travail_personnel)
+
+
+def cpf_echeance_declaration(*, evenement_le: date) -> date:
+    """Last day to declare an entry (actual start) or exit (actual end) in EDOF: 3 jours
+    ouvrés after the event (CDC rule, domain rule 18)."""
+    return ajouter_jours_ouvres(depart=evenement_le, jours=CPF_DELAI_DECLARATION_JOURS_OUVRES)
+
+
+def cpf_regles_2026_applicables(*, le: date) -> bool:
+    """Whether the 26 Feb 2026 CPF rules (5-year rule, cap, accompaniment only) apply."""
+    return le >= REFORME_2026
+
+
+# --- Employer authorisation for a CPF bilan on working time (D6323-4) ------------------------
+
+
+def autorisation_employeur_etat(
+    *,
+    demande_le: date | None,
+    debut_prevu: date | None,
+    reponse: str,
+    reponse_le: date | None,
+    aujourdhui: date,
+    fin_prevue: date | None = None,
+) -> str:
+    """State of the employer's authorisation of absence (D6323-4, rule 21).
+
+    * ``a_demander``: no request recorded.
+    * ``refusee`` / ``accordee``: explicit answer (``reponse`` = ``"refus"`` / ``"accord"``).
+      An explicit agreement is valid even for a late request (the notice protects the
+      employer, who may waive it). A refusal received after the 30-day window of a timely
+      request does not undo the acceptance already acquired by silence.
+    * ``trop_tardive``: no answer and the request was made less than 60 calendar days before
+      the planned start (120 days when the action lasts 6 months or more, known from
+      ``fin_prevue``): the employer's silence is then not worth acceptance.
+    * ``accordee`` by silence: a timely request and no answer at the end of the 30th calendar
+      day after the request (i.e. from ``demande_le + 31`` on).
+    * ``en_attente``: otherwise.
+    """
+    if demande_le is None:
+        return AUTORISATION_A_DEMANDER
+    fin_reponse = demande_le + timedelta(days=AUTORISATION_REPONSE_JOURS)
+    preavis = AUTORISATION_PREAVIS_JOURS
+    if debut_prevu and fin_prevue and fin_prevue >= _ajouter_mois(debut_prevu, 6):
+        preavis = AUTORISATION_PREAVIS_JOURS_ACTION_LONGUE
+    a_temps = debut_prevu is None or (debut_prevu - demande_le).days >= preavis
+    if reponse == "accord":
+        return AUTORISATION_ACCORDEE
+    if reponse == "refus":
+        if a_temps and reponse_le is not None and reponse_le > fin_reponse:
+            return AUTORISATION_ACCORDEE
+        return AUTORISATION_REFUSEE
+    if not a_temps:
+        return AUTORISATION_TROP_TARDIVE
+    if aujourdhui > fin_reponse:
+        return AUTORISATION_ACCORDEE
+    return AUTORISATION_EN_ATTENTE
+
+
+# --- Tripartite convention (R6313-8) ---------------------------------------------------------
+
+
+def convention_date_limite(*, transmise_le: date) -> date:
+    """Last day for the employee to sign the tripartite convention: 10 calendar days after
+    the employer's transmission (R6313-8); the employee may sign until the end of that day."""
+    return transmise_le + timedelta(days=CONVENTION_DELAI_SIGNATURE_JOURS)
+
+
+def convention_refusee_par_silence(
+    *, transmise_le: date | None, signee: bool, aujourdhui: date
+) -> bool:
+    """True when the employee has not signed and the 10 days are over (R6313-8: silence =
+    refusal), i.e. strictly after ``convention_date_limite``."""
+    if signee or transmise_le is None:
+        return False
+    return aujourdhui > convention_date_limite(transmise_le=transmise_le)
+
+
+# --- Self-funded bilan (L6353-3 to L6353-7) ----------------------------------------------------
+
+
+def retractation_fin(*, contrat_signe_le: date) -> date:
+    """Last day of the withdrawal period of a self-funded contract (L6353-5).
+
+    The 10 days run from the day after the signature (art. 641 CPC), so the period covers
+    signature + 1 … signature + 10, and the beneficiary may still withdraw on day 10. When
+    day 10 is a Saturday, Sunday or French public holiday, the period is extended to the next
+    jour ouvré (art. 642 CPC by analogy): the withdrawal is by registered letter, and the
+    provider must never collect money while it could still be validly exercised (L6353-6,
+    fine under L6355-20). The first payment is possible the day after the returned date.
+    """
+    fin = contrat_signe_le + timedelta(days=RETRACTATION_JOURS)
+    while not est_jour_ouvre(le=fin):
+        fin += timedelta(days=1)
+    return fin
+
+
+def premier_paiement_maximum(*, prix: Decimal) -> Decimal:
+    """30 % of the price (L6353-6), rounded down to the cent so it is never exceeded."""
+    return (prix * PREMIER_PAIEMENT_PART_MAX).quantize(CENTIME, rounding=ROUND_DOWN)
+
+
+def paiement_verifier(
+    *,
+    prix: Decimal | None,
+    contrat_signe_le: date | None,
+    deja_paye: Decimal,
+    montant: Decimal,
+    le: date,
+) -> None:
+    """Raise ``ValidationError`` (every applicable French message) unless a payment of
+    ``montant`` received on ``le`` is lawful for a self-funded bilan (L6353-3 to L6353-7,
+    rule 22): contract signed before any payment (L6353-3); nothing up to and including the
+    last day of the withdrawal period (``retractation_fin``, L6353-6); a first payment of at
+    most 30 % of the price (L6353-6); the total never above the price."""
+    erreurs: list[str] = []
+    if montant is None or montant <= 0:
+        erreurs.append("Le montant du paiement doit être positif.")
+    if prix is None or prix <= 0:
+        erreurs.append("Le prix du bilan doit être fixé avant d'enregistrer un paiement.")
+    if contrat_signe_le is None or le < contrat_signe_le:
+        erreurs.append(
+            "Aucun paiement ne peut être reçu avant la signature du contrat de formation (L6353-3)."
+        )
+    else:
+        fin = retractation_fin(contrat_signe_le=contrat_signe_le)
+        if le <= fin:
+            erreurs.append(
+                "Aucun paiement ne peut être reçu pendant le délai de rétractation de 10 jours, "
+                f"qui court jusqu'au {date_fr(fin)} inclus (L6353-6). Premier paiement possible "
+                f"le {date_fr(fin + timedelta(days=1))}."
+            )
+    if montant is None or montant <= 0 or prix is None or prix <= 0:
+        raise ValidationError(erreurs)  # the amount checks below need both
+    if deja_paye <= 0:
+        plafond = premier_paiement_maximum(prix=prix)
+        if montant > plafond:
+            erreurs.append(
+                "Le premier paiement ne peut dépasser 30 % du prix, soit "
+                f"{euros(plafond)} (L6353-6)."
+            )
+    if deja_paye + montant > prix:
+        erreurs.append(
+            f"Le total des paiements ({euros(deja_paye + montant)}) dépasserait le prix du "
+            f"bilan ({euros(prix)}) ; reste dû : {euros(max(prix - deja_paye, Decimal(0)))}."
+        )
+    if erreurs:
+        raise ValidationError(erreurs)
+
+
+# --- Checklist before "en cours" --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Probleme:
+    """One blocking point: the Bilan field it concerns (or NON_FIELD_ERRORS), the French
+    message, and whether it is missing information (vs. an entered value that breaks a rule)."""
+
+    champ: str
+    message: str
+    manquant: bool = False
+
+
+def _siren(siret: str) -> str:
+    return "".join(siret.split())[:9]
+
+
+def _problemes_communs(*, bilan: Bilan, aujourdhui: date, organisation: Organisation):
+    beneficiaire = bilan.beneficiaire
+    siret_employeur = "".join((beneficiaire.employeur_siret or "").split())
+    siret_organisme = "".join((organisation.siret or "").split())
+    if siret_employeur and siret_organisme and _siren(siret_employeur) == _siren(siret_organisme):
+        yield Probleme(
+            NON_FIELD_ERRORS,
+            "L'organisme ne peut pas réaliser le bilan de ses propres salarié·es : l'employeur "
+            f"du ou de la bénéficiaire (SIRET {siret_employeur}) est l'organisme lui-même "
+            "(R6313-5).",
+        )
+    if bilan.financement == Financement.PERSONNEL:
+        return
+    # Rule 25 (L6316-1, L6351-1): a funded route needs an NDA and a Qualiopi certificate
+    # covering bilans, valid on the day the bilan starts.
+    if not organisation.numero_declaration_activite:
+        yield Probleme(
+            "financement",
+            "Le numéro de déclaration d'activité de l'organisme n'est pas renseigné : un bilan "
+            "financé ne peut pas commencer (L6351-1).",
+        )
+    reference = max(filter(None, [bilan.date_debut_prevue, aujourdhui]))
+    if not organisation.qualiopi_numero_certificat or not organisation.qualiopi_couvre_bilans:
+        yield Probleme(
+            "financement",
+            "L'organisme n'a pas de certificat Qualiopi couvrant les bilans de compétences : "
+            "seul un financement personnel est possible (L6316-1).",
+        )
+    elif (
+        organisation.qualiopi_date_expiration is None
+        or organisation.qualiopi_date_expiration < reference
+    ):
+        expire = organisation.qualiopi_date_expiration
+        detail = f"expire le {date_fr(expire)}" if expire else "n'a pas de date d'expiration"
+        yield Probleme(
+            "financement",
+            f"Le certificat Qualiopi de l'organisme {detail}, avant le début du bilan "
+            f"({date_fr(reference)}) : un bilan financé ne peut pas commencer (L6316-1).",
+        )
+
+
+def _problemes_cpf(*, bilan: Bilan, aujourdhui: date):
+    proposition = bilan.cpf_proposition_commande_le
+    debut = bilan.date_debut_prevue
+    if proposition is None:
+        yield Probleme(
+            "cpf_proposition_commande_le",
+            "La date d'envoi de la proposition de commande (Mon Compte Formation) n'est pas "
+            "renseignée.",
+            manquant=True,
+        )
+    if debut is None:
+        yield Probleme(
+            "date_debut_prevue", "La date de début prévue n'est pas renseignée.", manquant=True
+        )
+    if proposition is not None and debut is not None:
+        minimum = cpf_date_debut_minimale(proposition_le=proposition)
+        if debut < minimum:
+            yield Probleme(
+                "date_debut_prevue",
+                f"Le début ne peut précéder le {date_fr(minimum)} (11 jours ouvrés après la "
+                f"proposition de commande du {date_fr(proposition)}).",
+            )
+    if cpf_regles_2026_applicables(le=debut or aujourdhui):
+        declaration = bilan.cpf_aucun_bilan_finance_5_ans
+        if declaration is None:
+            yield Probleme(
+                "cpf_aucun_bilan_finance_5_ans",
+                "Le ou la bénéficiaire n'a pas déclaré s'il ou elle a eu un bilan financé par "
+                "un financeur public ou mutualisé depuis 5 ans (D6323-6).",
+                manquant=True,
+            )
+        elif declaration is False:
+            yield Probleme(
+                "cpf_aucun_bilan_finance_5_ans",
+                "Le ou la bénéficiaire a eu un bilan financé par un financeur public ou "
+                "mutualisé depuis moins de 5 ans : le CPF ne peut pas financer ce bilan "
+                "(D6323-6). Choisissez un autre financement.",
+            )
+    if bilan.sur_temps_de_travail:
+        etat = autorisation_employeur_etat(
+            demande_le=bilan.autorisation_demandee_le,
+            debut_prevu=debut,
+            reponse=bilan.autorisation_reponse,
+            reponse_le=bilan.autorisation_reponse_le,
+            aujourdhui=aujourdhui,
+            fin_prevue=bilan.date_fin_prevue,
+        )
+        if etat == AUTORISATION_A_DEMANDER:
+            yield Probleme(
+                "autorisation_demandee_le",
+                "Le bilan a lieu sur le temps de travail : l'autorisation d'absence de "
+                "l'employeur doit être demandée (D6323-4).",
+                manquant=True,
+            )
+        elif etat == AUTORISATION_TROP_TARDIVE:
+            yield Probleme(
+                "autorisation_demandee_le",
+                "L'autorisation d'absence a été demandée moins de 60 jours avant le début "
+                "(D6323-4) : sans accord exprès de l'employeur, le bilan ne peut pas commencer "
+                "à cette date.",
+            )
+        elif etat == AUTORISATION_EN_ATTENTE:
+            fin = bilan.autorisation_demandee_le + timedelta(days=AUTORISATION_REPONSE_JOURS)
+            yield Probleme(
+                "autorisation_reponse",
+                "L'employeur n'a pas encore répondu à la demande d'autorisation d'absence ; "
+                f"sans réponse, elle sera acquise après le {date_fr(fin)} (D6323-4).",
+                manquant=True,
+            )
+        elif etat == AUTORISATION_REFUSEE:
+            yield Probleme(
+                "autorisation_reponse",
+                "L'employeur a refusé l'absence : le bilan ne peut pas avoir lieu sur le temps "
+                "de travail (D6323-4).",
+            )
+
+
+def _problemes_employeur(*, bilan: Bilan):
+    if not bilan.employeur_signataire_nom.strip():
+        yield Probleme(
+            "employeur_signataire_nom",
+            "Le ou la signataire de la convention pour l'employeur n'est pas renseigné·e "
+            "(R6313-8).",
+            manquant=True,
+        )
+    beneficiaire = bilan.beneficiaire
+    if not beneficiaire.employeur_nom.strip() or not beneficiaire.employeur_siret.strip():
+        yield Probleme(
+            NON_FIELD_ERRORS,
+            "Le nom et le SIRET de l'employeur doivent être renseignés dans la fiche du ou de "
+            "la bénéficiaire (convention tripartite, R6313-8).",
+            manquant=True,
+        )
+
+
+def _problemes_financeur(*, bilan: Bilan):
+    if not bilan.financeur_nom.strip():
+        yield Probleme("financeur_nom", "Le nom du financeur n'est pas renseigné.", manquant=True)
+    if not bilan.financeur_reference.strip():
+        yield Probleme(
+            "financeur_reference",
+            "La référence du dossier chez le financeur (accord de prise en charge) n'est pas "
+            "renseignée.",
+            manquant=True,
+        )
+
+
+def financement_problemes_detail(
+    *, bilan: Bilan, aujourdhui: date, organisation: Organisation
+) -> list[Probleme]:
+    """``financement_problemes`` with, for each point, its form field and whether it is
+    missing information."""
+    problemes = list(
+        _problemes_communs(bilan=bilan, aujourdhui=aujourdhui, organisation=organisation)
+    )
+    route = bilan.financement
+    if route == Financement.CPF:
+        problemes += _problemes_cpf(bilan=bilan, aujourdhui=aujourdhui)
+    elif route in ROUTES_EMPLOYEUR:
+        problemes += _problemes_employeur(bilan=bilan)
+    elif route in ROUTES_FINANCEUR:
+        problemes += _problemes_financeur(bilan=bilan)
+    elif route == Financement.PERSONNEL:
+        if bilan.prix_ttc is None:
+            problemes.append(
+                Probleme("prix_ttc", "Le prix du bilan n'est pas renseigné.", manquant=True)
+            )
+    else:
+        problemes.append(
+            Probleme("financement", "Le mode de financement n'est pas choisi.", manquant=True)
+        )
+    return problemes
+
+
+def financement_problemes(
+    *, bilan: Bilan, aujourdhui: date, organisation: Organisation
+) -> list[str]:
+    """French checklist of what, on the financing side, blocks moving ``bilan`` to "en cours"
+    (empty list: nothing). Route rules: CPF (CDC 11 jours ouvrés, D6323-6 5-year rule,
+    D6323-4 authorisation), plan employeur / congé de reclassement (R6313-8 parties),
+    OPCO / Transitions Pro / France Travail / other funder (funding agreement), personal
+    (price, L6353-4). Common: R6313-5 (not the employer's own employees) and, for every funded
+    route, NDA (L6351-1) and a Qualiopi certificate covering bilans valid at the start
+    (L6316-1). Signature checks (convention signed) are not part of this list.
+
+    Reads ``bilan.beneficiaire``: call it inside ``tenant_context``.
+    """
+    return [
+        p.message
+        for p in financement_problemes_detail(
+            bilan=bilan, aujourdhui=aujourdhui, organisation=organisation
+        )
+    ]

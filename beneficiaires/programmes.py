@@ -1,0 +1,360 @@
+"""Programme templates: the five built-in programmes (the project's seeds) and calendar logic.
+
+The built-ins are data, not rows: an organisation copies one into its own ``Programme`` to use and
+edit it (``services_programmes.programme_copier_modele``). Each étape is one séance of the bilan:
+its phase, its type, its title, its duration in minutes and its gap in days after the previous
+étape. Every built-in fits in the 24 hours counted in a bilan (accompaniment + guided personal
+work, L6313-4), runs through the three legal phases in order (R6313-4) and ends with at least one
+individual interview in the conclusion phase (R6313-4 3°). The prior interview and the follow-up
+are outside the 24 hours: the follow-up is the programme's ``suivi_mois``/``suivi_duree_minutes``,
+never an étape.
+
+Calendar: an étape is placed at the previous étape's date + its gap, then moved to the next
+working day when it falls on a Saturday, a Sunday or a French public holiday (``holidays``),
+keeping the time of day (Europe/Paris).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.utils import timezone
+
+from .models import Phase, TypeSeance
+
+try:  # The project depends on it; the fallback only keeps a bare checkout importable.
+    import holidays as _holidays
+except ImportError:  # pragma: no cover
+    _holidays = None
+
+HEURES_MAX_MINUTES = 24 * 60
+ORDRE_PHASES = [Phase.PRELIMINAIRE, Phase.INVESTIGATION, Phase.CONCLUSION]
+TYPES_ENTRETIEN_CONCLUSION = {TypeSeance.ENTRETIEN, TypeSeance.RESTITUTION}
+
+E = TypeSeance.ENTRETIEN
+TP = TypeSeance.TRAVAIL_PERSONNEL
+R = TypeSeance.RESTITUTION
+Q = TypeSeance.QUESTIONNAIRE
+PRE = Phase.PRELIMINAIRE
+INV = Phase.INVESTIGATION
+CON = Phase.CONCLUSION
+
+
+@dataclass(frozen=True)
+class EtapeModele:
+    phase: str
+    type: str
+    intitule: str
+    duree_minutes: int
+    ecart_jours: int
+
+    def as_dict(self) -> dict:
+        return {
+            "phase": str(self.phase),
+            "type": str(self.type),
+            "intitule": self.intitule,
+            "duree_minutes": self.duree_minutes,
+            "ecart_jours": self.ecart_jours,
+        }
+
+
+@dataclass(frozen=True)
+class ProgrammeModele:
+    slug: str
+    nom: str
+    description: str
+    suivi_mois: int
+    suivi_duree_minutes: int
+    etapes: tuple[EtapeModele, ...]
+
+    @property
+    def minutes_comptees(self) -> int:
+        return minutes_comptees(e.as_dict() for e in self.etapes)
+
+    @property
+    def minutes_accompagnement(self) -> int:
+        return sum(e.duree_minutes for e in self.etapes if e.type in TypeSeance.accompagnement())
+
+    @property
+    def minutes_travail_personnel(self) -> int:
+        return sum(e.duree_minutes for e in self.etapes if e.type == TypeSeance.TRAVAIL_PERSONNEL)
+
+    @property
+    def duree_semaines(self) -> int:
+        return round(sum(e.ecart_jours for e in self.etapes[1:]) / 7)
+
+
+def _e(phase, type_, intitule, heures: float, ecart: int) -> EtapeModele:
+    return EtapeModele(phase, type_, intitule, round(heures * 60), ecart)
+
+
+MODELES: tuple[ProgrammeModele, ...] = (
+    ProgrammeModele(
+        slug="douze-seances-10-semaines",
+        nom="Calendrier type en 12 séances (10 semaines)",
+        description=(
+            "Douze séances d'une à trois heures réparties sur une dizaine de semaines, soit "
+            "24 heures de séances. Les séances sont espacées d'une à deux semaines selon les "
+            "disponibilités et le travail personnel entre les séances. Entretien de suivi d'une "
+            "heure 6 mois après la fin du bilan, en dehors des 24 heures."
+        ),
+        suivi_mois=6,
+        suivi_duree_minutes=60,
+        etapes=(
+            _e(PRE, E, "Entretien d'accueil et d'information : cadre légal, engagements", 1, 0),
+            _e(PRE, E, "Analyse de la demande : motivations, attentes, besoins", 2, 3),
+            _e(PRE, E, "Co-construction du programme personnalisé et du calendrier", 1, 4),
+            _e(INV, E, "Exploration du parcours professionnel", 2, 3),
+            _e(INV, E, "Exploration du parcours personnel et compétences transférables", 2, 4),
+            _e(INV, Q, "Évaluation des compétences techniques : tests et analyse", 2, 7),
+            _e(INV, Q, "Évaluation des aptitudes et de la personnalité", 2, 7),
+            _e(INV, E, "Exploration des motivations et des valeurs", 2, 7),
+            _e(INV, E, "Recherche et exploration des pistes professionnelles", 3, 7),
+            _e(INV, E, "Validation du projet professionnel et des alternatives", 2, 7),
+            _e(CON, E, "Élaboration du plan d'action", 2, 7),
+            _e(CON, R, "Finalisation et remise du document de synthèse, clôture", 3, 7),
+        ),
+    ),
+    ProgrammeModele(
+        slug="18h-accompagnement-6h-travail-personnel",
+        nom="18 h d'accompagnement et 6 h de travail personnel guidé",
+        description=(
+            "24 heures : 18 heures d'accompagnement individualisé, temps de restitution compris, "
+            "et 6 heures de travail personnel guidé (consignes formalisées, échanges avec le "
+            "consultant, traçabilité). Trois phases. Entretien préalable gratuit avant le bilan ; "
+            "suivi proposé entre 3 et 6 mois après, en dehors des 24 heures."
+        ),
+        suivi_mois=6,
+        suivi_duree_minutes=60,
+        etapes=(
+            _e(
+                PRE,
+                E,
+                "Clarification de la demande, contexte et co-construction des objectifs",
+                2,
+                0,
+            ),
+            _e(INV, E, "Analyse du parcours et des expériences significatives", 2, 7),
+            _e(INV, TP, "Grille d'analyse de parcours et autodiagnostic", 1.5, 1),
+            _e(INV, E, "Cartographie des compétences transférables", 2, 6),
+            _e(INV, TP, "Questionnaires d'intérêts et de personnalité", 1.5, 1),
+            _e(INV, E, "Motivations et besoins prioritaires", 2, 6),
+            _e(INV, E, "Émergence et étude de pistes d'évolution professionnelle", 2, 7),
+            _e(INV, TP, "Exploration professionnelle : fiches métiers et secteurs", 1.5, 1),
+            _e(INV, E, "Faisabilité du projet et analyse des écarts", 2, 6),
+            _e(INV, TP, "Matrices d'écarts et grille comparative des scénarios", 1.5, 1),
+            _e(INV, E, "Ajustement des options envisagées", 2, 6),
+            _e(CON, E, "Piste retenue et co-construction du plan d'action", 2, 7),
+            _e(CON, R, "Restitution orale, lecture partagée et signature de la synthèse", 2, 7),
+        ),
+    ),
+    ProgrammeModele(
+        slug="retrospection-prospective",
+        nom="Rétrospection et prospective",
+        description=(
+            "Phase préliminaire de 2 heures, phase d'investigation de 16 à 18 heures "
+            "(rétrospection puis prospective, enquêtes métier), phase de conclusion de 2 à "
+            "4 heures ponctuée par la remise de la synthèse. Rencontre de suivi à 6 mois."
+        ),
+        suivi_mois=6,
+        suivi_duree_minutes=60,
+        etapes=(
+            _e(PRE, E, "Analyse de la demande, démarche et plan de route du bilan", 2, 0),
+            _e(
+                INV,
+                E,
+                "Rétrospection : parcours scolaire, professionnel et extra-professionnel",
+                2,
+                7,
+            ),
+            _e(INV, E, "Rétrospection : explicitation des compétences acquises", 2, 7),
+            _e(INV, Q, "Tests de centres d'intérêt et de personnalité", 2, 7),
+            _e(
+                INV,
+                E,
+                "Valeurs professionnelles, conditions de travail, atouts et faiblesses",
+                2,
+                7,
+            ),
+            _e(INV, E, "Prospective : domaines d'activité et pistes professionnelles", 2, 7),
+            _e(INV, TP, "Recherche d'informations sur les métiers et le marché de l'emploi", 2, 2),
+            _e(INV, TP, "Enquêtes métier auprès de professionnels", 3, 5),
+            _e(INV, E, "Exploitation des enquêtes métier, visualisation et projection", 3, 7),
+            _e(
+                CON,
+                TP,
+                "Recherche de formations, données sur l'emploi local, mise à jour du CV",
+                2,
+                2,
+            ),
+            _e(
+                CON,
+                R,
+                "Validation du projet, étapes de mise en œuvre et remise de la synthèse",
+                2,
+                5,
+            ),
+        ),
+    ),
+    ProgrammeModele(
+        slug="trois-phases-modulables",
+        nom="Trois phases modulables avec cahiers d'étape",
+        description=(
+            "Après un entretien préalable gratuit et un délai de réflexion de 10 jours, trois "
+            "phases modulables pour 24 heures au plus, sur 4 semaines à 6 mois ; cahiers d'étape "
+            "entre les séances, tests, enquêtes-métiers ; conclusion par entretiens personnalisés. "
+            "Point de suivi 6 à 9 mois après la fin du bilan."
+        ),
+        suivi_mois=6,
+        suivi_duree_minutes=60,
+        etapes=(
+            _e(PRE, E, "Engagement, besoins, objectifs et circonstances du bilan", 2, 0),
+            _e(PRE, E, "Repérage des étapes clés du parcours professionnel", 2, 7),
+            _e(INV, TP, "Cahier d'étape : questionnaires d'auto-évaluation", 2, 2),
+            _e(INV, E, "Motivations et intérêts professionnels et personnels", 2, 5),
+            _e(INV, Q, "Tests de motivations, d'intérêts et de personnalité", 1.5, 7),
+            _e(INV, E, "Compétences et aptitudes professionnelles et personnelles", 2, 7),
+            _e(INV, E, "Marché de l'emploi, métiers, formations et financements", 2, 7),
+            _e(INV, TP, "Enquêtes-métiers auprès de professionnels", 3, 3),
+            _e(INV, E, "Possibilités d'évolution professionnelle", 2, 11),
+            _e(CON, R, "Résultats détaillés de la phase d'investigation", 2, 7),
+            _e(CON, E, "Facteurs favorables, étapes de mise en œuvre et plan d'action", 1.5, 7),
+            _e(CON, R, "Remise de la synthèse", 1, 7),
+        ),
+    ),
+    ProgrammeModele(
+        slug="14h-entretiens-10h-travail-personnel",
+        nom="14 h d'entretiens et 10 h de travail personnel (3 mois)",
+        description=(
+            "24 heures sur environ 3 mois : 14 heures d'entretiens (présentiel ou distanciel) "
+            "tous les 15 jours en moyenne et 10 heures de travail personnel (réflexion, livret de "
+            "compétences, tests, recherches, enquêtes professionnelles). La « phase de suivi » "
+            "du modèle d'origine est l'entretien de suivi, 3 à 6 mois après le bilan, en dehors "
+            "des 24 heures et des trois phases légales."
+        ),
+        suivi_mois=6,
+        suivi_duree_minutes=60,
+        etapes=(
+            _e(PRE, E, "Attentes : analyse de la demande et définition des objectifs", 2, 0),
+            _e(INV, E, "Capital personnel : parcours, sens et moteur du parcours", 2, 15),
+            _e(INV, TP, "Histoire de vie", 1, 3),
+            _e(INV, E, "Valeurs au travail, réussites, restitution des questionnaires", 2, 12),
+            _e(INV, TP, "Questionnaires de personnalité, d'intérêts et de valeurs", 1, 3),
+            _e(INV, E, "Capital professionnel : compétences, savoirs, potentiels", 2, 12),
+            _e(INV, TP, "Portefeuille de compétences et livret de compétences", 2, 3),
+            _e(INV, E, "Définition du projet, écarts de compétences, faisabilité", 2, 12),
+            _e(INV, TP, "Recherches sur le projet et analyse des écarts", 2, 3),
+            _e(INV, E, "Prospectives : réajustement du projet, formalisation des scénarios", 2, 12),
+            _e(INV, TP, "Phase terrain : enquêtes professionnelles et recherches", 2, 3),
+            _e(CON, TP, "Préparation du document de synthèse partagé et du plan d'actions", 2, 9),
+            _e(CON, R, "Document de synthèse, plan d'actions et conclusion", 2, 3),
+        ),
+    ),
+)
+
+MODELES_PAR_SLUG: dict[str, ProgrammeModele] = {m.slug: m for m in MODELES}
+
+
+def modele_get(slug: str) -> ProgrammeModele | None:
+    return MODELES_PAR_SLUG.get(slug)
+
+
+# --- rules shared by the built-ins, the services and the forms -------------------------------
+
+
+def minutes_comptees(etapes) -> int:
+    """Minutes counted in the 24 hours: accompaniment and guided personal work alike."""
+    comptes = TypeSeance.accompagnement() | {TypeSeance.TRAVAIL_PERSONNEL}
+    return sum(int(e["duree_minutes"]) for e in etapes if e["type"] in comptes)
+
+
+def format_duree(minutes: int) -> str:
+    """French hours: 90 -> "1 h 30", 1440 -> "24 h"."""
+    minutes = int(minutes)
+    heures, reste = divmod(abs(minutes), 60)
+    signe = "-" if minutes < 0 else ""
+    return f"{signe}{heures} h {reste:02d}" if reste else f"{signe}{heures} h"
+
+
+def erreurs_etapes(etapes: list[dict]) -> list[str]:
+    """The reasons (French) why these étapes cannot make a programme; empty when they can."""
+    erreurs: list[str] = []
+    if not etapes:
+        return ["Un programme doit comporter au moins une étape."]
+    total = minutes_comptees(etapes)
+    if total > HEURES_MAX_MINUTES:
+        erreurs.append(
+            f"Le programme compte {format_duree(total)} : il dépasse de "
+            f"{format_duree(total - HEURES_MAX_MINUTES)} les 24 heures du bilan "
+            "(accompagnement et travail personnel guidé compris)."
+        )
+    rangs = [ORDRE_PHASES.index(e["phase"]) for e in etapes]
+    for numero, (avant, apres) in enumerate(zip(rangs, rangs[1:], strict=False), start=2):
+        if apres < avant:
+            erreurs.append(
+                f"Les phases doivent se suivre dans l'ordre préliminaire, investigation, "
+                f"conclusion : l'étape {numero} « {etapes[numero - 1]['intitule']} » "
+                f"({Phase(etapes[numero - 1]['phase']).label.lower()}) vient après une étape de "
+                f"la {Phase(etapes[numero - 2]['phase']).label.lower()}."
+            )
+            break
+    for phase in ORDRE_PHASES:
+        if phase not in {e["phase"] for e in etapes}:
+            erreurs.append(f"La {phase.label.lower()} n'a aucune étape.")
+    conclusion = [e for e in etapes if e["phase"] == Phase.CONCLUSION]
+    if conclusion and not any(e["type"] in TYPES_ENTRETIEN_CONCLUSION for e in conclusion):
+        erreurs.append(
+            "La phase de conclusion doit comporter au moins un entretien individuel ou une "
+            "restitution (entretiens personnalisés, article R6313-4 du Code du travail)."
+        )
+    return erreurs
+
+
+# --- calendar ---------------------------------------------------------------------------------
+
+JOURS_FERIES_DISPONIBLES = _holidays is not None
+
+
+@lru_cache(maxsize=32)
+def _feries(annee: int) -> frozenset[dt.date]:
+    if _holidays is None:  # pragma: no cover
+        return frozenset()
+    return frozenset(_holidays.country_holidays("FR", years=annee).keys())
+
+
+def jour_ouvre(jour: dt.date) -> bool:
+    """Monday to Friday and not a French public holiday (weekends only without ``holidays``)."""
+    return jour.weekday() < 5 and jour not in _feries(jour.year)
+
+
+def prochain_jour_ouvre(jour: dt.date) -> dt.date:
+    while not jour_ouvre(jour):
+        jour += dt.timedelta(days=1)
+    return jour
+
+
+def placer(precedent: dt.datetime, ecart_jours: int) -> tuple[dt.datetime, bool]:
+    """``precedent`` + ``ecart_jours`` days, moved to the next working day, same local time.
+
+    Returns the aware datetime and whether it was moved.
+    """
+    local = timezone.localtime(precedent) if timezone.is_aware(precedent) else precedent
+    voulu = local.date() + dt.timedelta(days=ecart_jours)
+    jour = prochain_jour_ouvre(voulu)
+    naive = dt.datetime.combine(jour, local.time().replace(tzinfo=None))
+    return timezone.make_aware(naive), jour != voulu
+
+
+def ajouter_mois(jour: dt.date, mois: int) -> dt.date:
+    annee, index = divmod(jour.month - 1 + mois, 12)
+    annee += jour.year
+    dernier = calendar.monthrange(annee, index + 1)[1]
+    return jour.replace(year=annee, month=index + 1, day=min(jour.day, dernier))
+
+
+def date_suivi(fin: dt.date, mois: int) -> dt.date:
+    """Proposed follow-up date: ``mois`` months after the end, on a working day (rule 16)."""
+    return prochain_jour_ouvre(ajouter_mois(fin, mois))

@@ -1,0 +1,85 @@
+"""The beneficiary's side of the dossier documents: read, sign, download."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from bilan.core.models import SignatureRole, SignedDocument
+from bilan.core.permissions import portal_required
+from bilan.core.tenancy import get_for_organisation
+from bilan.core.views_signatures import serve_signed_document
+
+from . import conventions
+
+
+class SignatureForm(forms.Form):
+    accord = forms.BooleanField(
+        label=gettext_lazy("J'ai lu le document et je le signe électroniquement."),
+        error_messages={"required": gettext_lazy("Cochez la case pour signer.")},
+    )
+
+
+def _documents(request):
+    return (
+        SignedDocument.objects.filter(beneficiaire_id=request.portal_access.beneficiaire_id)
+        .exclude(status=SignedDocument.Status.ANNULE)
+        .prefetch_related("signatures")
+        .order_by("-issued_at")
+    )
+
+
+def _document(request, signed_document_id) -> SignedDocument:
+    return get_for_organisation(
+        SignedDocument,
+        organisation=request.organisation,
+        public_id=signed_document_id,
+        queryset=_documents(request),
+    )
+
+
+@portal_required
+def documents(request):
+    items = []
+    for document in _documents(request):
+        roles = {s.role for s in document.signatures.all()}
+        items.append(
+            {
+                "document": document,
+                "a_signer": document.status == SignedDocument.Status.EMIS
+                and SignatureRole.BENEFICIAIRE in document.required_roles
+                and SignatureRole.BENEFICIAIRE not in roles,
+            }
+        )
+    return render(request, "portail/documents.html", {"items": items, "form": SignatureForm()})
+
+
+@require_POST
+@portal_required
+def document_signer(request, signed_document_id):
+    document = _document(request, signed_document_id)
+    form = SignatureForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Cochez la case pour signer."))
+        return redirect("portail:documents")
+    try:
+        conventions.document_signer_en_session(
+            document=document, role=SignatureRole.BENEFICIAIRE, request=request
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Merci, votre signature est enregistrée."))
+    return redirect("portail:documents")
+
+
+@portal_required
+def document_telecharger(request, signed_document_id):
+    document = _document(request, signed_document_id)
+    return serve_signed_document(
+        request, document, signed=document.status == SignedDocument.Status.SIGNE
+    )

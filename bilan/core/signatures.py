@@ -1,0 +1,433 @@
+"""Issuing documents and signing them (simple electronic signature), services and selectors.
+
+A document is rendered once (``bilan.core.pdf.render_pdf``), stored once in the private storage
+with its SHA-256, and never changed: a correction is a new version. Each required role signs
+the exact issued bytes; a signature records who, in which capacity, when, from where (IP, user
+agent), how the signer was authenticated and the SHA-256 signed. When every required role has
+signed, the signed PDF is built: **the issued pages, unchanged** (copied with pypdf, not
+re-rendered, so a later change of the data cannot alter what was signed) followed by an
+evidence page (``templates/pdf/evidence.html``). It is stored with its own SHA-256 and the
+document becomes ``signe``. Services refuse every later change, and a PostgreSQL trigger
+(migration 0005) refuses it too, whatever the code.
+
+Signers without an account (the employer's signatory) receive a single-use link. The token is
+stored hashed, in a tenant table under row-level security, so it cannot be found before an
+organisation is bound: the link therefore also carries the organisation's public id
+(``/signature/<organisation public id>/<token>/``). The view loads that organisation (a global
+table), binds it with ``tenant_context`` and only then calls ``signing_link_find``. A token
+used with another organisation's id finds nothing (404).
+
+Callers check the document's mandatory mentions before ``document_issue``, and who may sign in
+which capacity before ``document_sign`` (e.g. the beneficiary for ``beneficiaire``). PAdES
+sealing with the organisation's certificate (pyHanko) is a later addition on ``signed_pdf``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import secrets
+import uuid
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .audit import client_ip
+from .emails import send_templated_email_on_commit
+from .models import (
+    Organisation,
+    Signature,
+    SignatureRole,
+    SignedDocument,
+    SigningLink,
+    User,
+    hash_token,
+)
+from .pdf import render_pdf
+from .tenancy import get_for_organisation
+
+if TYPE_CHECKING:
+    from beneficiaires.models import Beneficiaire
+
+logger = logging.getLogger(__name__)
+
+AUTH_SESSION_PASSWORD = "session+mot de passe"
+AUTH_SESSION_EMAIL_CODE = "session+code courriel"
+AUTH_ONE_TIME_LINK = "lien à usage unique"
+
+EVIDENCE_TEMPLATE = "pdf/base.html"
+
+
+def sha256_hex(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+# --- Selectors --------------------------------------------------------------------------------
+
+
+def signed_document_get(
+    *, organisation: Organisation, public_id: uuid.UUID | str
+) -> SignedDocument:
+    """One document of the bound organisation by public id, or 404."""
+    return get_for_organisation(SignedDocument, organisation=organisation, public_id=public_id)
+
+
+def signed_documents_for_subject(*, kind: str, subject_id: uuid.UUID) -> QuerySet[SignedDocument]:
+    """Every version of a document about one object, newest first."""
+    return SignedDocument.objects.filter(kind=kind, subject_id=subject_id).order_by("-version")
+
+
+def document_signatures(*, document: SignedDocument) -> QuerySet[Signature]:
+    return Signature.objects.filter(document=document).order_by("signed_at", "pk")
+
+
+def document_missing_roles(*, document: SignedDocument) -> list[str]:
+    """The required roles that have not signed yet, in the document's order."""
+    signed = set(document_signatures(document=document).values_list("role", flat=True))
+    return [role for role in document.required_roles if role not in signed]
+
+
+def signing_link_find(*, token: str) -> SigningLink | None:
+    """The signing link of ``token`` in the **bound** organisation, or None.
+
+    The organisation must already be bound (``tenant_context``), from the public id carried
+    by the link's URL: the table is under row-level security.
+    """
+    if not token or len(token) > 200:
+        return None
+    return (
+        SigningLink.objects.select_related("document", "organisation")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def signing_link_url(*, organisation: Organisation, token: str) -> str:
+    path = reverse(
+        "signatures:link", kwargs={"organisation_id": organisation.public_id, "token": token}
+    )
+    return f"{settings.SITE_URL}{path}"
+
+
+def signed_document_bytes(*, document: SignedDocument, signed: bool) -> bytes:
+    """The stored bytes (issued or signed), checked against their recorded SHA-256.
+
+    Raises ``ValidationError`` when the file is missing or no longer matches (tampering).
+    """
+    field = document.signed_pdf if signed else document.issued_pdf
+    expected = document.signed_sha256 if signed else document.issued_sha256
+    if not field or not expected:
+        raise ValidationError(_("Ce document n'est pas disponible."))
+    try:
+        with field.open("rb") as handle:
+            content = handle.read()
+    except OSError:
+        logger.error("Document %s : fichier introuvable", document.public_id)
+        raise ValidationError(_("Le fichier de ce document est introuvable.")) from None
+    if sha256_hex(content) != expected:
+        logger.error("Document %s : empreinte SHA-256 différente du stocké", document.public_id)
+        raise ValidationError(
+            _("Le fichier enregistré ne correspond plus au document émis : il a été altéré.")
+        )
+    return content
+
+
+# --- Services ---------------------------------------------------------------------------------
+
+
+def _validate_roles(required_roles: list[str]) -> list[str]:
+    roles = list(required_roles)
+    if not roles:
+        raise ValidationError(_("Indiquez au moins un·e signataire."))
+    if len(set(roles)) != len(roles) or any(r not in SignatureRole.values for r in roles):
+        raise ValidationError(_("Liste de signataires invalide."))
+    return roles
+
+
+@transaction.atomic
+def document_issue(
+    *,
+    organisation: Organisation,
+    kind: str,
+    title: str,
+    subject_id: uuid.UUID,
+    beneficiaire: Beneficiaire | None,
+    html_template: str,
+    context: dict,
+    required_roles: list[str],
+    created_by: User,
+) -> SignedDocument:
+    """Render ``html_template`` to PDF/A, store it once with its SHA-256, status ``emis``.
+
+    The version is the last version for (``kind``, ``subject_id``) plus one; earlier versions
+    are left as they are (``document_new_version`` cancels the previous one). The caller has
+    checked the mandatory mentions. ``title`` appears in the signer's email and link page: no
+    confidential content in it. User rich text in ``context`` must be ``sanitize_html``-ed.
+    """
+    roles = _validate_roles(required_roles)
+    if beneficiaire is not None and beneficiaire.organisation_id != organisation.pk:
+        raise ValidationError(_("Ce ou cette bénéficiaire n'appartient pas à l'organisme."))
+    pdf = render_pdf(
+        template=html_template,
+        context={**context, "title": title},
+        organisation=organisation,
+    )
+    # Concurrent issues for the same subject: the unique constraint (organisation, kind,
+    # subject_id, version) makes the second one fail rather than share a number.
+    last = SignedDocument.objects.filter(kind=kind, subject_id=subject_id).aggregate(
+        last=Max("version")
+    )["last"]
+    document = SignedDocument(
+        organisation=organisation,
+        kind=kind,
+        title=title,
+        subject_id=subject_id,
+        beneficiaire=beneficiaire,
+        version=(last or 0) + 1,
+        status=SignedDocument.Status.EMIS,
+        issued_sha256=sha256_hex(pdf),
+        issued_at=timezone.now(),
+        required_roles=roles,
+        created_by=created_by,
+    )
+    document.issued_pdf.save("document.pdf", ContentFile(pdf), save=False)
+    document.save()
+    return document
+
+
+def _refuse_unless_signable(document: SignedDocument) -> None:
+    if document.status == SignedDocument.Status.SIGNE:
+        raise ValidationError(_("Ce document est déjà signé : il ne peut plus être modifié."))
+    if document.status == SignedDocument.Status.ANNULE:
+        raise ValidationError(_("Ce document a été annulé : il ne peut plus être signé."))
+    if document.status != SignedDocument.Status.EMIS:
+        raise ValidationError(_("Ce document n'a pas encore été émis : il ne peut pas être signé."))
+
+
+@transaction.atomic
+def document_sign(
+    *,
+    document: SignedDocument,
+    role: str,
+    signer_name: str,
+    signer_email: str,
+    user: User | None,
+    request,
+    auth_method: str,
+) -> Signature:
+    """Record the signature of ``role`` on the issued bytes; finish the document when it is
+    the last required one.
+
+    Refused (``ValidationError``, nothing written) when the document is not ``emis``, the role
+    is not required or has already signed, or the stored bytes no longer match
+    ``issued_sha256``. ``request`` (may be None outside a request) gives the IP address and the
+    user agent. ``auth_method``: ``AUTH_SESSION_PASSWORD``, ``AUTH_SESSION_EMAIL_CODE``,
+    ``AUTH_ONE_TIME_LINK``, or another French description.
+    """
+    # Lock the row: two signers finishing at the same time must not both build the signed PDF.
+    locked = SignedDocument.objects.select_for_update().get(pk=document.pk)
+    _refuse_unless_signable(locked)
+    if role not in locked.required_roles:
+        raise ValidationError(_("Cette qualité de signataire n'est pas attendue pour ce document."))
+    if Signature.objects.filter(document=locked, role=role).exists():
+        raise ValidationError(
+            _("Ce document a déjà été signé en qualité de « %(role)s ».")
+            % {"role": SignatureRole(role).label}
+        )
+    if not signer_name.strip():
+        raise ValidationError(_("Le nom du ou de la signataire est obligatoire."))
+    issued = signed_document_bytes(document=locked, signed=False)
+
+    signature = Signature.objects.create(
+        organisation_id=locked.organisation_id,
+        document=locked,
+        role=role,
+        signer_name=signer_name.strip()[:200],
+        signer_email=(signer_email or "").strip().lower(),
+        user=user,
+        signed_at=timezone.now(),
+        ip_address=client_ip(request) if request is not None else None,
+        user_agent=request.headers.get("user-agent", "")[:300] if request is not None else "",
+        document_sha256=sha256_hex(issued),
+        auth_method=auth_method[:100],
+    )
+    if not document_missing_roles(document=locked):
+        _document_finish(document=locked, issued=issued)
+    # The caller's instance reflects the new state.
+    document.refresh_from_db()
+    return signature
+
+
+def _document_finish(*, document: SignedDocument, issued: bytes) -> None:
+    """Signed PDF = issued pages unchanged + evidence page; store it, status ``signe``."""
+    signatures = list(document_signatures(document=document))
+    evidence = render_pdf(
+        template=EVIDENCE_TEMPLATE,
+        context={
+            "title": _("Preuve de signature — %(title)s") % {"title": document.title},
+            "evidence": {"document": document, "signatures": signatures, "standalone": True},
+        },
+        organisation=document.organisation,
+    )
+    signed = append_pdf(issued, evidence)
+    document.signed_pdf.save("document-signe.pdf", ContentFile(signed), save=False)
+    document.signed_sha256 = sha256_hex(signed)
+    document.signed_at = timezone.now()
+    document.status = SignedDocument.Status.SIGNE
+    document.save(
+        update_fields=["signed_pdf", "signed_sha256", "signed_at", "status", "updated_at"]
+    )
+
+
+def append_pdf(first: bytes, second: bytes) -> bytes:
+    """``first`` (its pages, catalogue, PDF/A metadata and output intent kept) then the pages
+    of ``second``."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(first)))
+    writer.append(PdfReader(io.BytesIO(second)), import_outline=False)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+@transaction.atomic
+def document_cancel(*, document: SignedDocument) -> SignedDocument:
+    """Cancel an issued (or draft) document and revoke its signing links. A signed document
+    cannot be cancelled: it stays as signed; issue a new version instead."""
+    locked = SignedDocument.objects.select_for_update().get(pk=document.pk)
+    if locked.status == SignedDocument.Status.SIGNE:
+        raise ValidationError(_("Ce document est déjà signé : il ne peut plus être modifié."))
+    if locked.status != SignedDocument.Status.ANNULE:
+        locked.status = SignedDocument.Status.ANNULE
+        locked.save(update_fields=["status", "updated_at"])
+        SigningLink.objects.filter(
+            document=locked, used_at__isnull=True, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now())
+    document.refresh_from_db()
+    return document
+
+
+@transaction.atomic
+def document_new_version(
+    *,
+    document: SignedDocument,
+    html_template: str,
+    context: dict,
+    created_by: User,
+    title: str | None = None,
+    required_roles: list[str] | None = None,
+) -> SignedDocument:
+    """Issue version + 1 of ``document`` (same kind, subject and beneficiary).
+
+    The previous version is cancelled (``annule``, links revoked) unless it is signed: a signed
+    document stays ``signe``, unchanged.
+    """
+    if document.status != SignedDocument.Status.SIGNE:
+        document_cancel(document=document)
+    return document_issue(
+        organisation=document.organisation,
+        kind=document.kind,
+        title=title if title is not None else document.title,
+        subject_id=document.subject_id,
+        beneficiaire=document.beneficiaire,
+        html_template=html_template,
+        context=context,
+        required_roles=required_roles if required_roles is not None else document.required_roles,
+        created_by=created_by,
+    )
+
+
+@transaction.atomic
+def signing_link_create(
+    *,
+    document: SignedDocument,
+    role: str,
+    signer_name: str,
+    signer_email: str,
+    validity_days: int = 10,
+) -> tuple[SigningLink, str]:
+    """A single-use signing link for a signer without an account, emailed after commit.
+
+    Returns the link and the clear token (only ever sent by email; stored hashed). A previous
+    pending link for the same document and role is revoked: the newest link wins. The email
+    carries only the link, the organisation and the document title.
+    """
+    _refuse_unless_signable(document)
+    if role not in document.required_roles:
+        raise ValidationError(_("Cette qualité de signataire n'est pas attendue pour ce document."))
+    if Signature.objects.filter(document=document, role=role).exists():
+        raise ValidationError(_("Ce document a déjà été signé en cette qualité."))
+    signer_email = signer_email.strip().lower()
+    if not signer_email or not signer_name.strip():
+        raise ValidationError(
+            _("Le nom et l'adresse électronique du ou de la signataire sont requis.")
+        )
+    now = timezone.now()
+    SigningLink.objects.filter(
+        document=document, role=role, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
+    link = SigningLink.objects.create(
+        organisation_id=document.organisation_id,
+        document=document,
+        role=role,
+        signer_name=signer_name.strip()[:200],
+        signer_email=signer_email,
+        token_hash=hash_token(token),
+        expires_at=now + timedelta(days=validity_days),
+    )
+    organisation = document.organisation
+    send_templated_email_on_commit(
+        template="signature-lien",
+        to=signer_email,
+        context={
+            "organisation": organisation,
+            "document_title": document.title,
+            "url": signing_link_url(organisation=organisation, token=token),
+            "validity_days": validity_days,
+        },
+    )
+    return link, token
+
+
+@transaction.atomic
+def signing_link_revoke(*, link: SigningLink) -> SigningLink:
+    if link.used_at is None and link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at", "updated_at"])
+    return link
+
+
+@transaction.atomic
+def signing_link_sign(*, link: SigningLink, request) -> Signature:
+    """Sign through a single-use link (auth method ``AUTH_ONE_TIME_LINK``) and consume it.
+
+    Refused, nothing written, when the link was used, revoked or has expired, or when the
+    document can no longer be signed in that capacity.
+    """
+    locked = SigningLink.objects.select_for_update().select_related("document").get(pk=link.pk)
+    if not locked.is_usable:
+        raise ValidationError(_("Ce lien de signature n'est plus valable."))
+    signature = document_sign(
+        document=locked.document,
+        role=locked.role,
+        signer_name=locked.signer_name,
+        signer_email=locked.signer_email,
+        user=None,
+        request=request,
+        auth_method=AUTH_ONE_TIME_LINK,
+    )
+    locked.used_at = signature.signed_at
+    locked.save(update_fields=["used_at", "updated_at"])
+    link.refresh_from_db()
+    return signature

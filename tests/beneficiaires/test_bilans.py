@@ -1,0 +1,607 @@
+"""The dossier's lifecycle: consents, prior interview, opening, transitions and documents."""
+
+import datetime as dt
+import html
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from beneficiaires import conventions, services_bilans
+from beneficiaires.models import (
+    Beneficiaire,
+    Bilan,
+    BilanEvenement,
+    Consentement,
+    Phase,
+    StatutBilan,
+)
+from bilan.core.models import SignatureRole, SignedDocument
+from bilan.core.tenancy import tenant_context
+from seances.models import Seance
+from tests.factories.bilans import bilan_for
+
+pytestmark = pytest.mark.django_db
+AUJOURDHUI = timezone.localdate()
+
+
+def _page(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+@pytest.fixture
+def org_a(world):
+    """Organisation A, declared and certified, so funded routes are open."""
+    organisation = world.org_a
+    organisation.numero_declaration_activite = "11755555575"
+    organisation.qualiopi_numero_certificat = "Q-2026-1"
+    organisation.qualiopi_date_expiration = AUJOURDHUI + dt.timedelta(days=700)
+    organisation.qualiopi_couvre_bilans = True
+    organisation.save()
+    return organisation
+
+
+def _consent(world):
+    with tenant_context(world.org_a):
+        return services_bilans.consentement_accorder(
+            beneficiaire=world.beneficiaire_a,
+            type=Consentement.Type.PARTICIPATION,
+            methode=Consentement.Methode.ENTRETIEN,
+            par=world.consultant_a,
+        )
+
+
+def _entretien(world, *, il_y_a_jours=12):
+    with tenant_context(world.org_a):
+        return services_bilans.entretien_prealable_enregistrer(
+            beneficiaire=world.beneficiaire_a,
+            consultant=world.consultant_a,
+            date=timezone.now() - dt.timedelta(days=il_y_a_jours),
+            demande="Changer de métier",
+            issue="bilan",
+        )
+
+
+def _pret(world, **fields):
+    """A bilan ready to be confirmed: interview held, consent given, framework filled in."""
+    _entretien(world)
+    _consent(world)
+    values = {
+        "statut": StatutBilan.PREALABLE_REALISE,
+        "objectifs": "Valider un projet de reconversion",
+        "heures_accompagnement": Decimal("18"),
+        "heures_travail_personnel": Decimal("6"),
+        "date_debut_prevue": AUJOURDHUI,
+        "date_fin_prevue": AUJOURDHUI + dt.timedelta(days=70),
+        "prix_ttc": Decimal("1800"),
+        "conditions_paiement": "30 % après le délai de rétractation, le solde en deux fois.",
+        **fields,
+    }
+    bilan = bilan_for(world.beneficiaire_a, **values)
+    with tenant_context(world.org_a):
+        bilan.entretien_prealable = world.beneficiaire_a.entretiens_prealables.first()
+        bilan.save()
+    _seance(world, bilan, phase=Phase.PRELIMINAIRE, statut=Seance.Statut.PLANIFIEE)
+    return bilan
+
+
+def _reload(world, bilan):
+    with tenant_context(world.org_a):
+        return Bilan.objects.get(pk=bilan.pk)
+
+
+# --- Consents and accessibility data -------------------------------------------------------
+
+
+def test_a_consent_is_recorded_once_and_revocable(world):
+    consentement = _consent(world)
+    with pytest.raises(ValidationError, match="déjà enregistré"):
+        _consent(world)
+    with tenant_context(world.org_a):
+        assert Consentement.objects.count() == 1
+        services_bilans.consentement_revoquer(consentement=consentement)
+        assert not services_bilans.consentement_actif(
+            beneficiaire=world.beneficiaire_a, type=Consentement.Type.PARTICIPATION
+        )
+    _consent(world)  # may be given again after a revocation
+
+
+def test_accessibility_needs_require_consent_and_vanish_with_it(world, login_as):
+    client = login_as(world.consultant_a)  # the assigned consultant
+    url = f"/app/beneficiaires/{world.beneficiaire_a.public_id}/besoins/"
+    response = client.post(url, {"besoins_accessibilite": "Fauteuil roulant"})
+    assert response.status_code == 400
+    assert "consentement explicite" in _page(response)
+    with tenant_context(world.org_a):
+        assert Beneficiaire.objects.get().besoins_accessibilite == ""
+        consentement = services_bilans.consentement_accorder(
+            beneficiaire=world.beneficiaire_a,
+            type=Consentement.Type.ACCESSIBILITE,
+            methode=Consentement.Methode.PAPIER,
+            par=world.consultant_a,
+        )
+    assert client.post(url, {"besoins_accessibilite": "Fauteuil roulant"}).status_code == 302
+    with tenant_context(world.org_a):
+        assert Beneficiaire.objects.get().besoins_accessibilite == "Fauteuil roulant"
+        services_bilans.consentement_revoquer(consentement=consentement)
+        assert Beneficiaire.objects.get().besoins_accessibilite == ""
+
+
+def test_accessibility_needs_are_hidden_from_other_staff(world, login_as):
+    page = _page(
+        login_as(world.admin_a).get(f"/app/beneficiaires/{world.beneficiaire_a.public_id}/")
+    )
+    assert "Besoins d'aménagement" not in page
+    response = login_as(world.admin_a).post(
+        f"/app/beneficiaires/{world.beneficiaire_a.public_id}/besoins/",
+        {"besoins_accessibilite": "x"},
+    )
+    assert response.status_code == 403
+
+
+# --- Prior interview and opening -------------------------------------------------------------
+
+
+def test_prior_interview_moves_a_requested_bilan_on(world, login_as):
+    bilan = bilan_for(world.beneficiaire_a)
+    response = login_as(world.consultant_a).post(
+        f"/app/beneficiaires/{world.beneficiaire_a.public_id}/entretien/",
+        {
+            "date": "2026-03-02T10:00",
+            "consultant": world.consultant_a.pk,
+            "demande": "Évoluer",
+            "issue": "bilan",
+        },
+    )
+    assert response.status_code == 302
+    bilan = _reload(world, bilan)
+    assert bilan.statut == StatutBilan.PREALABLE_REALISE
+    assert bilan.entretien_prealable_id is not None
+
+
+def test_prior_interview_form_errors_are_french_and_nothing_is_written(world, login_as):
+    response = login_as(world.consultant_a).post(
+        f"/app/beneficiaires/{world.beneficiaire_a.public_id}/entretien/", {"issue": "bilan"}
+    )
+    assert response.status_code == 400
+    assert "Ce champ est obligatoire." in _page(response)
+    with tenant_context(world.org_a):
+        assert not world.beneficiaire_a.entretiens_prealables.exists()
+
+
+def test_opening_over_24_hours_is_refused_and_nothing_written(world):
+    with tenant_context(world.org_a), pytest.raises(ValidationError, match="24 heures au plus"):
+        services_bilans.bilan_ouvrir(
+            beneficiaire=world.beneficiaire_a,
+            par=world.consultant_a,
+            consultant=world.consultant_a,
+            modalite="mixte",
+            financement="personnel",
+            heures_accompagnement=Decimal("20"),
+            heures_travail_personnel=Decimal("4.5"),
+        )
+    with tenant_context(world.org_a):
+        assert not Bilan.objects.exists()
+
+
+def test_the_database_refuses_more_than_24_planned_hours(world):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bilan_for(
+            world.beneficiaire_a,
+            heures_accompagnement=Decimal("20"),
+            heures_travail_personnel=Decimal("5"),
+        )
+
+
+def test_one_open_bilan_at_a_time(world):
+    bilan_for(world.beneficiaire_a)
+    with tenant_context(world.org_a), pytest.raises(ValidationError, match="déjà un bilan"):
+        services_bilans.bilan_ouvrir(
+            beneficiaire=world.beneficiaire_a,
+            par=world.consultant_a,
+            consultant=world.consultant_a,
+            modalite="mixte",
+            financement="personnel",
+        )
+
+
+# --- Confirmation and start ---------------------------------------------------------------------
+
+
+def test_confirmation_waits_for_the_reflection_period(world):
+    _entretien(world, il_y_a_jours=3)
+    _consent(world)
+    bilan = bilan_for(
+        world.beneficiaire_a,
+        statut=StatutBilan.PREALABLE_REALISE,
+        objectifs="x",
+        heures_accompagnement=Decimal("10"),
+        date_debut_prevue=AUJOURDHUI,
+        date_fin_prevue=AUJOURDHUI,
+    )
+    with tenant_context(world.org_a):
+        bilan.entretien_prealable = world.beneficiaire_a.entretiens_prealables.first()
+        bilan.save()
+        with pytest.raises(ValidationError, match="délai de réflexion court jusqu'au"):
+            services_bilans.bilan_confirmer(bilan=bilan, par=world.consultant_a)
+    assert _reload(world, bilan).statut == StatutBilan.PREALABLE_REALISE
+
+
+def test_confirmation_requires_the_consent(world):
+    _entretien(world)
+    bilan = bilan_for(world.beneficiaire_a, statut=StatutBilan.PREALABLE_REALISE)
+    with tenant_context(world.org_a), pytest.raises(ValidationError) as excinfo:
+        services_bilans.bilan_confirmer(bilan=bilan, par=world.consultant_a)
+    assert "Le consentement de la personne au bilan n'est pas enregistré." in excinfo.value.messages
+    assert _reload(world, bilan).statut == StatutBilan.PREALABLE_REALISE
+
+
+def test_a_self_funded_bilan_starts_only_once_the_contract_is_signed(org_a, world, rf):
+    bilan = _pret(world)
+    with tenant_context(world.org_a):
+        services_bilans.bilan_confirmer(bilan=bilan, par=world.consultant_a)
+        with pytest.raises(ValidationError) as excinfo:
+            services_bilans.bilan_demarrer(bilan=bilan, par=world.consultant_a)
+    assert any("n'est pas encore émis" in m for m in excinfo.value.messages)
+    assert _reload(world, bilan).statut == StatutBilan.ATTENTE
+
+    with tenant_context(world.org_a):
+        bilan = Bilan.objects.get(pk=bilan.pk)
+        bilan.programme = None
+        document = conventions.convention_emettre(bilan=bilan, par=world.consultant_a)
+        assert document.kind == "contrat"
+        assert document.required_roles == ["beneficiaire", "organisme"]
+        with pytest.raises(ValidationError, match="Signature attendue"):
+            services_bilans.bilan_demarrer(bilan=bilan, par=world.consultant_a)
+        for role, user in (
+            (SignatureRole.BENEFICIAIRE, world.beneficiaire_user_a),
+            (SignatureRole.ORGANISME, world.admin_a),
+        ):
+            from bilan.core.signatures import document_sign
+
+            document_sign(
+                document=document,
+                role=role,
+                signer_name=str(user),
+                signer_email=user.email,
+                user=user,
+                request=None,
+                auth_method="test",
+            )
+        services_bilans.bilan_demarrer(bilan=bilan, par=world.consultant_a)
+        bilan = Bilan.objects.get(pk=bilan.pk)
+        assert bilan.statut == StatutBilan.EN_COURS
+        assert bilan.phase == Phase.PRELIMINAIRE
+        assert list(BilanEvenement.objects.filter(bilan=bilan).values_list("vers", flat=True)) == [
+            "attente",
+            "en_cours",
+        ]
+
+
+def test_missing_mentions_are_named_and_nothing_is_issued(org_a, world):
+    bilan = _pret(world, objectifs="", conditions_paiement="", prix_ttc=None)
+    with tenant_context(world.org_a):
+        with pytest.raises(ValidationError) as excinfo:
+            conventions.convention_emettre(bilan=bilan, par=world.consultant_a)
+        assert not SignedDocument.objects.exists()
+    messages = excinfo.value.messages
+    assert "Mention manquante : objectifs du bilan." in messages
+    assert "Mention manquante : prix." in messages
+    assert "Mention manquante : conditions de paiement." in messages
+    assert not any("planning" in m for m in messages)  # a séance is planned
+
+
+def test_cpf_needs_no_convention(org_a, world):
+    bilan = _pret(world, financement="cpf")
+    with tenant_context(world.org_a):
+        assert conventions.documents_non_signes(bilan) == []
+        with pytest.raises(ValidationError, match="Mon Compte Formation"):
+            conventions.convention_emettre(bilan=bilan, par=world.consultant_a)
+
+
+# --- Phases and the end -------------------------------------------------------------------
+
+
+def _en_cours(world):
+    return bilan_for(world.beneficiaire_a, statut=StatutBilan.EN_COURS, phase=Phase.PRELIMINAIRE)
+
+
+def _seance(world, bilan, *, phase, statut=Seance.Statut.REALISEE):
+    with tenant_context(world.org_a):
+        return Seance.objects.create(
+            organisation=world.org_a,
+            bilan=bilan,
+            phase=phase,
+            type="entretien",
+            intitule="Entretien",
+            debut=timezone.now(),
+            duree_minutes=120,
+            modalite="presentiel",
+            statut=statut,
+        )
+
+
+def test_a_phase_starts_only_after_a_realised_seance_of_the_previous_one(world):
+    bilan = _en_cours(world)
+    _seance(world, bilan, phase=Phase.PRELIMINAIRE, statut=Seance.Statut.PLANIFIEE)
+    with tenant_context(world.org_a):
+        with pytest.raises(ValidationError, match="aucune séance réalisée"):
+            services_bilans.bilan_changer_phase(
+                bilan=bilan, vers=Phase.INVESTIGATION, motif="prêt", par=world.consultant_a
+            )
+        with pytest.raises(ValidationError, match="sans en sauter"):
+            services_bilans.bilan_changer_phase(
+                bilan=bilan, vers=Phase.CONCLUSION, motif="vite", par=world.consultant_a
+            )
+    assert _reload(world, bilan).phase == Phase.PRELIMINAIRE
+    _seance(world, bilan, phase=Phase.PRELIMINAIRE)
+    with tenant_context(world.org_a):
+        with pytest.raises(ValidationError, match="pourquoi"):
+            services_bilans.bilan_changer_phase(
+                bilan=bilan, vers=Phase.INVESTIGATION, motif=" ", par=world.consultant_a
+            )
+        services_bilans.bilan_changer_phase(
+            bilan=bilan, vers=Phase.INVESTIGATION, motif="Demande clarifiée", par=world.consultant_a
+        )
+    assert _reload(world, bilan).phase == Phase.INVESTIGATION
+
+
+def test_closing_warns_below_the_accompaniment_threshold(world):
+    bilan = bilan_for(
+        world.beneficiaire_a,
+        statut=StatutBilan.SYNTHESE_REMISE,
+        phase=Phase.CONCLUSION,
+        heures_accompagnement=Decimal("10"),
+    )
+    with tenant_context(world.org_a):
+        warnings = services_bilans.bilan_clore(bilan=bilan, par=world.consultant_a)
+    assert warnings == ["Accompagnement de 10 h, sous le seuil de 13 h (décret en attente)."]
+    assert _reload(world, bilan).statut == StatutBilan.CLOS
+
+
+def test_illegal_transitions_are_refused_with_a_message(world, login_as):
+    bilan = _en_cours(world)
+    client = login_as(world.consultant_a)
+    url = f"/app/bilans/{bilan.public_id}/action/"
+    page = _page(client.post(url + "refuser/", {"motif": "x"}, follow=True))
+    assert "Seul un bilan qui n'a pas commencé peut être refusé." in page
+    page = _page(client.post(url + "abandonner/", {"motif": ""}, follow=True))
+    assert "Indiquez le motif de l'abandon." in page
+    page = _page(client.post(url + "clore/", follow=True))
+    assert "Un bilan se clôt après la remise de la synthèse." in page
+    assert _reload(world, bilan).statut == StatutBilan.EN_COURS
+    client.post(url + "abandonner/", {"motif": "Déménagement"})
+    bilan = _reload(world, bilan)
+    assert bilan.statut == StatutBilan.ABANDONNE
+    assert bilan.motif_abandon == "Déménagement"
+
+
+# --- Tripartite convention: 10 days, silence is refusal -----------------------------------------
+
+
+def _tripartite(world, *, transmise_il_y_a):
+    world.beneficiaire_a.employeur_nom = "Transports Durand"
+    world.beneficiaire_a.employeur_siret = "55210055400013"
+    with tenant_context(world.org_a):
+        world.beneficiaire_a.save()
+    bilan = _pret(
+        world,
+        financement="plan_employeur",
+        statut=StatutBilan.ATTENTE,
+        employeur_signataire_nom="Paul Durand",
+        employeur_signataire_email="rh@durand.test",
+    )
+    with tenant_context(world.org_a):
+        conventions.convention_emettre(bilan=bilan, par=world.consultant_a)
+        Bilan.objects.filter(pk=bilan.pk).update(
+            convention_transmise_le=AUJOURDHUI - dt.timedelta(days=transmise_il_y_a)
+        )
+    return bilan
+
+
+def test_an_unsigned_tripartite_convention_is_refused_after_ten_days(org_a, world):
+    from beneficiaires.tasks import refuser_conventions_expirees
+
+    recent = _tripartite(world, transmise_il_y_a=10)
+    refuser_conventions_expirees.run()
+    assert _reload(world, recent).statut == StatutBilan.ATTENTE  # the 10th day is still open
+    with tenant_context(world.org_a):
+        Bilan.objects.filter(pk=recent.pk).update(
+            convention_transmise_le=AUJOURDHUI - dt.timedelta(days=11)
+        )
+    result = refuser_conventions_expirees.run()
+    assert result == {world.org_a.pk: 1, world.org_b.pk: 0}
+    bilan = _reload(world, recent)
+    assert bilan.statut == StatutBilan.REFUSE
+    assert "R6313-8" in bilan.motif_refus
+    assert refuser_conventions_expirees.run() == {world.org_a.pk: 0, world.org_b.pk: 0}
+
+
+def test_the_employer_link_shows_only_the_convention(
+    org_a, world, client, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    bilan = _tripartite(world, transmise_il_y_a=0)
+    with tenant_context(world.org_a):
+        Bilan.objects.filter(pk=bilan.pk).update(objectifs="SECRET-OBJECTIF-123")
+        document = conventions.document_courant(bilan)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _login_admin(world).post(
+            f"/app/bilans/{bilan.public_id}/documents/{document.public_id}/lien-employeur/"
+        )
+    assert response.status_code == 302
+    message = mail.outbox[-1]
+    assert message.to == ["rh@durand.test"]
+    link = next(w for w in message.body.split() if "/signature/" in w)
+    path = link.split("://", 1)[-1].split("/", 1)[1]
+    page = _page(client.get("/" + path))
+    assert "Convention tripartite de bilan de compétences" in page
+    for secret in ("SECRET-OBJECTIF-123", world.beneficiaire_a.email, "Changer de métier"):
+        assert secret not in page
+    assert "SECRET-OBJECTIF-123" not in message.body
+
+
+def _login_admin(world):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.admin_a, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+# --- Lists and export ---------------------------------------------------------------------------
+
+
+def test_consultants_see_their_own_dossiers_by_default(world, login_as):
+    from tests.factories.beneficiaires import BeneficiaireFactory
+
+    mine = bilan_for(world.beneficiaire_a)
+    other_beneficiaire = BeneficiaireFactory(organisation=world.org_a, consultant=world.admin_a)
+    theirs = bilan_for(other_beneficiaire, consultant=world.admin_a)
+    page = login_as(world.consultant_a).get("/app/bilans/").content.decode()
+    assert mine.numero in page
+    assert theirs.numero not in page
+    page = login_as(world.consultant_a).get("/app/bilans/?consultant=").content.decode()
+    assert theirs.numero in page
+    page = login_as(world.admin_a).get("/app/bilans/").content.decode()
+    assert mine.numero in page
+    assert theirs.numero in page
+    filtered = login_as(world.admin_a).get("/app/bilans/?statut=clos").content.decode()
+    assert mine.numero not in filtered
+
+
+def test_csv_export_is_for_admins_and_is_logged(world, login_as):
+    from bilan.core.models import AuditEvent
+
+    bilan = bilan_for(world.beneficiaire_a)
+    assert login_as(world.consultant_a).get("/app/bilans/export.csv").status_code == 403
+    response = login_as(world.admin_a).get("/app/bilans/export.csv")
+    assert response.status_code == 200
+    content = response.content.decode("utf-8-sig")
+    assert bilan.numero in content
+    assert content.splitlines()[0].startswith("numero;beneficiaire")
+    with tenant_context(world.org_a):
+        assert AuditEvent.objects.filter(action="export").count() == 1
+
+
+def test_the_dossier_page_shows_the_essentials(world, login_as):
+    bilan = _en_cours(world)
+    _seance(world, bilan, phase=Phase.PRELIMINAIRE, statut=Seance.Statut.PLANIFIEE)
+    page = _page(login_as(world.consultant_a).get(f"/app/bilans/{bilan.public_id}/"))
+    assert "Heures planifiées sur 24" in page
+    assert "2 h planifiées" in page
+    assert "Phase préliminaire" in page
+    assert login_as(world.consultant_b).get(f"/app/bilans/{bilan.public_id}/").status_code == 404
+
+
+# --- Acceptance: from an empty organisation to a CPF bilan "en cours" ---------------------------
+
+
+def test_cpf_bilan_from_empty_organisation_to_en_cours(org_a, world, login_as):
+    from beneficiaires import financement as fin
+    from beneficiaires.services_programmes import programme_copier_modele
+
+    client = login_as(world.consultant_a)
+    response = client.post(
+        "/app/beneficiaires/nouveau/",
+        {
+            "prenom": "Lina",
+            "nom": "Moreau",
+            "email": "lina@exemple.test",
+            "statut": "salarie_prive",
+        },
+    )
+    assert response.status_code == 302
+    beneficiaire_url = response["Location"]
+    with tenant_context(world.org_a):
+        lina = Beneficiaire.objects.get(email="lina@exemple.test")
+    date_entretien = (timezone.localtime() - dt.timedelta(days=15)).strftime("%Y-%m-%dT%H:%M")
+    assert (
+        client.post(
+            beneficiaire_url + "entretien/",
+            {
+                "date": date_entretien,
+                "consultant": world.consultant_a.pk,
+                "demande": "Reconversion",
+                "issue": "bilan",
+            },
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            beneficiaire_url + "consentements/", {"type": "participation", "methode": "entretien"}
+        ).status_code
+        == 302
+    )
+    with tenant_context(world.org_a):
+        programme = programme_copier_modele(
+            organisation=world.org_a, slug="18h-accompagnement-6h-travail-personnel"
+        )
+
+    proposition = AUJOURDHUI - dt.timedelta(days=30)
+    minimum = fin.cpf_date_debut_minimale(proposition_le=proposition)
+    trop_tot = fin.ajouter_jours_ouvres(depart=proposition, jours=10)
+    form = {
+        "consultant": world.consultant_a.pk,
+        "programme": programme.pk,
+        "modalite": "mixte",
+        "heures_accompagnement": "18",
+        "heures_travail_personnel": "6",
+        "date_debut_prevue": trop_tot.isoformat(),
+        "date_fin_prevue": (minimum + dt.timedelta(days=80)).isoformat(),
+        "objectifs": "Valider un projet dans le soin",
+        "financement": "cpf",
+        "prix_ttc": "1600",
+        "cpf_proposition_commande_le": proposition.isoformat(),
+        "cpf_aucun_bilan_finance_5_ans": "true",
+    }
+    response = client.post(f"/app/bilans/nouveau/{lina.public_id}/", form)
+    assert response.status_code == 400
+    assert minimum.strftime("%d/%m/%Y") in _page(response)
+    with tenant_context(world.org_a):
+        assert not Bilan.objects.filter(beneficiaire=lina).exists()
+
+    response = client.post(
+        f"/app/bilans/nouveau/{lina.public_id}/",
+        {**form, "date_debut_prevue": minimum.isoformat()},
+    )
+    assert response.status_code == 302, _page(response)
+    bilan_url = response["Location"]
+    with tenant_context(world.org_a):
+        bilan = Bilan.objects.get(beneficiaire=lina)
+    assert bilan.statut == StatutBilan.PREALABLE_REALISE
+    assert client.post(bilan_url + "action/confirmer/").status_code == 302
+    assert _reload(world, bilan).statut == StatutBilan.ATTENTE
+    page = _page(client.post(bilan_url + "action/demarrer/", follow=True))
+    assert _reload(world, bilan).statut == StatutBilan.EN_COURS, page
+    assert _reload(world, bilan).phase == Phase.PRELIMINAIRE
+
+
+def test_the_beneficiary_signs_in_the_portal(org_a, world, login_as):
+    bilan = _pret(world, statut=StatutBilan.ATTENTE)
+    with tenant_context(world.org_a):
+        document = conventions.convention_emettre(bilan=bilan, par=world.consultant_a)
+    portal = login_as(world.beneficiaire_user_a)
+    page = _page(portal.get("/portail/documents/"))
+    assert "Contrat de bilan de compétences" in page
+    assert document.issued_sha256 in page
+    url = f"/portail/documents/{document.public_id}/signer/"
+    page = _page(portal.post(url, {}, follow=True))
+    assert "Cochez la case pour signer." in page
+    with tenant_context(world.org_a):
+        assert not document.signatures.exists()
+    portal.post(url, {"accord": "on"})
+    with tenant_context(world.org_a):
+        signature = document.signatures.get()
+    assert signature.role == "beneficiaire"
+    assert signature.user == world.beneficiaire_user_a
+    assert signature.document_sha256 == document.issued_sha256
+    # Another beneficiary cannot see or sign it.
+    outsider = login_as(world.beneficiaire_user_b)
+    assert document.title not in _page(outsider.get("/portail/documents/"))
+    assert outsider.post(url, {"accord": "on"}).status_code == 404

@@ -1,0 +1,155 @@
+"""Recording payments of a self-funded bilan (L6353-3 to L6353-7) on real rows."""
+
+import threading
+import time
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from beneficiaires import services_financement
+from beneficiaires.models import Financement, Paiement
+from beneficiaires.services_financement import paiement_enregistrer
+from bilan.core.tenancy import tenant_context
+from tests.factories.bilans import bilan_for
+
+D = Decimal
+SIGNE_LE = date(2026, 6, 1)  # withdrawal period: 2 → 11 June inclusive
+PREMIER_JOUR = date(2026, 6, 12)
+
+
+@pytest.fixture
+def bilan(world):
+    return bilan_for(world.beneficiaire_a, financement=Financement.PERSONNEL, prix_ttc=D("1000"))
+
+
+def _payer(world, bilan, montant, le=PREMIER_JOUR, contrat_signe_le=SIGNE_LE):
+    with tenant_context(world.org_a):
+        return paiement_enregistrer(
+            bilan=bilan,
+            montant=D(montant),
+            le=le,
+            mode="virement",
+            par=world.admin_a,
+            contrat_signe_le=contrat_signe_le,
+        )
+
+
+def _nombre(world, bilan):
+    with tenant_context(world.org_a):
+        return Paiement.objects.filter(bilan_id=bilan.pk).count()
+
+
+def _refuse(world, bilan, montant, match, **kwargs):
+    avant = _nombre(world, bilan)
+    with pytest.raises(ValidationError, match=match):
+        _payer(world, bilan, montant, **kwargs)
+    assert _nombre(world, bilan) == avant
+
+
+def test_paiement_accepte_et_enregistre(world, bilan):
+    paiement = _payer(world, bilan, "300.00")
+    assert paiement.pk
+    assert paiement.organisation_id == world.org_a.pk
+    assert paiement.montant == D("300.00")
+    assert paiement.date == PREMIER_JOUR
+    assert paiement.enregistre_par == world.admin_a
+    assert _nombre(world, bilan) == 1
+
+
+def test_refuse_avant_signature(world, bilan):
+    _refuse(world, bilan, "100", "avant la signature", le=date(2026, 5, 31))
+    _refuse(world, bilan, "100", "avant la signature", contrat_signe_le=None)
+
+
+def test_refuse_pendant_le_delai_de_retractation_jour_10_inclus(world, bilan):
+    _refuse(world, bilan, "100", "délai de rétractation", le=SIGNE_LE)
+    _refuse(world, bilan, "100", "11/06/2026 inclus", le=date(2026, 6, 11))
+    _payer(world, bilan, "100", le=PREMIER_JOUR)
+    assert _nombre(world, bilan) == 1
+
+
+def test_premier_paiement_limite_a_30_pourcent(world, bilan):
+    _refuse(world, bilan, "300.01", "30 %")
+    _payer(world, bilan, "300.00")
+    assert _nombre(world, bilan) == 1
+
+
+def test_total_jamais_au_dessus_du_prix(world, bilan):
+    _payer(world, bilan, "300")
+    _payer(world, bilan, "400", le=date(2026, 7, 1))
+    _refuse(world, bilan, "300.01", "dépasserait le prix", le=date(2026, 8, 1))
+    _payer(world, bilan, "300.00", le=date(2026, 8, 1))
+    _refuse(world, bilan, "0.01", "dépasserait le prix", le=date(2026, 8, 2))
+    assert _nombre(world, bilan) == 3
+
+
+def test_refuse_sans_prix(world):
+    bilan = bilan_for(world.beneficiaire_a, financement=Financement.PERSONNEL, prix_ttc=None)
+    _refuse(world, bilan, "100", "prix du bilan doit être fixé")
+
+
+@pytest.mark.parametrize("route", sorted(set(Financement.values) - {Financement.PERSONNEL}))
+def test_refuse_pour_les_autres_financements(world, route):
+    bilan = bilan_for(world.beneficiaire_a, financement=route, prix_ttc=D("1000"))
+    _refuse(world, bilan, "100", "financement personnel")
+
+
+def test_refuse_hors_de_l_organisme_actif(world, bilan):
+    with tenant_context(world.org_b), pytest.raises(ValidationError, match="organisme actif"):
+        paiement_enregistrer(
+            bilan=bilan,
+            montant=D("100"),
+            le=PREMIER_JOUR,
+            mode="",
+            par=world.admin_a,
+            contrat_signe_le=SIGNE_LE,
+        )
+    assert _nombre(world, bilan) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deux_paiements_simultanes_ne_passent_pas_tous_les_deux(world, monkeypatch):
+    """700 € already paid on 1 000 €: two simultaneous 250 € payments each pass alone, not both.
+
+    The check is slowed down so that, without the row lock, both threads would read the same
+    700 € total before either writes.
+    """
+    bilan = bilan_for(world.beneficiaire_a, financement=Financement.PERSONNEL, prix_ttc=D("1000"))
+    _payer(world, bilan, "300")
+    _payer(world, bilan, "400", le=date(2026, 7, 1))
+
+    verifier = services_financement.paiement_verifier
+
+    def verifier_lent(**kwargs):
+        time.sleep(0.3)
+        verifier(**kwargs)
+
+    monkeypatch.setattr(services_financement, "paiement_verifier", verifier_lent)
+    depart = threading.Barrier(2)
+    resultats = []
+
+    def payer():
+        try:
+            depart.wait(timeout=5)
+            _payer(world, bilan, "250", le=date(2026, 8, 1))
+            resultats.append("ok")
+        except ValidationError as erreur:
+            resultats.append(erreur.messages[0])
+        finally:
+            connection.close()
+
+    fils = [threading.Thread(target=payer) for _ in range(2)]
+    for fil in fils:
+        fil.start()
+    for fil in fils:
+        fil.join(timeout=30)
+
+    assert len(resultats) == 2
+    assert resultats.count("ok") == 1
+    assert "dépasserait le prix" in next(r for r in resultats if r != "ok")
+    with tenant_context(world.org_a):
+        assert Paiement.objects.filter(bilan_id=bilan.pk).count() == 3
+        assert sum(p.montant for p in Paiement.objects.filter(bilan_id=bilan.pk)) == D("950")
