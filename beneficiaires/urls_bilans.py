@@ -11,6 +11,7 @@ urlpatterns = [
     path("<uuid:bilan_id>/", views_bilans.bilan_detail, name="detail"),
     path("<uuid:bilan_id>/modifier/", views_bilans.bilan_edit, name="edit"),
     path("<uuid:bilan_id>/action/<slug:action>/", views_bilans.bilan_action, name="action"),
+    path("<uuid:bilan_id>/paiements/", views_bilans.paiement_create, name="paiement_create"),
     path(
         "<uuid:bilan_id>/convention/emettre/",
         views_conventions.convention_emettre,

@@ -17,7 +17,7 @@ from bilan.core.models import AuditEvent, Role
 from bilan.core.permissions import role_required, staff_required
 
 from . import selectors, services_bilans
-from .forms import BILAN_FIELDS, BilanForm, consultants_of
+from .forms import BILAN_FIELDS, BilanForm, PaiementForm, consultants_of
 from .models import Financement, Phase, StatutBilan
 
 
@@ -214,8 +214,88 @@ def bilan_detail(request, bilan_id):
             "fin_reflexion": services_bilans.fin_reflexion(bilan),
             "phases": Phase.choices,
             "terminal": bilan.statut in services_bilans.TERMINAUX,
+            "financement": _financement_infos(bilan),
+            "paiements": bilan.paiements.all(),
+            "paiement_form": PaiementForm(initial={"le": aujourdhui}),
         },
     )
+
+
+def _financement_infos(bilan) -> dict:
+    """What the route means for this dossier: CPF amounts and declaration deadlines,
+    self-funded withdrawal period and first-payment ceiling."""
+    from . import financement as fin
+    from .conventions import contrat_signe_le
+
+    infos: dict = {}
+    if bilan.financement == Financement.CPF and bilan.prix_ttc:
+        entree = bilan.date_debut_reelle or bilan.date_debut_prevue or timezone.localdate()
+        infos["cpf"] = fin.cpf_repartition(
+            prix=bilan.prix_ttc, entree_le=entree, exoneration=bilan.cpf_exoneration
+        )
+        infos["cpf_heures_financees"] = fin.cpf_heures_financees(
+            entree_le=entree,
+            heures_accompagnement=bilan.heures_accompagnement,
+            heures_travail_personnel=bilan.heures_travail_personnel,
+        )
+        if bilan.cpf_proposition_commande_le:
+            infos["cpf_debut_minimal"] = fin.cpf_date_debut_minimale(
+                proposition_le=bilan.cpf_proposition_commande_le
+            )
+        if bilan.date_debut_reelle and not bilan.cpf_entree_declaree_le:
+            infos["cpf_entree_avant"] = fin.cpf_echeance_declaration(
+                evenement_le=bilan.date_debut_reelle
+            )
+        if bilan.date_fin_reelle and not bilan.cpf_sortie_declaree_le:
+            infos["cpf_sortie_avant"] = fin.cpf_echeance_declaration(
+                evenement_le=bilan.date_fin_reelle
+            )
+    if bilan.financement == Financement.PERSONNEL:
+        signe_le = contrat_signe_le(bilan)
+        infos["contrat_signe_le"] = signe_le
+        if signe_le:
+            infos["retractation_fin"] = fin.retractation_fin(contrat_signe_le=signe_le)
+        if bilan.prix_ttc:
+            infos["premier_paiement_max"] = fin.premier_paiement_maximum(prix=bilan.prix_ttc)
+    if (
+        bilan.financement in {Financement.PLAN_EMPLOYEUR, Financement.CONGE_RECLASSEMENT}
+        and bilan.convention_transmise_le
+    ):
+        infos["convention_date_limite"] = fin.convention_date_limite(
+            transmise_le=bilan.convention_transmise_le
+        )
+    return infos
+
+
+@require_POST
+@staff_required
+def paiement_create(request, bilan_id):
+    """Record a payment of a self-funded bilan; the rules (L6353-6) refuse it with a message."""
+    from .conventions import contrat_signe_le
+    from .services_financement import paiement_enregistrer
+
+    bilan = selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    form = PaiementForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            for error in errors:
+                label = form.fields[field].label if field in form.fields else ""
+                messages.error(request, f"{label} : {error}" if label else error)
+        return redirect("bilans:detail", bilan_id=bilan.public_id)
+    try:
+        paiement_enregistrer(
+            bilan=bilan,
+            montant=form.cleaned_data["montant"],
+            le=form.cleaned_data["le"],
+            mode=form.cleaned_data["mode"],
+            par=request.user,
+            contrat_signe_le=contrat_signe_le(bilan),
+        )
+    except ValidationError as exc:
+        _flash(request, exc)
+    else:
+        messages.success(request, _("Paiement enregistré."))
+    return redirect("bilans:detail", bilan_id=bilan.public_id)
 
 
 ACTIONS = {

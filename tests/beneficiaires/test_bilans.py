@@ -605,3 +605,29 @@ def test_the_beneficiary_signs_in_the_portal(org_a, world, login_as):
     outsider = login_as(world.beneficiaire_user_b)
     assert document.title not in _page(outsider.get("/portail/documents/"))
     assert outsider.post(url, {"accord": "on"}).status_code == 404
+
+
+def test_a_payment_before_the_withdrawal_period_ends_is_refused(org_a, world, login_as):
+    from beneficiaires.models import Paiement
+    from bilan.core.signatures import document_sign
+
+    bilan = _pret(world, statut=StatutBilan.ATTENTE)
+    with tenant_context(world.org_a):
+        document = conventions.convention_emettre(bilan=bilan, par=world.consultant_a)
+        document_sign(
+            document=document,
+            role="beneficiaire",
+            signer_name="Camille",
+            signer_email=world.beneficiaire_user_a.email,
+            user=world.beneficiaire_user_a,
+            request=None,
+            auth_method="test",
+        )
+    client = login_as(world.admin_a)
+    url = f"/app/bilans/{bilan.public_id}/paiements/"
+    page = _page(client.post(url, {"le": AUJOURDHUI.isoformat(), "montant": "100"}, follow=True))
+    assert "rétractation" in page
+    with tenant_context(world.org_a):
+        assert not Paiement.objects.exists()
+    page = _page(client.get(f"/app/bilans/{bilan.public_id}/"))
+    assert "Premier paiement : 540,00 € au plus (30 % du prix)" in page
