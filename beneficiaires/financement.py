@@ -320,6 +320,27 @@ def premier_paiement_maximum(*, prix: Decimal) -> Decimal:
     return (prix * PREMIER_PAIEMENT_PART_MAX).quantize(CENTIME, rounding=ROUND_DOWN)
 
 
+def echeancier_propose(
+    *, prix: Decimal, contrat_signe_le: date, fin_prevue: date | None
+) -> list[tuple[date, Decimal]]:
+    """A payment schedule that respects L6353-6: nothing before the withdrawal period ends,
+    then at most 30 % of the price, and the balance in monthly parts until the planned end
+    ("échelonné au fur et à mesure du déroulement de l'action"). A proposal, not a rule."""
+    premier_le = retractation_fin(contrat_signe_le=contrat_signe_le) + timedelta(days=1)
+    premier = premier_paiement_maximum(prix=prix)
+    echeances = [(premier_le, premier)]
+    solde = prix - premier
+    if solde <= 0:
+        return echeances
+    fin = fin_prevue if fin_prevue and fin_prevue > premier_le else premier_le
+    mois = max(1, (fin.year - premier_le.year) * 12 + fin.month - premier_le.month)
+    part = (solde / mois).quantize(CENTIME, rounding=ROUND_DOWN)
+    for rang in range(1, mois + 1):
+        montant = part if rang < mois else solde - part * (mois - 1)
+        echeances.append((_ajouter_mois(premier_le, rang), montant))
+    return echeances
+
+
 def paiement_verifier(
     *,
     prix: Decimal | None,

@@ -152,6 +152,9 @@ def bilan_create(request, beneficiaire_id):
             _add_errors(form, exc)
         else:
             messages.success(request, _("Bilan %(n)s ouvert.") % {"n": bilan.numero})
+            if bilan.programme_id:
+                # Opened from a programme: go straight to its proposed (editable) calendar.
+                return redirect("programmes:calendrier", bilan_id=bilan.public_id)
             return redirect("bilans:detail", bilan_id=bilan.public_id)
     return render(
         request,
@@ -255,6 +258,12 @@ def _financement_infos(bilan) -> dict:
         infos["contrat_signe_le"] = signe_le
         if signe_le:
             infos["retractation_fin"] = fin.retractation_fin(contrat_signe_le=signe_le)
+            if bilan.prix_ttc:
+                infos["echeancier"] = fin.echeancier_propose(
+                    prix=bilan.prix_ttc,
+                    contrat_signe_le=signe_le,
+                    fin_prevue=bilan.date_fin_prevue,
+                )
         if bilan.prix_ttc:
             infos["premier_paiement_max"] = fin.premier_paiement_maximum(prix=bilan.prix_ttc)
     if (

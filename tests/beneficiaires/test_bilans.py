@@ -571,9 +571,20 @@ def test_cpf_bilan_from_empty_organisation_to_en_cours(org_a, world, login_as):
         {**form, "date_debut_prevue": minimum.isoformat()},
     )
     assert response.status_code == 302, _page(response)
-    bilan_url = response["Location"]
     with tenant_context(world.org_a):
         bilan = Bilan.objects.get(beneficiaire=lina)
+    # Opened from a programme: the proposed calendar comes next, editable.
+    assert response["Location"] == f"/app/programmes/bilans/{bilan.public_id}/calendrier/"
+    calendrier = _page(
+        client.get(
+            response["Location"],
+            {"programme": programme.pk, "debut": f"{minimum.isoformat()}T09:30"},
+        )
+    )
+    with tenant_context(world.org_a):
+        premiere_etape = programme.etapes.order_by("ordre").first().intitule
+    assert premiere_etape in calendrier
+    bilan_url = f"/app/bilans/{bilan.public_id}/"
     assert bilan.statut == StatutBilan.PREALABLE_REALISE
     assert client.post(bilan_url + "action/confirmer/").status_code == 302
     assert _reload(world, bilan).statut == StatutBilan.ATTENTE

@@ -605,3 +605,15 @@ def test_valider_r6313_5_hors_champ_et_qualiopi_sur_financement(world):
     assert set(erreurs) == {NON_FIELD_ERRORS, "financement"}
     assert "R6313-5" in erreurs[NON_FIELD_ERRORS][0]
     assert len(erreurs["financement"]) == 2  # no NDA, no Qualiopi
+
+
+def test_echeancier_propose_respecte_la_retractation_et_les_30_pour_cent():
+    echeances = fin.echeancier_propose(
+        prix=D("1800"), contrat_signe_le=date(2026, 6, 1), fin_prevue=date(2026, 9, 15)
+    )
+    premier_le, premier = echeances[0]
+    assert premier_le > fin.retractation_fin(contrat_signe_le=date(2026, 6, 1))
+    assert premier == D("540.00")
+    assert sum(m for _, m in echeances) == D("1800")
+    assert [d.month for d, _ in echeances[1:]] == [7, 8, 9]
+    assert all(d > premier_le for d, _ in echeances[1:])
