@@ -276,11 +276,12 @@ class TypeSeance(models.TextChoices):
     TRAVAIL_PERSONNEL = "travail_personnel", _("Travail personnel guidé")
     RESTITUTION = "restitution", _("Restitution")
     QUESTIONNAIRE = "questionnaire", _("Passation de questionnaire")
+    AUTRE = "autre", _("Autre séance avec le ou la consultant·e")
 
     @classmethod
     def accompagnement(cls) -> set[str]:
         """Séance types that count as accompaniment (with the consultant)."""
-        return {cls.ENTRETIEN, cls.RESTITUTION, cls.QUESTIONNAIRE}
+        return {cls.ENTRETIEN, cls.RESTITUTION, cls.QUESTIONNAIRE, cls.AUTRE}
 
 
 class ProgrammeEtape(TenantOwned):
@@ -460,6 +461,8 @@ class Bilan(TenantOwned):
     date_fin_reelle = models.DateField(_("fin réelle"), null=True, blank=True)
     motif_abandon = models.TextField(_("motif d'abandon"), blank=True)
     motif_refus = models.TextField(_("motif du refus"), blank=True)
+    # Maintained by a PostgreSQL trigger on seances_seance; the CHECK below is the 24 hours.
+    minutes_comptees = models.PositiveIntegerField(_("minutes comptées"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("bilan")
@@ -482,6 +485,10 @@ class Bilan(TenantOwned):
             models.CheckConstraint(
                 condition=~models.Q(statut="en_cours") | ~models.Q(phase=""),
                 name="bilan_en_cours_a_une_phase",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(minutes_comptees__lte=24 * 60),
+                name="bilan_24_heures_au_plus",
             ),
         ]
         indexes = [models.Index(fields=["organisation", "statut"])]

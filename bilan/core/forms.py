@@ -56,6 +56,7 @@ class OrganisationForm(forms.ModelForm):
             "referent_handicap_contact",
             "delai_reflexion_jours",
             "seuil_accompagnement_heures",
+            "suivi_delai_mois",
             "logo",
         ]
         widgets = {"qualiopi_date_expiration": forms.DateInput(attrs={"type": "date"})}

@@ -2,7 +2,7 @@ import hashlib
 import uuid
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -136,6 +136,14 @@ class Organisation(models.Model):
             "Seuil annoncé par décret en attente : un bilan clos en dessous déclenche "
             "un avertissement, jamais un blocage."
         ),
+    )
+    suivi_delai_mois = models.PositiveSmallIntegerField(
+        _("entretien de suivi après la fin du bilan (mois)"),
+        default=6,
+        validators=[MinValueValidator(3), MaxValueValidator(9)],
+    )
+    rappel_seance_heures = models.PositiveSmallIntegerField(
+        _("rappel des séances (heures avant)"), default=24
     )
     logo = models.ImageField(
         _("logo"), upload_to=organisation_logo_path, storage=private_storage, blank=True

@@ -20,6 +20,7 @@ VALID = {
     "referent_handicap_contact": "handicap@a.test",
     "delai_reflexion_jours": "10",
     "seuil_accompagnement_heures": "13",
+    "suivi_delai_mois": "6",
 }
 
 
