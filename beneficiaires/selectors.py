@@ -104,28 +104,6 @@ def bilan_list(
     return qs.order_by("-created_at")
 
 
-def bilan_heures(bilan) -> dict:
-    """Planned hours of the bilan's séances, counted (accompaniment + personal work), of 24."""
-    from seances.models import Seance
-
-    from .models import TypeSeance
-
-    accompagnement = travail = 0
-    for seance in Seance.objects.filter(bilan=bilan).exclude(statut=Seance.Statut.ANNULEE):
-        if seance.type == TypeSeance.TRAVAIL_PERSONNEL:
-            travail += seance.duree_minutes
-        else:
-            accompagnement += seance.duree_minutes
-    total = (accompagnement + travail) / 60
-    return {
-        "accompagnement": accompagnement / 60,
-        "travail_personnel": travail / 60,
-        "total": total,
-        "reste": max(24 - total, 0),
-        "pourcentage": min(round(total / 24 * 100), 100),
-    }
-
-
 def bilan_prochaine_seance(bilan):
     from django.utils import timezone
 

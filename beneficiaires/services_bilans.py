@@ -328,6 +328,16 @@ def bilan_changer_phase(*, bilan: Bilan, vers: str, motif: str, par: User) -> Bi
         bilan=bilan, phase=bilan.phase, statut=Seance.Statut.REALISEE
     ).exists():
         raise ValidationError(_("La phase en cours n'a encore aucune séance réalisée (R6313-4)."))
+    if vers == Phase.CONCLUSION:
+        from seances.services import conclusion_a_un_entretien
+
+        if not conclusion_a_un_entretien(bilan=bilan, realise=False):
+            raise ValidationError(
+                _(
+                    "Planifiez d'abord au moins un entretien individuel en phase de "
+                    "conclusion (R6313-4)."
+                )
+            )
     de = bilan.phase
     bilan.phase = vers
     bilan.save(update_fields=["phase", "updated_at"])
@@ -342,6 +352,12 @@ def bilan_remettre_synthese(*, bilan: Bilan, par: User) -> Bilan:
     bilan = _lock(bilan)
     if bilan.statut != StatutBilan.EN_COURS or bilan.phase != Phase.CONCLUSION:
         raise ValidationError(_("La synthèse se remet pendant la phase de conclusion."))
+    from seances.services import conclusion_a_un_entretien
+
+    if not conclusion_a_un_entretien(bilan=bilan, realise=True):
+        raise ValidationError(
+            _("La conclusion passe par au moins un entretien individuel réalisé (R6313-4).")
+        )
     return _transition(bilan, StatutBilan.SYNTHESE_REMISE, par=par, motif="")
 
 

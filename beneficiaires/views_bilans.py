@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from bilan.core.audit import audit_record
 from bilan.core.models import AuditEvent, Role
 from bilan.core.permissions import role_required, staff_required
+from seances import selectors as seances_selectors
 
 from . import selectors, services_bilans
 from .forms import BILAN_FIELDS, BilanForm, PaiementForm, consultants_of
@@ -207,7 +208,7 @@ def bilan_detail(request, bilan_id):
         "bilans/detail.html",
         {
             "bilan": bilan,
-            "heures": selectors.bilan_heures(bilan),
+            "heures": seances_selectors.budget(bilan=bilan),
             "prochaine": selectors.bilan_prochaine_seance(bilan),
             "seances": Seance.objects.filter(bilan=bilan).order_by("debut"),
             "manques": manques,

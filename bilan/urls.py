@@ -26,6 +26,7 @@ urlpatterns = [
     path("app/", include("bilan.core.urls")),
     path("app/beneficiaires/", include("beneficiaires.urls")),
     path("app/bilans/", include("beneficiaires.urls_bilans")),
+    path("app/seances/", include("seances.urls")),
     path("app/programmes/", include("beneficiaires.urls_programmes")),
     path("portail/", include("bilan.core.urls_portail")),
     path("signature/", include("bilan.core.urls_signatures")),

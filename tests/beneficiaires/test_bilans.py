@@ -492,8 +492,8 @@ def test_the_dossier_page_shows_the_essentials(world, login_as):
     bilan = _en_cours(world)
     _seance(world, bilan, phase=Phase.PRELIMINAIRE, statut=Seance.Statut.PLANIFIEE)
     page = _page(login_as(world.consultant_a).get(f"/app/bilans/{bilan.public_id}/"))
-    assert "Heures planifiées sur 24" in page
-    assert "2 h planifiées" in page
+    assert "Heures comptées sur 24" in page
+    assert "2 h comptées" in page
     assert "Phase préliminaire" in page
     assert login_as(world.consultant_b).get(f"/app/bilans/{bilan.public_id}/").status_code == 404
 
