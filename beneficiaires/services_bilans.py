@@ -371,10 +371,18 @@ def bilan_clore(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None) -
     _transition(bilan, StatutBilan.CLOS, par=par, motif="")
     avertissements = []
     seuil = bilan.organisation.seuil_accompagnement_heures
-    if bilan.heures_accompagnement < seuil:
+    from seances.models import Seance
+
+    realise = sum(
+        s.duree_realisee_minutes or 0
+        for s in Seance.objects.filter(bilan=bilan, statut=Seance.Statut.REALISEE)
+        if s.est_accompagnement
+    )
+    heures = Decimal(realise) / 60
+    if heures < seuil:
         avertissements.append(
-            _("Accompagnement de %(h)s h, sous le seuil de %(s)s h (décret en attente).")
-            % {"h": heures_fr(bilan.heures_accompagnement), "s": heures_fr(seuil)}
+            _("Accompagnement réalisé : %(h)s h, sous le seuil de %(s)s h (décret en attente).")
+            % {"h": heures_fr(round(heures, 2)), "s": heures_fr(seuil)}
         )
     return avertissements
 

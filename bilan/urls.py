@@ -23,13 +23,20 @@ urlpatterns = [
     ),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("app/agenda/", include("seances.urls_agenda")),
     path("app/", include("bilan.core.urls")),
     path("app/beneficiaires/", include("beneficiaires.urls")),
     path("app/bilans/", include("beneficiaires.urls_bilans")),
     path("app/seances/", include("seances.urls")),
     path("app/programmes/", include("beneficiaires.urls_programmes")),
+    path("app/seances/", include("seances.urls_emargement")),
+    path("portail/emargement/", include("seances.urls_portail_emargement")),
+    path("app/travail/", include("seances.urls_travail")),
+    path("portail/travail/", include("seances.urls_portail_travail")),
     path("portail/", include("bilan.core.urls_portail")),
     path("signature/", include("bilan.core.urls_signatures")),
+    path("emargement/", include("seances.urls_lien_emargement")),
+    path("agenda/", include("seances.urls_flux")),
 ]
 
 handler403 = "bilan.core.errors.permission_denied"

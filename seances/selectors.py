@@ -12,6 +12,17 @@ from beneficiaires.models import Financement, Phase, TypeSeance
 from .models import BUDGET_MINUTES, STATUTS_COMPTES, Seance
 
 
+def duree_fr(minutes: int) -> str:
+    """90 -> "1 h 30"; 120 -> "2 h"; 45 -> "45 min"; 0 -> "0 min"."""
+    minutes = max(int(minutes), 0)
+    heures, reste = divmod(minutes, 60)
+    if heures == 0:
+        return f"{reste} min"
+    if reste == 0:
+        return f"{heures} h"
+    return f"{heures} h {reste:02d}"
+
+
 def minutes_comptees(*, bilan, sauf: Seance | None = None) -> int:
     """Counted minutes of the bilan: planned or realised séances, the larger duration each."""
     qs = Seance.objects.filter(bilan=bilan, statut__in=STATUTS_COMPTES)

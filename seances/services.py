@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaires.models import Bilan, Phase, StatutBilan, TypeSeance
-from beneficiaires.services_bilans import TERMINAUX, heures_fr
+from beneficiaires.services_bilans import TERMINAUX
 from bilan.core.audit import audit_record
 from bilan.core.models import AuditEvent, User
 
 from .models import BUDGET_MINUTES, STATUTS_COMPTES, Seance
-from .selectors import minutes_comptees
+from .selectors import duree_fr, minutes_comptees
 
 ORDRE_PHASES = [Phase.PRELIMINAIRE, Phase.INVESTIGATION, Phase.CONCLUSION]
 CHAMPS = (
@@ -39,12 +39,9 @@ CHAMPS = (
 
 def message_budget(*, reste_minutes: int, demande_minutes: int) -> str:
     return _(
-        "Le bilan ne peut pas dépasser 24 heures (L6313-4) : il reste %(reste)s h, "
+        "Le bilan ne peut pas dépasser 24 heures (L6313-4) : il reste %(reste)s, "
         "et cette séance en demande %(demande)s."
-    ) % {
-        "reste": heures_fr(max(reste_minutes, 0) / 60),
-        "demande": heures_fr(demande_minutes / 60) + " h",
-    }
+    ) % {"reste": duree_fr(max(reste_minutes, 0)), "demande": duree_fr(demande_minutes)}
 
 
 def _lock_bilan(bilan: Bilan) -> Bilan:

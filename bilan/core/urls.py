@@ -1,12 +1,14 @@
 from django.urls import path
 
+from seances import views_agenda
+
 from . import views
 
 app_name = "app"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("agenda/", views.agenda, name="agenda"),
+    path("agenda/", views_agenda.agenda, name="agenda"),
     path("organisation/", views.organisation_settings, name="organisation"),
     path("organisation/journal/", views.audit_journal, name="audit_journal"),
     path("organisation/logo/", views.organisation_logo, name="organisation_logo"),

@@ -103,11 +103,6 @@ def dashboard(request):
     )
 
 
-@staff_required
-def agenda(request):
-    return render(request, "app/agenda.html")
-
-
 def _organisation_page(request, *, form=None, invitation_form=None, status=200):
     organisation = request.organisation
     members = selectors.organisation_members(organisation=organisation)

@@ -354,11 +354,14 @@ def test_closing_warns_below_the_accompaniment_threshold(world):
         world.beneficiaire_a,
         statut=StatutBilan.SYNTHESE_REMISE,
         phase=Phase.CONCLUSION,
-        heures_accompagnement=Decimal("10"),
+        heures_accompagnement=Decimal("18"),
     )
+    seance = _seance(world, bilan, phase=Phase.CONCLUSION)  # 120 minutes realised
+    with tenant_context(world.org_a):
+        Seance.objects.filter(pk=seance.pk).update(duree_realisee_minutes=120)
     with tenant_context(world.org_a):
         warnings = services_bilans.bilan_clore(bilan=bilan, par=world.consultant_a)
-    assert warnings == ["Accompagnement de 10 h, sous le seuil de 13 h (décret en attente)."]
+    assert warnings == ["Accompagnement réalisé : 2 h, sous le seuil de 13 h (décret en attente)."]
     assert _reload(world, bilan).statut == StatutBilan.CLOS
 
 

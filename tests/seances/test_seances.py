@@ -77,7 +77,7 @@ def test_seed_000_fills_24_hours_and_the_25th_is_refused(world, login_as):
         },
     )
     assert response.status_code == 400
-    assert "il reste 0 h, et cette séance en demande 1 h" in _page(response)
+    assert "il reste 0 min, et cette séance en demande 1 h" in _page(response)
     with tenant_context(world.org_a):
         assert Seance.objects.filter(bilan=bilan).count() == 12
     assert _compte(world, bilan) == 24 * 60
@@ -88,7 +88,7 @@ def test_the_message_names_the_hours_left(world):
     _planifier(world, bilan, minutes=480)
     _planifier(world, bilan, minutes=480)
     _planifier(world, bilan, minutes=330)
-    with pytest.raises(ValidationError, match="il reste 2,5 h"):
+    with pytest.raises(ValidationError, match="il reste 2 h 30"):
         _planifier(world, bilan, minutes=180)
     assert _compte(world, bilan) == 1290
 

@@ -59,6 +59,85 @@ def _consentement_a(world):
         )
 
 
+def _seance_a(world):
+    """A planned séance of organisation A's bilan (agenda: reschedule, cancel)."""
+    if not hasattr(world, "_seance"):
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from seances.models import Seance
+
+        bilan = _bilan_a(world)
+        with tenant_context(world.org_a):
+            world._seance = Seance.objects.create(
+                organisation=world.org_a,
+                bilan=bilan,
+                consultant=world.consultant_a,
+                phase="preliminaire",
+                type="entretien",
+                intitule="Entretien individuel",
+                debut=timezone.now() + dt.timedelta(days=2),
+                duree_minutes=60,
+                modalite="telephone",
+            )
+    return world._seance
+
+
+def _travail_a(world):
+    """A consigne of guided personal work of organisation A, submitted with one file."""
+    if not hasattr(world, "_travail"):
+        import datetime as dt
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from django.utils import timezone
+
+        from seances import travail
+        from seances.models import Seance
+
+        bilan = _bilan_a(world)
+        with tenant_context(world.org_a):
+            seance = Seance.objects.create(
+                organisation=world.org_a,
+                bilan=bilan,
+                consultant=world.consultant_a,
+                phase="investigation",
+                type="travail_personnel",
+                intitule="Travail personnel guidé",
+                debut=timezone.now() + dt.timedelta(days=3),
+                duree_minutes=60,
+                modalite="telephone",
+            )
+            consigne = travail.consigne_creer(
+                seance=seance, titre="Consigne", consignes="Faire", temps_attendu_minutes=60
+            )
+            rendu = travail.rendu_soumettre(
+                consigne=consigne,
+                texte="Réponse",
+                temps_declare_minutes=60,
+                fichiers=[SimpleUploadedFile("r.pdf", b"%PDF-1.4 r", "application/pdf")],
+                par_user=world.beneficiaire_user_a,
+            )
+            world._travail = (consigne, rendu.fichiers.get())
+    return world._travail
+
+
+def _suivi_a(world):
+    """A follow-up interview of an ended bilan of organisation A."""
+    import datetime as dt
+
+    from seances.models import EntretienSuivi
+
+    bilan = bilan_for(world.beneficiaire_a, statut="clos", date_fin_reelle=dt.date(2026, 1, 15))
+    with tenant_context(world.org_a):
+        return EntretienSuivi.objects.create(
+            organisation=world.org_a,
+            bilan=bilan,
+            consultant=world.consultant_a,
+            date_prevue=dt.datetime(2026, 7, 15, 8, tzinfo=dt.UTC),
+        )
+
+
 OBJECT_IDS = {
     "pk": _passkey_of_admin_a,
     "beneficiaire_id": lambda world: world.beneficiaire_a.public_id,
@@ -79,6 +158,10 @@ OBJECT_IDS = {
         ).public_id
     ),
     "consentement_id": lambda world: _consentement_a(world).public_id,
+    "consigne_id": lambda world: _travail_a(world)[0].public_id,
+    "fichier_id": lambda world: _travail_a(world)[1].public_id,
+    "suivi_id": lambda world: _suivi_a(world).public_id,
+    "seance_id": lambda world: _seance_a(world).public_id,
     # Not an id: the lifecycle action of /app/bilans/<bilan_id>/action/<action>/.
     "action": lambda world: "demarrer",
     # Signing links (/signature/<organisation_id>/<token>/): organisation A's id with a token
@@ -122,7 +205,7 @@ def _snapshot():
     models = [
         m
         for m in apps.get_models()
-        if m._meta.app_label in {"core", "beneficiaires", "account", "mfa"}
+        if m._meta.app_label in {"core", "beneficiaires", "seances", "account", "mfa"}
     ]
     for organisation in Organisation.objects.order_by("pk"):
         with tenant_context(organisation):

@@ -194,7 +194,7 @@ def _seed_bilans(organisation, consultants) -> int:
             else "",
         )
         BilanEvenement.objects.create(organisation=organisation, bilan=bilan, vers=statut)
-        if statut in {"en_cours", "synthese_remise", "clos", "abandonne"}:
+        if statut not in {"demande", "refuse"}:
             heure = timezone.make_aware(dt.datetime.combine(debut, dt.time(9, 30)))
             bilan_planifier(
                 bilan=bilan,
