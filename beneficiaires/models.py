@@ -183,6 +183,7 @@ class Consentement(TenantOwned):
                 condition=models.Q(revoque_le__isnull=True),
                 name="consentement_un_actif_par_objet",
             ),
+            models.UniqueConstraint(fields=["organisation", "id"], name="consentement_org_id"),
         ]
 
     def __str__(self) -> str:

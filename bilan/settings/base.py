@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "bilan.core",
     "beneficiaires",
     "seances",
+    "syntheses",
 ]
 
 MIDDLEWARE = [
