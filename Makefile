@@ -28,6 +28,7 @@ services:
 
 ## make test: the whole suite on PostgreSQL (non-superuser role), Redis, a Celery worker and chromium
 test: services venv
+	test -f node_modules/axe-core/axe.min.js || npm ci --silent --no-audit --no-fund
 	$(PY) manage.py compilemessages --ignore=.venv -v0
 	$(TEST_ENV) $(PY) -m pytest --create-db
 

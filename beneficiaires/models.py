@@ -544,3 +544,27 @@ class Paiement(TenantOwned):
         constraints = [
             models.CheckConstraint(condition=models.Q(montant__gt=0), name="paiement_positif")
         ]
+
+
+class DemandeSuppression(TenantOwned):
+    """A beneficiary's request to erase their data (RGPD art. 17), for the admins to handle
+    within the legal retention rules (R6313-7; administrative evidence kept separately)."""
+
+    beneficiaire = models.ForeignKey(
+        Beneficiaire, on_delete=models.CASCADE, related_name="demandes_suppression"
+    )
+    message = models.TextField(_("message"), blank=True)
+    par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    traitee_le = models.DateTimeField(_("traitée le"), null=True, blank=True)
+    traitee_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reponse = models.TextField(_("réponse"), blank=True)
+
+    class Meta:
+        verbose_name = _("demande de suppression")
+        verbose_name_plural = _("demandes de suppression")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Demande de suppression du {self.created_at:%d/%m/%Y}"

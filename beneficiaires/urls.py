@@ -7,6 +7,11 @@ app_name = "beneficiaires"
 urlpatterns = [
     path("", views.beneficiaire_list, name="list"),
     path("nouveau/", views.beneficiaire_create, name="create"),
+    path(
+        "demandes-suppression/<uuid:demande_id>/traiter/",
+        views.demande_suppression_traiter,
+        name="demande_suppression_traiter",
+    ),
     path("<uuid:beneficiaire_id>/", views.beneficiaire_detail, name="detail"),
     path("<uuid:beneficiaire_id>/modifier/", views.beneficiaire_edit, name="edit"),
     path("<uuid:beneficiaire_id>/inviter/", views.beneficiaire_invite, name="invite"),

@@ -2,13 +2,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bilan.core.audit import audit_record
-from bilan.core.models import AuditEvent
-from bilan.core.permissions import staff_required
+from bilan.core.models import AuditEvent, Role
+from bilan.core.permissions import role_required, staff_required
 from bilan.core.tenancy import get_for_organisation
 
 from . import selectors, services, services_bilans
@@ -272,3 +273,26 @@ def beneficiaire_invite(request, beneficiaire_id):
             _("Invitation au portail envoyée à %(email)s.") % {"email": beneficiaire.email},
         )
     return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def demande_suppression_traiter(request, demande_id):
+    """An admin answers an erasure request (what was erased, what the law keeps and why)."""
+    from .models import DemandeSuppression
+
+    demande = get_for_organisation(
+        DemandeSuppression, organisation=request.organisation, public_id=demande_id
+    )
+    reponse = request.POST.get("reponse", "").strip()
+    if not reponse:
+        messages.error(request, _("Indiquez la réponse faite à la personne."))
+    elif demande.traitee_le:
+        messages.error(request, _("Cette demande est déjà traitée."))
+    else:
+        demande.reponse = reponse
+        demande.traitee_le = timezone.now()
+        demande.traitee_par = request.user
+        demande.save(update_fields=["reponse", "traitee_le", "traitee_par", "updated_at"])
+        messages.success(request, _("Demande marquée comme traitée."))
+    return redirect("app:organisation")

@@ -114,8 +114,15 @@ def _organisation_page(request, *, form=None, invitation_form=None, status=200):
         "invitations": selectors.invitations_pending(organisation=organisation),
         "invitation_form": invitation_form or StaffInvitationForm(),
         "admin_count": members.filter(role=Role.ADMIN, is_active=True).count(),
+        "demandes_suppression": _demandes_suppression() if is_admin else [],
     }
     return render(request, "app/organisation.html", context, status=status)
+
+
+def _demandes_suppression():
+    from beneficiaires.models import DemandeSuppression
+
+    return DemandeSuppression.objects.filter(traitee_le__isnull=True).select_related("beneficiaire")
 
 
 @staff_required
@@ -256,14 +263,16 @@ def organisation_switch(request):
 
 @portal_required
 def portail_home(request):
-    access = request.portal_access
-    beneficiaire = access.beneficiaire
+    from beneficiaires.portail import accueil
+
+    beneficiaire = request.portal_access.beneficiaire
     return render(
         request,
         "portail/home.html",
         {
             "beneficiaire": beneficiaire,
             "accesses": selectors.portal_accesses_for_user(user=request.user),
+            **accueil(beneficiaire),
         },
     )
 

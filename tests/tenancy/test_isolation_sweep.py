@@ -52,6 +52,15 @@ def _bilan_a(world):
     return world._bilan
 
 
+def _demande_suppression_a(world):
+    from beneficiaires.models import DemandeSuppression
+
+    with tenant_context(world.org_a):
+        return DemandeSuppression.objects.create(
+            organisation=world.org_a, beneficiaire=world.beneficiaire_a, par=world.admin_a
+        )
+
+
 def _consentement_a(world):
     with tenant_context(world.org_a):
         return consentement_accorder(
@@ -158,6 +167,7 @@ OBJECT_IDS = {
         ).public_id
     ),
     "consentement_id": lambda world: _consentement_a(world).public_id,
+    "demande_id": lambda world: _demande_suppression_a(world).public_id,
     "consigne_id": lambda world: _travail_a(world)[0].public_id,
     "fichier_id": lambda world: _travail_a(world)[1].public_id,
     "suivi_id": lambda world: _suivi_a(world).public_id,
