@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bilan.core.audit import audit_record
+from bilan.core.form_errors import add_errors
 from bilan.core.models import AuditEvent, Role
 from bilan.core.permissions import role_required, staff_required
 from bilan.core.tenancy import get_for_organisation
@@ -21,11 +22,6 @@ from .forms import (
     EntretienPrealableForm,
 )
 from .models import Consentement
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    for field, errors in exc.error_dict.items() if hasattr(exc, "error_dict") else [(None, exc)]:
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @staff_required
@@ -52,7 +48,7 @@ def beneficiaire_create(request):
                 organisation=request.organisation, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Bénéficiaire enregistré·e."))
             return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
@@ -103,7 +99,7 @@ def entretien_create(request, beneficiaire_id):
                 beneficiaire=beneficiaire, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Entretien préalable enregistré."))
             return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
@@ -123,7 +119,7 @@ def consentement_create(request, beneficiaire_id):
                 beneficiaire=beneficiaire, par=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Consentement enregistré."))
             return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
@@ -162,7 +158,7 @@ def besoins_update(request, beneficiaire_id):
                 beneficiaire=beneficiaire, besoins=form.cleaned_data["besoins_accessibilite"]
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Besoins d'aménagement enregistrés."))
             return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
@@ -243,7 +239,7 @@ def beneficiaire_edit(request, beneficiaire_id):
         try:
             services.beneficiaire_update(beneficiaire=beneficiaire, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Modifications enregistrées."))
             return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)

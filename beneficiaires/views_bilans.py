@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from bilan.core.audit import audit_record
+from bilan.core.form_errors import add_errors, flash_errors
 from bilan.core.models import AuditEvent, Role
 from bilan.core.permissions import role_required, staff_required
 from seances import selectors as seances_selectors
@@ -20,19 +21,6 @@ from seances import selectors as seances_selectors
 from . import selectors, services_bilans
 from .forms import BILAN_FIELDS, BilanForm, PaiementForm, consultants_of
 from .models import Financement, Phase, StatutBilan
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _flash(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 def _filters(request):
@@ -150,7 +138,7 @@ def bilan_create(request, beneficiaire_id):
                 **{k: form.cleaned_data[k] for k in BILAN_FIELDS},
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Bilan %(n)s ouvert.") % {"n": bilan.numero})
             if bilan.programme_id:
@@ -176,7 +164,7 @@ def bilan_edit(request, bilan_id):
                 bilan=bilan, **{k: form.cleaned_data[k] for k in BILAN_FIELDS}
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Bilan mis à jour."))
             return redirect("bilans:detail", bilan_id=bilan.public_id)
@@ -302,7 +290,7 @@ def paiement_create(request, bilan_id):
             contrat_signe_le=contrat_signe_le(bilan),
         )
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Paiement enregistré."))
     return redirect("bilans:detail", bilan_id=bilan.public_id)
@@ -346,5 +334,5 @@ def bilan_action(request, bilan_id, action):
         else:
             raise PermissionDenied
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     return redirect("bilans:detail", bilan_id=bilan.public_id)

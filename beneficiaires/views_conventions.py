@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from bilan.core.form_errors import flash_errors
 from bilan.core.models import SignatureRole, SignedDocument
 from bilan.core.permissions import staff_required
 from bilan.core.signatures import signing_link_create
@@ -28,11 +29,6 @@ def _back(bilan):
     return redirect("bilans:detail", bilan_id=bilan.public_id)
 
 
-def _flash(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
-
-
 @require_POST
 @staff_required
 def convention_emettre(request, bilan_id):
@@ -40,7 +36,7 @@ def convention_emettre(request, bilan_id):
     try:
         document = conventions.convention_emettre(bilan=bilan, par=request.user)
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(
             request,
@@ -60,7 +56,7 @@ def document_signer(request, bilan_id, signed_document_id):
             document=document, role=SignatureRole.ORGANISME, request=request
         )
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Document signé pour l'organisme."))
     return _back(bilan)
@@ -81,7 +77,7 @@ def lien_employeur(request, bilan_id, signed_document_id):
             signer_email=bilan.employeur_signataire_email,
         )
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(
             request,

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beneficiaires.selectors import bilan_get
+from bilan.core.form_errors import add_errors
 from bilan.core.models import Role
 from bilan.core.permissions import staff_required
 from bilan.core.tenancy import get_for_organisation
@@ -14,14 +15,6 @@ from bilan.core.tenancy import get_for_organisation
 from . import selectors, services
 from .forms import AnnulerForm, NotesForm, RealiserForm, ReporterForm, SeanceForm
 from .models import Seance
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _peut_agir(request, bilan) -> bool:
@@ -61,7 +54,7 @@ def seance_create(request, bilan_id):
         try:
             seance = services.seance_planifier(bilan=bilan, **fields)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Séance planifiée."))
             for autre in selectors.conflits(seance=seance):
@@ -137,7 +130,7 @@ def seance_action(request, seance_id, action):
                     seance=seance, notes=data["notes"], user=request.user
                 )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Séance mise à jour."))
             return redirect("seances:detail", seance_id=seance.public_id)

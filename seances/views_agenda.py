@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from beneficiaires.forms import consultants_of
+from bilan.core.form_errors import add_errors
 from bilan.core.models import Role
 from bilan.core.permissions import staff_required
 from bilan.core.tenancy import get_for_organisation, tenant_context
@@ -106,14 +107,6 @@ class AnnulerForm(forms.Form):
     def absence(self) -> str:
         nature = self.cleaned_data["nature"]
         return "" if nature == "annulee" else nature
-
-
-def _add_errors(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 # --- The agenda page --------------------------------------------------------------------------
@@ -243,7 +236,7 @@ def _seance_modifiable(request, seance_id) -> Seance:
 
 def _refus(request, params, form, exc: ValidationError | None = None):
     if exc is not None:
-        _add_errors(form, exc)
+        add_errors(form, exc)
     messages.error(request, _("La séance n'a pas été modifiée : corrigez le formulaire."))
     # Show the period holding the séance, so that its form and errors are on the page.
     jour = timezone.localdate(form.seance.debut)

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from beneficiaires.selectors import bilan_get
 from bilan.core.audit import audit_record
+from bilan.core.form_errors import flash_errors
 from bilan.core.models import AuditEvent, Organisation, Role
 from bilan.core.permissions import portal_required, staff_required
 from bilan.core.tenancy import get_for_organisation, tenant_context
@@ -100,11 +101,6 @@ def _verifier(request, bilan, *, agir: bool) -> None:
         )
 
 
-def _flash(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
-
-
 @never_cache
 @staff_required
 @require_http_methods(["GET", "POST"])
@@ -158,7 +154,7 @@ def seance_emargement(request, seance_id):
                 dessin_form.add_error(None, exc)
                 status = 400
             else:
-                _flash(request, exc)
+                flash_errors(request, exc)
                 return redirect("emargement:seance", seance_id=seance.public_id)
     emargements = svc.emargements_de(seance)
     peut_agir = _peut_agir(request, bilan)
@@ -191,7 +187,7 @@ def demande_creer(request, seance_id):
     try:
         svc.demande_emargement_creer(seance=seance)
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(
             request,
@@ -289,7 +285,7 @@ def portail_signer(request, seance_id):
             request=request,
         )
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
         return redirect("portail_emargement:liste")
     messages.success(request, _("Merci, votre émargement est enregistré."))
     return redirect("portail_emargement:preuve", seance_id=seance.public_id)

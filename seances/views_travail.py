@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from beneficiaires.selectors import bilan_get
 from bilan.core.audit import audit_record
+from bilan.core.form_errors import add_errors, flash_errors
 from bilan.core.models import AuditEvent
 from bilan.core.permissions import portal_required, staff_required
 
@@ -31,19 +32,6 @@ from .forms_travail import (
     SuiviForm,
 )
 from .models import Rendu
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _flash(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 def _exiger_lecture(request, bilan) -> None:
@@ -128,7 +116,7 @@ def consigne_edit(request, seance_id):
             else:
                 travail.consigne_modifier(consigne=consigne, par=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(request, _("Consigne enregistrée."))
             return redirect("travail:consigne", consigne_id=consigne.public_id)
@@ -163,7 +151,7 @@ def consigne_detail(request, consigne_id):
                     rendu=rendu, retour=form.cleaned_data["retour"], par=request.user
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Retour enregistré ; le travail rendu est verrouillé."))
                 return redirect("travail:consigne", consigne_id=consigne.public_id)
@@ -253,7 +241,7 @@ def portail_consigne(request, consigne_id):
                     par_user=request.user,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Merci, votre travail est rendu."))
                 return redirect("portail_travail:consigne", consigne_id=consigne.public_id)
@@ -327,7 +315,7 @@ def bilan_suivi(request, bilan_id):
                     par=request.user,
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("Entretien de suivi planifié."))
                 return redirect("travail:suivi", bilan_id=bilan.public_id)
@@ -370,7 +358,7 @@ def suivi_resultat(request, suivi_id):
             par=request.user,
         )
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Entretien de suivi enregistré comme réalisé."))
     return redirect("travail:suivi", bilan_id=suivi.bilan.public_id)
@@ -385,7 +373,7 @@ def suivi_annuler(request, suivi_id):
     try:
         suivi_services.suivi_annuler(suivi=suivi, par=request.user)
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Entretien de suivi annulé."))
     return redirect("travail:suivi", bilan_id=suivi.bilan.public_id)

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from . import selectors, services
 from .adapters import SESSION_INVITATION_TOKEN, home_url_for
 from .audit import audit_events, audit_events_seen_by_beneficiaire
+from .form_errors import add_errors, flash_errors
 from .forms import (
     AuditFilterForm,
     MembershipRoleForm,
@@ -22,20 +23,6 @@ from .forms import (
 from .middleware import SESSION_ORG_APP, SESSION_ORG_PORTAL
 from .models import Role, User
 from .permissions import portal_required, role_required, staff_required
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
-def _flash_error(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
-
 
 # --- Public -----------------------------------------------------------------------------------
 
@@ -72,7 +59,7 @@ def invitation_accept(request, token: str):
         try:
             services.invitation_accept(invitation=invitation, user=request.user)
         except ValidationError as exc:
-            _flash_error(request, exc)
+            flash_errors(request, exc)
             return redirect(request.path)
         request.session.pop(SESSION_INVITATION_TOKEN, None)
         messages.success(request, _("Invitation acceptée. Bienvenue !"))
@@ -186,7 +173,7 @@ def invitation_create(request):
                 invited_by=request.user,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -220,7 +207,7 @@ def membership_role(request, membership_id):
         try:
             services.membership_change_role(membership=membership, role=form.cleaned_data["role"])
         except ValidationError as exc:
-            _flash_error(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(request, _("Rôle de %(name)s mis à jour.") % {"name": membership.user})
     return redirect("app:organisation")
@@ -245,7 +232,7 @@ def _membership_set_active(request, membership_id, *, is_active: bool):
     try:
         services.membership_set_active(membership=membership, is_active=is_active, by=request.user)
     except ValidationError as exc:
-        _flash_error(request, exc)
+        flash_errors(request, exc)
     else:
         text = _("Accès de %(name)s réactivé.") if is_active else _("Accès de %(name)s désactivé.")
         messages.success(request, text % {"name": membership.user})

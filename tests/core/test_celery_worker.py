@@ -17,7 +17,8 @@ def celery_worker():
 @pytest.mark.django_db(transaction=True)
 def test_healthz_sees_a_running_worker(celery_worker, client):
     payload = client.get("/healthz").json()
-    assert payload["celery"] == {"status": "ok", "workers": 1}
+    assert payload["celery"]["status"] == "ok"
+    assert payload["celery"]["workers"] >= 1
 
 
 @pytest.mark.slow
