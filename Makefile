@@ -20,6 +20,8 @@ run: venv
 	$(PY) manage.py seed_demo
 	$(PY) manage.py collectstatic --noinput -v0
 	@echo "Bilan sert sur http://$(HOST):$(PORT)/ (Ctrl+C pour arrêter)"
+	@# Without Redis, due reminders and surveys are sent by this in-process loop.
+	trap 'kill 0' EXIT; $(PY) manage.py relances_envoyer --boucle & \
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
 
 services:

@@ -4,7 +4,14 @@ from django.utils.translation import gettext_lazy as _
 from bilan.core.models import Organisation, Role, User
 
 from .documents import validate_document
-from .models import Beneficiaire, Bilan, Consentement, EntretienPrealable, Programme
+from .models import (
+    Beneficiaire,
+    Bilan,
+    Consentement,
+    Document,
+    EntretienPrealable,
+    Programme,
+)
 
 
 def consultants_of(organisation: Organisation):
@@ -43,6 +50,12 @@ class BeneficiaireForm(forms.ModelForm):
 
 class DocumentForm(forms.Form):
     titre = forms.CharField(label=_("Titre du document"), max_length=200)
+    categorie = forms.ChoiceField(
+        label=_("Nature"),
+        choices=Document.Categorie.choices,
+        initial=Document.Categorie.TRAVAIL,
+        required=False,
+    )
     fichier = forms.FileField(
         label=_("Fichier"),
         help_text=_("PDF, image, texte ou traitement de texte ; 10 Mo au plus."),

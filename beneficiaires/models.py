@@ -86,7 +86,18 @@ class Document(TenantOwned):
     beneficiaire = models.ForeignKey(
         Beneficiaire, on_delete=models.CASCADE, related_name="documents"
     )
+
+    class Categorie(models.TextChoices):
+        TRAVAIL = "travail", _("Document de travail du bilan (détruit à la fin, R6313-7)")
+        ADMINISTRATIF = (
+            "administratif",
+            _("Pièce administrative (conservée, sans contenu du bilan)"),
+        )
+
     titre = models.CharField(_("titre"), max_length=200)
+    categorie = models.CharField(
+        _("nature"), max_length=20, choices=Categorie.choices, default=Categorie.TRAVAIL
+    )
     fichier = models.FileField(_("fichier"), upload_to=document_path, storage=private_storage)
     nom_original = models.CharField(_("nom du fichier"), max_length=255)
     type_mime = models.CharField(_("type"), max_length=100)

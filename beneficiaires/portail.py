@@ -55,7 +55,7 @@ def accueil(beneficiaire: Beneficiaire) -> dict:
     )
     a_faire = []
     for document in documents_a_signer(beneficiaire):
-        a_faire.append(("signer", document.title))
+        a_faire.append(("synthese" if document.kind == "synthese" else "signer", document.title))
     for seance in seances_a_emarger_pour(beneficiaire):
         a_faire.append(("emarger", seance))
     for ligne in consignes_du_beneficiaire(beneficiaire=beneficiaire):

@@ -73,7 +73,13 @@ def beneficiaire_invite_to_portal(*, beneficiaire: Beneficiaire, invited_by: Use
 
 
 def document_deposer(
-    *, beneficiaire: Beneficiaire, titre: str, fichier, type_mime: str, by: User
+    *,
+    beneficiaire: Beneficiaire,
+    titre: str,
+    fichier,
+    type_mime: str,
+    by: User,
+    categorie: str = Document.Categorie.TRAVAIL,
 ) -> Document:
     """Store a file of the dossier privately, with its size and SHA-256 fingerprint."""
     digest = hashlib.sha256()
@@ -84,6 +90,7 @@ def document_deposer(
         organisation=beneficiaire.organisation,
         beneficiaire=beneficiaire,
         titre=titre,
+        categorie=categorie,
         fichier=fichier,
         nom_original=fichier.name[:255],
         type_mime=type_mime,

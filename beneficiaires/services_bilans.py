@@ -76,6 +76,10 @@ def consentement_revoquer(*, consentement: Consentement) -> Consentement:
         Beneficiaire.objects.filter(pk=consentement.beneficiaire_id).update(
             besoins_accessibilite=""
         )
+    if consentement.type in {Consentement.Type.SYNTHESE_CEP, Consentement.Type.SYNTHESE_TIERS}:
+        from syntheses.partage import partages_clore_pour_consentement
+
+        partages_clore_pour_consentement(consentement=consentement)
     return consentement
 
 
@@ -307,7 +311,11 @@ def bilan_demarrer(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None
         raise ValidationError(manques)
     if bilan.date_debut_reelle is None:
         bilan.date_debut_reelle = max(aujourdhui, bilan.date_debut_prevue or aujourdhui)
-    return _transition(bilan, StatutBilan.EN_COURS, par=par, motif="", phase=Phase.PRELIMINAIRE)
+    bilan = _transition(bilan, StatutBilan.EN_COURS, par=par, motif="", phase=Phase.PRELIMINAIRE)
+    from relances.services import relances_bilan_demarre
+
+    relances_bilan_demarre(bilan=bilan)  # CPF: entry declaration alert to the admins
+    return bilan
 
 
 @transaction.atomic
@@ -369,6 +377,9 @@ def bilan_clore(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None) -
         raise ValidationError(_("Un bilan se clôt après la remise de la synthèse."))
     bilan.date_fin_reelle = aujourdhui or timezone.localdate()
     _transition(bilan, StatutBilan.CLOS, par=par, motif="")
+    from relances.services import relances_bilan_clos
+
+    relances_bilan_clos(bilan=bilan)  # surveys, follow-up invitation, CPF exit alert
     avertissements = []
     seuil = bilan.organisation.seuil_accompagnement_heures
     from seances.models import Seance

@@ -21,7 +21,7 @@ from .forms import (
     DocumentForm,
     EntretienPrealableForm,
 )
-from .models import Consentement
+from .models import Consentement, Document
 
 
 @staff_required
@@ -193,6 +193,7 @@ def document_upload(request, beneficiaire_id):
     services.document_deposer(
         beneficiaire=beneficiaire,
         titre=form.cleaned_data["titre"],
+        categorie=form.cleaned_data["categorie"] or Document.Categorie.TRAVAIL,
         fichier=form.cleaned_data["fichier"],
         type_mime=form.type_mime,
         by=request.user,

@@ -16,6 +16,7 @@ from bilan.core.audit import audit_record
 from bilan.core.form_errors import add_errors, flash_errors
 from bilan.core.models import AuditEvent, Role
 from bilan.core.permissions import role_required, staff_required
+from relances.selectors import relances_du_bilan
 from seances import selectors as seances_selectors
 
 from . import selectors, services_bilans
@@ -207,6 +208,7 @@ def bilan_detail(request, bilan_id):
             "phases": Phase.choices,
             "terminal": bilan.statut in services_bilans.TERMINAUX,
             "financement": _financement_infos(bilan),
+            "relances": relances_du_bilan(bilan=bilan),
             "paiements": bilan.paiements.all(),
             "paiement_form": PaiementForm(initial={"le": aujourdhui}),
         },

@@ -49,7 +49,10 @@ def documents(request):
         items.append(
             {
                 "document": document,
-                "a_signer": document.status == SignedDocument.Status.EMIS
+                # The synthèse is read and signed on its own page (shared reading first).
+                "synthese": document.kind == "synthese",
+                "a_signer": document.kind != "synthese"
+                and document.status == SignedDocument.Status.EMIS
                 and SignatureRole.BENEFICIAIRE in document.required_roles
                 and SignatureRole.BENEFICIAIRE not in roles,
             }
@@ -61,6 +64,9 @@ def documents(request):
 @portal_required
 def document_signer(request, signed_document_id):
     document = _document(request, signed_document_id)
+    if document.kind == "synthese":
+        messages.info(request, _("Votre synthèse se lit et se signe sur la page « Ma synthèse »."))
+        return redirect("portail_synthese:lire")
     form = SignatureForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Cochez la case pour signer."))

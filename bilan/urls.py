@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("app/agenda/", include("seances.urls_agenda")),
+    path("app/documents/", include("syntheses.urls_documents")),
     path("app/", include("bilan.core.urls")),
     path("app/beneficiaires/", include("beneficiaires.urls")),
     path("app/bilans/", include("beneficiaires.urls_bilans")),
@@ -33,10 +34,17 @@ urlpatterns = [
     path("portail/emargement/", include("seances.urls_portail_emargement")),
     path("app/travail/", include("seances.urls_travail")),
     path("portail/travail/", include("seances.urls_portail_travail")),
+    path("app/syntheses/", include("syntheses.urls")),
+    path("portail/synthese/", include("syntheses.urls_portail")),
+    path("portail/enquetes/", include("enquetes.urls_portail")),
     path("portail/", include("bilan.core.urls_portail")),
     path("signature/", include("bilan.core.urls_signatures")),
     path("emargement/", include("seances.urls_lien_emargement")),
     path("agenda/", include("seances.urls_flux")),
+    path("app/relances/", include("relances.urls")),
+    path("app/enquetes/", include("enquetes.urls")),
+    path("enquete/", include("enquetes.urls_lien")),
+    path("verifier/", include("bilan.core.urls_verification")),
 ]
 
 handler403 = "bilan.core.errors.permission_denied"

@@ -98,7 +98,11 @@ def seance_planifier(*, bilan: Bilan, **data) -> Seance:
     values.setdefault("consultant", bilan.consultant)
     seance = Seance(organisation=bilan.organisation, bilan=bilan, **values)
     _verifier_budget(bilan, nouvelles_minutes=seance.minutes_comptees)
-    return _save_within_budget(seance, bilan=bilan)
+    seance = _save_within_budget(seance, bilan=bilan)
+    from relances.services import relances_seance_planifiee
+
+    relances_seance_planifiee(seance=seance)  # reminders, same transaction
+    return seance
 
 
 @transaction.atomic
@@ -122,7 +126,11 @@ def seance_modifier(*, seance: Seance, motif: str = "", **data) -> Seance:
         if field in CHAMPS:
             setattr(seance, field, value)
     _verifier_budget(bilan, nouvelles_minutes=seance.minutes_comptees, sauf=seance)
-    return _save_within_budget(seance, bilan=bilan)
+    seance = _save_within_budget(seance, bilan=bilan)
+    from relances.services import relances_seance_deplacee
+
+    relances_seance_deplacee(seance=seance)  # the reminders move with the séance
+    return seance
 
 
 @transaction.atomic
@@ -141,6 +149,9 @@ def seance_annuler(*, seance: Seance, motif: str, absence: str = "") -> Seance:
     }[absence]
     seance.motif = motif.strip()
     seance.save(update_fields=["statut", "motif", "updated_at"])
+    from relances.services import relances_seance_annulee
+
+    relances_seance_annulee(seance=seance)  # its pending reminders are cancelled
     return seance
 
 

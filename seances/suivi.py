@@ -128,15 +128,19 @@ def suivi_planifier(
     if modalite and modalite not in Seance.Modalite.values:
         raise ValidationError({"modalite": _("Modalité inconnue.")}, code="modalite")
 
+    from relances.services import relances_suivi_planifie
+
     suivi = EntretienSuivi.objects.select_for_update().filter(bilan_id=bilan.pk).first()
     if suivi is None:
-        return EntretienSuivi.objects.create(
+        suivi = EntretienSuivi.objects.create(
             organisation_id=bilan.organisation_id,
             bilan=bilan,
             consultant=consultant,
             date_prevue=date_prevue,
             modalite=modalite or Seance.Modalite.VISIO,
         )
+        relances_suivi_planifie(suivi=suivi)  # the consultant's reminder
+        return suivi
     if suivi.statut == EntretienSuivi.Statut.REALISE:
         raise ValidationError(_("L'entretien de suivi a déjà eu lieu."), code="realise")
     suivi.date_prevue = date_prevue
@@ -145,6 +149,7 @@ def suivi_planifier(
     if modalite:
         suivi.modalite = modalite
     suivi.save(update_fields=["date_prevue", "consultant", "statut", "modalite", "updated_at"])
+    relances_suivi_planifie(suivi=suivi)  # the consultant's reminder moves with it
     return suivi
 
 

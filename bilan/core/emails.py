@@ -3,6 +3,8 @@
 Emails never carry confidential content: they link to the application instead.
 """
 
+from html import unescape
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
@@ -11,7 +13,8 @@ from django.template.loader import render_to_string
 
 def render_templated_email(*, template: str, context: dict) -> tuple[str, str, str]:
     context = {"site_url": settings.SITE_URL, **context}
-    subject = render_to_string(f"emails/{template}-subject.txt", context).strip()
+    # Subjects are plain text: undo the HTML escaping of the template engine ("L'Atelier").
+    subject = unescape(render_to_string(f"emails/{template}-subject.txt", context)).strip()
     text = render_to_string(f"emails/{template}-body-text.txt", context)
     html = render_to_string(f"emails/{template}-body-html.html", context)
     return " ".join(subject.split()), text, html

@@ -53,6 +53,7 @@ from .models import (
     hash_token,
 )
 from .pdf import render_pdf
+from .seal import sceller_si_configure
 from .tenancy import get_for_organisation
 
 if TYPE_CHECKING:
@@ -278,7 +279,8 @@ def _document_finish(*, document: SignedDocument, issued: bytes) -> None:
         },
         organisation=document.organisation,
     )
-    signed = append_pdf(issued, evidence)
+    # Sealed (PAdES) before it is stored: a signed document never changes afterwards.
+    signed = sceller_si_configure(document, append_pdf(issued, evidence))
     document.signed_pdf.save("document-signe.pdf", ContentFile(signed), save=False)
     document.signed_sha256 = sha256_hex(signed)
     document.signed_at = timezone.now()

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "beneficiaires",
     "seances",
     "syntheses",
+    "relances",
+    "enquetes",
 ]
 
 MIDDLEWARE = [
@@ -132,9 +134,24 @@ CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    "purger-bilans-clos": {
+        "task": "syntheses.tasks.purger_bilans_clos",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "refuser-conventions-expirees": {
         "task": "beneficiaires.tasks.refuser_conventions_expirees",
         "schedule": crontab(hour=6, minute=0),
+    },
+    # The outbox: claim due reminders, surveys and alerts every minute (relances.services).
+    "relances-dispatcher": {
+        "task": "relances.tasks.dispatcher_relances",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Reminders that no event writes: signature, CPF declarations, Qualiopi, dropout risk.
+    "relances-balayage-quotidien": {
+        "task": "relances.tasks.balayage_quotidien",
+        "schedule": crontab(hour=6, minute=15),
     },
 }
 

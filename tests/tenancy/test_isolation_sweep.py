@@ -147,6 +147,75 @@ def _suivi_a(world):
         )
 
 
+def _synthese_a(world):
+    """The synthèse of organisation A's bilan (staff editor, autosave, workflow, versions)."""
+    if not hasattr(world, "_synthese"):
+        from syntheses.models import Synthese
+
+        bilan = _bilan_a(world)
+        with tenant_context(world.org_a):
+            world._synthese = Synthese.objects.create(
+                organisation=world.org_a, bilan=bilan, circonstances="<p>Texte</p>"
+            )
+    return world._synthese
+
+
+def _partage_a(world):
+    """A share of organisation A's synthèse (documents_fin: stop a share)."""
+    from syntheses.models import Partage
+
+    synthese = _synthese_a(world)
+    with tenant_context(world.org_a):
+        consentement = consentement_accorder(
+            beneficiaire=world.beneficiaire_a, type="synthese_cep", methode="papier", par=None
+        )
+        return Partage.objects.create(
+            organisation=world.org_a,
+            synthese=synthese,
+            consentement=consentement,
+            destinataire="CEP",
+            par=world.consultant_a,
+        )
+
+
+def _relance_a(world):
+    """A failed outbox row of organisation A (retry is a POST)."""
+    from django.utils import timezone
+
+    from relances.models import Relance
+
+    with tenant_context(world.org_a):
+        return Relance.objects.create(
+            organisation=world.org_a,
+            kind=Relance.Kind.QUALIOPI_EXPIRATION,
+            target_type="organisation",
+            target_id=world.org_a.public_id,
+            destinataire="alice@a.test",
+            due_le=timezone.now(),
+            cle_unique="balayage",
+            statut=Relance.Statut.ECHEC,
+        )
+
+
+def _question_a(world):
+    from enquetes.services import questionnaire_obtenir
+
+    with tenant_context(world.org_a):
+        return questionnaire_obtenir(organisation=world.org_a, kind="chaud").questions.first()
+
+
+def _reponse_a(world):
+    """A sent satisfaction survey of organisation A's bilan."""
+    from django.utils import timezone
+
+    from enquetes.services import enquete_marquer_envoyee, enquete_preparer
+
+    with tenant_context(world.org_a):
+        reponse = enquete_preparer(bilan=_bilan_a(world), kind="chaud")
+        enquete_marquer_envoyee(reponse=reponse, le=timezone.now())
+        return reponse
+
+
 OBJECT_IDS = {
     "pk": _passkey_of_admin_a,
     "beneficiaire_id": lambda world: world.beneficiaire_a.public_id,
@@ -172,6 +241,11 @@ OBJECT_IDS = {
     "fichier_id": lambda world: _travail_a(world)[1].public_id,
     "suivi_id": lambda world: _suivi_a(world).public_id,
     "seance_id": lambda world: _seance_a(world).public_id,
+    "relance_id": lambda world: _relance_a(world).public_id,
+    "question_id": lambda world: _question_a(world).public_id,
+    "reponse_id": lambda world: _reponse_a(world).public_id,
+    "partage_id": lambda world: _partage_a(world).public_id,
+    "synthese_id": lambda world: _synthese_a(world).public_id,
     # Not an id: the lifecycle action of /app/bilans/<bilan_id>/action/<action>/.
     "action": lambda world: "demarrer",
     # Signing links (/signature/<organisation_id>/<token>/): organisation A's id with a token
@@ -215,7 +289,17 @@ def _snapshot():
     models = [
         m
         for m in apps.get_models()
-        if m._meta.app_label in {"core", "beneficiaires", "seances", "account", "mfa"}
+        if m._meta.app_label
+        in {
+            "core",
+            "beneficiaires",
+            "seances",
+            "syntheses",
+            "relances",
+            "enquetes",
+            "account",
+            "mfa",
+        }
     ]
     for organisation in Organisation.objects.order_by("pk"):
         with tenant_context(organisation):

@@ -135,9 +135,9 @@ def test_a_row_cannot_point_at_another_organisations_row(world):
     ):
         _rows(
             "INSERT INTO beneficiaires_document (organisation_id, public_id, created_at, "
-            "updated_at, beneficiaire_id, titre, fichier, nom_original, type_mime, taille, "
-            "sha256, depose_par_id) VALUES (%s, gen_random_uuid(), now(), now(), %s, 'x', "
-            "'x', 'x', 'text/plain', 1, '', %s)",
+            "updated_at, beneficiaire_id, titre, categorie, fichier, nom_original, type_mime, "
+            "taille, sha256, depose_par_id) VALUES (%s, gen_random_uuid(), now(), now(), %s, "
+            "'x', 'travail', 'x', 'x', 'text/plain', 1, '', %s)",
             [world.org_a.pk, world.beneficiaire_b.pk, world.consultant_a.pk],
         )
 

@@ -1,0 +1,116 @@
+"""The outbox page (/app/relances/, admins only): rows by filter, retry a failed row, and a
+preview of any kind's email rendered with a real dossier of the organisation."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from beneficiaires.models import Bilan
+from bilan.core.models import Role
+from bilan.core.permissions import role_required
+
+from . import selectors
+from .models import Relance
+from .services import expediteur, relance_reessayer, relance_rendre
+
+
+@never_cache
+@role_required(Role.ADMIN)
+@require_GET
+def outbox(request):
+    filtre = request.GET.get("filtre", "a_venir")
+    if filtre not in selectors.FILTRES:
+        filtre = "a_venir"
+    compteurs = selectors.relances_compteurs()
+    page = Paginator(selectors.relances_outbox(filtre=filtre), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "relances/outbox.html",
+        {
+            "filtre": filtre,
+            "filtres": [
+                (code, label, compteurs[code]) for code, label in selectors.FILTRES.items()
+            ],
+            "page": page,
+            "kinds": Relance.Kind.choices,
+        },
+    )
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def reessayer(request, relance_id):
+    relance = selectors.relance_get(organisation=request.organisation, public_id=relance_id)
+    try:
+        relance_reessayer(relance=relance)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "La relance repart au prochain passage (dans la minute).")
+    return redirect(reverse("relances:outbox") + "?filtre=echec")
+
+
+def _apercu_relance(*, organisation, kind: str, bilan: Bilan) -> Relance:
+    """An unsaved row of ``kind`` about ``bilan``, to render its email: never sent."""
+    seance = bilan.seances.order_by("-debut").first()
+    return Relance(
+        organisation=organisation,
+        kind=kind,
+        bilan=bilan,
+        seance=seance if kind.startswith("rappel_seance") else None,
+        target_type="bilan",
+        target_id=bilan.public_id,
+        destinataire=bilan.beneficiaire.email,
+        due_le=timezone.now(),
+    )
+
+
+@never_cache
+@role_required(Role.ADMIN)
+@require_GET
+def apercu(request):
+    organisation = request.organisation
+    bilans = list(Bilan.objects.select_related("beneficiaire").order_by("-created_at")[:200])
+    kind = request.GET.get("kind") or Relance.Kind.ENQUETE_CHAUD
+    if kind not in Relance.Kind.values:
+        raise Http404
+    bilan = None
+    if request.GET.get("bilan"):
+        try:
+            bilan_id = uuid.UUID(request.GET["bilan"])
+        except ValueError:
+            raise Http404 from None
+        bilan = next((b for b in bilans if b.public_id == bilan_id), None)
+        if bilan is None:
+            bilan = Bilan.objects.select_related("beneficiaire").filter(public_id=bilan_id).first()
+        if bilan is None:
+            raise Http404
+    elif bilans:
+        bilan = bilans[0]
+    rendu = None
+    if bilan is not None:
+        relance = _apercu_relance(organisation=organisation, kind=kind, bilan=bilan)
+        subject, text, html = relance_rendre(relance, apercu=True)
+        rendu = {"subject": subject, "text": text, "html": html}
+    return render(
+        request,
+        "relances/apercu.html",
+        {
+            "kinds": Relance.Kind.choices,
+            "kind": kind,
+            "bilans": bilans,
+            "bilan": bilan,
+            "rendu": rendu,
+            "expediteur": expediteur(organisation),
+        },
+    )

@@ -1,0 +1,67 @@
+"""The context of the synthèse PDF (``templates/pdf/synthese.html``).
+
+Sections are stored already sanitised (``sanitize_html`` on save) and are sanitised once more
+here before being marked safe: the PDF never trusts what the database holds.
+"""
+
+from __future__ import annotations
+
+from django.utils.safestring import mark_safe
+
+from bilan.core.pdf import sanitize_html
+from seances.selectors import budget, duree_fr
+
+from . import selectors
+from .models import SECTIONS, Synthese
+
+
+def _heures(valeur_heures: float) -> str:
+    return duree_fr(round(valeur_heures * 60))
+
+
+def _suivi(bilan):
+    from seances.models import EntretienSuivi
+
+    suivi = EntretienSuivi.objects.filter(bilan=bilan).first()
+    if suivi is None or suivi.statut == EntretienSuivi.Statut.ANNULE:
+        return None
+    return suivi
+
+
+def synthese_contexte(*, synthese: Synthese) -> dict:
+    """Everything ``pdf/synthese.html`` shows, from the live synthèse (which, when the PDF is
+    issued, equals the validated version)."""
+    bilan = synthese.bilan
+    contenu = selectors.contenu_actuel(synthese)
+    sections = [
+        {
+            "key": key,
+            "label": label,
+            "html": mark_safe(  # noqa: S308  (sanitised just before)
+                selectors.section_html(sanitize_html(contenu["sections"].get(key, "")))
+            ),
+        }
+        for key, label in SECTIONS
+    ]
+    heures = budget(bilan=bilan)
+    consultants = [bilan.consultant, *bilan.consultants_associes.exclude(pk=bilan.consultant_id)]
+    return {
+        "synthese": synthese,
+        "bilan": bilan,
+        "beneficiaire": bilan.beneficiaire,
+        "consultants": consultants,
+        "date_debut": bilan.date_debut_reelle or bilan.date_debut_prevue,
+        "date_fin": bilan.date_fin_reelle or bilan.date_fin_prevue,
+        "heures": {
+            "total": _heures(heures["total"]),
+            "accompagnement": _heures(heures["accompagnement"]),
+            "travail_personnel": _heures(heures["travail_personnel"]),
+            "realise": _heures(heures["realise"]),
+        },
+        "sections": sections,
+        "plan": list(selectors.plan_action(synthese=synthese)),
+        "comparaison": selectors.comparer_scenarios(contenu),
+        "ecarts": selectors.calculer_ecarts(contenu),
+        "suivi": _suivi(bilan),
+        "version": selectors.derniere_version(synthese=synthese),
+    }

@@ -1,0 +1,405 @@
+"""Reads for the synthèse: who may work on it, its content as a snapshot, the computed parts
+(weighted scenario totals, competency gaps), the versions the beneficiary may read, and the
+word-level comparison of two versions.
+
+Every query runs through the tenant-scoped manager; objects named in a URL are read through
+``synthese_get`` (404 elsewhere).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from beneficiaires.models import Bilan, Phase, StatutBilan
+from bilan.core.models import Membership, Organisation, Role, SignatureRole, SignedDocument, User
+from bilan.core.tenancy import get_for_organisation
+
+from .models import (
+    SECTIONS,
+    Commentaire,
+    Critere,
+    EcartCompetence,
+    EtapePlanAction,
+    Scenario,
+    Synthese,
+    SyntheseVersion,
+)
+
+SECTION_KEYS = [key for key, _label in SECTIONS]
+KIND = "synthese"
+
+# Version reasons (``SyntheseVersion.motif``). The beneficiary reads only the shared ones.
+MOTIF_PARTAGEE = "Partagée"
+MOTIF_REVISEE = "Révisée"
+MOTIF_VALIDEE = "Validée"
+MOTIF_CORRECTION = "Nouvelle version (correction)"
+MOTIFS_PARTAGES = (MOTIF_PARTAGEE, MOTIF_REVISEE, MOTIF_VALIDEE)
+
+STATUTS_IMMUABLES = {Synthese.Statut.SIGNEE, Synthese.Statut.REMISE}
+
+
+# --- Rights -----------------------------------------------------------------------------------
+
+
+def _membership(user: User, organisation_id: int) -> Membership | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return Membership.objects.filter(
+        user=user, organisation_id=organisation_id, is_active=True
+    ).first()
+
+
+def est_consultant_du_bilan(*, user: User, bilan: Bilan) -> bool:
+    return bilan.consultant_id == user.pk or bilan.consultants_associes.filter(pk=user.pk).exists()
+
+
+def peut_acceder(*, user: User, bilan: Bilan) -> bool:
+    """The bilan's consultants (referent or associated) and the organisation's admins.
+
+    Assistants and other consultants: nothing, not even reading (need-to-know, rule 11).
+    """
+    membership = _membership(user, bilan.organisation_id)
+    if membership is None:
+        return False
+    if membership.role == Role.ADMIN:
+        return True
+    return membership.role == Role.CONSULTANT and est_consultant_du_bilan(user=user, bilan=bilan)
+
+
+def peut_signer_consultant(*, user: User, bilan: Bilan) -> bool:
+    """Signing as the consultant: a consultant of the bilan (an admin who is one too)."""
+    membership = _membership(user, bilan.organisation_id)
+    return membership is not None and est_consultant_du_bilan(user=user, bilan=bilan)
+
+
+def est_beneficiaire(*, user: User, synthese: Synthese) -> bool:
+    access = getattr(synthese.bilan.beneficiaire, "portal_access", None)
+    return (
+        access is not None and access.is_active and user is not None and access.user_id == user.pk
+    )
+
+
+def bilan_permet_synthese(bilan: Bilan) -> bool:
+    """The synthèse is written from the conclusion phase on (R6313-4 3°)."""
+    if bilan.statut == StatutBilan.EN_COURS:
+        return bilan.phase == Phase.CONCLUSION
+    return bilan.statut in {StatutBilan.SYNTHESE_REMISE, StatutBilan.CLOS}
+
+
+# --- Accessors --------------------------------------------------------------------------------
+
+
+def _qs() -> QuerySet[Synthese]:
+    return Synthese.objects.select_related(
+        "bilan", "bilan__beneficiaire", "bilan__consultant", "document"
+    )
+
+
+def synthese_get(*, organisation: Organisation, public_id) -> Synthese:
+    return get_for_organisation(
+        Synthese, organisation=organisation, public_id=public_id, queryset=_qs()
+    )
+
+
+def synthese_du_bilan(*, bilan: Bilan) -> Synthese | None:
+    return _qs().filter(bilan=bilan).first()
+
+
+def synthese_du_beneficiaire(*, beneficiaire) -> Synthese | None:
+    """The beneficiary's most recent synthèse that has been shared at least once."""
+    return (
+        _qs()
+        .filter(bilan__beneficiaire=beneficiaire, versions__motif__in=MOTIFS_PARTAGES)
+        .order_by("-bilan__created_at")
+        .distinct()
+        .first()
+    )
+
+
+def versions(*, synthese: Synthese) -> QuerySet[SyntheseVersion]:
+    return SyntheseVersion.objects.filter(synthese=synthese).select_related("cree_par", "document")
+
+
+def version_get(*, synthese: Synthese, numero) -> SyntheseVersion | None:
+    try:
+        numero = int(numero)
+    except (TypeError, ValueError):
+        return None
+    return versions(synthese=synthese).filter(numero=numero).first()
+
+
+def derniere_version(*, synthese: Synthese) -> SyntheseVersion | None:
+    return versions(synthese=synthese).order_by("-numero").first()
+
+
+def derniere_version_partagee(*, synthese: Synthese) -> SyntheseVersion | None:
+    """What the beneficiary reads: the newest shared version, never the live draft."""
+    return versions(synthese=synthese).filter(motif__in=MOTIFS_PARTAGES).order_by("-numero").first()
+
+
+def commentaires(*, synthese: Synthese) -> QuerySet[Commentaire]:
+    return Commentaire.objects.filter(synthese=synthese).select_related("auteur", "version")
+
+
+def plan_action(*, synthese: Synthese) -> QuerySet[EtapePlanAction]:
+    return EtapePlanAction.objects.filter(synthese=synthese).order_by("ordre", "pk")
+
+
+def criteres(*, synthese: Synthese) -> QuerySet[Critere]:
+    return Critere.objects.filter(synthese=synthese).order_by("pk")
+
+
+def scenarios(*, synthese: Synthese) -> QuerySet[Scenario]:
+    return Scenario.objects.filter(synthese=synthese).prefetch_related("notes").order_by("lettre")
+
+
+def ecarts_qs(*, synthese: Synthese) -> QuerySet[EcartCompetence]:
+    return EcartCompetence.objects.filter(synthese=synthese).order_by("pk")
+
+
+def documents_signes(*, synthese: Synthese) -> QuerySet[SignedDocument]:
+    """Every synthèse document, newest first (signed ones stay after a correction)."""
+    return SignedDocument.objects.filter(kind=KIND, subject_id=synthese.public_id).order_by(
+        "-version"
+    )
+
+
+def documents_signes_par_beneficiaire(*, synthese: Synthese) -> QuerySet[SignedDocument]:
+    return documents_signes(synthese=synthese).filter(
+        status=SignedDocument.Status.SIGNE, signatures__role=SignatureRole.BENEFICIAIRE
+    )
+
+
+# --- Snapshot ---------------------------------------------------------------------------------
+
+
+def contenu_actuel(synthese: Synthese) -> dict:
+    """The live content as plain JSON (what a version keeps; compared to detect unshared
+    edits). Only str, int and None, so it survives the JSON round trip unchanged."""
+    crits = list(criteres(synthese=synthese))
+    return {
+        "sections": {key: getattr(synthese, key) for key in SECTION_KEYS},
+        "plan": [
+            {
+                "intitule": e.intitule,
+                "echeance": e.echeance.isoformat() if e.echeance else None,
+                "responsable": e.responsable,
+                "ressource_type": e.ressource_type,
+                "ressource": e.ressource,
+                "statut": e.statut,
+            }
+            for e in plan_action(synthese=synthese)
+        ],
+        "criteres": [
+            {"id": str(c.public_id), "libelle": c.libelle, "poids": c.poids} for c in crits
+        ],
+        "scenarios": [
+            {
+                "lettre": s.lettre,
+                "intitule": s.intitule,
+                "avantages": s.avantages,
+                "risques": s.risques,
+                "notes": {
+                    str(n.critere.public_id): n.note for n in s.notes.select_related("critere")
+                },
+            }
+            for s in scenarios(synthese=synthese)
+        ],
+        "ecarts": [
+            {
+                "competence": e.competence,
+                "cible": e.cible,
+                "niveau_actuel": e.niveau_actuel,
+                "niveau_requis": e.niveau_requis,
+            }
+            for e in ecarts_qs(synthese=synthese)
+        ],
+    }
+
+
+def modifications_non_partagees(synthese: Synthese) -> bool:
+    """True when the live content differs from the newest shared version (or none exists)."""
+    version = derniere_version_partagee(synthese=synthese)
+    return version is None or version.contenu != contenu_actuel(synthese)
+
+
+# --- Computed parts ---------------------------------------------------------------------------
+
+
+@dataclass
+class LigneScenario:
+    lettre: str
+    intitule: str
+    avantages: str
+    risques: str
+    notes: list[int | None]
+    total: int
+    maximum: int
+    meilleur: bool = False
+
+
+@dataclass
+class Comparaison:
+    criteres: list[dict]
+    lignes: list[LigneScenario] = field(default_factory=list)
+
+    @property
+    def rangees(self) -> list[tuple[dict, list[int | None]]]:
+        """Per criterion: (criterion, the score of each scenario), for tables."""
+        return [
+            (critere, [ligne.notes[i] for ligne in self.lignes])
+            for i, critere in enumerate(self.criteres)
+        ]
+
+    @property
+    def meilleurs(self) -> list[LigneScenario]:
+        return [ligne for ligne in self.lignes if ligne.meilleur]
+
+
+def comparer_scenarios(contenu: dict) -> Comparaison:
+    """Weighted totals: sum of weight x score (0-5) over the criteria; the best scenario(s)
+    have the highest total (ties all marked; none when nothing is scored)."""
+    crits = contenu.get("criteres", [])
+    comparaison = Comparaison(criteres=crits)
+    maximum = sum(c["poids"] * 5 for c in crits)
+    for s in contenu.get("scenarios", []):
+        notes = [s["notes"].get(c["id"]) for c in crits]
+        total = sum(c["poids"] * (n or 0) for c, n in zip(crits, notes, strict=True))
+        comparaison.lignes.append(
+            LigneScenario(
+                lettre=s["lettre"],
+                intitule=s["intitule"],
+                avantages=s["avantages"],
+                risques=s["risques"],
+                notes=notes,
+                total=total,
+                maximum=maximum,
+            )
+        )
+    meilleur = max((ligne.total for ligne in comparaison.lignes), default=0)
+    if meilleur > 0:
+        for ligne in comparaison.lignes:
+            ligne.meilleur = ligne.total == meilleur
+    return comparaison
+
+
+def calculer_ecarts(contenu: dict) -> list[dict]:
+    """Each line with ``ecart`` = required level - current level (positive: to develop)."""
+    lignes = []
+    for e in contenu.get("ecarts", []):
+        ecart = e["niveau_requis"] - e["niveau_actuel"]
+        lignes.append({**e, "ecart": ecart, "a_developper": ecart > 0})
+    return lignes
+
+
+# --- Display ----------------------------------------------------------------------------------
+
+_BLOCK_RE = re.compile(r"<(p|ul|ol|h3|h4|blockquote|br)\b", re.IGNORECASE)
+
+
+def section_html(value: str) -> SafeString:
+    """A stored section (already ``sanitize_html``-ed) for display: plain text gets its line
+    breaks back as paragraphs; HTML is left as it is."""
+    value = value or ""
+    if _BLOCK_RE.search(value):
+        return mark_safe(value)  # noqa: S308  (sanitised when saved)
+    paragraphes = [p for p in re.split(r"\n\s*\n", value.strip()) if p.strip()]
+    return mark_safe(  # noqa: S308  (sanitised text, only <p> and <br> added)
+        "".join("<p>{}</p>".format(p.strip().replace("\n", "<br>")) for p in paragraphes)
+    )
+
+
+def sections_affichees(contenu: dict) -> list[dict]:
+    sections = contenu.get("sections", {})
+    return [
+        {"key": key, "label": label, "html": section_html(sections.get(key, ""))}
+        for key, label in SECTIONS
+    ]
+
+
+# --- Comparison of two versions ---------------------------------------------------------------
+
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def _texte(html: str) -> str:
+    from html import unescape
+
+    return unescape(_TAG_RE.sub(" ", html or ""))
+
+
+def _lignes_structurees(contenu: dict) -> dict[str, str]:
+    plan = "\n".join(
+        f"{i}. {e['intitule']} — {e['echeance'] or ''} {e['responsable']} {e['ressource']}"
+        for i, e in enumerate(contenu.get("plan", []), start=1)
+    )
+    comparaison = comparer_scenarios(contenu)
+    scen = "\n".join(
+        f"{ligne.lettre} {ligne.intitule} : {ligne.total}/{ligne.maximum}"
+        for ligne in comparaison.lignes
+    )
+    crit = "\n".join(f"{c['libelle']} ({c['poids']})" for c in contenu.get("criteres", []))
+    ecarts = "\n".join(
+        f"{e['competence']} {e['cible']} : {e['niveau_actuel']} → {e['niveau_requis']}"
+        for e in contenu.get("ecarts", [])
+    )
+    return {
+        "plan": plan,
+        "criteres": crit,
+        "scenarios_list": scen,
+        "ecarts": ecarts,
+    }
+
+
+def diff_html(avant: str, apres: str) -> SafeString:
+    """Word-level difference, HTML-escaped, with <del>/<ins> and visually hidden labels so
+    screen readers announce what was removed and added."""
+    mots_a = re.findall(r"\S+|\s+", avant)
+    mots_b = re.findall(r"\S+|\s+", apres)
+    morceaux = []
+    retire = '<del><span class="visually-hidden">{} </span>{}</del>'
+    ajoute = '<ins><span class="visually-hidden">{} </span>{}</ins>'
+    for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, mots_a, mots_b).get_opcodes():
+        if op == "equal":
+            morceaux.append(escape("".join(mots_a[a1:a2])))
+            continue
+        if op in ("delete", "replace"):
+            morceaux.append(retire.format(_("[supprimé :]"), escape("".join(mots_a[a1:a2]))))
+        if op in ("insert", "replace"):
+            morceaux.append(ajoute.format(_("[ajouté :]"), escape("".join(mots_b[b1:b2]))))
+    html = "".join(morceaux).replace("\n", "<br>\n")
+    return mark_safe(html)  # noqa: S308  (every piece escaped above)
+
+
+def comparer_versions(a: SyntheseVersion, b: SyntheseVersion) -> list[dict]:
+    """Per part (the 7 sections, then the structured parts): changed or not, and the diff."""
+    libelles = dict(SECTIONS) | {
+        "plan": _("Plan d'action"),
+        "criteres": _("Critères de comparaison"),
+        "scenarios_list": _("Scénarios comparés"),
+        "ecarts": _("Matrice des écarts de compétences"),
+    }
+    textes_a = {k: _texte(a.contenu.get("sections", {}).get(k, "")) for k in SECTION_KEYS}
+    textes_b = {k: _texte(b.contenu.get("sections", {}).get(k, "")) for k in SECTION_KEYS}
+    textes_a |= _lignes_structurees(a.contenu)
+    textes_b |= _lignes_structurees(b.contenu)
+    parties = []
+    for key, label in libelles.items():
+        avant, apres = textes_a.get(key, ""), textes_b.get(key, "")
+        change = avant.split() != apres.split()
+        parties.append(
+            {
+                "key": key,
+                "label": label,
+                "change": change,
+                "diff": diff_html(avant, apres) if change else None,
+            }
+        )
+    return parties

@@ -1,0 +1,229 @@
+"""Browser test of the synthèse in the portal, on a phone: the beneficiary logs in by emailed
+code, reads the shared version, comments on a section, validates, then signs the issued PDF
+(SHA-256 shown, then the evidence) and downloads the signed document."""
+
+import re
+import time
+
+import pytest
+from django.core import mail
+from django.test import Client
+from playwright.sync_api import Browser, expect
+
+from beneficiaires.models import StatutBilan
+from bilan.core.models import SignatureRole, SignedDocument
+from bilan.core.tenancy import tenant_context
+from syntheses import services
+from syntheses.models import Commentaire, Synthese
+from tests.factories.bilans import bilan_for
+
+pytestmark = pytest.mark.e2e
+
+CODE_RE = re.compile(r"^\s*([A-Z0-9]{3,}(?:-[A-Z0-9]+)*)\s*$", re.MULTILINE)
+PHONE = {"width": 375, "height": 812}
+
+
+def _login_by_emailed_code(page, base: str, email: str) -> None:
+    mail.outbox.clear()
+    page.goto(base + "/accounts/login/")
+    page.get_by_role("link", name="Recevoir un code de connexion par courriel").click()
+    page.locator('input[name="email"]').fill(email)
+    page.get_by_role("button", name="Demander un code").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/code/confirm/"))
+    deadline = time.monotonic() + 10
+    while not mail.outbox and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert mail.outbox, "aucun courriel de code de connexion n'a été envoyé"
+    match = CODE_RE.search(mail.outbox[-1].body)
+    assert match, mail.outbox[-1].body
+    page.locator('input[name="code"]').fill(match.group(1))
+    page.get_by_role("button", name="Confirmer").click()
+    expect(page).to_have_url(re.compile(r"/portail/$"))
+
+
+def _assert_accessible_basics(page) -> None:
+    expect(page.locator("h1")).to_have_count(1)
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll('input, select, textarea')]
+            .filter(el => el.type !== 'hidden' && !el.closest('[hidden]'))
+            .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+            .map(el => el.name || el.id)"""
+    )
+    assert unlabelled == [], unlabelled
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_beneficiary_comments_validates_signs_and_downloads(
+    transactional_db, world, live_server, browser: Browser
+):
+    bilan = bilan_for(world.beneficiaire_a, statut=StatutBilan.EN_COURS, phase="conclusion")
+    with tenant_context(world.org_a):
+        synthese = services.synthese_obtenir_ou_creer(bilan=bilan, par=world.consultant_a)
+        services.synthese_enregistrer(
+            synthese=synthese,
+            revision=0,
+            sections={
+                "circonstances": "<p>Demande de reconversion après dix ans de logistique.</p>",
+                "competences": "<p>Organisation, sens du service.</p>",
+                "projets": "<p>Devenir formatrice pour adultes.</p>",
+            },
+            par=world.consultant_a,
+        )
+        services.synthese_partager(synthese=synthese, par=world.consultant_a)
+        # A later draft edit must never reach the portal.
+        services.synthese_enregistrer(
+            synthese=synthese,
+            revision=synthese.revision,
+            sections={"facteurs": "<p>BROUILLON-NON-PARTAGE</p>"},
+            par=world.consultant_a,
+        )
+        services.synthese_enregistrer(
+            synthese=synthese,
+            revision=synthese.revision,
+            sections={"facteurs": ""},
+            par=world.consultant_a,
+        )
+
+    base = live_server.url
+    context = browser.new_context(viewport=PHONE, locale="fr-FR", accept_downloads=True)
+    errors = []
+    try:
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda m: (
+                errors.append(m.text)
+                if m.type == "error" and "favicon" not in (m.location or {}).get("url", "")
+                else None
+            ),
+        )
+        _login_by_emailed_code(page, base, world.beneficiaire_user_a.email)
+
+        page.goto(base + "/portail/synthese/")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Ma synthèse")
+        expect(page.get_by_text("Devenir formatrice pour adultes.")).to_be_visible()
+        expect(page.get_by_text("BROUILLON-NON-PARTAGE")).to_have_count(0)
+        _assert_accessible_basics(page)
+
+        section = page.get_by_role("region", name="Compétences et aptitudes identifiées")
+        section.get_by_text("Commenter « Compétences et aptitudes identifiées »").click()
+        section.get_by_label("Votre commentaire sur « Compétences et aptitudes identifiées »").fill(
+            "Pouvez-vous ajouter mon niveau d'anglais ?"
+        )
+        section.get_by_role("button", name="Envoyer mon commentaire").click()
+        expect(page.get_by_text("Merci, votre commentaire est transmis")).to_be_visible()
+        expect(page.get_by_text("Pouvez-vous ajouter mon niveau d'anglais ?")).to_be_visible()
+
+        page.get_by_role("button", name="Je valide la synthèse").click()
+        expect(
+            page.get_by_text("Merci, votre validation de la synthèse est enregistrée.")
+        ).to_be_visible()
+        _assert_accessible_basics(page)
+
+        # The consultant validates, issues the PDF and signs (services and the staff view).
+        with tenant_context(world.org_a):
+            synthese.refresh_from_db()
+            assert synthese.validee_beneficiaire_le is not None
+            assert Commentaire.objects.filter(synthese=synthese, section="competences").exists()
+            services.synthese_valider(
+                synthese=synthese, role=SignatureRole.CONSULTANT, par=world.consultant_a
+            )
+            document = services.synthese_emettre_pour_signature(
+                synthese=synthese, par=world.consultant_a
+            )
+        staff = Client()
+        staff.force_login(world.consultant_a, backend="django.contrib.auth.backends.ModelBackend")
+        response = staff.post(f"/app/syntheses/{synthese.public_id}/signer/", {"accord": "on"})
+        assert response.status_code == 302
+
+        page.goto(base + "/portail/synthese/")
+        signature = page.get_by_role("region", name="Signature")
+        expect(signature.get_by_text(document.issued_sha256)).to_be_visible()
+        _assert_accessible_basics(page)
+        signature.get_by_label("J'ai lu la synthèse et je la signe électroniquement.").check()
+        signature.get_by_role("button", name="Signer la synthèse").click()
+        expect(page.get_by_text("Merci, votre signature est enregistrée.")).to_be_visible()
+        signature = page.get_by_role("region", name="Signature")
+        expect(signature.get_by_text("Signé en qualité de bénéficiaire").first).to_be_visible()
+
+        with page.expect_download() as download_info:
+            signature.get_by_role(
+                "link", name=f"Télécharger la synthèse signée, version {document.version} (PDF)"
+            ).click()
+        download = download_info.value
+        assert download.suggested_filename.endswith("-signe.pdf")
+        path = download.path()
+        with open(path, "rb") as handle:
+            assert handle.read(5) == b"%PDF-"
+        _assert_accessible_basics(page)
+        assert errors == [], errors  # strict CSP: nothing refused, no script error
+    finally:
+        context.close()
+
+    with tenant_context(world.org_a):
+        synthese.refresh_from_db()
+        document.refresh_from_db()
+        assert synthese.statut == Synthese.Statut.SIGNEE
+        assert document.status == SignedDocument.Status.SIGNE
+        signature = document.signatures.get(role=SignatureRole.BENEFICIAIRE)
+        assert signature.user == world.beneficiaire_user_a
+        assert signature.auth_method == "session+code courriel"
+
+
+def test_consultant_autosave_then_conflict_warning(
+    transactional_db, world, live_server, browser: Browser
+):
+    from django.conf import settings
+
+    bilan = bilan_for(world.beneficiaire_a, statut=StatutBilan.EN_COURS, phase="conclusion")
+    client = Client()
+    client.force_login(world.consultant_a, backend="django.contrib.auth.backends.ModelBackend")
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context = browser.new_context(viewport=PHONE, locale="fr-FR")
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
+    )
+    errors = []
+    try:
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda m: (
+                errors.append(m.text)
+                if m.type == "error" and "favicon" not in (m.location or {}).get("url", "")
+                else None
+            ),
+        )
+        page.goto(f"{live_server.url}/app/syntheses/bilans/{bilan.public_id}/")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Synthèse du bilan")
+        _assert_accessible_basics(page)
+        area = page.get_by_label("Circonstances du bilan")
+        area.fill("Texte saisi dans le navigateur")
+        page.get_by_label("Compétences et aptitudes identifiées").focus()  # blur → autosave
+        status = page.locator("#autosave-statut")
+        expect(status).to_have_text(re.compile(r"^Enregistré à \d\d:\d\d$"))
+        expect(page.locator('input[name="revision"]')).to_have_value("1")
+        with tenant_context(world.org_a):
+            synthese = Synthese.objects.get(bilan=bilan)
+            assert synthese.circonstances == "Texte saisi dans le navigateur"
+            # Someone else saves meanwhile (another tab).
+            services.synthese_enregistrer(
+                synthese=synthese,
+                revision=1,
+                sections={"circonstances": "Autre onglet"},
+                par=world.admin_a,
+            )
+        area.fill("Ma suite")
+        page.get_by_label("Compétences et aptitudes identifiées").focus()
+        expect(status).to_contain_text("le texte a été modifié ailleurs")
+        # Without JS semantics: the plain submit shows both texts, nothing overwritten.
+        page.get_by_role("button", name="Enregistrer", exact=True).click()
+        expect(page.get_by_text("Conflit de modification")).to_be_visible()
+        expect(page.get_by_label("Votre texte (non enregistré)")).to_have_value("Ma suite")
+        expect(page.get_by_label("Texte enregistré (plus récent)")).to_have_value("Autre onglet")
+        # Only the expected 409 answers (autosave, then the conflict page); no CSP refusal.
+        assert [e for e in errors if "status of 409" not in e] == [], errors
+    finally:
+        context.close()
+    with tenant_context(world.org_a):
+        assert Synthese.objects.get(bilan=bilan).circonstances == "Autre onglet"
