@@ -218,7 +218,7 @@ def methode_authentification(request) -> str:
 def document_signer_en_session(*, document: SignedDocument, role: str, request):
     """Sign as the logged-in user (organisation staff or the beneficiary in the portal)."""
     user = request.user
-    return document_sign(
+    signature = document_sign(
         document=document,
         role=role,
         signer_name=user.get_full_name() or user.email,
@@ -227,3 +227,12 @@ def document_signer_en_session(*, document: SignedDocument, role: str, request):
         request=request,
         auth_method=methode_authentification(request),
     )
+    if document.kind == "contrat" and role == SignatureRole.BENEFICIAIRE:
+        from relances.services import relances_contrat_signe
+
+        bilan = Bilan.objects.filter(public_id=document.subject_id).first()
+        if bilan is not None:
+            relances_contrat_signe(
+                bilan=bilan, signe_le=timezone.localtime(signature.signed_at).date()
+            )
+    return signature

@@ -25,6 +25,10 @@ class Relance(TenantOwned):
         CPF_DECLARATION_ENTREE = "cpf_declaration_entree", _("Déclaration d'entrée CPF à faire")
         CPF_DECLARATION_SORTIE = "cpf_declaration_sortie", _("Déclaration de sortie CPF à faire")
         QUALIOPI_EXPIRATION = "qualiopi_expiration", _("Certificat Qualiopi bientôt expiré")
+        RETRACTATION_FIN = (
+            "retractation_fin",
+            _("Fin du délai de rétractation : les paiements sont possibles"),
+        )
         ENQUETE_CHAUD = "enquete_chaud", _("Enquête de satisfaction à chaud")
         ENQUETE_CHAUD_RAPPEL = "enquete_chaud_rappel", _("Rappel de l'enquête à chaud")
         ENQUETE_FROID = "enquete_froid", _("Enquête de satisfaction à froid")

@@ -53,7 +53,6 @@ HEURE_ENVOI = dt.time(10, 0)
 
 RECLAMER_APRES = dt.timedelta(minutes=15)  # > the send task's hard time limit (2 min) + retries
 MAX_TENTATIVES = 5
-ABANDON_RISQUE_SEMAINES = 4
 QUALIOPI_ALERTE_MOIS = 6
 CONVENTION_RAPPEL_JOURS_AVANT = 3
 
@@ -403,7 +402,7 @@ def relances_balayage(*, organisation: Organisation, maintenant: dt.datetime) ->
             )
 
     # Dropout risk: an open bilan with no séance for N weeks and none planned ahead.
-    seuil = maintenant - dt.timedelta(weeks=ABANDON_RISQUE_SEMAINES)
+    seuil = maintenant - dt.timedelta(weeks=organisation.abandon_alerte_semaines)
     actifs = ("planifiee", "realisee")
     for bilan in (
         Bilan.objects.filter(statut=StatutBilan.EN_COURS)
@@ -697,3 +696,21 @@ def relance_envoyer(*, organisation: Organisation, relance_id: int) -> str:
 
         enquete_marquer_envoyee(reponse=_reponse_de(relance), le=maintenant)
     return ENVOYEE
+
+
+def relances_contrat_signe(*, bilan: Bilan, signe_le: dt.date) -> Relance | None:
+    """Self-funded contract signed by the beneficiary: tell the consultant when the 10-day
+    withdrawal period is over and payments may be asked for (L6353-5 and L6353-6)."""
+    from beneficiaires.financement import retractation_fin
+
+    fin = retractation_fin(contrat_signe_le=signe_le) + dt.timedelta(days=1)
+    due = timezone.make_aware(dt.datetime.combine(fin, dt.time(9, 0)))
+    return relance_planifier(
+        kind=Relance.Kind.RETRACTATION_FIN,
+        cle=f"retractation_fin:{bilan.public_id}",
+        destinataire=bilan.consultant.email if bilan.consultant_id else "",
+        due_le=due,
+        target_type="bilan",
+        target_id=bilan.public_id,
+        bilan=bilan,
+    )

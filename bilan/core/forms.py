@@ -57,6 +57,7 @@ class OrganisationForm(forms.ModelForm):
             "delai_reflexion_jours",
             "seuil_accompagnement_heures",
             "suivi_delai_mois",
+            "abandon_alerte_semaines",
             "logo",
         ]
         widgets = {"qualiopi_date_expiration": forms.DateInput(attrs={"type": "date"})}

@@ -142,6 +142,11 @@ class Organisation(models.Model):
         default=6,
         validators=[MinValueValidator(3), MaxValueValidator(9)],
     )
+    abandon_alerte_semaines = models.PositiveSmallIntegerField(
+        _("alerte de risque d'abandon après (semaines sans séance)"),
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
     rappel_seance_heures = models.PositiveSmallIntegerField(
         _("rappel des séances (heures avant)"), default=24
     )

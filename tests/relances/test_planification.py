@@ -190,3 +190,37 @@ def test_rows_are_invisible_to_another_organisation(world, bilan_a):
     seance_de(bilan_a, debut=timezone.now() + dt.timedelta(days=3))
     assert len(_rows(world.org_a)) == 2
     assert _rows(world.org_b) == []
+
+
+def test_the_dropout_threshold_is_the_organisations(world, bilan_a):
+    world.org_a.abandon_alerte_semaines = 8
+    world.org_a.save()
+    with tenant_context(world.org_a):
+        services.relances_balayage(
+            organisation=world.org_a, maintenant=timezone.now() + dt.timedelta(weeks=5)
+        )
+    assert _rows(world.org_a, kind=K.ABANDON_RISQUE) == []
+    with tenant_context(world.org_a):
+        services.relances_balayage(
+            organisation=world.org_a, maintenant=timezone.now() + dt.timedelta(weeks=9)
+        )
+    assert len(_rows(world.org_a, kind=K.ABANDON_RISQUE)) == 1
+
+
+def test_the_end_of_the_withdrawal_period_is_announced(world):
+    from beneficiaires.financement import retractation_fin
+
+    bilan = bilan_for(world.beneficiaire_a, financement="personnel")
+    signe_le = timezone.localdate()
+    with tenant_context(world.org_a):
+        services.relances_contrat_signe(bilan=bilan, signe_le=signe_le)
+        services.relances_contrat_signe(bilan=bilan, signe_le=signe_le)  # idempotent
+    (row,) = _rows(world.org_a, kind=K.RETRACTATION_FIN)
+    assert row.destinataire == world.consultant_a.email
+    assert timezone.localtime(row.due_le).date() == retractation_fin(
+        contrat_signe_le=signe_le
+    ) + dt.timedelta(days=1)
+    with tenant_context(world.org_a):
+        sujet, texte, _html = services.relance_rendre(row)
+    assert "fin du délai de rétractation" in sujet
+    assert "30 %" in texte
