@@ -320,7 +320,9 @@ def portail_preuve(request, seance_id):
 
 def _no_referrer(response: HttpResponse) -> HttpResponse:
     # The token is in the URL: never send it on to another site, never index the page.
-    response["Referrer-Policy"] = "no-referrer"
+    # Not "no-referrer": browsers then send "Origin: null" and the CSRF check refuses the
+    # form. "same-origin" still keeps the token in the URL from leaking to other sites.
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 

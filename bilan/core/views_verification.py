@@ -90,5 +90,7 @@ def verifier(request):
         else:
             status = 400
     response = render(request, "verification/verifier.html", context, status=status)
-    response["Referrer-Policy"] = "no-referrer"
+    # Not "no-referrer": browsers then send "Origin: null" and the CSRF check refuses the
+    # form. "same-origin" still keeps the token in the URL from leaking to other sites.
+    response["Referrer-Policy"] = "same-origin"
     return response

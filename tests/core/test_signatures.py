@@ -246,7 +246,7 @@ def test_signing_link_flow_shows_only_the_title_then_signs_once(
         str(document.subject_id),
     ):
         assert secret not in page
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
     pdf = client.get(url + "document.pdf")
     assert pdf.status_code == 200

@@ -1,4 +1,4 @@
-"""Issue 7 acceptance: a new beneficiary, on a phone, from the invitation to the signed synthèse.
+"""Issues 6 and 7 acceptance: a new beneficiary, on a phone, from invitation to signed synthèse.
 
 Accept the invitation, log in by emailed code, sign the contract, sign a remote séance, hand in
 guided personal work, read and sign the synthèse, download it, give then withdraw a consent.
@@ -222,8 +222,25 @@ def test_a_new_beneficiary_goes_through_the_whole_portal_on_a_phone(
             page.get_by_role("region", name="Signature").get_by_role(
                 "link", name=re.compile("Télécharger la synthèse signée")
             ).click()
-        with open(download_info.value.path(), "rb") as handle:
-            assert handle.read(5) == b"%PDF-"
+        pdf = download_info.value.path().read_bytes()
+        assert pdf[:5] == b"%PDF-"
+
+        # 6b. The downloaded PDF is an intact original on the public verification page;
+        # one altered byte and it is not.
+        page.goto(base + "/verifier/")
+        page.locator('input[name="fichier"]').set_input_files(str(download_info.value.path()))
+        page.get_by_role("button", name="Vérifier", exact=True).click()
+        expect(page.get_by_role("heading", name="Document authentique")).to_be_visible()
+        altere = bytearray(pdf)
+        altere[len(altere) // 2] ^= 0x01
+        page.goto(base + "/verifier/")
+        page.locator('input[name="fichier"]').set_input_files(
+            files=[{"name": "synthese.pdf", "mimeType": "application/pdf", "buffer": bytes(altere)}]
+        )
+        page.get_by_role("button", name="Vérifier", exact=True).click()
+        expect(
+            page.get_by_role("heading", name="Aucun document d'origine ne correspond")
+        ).to_be_visible()
 
         # 7. Give, then withdraw, a consent to send the synthèse to a CEP operator.
         page.goto(base + "/portail/donnees/")

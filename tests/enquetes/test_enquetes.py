@@ -113,7 +113,7 @@ def test_the_emailed_link_answers_without_login_once(world, clos, client):
     url = f"/enquete/{world.org_a.public_id}/{token}/"
     page = client.get(url)
     assert page.status_code == 200
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert "ensemble, êtes-vous satisfait" in page.content.decode()
     assert client.post(url, _donnees(world.org_a, "chaud")).status_code == 200
     reponse = _reponse(world.org_a, clos)

@@ -313,7 +313,7 @@ def test_sign_by_link_then_reuse_is_gone(world, client, seance, django_capture_o
     assert "Entretien d&#x27;accueil" in html or "Entretien d'accueil" in html
     assert "NOTE-CONFIDENTIELLE" not in html
     assert "OBJECTIF-CONFIDENTIEL" not in html
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
 
     # Without the checkbox: nothing written.
     assert client.post(url, {}).status_code == 400
