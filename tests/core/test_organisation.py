@@ -21,6 +21,7 @@ VALID = {
     "delai_reflexion_jours": "10",
     "seuil_accompagnement_heures": "13",
     "suivi_delai_mois": "6",
+    "abandon_alerte_semaines": "4",
 }
 
 

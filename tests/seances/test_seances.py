@@ -173,7 +173,8 @@ def test_rescheduling_needs_a_reason_and_keeps_it(world, login_as):
     seance = _planifier(world, bilan, minutes=60)
     client = login_as(world.consultant_a)
     url = f"/app/seances/{seance.public_id}/action/reporter/"
-    nouvelle = (DEMAIN + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    nouvelle_date = timezone.localtime(DEMAIN + dt.timedelta(days=2))
+    nouvelle = nouvelle_date.strftime("%Y-%m-%dT%H:%M")
     response = client.post(url, {"debut": nouvelle})
     assert response.status_code == 400
     assert "Ce champ est obligatoire." in _page(response)
@@ -181,7 +182,7 @@ def test_rescheduling_needs_a_reason_and_keeps_it(world, login_as):
     with tenant_context(world.org_a):
         seance = Seance.objects.get(pk=seance.pk)
     assert "Empêchement" in seance.motif
-    assert seance.debut.date() == (DEMAIN + dt.timedelta(days=2)).date()
+    assert timezone.localtime(seance.debut).date() == nouvelle_date.date()
 
 
 def test_notes_are_for_the_assigned_consultant_and_every_read_is_logged(world, login_as):
