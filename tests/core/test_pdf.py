@@ -114,10 +114,10 @@ def test_a_normal_render_is_a4_pdfa_with_letterhead_page_numbers_and_embedded_fo
 
     # The logo, inlined as a data: URI, is the only image.
     assert "/Image" in xobjects
-    # Fonts: DejaVu (system-wide), embedded as subsets.
+    # Fonts: the shipped DejaVu files (static/pdf/fonts), embedded as subsets.
     assert fonts
     assert all(_embedded(font) for font in fonts)
-    assert any("DejaVu" in str(font.get("/BaseFont")) for font in fonts)
+    assert any("Bilan-Sans" in str(font.get("/BaseFont")) for font in fonts)
 
     # PDF/A-3u: output intent and XMP metadata declaring part 3, conformance U.
     root = reader.trailer["/Root"]
