@@ -5,7 +5,7 @@ Security (WeasyPrint docs, §Security; CVE-2025-68616): rendering HTML lets the 
 render here goes through ``PdfURLFetcher``, which is **deny by default**:
 
 - ``bilan-pdf:<path>`` is the only way to reach a file, and only a regular file of an allowed
-  type inside the shipped ``static/pdf/`` folder (the print stylesheet; fonts if one day shipped);
+  type inside the shipped ``pdf_assets/`` folder (print stylesheets and fonts);
 - ``data:`` is accepted only for the exact data URIs the caller registered (the organisation
   logo, read here from the private storage and inlined);
 - everything else (``file:``, ``http(s):``, ``ftp:``, relative URLs, other ``data:``) is
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STATIC_SCHEME = "bilan-pdf:"
-STATIC_PDF_DIR = Path(settings.BASE_DIR) / "static" / "pdf"
+STATIC_PDF_DIR = Path(settings.BASE_DIR) / "pdf_assets"  # not under static/: never served
 STATIC_TYPES = {
     ".css": "text/css",
     ".woff2": "font/woff2",
@@ -72,7 +72,7 @@ def _fetcher_class():
         """Deny-by-default fetcher (WeasyPrint >= 66 API: subclass, override ``fetch``).
 
         Never calls ``super().fetch``: nothing here opens a socket or a path outside
-        ``static/pdf/``. ``refused`` lists what was turned down (for logs and tests).
+        ``pdf_assets/``. ``refused`` lists what was turned down (for logs and tests).
         """
 
         def __init__(self, *, data_uris: frozenset[str] = frozenset()):
@@ -102,7 +102,7 @@ def _fetcher_class():
 
 
 def _static_path(relative: str) -> Path | None:
-    """The shipped file under static/pdf/ that ``relative`` names, or None."""
+    """The shipped file under pdf_assets/ that ``relative`` names, or None."""
     relative = relative.lstrip("/")
     if not relative or "\\" in relative or "\x00" in relative:
         return None
@@ -122,7 +122,7 @@ def _decode_data_uri(url: str) -> tuple[str, bytes]:
 
 
 def pdf_url_fetcher(*, data_uris: frozenset[str] = frozenset()):
-    """A new deny-by-default fetcher, allowing only ``static/pdf/`` and these data URIs."""
+    """A new deny-by-default fetcher, allowing only ``pdf_assets/`` and these data URIs."""
     return _fetcher_class()(data_uris=data_uris)
 
 

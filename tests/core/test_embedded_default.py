@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -42,6 +43,7 @@ def test_migrate_seed_and_serve_on_sqlite(tmp_path):
         )
 
     manage("migrate", "--noinput")
+    manage("collectstatic", "--noinput", "-v0")  # as `make run` does: served by WhiteNoise
     first = manage("seed_demo").stdout
     assert "consultant@atelier-parcours.example" in first
     manage("seed_demo")  # twice: nothing duplicated
@@ -72,6 +74,8 @@ def test_migrate_seed_and_serve_on_sqlite(tmp_path):
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/") as r:
                     body = r.read().decode()
                     break
+            except urllib.error.HTTPError as error:
+                pytest.fail(f"le serveur de démonstration a répondu {error.code}")
             except OSError:
                 time.sleep(0.25)
         assert body is not None, "le serveur de démonstration n'a pas répondu"

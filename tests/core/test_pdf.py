@@ -114,7 +114,7 @@ def test_a_normal_render_is_a4_pdfa_with_letterhead_page_numbers_and_embedded_fo
 
     # The logo, inlined as a data: URI, is the only image.
     assert "/Image" in xobjects
-    # Fonts: the shipped DejaVu files (static/pdf/fonts), embedded as subsets.
+    # Fonts: the shipped DejaVu files (pdf_assets/fonts), embedded as subsets.
     assert fonts
     assert all(_embedded(font) for font in fonts)
     assert any("Bilan-Sans" in str(font.get("/BaseFont")) for font in fonts)
@@ -185,8 +185,8 @@ def test_the_fetcher_only_serves_shipped_pdf_static_files():
         "bilan-pdf:/../../bilan/settings/base.py",
         "bilan-pdf:%2e%2e/css/bilan.css",
         "bilan-pdf:",
-        "file:///work/main/static/pdf/print.css",
-        "http://127.0.0.1:8000/static/pdf/print.css",
+        "file:///work/main/pdf_assets/print.css",
+        "http://127.0.0.1:8000/pdf_assets/print.css",
         "ftp://example.org/x",
         "data:text/css,body{}",
     ):
