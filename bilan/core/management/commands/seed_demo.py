@@ -84,7 +84,7 @@ DOSSIERS = [
     ("Farid", "Benali", "personnel", "clos", "conclusion"),
     ("Gaëlle", "Perrin", "transitions_pro", "abandonne", "preliminaire"),
     ("Hugo", "Caron", "conge_reclassement", "refuse", ""),
-    ("Inès", "Morel", "autre_financeur", "en_cours", "preliminaire"),
+    ("Inès", "Morel", "autre_financeur", "en_cours", "investigation"),
 ]
 
 
@@ -93,6 +93,7 @@ def _seed_bilans(organisation, consultants) -> int:
     import datetime as dt
     from decimal import Decimal
 
+    from django.db.models import F
     from django.utils import timezone
 
     from beneficiaires.models import (
@@ -135,7 +136,14 @@ def _seed_bilans(organisation, consultants) -> int:
                 else "",
             },
         )
-        debut = today + dt.timedelta(days=(index - 4) * 20)
+        # Ended dossiers lie in the past, running ones straddle today, waiting ones start later.
+        decalage = {
+            "clos": -150,
+            "synthese_remise": -95,
+            "abandonne": -60,
+            "en_cours": -30,
+        }.get(statut, 15)
+        debut = today + dt.timedelta(days=decalage + index)
         entretien = None
         if statut != "demande":
             entretien = EntretienPrealable.objects.create(
@@ -201,7 +209,13 @@ def _seed_bilans(organisation, consultants) -> int:
                 seances=programme_proposer_calendrier(programme=programme, debut=heure),
             )
             # Séances already past are marked as held so the dossier reads naturally.
-            Seance.objects.filter(bilan=bilan, debut__lt=timezone.now()).update(statut="realisee")
+            Seance.objects.filter(bilan=bilan, debut__lt=timezone.now()).update(
+                statut="realisee", duree_realisee_minutes=F("duree_minutes")
+            )
+            if statut == "abandonne":
+                Seance.objects.filter(bilan=bilan, statut="planifiee").update(
+                    statut="annulee", motif="Bilan abandonné"
+                )
         Bilan.objects.filter(pk=bilan.pk).update(statut=statut)
     return Bilan.objects.count()
 
