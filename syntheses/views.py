@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from beneficiaires.selectors import bilan_get
 from bilan.core.audit import audit_record
+from bilan.core.form_errors import add_errors, flash_errors
 from bilan.core.models import AuditEvent, SignatureRole, SignedDocument
 from bilan.core.permissions import staff_required
 from bilan.core.signatures import document_missing_roles
@@ -62,19 +63,6 @@ def _journaliser(request, synthese: Synthese, *, quoi: str = "") -> None:
         object_label=f"{label}{quoi}",
         beneficiaire=bilan.beneficiaire,
     )
-
-
-def _flash(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _retour(synthese: Synthese, ancre: str = ""):
@@ -218,7 +206,7 @@ def editeur(request, bilan_id):
     try:
         synthese = services.synthese_obtenir_ou_creer(bilan=bilan, par=request.user)
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
         return redirect("bilans:detail", bilan_id=bilan.public_id)
     if request.method == "GET":
         return _page(request, synthese)
@@ -237,7 +225,7 @@ def editeur(request, bilan_id):
         messages.error(request, exc.messages[0])
         return _page(request, synthese, conflit=exc, status=409)
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
         return _retour(synthese)
     messages.success(
         request,
@@ -313,7 +301,7 @@ def plan(request, synthese_id):
             try:
                 services.etape_ajouter(synthese=synthese, par=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
                 return _page(request, synthese, etape_form=form, status=400)
             messages.success(request, _("Étape ajoutée au plan d'action."))
         else:
@@ -336,42 +324,77 @@ def plan(request, synthese_id):
             else:
                 raise Http404
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     return _retour(synthese, "plan")
+
+
+def _lignes(
+    request,
+    synthese_id,
+    *,
+    modele,
+    form_class,
+    nom,
+    form_name,
+    ajouter,
+    modifier,
+    supprimer,
+    textes,
+    ancre,
+):
+    """Add, edit or delete one line of a structured part (criteria, gap matrix): the line is
+    named by the POST field ``nom`` and looked up within the synthèse."""
+    synthese = _synthese(request, synthese_id)
+    action = request.POST.get("action", "")
+    try:
+        if action == "ajouter":
+            form = form_class(request.POST, prefix=nom)
+            if not form.is_valid():
+                return _page(request, synthese, status=400, **{form_name: form})
+            try:
+                ajouter(synthese=synthese, par=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_errors(form, exc)
+                return _page(request, synthese, status=400, **{form_name: form})
+            messages.success(request, textes["ajouter"])
+        else:
+            ligne = _objet(modele, synthese, request.POST.get(nom))
+            if action == "modifier":
+                form = form_class(request.POST, prefix=f"{nom}-{ligne.public_id}")
+                if not form.is_valid():
+                    raise ValidationError([e for errs in form.errors.values() for e in errs])
+                modifier(ligne, par=request.user, **form.cleaned_data)
+                messages.success(request, textes["modifier"])
+            elif action == "supprimer":
+                supprimer(ligne, par=request.user)
+                messages.success(request, textes["supprimer"])
+            else:
+                raise Http404
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    return _retour(synthese, ancre)
 
 
 @staff_required
 @require_POST
 def criteres(request, synthese_id):
-    synthese = _synthese(request, synthese_id)
-    action = request.POST.get("action", "")
-    try:
-        if action == "ajouter":
-            form = CritereForm(request.POST, prefix="critere")
-            if not form.is_valid():
-                return _page(request, synthese, critere_form=form, status=400)
-            try:
-                services.critere_ajouter(synthese=synthese, par=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                _add_errors(form, exc)
-                return _page(request, synthese, critere_form=form, status=400)
-            messages.success(request, _("Critère ajouté."))
-        else:
-            critere = _objet(Critere, synthese, request.POST.get("critere"))
-            if action == "modifier":
-                form = CritereForm(request.POST, prefix=f"critere-{critere.public_id}")
-                if not form.is_valid():
-                    raise ValidationError([e for errs in form.errors.values() for e in errs])
-                services.critere_modifier(critere=critere, par=request.user, **form.cleaned_data)
-                messages.success(request, _("Critère modifié."))
-            elif action == "supprimer":
-                services.critere_supprimer(critere=critere, par=request.user)
-                messages.success(request, _("Critère supprimé."))
-            else:
-                raise Http404
-    except ValidationError as exc:
-        _flash(request, exc)
-    return _retour(synthese, "scenarios")
+    return _lignes(
+        request,
+        synthese_id,
+        modele=Critere,
+        form_class=CritereForm,
+        nom="critere",
+        form_name="critere_form",
+        ajouter=services.critere_ajouter,
+        modifier=lambda ligne, **kw: services.critere_modifier(critere=ligne, **kw),
+        supprimer=lambda ligne, **kw: services.critere_supprimer(critere=ligne, **kw),
+        textes={
+            "ajouter": _("Critère ajouté."),
+            "modifier": _("Critère modifié."),
+            "supprimer": _("Critère supprimé."),
+        },
+        ancre="scenarios",
+    )
 
 
 @staff_required
@@ -387,7 +410,7 @@ def scenarios(request, synthese_id):
             try:
                 services.scenario_ajouter(synthese=synthese, par=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_errors(form, exc)
                 return _page(request, synthese, scenario_form=form, status=400)
             messages.success(request, _("Scénario ajouté."))
         else:
@@ -416,45 +439,30 @@ def scenarios(request, synthese_id):
             else:
                 raise Http404
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     return _retour(synthese, "scenarios")
 
 
 @staff_required
 @require_POST
 def ecarts(request, synthese_id):
-    synthese = _synthese(request, synthese_id)
-    action = request.POST.get("action", "")
-    try:
-        if action == "ajouter":
-            form = EcartForm(request.POST, prefix="ecart")
-            if not form.is_valid():
-                return _page(request, synthese, ecart_form=form, status=400)
-            try:
-                services.ecart_ajouter(synthese=synthese, par=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                _add_errors(form, exc)
-                return _page(request, synthese, ecart_form=form, status=400)
-            messages.success(request, _("Compétence ajoutée à la matrice."))
-        else:
-            ecart = _objet(EcartCompetence, synthese, request.POST.get("ecart"))
-            if action == "modifier":
-                form = EcartForm(request.POST, prefix=f"ecart-{ecart.public_id}")
-                if not form.is_valid():
-                    raise ValidationError([e for errs in form.errors.values() for e in errs])
-                services.ecart_modifier(ecart=ecart, par=request.user, **form.cleaned_data)
-                messages.success(request, _("Ligne modifiée."))
-            elif action == "supprimer":
-                services.ecart_supprimer(ecart=ecart, par=request.user)
-                messages.success(request, _("Ligne supprimée."))
-            else:
-                raise Http404
-    except ValidationError as exc:
-        _flash(request, exc)
-    return _retour(synthese, "ecarts")
-
-
-# --- Workflow ---------------------------------------------------------------------------------
+    return _lignes(
+        request,
+        synthese_id,
+        modele=EcartCompetence,
+        form_class=EcartForm,
+        nom="ecart",
+        form_name="ecart_form",
+        ajouter=services.ecart_ajouter,
+        modifier=lambda ligne, **kw: services.ecart_modifier(ecart=ligne, **kw),
+        supprimer=lambda ligne, **kw: services.ecart_supprimer(ecart=ligne, **kw),
+        textes={
+            "ajouter": _("Compétence ajoutée à la matrice."),
+            "modifier": _("Ligne modifiée."),
+            "supprimer": _("Ligne supprimée."),
+        },
+        ancre="ecarts",
+    )
 
 
 def _action(request, synthese_id, fonction, succes: str, *, ancre="workflow"):
@@ -462,7 +470,7 @@ def _action(request, synthese_id, fonction, succes: str, *, ancre="workflow"):
     try:
         fonction(synthese)
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, succes)
     return _retour(synthese, ancre)

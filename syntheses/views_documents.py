@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from beneficiaires.conventions import document_signer_en_session
 from beneficiaires.models import Consentement
 from beneficiaires.selectors import bilan_get
+from bilan.core.form_errors import flash_errors
 from bilan.core.models import Role, SignatureRole, SignedDocument
 from bilan.core.permissions import staff_required
 from bilan.core.tenancy import get_for_organisation
@@ -61,11 +62,6 @@ def _document(request, bilan, signed_document_id) -> SignedDocument:
 
 def _synthese(bilan) -> Synthese | None:
     return Synthese.objects.filter(bilan=bilan).select_related("document").first()
-
-
-def _flash(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 def _retour(bilan):
@@ -134,7 +130,7 @@ def emettre(request, bilan_id, kind):
     try:
         document = service(bilan=bilan, par=request.user)
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(
             request,
@@ -152,7 +148,7 @@ def signer(request, bilan_id, signed_document_id):
     try:
         document_signer_en_session(document=document, role=SignatureRole.ORGANISME, request=request)
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Document signé pour l'organisme."))
     return _retour(bilan)
@@ -192,7 +188,7 @@ def partager(request, bilan_id):
                 request=request,
             )
         except ValidationError as exc:
-            _flash(request, exc)
+            flash_errors(request, exc)
         else:
             messages.success(
                 request,
@@ -247,7 +243,7 @@ def purger(request, bilan_id):
             bilan=bilan, aujourdhui=timezone.localdate(), par=request.user
         )
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         if purges:
             messages.success(request, _("Documents de travail détruits : voir le journal."))

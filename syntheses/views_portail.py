@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from bilan.core.form_errors import flash_errors
 from bilan.core.models import SignatureRole, SignedDocument
 from bilan.core.permissions import portal_required
 from bilan.core.signatures import document_missing_roles, document_signatures
@@ -35,11 +36,6 @@ def _exiger(request) -> Synthese:
     if synthese is None:
         raise Http404
     return synthese
-
-
-def _flash(request, exc: ValidationError) -> None:
-    for message in exc.messages:
-        messages.error(request, message)
 
 
 def _retour(ancre: str = ""):
@@ -118,7 +114,7 @@ def commenter(request):
             par=request.user,
         )
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Merci, votre commentaire est transmis à votre consultant·e."))
     return _retour(f"section-{form.cleaned_data['section']}")
@@ -133,7 +129,7 @@ def valider(request):
             synthese=synthese, role=SignatureRole.BENEFICIAIRE, par=request.user
         )
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Merci, votre validation de la synthèse est enregistrée."))
     return _retour("validation")
@@ -152,7 +148,7 @@ def signer(request):
             synthese=synthese, role=SignatureRole.BENEFICIAIRE, request=request
         )
     except ValidationError as exc:
-        _flash(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("Merci, votre signature est enregistrée."))
     return _retour("signature")

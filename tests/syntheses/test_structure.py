@@ -209,3 +209,55 @@ def test_pdf_context_and_render(world, synthese):
     assert "2 à développer" in text
     assert "S'inscrire" in text or "S’inscrire" in text
     assert "Entretien de suivi" in text or "entretien de suivi" in text
+
+
+def test_lines_are_edited_and_deleted_through_the_views(world, synthese, login_as):
+    client = login_as(world.consultant_a)
+    base = f"/app/syntheses/{synthese.public_id}"
+    client.post(
+        f"{base}/criteres/",
+        {"action": "ajouter", "critere-libelle": "Salaire", "critere-poids": "4"},
+    )
+    client.post(
+        f"{base}/ecarts/",
+        {
+            "action": "ajouter",
+            "ecart-competence": "Anglais",
+            "ecart-niveau_actuel": "1",
+            "ecart-niveau_requis": "4",
+        },
+    )
+    with tenant_context(world.org_a):
+        critere = synthese.criteres.get()
+        ecart = synthese.ecarts.get()
+    prefix = f"ecart-{ecart.public_id}"
+    response = client.post(
+        f"{base}/ecarts/",
+        {
+            "action": "modifier",
+            "ecart": str(ecart.public_id),
+            f"{prefix}-competence": "Anglais",
+            f"{prefix}-niveau_actuel": "1",
+            f"{prefix}-niveau_requis": "9",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    with tenant_context(world.org_a):
+        assert synthese.ecarts.get().niveau_requis == 4  # refused: nothing written
+    client.post(
+        f"{base}/ecarts/",
+        {
+            "action": "modifier",
+            "ecart": str(ecart.public_id),
+            f"{prefix}-competence": "Anglais",
+            f"{prefix}-niveau_actuel": "1",
+            f"{prefix}-niveau_requis": "2",
+        },
+    )
+    client.post(f"{base}/criteres/", {"action": "supprimer", "critere": str(critere.public_id)})
+    with tenant_context(world.org_a):
+        assert synthese.ecarts.get().niveau_requis == 2
+        assert not synthese.criteres.exists()
+    response = client.post(f"{base}/criteres/", {"action": "supprimer", "critere": "x"})
+    assert response.status_code == 404
