@@ -288,46 +288,6 @@ def _objet(model, synthese: Synthese, public_id):
     )
 
 
-@staff_required
-@require_POST
-def plan(request, synthese_id):
-    synthese = _synthese(request, synthese_id)
-    action = request.POST.get("action", "")
-    try:
-        if action == "ajouter":
-            form = EtapeForm(request.POST, prefix="etape")
-            if not form.is_valid():
-                return _page(request, synthese, etape_form=form, status=400)
-            try:
-                services.etape_ajouter(synthese=synthese, par=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_errors(form, exc)
-                return _page(request, synthese, etape_form=form, status=400)
-            messages.success(request, _("Étape ajoutée au plan d'action."))
-        else:
-            etape = _objet(EtapePlanAction, synthese, request.POST.get("etape"))
-            if action == "modifier":
-                form = EtapeForm(request.POST, prefix=f"etape-{etape.public_id}")
-                if not form.is_valid():
-                    raise ValidationError(
-                        [e for errs in form.errors.values() for e in errs]
-                        or _("Formulaire invalide.")
-                    )
-                services.etape_modifier(etape=etape, par=request.user, **form.cleaned_data)
-                messages.success(request, _("Étape modifiée."))
-            elif action == "supprimer":
-                services.etape_supprimer(etape=etape, par=request.user)
-                messages.success(request, _("Étape supprimée."))
-            elif action in ("haut", "bas"):
-                services.etape_deplacer(etape=etape, vers=action, par=request.user)
-                messages.success(request, _("Ordre du plan d'action modifié."))
-            else:
-                raise Http404
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    return _retour(synthese, "plan")
-
-
 def _lignes(
     request,
     synthese_id,
@@ -341,9 +301,11 @@ def _lignes(
     supprimer,
     textes,
     ancre,
+    autres=None,
 ):
-    """Add, edit or delete one line of a structured part (criteria, gap matrix): the line is
-    named by the POST field ``nom`` and looked up within the synthèse."""
+    """Add, edit or delete one line of a structured part (plan, criteria, scenarios, gap
+    matrix): the line is named by the POST field ``nom`` and looked up within the synthèse.
+    ``autres`` maps further actions to ``fonction(request, synthese, ligne) -> message``."""
     synthese = _synthese(request, synthese_id)
     action = request.POST.get("action", "")
     try:
@@ -368,11 +330,53 @@ def _lignes(
             elif action == "supprimer":
                 supprimer(ligne, par=request.user)
                 messages.success(request, textes["supprimer"])
+            elif autres and action in autres:
+                messages.success(request, autres[action](request, synthese, ligne))
             else:
                 raise Http404
     except ValidationError as exc:
         flash_errors(request, exc)
     return _retour(synthese, ancre)
+
+
+def _deplacer_etape(request, synthese, etape):
+    services.etape_deplacer(etape=etape, vers=request.POST["action"], par=request.user)
+    return _("Ordre du plan d'action modifié.")
+
+
+def _noter_scenario(request, synthese, scenario):
+    form = NotesForm(
+        request.POST,
+        prefix=f"notes-{scenario.public_id}",
+        criteres=selectors.criteres(synthese=synthese),
+    )
+    if not form.is_valid():
+        raise ValidationError(_("Chaque note va de 0 à 5."))
+    services.scenario_noter(scenario=scenario, notes=form.notes(), par=request.user)
+    return _("Notes du scénario %(l)s enregistrées.") % {"l": scenario.lettre}
+
+
+@staff_required
+@require_POST
+def plan(request, synthese_id):
+    return _lignes(
+        request,
+        synthese_id,
+        modele=EtapePlanAction,
+        form_class=EtapeForm,
+        nom="etape",
+        form_name="etape_form",
+        ajouter=services.etape_ajouter,
+        modifier=lambda ligne, **kw: services.etape_modifier(etape=ligne, **kw),
+        supprimer=lambda ligne, **kw: services.etape_supprimer(etape=ligne, **kw),
+        textes={
+            "ajouter": _("Étape ajoutée au plan d'action."),
+            "modifier": _("Étape modifiée."),
+            "supprimer": _("Étape supprimée."),
+        },
+        ancre="plan",
+        autres={"haut": _deplacer_etape, "bas": _deplacer_etape},
+    )
 
 
 @staff_required
@@ -400,47 +404,24 @@ def criteres(request, synthese_id):
 @staff_required
 @require_POST
 def scenarios(request, synthese_id):
-    synthese = _synthese(request, synthese_id)
-    action = request.POST.get("action", "")
-    try:
-        if action == "ajouter":
-            form = ScenarioForm(request.POST, prefix="scenario")
-            if not form.is_valid():
-                return _page(request, synthese, scenario_form=form, status=400)
-            try:
-                services.scenario_ajouter(synthese=synthese, par=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                add_errors(form, exc)
-                return _page(request, synthese, scenario_form=form, status=400)
-            messages.success(request, _("Scénario ajouté."))
-        else:
-            scenario = _objet(Scenario, synthese, request.POST.get("scenario"))
-            if action == "modifier":
-                form = ScenarioForm(request.POST, prefix=f"scenario-{scenario.public_id}")
-                if not form.is_valid():
-                    raise ValidationError([e for errs in form.errors.values() for e in errs])
-                services.scenario_modifier(scenario=scenario, par=request.user, **form.cleaned_data)
-                messages.success(request, _("Scénario modifié."))
-            elif action == "noter":
-                form = NotesForm(
-                    request.POST,
-                    prefix=f"notes-{scenario.public_id}",
-                    criteres=selectors.criteres(synthese=synthese),
-                )
-                if not form.is_valid():
-                    raise ValidationError(_("Chaque note va de 0 à 5."))
-                services.scenario_noter(scenario=scenario, notes=form.notes(), par=request.user)
-                messages.success(
-                    request, _("Notes du scénario %(l)s enregistrées.") % {"l": scenario.lettre}
-                )
-            elif action == "supprimer":
-                services.scenario_supprimer(scenario=scenario, par=request.user)
-                messages.success(request, _("Scénario supprimé."))
-            else:
-                raise Http404
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    return _retour(synthese, "scenarios")
+    return _lignes(
+        request,
+        synthese_id,
+        modele=Scenario,
+        form_class=ScenarioForm,
+        nom="scenario",
+        form_name="scenario_form",
+        ajouter=services.scenario_ajouter,
+        modifier=lambda ligne, **kw: services.scenario_modifier(scenario=ligne, **kw),
+        supprimer=lambda ligne, **kw: services.scenario_supprimer(scenario=ligne, **kw),
+        textes={
+            "ajouter": _("Scénario ajouté."),
+            "modifier": _("Scénario modifié."),
+            "supprimer": _("Scénario supprimé."),
+        },
+        ancre="scenarios",
+        autres={"noter": _noter_scenario},
+    )
 
 
 @staff_required

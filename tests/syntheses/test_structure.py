@@ -261,3 +261,27 @@ def test_lines_are_edited_and_deleted_through_the_views(world, synthese, login_a
         assert not synthese.criteres.exists()
     response = client.post(f"{base}/criteres/", {"action": "supprimer", "critere": "x"})
     assert response.status_code == 404
+
+
+def test_plan_steps_move_and_scenarios_are_renamed_through_the_views(world, synthese, login_as):
+    client = login_as(world.consultant_a)
+    base = f"/app/syntheses/{synthese.public_id}"
+    for intitule in ("Première", "Seconde"):
+        client.post(
+            f"{base}/plan/",
+            {"action": "ajouter", "etape-intitule": intitule, "etape-statut": "a_faire"},
+        )
+    client.post(f"{base}/scenarios/", {"action": "ajouter", "scenario-intitule": "Formatrice"})
+    with tenant_context(world.org_a):
+        seconde = synthese.plan_action.get(intitule="Seconde")
+        scenario = Scenario.objects.get(synthese=synthese)
+    client.post(f"{base}/plan/", {"action": "haut", "etape": str(seconde.public_id)})
+    prefix = f"scenario-{scenario.public_id}"
+    client.post(
+        f"{base}/scenarios/",
+        {"action": "modifier", "scenario": str(scenario.public_id), f"{prefix}-intitule": "Coach"},
+    )
+    with tenant_context(world.org_a):
+        ordre = list(synthese.plan_action.order_by("ordre").values_list("intitule", flat=True))
+        assert ordre == ["Seconde", "Première"]
+        assert Scenario.objects.get(pk=scenario.pk).intitule == "Coach"
