@@ -27,18 +27,17 @@ import datetime as dt
 import logging
 import smtplib
 import zoneinfo
-from email.utils import formataddr, parseaddr
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from beneficiaires.models import Bilan, Financement, StatutBilan
-from bilan.core.emails import render_templated_email
+from bilan.core.emails import render_templated_email, send_rendered_email
 from bilan.core.models import Membership, Organisation, Role
 from bilan.core.tenancy import get_active_organisation, tenant_context
 
@@ -158,7 +157,7 @@ def relance_reessayer(*, relance: Relance) -> Relance:
 
     relance = Relance.objects.select_for_update().get(pk=relance.pk)
     if relance.statut != S.ECHEC:
-        raise ValidationError("Seule une relance en échec peut être renvoyée.")
+        raise ValidationError(_("Seule une relance en échec peut être renvoyée."))
     relance.statut = S.A_ENVOYER
     relance.tentatives = 0
     relance.due_le = timezone.now()
@@ -515,12 +514,6 @@ A_REESSAYER = "a_reessayer"
 ECHEC = "echec"
 
 
-def expediteur(organisation: Organisation) -> str:
-    """``"<Organisation> via Bilan" <the platform address>``: replies go nowhere personal."""
-    _nom, adresse = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    return formataddr((f"{organisation.raison_sociale} via Bilan", adresse))
-
-
 def _url(name: str, **kwargs) -> str:
     return settings.SITE_URL + reverse(name, kwargs=kwargs or None)
 
@@ -665,14 +658,13 @@ def relance_envoyer(*, organisation: Organisation, relance_id: int) -> str:
     relance.tentatives += 1
     try:
         subject, text, html = relance_rendre(relance)
-        message = EmailMultiAlternatives(
+        send_rendered_email(
+            to=relance.destinataire,
             subject=subject,
-            body=text,
-            from_email=expediteur(organisation),
-            to=[relance.destinataire],
+            text=text,
+            html=html,
+            organisation=organisation,
         )
-        message.attach_alternative(html, "text/html")
-        message.send()
     except ERREURS_RESEAU as exc:
         relance.derniere_erreur = f"{exc.__class__.__name__}: {exc}"[:2000]
         if relance.tentatives >= MAX_TENTATIVES:

@@ -16,12 +16,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from beneficiaires.models import Bilan
+from bilan.core.emails import sender_for
 from bilan.core.models import Role
 from bilan.core.permissions import role_required
 
 from . import selectors
 from .models import Relance
-from .services import expediteur, relance_reessayer, relance_rendre
+from .services import relance_reessayer, relance_rendre
 
 
 @never_cache
@@ -111,6 +112,6 @@ def apercu(request):
             "bilans": bilans,
             "bilan": bilan,
             "rendu": rendu,
-            "expediteur": expediteur(organisation),
+            "expediteur": sender_for(organisation),
         },
     )

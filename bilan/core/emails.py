@@ -1,14 +1,26 @@
 """Templated emails: subject, text and HTML bodies in ``templates/emails/``.
 
-Emails never carry confidential content: they link to the application instead.
+Emails never carry confidential content: they link to the application instead. They leave in
+the organisation's name (``"<Organisation> via Bilan" <platform address>``).
 """
 
+from email.utils import formataddr, parseaddr
 from html import unescape
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+
+
+def sender_for(organisation) -> str:
+    """``"<Organisation> via Bilan" <DEFAULT_FROM_EMAIL address>``: replies go nowhere personal."""
+    nom, adresse = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    if organisation is None:
+        return settings.DEFAULT_FROM_EMAIL
+    nom = _("%(organisme)s via Bilan") % {"organisme": organisation.raison_sociale}
+    return formataddr((nom, adresse))
 
 
 def render_templated_email(*, template: str, context: dict) -> tuple[str, str, str]:
@@ -20,18 +32,21 @@ def render_templated_email(*, template: str, context: dict) -> tuple[str, str, s
     return " ".join(subject.split()), text, html
 
 
-def _send(*, to: str, subject: str, text: str, html: str) -> None:
-    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+def send_rendered_email(*, to: str, subject: str, text: str, html: str, organisation=None) -> None:
+    """Send now (callers that already run after commit, such as the reminder task)."""
+    message = EmailMultiAlternatives(
+        subject=subject, body=text, from_email=sender_for(organisation), to=[to]
+    )
     message.attach_alternative(html, "text/html")
     message.send()
-
-
-def send_templated_email(*, template: str, to: str, context: dict) -> None:
-    subject, text, html = render_templated_email(template=template, context=context)
-    _send(to=to, subject=subject, text=text, html=html)
 
 
 def send_templated_email_on_commit(*, template: str, to: str, context: dict) -> None:
     """Render now (the data is at hand) and send once the transaction has committed."""
     subject, text, html = render_templated_email(template=template, context=context)
-    transaction.on_commit(lambda: _send(to=to, subject=subject, text=text, html=html))
+    organisation = context.get("organisation")
+    transaction.on_commit(
+        lambda: send_rendered_email(
+            to=to, subject=subject, text=text, html=html, organisation=organisation
+        )
+    )
