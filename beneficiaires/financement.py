@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import holidays
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext as _
 
 from .models import Financement
 
@@ -356,20 +357,26 @@ def paiement_verifier(
     most 30 % of the price (L6353-6); the total never above the price."""
     erreurs: list[str] = []
     if montant is None or montant <= 0:
-        erreurs.append("Le montant du paiement doit être positif.")
+        erreurs.append(_("Le montant du paiement doit être positif."))
     if prix is None or prix <= 0:
-        erreurs.append("Le prix du bilan doit être fixé avant d'enregistrer un paiement.")
+        erreurs.append(_("Le prix du bilan doit être fixé avant d'enregistrer un paiement."))
     if contrat_signe_le is None or le < contrat_signe_le:
         erreurs.append(
-            "Aucun paiement ne peut être reçu avant la signature du contrat de formation (L6353-3)."
+            _(
+                "Aucun paiement ne peut être reçu avant la signature du contrat de formation "
+                "(L6353-3)."
+            )
         )
     else:
         fin = retractation_fin(contrat_signe_le=contrat_signe_le)
         if le <= fin:
             erreurs.append(
-                "Aucun paiement ne peut être reçu pendant le délai de rétractation de 10 jours, "
-                f"qui court jusqu'au {date_fr(fin)} inclus (L6353-6). Premier paiement possible "
-                f"le {date_fr(fin + timedelta(days=1))}."
+                _(
+                    "Aucun paiement ne peut être reçu pendant le délai de rétractation de 10 "
+                    "jours, qui court jusqu'au %(fin)s inclus (L6353-6). Premier paiement "
+                    "possible le %(premier)s."
+                )
+                % {"fin": date_fr(fin), "premier": date_fr(fin + timedelta(days=1))}
             )
     if montant is None or montant <= 0 or prix is None or prix <= 0:
         raise ValidationError(erreurs)  # the amount checks below need both
@@ -377,13 +384,20 @@ def paiement_verifier(
         plafond = premier_paiement_maximum(prix=prix)
         if montant > plafond:
             erreurs.append(
-                "Le premier paiement ne peut dépasser 30 % du prix, soit "
-                f"{euros(plafond)} (L6353-6)."
+                _("Le premier paiement ne peut dépasser 30 %% du prix, soit %(plafond)s (L6353-6).")
+                % {"plafond": euros(plafond)}
             )
     if deja_paye + montant > prix:
         erreurs.append(
-            f"Le total des paiements ({euros(deja_paye + montant)}) dépasserait le prix du "
-            f"bilan ({euros(prix)}) ; reste dû : {euros(max(prix - deja_paye, Decimal(0)))}."
+            _(
+                "Le total des paiements (%(total)s) dépasserait le prix du bilan (%(prix)s) ; "
+                "reste dû : %(reste)s."
+            )
+            % {
+                "total": euros(deja_paye + montant),
+                "prix": euros(prix),
+                "reste": euros(max(prix - deja_paye, Decimal(0))),
+            }
         )
     if erreurs:
         raise ValidationError(erreurs)
@@ -413,9 +427,12 @@ def _problemes_communs(*, bilan: Bilan, aujourdhui: date, organisation: Organisa
     if siret_employeur and siret_organisme and _siren(siret_employeur) == _siren(siret_organisme):
         yield Probleme(
             NON_FIELD_ERRORS,
-            "L'organisme ne peut pas réaliser le bilan de ses propres salarié·es : l'employeur "
-            f"du ou de la bénéficiaire (SIRET {siret_employeur}) est l'organisme lui-même "
-            "(R6313-5).",
+            _(
+                "L'organisme ne peut pas réaliser le bilan de ses propres salarié·es : "
+                "l'employeur du ou de la bénéficiaire (SIRET %(siret)s) est l'organisme "
+                "lui-même (R6313-5)."
+            )
+            % {"siret": siret_employeur},
         )
     if bilan.financement == Financement.PERSONNEL:
         return
@@ -424,27 +441,36 @@ def _problemes_communs(*, bilan: Bilan, aujourdhui: date, organisation: Organisa
     if not organisation.numero_declaration_activite:
         yield Probleme(
             "financement",
-            "Le numéro de déclaration d'activité de l'organisme n'est pas renseigné : un bilan "
-            "financé ne peut pas commencer (L6351-1).",
+            _(
+                "Le numéro de déclaration d'activité de l'organisme n'est pas renseigné : un "
+                "bilan financé ne peut pas commencer (L6351-1)."
+            ),
         )
     reference = max(filter(None, [bilan.date_debut_prevue, aujourdhui]))
     if not organisation.qualiopi_numero_certificat or not organisation.qualiopi_couvre_bilans:
         yield Probleme(
             "financement",
-            "L'organisme n'a pas de certificat Qualiopi couvrant les bilans de compétences : "
-            "seul un financement personnel est possible (L6316-1).",
+            _(
+                "L'organisme n'a pas de certificat Qualiopi couvrant les bilans de compétences : "
+                "seul un financement personnel est possible (L6316-1)."
+            ),
         )
     elif (
         organisation.qualiopi_date_expiration is None
         or organisation.qualiopi_date_expiration < reference
     ):
         expire = organisation.qualiopi_date_expiration
-        detail = f"expire le {date_fr(expire)}" if expire else "n'a pas de date d'expiration"
-        yield Probleme(
-            "financement",
-            f"Le certificat Qualiopi de l'organisme {detail}, avant le début du bilan "
-            f"({date_fr(reference)}) : un bilan financé ne peut pas commencer (L6316-1).",
-        )
+        if expire:
+            message = _(
+                "Le certificat Qualiopi de l'organisme expire le %(expire)s, avant le début du "
+                "bilan (%(debut)s) : un bilan financé ne peut pas commencer (L6316-1)."
+            ) % {"expire": date_fr(expire), "debut": date_fr(reference)}
+        else:
+            message = _(
+                "Le certificat Qualiopi de l'organisme n'a pas de date d'expiration, avant le "
+                "début du bilan (%(debut)s) : un bilan financé ne peut pas commencer (L6316-1)."
+            ) % {"debut": date_fr(reference)}
+        yield Probleme("financement", message)
 
 
 def _problemes_cpf(*, bilan: Bilan, aujourdhui: date):
@@ -453,37 +479,46 @@ def _problemes_cpf(*, bilan: Bilan, aujourdhui: date):
     if proposition is None:
         yield Probleme(
             "cpf_proposition_commande_le",
-            "La date d'envoi de la proposition de commande (Mon Compte Formation) n'est pas "
-            "renseignée.",
+            _(
+                "La date d'envoi de la proposition de commande (Mon Compte Formation) n'est pas "
+                "renseignée."
+            ),
             manquant=True,
         )
     if debut is None:
         yield Probleme(
-            "date_debut_prevue", "La date de début prévue n'est pas renseignée.", manquant=True
+            "date_debut_prevue", _("La date de début prévue n'est pas renseignée."), manquant=True
         )
     if proposition is not None and debut is not None:
         minimum = cpf_date_debut_minimale(proposition_le=proposition)
         if debut < minimum:
             yield Probleme(
                 "date_debut_prevue",
-                f"Le début ne peut précéder le {date_fr(minimum)} (11 jours ouvrés après la "
-                f"proposition de commande du {date_fr(proposition)}).",
+                _(
+                    "Le début ne peut précéder le %(minimum)s (11 jours ouvrés après la "
+                    "proposition de commande du %(proposition)s)."
+                )
+                % {"minimum": date_fr(minimum), "proposition": date_fr(proposition)},
             )
     if cpf_regles_2026_applicables(le=debut or aujourdhui):
         declaration = bilan.cpf_aucun_bilan_finance_5_ans
         if declaration is None:
             yield Probleme(
                 "cpf_aucun_bilan_finance_5_ans",
-                "Le ou la bénéficiaire n'a pas déclaré s'il ou elle a eu un bilan financé par "
-                "un financeur public ou mutualisé depuis 5 ans (D6323-6).",
+                _(
+                    "Le ou la bénéficiaire n'a pas déclaré s'il ou elle a eu un bilan financé "
+                    "par un financeur public ou mutualisé depuis 5 ans (D6323-6)."
+                ),
                 manquant=True,
             )
         elif declaration is False:
             yield Probleme(
                 "cpf_aucun_bilan_finance_5_ans",
-                "Le ou la bénéficiaire a eu un bilan financé par un financeur public ou "
-                "mutualisé depuis moins de 5 ans : le CPF ne peut pas financer ce bilan "
-                "(D6323-6). Choisissez un autre financement.",
+                _(
+                    "Le ou la bénéficiaire a eu un bilan financé par un financeur public ou "
+                    "mutualisé depuis moins de 5 ans : le CPF ne peut pas financer ce bilan "
+                    "(D6323-6). Choisissez un autre financement."
+                ),
             )
     if bilan.sur_temps_de_travail:
         etat = autorisation_employeur_etat(
@@ -497,30 +532,39 @@ def _problemes_cpf(*, bilan: Bilan, aujourdhui: date):
         if etat == AUTORISATION_A_DEMANDER:
             yield Probleme(
                 "autorisation_demandee_le",
-                "Le bilan a lieu sur le temps de travail : l'autorisation d'absence de "
-                "l'employeur doit être demandée (D6323-4).",
+                _(
+                    "Le bilan a lieu sur le temps de travail : l'autorisation d'absence de "
+                    "l'employeur doit être demandée (D6323-4)."
+                ),
                 manquant=True,
             )
         elif etat == AUTORISATION_TROP_TARDIVE:
             yield Probleme(
                 "autorisation_demandee_le",
-                "L'autorisation d'absence a été demandée moins de 60 jours avant le début "
-                "(D6323-4) : sans accord exprès de l'employeur, le bilan ne peut pas commencer "
-                "à cette date.",
+                _(
+                    "L'autorisation d'absence a été demandée moins de 60 jours avant le début "
+                    "(D6323-4) : sans accord exprès de l'employeur, le bilan ne peut pas "
+                    "commencer à cette date."
+                ),
             )
         elif etat == AUTORISATION_EN_ATTENTE:
             fin = bilan.autorisation_demandee_le + timedelta(days=AUTORISATION_REPONSE_JOURS)
             yield Probleme(
                 "autorisation_reponse",
-                "L'employeur n'a pas encore répondu à la demande d'autorisation d'absence ; "
-                f"sans réponse, elle sera acquise après le {date_fr(fin)} (D6323-4).",
+                _(
+                    "L'employeur n'a pas encore répondu à la demande d'autorisation d'absence ; "
+                    "sans réponse, elle sera acquise après le %(fin)s (D6323-4)."
+                )
+                % {"fin": date_fr(fin)},
                 manquant=True,
             )
         elif etat == AUTORISATION_REFUSEE:
             yield Probleme(
                 "autorisation_reponse",
-                "L'employeur a refusé l'absence : le bilan ne peut pas avoir lieu sur le temps "
-                "de travail (D6323-4).",
+                _(
+                    "L'employeur a refusé l'absence : le bilan ne peut pas avoir lieu sur le "
+                    "temps de travail (D6323-4)."
+                ),
             )
 
 
@@ -528,28 +572,36 @@ def _problemes_employeur(*, bilan: Bilan):
     if not bilan.employeur_signataire_nom.strip():
         yield Probleme(
             "employeur_signataire_nom",
-            "Le ou la signataire de la convention pour l'employeur n'est pas renseigné·e "
-            "(R6313-8).",
+            _(
+                "Le ou la signataire de la convention pour l'employeur n'est pas renseigné·e "
+                "(R6313-8)."
+            ),
             manquant=True,
         )
     beneficiaire = bilan.beneficiaire
     if not beneficiaire.employeur_nom.strip() or not beneficiaire.employeur_siret.strip():
         yield Probleme(
             NON_FIELD_ERRORS,
-            "Le nom et le SIRET de l'employeur doivent être renseignés dans la fiche du ou de "
-            "la bénéficiaire (convention tripartite, R6313-8).",
+            _(
+                "Le nom et le SIRET de l'employeur doivent être renseignés dans la fiche du ou "
+                "de la bénéficiaire (convention tripartite, R6313-8)."
+            ),
             manquant=True,
         )
 
 
 def _problemes_financeur(*, bilan: Bilan):
     if not bilan.financeur_nom.strip():
-        yield Probleme("financeur_nom", "Le nom du financeur n'est pas renseigné.", manquant=True)
+        yield Probleme(
+            "financeur_nom", _("Le nom du financeur n'est pas renseigné."), manquant=True
+        )
     if not bilan.financeur_reference.strip():
         yield Probleme(
             "financeur_reference",
-            "La référence du dossier chez le financeur (accord de prise en charge) n'est pas "
-            "renseignée.",
+            _(
+                "La référence du dossier chez le financeur (accord de prise en charge) n'est "
+                "pas renseignée."
+            ),
             manquant=True,
         )
 
@@ -572,11 +624,11 @@ def financement_problemes_detail(
     elif route == Financement.PERSONNEL:
         if bilan.prix_ttc is None:
             problemes.append(
-                Probleme("prix_ttc", "Le prix du bilan n'est pas renseigné.", manquant=True)
+                Probleme("prix_ttc", _("Le prix du bilan n'est pas renseigné."), manquant=True)
             )
     else:
         problemes.append(
-            Probleme("financement", "Le mode de financement n'est pas choisi.", manquant=True)
+            Probleme("financement", _("Le mode de financement n'est pas choisi."), manquant=True)
         )
     return problemes
 

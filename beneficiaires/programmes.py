@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .models import Phase, TypeSeance
 
@@ -283,32 +284,46 @@ def erreurs_etapes(etapes: list[dict]) -> list[str]:
     """The reasons (French) why these étapes cannot make a programme; empty when they can."""
     erreurs: list[str] = []
     if not etapes:
-        return ["Un programme doit comporter au moins une étape."]
+        return [_("Un programme doit comporter au moins une étape.")]
     total = minutes_comptees(etapes)
     if total > HEURES_MAX_MINUTES:
         erreurs.append(
-            f"Le programme compte {format_duree(total)} : il dépasse de "
-            f"{format_duree(total - HEURES_MAX_MINUTES)} les 24 heures du bilan "
-            "(accompagnement et travail personnel guidé compris)."
+            _(
+                "Le programme compte %(total)s : il dépasse de %(depassement)s les 24 heures "
+                "du bilan (accompagnement et travail personnel guidé compris)."
+            )
+            % {
+                "total": format_duree(total),
+                "depassement": format_duree(total - HEURES_MAX_MINUTES),
+            }
         )
     rangs = [ORDRE_PHASES.index(e["phase"]) for e in etapes]
     for numero, (avant, apres) in enumerate(zip(rangs, rangs[1:], strict=False), start=2):
         if apres < avant:
             erreurs.append(
-                f"Les phases doivent se suivre dans l'ordre préliminaire, investigation, "
-                f"conclusion : l'étape {numero} « {etapes[numero - 1]['intitule']} » "
-                f"({Phase(etapes[numero - 1]['phase']).label.lower()}) vient après une étape de "
-                f"la {Phase(etapes[numero - 2]['phase']).label.lower()}."
+                _(
+                    "Les phases doivent se suivre dans l'ordre préliminaire, investigation, "
+                    "conclusion : l'étape %(numero)s « %(intitule)s » (%(phase)s) vient après "
+                    "une étape de la %(phase_precedente)s."
+                )
+                % {
+                    "numero": numero,
+                    "intitule": etapes[numero - 1]["intitule"],
+                    "phase": Phase(etapes[numero - 1]["phase"]).label.lower(),
+                    "phase_precedente": Phase(etapes[numero - 2]["phase"]).label.lower(),
+                }
             )
             break
     for phase in ORDRE_PHASES:
         if phase not in {e["phase"] for e in etapes}:
-            erreurs.append(f"La {phase.label.lower()} n'a aucune étape.")
+            erreurs.append(_("La %(phase)s n'a aucune étape.") % {"phase": phase.label.lower()})
     conclusion = [e for e in etapes if e["phase"] == Phase.CONCLUSION]
     if conclusion and not any(e["type"] in TYPES_ENTRETIEN_CONCLUSION for e in conclusion):
         erreurs.append(
-            "La phase de conclusion doit comporter au moins un entretien individuel ou une "
-            "restitution (entretiens personnalisés, article R6313-4 du Code du travail)."
+            _(
+                "La phase de conclusion doit comporter au moins un entretien individuel ou une "
+                "restitution (entretiens personnalisés, article R6313-4 du Code du travail)."
+            )
         )
     return erreurs
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from bilan.core.models import Organisation, User
 from bilan.core.tenancy import get_active_organisation
@@ -35,14 +36,17 @@ def paiement_enregistrer(
     """
     active = get_active_organisation()
     if active is None or active.pk != bilan.organisation_id:
-        raise ValidationError("Ce bilan n'appartient pas à l'organisme actif.")
+        raise ValidationError(_("Ce bilan n'appartient pas à l'organisme actif."))
     montant = Decimal(montant)
     with transaction.atomic():
         verrouille = Bilan.objects.select_for_update().get(pk=bilan.pk)
         if verrouille.financement != Financement.PERSONNEL:
             raise ValidationError(
-                "Seul un bilan en financement personnel reçoit des paiements du ou de la "
-                "bénéficiaire (L6353-6) ; les autres financements sont facturés au financeur."
+                _(
+                    "Seul un bilan en financement personnel reçoit des paiements du ou de la "
+                    "bénéficiaire (L6353-6) ; les autres financements sont facturés au "
+                    "financeur."
+                )
             )
         deja_paye = Paiement.objects.filter(bilan=verrouille).aggregate(total=Sum("montant"))[
             "total"

@@ -11,6 +11,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from bilan.core.models import Organisation
 
@@ -21,7 +23,7 @@ CHAMPS_ETAPE = ("phase", "type", "intitule", "duree_minutes", "ecart_jours")
 STATUTS_FIGES = {StatutBilan.CLOS, StatutBilan.ABANDONNE, StatutBilan.REFUSE}
 
 
-def _nettoyer_etapes(etapes: list[dict], *, libelle: str = "Étape") -> list[dict]:
+def _nettoyer_etapes(etapes: list[dict], *, libelle: str = gettext_lazy("Étape")) -> list[dict]:
     """Normalise and check each étape on its own (choices, bounds); French messages."""
     propres: list[dict] = []
     erreurs: list[str] = []
@@ -35,20 +37,36 @@ def _nettoyer_etapes(etapes: list[dict], *, libelle: str = "Étape") -> list[dic
                 "ecart_jours": int(etape.get("ecart_jours") or 0),
             }
         except (KeyError, TypeError, ValueError):
-            erreurs.append(f"{libelle} {numero} : description incomplète.")
+            erreurs.append(
+                _("%(libelle)s %(numero)s : description incomplète.")
+                % {"libelle": libelle, "numero": numero}
+            )
             continue
         if propre["phase"] not in Phase.values:
-            erreurs.append(f"{libelle} {numero} : phase inconnue.")
+            erreurs.append(
+                _("%(libelle)s %(numero)s : phase inconnue.")
+                % {"libelle": libelle, "numero": numero}
+            )
         if propre["type"] not in TypeSeance.values:
-            erreurs.append(f"{libelle} {numero} : type de séance inconnu.")
+            erreurs.append(
+                _("%(libelle)s %(numero)s : type de séance inconnu.")
+                % {"libelle": libelle, "numero": numero}
+            )
         if not propre["intitule"]:
-            erreurs.append(f"{libelle} {numero} : l'intitulé est obligatoire.")
+            erreurs.append(
+                _("%(libelle)s %(numero)s : l'intitulé est obligatoire.")
+                % {"libelle": libelle, "numero": numero}
+            )
         if not 15 <= propre["duree_minutes"] <= 480:
             erreurs.append(
-                f"{libelle} {numero} : la durée doit être comprise entre 15 et 480 minutes."
+                _("%(libelle)s %(numero)s : la durée doit être comprise entre 15 et 480 minutes.")
+                % {"libelle": libelle, "numero": numero}
             )
         if not 0 <= propre["ecart_jours"] <= 366:
-            erreurs.append(f"{libelle} {numero} : l'écart doit être compris entre 0 et 366 jours.")
+            erreurs.append(
+                _("%(libelle)s %(numero)s : l'écart doit être compris entre 0 et 366 jours.")
+                % {"libelle": libelle, "numero": numero}
+            )
         propres.append(propre)
     if erreurs:
         raise ValidationError(erreurs)
@@ -58,10 +76,14 @@ def _nettoyer_etapes(etapes: list[dict], *, libelle: str = "Étape") -> list[dic
 def _nom_libre(*, nom: str) -> str:
     if not Programme.objects.filter(nom=nom).exists():
         return nom
+
+    def copie(numero: int) -> str:
+        return _("%(nom)s (copie %(numero)s)") % {"nom": nom, "numero": numero}
+
     numero = 2
-    while Programme.objects.filter(nom=f"{nom} (copie {numero})").exists():
+    while Programme.objects.filter(nom=copie(numero)).exists():
         numero += 1
-    return f"{nom} (copie {numero})"
+    return copie(numero)
 
 
 @transaction.atomic
@@ -73,7 +95,7 @@ def programme_copier_modele(*, organisation: Organisation, slug: str) -> Program
     """
     modele = catalogue.modele_get(slug)
     if modele is None:
-        raise ValidationError("Ce modèle de programme n'existe pas.", code="modele_inconnu")
+        raise ValidationError(_("Ce modèle de programme n'existe pas."), code="modele_inconnu")
     for _tentative in range(5):
         try:
             with transaction.atomic():  # a savepoint: a concurrent copy may take the name
@@ -89,7 +111,7 @@ def programme_copier_modele(*, organisation: Organisation, slug: str) -> Program
             continue
         break
     else:  # pragma: no cover
-        raise ValidationError("Copie impossible pour le moment ; réessayez.")
+        raise ValidationError(_("Copie impossible pour le moment ; réessayez."))
     ProgrammeEtape.objects.bulk_create(
         ProgrammeEtape(organisation=organisation, programme=programme, ordre=ordre, **e.as_dict())
         for ordre, e in enumerate(modele.etapes, start=1)
@@ -129,7 +151,7 @@ def programme_modifier(*, programme: Programme, etapes: list[dict], **champs) ->
         raise TypeError(f"Champs inattendus : {sorted(inconnus)}")
     nom = champs.get("nom")
     if nom and Programme.objects.filter(nom=nom).exclude(pk=programme.pk).exists():
-        raise ValidationError({"nom": "Un autre programme de l'organisme porte déjà ce nom."})
+        raise ValidationError({"nom": _("Un autre programme de l'organisme porte déjà ce nom.")})
     for champ, valeur in champs.items():
         setattr(programme, champ, valeur)
     programme.full_clean(exclude=["organisation"])
@@ -202,18 +224,20 @@ def bilan_planifier(*, bilan: Bilan, seances: list[dict]) -> list:
     verrou = Bilan.objects.select_for_update().get(pk=bilan.pk)
     if verrou.statut in STATUTS_FIGES:
         raise ValidationError(
-            f"Ce bilan est « {verrou.get_statut_display().lower()} » : "
-            "aucune séance ne peut y être planifiée."
+            _("Ce bilan est « %(statut)s » : aucune séance ne peut y être planifiée.")
+            % {"statut": verrou.get_statut_display().lower()}
         )
     if not seances:
-        raise ValidationError("Aucune séance à planifier : gardez au moins une séance.")
-    propres = _nettoyer_etapes(seances, libelle="Séance")
+        raise ValidationError(_("Aucune séance à planifier : gardez au moins une séance."))
+    propres = _nettoyer_etapes(seances, libelle=_("Séance"))
     erreurs: list[str] = []
     debuts = []
     for numero, seance in enumerate(seances, start=1):
         debut = seance.get("debut")
         if not isinstance(debut, dt.datetime):
-            erreurs.append(f"Séance {numero} : la date et l'heure sont obligatoires.")
+            erreurs.append(
+                _("Séance %(numero)s : la date et l'heure sont obligatoires.") % {"numero": numero}
+            )
         debuts.append(debut)
     if erreurs:
         raise ValidationError(erreurs)
@@ -221,17 +245,26 @@ def bilan_planifier(*, bilan: Bilan, seances: list[dict]) -> list:
     rangs = [catalogue.ORDRE_PHASES.index(p["phase"]) for _d, p in chronologie]
     if any(b < a for a, b in zip(rangs, rangs[1:], strict=False)):
         raise ValidationError(
-            "Les dates placent une séance d'une phase avant une séance de la phase précédente : "
-            "les phases doivent se suivre (préliminaire, investigation, conclusion)."
+            _(
+                "Les dates placent une séance d'une phase avant une séance de la phase "
+                "précédente : les phases doivent se suivre (préliminaire, investigation, "
+                "conclusion)."
+            )
         )
     deja = bilan_minutes_planifiees(bilan=bilan)
     nouvelles = catalogue.minutes_comptees(propres)
     if deja + nouvelles > catalogue.HEURES_MAX_MINUTES:
         reste = max(catalogue.HEURES_MAX_MINUTES - deja, 0)
         raise ValidationError(
-            f"Ces séances demandent {catalogue.format_duree(nouvelles)} mais il ne reste que "
-            f"{catalogue.format_duree(reste)} sur les 24 heures du bilan "
-            f"({catalogue.format_duree(deja)} déjà planifiées).",
+            _(
+                "Ces séances demandent %(demandees)s mais il ne reste que %(reste)s sur les "
+                "24 heures du bilan (%(deja)s déjà planifiées)."
+            )
+            % {
+                "demandees": catalogue.format_duree(nouvelles),
+                "reste": catalogue.format_duree(reste),
+                "deja": catalogue.format_duree(deja),
+            },
             code="depassement_24h",
         )
     modalite = _modalite_par_defaut(bilan)
