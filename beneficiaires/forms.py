@@ -192,17 +192,7 @@ class BilanForm(forms.ModelForm):
 class PaiementForm(forms.Form):
     le = forms.DateField(
         label=_("Date du paiement"),
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    montant = forms.DecimalField(
-        label=_("Montant (€)"),
-        min_value=0.01,
-        decimal_places=2,
-        widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}),
-    )
-    mode = forms.CharField(
-        label=_("Mode de paiement"),
-        max_length=50,
-        required=False,
-        widget=forms.TextInput(attrs={"class": "form-control"}),
-    )
+    montant = forms.DecimalField(label=_("Montant (€)"), min_value=0.01, decimal_places=2)
+    mode = forms.CharField(label=_("Mode de paiement"), max_length=50, required=False)

@@ -180,11 +180,15 @@ def bilan_edit(request, bilan_id):
 @staff_required
 def bilan_detail(request, bilan_id):
     """The dossier at a glance: status, phase, hours of 24, next séance, what is missing."""
+    bilan = selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    return _detail_page(request, bilan)
+
+
+def _detail_page(request, bilan, *, paiement_form=None, status=200):
     from seances.models import Seance
 
     from .conventions import documents_du_bilan, type_document
 
-    bilan = selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
     aujourdhui = timezone.localdate()
     if bilan.statut in {StatutBilan.DEMANDE, StatutBilan.PREALABLE_REALISE}:
         manques = services_bilans.manques_confirmation(bilan, aujourdhui=aujourdhui)
@@ -210,8 +214,9 @@ def bilan_detail(request, bilan_id):
             "financement": _financement_infos(bilan),
             "relances": relances_du_bilan(bilan=bilan),
             "paiements": bilan.paiements.all(),
-            "paiement_form": PaiementForm(initial={"le": aujourdhui}),
+            "paiement_form": paiement_form or PaiementForm(initial={"le": aujourdhui}),
         },
+        status=status,
     )
 
 
@@ -277,11 +282,7 @@ def paiement_create(request, bilan_id):
     bilan = selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
     form = PaiementForm(request.POST)
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            for error in errors:
-                label = form.fields[field].label if field in form.fields else ""
-                messages.error(request, f"{label} : {error}" if label else error)
-        return redirect("bilans:detail", bilan_id=bilan.public_id)
+        return _detail_page(request, bilan, paiement_form=form, status=400)
     try:
         paiement_enregistrer(
             bilan=bilan,
@@ -292,9 +293,9 @@ def paiement_create(request, bilan_id):
             contrat_signe_le=contrat_signe_le(bilan),
         )
     except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, _("Paiement enregistré."))
+        add_errors(form, exc)
+        return _detail_page(request, bilan, paiement_form=form, status=400)
+    messages.success(request, _("Paiement enregistré."))
     return redirect("bilans:detail", bilan_id=bilan.public_id)
 
 

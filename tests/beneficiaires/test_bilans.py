@@ -639,8 +639,16 @@ def test_a_payment_before_the_withdrawal_period_ends_is_refused(org_a, world, lo
         )
     client = login_as(world.admin_a)
     url = f"/app/bilans/{bilan.public_id}/paiements/"
-    page = _page(client.post(url, {"le": AUJOURDHUI.isoformat(), "montant": "100"}, follow=True))
+    response = client.post(url, {"le": AUJOURDHUI.isoformat(), "montant": "100"}, follow=True)
+    page = _page(response)
     assert "rétractation" in page
+    # Shown with the form (error summary), not lost in a redirect.
+    assert response.status_code == 400
+    assert "Aucun paiement ne peut être reçu pendant le délai de rétractation" in page
+    assert 'id="resume-erreurs"' in page
+    response = client.post(url, {"le": AUJOURDHUI.isoformat(), "montant": "-5"})
+    assert response.status_code == 400
+    assert 'aria-invalid="true"' in _page(response)
     with tenant_context(world.org_a):
         assert not Paiement.objects.exists()
     page = _page(client.get(f"/app/bilans/{bilan.public_id}/"))
