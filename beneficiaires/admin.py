@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import PortalAccess
+from beneficiaires.models import PortalAccess
 
 # Beneficiaries' data is not in the technical Django admin: professional secrecy (L6313-4) keeps
 # it with the organisation's staff, and row-level security would show superusers nothing anyway.

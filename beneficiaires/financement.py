@@ -30,12 +30,11 @@ import holidays
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 
-from .models import Financement
+from beneficiaires.models import Financement
 
 if TYPE_CHECKING:
+    from beneficiaires.models import Bilan
     from bilan.core.models import Organisation
-
-    from .models import Bilan
 
 CENTIME = Decimal("0.01")
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils import timezone
 
+from beneficiaires.models import Beneficiaire, Bilan, StatutBilan
 from bilan.core.models import SignatureRole, SignedDocument
-
-from .models import Beneficiaire, Bilan, StatutBilan
 
 
 def bilan_courant(beneficiaire: Beneficiaire) -> Bilan | None:
@@ -36,9 +35,9 @@ def documents_a_signer(beneficiaire: Beneficiaire) -> list[SignedDocument]:
 def accueil(beneficiaire: Beneficiaire) -> dict:
     """Everything the portal home needs, in one place."""
     from seances import selectors as seances_selectors
-    from seances.emargement import seances_a_emarger_pour
     from seances.models import Seance
-    from seances.travail import consignes_du_beneficiaire
+    from seances.services.emargement import seances_a_emarger_pour
+    from seances.services.travail import consignes_du_beneficiaire
 
     bilan = bilan_courant(beneficiaire)
     context: dict = {"bilan": bilan, "budget": None, "prochaine": None, "a_faire": []}

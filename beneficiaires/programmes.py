@@ -24,7 +24,7 @@ from functools import lru_cache
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Phase, TypeSeance
+from beneficiaires.models import Phase, TypeSeance
 
 try:  # The project depends on it; the fallback only keeps a bare checkout importable.
     import holidays as _holidays

@@ -2,10 +2,9 @@
 
 from django.db.models import Q, QuerySet
 
+from beneficiaires.models import Beneficiaire, Document
 from bilan.core.models import Organisation, User
 from bilan.core.tenancy import get_for_organisation
-
-from .models import Beneficiaire, Document
 
 
 def beneficiaire_list(
@@ -58,7 +57,7 @@ def document_get(*, beneficiaire: Beneficiaire, public_id) -> Document:
 
 def bilan_get(*, organisation: Organisation, public_id):
     """Tenant-aware accessor for a bilan (the dossier), with what its pages need."""
-    from .models import Bilan
+    from beneficiaires.models import Bilan
 
     return get_for_organisation(
         Bilan,
@@ -79,7 +78,7 @@ def bilan_list(
     debut_avant=None,
 ):
     """Bilans of the bound organisation, filtered; a consultant's own include co-consulting."""
-    from .models import Bilan
+    from beneficiaires.models import Bilan
 
     qs = Bilan.objects.select_related("beneficiaire", "consultant")
     if consultant is not None:

@@ -10,7 +10,7 @@ from bilan.core.tenancy import for_each_organisation
 def refuser_conventions_expirees() -> dict:
     """R6313-8: a tripartite convention left unsigned by the employee for 10 days is refused.
     Idempotent: an already refused bilan is no longer a candidate."""
-    from .services_bilans import bilans_refuser_conventions_expirees
+    from beneficiaires.services.bilans import bilans_refuser_conventions_expirees
 
     aujourdhui = timezone.localdate()
     return for_each_organisation(

@@ -1,36 +1,128 @@
+"""URL patterns of beneficiaries, dossiers and programmes, mounted by the project's urls."""
+
 from django.urls import path
 
-from . import views
+from beneficiaires.views import beneficiaires as views_beneficiaires
+from beneficiaires.views import bilans as views_bilans
+from beneficiaires.views import conventions as views_conventions
+from beneficiaires.views import portail as views_portail
+from beneficiaires.views import programmes as views_programmes
 
-app_name = "beneficiaires"
-
-urlpatterns = [
-    path("", views.beneficiaire_list, name="list"),
-    path("nouveau/", views.beneficiaire_create, name="create"),
+# Namespace "beneficiaires".
+beneficiaires_patterns = [
+    path("", views_beneficiaires.beneficiaire_list, name="list"),
+    path("nouveau/", views_beneficiaires.beneficiaire_create, name="create"),
     path(
         "demandes-suppression/<uuid:demande_id>/traiter/",
-        views.demande_suppression_traiter,
+        views_beneficiaires.demande_suppression_traiter,
         name="demande_suppression_traiter",
     ),
-    path("<uuid:beneficiaire_id>/", views.beneficiaire_detail, name="detail"),
-    path("<uuid:beneficiaire_id>/modifier/", views.beneficiaire_edit, name="edit"),
-    path("<uuid:beneficiaire_id>/inviter/", views.beneficiaire_invite, name="invite"),
-    path("<uuid:beneficiaire_id>/documents/", views.document_upload, name="document_upload"),
-    path("<uuid:beneficiaire_id>/entretien/", views.entretien_create, name="entretien_create"),
+    path("<uuid:beneficiaire_id>/", views_beneficiaires.beneficiaire_detail, name="detail"),
+    path("<uuid:beneficiaire_id>/modifier/", views_beneficiaires.beneficiaire_edit, name="edit"),
+    path("<uuid:beneficiaire_id>/inviter/", views_beneficiaires.beneficiaire_invite, name="invite"),
+    path(
+        "<uuid:beneficiaire_id>/documents/",
+        views_beneficiaires.document_upload,
+        name="document_upload",
+    ),
+    path(
+        "<uuid:beneficiaire_id>/entretien/",
+        views_beneficiaires.entretien_create,
+        name="entretien_create",
+    ),
     path(
         "<uuid:beneficiaire_id>/consentements/",
-        views.consentement_create,
+        views_beneficiaires.consentement_create,
         name="consentement_create",
     ),
     path(
         "<uuid:beneficiaire_id>/consentements/<uuid:consentement_id>/revoquer/",
-        views.consentement_revoke,
+        views_beneficiaires.consentement_revoke,
         name="consentement_revoke",
     ),
-    path("<uuid:beneficiaire_id>/besoins/", views.besoins_update, name="besoins_update"),
+    path(
+        "<uuid:beneficiaire_id>/besoins/", views_beneficiaires.besoins_update, name="besoins_update"
+    ),
     path(
         "<uuid:beneficiaire_id>/documents/<uuid:document_id>/",
-        views.document_download,
+        views_beneficiaires.document_download,
         name="document_download",
+    ),
+]
+
+
+# Namespace "bilans".
+bilans_patterns = [
+    path("", views_bilans.bilan_list, name="list"),
+    path("export.csv", views_bilans.bilan_export, name="export"),
+    path("nouveau/<uuid:beneficiaire_id>/", views_bilans.bilan_create, name="create"),
+    path("<uuid:bilan_id>/", views_bilans.bilan_detail, name="detail"),
+    path("<uuid:bilan_id>/modifier/", views_bilans.bilan_edit, name="edit"),
+    path("<uuid:bilan_id>/action/<slug:action>/", views_bilans.bilan_action, name="action"),
+    path("<uuid:bilan_id>/paiements/", views_bilans.paiement_create, name="paiement_create"),
+    path(
+        "<uuid:bilan_id>/convention/emettre/",
+        views_conventions.convention_emettre,
+        name="convention_emettre",
+    ),
+    path(
+        "<uuid:bilan_id>/documents/<uuid:signed_document_id>/signer/",
+        views_conventions.document_signer,
+        name="document_signer",
+    ),
+    path(
+        "<uuid:bilan_id>/documents/<uuid:signed_document_id>/lien-employeur/",
+        views_conventions.lien_employeur,
+        name="lien_employeur",
+    ),
+    path(
+        "<uuid:bilan_id>/documents/<uuid:signed_document_id>/telecharger/",
+        views_conventions.document_telecharger,
+        name="document_telecharger",
+    ),
+]
+
+
+# Namespace "programmes".
+programmes_patterns = [
+    path("", views_programmes.programme_list, name="list"),
+    path("<uuid:programme_id>/", views_programmes.programme_detail, name="detail"),
+    path("<uuid:programme_id>/modifier/", views_programmes.programme_modifier, name="modifier"),
+    path(
+        "bilans/<uuid:bilan_id>/calendrier/",
+        views_programmes.bilan_calendrier,
+        name="calendrier",
+    ),
+]
+
+
+# Part of the "portail" namespace (the project's urls join it with the core's portal pages):
+# documents, personal data and consents, the attendance certificate.
+portail_patterns = [
+    path("documents/", views_portail.documents, name="documents"),
+    path("donnees/", views_portail.donnees_page, name="donnees"),
+    path("donnees/archive.zip", views_portail.donnees_archive, name="donnees_archive"),
+    path("donnees/consentements/", views_portail.consentement_accorder, name="consentement"),
+    path(
+        "donnees/consentements/<uuid:consentement_id>/retirer/",
+        views_portail.consentement_revoquer,
+        name="consentement_retirer",
+    ),
+    path("donnees/suppression/", views_portail.suppression_demander, name="suppression"),
+    path("seances/<uuid:seance_id>.ics", views_portail.seance_ics, name="seance_ics"),
+    path(
+        "attestation-assiduite.pdf",
+        views_portail.attestation_assiduite,
+        name="attestation_assiduite",
+    ),
+    path(
+        "documents/<uuid:signed_document_id>/signer/",
+        views_portail.document_signer,
+        name="document_signer",
+    ),
+    path(
+        "documents/<uuid:signed_document_id>/telecharger/",
+        views_portail.document_telecharger,
+        name="document_telecharger",
     ),
 ]

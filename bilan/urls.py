@@ -1,10 +1,22 @@
+"""The project's URL configuration: the only place that mounts every app's patterns.
+
+Each app's ``urls`` module exposes lists of patterns; here each list gets its prefix and its
+namespace. The "app" and "portail" namespaces gather pages of several apps.
+"""
+
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from beneficiaires import urls as beneficiaires_urls
 from bilan.core import health
-from bilan.core import views as core_views
+from bilan.core import urls as core_urls
+from bilan.core.views import organisation as core_views
+from enquetes import urls as enquetes_urls
+from relances import urls as relances_urls
+from seances import urls as seances_urls
+from syntheses import urls as syntheses_urls
 
 # The Django admin is for superusers only, behind the same allauth login (and MFA).
 admin.site.login = login_required(admin.site.login)
@@ -23,28 +35,43 @@ urlpatterns = [
     ),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
-    path("app/agenda/", include("seances.urls_agenda")),
-    path("app/documents/", include("syntheses.urls_documents")),
-    path("app/", include("bilan.core.urls")),
-    path("app/beneficiaires/", include("beneficiaires.urls")),
-    path("app/bilans/", include("beneficiaires.urls_bilans")),
-    path("app/seances/", include("seances.urls")),
-    path("app/programmes/", include("beneficiaires.urls_programmes")),
-    path("app/seances/", include("seances.urls_emargement")),
-    path("portail/emargement/", include("seances.urls_portail_emargement")),
-    path("app/travail/", include("seances.urls_travail")),
-    path("portail/travail/", include("seances.urls_portail_travail")),
-    path("app/syntheses/", include("syntheses.urls")),
-    path("portail/synthese/", include("syntheses.urls_portail")),
-    path("portail/enquetes/", include("enquetes.urls_portail")),
-    path("portail/", include("bilan.core.urls_portail")),
-    path("signature/", include("bilan.core.urls_signatures")),
-    path("emargement/", include("seances.urls_lien_emargement")),
-    path("agenda/", include("seances.urls_flux")),
-    path("app/relances/", include("relances.urls")),
-    path("app/enquetes/", include("enquetes.urls")),
-    path("enquete/", include("enquetes.urls_lien")),
-    path("verifier/", include("bilan.core.urls_verification")),
+    path("app/agenda/", include((seances_urls.agenda_patterns, "agenda"))),
+    path("app/documents/", include((syntheses_urls.documents_fin_patterns, "documents_fin"))),
+    path("app/", include((core_urls.app_patterns + seances_urls.app_patterns, "app"))),
+    path(
+        "app/beneficiaires/",
+        include((beneficiaires_urls.beneficiaires_patterns, "beneficiaires")),
+    ),
+    path("app/bilans/", include((beneficiaires_urls.bilans_patterns, "bilans"))),
+    path("app/seances/", include((seances_urls.seances_patterns, "seances"))),
+    path("app/programmes/", include((beneficiaires_urls.programmes_patterns, "programmes"))),
+    path("app/seances/", include((seances_urls.emargement_patterns, "emargement"))),
+    path(
+        "portail/emargement/",
+        include((seances_urls.portail_emargement_patterns, "portail_emargement")),
+    ),
+    path("app/travail/", include((seances_urls.travail_patterns, "travail"))),
+    path("portail/travail/", include((seances_urls.portail_travail_patterns, "portail_travail"))),
+    path("app/syntheses/", include((syntheses_urls.syntheses_patterns, "syntheses"))),
+    path(
+        "portail/synthese/",
+        include((syntheses_urls.portail_synthese_patterns, "portail_synthese")),
+    ),
+    path(
+        "portail/enquetes/",
+        include((enquetes_urls.portail_enquetes_patterns, "portail_enquetes")),
+    ),
+    path(
+        "portail/",
+        include((core_urls.portail_patterns + beneficiaires_urls.portail_patterns, "portail")),
+    ),
+    path("signature/", include((core_urls.signatures_patterns, "signatures"))),
+    path("emargement/", include((seances_urls.lien_emargement_patterns, "lien_emargement"))),
+    path("agenda/", include((seances_urls.flux_patterns, "flux"))),
+    path("app/relances/", include((relances_urls.relances_patterns, "relances"))),
+    path("app/enquetes/", include((enquetes_urls.enquetes_patterns, "enquetes"))),
+    path("enquete/", include((enquetes_urls.lien_enquete_patterns, "lien_enquete"))),
+    path("verifier/", include((core_urls.verification_patterns, "verification"))),
 ]
 
 handler403 = "bilan.core.errors.permission_denied"

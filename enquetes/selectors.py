@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 
 from bilan.core.models import Organisation
 from bilan.core.tenancy import get_for_organisation
-
-from .models import KindEnquete, Question, Reponse, ReponseItem
+from enquetes.models import KindEnquete, Question, Reponse, ReponseItem
 
 
 @dataclass(frozen=True)

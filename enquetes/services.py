@@ -14,8 +14,14 @@ from django.utils.translation import gettext as _
 
 from beneficiaires.models import Bilan
 from bilan.core.models import Organisation
-
-from .models import KindEnquete, ParametresEnquete, Question, Questionnaire, Reponse, ReponseItem
+from enquetes.models import (
+    KindEnquete,
+    ParametresEnquete,
+    Question,
+    Questionnaire,
+    Reponse,
+    ReponseItem,
+)
 
 NOTE = Question.Type.NOTE
 CHOIX = Question.Type.CHOIX

@@ -22,9 +22,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from bilan.core.models import Organisation, Role
 from bilan.core.permissions import portal_required, role_required
 from bilan.core.tenancy import get_for_organisation, tenant_context
-
-from . import selectors, services
-from .models import KindEnquete, Question, Reponse
+from enquetes import selectors, services
+from enquetes.models import KindEnquete, Question, Reponse
 
 
 def _periode(request) -> tuple[dt.date, dt.date]:

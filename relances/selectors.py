@@ -8,8 +8,7 @@ from django.utils import timezone
 from beneficiaires.models import Bilan
 from bilan.core.models import Organisation
 from bilan.core.tenancy import get_for_organisation
-
-from .models import Relance
+from relances.models import Relance
 
 FILTRES = {
     "a_venir": "À venir",

@@ -40,8 +40,7 @@ from beneficiaires.models import Bilan, Financement, StatutBilan
 from bilan.core.emails import render_templated_email, send_rendered_email
 from bilan.core.models import Membership, Organisation, Role
 from bilan.core.tenancy import get_active_organisation, tenant_context
-
-from .models import Relance
+from relances.models import Relance
 
 logger = logging.getLogger(__name__)
 
@@ -262,7 +261,7 @@ def relances_bilan_clos(*, bilan: Bilan) -> list[Relance]:
     exit declaration alert."""
     from enquetes.models import KindEnquete
     from enquetes.services import enquete_preparer, parametres_enquete
-    from seances.suivi import ajouter_mois
+    from seances.services.suivi import ajouter_mois
 
     organisation = _organisation()
     fin = bilan.date_fin_reelle or timezone.localdate()
@@ -337,10 +336,10 @@ def relances_balayage(*, organisation: Organisation, maintenant: dt.datetime) ->
     """Plan the rows that depend on the calendar rather than on an event (bound organisation):
     convention signature reminder, CPF declarations (catch-up), Qualiopi expiry (once a month),
     dropout risk (once a week per bilan). Idempotent: keys make a second run a no-op."""
-    from beneficiaires.conventions import convention_signee_par
     from beneficiaires.financement import convention_date_limite
+    from beneficiaires.services.conventions import convention_signee_par
     from seances.models import Seance
-    from seances.suivi import ajouter_mois
+    from seances.services.suivi import ajouter_mois
 
     aujourdhui = timezone.localdate(maintenant)
     faites = 0
@@ -465,7 +464,7 @@ def _liberer(*, organisation_id: int, ids: list[int], maintenant: dt.datetime) -
 def _publier(organisation_id: int, ids: list[int], maintenant: dt.datetime) -> None:
     """After the claim commits: one task per row (``delay_on_commit`` semantics). If the broker
     is unreachable, what was not handed over is released and waits for the next tick."""
-    from .tasks import envoyer_relance
+    from relances.tasks import envoyer_relance
 
     for index, relance_id in enumerate(ids):
         try:
@@ -601,7 +600,7 @@ def _encore_pertinente(relance: Relance, maintenant: dt.datetime) -> bool:
         seance = relance.seance
         return seance is not None and seance.statut == "planifiee" and seance.debut > maintenant
     if kind == K.CONVENTION_SIGNATURE_RAPPEL:
-        from beneficiaires.conventions import convention_signee_par
+        from beneficiaires.services.conventions import convention_signee_par
 
         return bilan.statut in (
             StatutBilan.PREALABLE_REALISE,

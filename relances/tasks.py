@@ -22,7 +22,7 @@ from bilan.core.tenancy import for_each_organisation
 )
 def envoyer_relance(self, organisation_id: int, relance_id: int) -> str:
     """Send one claimed outbox row. Idempotent: the service re-checks the row under a lock."""
-    from .services import A_REESSAYER, ErreurReseau, relance_envoyer
+    from relances.services import A_REESSAYER, ErreurReseau, relance_envoyer
 
     resultat = run_for_organisation(organisation_id, relance_envoyer, relance_id=relance_id)
     # Raised after the transaction committed (the attempt and its error are recorded). In the
@@ -41,7 +41,7 @@ def envoyer_relance(self, organisation_id: int, relance_id: int) -> str:
 )
 def dispatcher_relances() -> int:
     """Beat, every minute: claim due rows and hand each to ``envoyer_relance``."""
-    from .services import relances_dispatcher
+    from relances.services import relances_dispatcher
 
     return relances_dispatcher(maintenant=timezone.now())
 
@@ -51,7 +51,7 @@ def dispatcher_relances() -> int:
 )
 def balayage_quotidien() -> dict:
     """Daily: plan the reminders that depend on the calendar (idempotent by key)."""
-    from .services import relances_balayage
+    from relances.services import relances_balayage
 
     maintenant = timezone.now()
     return for_each_organisation(

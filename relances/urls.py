@@ -1,10 +1,11 @@
+"""URL patterns of the reminders outbox (admins), mounted by the project's urls."""
+
 from django.urls import path
 
-from . import views
+from relances import views
 
-app_name = "relances"
-
-urlpatterns = [
+# Namespace "relances".
+relances_patterns = [
     path("", views.outbox, name="outbox"),
     path("apercu/", views.apercu, name="apercu"),
     path("<uuid:relance_id>/reessayer/", views.reessayer, name="reessayer"),

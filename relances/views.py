@@ -19,10 +19,9 @@ from beneficiaires.models import Bilan
 from bilan.core.emails import sender_for
 from bilan.core.models import Role
 from bilan.core.permissions import role_required
-
-from . import selectors
-from .models import Relance
-from .services import relance_reessayer, relance_rendre
+from relances import selectors
+from relances.models import Relance
+from relances.services import relance_reessayer, relance_rendre
 
 
 @never_cache

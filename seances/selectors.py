@@ -8,8 +8,7 @@ from decimal import Decimal
 from django.db.models import Q
 
 from beneficiaires.models import Financement, Phase, TypeSeance
-
-from .models import BUDGET_MINUTES, STATUTS_COMPTES, Seance
+from seances.models import BUDGET_MINUTES, STATUTS_COMPTES, Seance
 
 
 def duree_fr(minutes: int) -> str:

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import SECTIONS, EtapePlanAction
+from syntheses.models import SECTIONS, EtapePlanAction
 
 NIVEAUX = [(n, str(n)) for n in range(0, 5)]
 POIDS = [(n, str(n)) for n in range(1, 6)]

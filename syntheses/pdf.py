@@ -10,9 +10,8 @@ from django.utils.safestring import mark_safe
 
 from bilan.core.pdf import sanitize_html
 from seances.selectors import budget, duree_fr
-
-from . import selectors
-from .models import SECTIONS, Synthese
+from syntheses import selectors
+from syntheses.models import SECTIONS, Synthese
 
 
 def _heures(valeur_heures: float) -> str:

@@ -20,8 +20,7 @@ from django.utils.translation import gettext as _
 from beneficiaires.models import Bilan, Phase, StatutBilan
 from bilan.core.models import Membership, Organisation, Role, SignatureRole, SignedDocument, User
 from bilan.core.tenancy import get_for_organisation
-
-from .models import (
+from syntheses.models import (
     SECTIONS,
     Commentaire,
     Critere,

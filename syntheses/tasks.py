@@ -15,7 +15,7 @@ def purger_bilans_clos() -> dict:
     Suggested beat entry (settings): ``"purger-bilans-clos": {"task":
     "syntheses.tasks.purger_bilans_clos", "schedule": crontab(hour=3, minute=30)}``.
     """
-    from .retention import purger_organisation
+    from syntheses.services.retention import purger_organisation
 
     aujourdhui = timezone.localdate()
     return for_each_organisation(

@@ -9,7 +9,7 @@ from cryptography.fernet import Fernet
 from django.conf import settings
 from django.urls import reverse
 
-from . import selectors
+from bilan.core import selectors
 
 SESSION_INVITATION_TOKEN = "bilan.invitation_token"
 
@@ -51,7 +51,7 @@ class AccountAdapter(DefaultAccountAdapter):
         """Create the invited account and consume its invitation in the same transaction."""
         from django.db import transaction
 
-        from .services import invitation_accept
+        from bilan.core.services import invitation_accept
 
         invitation = pending_invitation_from_session(request)
         with transaction.atomic():

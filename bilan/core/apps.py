@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Socle")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        from bilan.core import checks  # noqa: F401  (registers the system checks)

@@ -11,7 +11,7 @@ import uuid
 from allauth.account.adapter import get_adapter as get_account_adapter
 from django.db.models import QuerySet
 
-from .models import AuditEvent, User
+from bilan.core.models import AuditEvent, User
 
 
 def client_ip(request) -> str | None:

@@ -4,7 +4,7 @@ from django.apps import apps
 from django.core.checks import Error, Tags, register
 from django.db import connections
 
-from .tenancy import TenantManager, TenantOwned
+from bilan.core.tenancy import TenantManager, TenantOwned
 
 
 @register()
@@ -27,7 +27,7 @@ def tenant_models_fail_closed(app_configs=None, **kwargs):
 @register(Tags.database)
 def tenant_tables_protected(app_configs=None, databases=None, **kwargs):
     """With ``check --database default``: every tenant table has its policy and composite keys."""
-    from .rls import protection_problems
+    from bilan.core.rls import protection_problems
 
     errors = []
     for alias in databases or []:

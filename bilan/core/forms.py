@@ -3,8 +3,8 @@ from allauth.core import context as allauth_context
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .adapters import pending_invitation_from_session
-from .models import Organisation, Role
+from bilan.core.adapters import pending_invitation_from_session
+from bilan.core.models import Organisation, Role
 
 
 class InvitationSignupForm(SignupForm):

@@ -7,7 +7,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from allauth.mfa.utils import decrypt
 
-from .models import User
+from bilan.core.models import User
 
 
 def totp_enable(*, user: User, secret: str) -> Authenticator:

@@ -11,8 +11,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from . import selectors
-from .tenancy import tenant_context
+from bilan.core import selectors
+from bilan.core.tenancy import tenant_context
 
 STAFF_PREFIX = "/app/"
 PORTAL_PREFIX = "/portail/"

@@ -8,8 +8,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .tenancy import TenantOwned  # noqa: F401  (re-exported for the apps)
-from .validators import validate_siret
+from bilan.core.tenancy import TenantOwned
+from bilan.core.validators import validate_siret
 
 
 class UserManager(BaseUserManager):

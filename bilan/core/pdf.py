@@ -32,7 +32,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 if TYPE_CHECKING:
-    from .models import Organisation
+    from bilan.core.models import Organisation
 
 logger = logging.getLogger(__name__)
 

@@ -204,7 +204,7 @@ $$ LANGUAGE plpgsql""",
 def tenant_models():
     from django.apps import apps
 
-    from .tenancy import TenantOwned
+    from bilan.core.tenancy import TenantOwned
 
     return [m for m in apps.get_models() if issubclass(m, TenantOwned)]
 
@@ -213,7 +213,7 @@ def tenant_foreign_keys():
     """(model, field) pairs where a row carrying an organisation points at a tenant-owned row."""
     from django.apps import apps
 
-    from .tenancy import TenantOwned
+    from bilan.core.tenancy import TenantOwned
 
     pairs = []
     for model in apps.get_models():

@@ -47,7 +47,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 if TYPE_CHECKING:
-    from .models import Organisation, SignedDocument
+    from bilan.core.models import Organisation, SignedDocument
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ def sceller_si_configure(document: SignedDocument, pdf: bytes | None = None) -> 
     immutable. It does not write anything itself.
     """
     if pdf is None:
-        from .signatures import signed_document_bytes
+        from bilan.core.signatures import signed_document_bytes
 
         pdf = signed_document_bytes(document=document, signed=True)
     return sceller_pdf(pdf=pdf, organisation=document.organisation)

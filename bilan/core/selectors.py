@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import Invitation, Membership, Organisation, User, hash_token
+from bilan.core.models import Invitation, Membership, Organisation, User, hash_token
 
 if TYPE_CHECKING:
     from beneficiaires.models import PortalAccess

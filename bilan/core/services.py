@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import selectors
-from .emails import send_templated_email_on_commit
-from .models import Invitation, Membership, Organisation, Role, User, hash_token
+from bilan.core import selectors
+from bilan.core.emails import send_templated_email_on_commit
+from bilan.core.models import Invitation, Membership, Organisation, Role, User, hash_token
 
 if TYPE_CHECKING:
     from beneficiaires.models import Beneficiaire

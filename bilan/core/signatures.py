@@ -41,9 +41,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .audit import client_ip
-from .emails import send_templated_email_on_commit
-from .models import (
+from bilan.core.audit import client_ip
+from bilan.core.emails import send_templated_email_on_commit
+from bilan.core.models import (
     Organisation,
     Signature,
     SignatureRole,
@@ -52,9 +52,9 @@ from .models import (
     User,
     hash_token,
 )
-from .pdf import render_pdf
-from .seal import sceller_si_configure
-from .tenancy import get_for_organisation
+from bilan.core.pdf import render_pdf
+from bilan.core.seal import sceller_si_configure
+from bilan.core.tenancy import get_for_organisation
 
 if TYPE_CHECKING:
     from beneficiaires.models import Beneficiaire

@@ -2,8 +2,8 @@
 
 from collections.abc import Callable
 
-from .models import Organisation
-from .tenancy import tenant_context
+from bilan.core.models import Organisation
+from bilan.core.tenancy import tenant_context
 
 
 def run_for_organisation[T](organisation_id: int, job: Callable[..., T], /, **kwargs) -> T:

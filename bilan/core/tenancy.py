@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from .models import Organisation
+    from bilan.core.models import Organisation
 
 T = TypeVar("T")
 
@@ -77,7 +77,7 @@ def tenant_context(organisation: Organisation) -> Iterator[Organisation]:
 def for_each_organisation[T](job: Callable[[Organisation], T]) -> dict[int, T]:
     """Cross-organisation jobs: run ``job`` once per active organisation, each bound in turn
     (its own transaction), and return the results by organisation id."""
-    from .models import Organisation
+    from bilan.core.models import Organisation
 
     results: dict[int, T] = {}
     for organisation in Organisation.objects.filter(is_active=True).order_by("pk"):

@@ -23,8 +23,8 @@ import re
 from django.core.cache import cache
 from django.db.models import Q
 
-from .models import Organisation, SignedDocument
-from .tenancy import for_each_organisation
+from bilan.core.models import Organisation, SignedDocument
+from bilan.core.tenancy import for_each_organisation
 
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 TAILLE_MAX = 20 * 1024 * 1024

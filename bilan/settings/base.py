@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_database, env_int, env_list, env_str, env_url
+from bilan.settings.env import env_bool, env_database, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = Path(env_str("BILAN_DATA_DIR", str(BASE_DIR / "var")))

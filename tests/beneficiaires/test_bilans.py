@@ -8,7 +8,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from beneficiaires import conventions, services_bilans
 from beneficiaires.models import (
     Beneficiaire,
     Bilan,
@@ -17,6 +16,8 @@ from beneficiaires.models import (
     Phase,
     StatutBilan,
 )
+from beneficiaires.services import bilans as services_bilans
+from beneficiaires.services import conventions
 from bilan.core.models import SignatureRole, SignedDocument
 from bilan.core.tenancy import tenant_context
 from seances.models import Seance
@@ -506,7 +507,7 @@ def test_the_dossier_page_shows_the_essentials(world, login_as):
 
 def test_cpf_bilan_from_empty_organisation_to_en_cours(org_a, world, login_as):
     from beneficiaires import financement as fin
-    from beneficiaires.services_programmes import programme_copier_modele
+    from beneficiaires.services.programmes import programme_copier_modele
 
     client = login_as(world.consultant_a)
     response = client.post(

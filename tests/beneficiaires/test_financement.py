@@ -8,7 +8,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from beneficiaires import financement as fin
 from beneficiaires.models import Beneficiaire, Bilan, Financement
-from beneficiaires.services_financement import bilan_financement_valider
+from beneficiaires.services.financement import bilan_financement_valider
 from bilan.core.models import Organisation
 from bilan.core.tenancy import tenant_context
 from tests.factories.bilans import bilan_for

@@ -9,9 +9,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from beneficiaires import services_financement
 from beneficiaires.models import Financement, Paiement
-from beneficiaires.services_financement import paiement_enregistrer
+from beneficiaires.services import financement as services_financement
+from beneficiaires.services.financement import paiement_enregistrer
 from bilan.core.tenancy import tenant_context
 from tests.factories.bilans import bilan_for
 

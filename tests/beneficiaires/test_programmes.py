@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from beneficiaires import programmes as catalogue
 from beneficiaires.models import Phase, Programme, ProgrammeEtape, TypeSeance
-from beneficiaires.services_programmes import (
+from beneficiaires.services.programmes import (
     bilan_planifier,
     programme_copier_modele,
     programme_enregistrer_etapes,

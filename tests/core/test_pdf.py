@@ -10,12 +10,7 @@ from pypdf import PdfReader
 
 from bilan.core import pdf as pdf_module
 from bilan.core.models import Organisation
-from bilan.core.pdf import (
-    PdfResourceRefused,
-    pdf_url_fetcher,
-    render_pdf,
-    sanitize_html,
-)
+from bilan.core.pdf import PdfResourceRefused, pdf_url_fetcher, render_pdf, sanitize_html
 
 
 def _organisation(**kwargs):

@@ -26,7 +26,7 @@ from bilan.core.signatures import (
     signing_link_find,
 )
 from bilan.core.tenancy import tenant_context
-from bilan.core.views_signatures import serve_signed_document
+from bilan.core.views.signatures import serve_signed_document
 from tests.factories.signatures import (
     CONFIDENTIAL_MARKER,
     issued_document,

@@ -16,8 +16,8 @@ from pypdf import PdfReader
 
 from beneficiaires.models import Financement
 from bilan.core.tenancy import tenant_context
-from seances import emargement as svc
 from seances.models import Emargement, Seance
+from seances.services import emargement as svc
 from tests.factories.bilans import bilan_for
 
 pytestmark = pytest.mark.e2e

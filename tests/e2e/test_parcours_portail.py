@@ -16,15 +16,15 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
-from beneficiaires import conventions
 from beneficiaires.models import Beneficiaire, Bilan, Consentement, StatutBilan
+from beneficiaires.services import conventions
 from bilan.core.models import SignatureRole
 from bilan.core.services import invitation_create
 from bilan.core.tenancy import tenant_context
-from seances import emargement
 from seances.models import Seance
-from seances.travail import consigne_creer
-from syntheses import services as syntheses
+from seances.services import emargement
+from seances.services.travail import consigne_creer
+from syntheses.services import syntheses
 from tests.factories.beneficiaires import BeneficiaireFactory
 
 pytestmark = pytest.mark.e2e

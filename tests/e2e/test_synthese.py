@@ -13,8 +13,8 @@ from playwright.sync_api import Browser, expect
 from beneficiaires.models import StatutBilan
 from bilan.core.models import SignatureRole, SignedDocument
 from bilan.core.tenancy import tenant_context
-from syntheses import services
 from syntheses.models import Commentaire, Synthese
+from syntheses.services import syntheses as services
 from tests.factories.bilans import bilan_for
 
 pytestmark = pytest.mark.e2e

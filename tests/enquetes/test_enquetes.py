@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from beneficiaires.services_bilans import bilan_clore
+from beneficiaires.services.bilans import bilan_clore
 from bilan.core.tenancy import tenant_context
 from enquetes import selectors, services
 from enquetes.models import KindEnquete, Question, Reponse

@@ -2,8 +2,7 @@ import factory
 
 from beneficiaires.models import Beneficiaire, PortalAccess
 from bilan.core.tenancy import tenant_context
-
-from .core import OrganisationFactory, UserFactory
+from tests.factories.core import OrganisationFactory, UserFactory
 
 
 class BeneficiaireFactory(factory.django.DjangoModelFactory):
@@ -36,7 +35,7 @@ def document_for(beneficiaire, *, by, content: bytes = b"%PDF-1.4 test", titre="
     """A stored document of ``beneficiaire``, through the real service."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from beneficiaires.services import document_deposer
+    from beneficiaires.services.beneficiaires import document_deposer
 
     with tenant_context(beneficiaire.organisation):
         return document_deposer(

@@ -25,7 +25,7 @@ def bilan_for(beneficiaire, **fields):
 
 def programme_for(organisation, *, slug: str = "douze-seances-10-semaines"):
     """A copy of the built-in programme ``slug`` in ``organisation``, through the real service."""
-    from beneficiaires.services_programmes import programme_copier_modele
+    from beneficiaires.services.programmes import programme_copier_modele
 
     with tenant_context(organisation):
         return programme_copier_modele(organisation=organisation, slug=slug)

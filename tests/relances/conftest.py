@@ -30,7 +30,7 @@ def drain(django_capture_on_commit_callbacks):
 
 
 def seance_de(bilan, *, debut, consultant=None):
-    from seances.services import seance_planifier
+    from seances.services.seances import seance_planifier
 
     with tenant_context(bilan.organisation):
         return seance_planifier(

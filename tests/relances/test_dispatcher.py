@@ -110,8 +110,7 @@ def test_a_row_left_en_cours_by_a_killed_worker_is_reclaimed_and_sent_once(world
 @pytest.mark.django_db
 def test_a_row_that_no_longer_applies_is_cancelled_not_sent(world, eager, drain, bilan_a):
     from seances.models import Seance
-
-    from .conftest import seance_de
+    from tests.relances.conftest import seance_de
 
     seance = seance_de(bilan_a, debut=timezone.now() + dt.timedelta(hours=2))
     with tenant_context(world.org_a):

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from beneficiaires.services_bilans import bilan_clore
+from beneficiaires.services.bilans import bilan_clore
 from bilan.core.tenancy import tenant_context
 from enquetes.services import parametres_modifier
 from relances.models import Relance

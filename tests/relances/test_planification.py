@@ -12,8 +12,7 @@ from relances import services
 from relances.models import Relance
 from relances.selectors import relances_du_bilan
 from tests.factories.bilans import bilan_for
-
-from .conftest import seance_de
+from tests.relances.conftest import seance_de
 
 pytestmark = pytest.mark.django_db
 K = Relance.Kind
@@ -49,7 +48,7 @@ def test_the_organisation_setting_sets_the_reminder_delay(world, bilan_a):
 
 
 def test_moving_a_seance_moves_its_reminders_and_cancelling_cancels_them(world, bilan_a):
-    from seances.services import seance_annuler, seance_modifier
+    from seances.services.seances import seance_annuler, seance_modifier
 
     seance = seance_de(bilan_a, debut=timezone.now() + dt.timedelta(days=3))
     nouveau = timezone.now() + dt.timedelta(days=10)
@@ -66,7 +65,7 @@ def test_moving_a_seance_moves_its_reminders_and_cancelling_cancels_them(world, 
 def test_a_failed_event_writes_no_row(world, bilan_a):
     from django.core.exceptions import ValidationError
 
-    from seances.services import seance_planifier
+    from seances.services.seances import seance_planifier
 
     with tenant_context(world.org_a), pytest.raises(ValidationError):
         seance_planifier(
@@ -104,7 +103,7 @@ def test_planning_twice_is_one_row(world, bilan_a):
 
 
 def test_closing_a_bilan_plans_surveys_follow_up_and_cpf_exit(world):
-    from beneficiaires.services_bilans import bilan_clore
+    from beneficiaires.services.bilans import bilan_clore
 
     bilan = bilan_for(
         world.beneficiaire_a,
@@ -175,7 +174,7 @@ def test_cpf_entry_alert_goes_to_admins(world):
 
 
 def test_suivi_planning_reminds_the_consultant(world):
-    from seances.suivi import suivi_planifier
+    from seances.services.suivi import suivi_planifier
 
     bilan = bilan_for(world.beneficiaire_a, statut="clos", date_fin_reelle=timezone.localdate())
     with tenant_context(world.org_a):

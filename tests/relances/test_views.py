@@ -103,7 +103,7 @@ def test_preview_with_another_organisations_dossier_is_404(world, login_as):
 
 def test_emails_carry_no_confidential_content(world, eager, drain):
     """The séance reminder names the date, never the séance's title, objectives or notes."""
-    from seances.services import seance_planifier
+    from seances.services.seances import seance_planifier
 
     bilan = bilan_for(world.beneficiaire_a, statut="en_cours", phase="preliminaire")
     with tenant_context(world.org_a):

@@ -12,8 +12,8 @@ from icalendar import Calendar
 from beneficiaires.models import Bilan, Phase, StatutBilan
 from bilan.core.models import Membership, Role
 from bilan.core.tenancy import tenant_context
-from seances import agenda
 from seances.models import FluxAgenda, Seance
+from seances.services import agenda
 from tests.factories.beneficiaires import BeneficiaireFactory
 from tests.factories.bilans import bilan_for
 from tests.factories.core import staff_user

@@ -17,8 +17,8 @@ from pypdf import PdfReader
 from beneficiaires.models import Financement
 from bilan.core.models import AuditEvent, Role
 from bilan.core.tenancy import tenant_context
-from seances import emargement as svc
 from seances.models import DemandeEmargement, Emargement, Seance
+from seances.services import emargement as svc
 from tests.factories.beneficiaires import beneficiaire_with_portal
 from tests.factories.bilans import bilan_for
 from tests.factories.core import staff_user

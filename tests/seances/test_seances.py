@@ -9,17 +9,17 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from beneficiaires import services_bilans
 from beneficiaires.models import Bilan, Phase, StatutBilan
-from beneficiaires.services_programmes import (
+from beneficiaires.services import bilans as services_bilans
+from beneficiaires.services.programmes import (
     bilan_planifier,
     programme_copier_modele,
     programme_proposer_calendrier,
 )
 from bilan.core.models import AuditEvent
 from bilan.core.tenancy import tenant_context
-from seances import services
 from seances.models import Seance
+from seances.services import seances as services
 from tests.factories.bilans import bilan_for
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ from django.db import IntegrityError
 from beneficiaires.models import Bilan, Phase, StatutBilan
 from bilan.core.models import Role
 from bilan.core.tenancy import tenant_context
-from seances import suivi as services
 from seances.models import EntretienSuivi, Seance
+from seances.services import suivi as services
 from tests.factories.bilans import bilan_for
 from tests.factories.core import staff_user
 

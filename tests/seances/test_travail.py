@@ -13,8 +13,8 @@ from django.utils import timezone
 from beneficiaires.models import Bilan, Phase, StatutBilan
 from bilan.core.models import AuditEvent, Role
 from bilan.core.tenancy import tenant_context
-from seances import travail
 from seances.models import Consigne, Rendu, RenduFichier, Seance
+from seances.services import travail
 from tests.factories.beneficiaires import beneficiaire_with_portal
 from tests.factories.bilans import bilan_for
 from tests.factories.core import staff_user

@@ -10,9 +10,9 @@ from pypdf import PdfReader
 
 from bilan.core.models import SignedDocument
 from bilan.core.tenancy import tenant_context
-from seances.emargement import emargement_signer, minutes_realisees_financables
 from seances.models import Seance
-from syntheses import documents_fin
+from seances.services.emargement import emargement_signer, minutes_realisees_financables
+from syntheses.services import documents_fin
 from tests.factories.bilans import bilan_for
 from tests.factories.core import staff_user
 

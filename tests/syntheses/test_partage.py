@@ -3,12 +3,12 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from beneficiaires.services_bilans import consentement_accorder, consentement_revoquer
+from beneficiaires.services.bilans import consentement_accorder, consentement_revoquer
 from bilan.core.models import AuditEvent
 from bilan.core.signatures import document_sign
 from bilan.core.tenancy import tenant_context
 from syntheses.models import Partage, Synthese
-from syntheses.partage import (
+from syntheses.services.partage import (
     partage_revoquer,
     partages_actifs,
     partages_clore_pour_consentement,

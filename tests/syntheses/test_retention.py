@@ -9,14 +9,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from beneficiaires.models import Document
-from beneficiaires.services_bilans import consentement_accorder, consentement_revoquer
+from beneficiaires.services.bilans import consentement_accorder, consentement_revoquer
 from bilan.core.models import SignedDocument
 from bilan.core.tenancy import tenant_context
-from seances import travail
 from seances.models import Rendu, RenduFichier, Seance
+from seances.services import travail
 from syntheses.models import Commentaire, Purge, Synthese, SyntheseVersion
-from syntheses.partage import synthese_partager_tiers
-from syntheses.retention import purger_bilan, statut_conservation
+from syntheses.services.partage import synthese_partager_tiers
+from syntheses.services.retention import purger_bilan, statut_conservation
 from syntheses.tasks import purger_bilans_clos
 from tests.factories.beneficiaires import document_for
 from tests.factories.bilans import bilan_for

@@ -10,9 +10,10 @@ from pypdf import PdfReader
 
 from beneficiaires.models import StatutBilan
 from bilan.core.tenancy import tenant_context
-from syntheses import selectors, services
+from syntheses import selectors
 from syntheses.models import EtapePlanAction, Scenario
 from syntheses.pdf import synthese_contexte
+from syntheses.services import syntheses as services
 from tests.factories.bilans import bilan_for
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,9 @@ from beneficiaires.models import Bilan, StatutBilan
 from bilan.core.models import AuditEvent, Role, SignatureRole, SignedDocument
 from bilan.core.tenancy import tenant_context
 from seances.models import Seance
-from syntheses import selectors, services
+from syntheses import selectors
 from syntheses.models import Synthese, SyntheseVersion
+from syntheses.services import syntheses as services
 from tests.factories.beneficiaires import beneficiaire_with_portal
 from tests.factories.bilans import bilan_for
 from tests.factories.core import staff_user

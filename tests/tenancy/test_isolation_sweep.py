@@ -13,7 +13,7 @@ from allauth.mfa.models import Authenticator
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from beneficiaires.services_bilans import consentement_accorder
+from beneficiaires.services.bilans import consentement_accorder
 from bilan.core.models import Invitation, Membership, Organisation
 from bilan.core.services import invitation_create
 from bilan.core.tenancy import TenantOwned, tenant_context
@@ -101,8 +101,8 @@ def _travail_a(world):
         from django.core.files.uploadedfile import SimpleUploadedFile
         from django.utils import timezone
 
-        from seances import travail
         from seances.models import Seance
+        from seances.services import travail
 
         bilan = _bilan_a(world)
         with tenant_context(world.org_a):

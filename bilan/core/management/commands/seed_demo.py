@@ -103,7 +103,7 @@ def _seed_bilans(organisation, consultants) -> int:
         EntretienPrealable,
         Programme,
     )
-    from beneficiaires.services_programmes import (
+    from beneficiaires.services.programmes import (
         bilan_planifier,
         programme_copier_modele,
         programme_proposer_calendrier,

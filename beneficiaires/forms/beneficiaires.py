@@ -1,0 +1,197 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from beneficiaires.documents import validate_document
+from beneficiaires.models import (
+    Beneficiaire,
+    Bilan,
+    Consentement,
+    Document,
+    EntretienPrealable,
+    Programme,
+)
+from bilan.core.models import Organisation, Role, User
+
+
+def consultants_of(organisation: Organisation):
+    return User.objects.filter(
+        memberships__organisation=organisation,
+        memberships__is_active=True,
+        memberships__role__in=[Role.CONSULTANT, Role.ADMIN],
+    ).order_by("last_name", "first_name")
+
+
+class BeneficiaireForm(forms.ModelForm):
+    class Meta:
+        model = Beneficiaire
+        fields = [
+            "civilite",
+            "prenom",
+            "nom",
+            "email",
+            "telephone",
+            "statut",
+            "statut_precision",
+            "employeur_nom",
+            "employeur_siret",
+            "poste",
+            "consultant",
+        ]
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consultant"].queryset = consultants_of(organisation)
+        self.fields["consultant"].empty_label = _("— à attribuer —")
+        self.fields["employeur_siret"].help_text = _("14 chiffres, si la personne est salariée.")
+        self.fields["telephone"].widget.attrs["autocomplete"] = "tel"
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+
+
+class DocumentForm(forms.Form):
+    titre = forms.CharField(label=_("Titre du document"), max_length=200)
+    categorie = forms.ChoiceField(
+        label=_("Nature"),
+        choices=Document.Categorie.choices,
+        initial=Document.Categorie.TRAVAIL,
+        required=False,
+    )
+    fichier = forms.FileField(
+        label=_("Fichier"),
+        help_text=_("PDF, image, texte ou traitement de texte ; 10 Mo au plus."),
+    )
+
+    def clean_fichier(self):
+        fichier = self.cleaned_data["fichier"]
+        self.type_mime = validate_document(fichier)
+        return fichier
+
+
+class BesoinsForm(forms.Form):
+    besoins_accessibilite = forms.CharField(
+        label=_("Besoins d'aménagement"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Donnée de santé : conservée seulement avec le consentement explicite."),
+    )
+
+
+class ConsentementForm(forms.ModelForm):
+    class Meta:
+        model = Consentement
+        fields = ["type", "methode", "destinataire"]
+
+
+class EntretienPrealableForm(forms.ModelForm):
+    class Meta:
+        model = EntretienPrealable
+        fields = [
+            "date",
+            "consultant",
+            "demande",
+            "contexte",
+            "contraintes",
+            "attentes",
+            "issue",
+            "commentaire",
+        ]
+        widgets = {
+            "date": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "demande": forms.Textarea(attrs={"rows": 3}),
+            "contexte": forms.Textarea(attrs={"rows": 3}),
+            "contraintes": forms.Textarea(attrs={"rows": 3}),
+            "attentes": forms.Textarea(attrs={"rows": 3}),
+            "commentaire": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consultant"].queryset = consultants_of(organisation)
+
+
+BILAN_FIELDS = [
+    "consultant",
+    "consultants_associes",
+    "programme",
+    "modalite",
+    "heures_accompagnement",
+    "heures_travail_personnel",
+    "date_debut_prevue",
+    "date_fin_prevue",
+    "objectifs",
+    "financement",
+    "prix_ttc",
+    "conditions_paiement",
+    "financeur_nom",
+    "financeur_reference",
+    "employeur_signataire_nom",
+    "employeur_signataire_fonction",
+    "employeur_signataire_email",
+    "convention_transmise_le",
+    "cpf_proposition_commande_le",
+    "cpf_aucun_bilan_finance_5_ans",
+    "cpf_exoneration",
+    "cpf_entree_declaree_le",
+    "cpf_sortie_declaree_le",
+    "sur_temps_de_travail",
+    "autorisation_demandee_le",
+    "autorisation_reponse",
+    "autorisation_reponse_le",
+]
+DATE_FIELDS = [
+    "date_debut_prevue",
+    "date_fin_prevue",
+    "convention_transmise_le",
+    "cpf_proposition_commande_le",
+    "cpf_entree_declaree_le",
+    "cpf_sortie_declaree_le",
+    "autorisation_demandee_le",
+    "autorisation_reponse_le",
+]
+
+
+class BilanForm(forms.ModelForm):
+    # Declared here: a tenant-owned queryset cannot be built when the class is defined.
+    programme = forms.ModelChoiceField(
+        label=_("Programme"), queryset=Programme.unscoped.none(), required=False
+    )
+    cpf_aucun_bilan_finance_5_ans = forms.NullBooleanField(
+        label=_("Aucun bilan financé par un financeur public ou mutualisé depuis 5 ans (CPF)"),
+        required=False,
+        widget=forms.Select(
+            choices=[
+                ("unknown", _("— non renseigné —")),
+                ("true", _("Oui, aucun")),
+                ("false", _("Non, j'en ai eu un")),
+            ]
+        ),
+    )
+
+    class Meta:
+        model = Bilan
+        fields = BILAN_FIELDS
+        widgets = {
+            **{
+                name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+                for name in DATE_FIELDS
+            },
+            "objectifs": forms.Textarea(attrs={"rows": 3}),
+            "conditions_paiement": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        consultants = consultants_of(organisation)
+        self.fields["consultant"].queryset = consultants
+        self.fields["consultants_associes"].queryset = consultants
+        self.fields["consultants_associes"].required = False
+        self.fields["programme"].queryset = Programme.objects.filter(actif=True)
+        self.fields["programme"].required = False
+
+
+class PaiementForm(forms.Form):
+    le = forms.DateField(
+        label=_("Date du paiement"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    montant = forms.DecimalField(label=_("Montant (€)"), min_value=0.01, decimal_places=2)
+    mode = forms.CharField(label=_("Mode de paiement"), max_length=50, required=False)

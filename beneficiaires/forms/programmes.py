@@ -1,0 +1,145 @@
+"""Forms of the programme pages: the programme itself, its étapes (a formset) and the
+calendar proposal of a bilan (a formset of séances to keep)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from beneficiaires.models import Phase, Programme, TypeSeance
+from seances.models import Seance
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+def _datetime_widget():
+    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL)
+
+
+class ProgrammeForm(forms.Form):
+    nom = forms.CharField(label=_("Nom du programme"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    suivi_mois = forms.IntegerField(
+        label=_("Entretien de suivi après (mois)"),
+        min_value=3,
+        max_value=9,
+        help_text=_("Hors des 24 heures ; entre 3 et 9 mois après la fin du bilan."),
+    )
+    suivi_duree_minutes = forms.IntegerField(
+        label=_("Durée de l'entretien de suivi (minutes)"), min_value=15, max_value=480
+    )
+    actif = forms.BooleanField(label=_("Proposé pour les nouveaux bilans"), required=False)
+
+    def __init__(self, *args, programme: Programme, **kwargs):
+        self.programme = programme
+        kwargs.setdefault(
+            "initial",
+            {
+                "nom": programme.nom,
+                "description": programme.description,
+                "suivi_mois": programme.suivi_mois,
+                "suivi_duree_minutes": programme.suivi_duree_minutes,
+                "actif": programme.actif,
+            },
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean_nom(self):
+        nom = self.cleaned_data["nom"].strip()
+        if Programme.objects.filter(nom=nom).exclude(pk=self.programme.pk).exists():
+            raise forms.ValidationError(_("Un autre programme de l'organisme porte déjà ce nom."))
+        return nom
+
+
+class EtapeForm(forms.Form):
+    phase = forms.ChoiceField(label=_("Phase"), choices=Phase.choices)
+    type = forms.ChoiceField(label=_("Type de séance"), choices=TypeSeance.choices)
+    intitule = forms.CharField(label=_("Intitulé"), max_length=200)
+    duree_minutes = forms.IntegerField(label=_("Durée (minutes)"), min_value=15, max_value=480)
+    ecart_jours = forms.IntegerField(
+        label=_("Jours après l'étape précédente"), min_value=0, max_value=366, initial=7
+    )
+
+    def has_changed(self) -> bool:
+        """A new row counts only once it has a title or a duration: its selects and its default
+        gap are always submitted by the browser."""
+        return any(
+            str(self.data.get(self.add_prefix(name), "")).strip()
+            for name in ("intitule", "duree_minutes")
+        ) or bool(self.initial)
+
+
+class BaseEtapeFormSet(forms.BaseFormSet):
+    def etapes(self) -> list[dict]:
+        """The étapes kept, in the chosen order (deleted and untouched empty rows left out)."""
+        return [
+            {k: v for k, v in form.cleaned_data.items() if k not in {"ORDER", "DELETE"}}
+            for form in self.ordered_forms
+        ]
+
+
+EtapeFormSet = forms.formset_factory(
+    EtapeForm, formset=BaseEtapeFormSet, extra=2, can_order=True, can_delete=True, max_num=60
+)
+
+
+class CalendrierChoixForm(forms.Form):
+    programme = forms.ModelChoiceField(
+        label=_("Programme"), queryset=Programme.unscoped.none(), empty_label=None
+    )
+    debut = forms.DateTimeField(
+        label=_("Date et heure de la première séance"), widget=_datetime_widget()
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = Programme.objects.order_by("nom")
+
+
+class SeancePlanForm(forms.Form):
+    garder = forms.BooleanField(label=_("Garder"), required=False, initial=True)
+    debut = forms.DateTimeField(label=_("Date et heure"), required=False, widget=_datetime_widget())
+    duree_minutes = forms.IntegerField(
+        label=_("Durée (minutes)"), min_value=15, max_value=480, required=False
+    )
+    type = forms.ChoiceField(label=_("Type"), choices=TypeSeance.choices)
+    phase = forms.ChoiceField(label=_("Phase"), choices=Phase.choices)
+    intitule = forms.CharField(label=_("Intitulé"), max_length=200, required=False)
+    modalite = forms.ChoiceField(label=_("Modalité"), choices=Seance.Modalite.choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Rendered by hand in a table row (no crispy): give the Bootstrap classes here.
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.Select):
+                field.widget.attrs["class"] = "form-select form-select-sm"
+            elif name != "garder":
+                field.widget.attrs["class"] = "form-control form-control-sm"
+        self.fields["intitule"].widget.attrs["size"] = 30
+
+    def clean(self):
+        data = super().clean()
+        if data.get("garder"):
+            messages = {
+                "debut": _("Indiquez la date et l'heure."),
+                "duree_minutes": _("Indiquez la durée."),
+                "intitule": _("Indiquez l'intitulé."),
+            }
+            for champ, message in messages.items():
+                if data.get(champ) in (None, "") and champ not in self.errors:
+                    self.add_error(champ, message)
+        return data
+
+
+class BaseSeancePlanFormSet(forms.BaseFormSet):
+    def seances(self) -> list[dict]:
+        return [
+            {k: v for k, v in form.cleaned_data.items() if k != "garder"}
+            for form in self.forms
+            if form.cleaned_data.get("garder")
+        ]
+
+
+SeancePlanFormSet = forms.formset_factory(
+    SeancePlanForm, formset=BaseSeancePlanFormSet, extra=0, max_num=60
+)

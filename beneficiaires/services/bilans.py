@@ -1,0 +1,453 @@
+"""Writes for the dossier: consents, prior interview, opening a bilan and its lifecycle.
+
+Every transition is a service that checks its preconditions, refuses with French messages
+(nothing written), and records who and when in ``BilanEvenement``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from beneficiaires.models import (
+    Beneficiaire,
+    Bilan,
+    BilanEvenement,
+    Consentement,
+    EntretienPrealable,
+    Phase,
+    StatutBilan,
+)
+from beneficiaires.services.financement import bilan_financement_valider
+from bilan.core.models import Organisation, User
+
+
+def heures_fr(value) -> str:
+    """10.50 -> "10,5"; 13.0 -> "13"."""
+    return f"{Decimal(value).normalize():f}".replace(".", ",")
+
+
+TERMINAUX = {StatutBilan.CLOS, StatutBilan.ABANDONNE, StatutBilan.REFUSE}
+ORDRE_PHASES = [Phase.PRELIMINAIRE, Phase.INVESTIGATION, Phase.CONCLUSION]
+
+
+# --- Consents -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def consentement_accorder(
+    *, beneficiaire: Beneficiaire, type: str, methode: str, par: User | None, destinataire=""
+) -> Consentement:
+    """Record a consent (dated, with how it was given). One active consent per object."""
+    if Consentement.objects.filter(
+        beneficiaire=beneficiaire, type=type, destinataire=destinataire, revoque_le__isnull=True
+    ).exists():
+        raise ValidationError(_("Ce consentement est déjà enregistré et actif."))
+    if type in {Consentement.Type.SYNTHESE_TIERS} and not destinataire.strip():
+        raise ValidationError(
+            {"destinataire": _("Indiquez à qui la synthèse peut être transmise.")}
+        )
+    return Consentement.objects.create(
+        organisation=beneficiaire.organisation,
+        beneficiaire=beneficiaire,
+        type=type,
+        methode=methode,
+        destinataire=destinataire.strip(),
+        accorde_le=timezone.now(),
+        recueilli_par=par,
+    )
+
+
+@transaction.atomic
+def consentement_revoquer(*, consentement: Consentement) -> Consentement:
+    """Revoke a consent. Revoking the accessibility consent erases the data it covered."""
+    if consentement.revoque_le is not None:
+        return consentement
+    consentement.revoque_le = timezone.now()
+    consentement.save(update_fields=["revoque_le", "updated_at"])
+    if consentement.type == Consentement.Type.ACCESSIBILITE:
+        Beneficiaire.objects.filter(pk=consentement.beneficiaire_id).update(
+            besoins_accessibilite=""
+        )
+    if consentement.type in {Consentement.Type.SYNTHESE_CEP, Consentement.Type.SYNTHESE_TIERS}:
+        from syntheses.services.partage import partages_clore_pour_consentement
+
+        partages_clore_pour_consentement(consentement=consentement)
+    return consentement
+
+
+def consentement_actif(*, beneficiaire: Beneficiaire, type: str) -> bool:
+    return Consentement.objects.filter(
+        beneficiaire=beneficiaire, type=type, revoque_le__isnull=True
+    ).exists()
+
+
+def beneficiaire_enregistrer_besoins(*, beneficiaire: Beneficiaire, besoins: str) -> Beneficiaire:
+    """Store accessibility needs (health data, RGPD art. 9) only under an active consent."""
+    besoins = besoins.strip()
+    if besoins and not consentement_actif(
+        beneficiaire=beneficiaire, type=Consentement.Type.ACCESSIBILITE
+    ):
+        raise ValidationError(
+            {
+                "besoins_accessibilite": _(
+                    "Enregistrez d'abord le consentement explicite de la personne à la "
+                    "conservation de ces informations."
+                )
+            }
+        )
+    beneficiaire.besoins_accessibilite = besoins
+    beneficiaire.save(update_fields=["besoins_accessibilite", "updated_at"])
+    return beneficiaire
+
+
+# --- Prior interview ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def entretien_prealable_enregistrer(
+    *, beneficiaire: Beneficiaire, consultant: User, **data
+) -> EntretienPrealable:
+    """Record the free prior interview (never counted in the 24 hours).
+
+    A bilan of this beneficiary still at "demande" moves to "entretien préalable réalisé".
+    """
+    if not consultant.memberships.filter(
+        organisation=beneficiaire.organisation, is_active=True
+    ).exists():
+        raise ValidationError(
+            {"consultant": _("Ce ou cette consultant·e n'est pas de l'organisme.")}
+        )
+    entretien = EntretienPrealable.objects.create(
+        organisation=beneficiaire.organisation,
+        beneficiaire=beneficiaire,
+        consultant=consultant,
+        **data,
+    )
+    for bilan in Bilan.objects.select_for_update().filter(
+        beneficiaire=beneficiaire, statut=StatutBilan.DEMANDE
+    ):
+        bilan.entretien_prealable = entretien
+        _transition(bilan, StatutBilan.PREALABLE_REALISE, par=consultant, motif="")
+    return entretien
+
+
+# --- Opening a bilan ------------------------------------------------------------------------
+
+
+def _prochain_numero(organisation: Organisation, annee: int) -> str:
+    prefix = f"BC-{annee}-"
+    last = (
+        Bilan.objects.select_for_update()
+        .filter(numero__startswith=prefix)
+        .aggregate(m=Max("numero"))["m"]
+    )
+    rang = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{rang:04d}"
+
+
+def _check_heures(accompagnement: Decimal, travail: Decimal) -> None:
+    total = (accompagnement or 0) + (travail or 0)
+    if total > 24:
+        raise ValidationError(
+            {
+                "heures_travail_personnel": _(
+                    "Un bilan compte 24 heures au plus (L6313-4) : %(total)s h prévues."
+                )
+                % {"total": heures_fr(total)}
+            }
+        )
+
+
+@transaction.atomic
+def bilan_ouvrir(*, beneficiaire: Beneficiaire, par: User, **data) -> Bilan:
+    """Open a dossier. With a prior interview already held it starts at that step."""
+    organisation = beneficiaire.organisation
+    consultant = data.get("consultant")
+    if (
+        consultant is None
+        or not consultant.memberships.filter(organisation=organisation, is_active=True).exists()
+    ):
+        raise ValidationError({"consultant": _("Choisissez un·e consultant·e de l'organisme.")})
+    _check_heures(data.get("heures_accompagnement", 0), data.get("heures_travail_personnel", 0))
+    if Bilan.objects.filter(beneficiaire=beneficiaire).exclude(statut__in=TERMINAUX).exists():
+        raise ValidationError(_("Cette personne a déjà un bilan ouvert dans l'organisme."))
+    entretien = (
+        EntretienPrealable.objects.filter(beneficiaire=beneficiaire).order_by("-date").first()
+    )
+    associes = data.pop("consultants_associes", None)
+    bilan = Bilan(
+        organisation=organisation,
+        beneficiaire=beneficiaire,
+        entretien_prealable=entretien,
+        statut=StatutBilan.PREALABLE_REALISE if entretien else StatutBilan.DEMANDE,
+        **data,
+    )
+    # A value that breaks a financing rule is refused now; missing ones wait for the start.
+    bilan_financement_valider(bilan=bilan, organisation=organisation, complet=False)
+    bilan.numero = _prochain_numero(organisation, timezone.localdate().year)
+    bilan.save()
+    if associes:
+        bilan.consultants_associes.set(associes)
+    BilanEvenement.objects.create(
+        organisation=organisation, bilan=bilan, de="", vers=bilan.statut, par=par
+    )
+    return bilan
+
+
+@transaction.atomic
+def bilan_modifier(*, bilan: Bilan, **data) -> Bilan:
+    """Change the dossier's planning fields; refused once the bilan has ended."""
+    if bilan.statut in TERMINAUX:
+        raise ValidationError(_("Un bilan terminé ne se modifie plus."))
+    _check_heures(
+        data.get("heures_accompagnement", bilan.heures_accompagnement),
+        data.get("heures_travail_personnel", bilan.heures_travail_personnel),
+    )
+    associes = data.pop("consultants_associes", None)
+    for field, value in data.items():
+        setattr(bilan, field, value)
+    bilan_financement_valider(bilan=bilan, organisation=bilan.organisation, complet=False)
+    bilan.save()
+    if associes is not None:
+        bilan.consultants_associes.set(associes)
+    return bilan
+
+
+# --- Lifecycle ------------------------------------------------------------------------------
+
+
+def _transition(bilan: Bilan, vers: str, *, par: User | None, motif: str, phase: str = "") -> Bilan:
+    de = bilan.statut
+    bilan.statut = vers
+    if phase:
+        bilan.phase = phase
+    bilan.save()
+    BilanEvenement.objects.create(
+        organisation=bilan.organisation, bilan=bilan, de=de, vers=vers, par=par, motif=motif
+    )
+    return bilan
+
+
+def _lock(bilan: Bilan) -> Bilan:
+    return (
+        Bilan.objects.select_for_update()
+        .select_related("beneficiaire", "organisation")
+        .get(pk=bilan.pk)
+    )
+
+
+def fin_reflexion(bilan: Bilan) -> dt.date | None:
+    if bilan.entretien_prealable is None:
+        return None
+    date = timezone.localtime(bilan.entretien_prealable.date).date()
+    return date + dt.timedelta(days=bilan.organisation.delai_reflexion_jours)
+
+
+def manques_confirmation(bilan: Bilan, *, aujourdhui: dt.date) -> list[str]:
+    """What still prevents confirming the bilan (moving to "en attente")."""
+    manques = []
+    if bilan.statut != StatutBilan.PREALABLE_REALISE:
+        manques.append(_("L'entretien préalable doit avoir eu lieu."))
+    else:
+        fin = fin_reflexion(bilan)
+        if fin and aujourdhui < fin:
+            manques.append(
+                _("Le délai de réflexion court jusqu'au %(date)s.")
+                % {"date": fin.strftime("%d/%m/%Y")}
+            )
+    if not consentement_actif(
+        beneficiaire=bilan.beneficiaire, type=Consentement.Type.PARTICIPATION
+    ):
+        manques.append(_("Le consentement de la personne au bilan n'est pas enregistré."))
+    if not bilan.objectifs.strip():
+        manques.append(_("Les objectifs du bilan ne sont pas définis."))
+    if bilan.heures_prevues <= 0:
+        manques.append(_("Les heures prévues ne sont pas renseignées."))
+    if not (bilan.date_debut_prevue and bilan.date_fin_prevue):
+        manques.append(_("Les dates de début et de fin prévues manquent."))
+    return manques
+
+
+@transaction.atomic
+def bilan_confirmer(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None) -> Bilan:
+    """The beneficiary confirms after the reflection period: wait for financing/signature."""
+    bilan = _lock(bilan)
+    manques = manques_confirmation(bilan, aujourdhui=aujourdhui or timezone.localdate())
+    if manques:
+        raise ValidationError(manques)
+    return _transition(bilan, StatutBilan.ATTENTE, par=par, motif="")
+
+
+def manques_demarrage(bilan: Bilan, *, aujourdhui: dt.date) -> list[str]:
+    """What still prevents starting the bilan: financing rules and signatures."""
+    from beneficiaires.financement import financement_problemes
+    from beneficiaires.services.conventions import documents_non_signes
+
+    manques = []
+    if bilan.statut != StatutBilan.ATTENTE:
+        manques.append(_("Le bilan doit d'abord être confirmé."))
+    manques += financement_problemes(
+        bilan=bilan, aujourdhui=aujourdhui, organisation=bilan.organisation
+    )
+    manques += documents_non_signes(bilan)
+    return manques
+
+
+@transaction.atomic
+def bilan_demarrer(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None) -> Bilan:
+    """Start the bilan: status "en cours", phase préliminaire."""
+    bilan = _lock(bilan)
+    aujourdhui = aujourdhui or timezone.localdate()
+    manques = manques_demarrage(bilan, aujourdhui=aujourdhui)
+    if manques:
+        raise ValidationError(manques)
+    if bilan.date_debut_reelle is None:
+        bilan.date_debut_reelle = max(aujourdhui, bilan.date_debut_prevue or aujourdhui)
+    bilan = _transition(bilan, StatutBilan.EN_COURS, par=par, motif="", phase=Phase.PRELIMINAIRE)
+    from relances.services import relances_bilan_demarre
+
+    relances_bilan_demarre(bilan=bilan)  # CPF: entry declaration alert to the admins
+    return bilan
+
+
+@transaction.atomic
+def bilan_changer_phase(*, bilan: Bilan, vers: str, motif: str, par: User) -> Bilan:
+    """Move to the next legal phase (R6313-4): never skip one, never go back, and only once the
+    current phase has a realised séance."""
+    from seances.models import Seance
+
+    bilan = _lock(bilan)
+    if bilan.statut != StatutBilan.EN_COURS:
+        raise ValidationError(_("Seul un bilan en cours change de phase."))
+    actuelle = ORDRE_PHASES.index(bilan.phase)
+    if vers not in ORDRE_PHASES or ORDRE_PHASES.index(vers) != actuelle + 1:
+        raise ValidationError(_("Les trois phases se suivent dans l'ordre, sans en sauter."))
+    if not motif.strip():
+        raise ValidationError({"motif": _("Indiquez pourquoi la phase change.")})
+    if not Seance.objects.filter(
+        bilan=bilan, phase=bilan.phase, statut=Seance.Statut.REALISEE
+    ).exists():
+        raise ValidationError(_("La phase en cours n'a encore aucune séance réalisée (R6313-4)."))
+    if vers == Phase.CONCLUSION:
+        from seances.services.seances import conclusion_a_un_entretien
+
+        if not conclusion_a_un_entretien(bilan=bilan, realise=False):
+            raise ValidationError(
+                _(
+                    "Planifiez d'abord au moins un entretien individuel en phase de "
+                    "conclusion (R6313-4)."
+                )
+            )
+    de = bilan.phase
+    bilan.phase = vers
+    bilan.save(update_fields=["phase", "updated_at"])
+    BilanEvenement.objects.create(
+        organisation=bilan.organisation, bilan=bilan, de=de, vers=vers, par=par, motif=motif
+    )
+    return bilan
+
+
+@transaction.atomic
+def bilan_remettre_synthese(*, bilan: Bilan, par: User) -> Bilan:
+    bilan = _lock(bilan)
+    if bilan.statut != StatutBilan.EN_COURS or bilan.phase != Phase.CONCLUSION:
+        raise ValidationError(_("La synthèse se remet pendant la phase de conclusion."))
+    from seances.services.seances import conclusion_a_un_entretien
+
+    if not conclusion_a_un_entretien(bilan=bilan, realise=True):
+        raise ValidationError(
+            _("La conclusion passe par au moins un entretien individuel réalisé (R6313-4).")
+        )
+    return _transition(bilan, StatutBilan.SYNTHESE_REMISE, par=par, motif="")
+
+
+@transaction.atomic
+def bilan_clore(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None) -> list[str]:
+    """Close the bilan. Returns warnings (never blocking), e.g. accompaniment below threshold."""
+    bilan = _lock(bilan)
+    if bilan.statut != StatutBilan.SYNTHESE_REMISE:
+        raise ValidationError(_("Un bilan se clôt après la remise de la synthèse."))
+    bilan.date_fin_reelle = aujourdhui or timezone.localdate()
+    _transition(bilan, StatutBilan.CLOS, par=par, motif="")
+    from relances.services import relances_bilan_clos
+
+    relances_bilan_clos(bilan=bilan)  # surveys, follow-up invitation, CPF exit alert
+    avertissements = []
+    seuil = bilan.organisation.seuil_accompagnement_heures
+    from seances.models import Seance
+
+    realise = sum(
+        s.duree_realisee_minutes or 0
+        for s in Seance.objects.filter(bilan=bilan, statut=Seance.Statut.REALISEE)
+        if s.est_accompagnement
+    )
+    heures = Decimal(realise) / 60
+    if heures < seuil:
+        avertissements.append(
+            _("Accompagnement réalisé : %(h)s h, sous le seuil de %(s)s h (décret en attente).")
+            % {"h": heures_fr(round(heures, 2)), "s": heures_fr(seuil)}
+        )
+    return avertissements
+
+
+@transaction.atomic
+def bilan_abandonner(*, bilan: Bilan, motif: str, par: User) -> Bilan:
+    bilan = _lock(bilan)
+    if bilan.statut in TERMINAUX:
+        raise ValidationError(_("Ce bilan est déjà terminé."))
+    if not motif.strip():
+        raise ValidationError({"motif": _("Indiquez le motif de l'abandon.")})
+    bilan.motif_abandon = motif.strip()
+    return _transition(bilan, StatutBilan.ABANDONNE, par=par, motif=motif.strip())
+
+
+@transaction.atomic
+def bilan_refuser(*, bilan: Bilan, motif: str, par: User | None) -> Bilan:
+    """Refusal before the start (the person declines, the funder refuses, or the employee let
+    the 10 days pass without signing). Carries no negative mark visible to an employer."""
+    bilan = _lock(bilan)
+    if bilan.statut not in {
+        StatutBilan.DEMANDE,
+        StatutBilan.PREALABLE_REALISE,
+        StatutBilan.ATTENTE,
+    }:
+        raise ValidationError(_("Seul un bilan qui n'a pas commencé peut être refusé."))
+    if not motif.strip():
+        raise ValidationError({"motif": _("Indiquez le motif du refus.")})
+    bilan.motif_refus = motif.strip()
+    return _transition(bilan, StatutBilan.REFUSE, par=par, motif=motif.strip())
+
+
+def bilans_refuser_conventions_expirees(*, aujourdhui: dt.date) -> int:
+    """R6313-8: the employee's silence 10 days after the employer transmitted the tripartite
+    convention is a refusal. Runs daily for the bound organisation (beneficiaires.tasks)."""
+    from beneficiaires.financement import convention_refusee_par_silence
+    from beneficiaires.services.conventions import convention_signee_par
+
+    refuses = 0
+    for bilan in Bilan.objects.filter(
+        statut__in=[StatutBilan.PREALABLE_REALISE, StatutBilan.ATTENTE],
+        financement__in=["plan_employeur", "conge_reclassement"],
+        convention_transmise_le__isnull=False,
+    ):
+        if convention_refusee_par_silence(
+            transmise_le=bilan.convention_transmise_le,
+            signee=convention_signee_par(bilan, "beneficiaire"),
+            aujourdhui=aujourdhui,
+        ):
+            bilan_refuser(
+                bilan=bilan,
+                motif=_(
+                    "Convention non signée par le ou la salarié·e dans les 10 jours (R6313-8)."
+                ),
+                par=None,
+            )
+            refuses += 1
+    return refuses

@@ -1,0 +1,296 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from beneficiaires import selectors
+from beneficiaires.forms.beneficiaires import (
+    BeneficiaireForm,
+    BesoinsForm,
+    ConsentementForm,
+    DocumentForm,
+    EntretienPrealableForm,
+)
+from beneficiaires.models import Consentement, Document
+from beneficiaires.services import beneficiaires as services
+from beneficiaires.services import bilans as services_bilans
+from bilan.core.audit import audit_record
+from bilan.core.form_errors import add_errors
+from bilan.core.models import AuditEvent, Role
+from bilan.core.permissions import role_required, staff_required
+from bilan.core.tenancy import get_for_organisation
+
+
+@staff_required
+def beneficiaire_list(request):
+    search = request.GET.get("q", "").strip()
+    mine = request.GET.get("mes") == "1"
+    beneficiaires = selectors.beneficiaire_list(
+        search=search, consultant=request.user if mine else None
+    )
+    return render(
+        request,
+        "beneficiaires/list.html",
+        {"beneficiaires": beneficiaires, "search": search, "mine": mine},
+    )
+
+
+@staff_required
+def beneficiaire_create(request):
+    data = request.POST if request.method == "POST" else None
+    form = BeneficiaireForm(data, organisation=request.organisation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            beneficiaire = services.beneficiaire_create(
+                organisation=request.organisation, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Bénéficiaire enregistré·e."))
+            return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
+    status = 400 if form.errors else 200
+    return render(request, "beneficiaires/form.html", {"form": form}, status=status)
+
+
+def _peut_voir_besoins(request, beneficiaire) -> bool:
+    """Accessibility needs: the assigned consultant and the référent handicap only (the
+    référent is the member whose email is the organisation's référent handicap contact)."""
+    contact = (request.organisation.referent_handicap_contact or "").strip().lower()
+    return beneficiaire.consultant_id == request.user.pk or (
+        contact and contact == request.user.email.lower()
+    )
+
+
+def _detail_page(request, beneficiaire, *, status=200, **forms):
+    organisation = request.organisation
+    context = {
+        "beneficiaire": beneficiaire,
+        "documents": selectors.documents_for(beneficiaire=beneficiaire),
+        "document_form": forms.get("document_form") or DocumentForm(),
+        "entretien_form": forms.get("entretien_form")
+        or EntretienPrealableForm(
+            organisation=organisation, initial={"consultant": request.user.pk}
+        ),
+        "consentement_form": forms.get("consentement_form") or ConsentementForm(),
+        "besoins_form": forms.get("besoins_form")
+        or BesoinsForm(initial={"besoins_accessibilite": beneficiaire.besoins_accessibilite}),
+        "peut_voir_besoins": _peut_voir_besoins(request, beneficiaire),
+        "consentements": beneficiaire.consentements.select_related("recueilli_par"),
+        "entretiens": beneficiaire.entretiens_prealables.select_related("consultant"),
+        "bilans": beneficiaire.bilans.select_related("consultant"),
+    }
+    return render(request, "beneficiaires/detail.html", context, status=status)
+
+
+@require_POST
+@staff_required
+def entretien_create(request, beneficiaire_id):
+    beneficiaire = selectors.beneficiaire_get(
+        organisation=request.organisation, public_id=beneficiaire_id
+    )
+    form = EntretienPrealableForm(request.POST, organisation=request.organisation)
+    if form.is_valid():
+        try:
+            services_bilans.entretien_prealable_enregistrer(
+                beneficiaire=beneficiaire, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Entretien préalable enregistré."))
+            return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
+    return _detail_page(request, beneficiaire, entretien_form=form, status=400)
+
+
+@require_POST
+@staff_required
+def consentement_create(request, beneficiaire_id):
+    beneficiaire = selectors.beneficiaire_get(
+        organisation=request.organisation, public_id=beneficiaire_id
+    )
+    form = ConsentementForm(request.POST)
+    if form.is_valid():
+        try:
+            services_bilans.consentement_accorder(
+                beneficiaire=beneficiaire, par=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Consentement enregistré."))
+            return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
+    return _detail_page(request, beneficiaire, consentement_form=form, status=400)
+
+
+@require_POST
+@staff_required
+def consentement_revoke(request, beneficiaire_id, consentement_id):
+    beneficiaire = selectors.beneficiaire_get(
+        organisation=request.organisation, public_id=beneficiaire_id
+    )
+    consentement = get_for_organisation(
+        Consentement,
+        organisation=request.organisation,
+        public_id=consentement_id,
+        queryset=Consentement.objects.filter(beneficiaire=beneficiaire),
+    )
+    services_bilans.consentement_revoquer(consentement=consentement)
+    messages.success(request, _("Consentement révoqué."))
+    return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
+
+
+@require_POST
+@staff_required
+def besoins_update(request, beneficiaire_id):
+    beneficiaire = selectors.beneficiaire_get(
+        organisation=request.organisation, public_id=beneficiaire_id
+    )
+    if not _peut_voir_besoins(request, beneficiaire):
+        raise PermissionDenied
+    form = BesoinsForm(request.POST)
+    if form.is_valid():
+        try:
+            services_bilans.beneficiaire_enregistrer_besoins(
+                beneficiaire=beneficiaire, besoins=form.cleaned_data["besoins_accessibilite"]
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Besoins d'aménagement enregistrés."))
+            return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
+    return _detail_page(request, beneficiaire, besoins_form=form, status=400)
+
+
+@staff_required
+def beneficiaire_detail(request, beneficiaire_id):
+    beneficiaire = selectors.beneficiaire_get(
+        organisation=request.organisation, public_id=beneficiaire_id
+    )
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.READ,
+        object_type="dossier",
+        object_id=beneficiaire.public_id,
+        object_label=_("Dossier de %(name)s") % {"name": beneficiaire},
+        beneficiaire=beneficiaire,
+    )
+    return _detail_page(request, beneficiaire)
+
+
+@require_POST
+@staff_required
+def document_upload(request, beneficiaire_id):
+    beneficiaire = selectors.beneficiaire_get(
+        organisation=request.organisation, public_id=beneficiaire_id
+    )
+    form = DocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _detail_page(request, beneficiaire, document_form=form, status=400)
+    services.document_deposer(
+        beneficiaire=beneficiaire,
+        titre=form.cleaned_data["titre"],
+        categorie=form.cleaned_data["categorie"] or Document.Categorie.TRAVAIL,
+        fichier=form.cleaned_data["fichier"],
+        type_mime=form.type_mime,
+        by=request.user,
+    )
+    messages.success(request, _("Document ajouté au dossier."))
+    return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
+
+
+@staff_required
+def document_download(request, beneficiaire_id, document_id):
+    """Serve a private file after re-checking access; every download is logged."""
+    beneficiaire = selectors.beneficiaire_get(
+        organisation=request.organisation, public_id=beneficiaire_id
+    )
+    document = selectors.document_get(beneficiaire=beneficiaire, public_id=document_id)
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.DOWNLOAD,
+        object_type="document",
+        object_id=document.public_id,
+        object_label=document.titre,
+        beneficiaire=beneficiaire,
+    )
+    # Read inside the tenant transaction: the response must not stream after it ends.
+    with document.fichier.open("rb") as handle:
+        content = handle.read()
+    response = HttpResponse(content, content_type=document.type_mime)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=document.nom_original
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@staff_required
+def beneficiaire_edit(request, beneficiaire_id):
+    beneficiaire = selectors.beneficiaire_get(
+        organisation=request.organisation, public_id=beneficiaire_id
+    )
+    data = request.POST if request.method == "POST" else None
+    form = BeneficiaireForm(data, instance=beneficiaire, organisation=request.organisation)
+    if request.method == "POST" and form.is_valid():
+        # The form mutated the instance while validating: save through the service.
+        try:
+            services.beneficiaire_update(beneficiaire=beneficiaire, **form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Modifications enregistrées."))
+            return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "beneficiaires/form.html",
+        {"form": form, "beneficiaire": beneficiaire},
+        status=status,
+    )
+
+
+@require_POST
+@staff_required
+def beneficiaire_invite(request, beneficiaire_id):
+    beneficiaire = selectors.beneficiaire_get(
+        organisation=request.organisation, public_id=beneficiaire_id
+    )
+    try:
+        services.beneficiaire_invite_to_portal(beneficiaire=beneficiaire, invited_by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("Invitation au portail envoyée à %(email)s.") % {"email": beneficiaire.email},
+        )
+    return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def demande_suppression_traiter(request, demande_id):
+    """An admin answers an erasure request (what was erased, what the law keeps and why)."""
+    from beneficiaires.models import DemandeSuppression
+
+    demande = get_for_organisation(
+        DemandeSuppression, organisation=request.organisation, public_id=demande_id
+    )
+    reponse = request.POST.get("reponse", "").strip()
+    if not reponse:
+        messages.error(request, _("Indiquez la réponse faite à la personne."))
+    elif demande.traitee_le:
+        messages.error(request, _("Cette demande est déjà traitée."))
+    else:
+        demande.reponse = reponse
+        demande.traitee_le = timezone.now()
+        demande.traitee_par = request.user
+        demande.save(update_fields=["reponse", "traitee_le", "traitee_par", "updated_at"])
+        messages.success(request, _("Demande marquée comme traitée."))
+    return redirect("app:organisation")

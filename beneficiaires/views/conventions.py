@@ -1,0 +1,96 @@
+"""Staff actions on a bilan's convention or contract: issue, sign, employer link, download."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from beneficiaires import selectors
+from beneficiaires.services import conventions
+from bilan.core.form_errors import flash_errors
+from bilan.core.models import SignatureRole, SignedDocument
+from bilan.core.permissions import staff_required
+from bilan.core.signatures import signing_link_create
+from bilan.core.tenancy import get_for_organisation
+from bilan.core.views.signatures import serve_signed_document
+
+
+def _document(request, bilan, signed_document_id) -> SignedDocument:
+    return get_for_organisation(
+        SignedDocument,
+        organisation=request.organisation,
+        public_id=signed_document_id,
+        queryset=SignedDocument.objects.filter(subject_id=bilan.public_id),
+    )
+
+
+def _back(bilan):
+    return redirect("bilans:detail", bilan_id=bilan.public_id)
+
+
+@require_POST
+@staff_required
+def convention_emettre(request, bilan_id):
+    bilan = selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    try:
+        document = conventions.convention_emettre(bilan=bilan, par=request.user)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(
+            request,
+            _("%(titre)s émise (version %(v)s) : elle attend les signatures.")
+            % {"titre": document.title, "v": document.version},
+        )
+    return _back(bilan)
+
+
+@require_POST
+@staff_required
+def document_signer(request, bilan_id, signed_document_id):
+    bilan = selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    document = _document(request, bilan, signed_document_id)
+    try:
+        conventions.document_signer_en_session(
+            document=document, role=SignatureRole.ORGANISME, request=request
+        )
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, _("Document signé pour l'organisme."))
+    return _back(bilan)
+
+
+@require_POST
+@staff_required
+def lien_employeur(request, bilan_id, signed_document_id):
+    bilan = selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    document = _document(request, bilan, signed_document_id)
+    try:
+        if document.status != SignedDocument.Status.EMIS:
+            raise ValidationError(_("Ce document n'attend plus de signature."))
+        signing_link_create(
+            document=document,
+            role=SignatureRole.EMPLOYEUR,
+            signer_name=bilan.employeur_signataire_nom,
+            signer_email=bilan.employeur_signataire_email,
+        )
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Lien de signature envoyé à %(email)s.")
+            % {"email": bilan.employeur_signataire_email},
+        )
+    return _back(bilan)
+
+
+@staff_required
+def document_telecharger(request, bilan_id, signed_document_id):
+    bilan = selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    document = _document(request, bilan, signed_document_id)
+    return serve_signed_document(
+        request, document, signed=document.status == SignedDocument.Status.SIGNE
+    )

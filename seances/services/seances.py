@@ -1,0 +1,221 @@
+"""Writes for séances: planning within the 24 hours, rescheduling, cancelling, realising.
+
+The 24 hours (L6313-4) are checked here with the bilan row locked, and guaranteed by the
+database (trigger + CHECK ``bilan_24_heures_au_plus``): under concurrency exactly one of two
+plans for the last hour succeeds; the other gets the same French message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from beneficiaires.models import Bilan, Phase, StatutBilan, TypeSeance
+from beneficiaires.services.bilans import TERMINAUX
+from bilan.core.audit import audit_record
+from bilan.core.models import AuditEvent, User
+from seances.models import BUDGET_MINUTES, STATUTS_COMPTES, Seance
+from seances.selectors import duree_fr, minutes_comptees
+
+ORDRE_PHASES = [Phase.PRELIMINAIRE, Phase.INVESTIGATION, Phase.CONCLUSION]
+CHAMPS = (
+    "phase",
+    "type",
+    "intitule",
+    "objectifs",
+    "debut",
+    "duree_minutes",
+    "modalite",
+    "lieu",
+    "lien_visio",
+    "consultant",
+)
+
+
+def message_budget(*, reste_minutes: int, demande_minutes: int) -> str:
+    return _(
+        "Le bilan ne peut pas dépasser 24 heures (L6313-4) : il reste %(reste)s, "
+        "et cette séance en demande %(demande)s."
+    ) % {"reste": duree_fr(max(reste_minutes, 0)), "demande": duree_fr(demande_minutes)}
+
+
+def _lock_bilan(bilan: Bilan) -> Bilan:
+    return Bilan.objects.select_for_update().select_related("organisation").get(pk=bilan.pk)
+
+
+def _verifier_budget(bilan: Bilan, *, nouvelles_minutes: int, sauf: Seance | None = None) -> None:
+    deja = minutes_comptees(bilan=bilan, sauf=sauf)
+    if deja + nouvelles_minutes > BUDGET_MINUTES:
+        raise ValidationError(
+            {
+                "duree_minutes": message_budget(
+                    reste_minutes=BUDGET_MINUTES - deja, demande_minutes=nouvelles_minutes
+                )
+            }
+        )
+
+
+def _save_within_budget(seance: Seance, *, bilan: Bilan) -> Seance:
+    """Save; if the database refuses the 25th hour (a concurrent plan won), say so in French."""
+    try:
+        with transaction.atomic():
+            seance.save()
+    except IntegrityError as exc:
+        if "bilan_24_heures_au_plus" not in str(exc):
+            raise
+        deja = minutes_comptees(bilan=bilan, sauf=seance if seance.pk else None)
+        raise ValidationError(
+            {
+                "duree_minutes": message_budget(
+                    reste_minutes=BUDGET_MINUTES - deja, demande_minutes=seance.minutes_comptees
+                )
+            }
+        ) from None
+    return seance
+
+
+def _verifier_champs(data: dict) -> None:
+    if data.get("modalite") == Seance.Modalite.VISIO and not data.get("lien_visio"):
+        raise ValidationError({"lien_visio": _("Indiquez le lien de la visioconférence.")})
+    if data.get("modalite") == Seance.Modalite.PRESENTIEL and not data.get("lieu"):
+        raise ValidationError({"lieu": _("Indiquez le lieu de la séance.")})
+
+
+@transaction.atomic
+def seance_planifier(*, bilan: Bilan, **data) -> Seance:
+    """Plan a séance of the bilan, refused (nothing written) when it would exceed 24 hours,
+    naming the hours left."""
+    bilan = _lock_bilan(bilan)
+    if bilan.statut in TERMINAUX:
+        raise ValidationError(_("Ce bilan est terminé : aucune séance ne peut y être ajoutée."))
+    _verifier_champs(data)
+    values = {k: v for k, v in data.items() if k in CHAMPS}
+    values.setdefault("consultant", bilan.consultant)
+    seance = Seance(organisation=bilan.organisation, bilan=bilan, **values)
+    _verifier_budget(bilan, nouvelles_minutes=seance.minutes_comptees)
+    seance = _save_within_budget(seance, bilan=bilan)
+    from relances.services import relances_seance_planifiee
+
+    relances_seance_planifiee(seance=seance)  # reminders, same transaction
+    return seance
+
+
+@transaction.atomic
+def seance_modifier(*, seance: Seance, motif: str = "", **data) -> Seance:
+    """Reschedule or edit a planned séance. Moving the date requires a reason, kept."""
+    bilan = _lock_bilan(seance.bilan)
+    seance = Seance.objects.select_for_update().get(pk=seance.pk)
+    if seance.statut != Seance.Statut.PLANIFIEE:
+        raise ValidationError(_("Seule une séance planifiée peut être modifiée."))
+    _verifier_champs(
+        {**{k: getattr(seance, k) for k in ("modalite", "lieu", "lien_visio")}, **data}
+    )
+    if "debut" in data and data["debut"] != seance.debut:
+        if not motif.strip():
+            raise ValidationError({"motif": _("Indiquez pourquoi la séance est déplacée.")})
+        seance.motif = _("Reportée du %(date)s : %(motif)s") % {
+            "date": timezone.localtime(seance.debut).strftime("%d/%m/%Y %H:%M"),
+            "motif": motif.strip(),
+        }
+    for field, value in data.items():
+        if field in CHAMPS:
+            setattr(seance, field, value)
+    _verifier_budget(bilan, nouvelles_minutes=seance.minutes_comptees, sauf=seance)
+    seance = _save_within_budget(seance, bilan=bilan)
+    from relances.services import relances_seance_deplacee
+
+    relances_seance_deplacee(seance=seance)  # the reminders move with the séance
+    return seance
+
+
+@transaction.atomic
+def seance_annuler(*, seance: Seance, motif: str, absence: str = "") -> Seance:
+    """Cancel a planned séance, or record an absence (``excusee`` / ``non_excusee``): its
+    time goes back to the budget. No-shows feed the dropout indicators."""
+    seance = Seance.objects.select_for_update().get(pk=seance.pk)
+    if seance.statut != Seance.Statut.PLANIFIEE:
+        raise ValidationError(_("Seule une séance planifiée peut être annulée."))
+    if not motif.strip():
+        raise ValidationError({"motif": _("Indiquez le motif.")})
+    seance.statut = {
+        "": Seance.Statut.ANNULEE,
+        "excusee": Seance.Statut.ABSENCE_EXCUSEE,
+        "non_excusee": Seance.Statut.ABSENCE_NON_EXCUSEE,
+    }[absence]
+    seance.motif = motif.strip()
+    seance.save(update_fields=["statut", "motif", "updated_at"])
+    from relances.services import relances_seance_annulee
+
+    relances_seance_annulee(seance=seance)  # its pending reminders are cancelled
+    return seance
+
+
+@transaction.atomic
+def seance_realiser(*, seance: Seance, duree_realisee_minutes: int) -> Seance:
+    """Record that the séance took place and for how long. Refused outside the bilan's current
+    phases (R6313-4: a phase starts only after the previous one), or beyond 24 hours."""
+    bilan = _lock_bilan(seance.bilan)
+    seance = Seance.objects.select_for_update().get(pk=seance.pk)
+    if seance.statut != Seance.Statut.PLANIFIEE:
+        raise ValidationError(_("Cette séance n'est plus planifiée."))
+    if bilan.statut != StatutBilan.EN_COURS:
+        raise ValidationError(_("Le bilan doit être en cours pour réaliser une séance."))
+    if ORDRE_PHASES.index(seance.phase) > ORDRE_PHASES.index(bilan.phase):
+        raise ValidationError(
+            _("Cette séance relève de la %(phase)s, qui n'a pas encore commencé.")
+            % {"phase": seance.get_phase_display().lower()}
+        )
+    if seance.debut > timezone.now() + dt.timedelta(hours=1):
+        raise ValidationError(_("Une séance à venir ne peut pas être déclarée réalisée."))
+    if not 0 < duree_realisee_minutes <= 480:
+        raise ValidationError(
+            {"duree_realisee_minutes": _("La durée réalisée va de 1 à 480 minutes.")}
+        )
+    seance.statut = Seance.Statut.REALISEE
+    seance.duree_realisee_minutes = duree_realisee_minutes
+    _verifier_budget(bilan, nouvelles_minutes=seance.minutes_comptees, sauf=seance)
+    return _save_within_budget(seance, bilan=bilan)
+
+
+def peut_lire_notes(*, seance: Seance, user: User) -> bool:
+    """Confidential notes: the consultant assigned to the séance or to the bilan only."""
+    return user.pk in {seance.consultant_id, seance.bilan.consultant_id}
+
+
+def seance_lire_notes(*, seance: Seance, request) -> str:
+    """Return the notes to their consultant, and log the read (professional secrecy)."""
+    if not peut_lire_notes(seance=seance, user=request.user):
+        raise ValidationError(_("Ces notes sont réservées au ou à la consultant·e de la séance."))
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.READ,
+        object_type="notes_seance",
+        object_id=seance.public_id,
+        object_label=_("Notes de la séance du %(date)s")
+        % {"date": timezone.localtime(seance.debut).strftime("%d/%m/%Y")},
+        beneficiaire=seance.bilan.beneficiaire,
+    )
+    return seance.notes
+
+
+def seance_enregistrer_notes(*, seance: Seance, notes: str, user: User) -> Seance:
+    if not peut_lire_notes(seance=seance, user=user):
+        raise ValidationError(_("Ces notes sont réservées au ou à la consultant·e de la séance."))
+    seance.notes = notes.strip()
+    seance.save(update_fields=["notes", "updated_at"])
+    return seance
+
+
+def conclusion_a_un_entretien(*, bilan: Bilan, realise: bool) -> bool:
+    """R6313-4 3°: the conclusion goes through personalised interviews."""
+    statuts = [Seance.Statut.REALISEE] if realise else list(STATUTS_COMPTES)
+    return Seance.objects.filter(
+        bilan=bilan,
+        phase=Phase.CONCLUSION,
+        type__in=[TypeSeance.ENTRETIEN, TypeSeance.RESTITUTION],
+        statut__in=statuts,
+    ).exists()

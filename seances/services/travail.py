@@ -1,0 +1,523 @@
+"""Guided personal work (travail personnel guidé): the consultant's consigne, the beneficiary's
+submission and the consultant's feedback. Services (writes) and selectors (reads).
+
+The time of guided personal work counts in the 24 hours (L6313-4): the séance of type
+"travail personnel guidé" holds it, and a PostgreSQL trigger keeps ``Bilan.minutes_comptees``
+(capped at 24 h by a CHECK). It is guided work, never work done alone: a formal consigne,
+resources, a due date, the beneficiary's submission and the consultant's feedback are kept.
+
+Submission rules (a choice, documented in the README of the lead):
+
+- one submission per consigne, editable by the beneficiary until the consultant gives feedback;
+  after the feedback it is locked;
+- a new submission replaces the text and the declared time; files are added to the earlier
+  ones (at most ``MAX_FICHIERS`` in all), never silently dropped;
+- submitting sets the séance's realised duration to the declared time and marks it realised;
+  if that would take the bilan over 24 hours, nothing is written (no submission, no file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from dataclasses import dataclass
+
+import nh3
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from beneficiaires.documents import validate_document
+from beneficiaires.models import Beneficiaire, Bilan, StatutBilan, TypeSeance
+from bilan.core.models import Membership, Organisation, Role, User
+from bilan.core.tenancy import get_for_organisation
+from seances.models import BUDGET_MINUTES, STATUTS_COMPTES, Consigne, Rendu, RenduFichier, Seance
+from seances.selectors import duree_fr, minutes_comptees
+
+MAX_FICHIERS = 5
+TERMINAUX = {StatutBilan.CLOS, StatutBilan.ABANDONNE, StatutBilan.REFUSE}
+CONTRAINTE_24H = "bilan_24_heures_au_plus"
+
+
+# --- Helpers ------------------------------------------------------------------------------
+
+
+def texte_brut(value: str | None) -> str:
+    """User text reduced to plain text: no tag survives (templates escape it again on output)."""
+    cleaned = nh3.clean(value or "", tags=set(), clean_content_tags={"script", "style"})
+    return html.unescape(cleaned).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def minutes_restantes(*, bilan: Bilan, sauf: Seance | None = None) -> int:
+    """24 hours minus the counted time of the bilan's other séances (planned or realised)."""
+    return max(BUDGET_MINUTES - minutes_comptees(bilan=bilan, sauf=sauf), 0)
+
+
+def _membership(user: User, organisation_id: int) -> Membership | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return Membership.objects.filter(
+        user=user, organisation_id=organisation_id, is_active=True
+    ).first()
+
+
+def _est_consultant_du_bilan(user: User, bilan: Bilan) -> bool:
+    return bilan.consultant_id == user.pk or bilan.consultants_associes.filter(pk=user.pk).exists()
+
+
+def peut_ecrire(*, user: User, bilan: Bilan) -> bool:
+    """Consignes and feedback: the bilan's consultants (referent or associated) and admins."""
+    membership = _membership(user, bilan.organisation_id)
+    if membership is None:
+        return False
+    if membership.role == Role.ADMIN:
+        return True
+    return membership.role == Role.CONSULTANT and _est_consultant_du_bilan(user, bilan)
+
+
+def peut_lire(*, user: User, bilan: Bilan) -> bool:
+    """Writers, plus assistants (read only). Other consultants: need-to-know, refused."""
+    membership = _membership(user, bilan.organisation_id)
+    if membership is None:
+        return False
+    return membership.role == Role.ASSISTANT or peut_ecrire(user=user, bilan=bilan)
+
+
+def _exiger_ecriture(par: User, bilan: Bilan) -> None:
+    if not peut_ecrire(user=par, bilan=bilan):
+        raise PermissionDenied(
+            _("Seul·es les consultant·es du bilan et les administrateur·rices peuvent le faire.")
+        )
+
+
+def _verifier_temps(minutes, *, champ: str, minimum: int) -> int:
+    try:
+        minutes = int(minutes)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            {champ: _("Indiquez une durée en minutes.")}, code="invalid"
+        ) from None
+    if not minimum <= minutes <= 480:
+        raise ValidationError(
+            {
+                champ: _("La durée doit être comprise entre %(min)s et 480 minutes (8 h).")
+                % {"min": minimum}
+            },
+            code="range",
+        )
+    return minutes
+
+
+# --- Consignes (consultant) -------------------------------------------------------------------
+
+
+def _verifier_seance(seance: Seance) -> None:
+    if seance.type != TypeSeance.TRAVAIL_PERSONNEL:
+        raise ValidationError(
+            _("Une consigne ne s'attache qu'à une séance de travail personnel guidé."),
+            code="type",
+        )
+    if seance.bilan.statut in TERMINAUX:
+        raise ValidationError(
+            _("Le bilan est %(statut)s : plus de consigne possible.")
+            % {"statut": seance.bilan.get_statut_display().lower()},
+            code="bilan_termine",
+        )
+    if seance.statut not in STATUTS_COMPTES:
+        raise ValidationError(
+            _("La séance est %(statut)s : plus de consigne possible.")
+            % {"statut": seance.get_statut_display().lower()},
+            code="seance_annulee",
+        )
+
+
+def _champs_consigne(*, titre, consignes, ressources, echeance, temps_attendu_minutes) -> dict:
+    titre = texte_brut(titre)[:200]
+    consignes = texte_brut(consignes)
+    errors = {}
+    if not titre:
+        errors["titre"] = _("Donnez un titre à la consigne.")
+    if not consignes:
+        errors["consignes"] = _("Écrivez la consigne : ce qui est demandé et comment.")
+    if errors:
+        raise ValidationError(errors, code="required")
+    return {
+        "titre": titre,
+        "consignes": consignes,
+        "ressources": texte_brut(ressources),
+        "echeance": echeance or None,
+        "temps_attendu_minutes": _verifier_temps(
+            temps_attendu_minutes, champ="temps_attendu_minutes", minimum=15
+        ),
+    }
+
+
+@transaction.atomic
+def consigne_creer(
+    *,
+    seance: Seance,
+    titre: str,
+    consignes: str,
+    ressources: str = "",
+    echeance=None,
+    temps_attendu_minutes: int,
+    par: User | None = None,
+) -> Consigne:
+    """Attach the consigne of a guided personal work séance (one per séance).
+
+    ``par``, when given, must be one of the bilan's consultants or an admin.
+    """
+    _verifier_seance(seance)
+    if par is not None:
+        _exiger_ecriture(par, seance.bilan)
+    if Consigne.objects.filter(seance_id=seance.pk).exists():
+        raise ValidationError(_("Cette séance a déjà une consigne."), code="doublon")
+    champs = _champs_consigne(
+        titre=titre,
+        consignes=consignes,
+        ressources=ressources,
+        echeance=echeance,
+        temps_attendu_minutes=temps_attendu_minutes,
+    )
+    return Consigne.objects.create(organisation_id=seance.organisation_id, seance=seance, **champs)
+
+
+@transaction.atomic
+def consigne_modifier(
+    *,
+    consigne: Consigne,
+    titre: str,
+    consignes: str,
+    ressources: str = "",
+    echeance=None,
+    temps_attendu_minutes: int,
+    par: User | None = None,
+) -> Consigne:
+    """Edit a consigne while nothing has been submitted (the beneficiary answers what they read)."""
+    _verifier_seance(consigne.seance)
+    if par is not None:
+        _exiger_ecriture(par, consigne.seance.bilan)
+    if Rendu.objects.filter(consigne_id=consigne.pk).exists():
+        raise ValidationError(
+            _("Le travail a déjà été rendu : la consigne ne peut plus être modifiée."),
+            code="rendu",
+        )
+    champs = _champs_consigne(
+        titre=titre,
+        consignes=consignes,
+        ressources=ressources,
+        echeance=echeance,
+        temps_attendu_minutes=temps_attendu_minutes,
+    )
+    for name, value in champs.items():
+        setattr(consigne, name, value)
+    consigne.save(update_fields=[*champs, "updated_at"])
+    return consigne
+
+
+# --- Submission (beneficiary) -------------------------------------------------------------
+
+
+def _beneficiaire_de(user: User, bilan: Bilan) -> bool:
+    from beneficiaires.models import PortalAccess
+
+    return PortalAccess.objects.filter(
+        user=user,
+        organisation_id=bilan.organisation_id,
+        beneficiaire_id=bilan.beneficiaire_id,
+        is_active=True,
+    ).exists()
+
+
+def _empreinte(fichier) -> str:
+    digest = hashlib.sha256()
+    for chunk in fichier.chunks():
+        digest.update(chunk)
+    fichier.seek(0)
+    return digest.hexdigest()
+
+
+def _valider_fichiers(fichiers, *, deja: int) -> list[tuple[object, str]]:
+    fichiers = [f for f in (fichiers or []) if f]
+    if deja + len(fichiers) > MAX_FICHIERS:
+        raise ValidationError(
+            {
+                "fichiers": _(
+                    "%(max)s fichiers au plus par travail rendu (déjà joints : %(deja)s)."
+                )
+                % {"max": MAX_FICHIERS, "deja": deja}
+            },
+            code="trop_de_fichiers",
+        )
+    valides, erreurs = [], []
+    for fichier in fichiers:
+        try:
+            valides.append((fichier, validate_document(fichier)))
+        except ValidationError as exc:
+            erreurs.extend(f"{fichier.name} : {m}" for m in exc.messages)
+    if erreurs:
+        raise ValidationError({"fichiers": erreurs}, code="fichier")
+    return valides
+
+
+def _depasse_24h(exc: IntegrityError) -> bool:
+    return CONTRAINTE_24H in str(exc)
+
+
+def _refus_24h(seance: Seance) -> ValidationError:
+    reste = minutes_restantes(bilan=seance.bilan, sauf=seance)
+    return ValidationError(
+        {
+            "temps_declare_minutes": _(
+                "Ce temps ferait dépasser les 24 heures du bilan : il reste %(reste)s "
+                "pour ce travail (les autres séances comptent déjà %(autres)s)."
+            )
+            % {"reste": duree_fr(reste), "autres": duree_fr(BUDGET_MINUTES - reste)}
+        },
+        code="24h",
+    )
+
+
+def rendu_soumettre(
+    *,
+    consigne: Consigne,
+    texte: str,
+    temps_declare_minutes: int,
+    fichiers=(),
+    par_user: User,
+) -> Rendu:
+    """The beneficiary submits (or updates, until feedback) their work for a consigne.
+
+    Validates every file (type, size, content), then in one transaction: counts the declared
+    time on the séance (refused with the hours left if over 24 h), writes the submission, and
+    stores the files last. On any failure nothing is written and no file stays on disk.
+    """
+    seance = consigne.seance
+    bilan = seance.bilan
+    if not _beneficiaire_de(par_user, bilan):
+        raise PermissionDenied(_("Ce travail n'est pas le vôtre."))
+    if bilan.statut in TERMINAUX:
+        raise ValidationError(
+            _("Le bilan est %(statut)s : le travail ne peut plus être rendu.")
+            % {"statut": bilan.get_statut_display().lower()},
+            code="bilan_termine",
+        )
+    if seance.statut not in STATUTS_COMPTES:
+        raise ValidationError(
+            _("La séance de travail personnel a été %(statut)s.")
+            % {"statut": seance.get_statut_display().lower()},
+            code="seance_annulee",
+        )
+    existant = Rendu.objects.filter(consigne_id=consigne.pk).first()
+    if existant is not None and existant.retour_le is not None:
+        raise ValidationError(
+            _("Votre consultant·e a fait son retour : le travail rendu ne peut plus changer."),
+            code="verrouille",
+        )
+    texte = texte_brut(texte)
+    temps = _verifier_temps(temps_declare_minutes, champ="temps_declare_minutes", minimum=1)
+    deja = existant.fichiers.count() if existant is not None else 0
+    valides = _valider_fichiers(fichiers, deja=deja)
+    if not texte and not valides and deja == 0:
+        raise ValidationError(
+            {"texte": _("Écrivez votre réponse ou joignez au moins un fichier.")},
+            code="vide",
+        )
+
+    stockes: list[RenduFichier] = []
+    try:
+        with transaction.atomic():
+            # Same lock order as the séance services: the bilan, then the séance.
+            Bilan.objects.select_for_update().filter(pk=bilan.pk).first()
+            seance = Seance.objects.select_for_update().select_related("bilan").get(pk=seance.pk)
+            if seance.statut not in STATUTS_COMPTES:
+                raise ValidationError(_("La séance de travail personnel a été annulée."))
+            seance.duree_realisee_minutes = temps
+            seance.statut = Seance.Statut.REALISEE
+            try:
+                with transaction.atomic():
+                    seance.save(update_fields=["duree_realisee_minutes", "statut", "updated_at"])
+            except IntegrityError as exc:
+                if _depasse_24h(exc):
+                    raise _refus_24h(seance) from None
+                raise
+            maintenant = timezone.now()
+            if existant is None:
+                rendu = Rendu.objects.create(
+                    organisation_id=consigne.organisation_id,
+                    consigne=consigne,
+                    texte=texte,
+                    temps_declare_minutes=temps,
+                    soumis_le=maintenant,
+                )
+            else:
+                rendu = Rendu.objects.select_for_update().get(pk=existant.pk)
+                if rendu.retour_le is not None:
+                    raise ValidationError(
+                        _("Votre consultant·e a fait son retour : le travail est verrouillé.")
+                    )
+                rendu.texte = texte
+                rendu.temps_declare_minutes = temps
+                rendu.soumis_le = maintenant
+                rendu.save(
+                    update_fields=["texte", "temps_declare_minutes", "soumis_le", "updated_at"]
+                )
+            for fichier, type_mime in valides:
+                item = RenduFichier(
+                    organisation_id=consigne.organisation_id,
+                    rendu=rendu,
+                    fichier=fichier,
+                    nom_original=fichier.name[:255],
+                    type_mime=type_mime,
+                    taille=fichier.size,
+                    sha256=_empreinte(fichier),
+                )
+                stockes.append(item)
+                item.save()
+    except BaseException:
+        # The rows are rolled back; the stored bytes are not: remove them.
+        for item in stockes:
+            if getattr(item.fichier, "_committed", False) and item.fichier.name:
+                item.fichier.storage.delete(item.fichier.name)
+        raise
+    seance.bilan.refresh_from_db(fields=["minutes_comptees"])
+    return rendu
+
+
+# --- Feedback (consultant) ----------------------------------------------------------------
+
+
+@transaction.atomic
+def rendu_retour(*, rendu: Rendu, retour: str, par: User) -> Rendu:
+    """The consultant's feedback on the submission. Given once; it locks the submission."""
+    rendu = (
+        Rendu.objects.select_for_update().select_related("consigne__seance__bilan").get(pk=rendu.pk)
+    )
+    _exiger_ecriture(par, rendu.consigne.seance.bilan)
+    if rendu.retour_le is not None:
+        raise ValidationError(_("Le retour a déjà été donné."), code="deja")
+    retour = texte_brut(retour)
+    if not retour:
+        raise ValidationError({"retour": _("Écrivez votre retour.")}, code="required")
+    rendu.retour = retour
+    rendu.retour_le = timezone.now()
+    rendu.retour_par = par
+    rendu.save(update_fields=["retour", "retour_le", "retour_par", "updated_at"])
+    return rendu
+
+
+# --- Selectors ------------------------------------------------------------------------------
+
+
+class Etat:
+    A_FAIRE = "a_faire"
+    EN_RETARD = "en_retard"
+    RENDU = "rendu"
+    RETOUR = "retour"
+
+    LIBELLES = {
+        A_FAIRE: "À faire",
+        EN_RETARD: "En retard",
+        RENDU: "Rendu, en attente de retour",
+        RETOUR: "Retour reçu",
+    }
+
+
+@dataclass(frozen=True)
+class LigneConsigne:
+    consigne: Consigne
+    rendu: Rendu | None
+    etat: str
+
+    @property
+    def libelle(self) -> str:
+        return _(Etat.LIBELLES[self.etat])
+
+
+def etat_consigne(consigne: Consigne, *, aujourdhui=None) -> str:
+    rendu = getattr(consigne, "rendu", None)
+    if rendu is not None:
+        return Etat.RETOUR if rendu.retour_le else Etat.RENDU
+    aujourdhui = aujourdhui or timezone.localdate()
+    if consigne.echeance and consigne.echeance < aujourdhui:
+        return Etat.EN_RETARD
+    return Etat.A_FAIRE
+
+
+def _lignes(qs) -> list[LigneConsigne]:
+    aujourdhui = timezone.localdate()
+    return [
+        LigneConsigne(c, getattr(c, "rendu", None), etat_consigne(c, aujourdhui=aujourdhui))
+        for c in qs
+    ]
+
+
+def _consignes() -> QuerySet[Consigne]:
+    return Consigne.objects.select_related(
+        "seance", "seance__bilan", "seance__bilan__beneficiaire", "rendu"
+    ).order_by("echeance", "seance__debut", "pk")
+
+
+def consignes_du_bilan(*, bilan: Bilan) -> list[LigneConsigne]:
+    """The consultant's view: the consignes of one bilan, with submission state."""
+    return _lignes(_consignes().filter(seance__bilan_id=bilan.pk))
+
+
+def consignes_du_beneficiaire(*, beneficiaire: Beneficiaire) -> list[LigneConsigne]:
+    """The beneficiary's view: their consignes (cancelled séances left out)."""
+    return _lignes(
+        _consignes()
+        .filter(seance__bilan__beneficiaire_id=beneficiaire.pk)
+        .filter(seance__statut__in=STATUTS_COMPTES)
+    )
+
+
+def seances_travail_sans_consigne(*, bilan: Bilan) -> QuerySet[Seance]:
+    return Seance.objects.filter(
+        bilan_id=bilan.pk,
+        type=TypeSeance.TRAVAIL_PERSONNEL,
+        statut__in=STATUTS_COMPTES,
+        consigne__isnull=True,
+    ).order_by("debut")
+
+
+def seance_get(*, organisation: Organisation, public_id) -> Seance:
+    return get_for_organisation(
+        Seance,
+        organisation=organisation,
+        public_id=public_id,
+        queryset=Seance.objects.select_related("bilan", "bilan__beneficiaire"),
+    )
+
+
+def consigne_get(*, organisation: Organisation, public_id) -> Consigne:
+    """Staff accessor (404 outside the organisation)."""
+    return get_for_organisation(
+        Consigne, organisation=organisation, public_id=public_id, queryset=_consignes()
+    )
+
+
+def consigne_get_pour_beneficiaire(
+    *, organisation: Organisation, beneficiaire: Beneficiaire, public_id
+) -> Consigne:
+    """Portal accessor: 404 unless the consigne is the beneficiary's own."""
+    return get_for_organisation(
+        Consigne,
+        organisation=organisation,
+        public_id=public_id,
+        queryset=_consignes().filter(
+            Q(seance__bilan__beneficiaire_id=beneficiaire.pk),
+            seance__statut__in=STATUTS_COMPTES,
+        ),
+    )
+
+
+def rendu_fichier_get(*, consigne: Consigne, public_id) -> RenduFichier:
+    return get_for_organisation(
+        RenduFichier,
+        organisation=consigne.organisation,
+        public_id=public_id,
+        queryset=RenduFichier.objects.filter(rendu__consigne_id=consigne.pk),
+    )

@@ -1,0 +1,383 @@
+"""Retention of bilan documents (R6313-7; domain.md §4.1, §8 rules 14-15).
+
+The provider destroys the documents produced for the bilan **as soon as the action ends**. Two
+exceptions allow keeping some of them for **3 years at most**:
+
+a) the synthèse, when the beneficiary asked for it to be sent to the CEP operator (here: an
+   active ``synthese_cep`` consent **and** an active share of the synthèse under it);
+b) documents covered by the beneficiary's written agreement for the follow-up of their situation
+   (an active ``conservation_suivi`` consent). The consent model has no list of documents: we
+   keep the signed synthèse and the files of the dossier (``beneficiaires.Document``), nothing
+   else (notes, submissions and drafts always go).
+
+Purge date = the end of the action: ``Bilan.date_fin_reelle`` for a closed bilan (set by
+``bilan_clore``), the day of the abandonment for an abandoned one. Kept items go at the latest
+on the closure date + 3 years, or earlier when the consent is revoked (the next run purges).
+
+What is destroyed (``purger_bilan``): séance notes (blanked), submissions of guided personal work
+and their files, the dossier's files, the synthèse's drafts (versions without a signed document)
+and comments, and, without a live exception, the synthèse's text and structured parts and its
+signed PDF (rows and files). What is kept: administrative and quality evidence with its own
+retention (conventions and contracts, attendance signatures, attestations and certificates,
+surveys, the audit trail, the Purge journal itself), and the séance rows (dates, durations,
+attendance), without their notes.
+
+Every kind destroyed gets a ``Purge`` row (what, how many, why, by whom or by the nightly task).
+A second run finds nothing left and writes nothing: the purge is idempotent. Files are removed
+from the private storage **after** the transaction commits, so a rollback never leaves rows
+pointing to deleted files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from beneficiaires.models import Bilan, Consentement, Document, StatutBilan
+from bilan.core.models import SignedDocument
+from seances.models import Rendu, RenduFichier, Seance
+from syntheses.models import (
+    Commentaire,
+    Critere,
+    EcartCompetence,
+    EtapePlanAction,
+    Purge,
+    Scenario,
+    Synthese,
+    SyntheseVersion,
+)
+from syntheses.services.partage import partages_actifs
+
+if TYPE_CHECKING:
+    from bilan.core.models import Organisation, User
+
+logger = logging.getLogger(__name__)
+
+DUREE_EXCEPTION_ANS = 3
+STATUTS_TERMINES = frozenset({StatutBilan.CLOS, StatutBilan.ABANDONNE})
+SECTIONS_TEXTE = (
+    "circonstances",
+    "competences",
+    "interets",
+    "projets",
+    "scenarios",
+    "facteurs",
+    "etapes",
+)
+KIND_SYNTHESE = "synthese"
+
+OBJETS = {
+    "notes": gettext_lazy("Notes confidentielles de séance"),
+    "rendus": gettext_lazy("Rendus de travail personnel guidé"),
+    "rendus_fichiers": gettext_lazy("Fichiers des rendus de travail personnel"),
+    "documents": gettext_lazy("Documents du dossier"),
+    "brouillons": gettext_lazy("Versions de travail de la synthèse"),
+    "commentaires": gettext_lazy("Commentaires sur la synthèse"),
+    "synthese_texte": gettext_lazy("Texte et éléments de travail de la synthèse"),
+    "synthese_signee": gettext_lazy("Synthèse signée (PDF)"),
+}
+BASE_SUIVI = gettext_lazy(
+    "R6313-7 b) : accord écrit du ou de la bénéficiaire pour le suivi de sa situation"
+)
+BASE_CEP = gettext_lazy(
+    "R6313-7 a) et L6313-4 : synthèse transmise au conseil en évolution professionnelle "
+    "à la demande du ou de la bénéficiaire"
+)
+
+
+def _plus_annees(jour: dt.date, annees: int) -> dt.date:
+    try:
+        return jour.replace(year=jour.year + annees)
+    except ValueError:  # 29 February
+        return jour.replace(year=jour.year + annees, day=28)
+
+
+def date_cloture(bilan: Bilan) -> dt.date | None:
+    """The day the action ended (closure or abandonment), or None while it runs."""
+    if bilan.statut == StatutBilan.CLOS:
+        return bilan.date_fin_reelle or timezone.localtime(bilan.updated_at).date()
+    if bilan.statut == StatutBilan.ABANDONNE:
+        if bilan.date_fin_reelle:
+            return bilan.date_fin_reelle
+        evenement = bilan.evenements.filter(vers=StatutBilan.ABANDONNE).order_by("-pk").first()
+        when = evenement.created_at if evenement else bilan.updated_at
+        return timezone.localtime(when).date()
+    return None
+
+
+def _synthese(bilan: Bilan) -> Synthese | None:
+    try:
+        return Synthese.objects.get(bilan=bilan)
+    except ObjectDoesNotExist:
+        return None
+
+
+def _exceptions(bilan: Bilan, synthese: Synthese | None, limite: dt.date | None) -> list[dict]:
+    exceptions = []
+    suivi = (
+        Consentement.objects.filter(
+            beneficiaire_id=bilan.beneficiaire_id,
+            type=Consentement.Type.CONSERVATION_SUIVI,
+            revoque_le__isnull=True,
+        )
+        .order_by("accorde_le")
+        .first()
+    )
+    if suivi is not None:
+        exceptions.append(
+            {
+                "type": Consentement.Type.CONSERVATION_SUIVI,
+                "libelle": _("Conservation pour le suivi"),
+                "base_legale": BASE_SUIVI,
+                "consentement": suivi,
+                "garde": _("la synthèse signée et les documents du dossier"),
+                "jusqu_au": limite,
+            }
+        )
+    if synthese is not None:
+        partage = (
+            partages_actifs(synthese)
+            .filter(consentement__type=Consentement.Type.SYNTHESE_CEP)
+            .first()
+        )
+        if partage is not None:
+            exceptions.append(
+                {
+                    "type": Consentement.Type.SYNTHESE_CEP,
+                    "libelle": _("Synthèse transmise au CEP"),
+                    "base_legale": BASE_CEP,
+                    "consentement": partage.consentement,
+                    "partage": partage,
+                    "garde": _("la synthèse signée"),
+                    "jusqu_au": limite,
+                }
+            )
+    return exceptions
+
+
+def statut_conservation(*, bilan: Bilan, aujourdhui: dt.date | None = None) -> dict:
+    """Where ``bilan`` stands with R6313-7.
+
+    ``{"termine", "cloture_le", "purge_le", "limite_exceptions", "exceptions" (list of dicts:
+    type, libelle, base_legale, consentement, garde, jusqu_au), "exceptions_en_vigueur",
+    "garder_synthese", "garder_documents", "purge_due", "journal"}``. ``purge_le`` is the
+    closure date; ``limite_exceptions`` = closure + 3 years, never beyond.
+    """
+    aujourdhui = aujourdhui or timezone.localdate()
+    cloture = date_cloture(bilan)
+    limite = _plus_annees(cloture, DUREE_EXCEPTION_ANS) if cloture else None
+    synthese = _synthese(bilan)
+    exceptions = _exceptions(bilan, synthese, limite)
+    en_vigueur = bool(exceptions) and (limite is None or aujourdhui < limite)
+    types = {e["type"] for e in exceptions} if en_vigueur else set()
+    return {
+        "termine": cloture is not None,
+        "cloture_le": cloture,
+        "purge_le": cloture,
+        "limite_exceptions": limite,
+        "exceptions": exceptions,
+        "exceptions_en_vigueur": en_vigueur,
+        "garder_synthese": bool(types),
+        "garder_documents": Consentement.Type.CONSERVATION_SUIVI in types,
+        "purge_due": cloture is not None and aujourdhui >= cloture,
+        "synthese": synthese,
+        "journal": list(Purge.objects.filter(bilan=bilan).select_related("par")),
+    }
+
+
+# --- Purge ------------------------------------------------------------------------------------
+
+
+def _supprimer_fichiers_apres_commit(fichiers: list) -> None:
+    """Delete (storage, name) pairs once the transaction has committed."""
+    fichiers = [(storage, name) for storage, name in fichiers if name]
+    if not fichiers:
+        return
+
+    def supprimer():
+        for storage, name in fichiers:
+            try:
+                storage.delete(name)
+            except OSError:
+                logger.exception("Purge : fichier %s non supprimé", name)
+
+    transaction.on_commit(supprimer)
+
+
+def _documents_synthese(bilan: Bilan, synthese: Synthese | None) -> list[SignedDocument]:
+    condition = Q(kind=KIND_SYNTHESE, subject_id=bilan.public_id)
+    if synthese is not None:
+        condition |= Q(kind=KIND_SYNTHESE, subject_id=synthese.public_id)
+        ids = set(
+            SyntheseVersion.objects.filter(synthese=synthese, document__isnull=False).values_list(
+                "document_id", flat=True
+            )
+        )
+        if synthese.document_id:
+            ids.add(synthese.document_id)
+        condition |= Q(pk__in=ids)
+    return list(SignedDocument.objects.filter(condition))
+
+
+def _autre_bilan_ouvert(bilan: Bilan) -> bool:
+    return (
+        Bilan.objects.filter(beneficiaire_id=bilan.beneficiaire_id)
+        .exclude(pk=bilan.pk)
+        .exclude(statut__in=[*STATUTS_TERMINES, StatutBilan.REFUSE])
+        .exists()
+    )
+
+
+@transaction.atomic
+def purger_bilan(*, bilan: Bilan, aujourdhui: dt.date, par: User | None = None) -> list[Purge]:
+    """Destroy the work documents of an ended bilan whose purge date has come (R6313-7).
+
+    Returns the ``Purge`` rows written (one per kind destroyed; none when there was nothing
+    left: idempotent). Refused (``ValidationError``, nothing written) for a bilan still running
+    or before its purge date. ``par`` None means the nightly task.
+    """
+    bilan = (
+        Bilan.objects.select_for_update(of=("self",))
+        .select_related("beneficiaire")
+        .get(pk=bilan.pk)
+    )
+    statut = statut_conservation(bilan=bilan, aujourdhui=aujourdhui)
+    if not statut["termine"]:
+        raise ValidationError(_("Ce bilan n'est pas terminé : rien n'est détruit avant sa fin."))
+    if not statut["purge_due"]:
+        raise ValidationError(_("La date de destruction de ce bilan n'est pas encore venue."))
+    synthese = statut["synthese"]
+    garder_synthese = statut["garder_synthese"]
+    garder_documents = statut["garder_documents"]
+    if statut["exceptions_en_vigueur"]:
+        raison_base = _("Fin du bilan (R6313-7) ; exception en vigueur jusqu'au %(d)s") % {
+            "d": statut["limite_exceptions"].strftime("%d/%m/%Y")
+        }
+    elif statut["exceptions"]:
+        raison_base = _("Fin du délai de 3 ans de l'exception (R6313-7)")
+    else:
+        raison_base = _("Fin du bilan (R6313-7) : aucune exception")
+    comptes: dict[str, int] = {}
+    fichiers: list = []
+
+    # 1. Séance notes.
+    comptes["notes"] = Seance.objects.filter(bilan=bilan).exclude(notes="").update(notes="")
+
+    # 2. Submissions of guided personal work and their files.
+    rendus = Rendu.objects.filter(consigne__seance__bilan=bilan)
+    pieces = list(RenduFichier.objects.filter(rendu__in=rendus))
+    fichiers += [(p.fichier.storage, p.fichier.name) for p in pieces]
+    comptes["rendus_fichiers"] = len(pieces)
+    RenduFichier.objects.filter(pk__in=[p.pk for p in pieces]).delete()
+    comptes["rendus"] = rendus.count()
+    rendus.delete()
+
+    # 3. The dossier's files, unless kept for the follow-up or still used by an open bilan.
+    if not garder_documents and not _autre_bilan_ouvert(bilan):
+        # Administrative evidence (e.g. a scanned signed convention) is kept (rule 15).
+        documents = list(
+            Document.objects.filter(beneficiaire_id=bilan.beneficiaire_id).exclude(
+                categorie=Document.Categorie.ADMINISTRATIF
+            )
+        )
+        fichiers += [(d.fichier.storage, d.fichier.name) for d in documents]
+        comptes["documents"] = len(documents)
+        Document.objects.filter(pk__in=[d.pk for d in documents]).delete()
+
+    if synthese is not None:
+        signes = SignedDocument.Status.SIGNE
+        # 4. Drafts: versions without a signed document, and the comments.
+        comptes["commentaires"] = Commentaire.objects.filter(synthese=synthese).count()
+        Commentaire.objects.filter(synthese=synthese).delete()
+        brouillons = SyntheseVersion.objects.filter(synthese=synthese).filter(
+            Q(document__isnull=True) | ~Q(document__status=signes)
+        )
+        comptes["brouillons"] = brouillons.count()
+        brouillons_docs = list(
+            SignedDocument.objects.filter(
+                pk__in=brouillons.filter(document__isnull=False).values("document_id")
+            ).exclude(pk=synthese.document_id or 0)
+        )
+        brouillons.delete()
+        for document in brouillons_docs:  # unsigned PDFs of drafts
+            fichiers += [(document.issued_pdf.storage, document.issued_pdf.name)]
+            document.delete()
+
+        if not garder_synthese:
+            # 5. The text and the structured parts.
+            texte = any(getattr(synthese, f) for f in SECTIONS_TEXTE)
+            parts = 0
+            for model in (EtapePlanAction, Critere, Scenario, EcartCompetence):
+                qs = model.objects.filter(synthese=synthese)
+                parts += qs.count()
+                qs.delete()
+            if texte:
+                Synthese.objects.filter(pk=synthese.pk).update(
+                    **dict.fromkeys(SECTIONS_TEXTE, ""), updated_at=timezone.now()
+                )
+            comptes["synthese_texte"] = (1 if texte else 0) + parts
+
+            # 6. The signed synthèse: clear the references, then delete rows and files.
+            documents = _documents_synthese(bilan, synthese)
+            if documents:
+                Synthese.objects.filter(pk=synthese.pk).update(document=None)
+                SyntheseVersion.objects.filter(synthese=synthese).delete()
+                for document in documents:
+                    for field in (document.issued_pdf, document.signed_pdf):
+                        if field:
+                            fichiers.append((field.storage, field.name))
+                    document.delete()
+            comptes["synthese_signee"] = len(documents)
+
+    _supprimer_fichiers_apres_commit(fichiers)
+    purges = []
+    for objet, nombre in comptes.items():
+        if not nombre:
+            continue
+        purges.append(
+            Purge.objects.create(
+                organisation_id=bilan.organisation_id,
+                bilan=bilan,
+                objet=str(OBJETS[objet]),
+                nombre=nombre,
+                raison=str(raison_base)[:300],
+                par=par,
+            )
+        )
+    if purges:
+        logger.info("Purge R6313-7 : bilan %s, %s objets", bilan.pk, len(purges))
+    return purges
+
+
+def bilans_a_purger(*, aujourdhui: dt.date):
+    """Ended bilans of the bound organisation whose purge date has come."""
+    return Bilan.objects.filter(
+        Q(statut=StatutBilan.CLOS, date_fin_reelle__lte=aujourdhui)
+        | Q(statut=StatutBilan.CLOS, date_fin_reelle__isnull=True)
+        | Q(statut=StatutBilan.ABANDONNE)
+    ).order_by("pk")
+
+
+def purger_organisation(*, organisation: Organisation, aujourdhui: dt.date) -> int:
+    """Purge every due bilan of the bound ``organisation``; returns the Purge rows written.
+
+    One savepoint per bilan: a failure is logged and does not stop the others.
+    """
+    total = 0
+    for bilan in bilans_a_purger(aujourdhui=aujourdhui):
+        try:
+            with transaction.atomic():
+                total += len(purger_bilan(bilan=bilan, aujourdhui=aujourdhui))
+        except ValidationError:
+            continue
+        except Exception:
+            logger.exception("Purge du bilan %s impossible", bilan.pk)
+    return total

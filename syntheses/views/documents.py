@@ -1,0 +1,251 @@
+"""End documents, sharing of the synthèse and retention of a bilan, under
+/app/documents/bilans/<bilan_id>/.
+
+Access: the bilan's consultants (referent or associated) and the organisation's admins; other
+staff get 403, other organisations 404 (``bilan_get``). Manual purge: admins only.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from beneficiaires.models import Consentement
+from beneficiaires.selectors import bilan_get
+from beneficiaires.services.conventions import document_signer_en_session
+from bilan.core.form_errors import flash_errors
+from bilan.core.models import Role, SignatureRole, SignedDocument
+from bilan.core.permissions import staff_required
+from bilan.core.tenancy import get_for_organisation
+from bilan.core.views.signatures import serve_signed_document
+from syntheses.models import Partage, Synthese
+from syntheses.services import documents_fin, partage, retention
+
+
+def _peut_acceder(request, bilan) -> bool:
+    role = request.membership.role
+    if role == Role.ADMIN:
+        return True
+    return role == Role.CONSULTANT and (
+        bilan.consultant_id == request.user.pk
+        or bilan.consultants_associes.filter(pk=request.user.pk).exists()
+    )
+
+
+def _bilan(request, bilan_id):
+    bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
+    if not _peut_acceder(request, bilan):
+        raise PermissionDenied(
+            _("Seul·es les consultant·es du bilan et les administrateur·rices y ont accès.")
+        )
+    return bilan
+
+
+def _document(request, bilan, signed_document_id) -> SignedDocument:
+    return get_for_organisation(
+        SignedDocument,
+        organisation=request.organisation,
+        public_id=signed_document_id,
+        queryset=SignedDocument.objects.filter(
+            subject_id=bilan.public_id, kind__in=documents_fin.KINDS
+        ),
+    )
+
+
+def _synthese(bilan) -> Synthese | None:
+    return Synthese.objects.filter(bilan=bilan).select_related("document").first()
+
+
+def _retour(bilan):
+    return redirect("documents_fin:liste", bilan_id=bilan.public_id)
+
+
+class PartageForm(forms.Form):
+    consentement = forms.ModelChoiceField(
+        label=gettext_lazy("Consentement du ou de la bénéficiaire"),
+        queryset=None,  # set per bilan in __init__ (the manager needs a bound organisation)
+        to_field_name="public_id",
+        empty_label=None,
+    )
+    destinataire = forms.CharField(
+        label=gettext_lazy("Destinataire (organisme et personne)"), max_length=200
+    )
+    courriel = forms.EmailField(
+        label=gettext_lazy("Courriel du ou de la destinataire"), required=False
+    )
+
+    def __init__(self, *args, bilan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consentement"].queryset = Consentement.objects.filter(
+            beneficiaire_id=bilan.beneficiaire_id,
+            type__in=partage.TYPES_PARTAGE,
+            revoque_le__isnull=True,
+        )
+        self.fields["consentement"].label_from_instance = lambda c: (
+            f"{c.get_type_display()}{' — ' + c.destinataire if c.destinataire else ''}"
+            f" ({timezone.localtime(c.accorde_le):%d/%m/%Y})"
+        )
+
+
+@never_cache
+@staff_required
+@require_GET
+def liste(request, bilan_id):
+    bilan = _bilan(request, bilan_id)
+    synthese = _synthese(bilan)
+    form = PartageForm(bilan=bilan)
+    context = {
+        "bilan": bilan,
+        "documents": documents_fin.documents_fin(bilan=bilan),
+        "manques_attestation": documents_fin.attestation_fin_manques(bilan=bilan),
+        "manques_certificat": documents_fin.certificat_realisation_manques(bilan=bilan),
+        "synthese": synthese,
+        "synthese_signee": synthese is not None and partage.synthese_signee(synthese),
+        "partages": list(partage.partages(synthese)) if synthese else [],
+        "actifs": set(partage.partages_actifs(synthese).values_list("pk", flat=True))
+        if synthese
+        else set(),
+        "form": form,
+        "peut_partager": bool(form.fields["consentement"].queryset.exists()),
+    }
+    return render(request, "documents_fin/liste.html", context)
+
+
+@staff_required
+@require_POST
+def emettre(request, bilan_id, kind):
+    bilan = _bilan(request, bilan_id)
+    service = {
+        documents_fin.KIND_ATTESTATION: documents_fin.attestation_fin_emettre,
+        documents_fin.KIND_CERTIFICAT: documents_fin.certificat_realisation_emettre,
+    }[kind]
+    try:
+        document = service(bilan=bilan, par=request.user)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(
+            request,
+            _("%(t)s émis (version %(v)s) : signez-le pour l'organisme.")
+            % {"t": document.title, "v": document.version},
+        )
+    return _retour(bilan)
+
+
+@staff_required
+@require_POST
+def signer(request, bilan_id, signed_document_id):
+    bilan = _bilan(request, bilan_id)
+    document = _document(request, bilan, signed_document_id)
+    try:
+        document_signer_en_session(document=document, role=SignatureRole.ORGANISME, request=request)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, _("Document signé pour l'organisme."))
+    return _retour(bilan)
+
+
+@never_cache
+@staff_required
+@require_GET
+def telecharger(request, bilan_id, signed_document_id):
+    bilan = _bilan(request, bilan_id)
+    document = _document(request, bilan, signed_document_id)
+    return serve_signed_document(
+        request, document, signed=document.status == SignedDocument.Status.SIGNE
+    )
+
+
+@staff_required
+@require_POST
+def partager(request, bilan_id):
+    bilan = _bilan(request, bilan_id)
+    synthese = _synthese(bilan)
+    form = PartageForm(request.POST, bilan=bilan)
+    if synthese is None:
+        messages.error(request, _("Ce bilan n'a pas de synthèse."))
+    elif not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        try:
+            partage.synthese_partager_tiers(
+                synthese=synthese,
+                consentement=form.cleaned_data["consentement"],
+                destinataire=form.cleaned_data["destinataire"],
+                courriel=form.cleaned_data["courriel"],
+                par=request.user,
+                request=request,
+            )
+        except ValidationError as exc:
+            flash_errors(request, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Transmission enregistrée. Envoyez la synthèse signée par le canal sécurisé "
+                    "de l'organisme."
+                ),
+            )
+    return _retour(bilan)
+
+
+@staff_required
+@require_POST
+def partage_revoquer(request, bilan_id, partage_id):
+    bilan = _bilan(request, bilan_id)
+    objet = get_for_organisation(
+        Partage,
+        organisation=request.organisation,
+        public_id=partage_id,
+        queryset=Partage.objects.filter(synthese__bilan=bilan),
+    )
+    partage.partage_revoquer(partage=objet)
+    messages.success(request, _("Transmission arrêtée."))
+    return _retour(bilan)
+
+
+@never_cache
+@staff_required
+@require_GET
+def conservation(request, bilan_id):
+    bilan = _bilan(request, bilan_id)
+    statut = retention.statut_conservation(bilan=bilan)
+    return render(
+        request,
+        "documents_fin/conservation.html",
+        {
+            "bilan": bilan,
+            "statut": statut,
+            "peut_purger": request.membership.role == Role.ADMIN and statut["purge_due"],
+        },
+    )
+
+
+@staff_required
+@require_POST
+def purger(request, bilan_id):
+    bilan = _bilan(request, bilan_id)
+    if request.membership.role != Role.ADMIN:
+        raise PermissionDenied(_("Seul·es les administrateur·rices lancent une destruction."))
+    try:
+        purges = retention.purger_bilan(
+            bilan=bilan, aujourdhui=timezone.localdate(), par=request.user
+        )
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        if purges:
+            messages.success(request, _("Documents de travail détruits : voir le journal."))
+        else:
+            messages.info(request, _("Rien à détruire : la purge a déjà eu lieu."))
+    return redirect("documents_fin:conservation", bilan_id=bilan.public_id)

@@ -1,0 +1,177 @@
+"""The beneficiary's side of the synthèse (portal): read the shared version (never the live
+draft), comment per section, validate, sign, download every signed version.
+
+The synthèse is found from the portal access (``request.portal_access.beneficiaire``), never
+from the URL; a beneficiary without a shared synthèse gets a page saying so. Their own reads
+are not staff reads: they are not written to the audit trail.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from bilan.core.form_errors import flash_errors
+from bilan.core.models import SignatureRole, SignedDocument
+from bilan.core.permissions import portal_required
+from bilan.core.signatures import document_missing_roles, document_signatures
+from bilan.core.tenancy import get_for_organisation
+from bilan.core.views.signatures import serve_signed_document
+from syntheses import selectors
+from syntheses.forms import CommentaireForm, SignatureForm
+from syntheses.models import Synthese
+from syntheses.services import syntheses as services
+
+
+def _synthese(request) -> Synthese | None:
+    return selectors.synthese_du_beneficiaire(beneficiaire=request.portal_access.beneficiaire)
+
+
+def _exiger(request) -> Synthese:
+    synthese = _synthese(request)
+    if synthese is None:
+        raise Http404
+    return synthese
+
+
+def _retour(ancre: str = ""):
+    response = redirect("portail_synthese:lire")
+    if ancre:
+        response["Location"] += f"#{ancre}"
+    return response
+
+
+@portal_required
+@require_GET
+def lire(request):
+    synthese = _synthese(request)
+    if synthese is None:
+        return render(request, "portail/synthese_absente.html")
+    services.synthese_synchroniser(synthese=synthese)
+    version = selectors.derniere_version_partagee(synthese=synthese)
+    contenu = version.contenu
+    commentaires = selectors.commentaires(synthese=synthese).filter(auteur=request.user)
+    par_section = {}
+    for c in commentaires:
+        par_section.setdefault(c.section, []).append(c)
+    sections = selectors.sections_affichees(contenu)
+    for s in sections:
+        s["commentaires"] = par_section.get(s["key"], [])
+    document = synthese.document
+    a_signer = (
+        document is not None
+        and synthese.statut == Synthese.Statut.VALIDEE
+        and document.status == SignedDocument.Status.EMIS
+        and SignatureRole.BENEFICIAIRE in document_missing_roles(document=document)
+    )
+    ma_signature = None
+    if document is not None and document.status == SignedDocument.Status.EMIS:
+        ma_signature = (
+            document_signatures(document=document).filter(role=SignatureRole.BENEFICIAIRE).first()
+        )
+    signes = list(selectors.documents_signes_par_beneficiaire(synthese=synthese))
+    preuves = {d.pk: list(document_signatures(document=d)) for d in signes}
+    en_relecture = synthese.statut in (Synthese.Statut.PARTAGEE, Synthese.Statut.REVISEE)
+    return render(
+        request,
+        "portail/synthese.html",
+        {
+            "synthese": synthese,
+            "version": version,
+            "sections": sections,
+            "plan": contenu.get("plan", []),
+            "comparaison": selectors.comparer_scenarios(contenu),
+            "ecarts": selectors.calculer_ecarts(contenu),
+            "en_relecture": en_relecture,
+            "peut_valider": en_relecture and synthese.validee_beneficiaire_le is None,
+            "commentaire_form": CommentaireForm(),
+            "document": document,
+            "a_signer": a_signer,
+            "signature_form": SignatureForm(),
+            "ma_signature": ma_signature,
+            "signes": [(d, preuves[d.pk]) for d in signes],
+        },
+    )
+
+
+@portal_required
+@require_POST
+def commenter(request):
+    synthese = _exiger(request)
+    form = CommentaireForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choisissez une section et écrivez votre commentaire."))
+        return _retour("sections")
+    try:
+        services.commentaire_ajouter(
+            synthese=synthese,
+            section=form.cleaned_data["section"],
+            texte=form.cleaned_data["texte"],
+            par=request.user,
+        )
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, _("Merci, votre commentaire est transmis à votre consultant·e."))
+    return _retour(f"section-{form.cleaned_data['section']}")
+
+
+@portal_required
+@require_POST
+def valider(request):
+    synthese = _exiger(request)
+    try:
+        services.synthese_valider(
+            synthese=synthese, role=SignatureRole.BENEFICIAIRE, par=request.user
+        )
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, _("Merci, votre validation de la synthèse est enregistrée."))
+    return _retour("validation")
+
+
+@portal_required
+@require_POST
+def signer(request):
+    synthese = _exiger(request)
+    form = SignatureForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Cochez la case pour signer."))
+        return _retour("signature")
+    try:
+        services.synthese_signer(
+            synthese=synthese, role=SignatureRole.BENEFICIAIRE, request=request
+        )
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, _("Merci, votre signature est enregistrée."))
+    return _retour("signature")
+
+
+@portal_required
+@require_GET
+def telecharger(request, signed_document_id):
+    """A synthèse document the beneficiary signed (signed PDF when complete), or the issued
+    one awaiting their signature."""
+    synthese = _exiger(request)
+    qs = selectors.documents_signes(synthese=synthese).filter(
+        beneficiaire_id=request.portal_access.beneficiaire_id
+    )
+    document = get_for_organisation(
+        SignedDocument,
+        organisation=request.organisation,
+        public_id=signed_document_id,
+        queryset=qs,
+    )
+    signe = document.status == SignedDocument.Status.SIGNE
+    if not signe and not (
+        document.status == SignedDocument.Status.EMIS and document.pk == synthese.document_id
+    ):
+        raise Http404
+    return serve_signed_document(request, document, signed=signe)

@@ -1,0 +1,596 @@
+"""Staff pages of the synthèse: the editor (7 sections with revision check and autosave),
+the structured parts (action plan, scenario comparison, competency gaps), the workflow
+buttons, the version comparison and the documents.
+
+Thin views: objects are read through tenant-aware accessors (404 elsewhere); only the bilan's
+consultants and the admins get in (403 for assistants and other consultants); every page that
+shows the synthèse is audit-logged; writes go through ``syntheses.services``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import time_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from beneficiaires.selectors import bilan_get
+from bilan.core.audit import audit_record
+from bilan.core.form_errors import add_errors, flash_errors
+from bilan.core.models import AuditEvent, SignatureRole, SignedDocument
+from bilan.core.permissions import staff_required
+from bilan.core.signatures import document_missing_roles
+from bilan.core.tenancy import get_for_organisation
+from bilan.core.views.signatures import serve_signed_document
+from syntheses import selectors
+from syntheses.forms import (
+    CritereForm,
+    EcartForm,
+    EtapeForm,
+    NotesForm,
+    RemiseForm,
+    ScenarioForm,
+    SignatureForm,
+    SyntheseForm,
+)
+from syntheses.models import Critere, EcartCompetence, EtapePlanAction, Scenario, Synthese
+from syntheses.services import syntheses as services
+
+
+def _exiger_acces(request, bilan) -> None:
+    if not selectors.peut_acceder(user=request.user, bilan=bilan):
+        raise PermissionDenied(_("Cette synthèse est réservée aux consultant·es du bilan."))
+
+
+def _synthese(request, synthese_id) -> Synthese:
+    synthese = selectors.synthese_get(organisation=request.organisation, public_id=synthese_id)
+    _exiger_acces(request, synthese.bilan)
+    return synthese
+
+
+def _journaliser(request, synthese: Synthese, *, quoi: str = "") -> None:
+    bilan = synthese.bilan
+    label = _("Synthèse — %(b)s") % {"b": bilan}
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.READ,
+        object_type="synthese",
+        object_id=synthese.public_id,
+        object_label=f"{label}{quoi}",
+        beneficiaire=bilan.beneficiaire,
+    )
+
+
+def _retour(synthese: Synthese, ancre: str = ""):
+    response = redirect("syntheses:editeur", bilan_id=synthese.bilan.public_id)
+    if ancre:
+        response["Location"] += f"#{ancre}"
+    return response
+
+
+def _initial(synthese: Synthese) -> dict:
+    return {
+        "revision": synthese.revision,
+        **{key: getattr(synthese, key) for key in selectors.SECTION_KEYS},
+    }
+
+
+def _etat_document(synthese: Synthese) -> dict | None:
+    document = synthese.document
+    if document is None:
+        return None
+    manquants = document_missing_roles(document=document)
+    return {
+        "document": document,
+        "manquants": [SignatureRole(r).label for r in manquants],
+        "consultant_a_signer": document.status == SignedDocument.Status.EMIS
+        and SignatureRole.CONSULTANT in manquants,
+    }
+
+
+def _page(request, synthese: Synthese, *, form=None, conflit=None, status=200, **forms_extra):
+    """The editor page with every part; logged as a staff read of the synthèse."""
+    services.synthese_synchroniser(synthese=synthese)
+    bilan = synthese.bilan
+    modifiable = synthese.statut not in selectors.STATUTS_IMMUABLES
+    contenu = selectors.contenu_actuel(synthese)
+    crits = list(selectors.criteres(synthese=synthese))
+    scen = list(selectors.scenarios(synthese=synthese))
+    ecarts = list(selectors.ecarts_qs(synthese=synthese))
+    calcules = selectors.calculer_ecarts(contenu)
+    etapes = list(selectors.plan_action(synthese=synthese))
+    _journaliser(request, synthese)
+    return render(
+        request,
+        "syntheses/editeur.html",
+        {
+            "bilan": bilan,
+            "synthese": synthese,
+            "modifiable": modifiable,
+            "form": form or SyntheseForm(initial=_initial(synthese)),
+            "conflit": conflit,
+            "sections": selectors.sections_affichees(contenu),
+            "commentaires": selectors.commentaires(synthese=synthese),
+            "non_partagees": selectors.modifications_non_partagees(synthese),
+            "derniere_partagee": selectors.derniere_version_partagee(synthese=synthese),
+            "etapes": [
+                (e, EtapeForm(prefix=f"etape-{e.public_id}", initial=_etape_initial(e)))
+                for e in etapes
+            ],
+            "etape_form": forms_extra.get("etape_form") or EtapeForm(prefix="etape"),
+            "criteres": [
+                (
+                    c,
+                    CritereForm(
+                        prefix=f"critere-{c.public_id}",
+                        initial={"libelle": c.libelle, "poids": c.poids},
+                    ),
+                )
+                for c in crits
+            ],
+            "critere_form": forms_extra.get("critere_form") or CritereForm(prefix="critere"),
+            "scenarios": [
+                (
+                    s,
+                    ScenarioForm(
+                        prefix=f"scenario-{s.public_id}",
+                        initial={
+                            "intitule": s.intitule,
+                            "avantages": s.avantages,
+                            "risques": s.risques,
+                        },
+                    ),
+                    NotesForm(
+                        prefix=f"notes-{s.public_id}",
+                        criteres=crits,
+                        notes={n.critere_id: n.note for n in s.notes.all()},
+                    ),
+                )
+                for s in scen
+            ],
+            "scenario_form": forms_extra.get("scenario_form") or ScenarioForm(prefix="scenario"),
+            "comparaison": selectors.comparer_scenarios(contenu),
+            "ecarts": [
+                (
+                    e,
+                    calcul,
+                    EcartForm(
+                        prefix=f"ecart-{e.public_id}",
+                        initial={
+                            "competence": e.competence,
+                            "cible": e.cible,
+                            "niveau_actuel": e.niveau_actuel,
+                            "niveau_requis": e.niveau_requis,
+                        },
+                    ),
+                )
+                for e, calcul in zip(ecarts, calcules, strict=True)
+            ],
+            "ecart_form": forms_extra.get("ecart_form") or EcartForm(prefix="ecart"),
+            "etat_document": _etat_document(synthese),
+            "documents": selectors.documents_signes(synthese=synthese),
+            "versions": selectors.versions(synthese=synthese).order_by("-numero"),
+            "signature_form": SignatureForm(),
+            "remise_form": forms_extra.get("remise_form") or RemiseForm(),
+            "peut_signer": selectors.peut_signer_consultant(user=request.user, bilan=bilan),
+        },
+        status=status,
+    )
+
+
+def _etape_initial(e: EtapePlanAction) -> dict:
+    return {
+        "intitule": e.intitule,
+        "echeance": e.echeance,
+        "responsable": e.responsable,
+        "ressource_type": e.ressource_type,
+        "ressource": e.ressource,
+        "statut": e.statut,
+    }
+
+
+# --- Editor -----------------------------------------------------------------------------------
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def editeur(request, bilan_id):
+    """GET: the synthèse (created on first opening, from the conclusion phase). POST: save
+    the 7 sections if the revision read is still current."""
+    bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
+    _exiger_acces(request, bilan)
+    try:
+        synthese = services.synthese_obtenir_ou_creer(bilan=bilan, par=request.user)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+        return redirect("bilans:detail", bilan_id=bilan.public_id)
+    if request.method == "GET":
+        return _page(request, synthese)
+    form = SyntheseForm(request.POST)
+    if not form.is_valid():
+        return _page(request, synthese, form=form, status=400)
+    try:
+        services.synthese_enregistrer(
+            synthese=synthese,
+            revision=form.cleaned_data["revision"],
+            sections=form.sections(),
+            par=request.user,
+        )
+    except services.ConflitRevision as exc:
+        synthese.refresh_from_db()
+        messages.error(request, exc.messages[0])
+        return _page(request, synthese, conflit=exc, status=409)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+        return _retour(synthese)
+    messages.success(
+        request,
+        _("Synthèse enregistrée (révision %(r)s).") % {"r": synthese.revision},
+    )
+    return _retour(synthese, "redaction")
+
+
+@staff_required
+@require_POST
+def autosave(request, synthese_id):
+    """JSON autosave of the sections (autosave.js): {"revision": n}, or 409 {"conflit": true}
+    when newer text exists, or 400 {"erreur": ...} when the synthèse cannot be changed."""
+    synthese = _synthese(request, synthese_id)
+    form = SyntheseForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"erreur": _("Formulaire incomplet.")}, status=400)
+    try:
+        services.synthese_enregistrer(
+            synthese=synthese,
+            revision=form.cleaned_data["revision"],
+            sections=form.sections(),
+            par=request.user,
+        )
+    except services.ConflitRevision as exc:
+        return JsonResponse(
+            {
+                "conflit": True,
+                "revision": exc.actuelle.revision,
+                "message": _(
+                    "Attention : le texte a été modifié ailleurs. Rien n'a été enregistré "
+                    "automatiquement ; cliquez sur « Enregistrer » pour comparer les deux textes."
+                ),
+            },
+            status=409,
+        )
+    except ValidationError as exc:
+        return JsonResponse({"erreur": " ".join(exc.messages)}, status=400)
+    heure = time_format(timezone.localtime(), "H:i")
+    return JsonResponse(
+        {
+            "revision": synthese.revision,
+            "heure": heure,
+            "message": _("Enregistré à %(h)s") % {"h": heure},
+        }
+    )
+
+
+# --- Structured parts -------------------------------------------------------------------------
+
+
+def _objet(model, synthese: Synthese, public_id):
+    if not public_id:
+        raise Http404
+    return get_for_organisation(
+        model,
+        organisation=synthese.organisation,
+        public_id=public_id,
+        queryset=model.objects.filter(synthese=synthese),
+    )
+
+
+def _lignes(
+    request,
+    synthese_id,
+    *,
+    modele,
+    form_class,
+    nom,
+    form_name,
+    ajouter,
+    modifier,
+    supprimer,
+    textes,
+    ancre,
+    autres=None,
+):
+    """Add, edit or delete one line of a structured part (plan, criteria, scenarios, gap
+    matrix): the line is named by the POST field ``nom`` and looked up within the synthèse.
+    ``autres`` maps further actions to ``fonction(request, synthese, ligne) -> message``."""
+    synthese = _synthese(request, synthese_id)
+    action = request.POST.get("action", "")
+    try:
+        if action == "ajouter":
+            form = form_class(request.POST, prefix=nom)
+            if not form.is_valid():
+                return _page(request, synthese, status=400, **{form_name: form})
+            try:
+                ajouter(synthese=synthese, par=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                add_errors(form, exc)
+                return _page(request, synthese, status=400, **{form_name: form})
+            messages.success(request, textes["ajouter"])
+        else:
+            ligne = _objet(modele, synthese, request.POST.get(nom))
+            if action == "modifier":
+                form = form_class(request.POST, prefix=f"{nom}-{ligne.public_id}")
+                if not form.is_valid():
+                    raise ValidationError([e for errs in form.errors.values() for e in errs])
+                modifier(ligne, par=request.user, **form.cleaned_data)
+                messages.success(request, textes["modifier"])
+            elif action == "supprimer":
+                supprimer(ligne, par=request.user)
+                messages.success(request, textes["supprimer"])
+            elif autres and action in autres:
+                messages.success(request, autres[action](request, synthese, ligne))
+            else:
+                raise Http404
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    return _retour(synthese, ancre)
+
+
+def _deplacer_etape(request, synthese, etape):
+    services.etape_deplacer(etape=etape, vers=request.POST["action"], par=request.user)
+    return _("Ordre du plan d'action modifié.")
+
+
+def _noter_scenario(request, synthese, scenario):
+    form = NotesForm(
+        request.POST,
+        prefix=f"notes-{scenario.public_id}",
+        criteres=selectors.criteres(synthese=synthese),
+    )
+    if not form.is_valid():
+        raise ValidationError(_("Chaque note va de 0 à 5."))
+    services.scenario_noter(scenario=scenario, notes=form.notes(), par=request.user)
+    return _("Notes du scénario %(l)s enregistrées.") % {"l": scenario.lettre}
+
+
+@staff_required
+@require_POST
+def plan(request, synthese_id):
+    return _lignes(
+        request,
+        synthese_id,
+        modele=EtapePlanAction,
+        form_class=EtapeForm,
+        nom="etape",
+        form_name="etape_form",
+        ajouter=services.etape_ajouter,
+        modifier=lambda ligne, **kw: services.etape_modifier(etape=ligne, **kw),
+        supprimer=lambda ligne, **kw: services.etape_supprimer(etape=ligne, **kw),
+        textes={
+            "ajouter": _("Étape ajoutée au plan d'action."),
+            "modifier": _("Étape modifiée."),
+            "supprimer": _("Étape supprimée."),
+        },
+        ancre="plan",
+        autres={"haut": _deplacer_etape, "bas": _deplacer_etape},
+    )
+
+
+@staff_required
+@require_POST
+def criteres(request, synthese_id):
+    return _lignes(
+        request,
+        synthese_id,
+        modele=Critere,
+        form_class=CritereForm,
+        nom="critere",
+        form_name="critere_form",
+        ajouter=services.critere_ajouter,
+        modifier=lambda ligne, **kw: services.critere_modifier(critere=ligne, **kw),
+        supprimer=lambda ligne, **kw: services.critere_supprimer(critere=ligne, **kw),
+        textes={
+            "ajouter": _("Critère ajouté."),
+            "modifier": _("Critère modifié."),
+            "supprimer": _("Critère supprimé."),
+        },
+        ancre="scenarios",
+    )
+
+
+@staff_required
+@require_POST
+def scenarios(request, synthese_id):
+    return _lignes(
+        request,
+        synthese_id,
+        modele=Scenario,
+        form_class=ScenarioForm,
+        nom="scenario",
+        form_name="scenario_form",
+        ajouter=services.scenario_ajouter,
+        modifier=lambda ligne, **kw: services.scenario_modifier(scenario=ligne, **kw),
+        supprimer=lambda ligne, **kw: services.scenario_supprimer(scenario=ligne, **kw),
+        textes={
+            "ajouter": _("Scénario ajouté."),
+            "modifier": _("Scénario modifié."),
+            "supprimer": _("Scénario supprimé."),
+        },
+        ancre="scenarios",
+        autres={"noter": _noter_scenario},
+    )
+
+
+@staff_required
+@require_POST
+def ecarts(request, synthese_id):
+    return _lignes(
+        request,
+        synthese_id,
+        modele=EcartCompetence,
+        form_class=EcartForm,
+        nom="ecart",
+        form_name="ecart_form",
+        ajouter=services.ecart_ajouter,
+        modifier=lambda ligne, **kw: services.ecart_modifier(ecart=ligne, **kw),
+        supprimer=lambda ligne, **kw: services.ecart_supprimer(ecart=ligne, **kw),
+        textes={
+            "ajouter": _("Compétence ajoutée à la matrice."),
+            "modifier": _("Ligne modifiée."),
+            "supprimer": _("Ligne supprimée."),
+        },
+        ancre="ecarts",
+    )
+
+
+def _action(request, synthese_id, fonction, succes: str, *, ancre="workflow"):
+    synthese = _synthese(request, synthese_id)
+    try:
+        fonction(synthese)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, succes)
+    return _retour(synthese, ancre)
+
+
+@staff_required
+@require_POST
+def partager(request, synthese_id):
+    return _action(
+        request,
+        synthese_id,
+        lambda s: services.synthese_partager(synthese=s, par=request.user),
+        _("Synthèse partagée : le ou la bénéficiaire peut la lire et la commenter."),
+    )
+
+
+@staff_required
+@require_POST
+def reviser(request, synthese_id):
+    return _action(
+        request,
+        synthese_id,
+        lambda s: services.synthese_reviser(synthese=s, par=request.user),
+        _("Révision publiée : le ou la bénéficiaire lit la nouvelle version."),
+    )
+
+
+@staff_required
+@require_POST
+def valider(request, synthese_id):
+    return _action(
+        request,
+        synthese_id,
+        lambda s: services.synthese_valider(
+            synthese=s, role=SignatureRole.CONSULTANT, par=request.user
+        ),
+        _("Votre validation est enregistrée."),
+    )
+
+
+@staff_required
+@require_POST
+def emettre(request, synthese_id):
+    return _action(
+        request,
+        synthese_id,
+        lambda s: services.synthese_emettre_pour_signature(synthese=s, par=request.user),
+        _("Document de synthèse émis : il attend les deux signatures."),
+    )
+
+
+@staff_required
+@require_POST
+def signer(request, synthese_id):
+    synthese = _synthese(request, synthese_id)
+    form = SignatureForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Cochez la case pour signer."))
+        return _retour(synthese, "workflow")
+    return _action(
+        request,
+        synthese_id,
+        lambda s: services.synthese_signer(
+            synthese=s, role=SignatureRole.CONSULTANT, request=request
+        ),
+        _("Votre signature est enregistrée."),
+    )
+
+
+@staff_required
+@require_POST
+def nouvelle_version(request, synthese_id):
+    return _action(
+        request,
+        synthese_id,
+        lambda s: services.synthese_nouvelle_version(synthese=s, par=request.user),
+        _(
+            "Nouvelle version ouverte : corrigez, puis faites-la valider et signer à nouveau. "
+            "Le document signé reste conservé."
+        ),
+    )
+
+
+@staff_required
+@require_POST
+def remettre(request, synthese_id):
+    synthese = _synthese(request, synthese_id)
+    form = RemiseForm(request.POST)
+    if not form.is_valid():
+        return _page(request, synthese, remise_form=form, status=400)
+    return _action(
+        request,
+        synthese_id,
+        lambda s: services.synthese_remettre(
+            synthese=s, mode=form.cleaned_data["mode"], par=request.user
+        ),
+        _("Remise de la synthèse enregistrée."),
+    )
+
+
+# --- Versions and documents -------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def versions(request, synthese_id):
+    """Every kept version; with ?a=<n>&b=<m>, the per-part differences from a to b."""
+    synthese = _synthese(request, synthese_id)
+    toutes = list(selectors.versions(synthese=synthese).order_by("numero"))
+    a = selectors.version_get(synthese=synthese, numero=request.GET.get("a"))
+    b = selectors.version_get(synthese=synthese, numero=request.GET.get("b"))
+    if a is None and b is None and len(toutes) >= 2:
+        a, b = toutes[-2], toutes[-1]
+    parties = selectors.comparer_versions(a, b) if a is not None and b is not None else None
+    _journaliser(request, synthese, quoi=" (versions)")
+    return render(
+        request,
+        "syntheses/versions.html",
+        {
+            "bilan": synthese.bilan,
+            "synthese": synthese,
+            "versions": toutes,
+            "a": a,
+            "b": b,
+            "parties": parties,
+            "demande_invalide": bool(request.GET.get("a") or request.GET.get("b"))
+            and parties is None,
+        },
+    )
+
+
+@staff_required
+@require_GET
+def document(request, synthese_id, signed_document_id):
+    synthese = _synthese(request, synthese_id)
+    doc = get_for_organisation(
+        SignedDocument,
+        organisation=request.organisation,
+        public_id=signed_document_id,
+        queryset=selectors.documents_signes(synthese=synthese),
+    )
+    return serve_signed_document(request, doc, signed=doc.status == SignedDocument.Status.SIGNE)
