@@ -134,7 +134,7 @@ def entretien_prealable_enregistrer(
         beneficiaire=beneficiaire, statut=StatutBilan.DEMANDE
     ):
         bilan.entretien_prealable = entretien
-        _transition(bilan, StatutBilan.PREALABLE_REALISE, par=consultant, motif="")
+        bilan_transition(bilan=bilan, vers=StatutBilan.PREALABLE_REALISE, par=consultant, motif="")
     return entretien
 
 
@@ -223,7 +223,11 @@ def bilan_modifier(*, bilan: Bilan, **data) -> Bilan:
 # --- Lifecycle ------------------------------------------------------------------------------
 
 
-def _transition(bilan: Bilan, vers: str, *, par: User | None, motif: str, phase: str = "") -> Bilan:
+def bilan_transition(
+    *, bilan: Bilan, vers: str, par: User | None, motif: str, phase: str = ""
+) -> Bilan:
+    """Move a (locked) bilan to status ``vers`` and record who, when and why in its history.
+    Callers check the transition's preconditions first."""
     de = bilan.statut
     bilan.statut = vers
     if phase:
@@ -235,7 +239,8 @@ def _transition(bilan: Bilan, vers: str, *, par: User | None, motif: str, phase:
     return bilan
 
 
-def _lock(bilan: Bilan) -> Bilan:
+def bilan_verrouiller(*, bilan: Bilan) -> Bilan:
+    """The bilan reloaded under a row lock, for a transition."""
     return (
         Bilan.objects.select_for_update()
         .select_related("beneficiaire", "organisation")
@@ -278,11 +283,11 @@ def manques_confirmation(bilan: Bilan, *, aujourdhui: dt.date) -> list[str]:
 @transaction.atomic
 def bilan_confirmer(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None) -> Bilan:
     """The beneficiary confirms after the reflection period: wait for financing/signature."""
-    bilan = _lock(bilan)
+    bilan = bilan_verrouiller(bilan=bilan)
     manques = manques_confirmation(bilan, aujourdhui=aujourdhui or timezone.localdate())
     if manques:
         raise ValidationError(manques)
-    return _transition(bilan, StatutBilan.ATTENTE, par=par, motif="")
+    return bilan_transition(bilan=bilan, vers=StatutBilan.ATTENTE, par=par, motif="")
 
 
 def manques_demarrage(bilan: Bilan, *, aujourdhui: dt.date) -> list[str]:
@@ -303,14 +308,16 @@ def manques_demarrage(bilan: Bilan, *, aujourdhui: dt.date) -> list[str]:
 @transaction.atomic
 def bilan_demarrer(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None) -> Bilan:
     """Start the bilan: status "en cours", phase préliminaire."""
-    bilan = _lock(bilan)
+    bilan = bilan_verrouiller(bilan=bilan)
     aujourdhui = aujourdhui or timezone.localdate()
     manques = manques_demarrage(bilan, aujourdhui=aujourdhui)
     if manques:
         raise ValidationError(manques)
     if bilan.date_debut_reelle is None:
         bilan.date_debut_reelle = max(aujourdhui, bilan.date_debut_prevue or aujourdhui)
-    bilan = _transition(bilan, StatutBilan.EN_COURS, par=par, motif="", phase=Phase.PRELIMINAIRE)
+    bilan = bilan_transition(
+        bilan=bilan, vers=StatutBilan.EN_COURS, par=par, motif="", phase=Phase.PRELIMINAIRE
+    )
     from relances.services import relances_bilan_demarre
 
     relances_bilan_demarre(bilan=bilan)  # CPF: entry declaration alert to the admins
@@ -318,101 +325,21 @@ def bilan_demarrer(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None
 
 
 @transaction.atomic
-def bilan_changer_phase(*, bilan: Bilan, vers: str, motif: str, par: User) -> Bilan:
-    """Move to the next legal phase (R6313-4): never skip one, never go back, and only once the
-    current phase has a realised séance."""
-    from seances.models import Seance
-
-    bilan = _lock(bilan)
-    if bilan.statut != StatutBilan.EN_COURS:
-        raise ValidationError(_("Seul un bilan en cours change de phase."))
-    actuelle = ORDRE_PHASES.index(bilan.phase)
-    if vers not in ORDRE_PHASES or ORDRE_PHASES.index(vers) != actuelle + 1:
-        raise ValidationError(_("Les trois phases se suivent dans l'ordre, sans en sauter."))
-    if not motif.strip():
-        raise ValidationError({"motif": _("Indiquez pourquoi la phase change.")})
-    if not Seance.objects.filter(
-        bilan=bilan, phase=bilan.phase, statut=Seance.Statut.REALISEE
-    ).exists():
-        raise ValidationError(_("La phase en cours n'a encore aucune séance réalisée (R6313-4)."))
-    if vers == Phase.CONCLUSION:
-        from seances.services.seances import conclusion_a_un_entretien
-
-        if not conclusion_a_un_entretien(bilan=bilan, realise=False):
-            raise ValidationError(
-                _(
-                    "Planifiez d'abord au moins un entretien individuel en phase de "
-                    "conclusion (R6313-4)."
-                )
-            )
-    de = bilan.phase
-    bilan.phase = vers
-    bilan.save(update_fields=["phase", "updated_at"])
-    BilanEvenement.objects.create(
-        organisation=bilan.organisation, bilan=bilan, de=de, vers=vers, par=par, motif=motif
-    )
-    return bilan
-
-
-@transaction.atomic
-def bilan_remettre_synthese(*, bilan: Bilan, par: User) -> Bilan:
-    bilan = _lock(bilan)
-    if bilan.statut != StatutBilan.EN_COURS or bilan.phase != Phase.CONCLUSION:
-        raise ValidationError(_("La synthèse se remet pendant la phase de conclusion."))
-    from seances.services.seances import conclusion_a_un_entretien
-
-    if not conclusion_a_un_entretien(bilan=bilan, realise=True):
-        raise ValidationError(
-            _("La conclusion passe par au moins un entretien individuel réalisé (R6313-4).")
-        )
-    return _transition(bilan, StatutBilan.SYNTHESE_REMISE, par=par, motif="")
-
-
-@transaction.atomic
-def bilan_clore(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None) -> list[str]:
-    """Close the bilan. Returns warnings (never blocking), e.g. accompaniment below threshold."""
-    bilan = _lock(bilan)
-    if bilan.statut != StatutBilan.SYNTHESE_REMISE:
-        raise ValidationError(_("Un bilan se clôt après la remise de la synthèse."))
-    bilan.date_fin_reelle = aujourdhui or timezone.localdate()
-    _transition(bilan, StatutBilan.CLOS, par=par, motif="")
-    from relances.services import relances_bilan_clos
-
-    relances_bilan_clos(bilan=bilan)  # surveys, follow-up invitation, CPF exit alert
-    avertissements = []
-    seuil = bilan.organisation.seuil_accompagnement_heures
-    from seances.models import Seance
-
-    realise = sum(
-        s.duree_realisee_minutes or 0
-        for s in Seance.objects.filter(bilan=bilan, statut=Seance.Statut.REALISEE)
-        if s.est_accompagnement
-    )
-    heures = Decimal(realise) / 60
-    if heures < seuil:
-        avertissements.append(
-            _("Accompagnement réalisé : %(h)s h, sous le seuil de %(s)s h (décret en attente).")
-            % {"h": heures_fr(round(heures, 2)), "s": heures_fr(seuil)}
-        )
-    return avertissements
-
-
-@transaction.atomic
 def bilan_abandonner(*, bilan: Bilan, motif: str, par: User) -> Bilan:
-    bilan = _lock(bilan)
+    bilan = bilan_verrouiller(bilan=bilan)
     if bilan.statut in TERMINAUX:
         raise ValidationError(_("Ce bilan est déjà terminé."))
     if not motif.strip():
         raise ValidationError({"motif": _("Indiquez le motif de l'abandon.")})
     bilan.motif_abandon = motif.strip()
-    return _transition(bilan, StatutBilan.ABANDONNE, par=par, motif=motif.strip())
+    return bilan_transition(bilan=bilan, vers=StatutBilan.ABANDONNE, par=par, motif=motif.strip())
 
 
 @transaction.atomic
 def bilan_refuser(*, bilan: Bilan, motif: str, par: User | None) -> Bilan:
     """Refusal before the start (the person declines, the funder refuses, or the employee let
     the 10 days pass without signing). Carries no negative mark visible to an employer."""
-    bilan = _lock(bilan)
+    bilan = bilan_verrouiller(bilan=bilan)
     if bilan.statut not in {
         StatutBilan.DEMANDE,
         StatutBilan.PREALABLE_REALISE,
@@ -422,7 +349,7 @@ def bilan_refuser(*, bilan: Bilan, motif: str, par: User | None) -> Bilan:
     if not motif.strip():
         raise ValidationError({"motif": _("Indiquez le motif du refus.")})
     bilan.motif_refus = motif.strip()
-    return _transition(bilan, StatutBilan.REFUSE, par=par, motif=motif.strip())
+    return bilan_transition(bilan=bilan, vers=StatutBilan.REFUSE, par=par, motif=motif.strip())
 
 
 def bilans_refuser_conventions_expirees(*, aujourdhui: dt.date) -> int:

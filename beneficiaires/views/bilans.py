@@ -22,6 +22,7 @@ from bilan.core.models import AuditEvent, Role
 from bilan.core.permissions import role_required, staff_required
 from relances.selectors import relances_du_bilan
 from seances import selectors as seances_selectors
+from seances.services import phases
 
 
 def _filters(request):
@@ -304,7 +305,7 @@ ACTIONS = {
         _("Bilan confirmé : en attente de financement et de signature."),
     ),
     "demarrer": (services_bilans.bilan_demarrer, _("Le bilan a commencé : phase préliminaire.")),
-    "remettre": (services_bilans.bilan_remettre_synthese, _("Remise de la synthèse enregistrée.")),
+    "remettre": (phases.bilan_remettre_synthese, _("Remise de la synthèse enregistrée.")),
 }
 
 
@@ -319,12 +320,12 @@ def bilan_action(request, bilan_id, action):
             service(bilan=bilan, par=request.user)
             messages.success(request, success)
         elif action == "phase":
-            services_bilans.bilan_changer_phase(
+            phases.bilan_changer_phase(
                 bilan=bilan, vers=request.POST.get("vers", ""), motif=motif, par=request.user
             )
             messages.success(request, _("Phase mise à jour."))
         elif action == "clore":
-            for warning in services_bilans.bilan_clore(bilan=bilan, par=request.user):
+            for warning in phases.bilan_clore(bilan=bilan, par=request.user):
                 messages.warning(request, warning)
             messages.success(request, _("Bilan clos."))
         elif action == "abandonner":

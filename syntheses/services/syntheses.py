@@ -23,10 +23,10 @@ from django.utils.translation import gettext as _
 
 from beneficiaires.models import Bilan, StatutBilan
 from beneficiaires.services import conventions
-from beneficiaires.services.bilans import bilan_remettre_synthese
 from bilan.core.models import SignatureRole, SignedDocument, User
 from bilan.core.pdf import sanitize_html
 from bilan.core.signatures import document_cancel, document_issue
+from seances.services.phases import bilan_remettre_synthese
 from syntheses import selectors
 from syntheses.models import (
     SECTIONS,

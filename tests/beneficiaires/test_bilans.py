@@ -21,6 +21,7 @@ from beneficiaires.services import conventions
 from bilan.core.models import SignatureRole, SignedDocument
 from bilan.core.tenancy import tenant_context
 from seances.models import Seance
+from seances.services import phases
 from tests.factories.bilans import bilan_for
 
 pytestmark = pytest.mark.django_db
@@ -330,21 +331,21 @@ def test_a_phase_starts_only_after_a_realised_seance_of_the_previous_one(world):
     _seance(world, bilan, phase=Phase.PRELIMINAIRE, statut=Seance.Statut.PLANIFIEE)
     with tenant_context(world.org_a):
         with pytest.raises(ValidationError, match="aucune séance réalisée"):
-            services_bilans.bilan_changer_phase(
+            phases.bilan_changer_phase(
                 bilan=bilan, vers=Phase.INVESTIGATION, motif="prêt", par=world.consultant_a
             )
         with pytest.raises(ValidationError, match="sans en sauter"):
-            services_bilans.bilan_changer_phase(
+            phases.bilan_changer_phase(
                 bilan=bilan, vers=Phase.CONCLUSION, motif="vite", par=world.consultant_a
             )
     assert _reload(world, bilan).phase == Phase.PRELIMINAIRE
     _seance(world, bilan, phase=Phase.PRELIMINAIRE)
     with tenant_context(world.org_a):
         with pytest.raises(ValidationError, match="pourquoi"):
-            services_bilans.bilan_changer_phase(
+            phases.bilan_changer_phase(
                 bilan=bilan, vers=Phase.INVESTIGATION, motif=" ", par=world.consultant_a
             )
-        services_bilans.bilan_changer_phase(
+        phases.bilan_changer_phase(
             bilan=bilan, vers=Phase.INVESTIGATION, motif="Demande clarifiée", par=world.consultant_a
         )
     assert _reload(world, bilan).phase == Phase.INVESTIGATION
@@ -361,7 +362,7 @@ def test_closing_warns_below_the_accompaniment_threshold(world):
     with tenant_context(world.org_a):
         Seance.objects.filter(pk=seance.pk).update(duree_realisee_minutes=120)
     with tenant_context(world.org_a):
-        warnings = services_bilans.bilan_clore(bilan=bilan, par=world.consultant_a)
+        warnings = phases.bilan_clore(bilan=bilan, par=world.consultant_a)
     assert warnings == ["Accompagnement réalisé : 2 h, sous le seuil de 13 h (décret en attente)."]
     assert _reload(world, bilan).statut == StatutBilan.CLOS
 

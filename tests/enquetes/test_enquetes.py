@@ -8,11 +8,11 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from beneficiaires.services.bilans import bilan_clore
 from bilan.core.tenancy import tenant_context
 from enquetes import selectors, services
 from enquetes.models import KindEnquete, Question, Reponse
 from relances.models import Relance
+from seances.services.phases import bilan_clore
 from tests.factories.bilans import bilan_for
 
 pytestmark = pytest.mark.django_db

@@ -10,11 +10,11 @@ import pytest
 import time_machine
 from django.core import mail
 
-from beneficiaires.services.bilans import bilan_clore
 from bilan.core.tenancy import tenant_context
 from enquetes.services import parametres_modifier
 from relances.models import Relance
 from relances.selectors import relances_du_bilan
+from seances.services.phases import bilan_clore
 from tests.factories.bilans import bilan_for
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")

@@ -103,7 +103,7 @@ def test_planning_twice_is_one_row(world, bilan_a):
 
 
 def test_closing_a_bilan_plans_surveys_follow_up_and_cpf_exit(world):
-    from beneficiaires.services.bilans import bilan_clore
+    from seances.services.phases import bilan_clore
 
     bilan = bilan_for(
         world.beneficiaire_a,

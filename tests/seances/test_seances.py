@@ -10,7 +10,6 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from beneficiaires.models import Bilan, Phase, StatutBilan
-from beneficiaires.services import bilans as services_bilans
 from beneficiaires.services.programmes import (
     bilan_planifier,
     programme_copier_modele,
@@ -19,6 +18,7 @@ from beneficiaires.services.programmes import (
 from bilan.core.models import AuditEvent
 from bilan.core.tenancy import tenant_context
 from seances.models import Seance
+from seances.services import phases
 from seances.services import seances as services
 from tests.factories.bilans import bilan_for
 
@@ -153,18 +153,18 @@ def test_conclusion_requires_an_individual_interview(world):
         services.seance_realiser(seance=seance, duree_realisee_minutes=60)
     _planifier(world, bilan, minutes=60, phase=Phase.CONCLUSION, type="travail_personnel")
     with tenant_context(world.org_a), pytest.raises(ValidationError, match="entretien individuel"):
-        services_bilans.bilan_changer_phase(
+        phases.bilan_changer_phase(
             bilan=bilan, vers=Phase.CONCLUSION, motif="Projet choisi", par=world.consultant_a
         )
     conclusion = _planifier(world, bilan, minutes=60, phase=Phase.CONCLUSION, debut=passe)
     with tenant_context(world.org_a):
-        services_bilans.bilan_changer_phase(
+        phases.bilan_changer_phase(
             bilan=bilan, vers=Phase.CONCLUSION, motif="Projet choisi", par=world.consultant_a
         )
         with pytest.raises(ValidationError, match="entretien individuel réalisé"):
-            services_bilans.bilan_remettre_synthese(bilan=bilan, par=world.consultant_a)
+            phases.bilan_remettre_synthese(bilan=bilan, par=world.consultant_a)
         services.seance_realiser(seance=conclusion, duree_realisee_minutes=60)
-        services_bilans.bilan_remettre_synthese(bilan=bilan, par=world.consultant_a)
+        phases.bilan_remettre_synthese(bilan=bilan, par=world.consultant_a)
         assert Bilan.objects.get(pk=bilan.pk).statut == StatutBilan.SYNTHESE_REMISE
 
 
