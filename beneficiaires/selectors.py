@@ -2,8 +2,8 @@
 
 from django.db.models import Q, QuerySet
 
-from beneficiaires.models import Beneficiaire, Document
-from bilan.core.models import Organisation, User
+from beneficiaires.models import Beneficiaire, Bilan, Document, StatutBilan
+from bilan.core.models import Organisation, SignatureRole, SignedDocument, User
 from bilan.core.tenancy import get_for_organisation
 
 
@@ -115,3 +115,27 @@ def bilan_prochaine_seance(bilan):
         .order_by("debut")
         .first()
     )
+
+
+def bilan_courant(*, beneficiaire: Beneficiaire) -> Bilan | None:
+    """The open bilan if there is one, else the latest."""
+    bilans = Bilan.objects.filter(beneficiaire=beneficiaire).select_related("consultant")
+    ouvert = bilans.exclude(
+        statut__in=[StatutBilan.CLOS, StatutBilan.ABANDONNE, StatutBilan.REFUSE]
+    ).first()
+    return ouvert or bilans.order_by("-created_at").first()
+
+
+def documents_a_signer(*, beneficiaire: Beneficiaire) -> list[SignedDocument]:
+    """Issued documents still waiting for the beneficiary's signature."""
+    documents = (
+        SignedDocument.objects.filter(beneficiaire=beneficiaire, status=SignedDocument.Status.EMIS)
+        .prefetch_related("signatures")
+        .order_by("issued_at")
+    )
+    return [
+        d
+        for d in documents
+        if SignatureRole.BENEFICIAIRE in d.required_roles
+        and not any(s.role == SignatureRole.BENEFICIAIRE for s in d.signatures.all())
+    ]

@@ -56,10 +56,7 @@ bilans_patterns = [
     path("", views_bilans.bilan_list, name="list"),
     path("export.csv", views_bilans.bilan_export, name="export"),
     path("nouveau/<uuid:beneficiaire_id>/", views_bilans.bilan_create, name="create"),
-    path("<uuid:bilan_id>/", views_bilans.bilan_detail, name="detail"),
     path("<uuid:bilan_id>/modifier/", views_bilans.bilan_edit, name="edit"),
-    path("<uuid:bilan_id>/action/<slug:action>/", views_bilans.bilan_action, name="action"),
-    path("<uuid:bilan_id>/paiements/", views_bilans.paiement_create, name="paiement_create"),
     path(
         "<uuid:bilan_id>/convention/emettre/",
         views_conventions.convention_emettre,
@@ -100,21 +97,6 @@ programmes_patterns = [
 # documents, personal data and consents, the attendance certificate.
 portail_patterns = [
     path("documents/", views_portail.documents, name="documents"),
-    path("donnees/", views_portail.donnees_page, name="donnees"),
-    path("donnees/archive.zip", views_portail.donnees_archive, name="donnees_archive"),
-    path("donnees/consentements/", views_portail.consentement_accorder, name="consentement"),
-    path(
-        "donnees/consentements/<uuid:consentement_id>/retirer/",
-        views_portail.consentement_revoquer,
-        name="consentement_retirer",
-    ),
-    path("donnees/suppression/", views_portail.suppression_demander, name="suppression"),
-    path("seances/<uuid:seance_id>.ics", views_portail.seance_ics, name="seance_ics"),
-    path(
-        "attestation-assiduite.pdf",
-        views_portail.attestation_assiduite,
-        name="attestation_assiduite",
-    ),
     path(
         "documents/<uuid:signed_document_id>/signer/",
         views_portail.document_signer,

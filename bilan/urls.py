@@ -14,6 +14,7 @@ from bilan.core import health
 from bilan.core import urls as core_urls
 from bilan.core.views import organisation as core_views
 from enquetes import urls as enquetes_urls
+from espaces import urls as espaces_urls
 from relances import urls as relances_urls
 from seances import urls as seances_urls
 from syntheses import urls as syntheses_urls
@@ -37,12 +38,20 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("app/agenda/", include((seances_urls.agenda_patterns, "agenda"))),
     path("app/documents/", include((syntheses_urls.documents_fin_patterns, "documents_fin"))),
-    path("app/", include((core_urls.app_patterns + seances_urls.app_patterns, "app"))),
+    path(
+        "app/",
+        include(
+            (espaces_urls.app_patterns + core_urls.app_patterns + seances_urls.app_patterns, "app")
+        ),
+    ),
     path(
         "app/beneficiaires/",
         include((beneficiaires_urls.beneficiaires_patterns, "beneficiaires")),
     ),
-    path("app/bilans/", include((beneficiaires_urls.bilans_patterns, "bilans"))),
+    path(
+        "app/bilans/",
+        include((espaces_urls.bilans_patterns + beneficiaires_urls.bilans_patterns, "bilans")),
+    ),
     path("app/seances/", include((seances_urls.seances_patterns, "seances"))),
     path("app/programmes/", include((beneficiaires_urls.programmes_patterns, "programmes"))),
     path("app/seances/", include((seances_urls.emargement_patterns, "emargement"))),
@@ -63,7 +72,15 @@ urlpatterns = [
     ),
     path(
         "portail/",
-        include((core_urls.portail_patterns + beneficiaires_urls.portail_patterns, "portail")),
+        include(
+            (
+                espaces_urls.portail_patterns
+                + core_urls.portail_patterns
+                + beneficiaires_urls.portail_patterns
+                + seances_urls.portail_patterns,
+                "portail",
+            )
+        ),
     ),
     path("signature/", include((core_urls.signatures_patterns, "signatures"))),
     path("emargement/", include((seances_urls.lien_emargement_patterns, "lien_emargement"))),

@@ -5,6 +5,7 @@ from django.urls import path
 
 from seances.views import agenda as views_agenda
 from seances.views import emargement as views_emargement
+from seances.views import portail as views_portail
 from seances.views import seances as views_seances
 from seances.views import travail as views_travail
 
@@ -107,4 +108,15 @@ travail_patterns = [
 # Part of the "app" namespace: the agenda page.
 app_patterns = [
     path("agenda/", views_agenda.agenda, name="agenda"),
+]
+
+
+# Part of the "portail" namespace: one séance as a calendar file, the attendance certificate.
+portail_patterns = [
+    path("seances/<uuid:seance_id>.ics", views_portail.seance_ics, name="seance_ics"),
+    path(
+        "attestation-assiduite.pdf",
+        views_portail.attestation_assiduite,
+        name="attestation_assiduite",
+    ),
 ]

@@ -10,42 +10,15 @@ from bilan.core.views import verification as views_verification
 
 # Namespace "app".
 app_patterns = [
-    path("", views_organisation.dashboard, name="dashboard"),
-    path("organisation/", views_organisation.organisation_settings, name="organisation"),
-    path("organisation/journal/", views_organisation.audit_journal, name="audit_journal"),
     path("organisation/logo/", views_organisation.organisation_logo, name="organisation_logo"),
     path(
         "organisation/changer/", views_organisation.organisation_switch, name="organisation_switch"
-    ),
-    path(
-        "organisation/invitations/", views_organisation.invitation_create, name="invitation_create"
-    ),
-    path(
-        "organisation/invitations/<uuid:invitation_id>/revoquer/",
-        views_organisation.invitation_revoke,
-        name="invitation_revoke",
-    ),
-    path(
-        "organisation/membres/<uuid:membership_id>/role/",
-        views_organisation.membership_role,
-        name="membership_role",
-    ),
-    path(
-        "organisation/membres/<uuid:membership_id>/desactiver/",
-        views_organisation.membership_deactivate,
-        name="membership_deactivate",
-    ),
-    path(
-        "organisation/membres/<uuid:membership_id>/reactiver/",
-        views_organisation.membership_reactivate,
-        name="membership_reactivate",
     ),
 ]
 
 
 # Namespace "portail".
 portail_patterns = [
-    path("", views_organisation.portail_home, name="home"),
     path("changer/", views_organisation.portail_switch, name="switch"),
     path("acces/", views_organisation.portail_acces, name="acces"),
 ]

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "syntheses",
     "relances",
     "enquetes",
+    "espaces",
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,7 @@
 from allauth.account.adapter import get_adapter as get_account_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -11,18 +11,14 @@ from django.views.decorators.http import require_POST
 
 from bilan.core import selectors, services
 from bilan.core.adapters import SESSION_INVITATION_TOKEN, home_url_for
-from bilan.core.audit import audit_events, audit_events_seen_by_beneficiaire
-from bilan.core.form_errors import add_errors, flash_errors
+from bilan.core.audit import audit_events_seen_by_beneficiaire
+from bilan.core.form_errors import flash_errors
 from bilan.core.forms import (
-    AuditFilterForm,
-    MembershipRoleForm,
-    OrganisationForm,
     OrganisationSwitchForm,
-    StaffInvitationForm,
 )
 from bilan.core.middleware import SESSION_ORG_APP, SESSION_ORG_PORTAL
-from bilan.core.models import Role, User
-from bilan.core.permissions import portal_required, role_required, staff_required
+from bilan.core.models import User
+from bilan.core.permissions import portal_required, staff_required
 
 # --- Public -----------------------------------------------------------------------------------
 
@@ -71,172 +67,11 @@ def invitation_accept(request, token: str):
 
 
 @staff_required
-def dashboard(request):
-    from beneficiaires import selectors as beneficiaires_selectors
-
-    organisation = request.organisation
-    stats = {
-        "beneficiaires": beneficiaires_selectors.beneficiaire_count(),
-        "mes_beneficiaires": beneficiaires_selectors.beneficiaire_count(consultant=request.user),
-        "membres": selectors.organisation_members(organisation=organisation)
-        .filter(is_active=True)
-        .count(),
-        "invitations": selectors.invitations_pending(organisation=organisation).count(),
-    }
-    return render(
-        request,
-        "app/dashboard.html",
-        {"stats": stats, "memberships": selectors.memberships_for_user(user=request.user)},
-    )
-
-
-def _organisation_page(request, *, form=None, invitation_form=None, status=200):
-    organisation = request.organisation
-    members = selectors.organisation_members(organisation=organisation)
-    is_admin = request.membership.role == Role.ADMIN
-    context = {
-        "form": form or (OrganisationForm(instance=organisation) if is_admin else None),
-        "members": members,
-        "role_choices": Role.choices,
-        "invitations": selectors.invitations_pending(organisation=organisation),
-        "invitation_form": invitation_form or StaffInvitationForm(),
-        "admin_count": members.filter(role=Role.ADMIN, is_active=True).count(),
-        "demandes_suppression": _demandes_suppression() if is_admin else [],
-    }
-    return render(request, "app/organisation.html", context, status=status)
-
-
-def _demandes_suppression():
-    from beneficiaires.models import DemandeSuppression
-
-    return DemandeSuppression.objects.filter(traitee_le__isnull=True).select_related("beneficiaire")
-
-
-@staff_required
-def organisation_settings(request):
-    if request.method == "POST":
-        if request.membership.role != Role.ADMIN:
-            raise PermissionDenied(_("Seul·e un·e administrateur·rice peut modifier l'organisme."))
-        form = OrganisationForm(request.POST, request.FILES, instance=request.organisation)
-        if form.is_valid():
-            services.organisation_update(organisation=request.organisation, form=form)
-            messages.success(request, _("Les informations de l'organisme sont enregistrées."))
-            return redirect("app:organisation")
-        return _organisation_page(request, form=form, status=400)
-    return _organisation_page(request)
-
-
-@staff_required
 def organisation_logo(request):
     logo = request.organisation.logo
     if not logo:
         raise Http404
     return FileResponse(logo.open("rb"))
-
-
-@role_required(Role.ADMIN)
-def audit_journal(request):
-    """The access journal, for admins: who read or downloaded what, filterable."""
-    from beneficiaires import selectors as beneficiaires_selectors
-
-    beneficiaires = list(beneficiaires_selectors.beneficiaire_list())
-    members = list(selectors.organisation_members(organisation=request.organisation))
-    form = AuditFilterForm(request.GET or None, beneficiaires=beneficiaires, members=members)
-    beneficiaire = actor = None
-    if form.is_valid():
-        wanted = form.cleaned_data["beneficiaire"]
-        beneficiaire = next((b for b in beneficiaires if str(b.public_id) == wanted), None)
-        wanted = form.cleaned_data["utilisateur"]
-        actor = next((m.user for m in members if str(m.user.public_id) == wanted), None)
-    events = audit_events(beneficiaire=beneficiaire, actor=actor)
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "app/journal.html",
-        {"form": form, "page": page, "query": query.urlencode()},
-        status=200 if form.is_bound is False or form.is_valid() else 400,
-    )
-
-
-@require_POST
-@role_required(Role.ADMIN)
-def invitation_create(request):
-    form = StaffInvitationForm(request.POST)
-    if form.is_valid():
-        try:
-            services.invitation_create(
-                organisation=request.organisation,
-                email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"],
-                invited_by=request.user,
-            )
-        except ValidationError as exc:
-            add_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Invitation envoyée à %(email)s.") % {"email": form.cleaned_data["email"]},
-            )
-            return redirect("app:organisation")
-    return _organisation_page(request, invitation_form=form, status=400)
-
-
-@require_POST
-@role_required(Role.ADMIN)
-def invitation_revoke(request, invitation_id):
-    invitation = selectors.invitation_get(
-        organisation=request.organisation, public_id=invitation_id
-    )
-    services.invitation_revoke(invitation=invitation)
-    messages.success(request, _("Invitation révoquée."))
-    return redirect("app:organisation")
-
-
-@require_POST
-@role_required(Role.ADMIN)
-def membership_role(request, membership_id):
-    membership = selectors.membership_get(
-        organisation=request.organisation, public_id=membership_id
-    )
-    form = MembershipRoleForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choisissez un rôle valide."))
-    else:
-        try:
-            services.membership_change_role(membership=membership, role=form.cleaned_data["role"])
-        except ValidationError as exc:
-            flash_errors(request, exc)
-        else:
-            messages.success(request, _("Rôle de %(name)s mis à jour.") % {"name": membership.user})
-    return redirect("app:organisation")
-
-
-@require_POST
-@role_required(Role.ADMIN)
-def membership_deactivate(request, membership_id):
-    return _membership_set_active(request, membership_id, is_active=False)
-
-
-@require_POST
-@role_required(Role.ADMIN)
-def membership_reactivate(request, membership_id):
-    return _membership_set_active(request, membership_id, is_active=True)
-
-
-def _membership_set_active(request, membership_id, *, is_active: bool):
-    membership = selectors.membership_get(
-        organisation=request.organisation, public_id=membership_id
-    )
-    try:
-        services.membership_set_active(membership=membership, is_active=is_active, by=request.user)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        text = _("Accès de %(name)s réactivé.") if is_active else _("Accès de %(name)s désactivé.")
-        messages.success(request, text % {"name": membership.user})
-    return redirect("app:organisation")
 
 
 @require_POST
@@ -246,22 +81,6 @@ def organisation_switch(request):
 
 
 # --- Portal -------------------------------------------------------------------------------
-
-
-@portal_required
-def portail_home(request):
-    from beneficiaires.portail import accueil
-
-    beneficiaire = request.portal_access.beneficiaire
-    return render(
-        request,
-        "portail/home.html",
-        {
-            "beneficiaire": beneficiaire,
-            "accesses": selectors.portal_accesses_for_user(user=request.user),
-            **accueil(beneficiaire),
-        },
-    )
 
 
 @portal_required

@@ -1,14 +1,33 @@
 """Demo data: two organisations, their staff and beneficiaries. Idempotent. Demo only."""
 
+import datetime as dt
+from decimal import Decimal
+
 from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.text import slugify
 
-from beneficiaires.models import Beneficiaire, PortalAccess
+from beneficiaires.models import (
+    Beneficiaire,
+    Bilan,
+    BilanEvenement,
+    Consentement,
+    EntretienPrealable,
+    PortalAccess,
+    Programme,
+)
+from beneficiaires.services.programmes import (
+    bilan_planifier,
+    programme_copier_modele,
+    programme_proposer_calendrier,
+)
 from bilan.core.mfa import totp_enable
 from bilan.core.models import Membership, Organisation, Role, User
 from bilan.core.tenancy import tenant_context
+from seances.models import Seance
 
 DEMO_PASSWORD = "demo-Bilan-2026"
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
@@ -90,26 +109,6 @@ DOSSIERS = [
 
 def _seed_bilans(organisation, consultants) -> int:
     """Dossiers in varied states, planned from a built-in programme. Idempotent by number."""
-    import datetime as dt
-    from decimal import Decimal
-
-    from django.db.models import F
-    from django.utils import timezone
-
-    from beneficiaires.models import (
-        Bilan,
-        BilanEvenement,
-        Consentement,
-        EntretienPrealable,
-        Programme,
-    )
-    from beneficiaires.services.programmes import (
-        bilan_planifier,
-        programme_copier_modele,
-        programme_proposer_calendrier,
-    )
-    from seances.models import Seance
-
     slug = "18h-accompagnement-6h-travail-personnel"
     programme = Programme.objects.filter(modele_source=slug).first() or programme_copier_modele(
         organisation=organisation, slug=slug

@@ -1,0 +1,28 @@
+"""Forms of the beneficiary's personal data page."""
+
+from django import forms
+from django.utils.translation import gettext_lazy
+
+from beneficiaires.services.rgpd import CONSENTEMENTS_PORTAIL
+
+
+class ConsentementPortailForm(forms.Form):
+    type = forms.ChoiceField(label=gettext_lazy("Je consens à"))
+    destinataire = forms.CharField(
+        label=gettext_lazy("Destinataire (pour une transmission à un tiers)"),
+        max_length=200,
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = [(t.value, t.label) for t in CONSENTEMENTS_PORTAIL]
+
+
+class SuppressionForm(forms.Form):
+    message = forms.CharField(
+        label=gettext_lazy("Votre message (facultatif)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -1,0 +1,149 @@
+"""Reads that gather several apps for one page: the portal home and the beneficiary's own data
+(RGPD access and portability)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from beneficiaires.models import Beneficiaire
+from beneficiaires.selectors import bilan_courant, documents_a_signer
+from bilan.core.models import SignedDocument
+from seances import selectors as seances_selectors
+from seances.models import Consigne, RenduFichier, Seance
+from seances.services.emargement import seances_a_emarger_pour
+from seances.services.travail import consignes_du_beneficiaire
+
+
+def portail_accueil(*, beneficiaire: Beneficiaire) -> dict[str, Any]:
+    """Everything the portal home needs, in one place: the current bilan, its hours, the next
+    appointment and what is expected of the beneficiary now."""
+    bilan = bilan_courant(beneficiaire=beneficiaire)
+    context: dict = {"bilan": bilan, "budget": None, "prochaine": None, "a_faire": []}
+    if bilan is None:
+        return context
+    context["budget"] = seances_selectors.budget(bilan=bilan)
+    context["prochaine"] = (
+        Seance.objects.filter(
+            bilan=bilan, statut=Seance.Statut.PLANIFIEE, debut__gte=timezone.now()
+        )
+        .filter(~Q(type="travail_personnel"))
+        .order_by("debut")
+        .first()
+    )
+    a_faire = []
+    for document in documents_a_signer(beneficiaire=beneficiaire):
+        a_faire.append(("synthese" if document.kind == "synthese" else "signer", document.title))
+    for seance in seances_a_emarger_pour(beneficiaire):
+        a_faire.append(("emarger", seance))
+    for ligne in consignes_du_beneficiaire(beneficiaire=beneficiaire):
+        if ligne.etat in {"a_faire", "en_retard"}:
+            a_faire.append(("travail", ligne))
+    context["a_faire"] = a_faire
+    return context
+
+
+def donnees_personnelles(*, beneficiaire: Beneficiaire) -> dict[str, Any]:
+    """Everything stored about the beneficiary that is theirs to read, as plain data (RGPD
+    access and portability)."""
+
+    def date(value: dt.date | dt.datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    bilans = []
+    for bilan in beneficiaire.bilans.all().order_by("created_at"):
+        seances = Seance.objects.filter(bilan=bilan).order_by("debut")
+        bilans.append(
+            {
+                "numero": bilan.numero,
+                "statut": bilan.get_statut_display(),
+                "phase": bilan.get_phase_display(),
+                "financement": bilan.get_financement_display(),
+                "objectifs": bilan.objectifs,
+                "debut_prevu": date(bilan.date_debut_prevue),
+                "fin_prevue": date(bilan.date_fin_prevue),
+                "seances": [
+                    {
+                        "date": date(s.debut),
+                        "type": s.get_type_display(),
+                        "phase": s.get_phase_display(),
+                        "duree_prevue_minutes": s.duree_minutes,
+                        "duree_realisee_minutes": s.duree_realisee_minutes,
+                        "statut": s.get_statut_display(),
+                    }
+                    for s in seances
+                ],
+                "travaux": [
+                    {
+                        "consigne": c.titre,
+                        "reponse": getattr(getattr(c, "rendu", None), "texte", ""),
+                        "retour": getattr(getattr(c, "rendu", None), "retour", ""),
+                    }
+                    for c in Consigne.objects.filter(seance__bilan=bilan)
+                ],
+            }
+        )
+    return {
+        "exporte_le": timezone.now().isoformat(),
+        "identite": {
+            "civilite": beneficiaire.get_civilite_display(),
+            "prenom": beneficiaire.prenom,
+            "nom": beneficiaire.nom,
+            "courriel": beneficiaire.email,
+            "telephone": beneficiaire.telephone,
+            "situation": beneficiaire.get_statut_display(),
+            "employeur": beneficiaire.employeur_nom,
+            "poste": beneficiaire.poste,
+            "besoins_amenagement": beneficiaire.besoins_accessibilite,
+        },
+        "consentements": [
+            {
+                "objet": c.get_type_display(),
+                "destinataire": c.destinataire,
+                "accorde_le": date(c.accorde_le),
+                "revoque_le": date(c.revoque_le),
+            }
+            for c in beneficiaire.consentements.all()
+        ],
+        "entretiens_prealables": [
+            {"date": date(e.date), "demande": e.demande, "issue": e.get_issue_display()}
+            for e in beneficiaire.entretiens_prealables.all()
+        ],
+        "bilans": bilans,
+    }
+
+
+def donnees_archive(*, beneficiaire: Beneficiaire) -> bytes:
+    """A zip: donnees.json and the documents that are the beneficiary's (their dossier files,
+    their signed documents, the files they submitted)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(
+            "donnees.json",
+            json.dumps(
+                donnees_personnelles(beneficiaire=beneficiaire), ensure_ascii=False, indent=2
+            ),
+        )
+        for document in beneficiaire.documents.all():
+            with document.fichier.open("rb") as handle:
+                zf.writestr(
+                    f"documents/{document.public_id}-{document.nom_original}", handle.read()
+                )
+        for signed in SignedDocument.objects.filter(beneficiaire=beneficiaire).exclude(
+            status=SignedDocument.Status.ANNULE
+        ):
+            field = signed.signed_pdf if signed.signed_pdf else signed.issued_pdf
+            with field.open("rb") as handle:
+                zf.writestr(f"signes/{signed.kind}-v{signed.version}.pdf", handle.read())
+        for fichier in RenduFichier.objects.filter(
+            rendu__consigne__seance__bilan__beneficiaire=beneficiaire
+        ):
+            with fichier.fichier.open("rb") as handle:
+                zf.writestr(f"travaux/{fichier.public_id}-{fichier.nom_original}", handle.read())
+    return buffer.getvalue()

@@ -1,0 +1,59 @@
+"""URL patterns of the pages that gather every app, mounted by the project's urls into the
+"app", "bilans" and "portail" namespaces."""
+
+from django.urls import path
+
+from espaces.views import organisation as views_organisation
+from espaces.views import personnel as views_personnel
+from espaces.views import portail as views_portail
+
+# Part of the "app" namespace: the staff home, the organisation's page and the access journal.
+app_patterns = [
+    path("", views_personnel.dashboard, name="dashboard"),
+    path("organisation/", views_organisation.organisation_settings, name="organisation"),
+    path("organisation/journal/", views_organisation.audit_journal, name="audit_journal"),
+    path(
+        "organisation/invitations/", views_organisation.invitation_create, name="invitation_create"
+    ),
+    path(
+        "organisation/invitations/<uuid:invitation_id>/revoquer/",
+        views_organisation.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path(
+        "organisation/membres/<uuid:membership_id>/role/",
+        views_organisation.membership_role,
+        name="membership_role",
+    ),
+    path(
+        "organisation/membres/<uuid:membership_id>/desactiver/",
+        views_organisation.membership_deactivate,
+        name="membership_deactivate",
+    ),
+    path(
+        "organisation/membres/<uuid:membership_id>/reactiver/",
+        views_organisation.membership_reactivate,
+        name="membership_reactivate",
+    ),
+]
+
+# Part of the "bilans" namespace: the dossier page, its lifecycle actions and payments.
+bilans_patterns = [
+    path("<uuid:bilan_id>/", views_personnel.bilan_detail, name="detail"),
+    path("<uuid:bilan_id>/action/<slug:action>/", views_personnel.bilan_action, name="action"),
+    path("<uuid:bilan_id>/paiements/", views_personnel.paiement_create, name="paiement_create"),
+]
+
+# Part of the "portail" namespace: the home and the personal data page.
+portail_patterns = [
+    path("", views_portail.portail_home, name="home"),
+    path("donnees/", views_portail.donnees_page, name="donnees"),
+    path("donnees/archive.zip", views_portail.donnees_archive, name="donnees_archive"),
+    path("donnees/consentements/", views_portail.consentement_accorder, name="consentement"),
+    path(
+        "donnees/consentements/<uuid:consentement_id>/retirer/",
+        views_portail.consentement_revoquer,
+        name="consentement_retirer",
+    ),
+    path("donnees/suppression/", views_portail.suppression_demander, name="suppression"),
+]
