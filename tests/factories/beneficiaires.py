@@ -43,5 +43,5 @@ def document_for(beneficiaire, *, by, content: bytes = b"%PDF-1.4 test", titre="
             titre=titre,
             fichier=SimpleUploadedFile("cv.pdf", content, content_type="application/pdf"),
             type_mime="application/pdf",
-            by=by,
+            par=by,
         )
