@@ -15,6 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaires.consentements import apres_revocation
 from beneficiaires.models import (
     Beneficiaire,
     Bilan,
@@ -66,7 +67,8 @@ def consentement_accorder(
 
 @transaction.atomic
 def consentement_revoquer(*, consentement: Consentement) -> Consentement:
-    """Revoke a consent. Revoking the accessibility consent erases the data it covered."""
+    """Revoke a consent. Revoking the accessibility consent erases the data it covered; the
+    other apps' registered consequences run too (``beneficiaires.consentements``)."""
     if consentement.revoque_le is not None:
         return consentement
     consentement.revoque_le = timezone.now()
@@ -75,10 +77,7 @@ def consentement_revoquer(*, consentement: Consentement) -> Consentement:
         Beneficiaire.objects.filter(pk=consentement.beneficiaire_id).update(
             besoins_accessibilite=""
         )
-    if consentement.type in {Consentement.Type.SYNTHESE_CEP, Consentement.Type.SYNTHESE_TIERS}:
-        from syntheses.services.partage import partages_clore_pour_consentement
-
-        partages_clore_pour_consentement(consentement=consentement)
+    apres_revocation.executer(consentement=consentement)
     return consentement
 
 
