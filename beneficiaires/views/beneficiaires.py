@@ -98,7 +98,15 @@ def entretien_create(request, beneficiaire_id):
     if form.is_valid():
         try:
             services_bilans.entretien_prealable_enregistrer(
-                beneficiaire=beneficiaire, **form.cleaned_data
+                beneficiaire=beneficiaire,
+                consultant=form.cleaned_data["consultant"],
+                date=form.cleaned_data["date"],
+                demande=form.cleaned_data["demande"],
+                issue=form.cleaned_data["issue"],
+                contexte=form.cleaned_data["contexte"],
+                contraintes=form.cleaned_data["contraintes"],
+                attentes=form.cleaned_data["attentes"],
+                commentaire=form.cleaned_data["commentaire"],
             )
         except ValidationError as exc:
             add_errors(form, exc)
