@@ -107,7 +107,7 @@ def document_deposer(
         titre=titre,
         categorie=categorie,
         fichier=fichier,
-        nom_original=fichier.name[:255],
+        nom_original=(fichier.name or "")[:255],
         type_mime=type_mime,
         taille=fichier.size,
         sha256=digest.hexdigest(),

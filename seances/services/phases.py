@@ -31,8 +31,8 @@ def bilan_changer_phase(*, bilan: Bilan, vers: str, motif: str, par: User) -> Bi
     bilan = bilan_verrouiller(bilan=bilan)
     if bilan.statut != StatutBilan.EN_COURS:
         raise ValidationError(_("Seul un bilan en cours change de phase."))
-    actuelle = ORDRE_PHASES.index(bilan.phase)
-    if vers not in ORDRE_PHASES or ORDRE_PHASES.index(vers) != actuelle + 1:
+    actuelle = ORDRE_PHASES.index(Phase(bilan.phase))
+    if vers not in ORDRE_PHASES or ORDRE_PHASES.index(Phase(vers)) != actuelle + 1:
         raise ValidationError(_("Les trois phases se suivent dans l'ordre, sans en sauter."))
     if not motif.strip():
         raise ValidationError({"motif": _("Indiquez pourquoi la phase change.")})

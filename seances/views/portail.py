@@ -1,6 +1,8 @@
 """Séances in the beneficiary's portal: one appointment as a calendar file, the attendance
 certificate."""
 
+import datetime as dt
+
 import icalendar
 from django.conf import settings
 from django.http import Http404, HttpResponse
@@ -33,7 +35,7 @@ def seance_ics(request, seance_id):
     event.add("uid", f"{seance.public_id}@bilan")
     event.add("dtstamp", timezone.now())
     event.add("dtstart", seance.debut)
-    event.add("dtend", seance.debut + timezone.timedelta(minutes=seance.duree_minutes))
+    event.add("dtend", seance.debut + dt.timedelta(minutes=seance.duree_minutes))
     event.add("summary", _("Bilan de compétences — %(type)s") % {"type": seance.get_type_display()})
     lieu = seance.lieu or seance.get_modalite_display()
     event.add("location", lieu)
