@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from beneficiaires.models import Beneficiaire, Document
 from beneficiaires.selectors import beneficiaire_email_taken
 from bilan.core.models import Invitation, Organisation, User
-from bilan.core.services import invitation_create
+from bilan.core.services import invitation_creer
 
 BENEFICIAIRE_FIELDS = ("civilite", "prenom", "nom", "email", "telephone", "consultant")
 
@@ -62,7 +62,7 @@ def beneficiaire_update(*, beneficiaire: Beneficiaire, **data) -> Beneficiaire:
 
 def beneficiaire_invite_to_portal(*, beneficiaire: Beneficiaire, invited_by: User) -> Invitation:
     """Send the beneficiary an invitation to the portal (login by emailed code afterwards)."""
-    invitation, _token = invitation_create(
+    invitation, _token = invitation_creer(
         organisation=beneficiaire.organisation,
         email=beneficiaire.email,
         beneficiaire=beneficiaire,

@@ -7,9 +7,11 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from cryptography.fernet import Fernet
 from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
 
 from bilan.core import selectors
+from bilan.core.services import invitation_accepter
 
 SESSION_INVITATION_TOKEN = "bilan.invitation_token"
 
@@ -18,7 +20,7 @@ def pending_invitation_from_session(request):
     token = request.session.get(SESSION_INVITATION_TOKEN)
     if not token:
         return None
-    invitation = selectors.invitation_find_by_token(token=token)
+    invitation = selectors.invitation_trouver(token=token)
     if invitation is None or not invitation.is_pending:
         return None
     return invitation
@@ -26,9 +28,9 @@ def pending_invitation_from_session(request):
 
 def home_url_for(user) -> str:
     """Where a user lands after login: staff space, portal, Django admin, or the no-access page."""
-    if selectors.memberships_for_user(user=user).exists():
+    if selectors.membres_du_compte(user=user).exists():
         return reverse("app:dashboard")
-    if selectors.portal_accesses_for_user(user=user).exists():
+    if selectors.acces_portail_du_compte(user=user).exists():
         return reverse("portail:home")
     if user.is_superuser:
         return reverse("admin:index")
@@ -49,15 +51,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def save_user(self, request, user, form, commit=True):
         """Create the invited account and consume its invitation in the same transaction."""
-        from django.db import transaction
-
-        from bilan.core.services import invitation_accept
-
         invitation = pending_invitation_from_session(request)
         with transaction.atomic():
             user = super().save_user(request, user, form, commit=commit)
             if invitation is not None and commit:
-                invitation_accept(invitation=invitation, user=user)
+                invitation_accepter(invitation=invitation, user=user)
                 request.session.pop(SESSION_INVITATION_TOKEN, None)
         return user
 

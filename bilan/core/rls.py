@@ -4,8 +4,11 @@ Every tenant-owned table gets the same policy, generated here, so that no table 
 operations are no-ops on SQLite (the embedded demo), which has no row-level security.
 """
 
+from django.apps import apps
 from django.conf import settings
 from django.db import migrations
+
+from bilan.core.tenant_scope import TenantOwned
 
 POLICY_NAME = "tenant_isolation"
 # Fail closed: with app.current_org unset or empty, nullif() yields NULL and no row matches.
@@ -202,19 +205,11 @@ $$ LANGUAGE plpgsql""",
 
 
 def tenant_models():
-    from django.apps import apps
-
-    from bilan.core.tenancy import TenantOwned
-
     return [m for m in apps.get_models() if issubclass(m, TenantOwned)]
 
 
 def tenant_foreign_keys():
     """(model, field) pairs where a row carrying an organisation points at a tenant-owned row."""
-    from django.apps import apps
-
-    from bilan.core.tenancy import TenantOwned
-
     pairs = []
     for model in apps.get_models():
         names = {f.name for f in model._meta.concrete_fields}

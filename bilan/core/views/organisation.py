@@ -40,7 +40,7 @@ def no_access(request):
 
 def invitation_accept(request, token: str):
     """Landing page of an invitation link: sign up, log in, or accept with the current account."""
-    invitation = selectors.invitation_find_by_token(token=token)
+    invitation = selectors.invitation_trouver(token=token)
     if invitation is None:
         raise Http404
     if not invitation.is_pending:
@@ -57,7 +57,7 @@ def invitation_accept(request, token: str):
         return redirect("account_signup")
     if request.method == "POST":
         try:
-            services.invitation_accept(invitation=invitation, user=request.user)
+            services.invitation_accepter(invitation=invitation, user=request.user)
         except ValidationError as exc:
             flash_errors(request, exc)
             return redirect(request.path)
@@ -78,27 +78,27 @@ def dashboard(request):
     stats = {
         "beneficiaires": beneficiaires_selectors.beneficiaire_count(),
         "mes_beneficiaires": beneficiaires_selectors.beneficiaire_count(consultant=request.user),
-        "membres": selectors.organisation_members(organisation=organisation)
+        "membres": selectors.membres_de_organisation(organisation=organisation)
         .filter(is_active=True)
         .count(),
-        "invitations": selectors.invitations_pending(organisation=organisation).count(),
+        "invitations": selectors.invitations_en_attente(organisation=organisation).count(),
     }
     return render(
         request,
         "app/dashboard.html",
-        {"stats": stats, "memberships": selectors.memberships_for_user(user=request.user)},
+        {"stats": stats, "memberships": selectors.membres_du_compte(user=request.user)},
     )
 
 
 def _organisation_page(request, *, form=None, invitation_form=None, status=200):
     organisation = request.organisation
-    members = selectors.organisation_members(organisation=organisation)
+    members = selectors.membres_de_organisation(organisation=organisation)
     is_admin = request.membership.role == Role.ADMIN
     context = {
         "form": form or (OrganisationForm(instance=organisation) if is_admin else None),
         "members": members,
         "role_choices": Role.choices,
-        "invitations": selectors.invitations_pending(organisation=organisation),
+        "invitations": selectors.invitations_en_attente(organisation=organisation),
         "invitation_form": invitation_form or StaffInvitationForm(),
         "admin_count": members.filter(role=Role.ADMIN, is_active=True).count(),
         "demandes_suppression": _demandes_suppression() if is_admin else [],
@@ -119,7 +119,7 @@ def organisation_settings(request):
             raise PermissionDenied(_("Seul·e un·e administrateur·rice peut modifier l'organisme."))
         form = OrganisationForm(request.POST, request.FILES, instance=request.organisation)
         if form.is_valid():
-            services.organisation_update(organisation=request.organisation, form=form)
+            services.organisation_modifier(organisation=request.organisation, form=form)
             messages.success(request, _("Les informations de l'organisme sont enregistrées."))
             return redirect("app:organisation")
         return _organisation_page(request, form=form, status=400)
@@ -140,7 +140,7 @@ def audit_journal(request):
     from beneficiaires import selectors as beneficiaires_selectors
 
     beneficiaires = list(beneficiaires_selectors.beneficiaire_list())
-    members = list(selectors.organisation_members(organisation=request.organisation))
+    members = list(selectors.membres_de_organisation(organisation=request.organisation))
     form = AuditFilterForm(request.GET or None, beneficiaires=beneficiaires, members=members)
     beneficiaire = actor = None
     if form.is_valid():
@@ -166,7 +166,7 @@ def invitation_create(request):
     form = StaffInvitationForm(request.POST)
     if form.is_valid():
         try:
-            services.invitation_create(
+            services.invitation_creer(
                 organisation=request.organisation,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
@@ -186,10 +186,10 @@ def invitation_create(request):
 @require_POST
 @role_required(Role.ADMIN)
 def invitation_revoke(request, invitation_id):
-    invitation = selectors.invitation_get(
+    invitation = selectors.invitation_obtenir(
         organisation=request.organisation, public_id=invitation_id
     )
-    services.invitation_revoke(invitation=invitation)
+    services.invitation_revoquer(invitation=invitation)
     messages.success(request, _("Invitation révoquée."))
     return redirect("app:organisation")
 
@@ -197,7 +197,7 @@ def invitation_revoke(request, invitation_id):
 @require_POST
 @role_required(Role.ADMIN)
 def membership_role(request, membership_id):
-    membership = selectors.membership_get(
+    membership = selectors.membre_obtenir(
         organisation=request.organisation, public_id=membership_id
     )
     form = MembershipRoleForm(request.POST)
@@ -205,7 +205,7 @@ def membership_role(request, membership_id):
         messages.error(request, _("Choisissez un rôle valide."))
     else:
         try:
-            services.membership_change_role(membership=membership, role=form.cleaned_data["role"])
+            services.membre_changer_role(membership=membership, role=form.cleaned_data["role"])
         except ValidationError as exc:
             flash_errors(request, exc)
         else:
@@ -226,11 +226,11 @@ def membership_reactivate(request, membership_id):
 
 
 def _membership_set_active(request, membership_id, *, is_active: bool):
-    membership = selectors.membership_get(
+    membership = selectors.membre_obtenir(
         organisation=request.organisation, public_id=membership_id
     )
     try:
-        services.membership_set_active(membership=membership, is_active=is_active, by=request.user)
+        services.membre_definir_actif(membership=membership, is_active=is_active, by=request.user)
     except ValidationError as exc:
         flash_errors(request, exc)
     else:
@@ -242,7 +242,7 @@ def _membership_set_active(request, membership_id, *, is_active: bool):
 @require_POST
 @staff_required
 def organisation_switch(request):
-    return _switch(request, SESSION_ORG_APP, selectors.memberships_for_user, "app:dashboard")
+    return _switch(request, SESSION_ORG_APP, selectors.membres_du_compte, "app:dashboard")
 
 
 # --- Portal -------------------------------------------------------------------------------
@@ -258,7 +258,7 @@ def portail_home(request):
         "portail/home.html",
         {
             "beneficiaire": beneficiaire,
-            "accesses": selectors.portal_accesses_for_user(user=request.user),
+            "accesses": selectors.acces_portail_du_compte(user=request.user),
             **accueil(beneficiaire),
         },
     )
@@ -277,7 +277,7 @@ def portail_acces(request):
 @require_POST
 @portal_required
 def portail_switch(request):
-    return _switch(request, SESSION_ORG_PORTAL, selectors.portal_accesses_for_user, "portail:home")
+    return _switch(request, SESSION_ORG_PORTAL, selectors.acces_portail_du_compte, "portail:home")
 
 
 def _switch(request, session_key, rows_for_user, target):
