@@ -7,19 +7,41 @@ append-only in the database.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from allauth.account.adapter import get_adapter as get_account_adapter
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from bilan.core.models import AuditEvent, User
 
 
-def client_ip(request) -> str | None:
+@dataclass(frozen=True)
+class ClientInfo:
+    """Where a request came from, as evidence for a signature or an audit row.
+
+    Views build it with ``client_info(request)`` and pass it to services, which never see the
+    request. ``ip`` is empty when unknown.
+    """
+
+    ip: str
+    user_agent: str
+
+
+def client_ip(request: HttpRequest) -> str | None:
     """The client's address, trusting proxies only as configured (ALLAUTH_TRUSTED_PROXY_COUNT)."""
     try:
-        return get_account_adapter(request).get_client_ip(request)
+        ip: str | None = get_account_adapter(request).get_client_ip(request)
     except Exception:  # noqa: BLE001  (a malformed header must not prevent the audit row)
         return request.META.get("REMOTE_ADDR")
+    return ip
+
+
+def client_info(request: HttpRequest) -> ClientInfo:
+    """The request's client address and user agent (truncated to what the tables keep)."""
+    return ClientInfo(
+        ip=client_ip(request) or "", user_agent=request.headers.get("user-agent", "")[:300]
+    )
 
 
 def audit_record(

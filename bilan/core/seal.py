@@ -28,8 +28,8 @@ Where it plugs in
 -----------------
 A signed document cannot change once ``signe`` (PostgreSQL trigger, migration 0005), so the seal
 is applied **while** the signed PDF is built, before it is stored with its SHA-256:
-``bilan.core.signatures._document_finish`` should do
-``signed = sceller_si_configure(document, append_pdf(issued, evidence))``. The stored
+``bilan.core.signatures._document_finish`` does
+``signed = sceller_si_configure(document=document, pdf=append_pdf(issued, evidence))``. The stored
 ``signed_sha256`` is then the hash of the sealed bytes, which the public verification page
 (``/verifier/``) finds.
 """
@@ -151,17 +151,13 @@ def sceller_pdf(*, pdf: bytes, organisation: Organisation) -> bytes:
     return sealed
 
 
-def sceller_si_configure(document: SignedDocument, pdf: bytes | None = None) -> bytes:
-    """The bytes to store as ``document``'s signed PDF: ``pdf`` (default: the document's
-    current signed bytes) sealed when its organisation has a seal, else unchanged.
+def sceller_si_configure(*, document: SignedDocument, pdf: bytes) -> bytes:
+    """The bytes to store as ``document``'s signed PDF: ``pdf`` sealed when its organisation
+    has a seal, else unchanged.
 
     Call it **before** the signed PDF is stored (``_document_finish``): afterwards the row is
     immutable. It does not write anything itself.
     """
-    if pdf is None:
-        from bilan.core.signatures import signed_document_bytes
-
-        pdf = signed_document_bytes(document=document, signed=True)
     return sceller_pdf(pdf=pdf, organisation=document.organisation)
 
 
