@@ -191,7 +191,7 @@ def partager(request, bilan_id):
                 destinataire=form.cleaned_data["destinataire"],
                 courriel=form.cleaned_data["courriel"],
                 par=request.user,
-                request=request,
+                client=client_info(request),
             )
         except ValidationError as exc:
             flash_errors(request, exc)

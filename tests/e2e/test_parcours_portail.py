@@ -151,7 +151,7 @@ def test_a_new_beneficiary_goes_through_the_whole_portal_on_a_phone(
                 signataire=str(world.consultant_a),
                 user=world.consultant_a,
                 methode="session",
-                request=None,
+                client=None,
             )
         page.goto(base + "/portail/")
         page.get_by_role("link", name=re.compile("Émarger la séance")).click()

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from bilan.core import selectors, services
 from bilan.core.adapters import SESSION_INVITATION_TOKEN, home_url_for
-from bilan.core.audit import audit_events, audit_events_seen_by_beneficiaire
+from bilan.core.audit import evenements_audit, evenements_audit_pour_beneficiaire
 from bilan.core.form_errors import add_errors, flash_errors
 from bilan.core.forms import (
     AuditFilterForm,
@@ -148,7 +148,7 @@ def audit_journal(request):
         beneficiaire = next((b for b in beneficiaires if str(b.public_id) == wanted), None)
         wanted = form.cleaned_data["utilisateur"]
         actor = next((m.user for m in members if str(m.user.public_id) == wanted), None)
-    events = audit_events(beneficiaire=beneficiaire, actor=actor)
+    events = evenements_audit(beneficiaire=beneficiaire, actor=actor)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -267,7 +267,7 @@ def portail_home(request):
 @portal_required
 def portail_acces(request):
     """The beneficiary sees who, in the organisation, opened their dossier or its documents."""
-    events = audit_events_seen_by_beneficiaire(
+    events = evenements_audit_pour_beneficiaire(
         beneficiaire=request.portal_access.beneficiaire, user=request.user
     )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
