@@ -8,15 +8,18 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.db import transaction
+from django.forms import Form
+from django.http import HttpRequest
 from django.urls import reverse
 
 from bilan.core import selectors
+from bilan.core.models import Invitation, User
 from bilan.core.services import invitation_accepter
 
 SESSION_INVITATION_TOKEN = "bilan.invitation_token"
 
 
-def pending_invitation_from_session(request):
+def pending_invitation_from_session(request: HttpRequest) -> Invitation | None:
     token = request.session.get(SESSION_INVITATION_TOKEN)
     if not token:
         return None
@@ -26,7 +29,7 @@ def pending_invitation_from_session(request):
     return invitation
 
 
-def home_url_for(user) -> str:
+def home_url_for(user: User) -> str:
     """Where a user lands after login: staff space, portal, Django admin, or the no-access page."""
     if selectors.membres_du_compte(user=user).exists():
         return reverse("app:dashboard")
@@ -38,18 +41,18 @@ def home_url_for(user) -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    def is_open_for_signup(self, request) -> bool:
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
         """Sign-up is closed except for the holder of a valid invitation link."""
         return pending_invitation_from_session(request) is not None
 
-    def get_login_redirect_url(self, request) -> str:
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
         # An explicit ?next= is handled by allauth before this hook.
         return home_url_for(request.user)
 
-    def get_signup_redirect_url(self, request) -> str:
+    def get_signup_redirect_url(self, request: HttpRequest) -> str:
         return home_url_for(request.user)
 
-    def save_user(self, request, user, form, commit=True):
+    def save_user(self, request: HttpRequest, user: User, form: Form, commit: bool = True) -> User:
         """Create the invited account and consume its invitation in the same transaction."""
         invitation = pending_invitation_from_session(request)
         with transaction.atomic():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Protocol, cast
 
 from allauth.mfa.models import Authenticator
 from django.apps import apps
@@ -13,6 +14,17 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from bilan.core.models import Invitation, Membership, Organisation, Role, User, hash_token
+
+
+class AccesPortail(Protocol):
+    """What the core reads of a portal access (``settings.BILAN_PORTAL_ACCESS_MODEL``)."""
+
+    pk: int
+    user_id: int
+    organisation: Organisation
+    organisation_id: int
+    beneficiaire_id: int
+    is_active: bool
 
 
 def portal_access_model() -> type[models.Model]:
@@ -66,14 +78,15 @@ def acces_portail_du_compte(*, user: User) -> QuerySet[models.Model]:
 
 def acces_portail_de_session(
     *, user: User, organisation_public_id: str | None
-) -> models.Model | None:
+) -> AccesPortail | None:
     """The portal access matching the session's organisation, else the user's first one."""
     accesses = acces_portail_du_compte(user=user)
+    chosen = None
     if organisation_public_id:
         chosen = accesses.filter(organisation__public_id=organisation_public_id).first()
-        if chosen is not None:
-            return chosen
-    return accesses.first()
+    if chosen is None:
+        chosen = accesses.first()
+    return cast("AccesPortail | None", chosen)
 
 
 def membres_de_organisation(*, organisation: Organisation) -> QuerySet[Membership]:

@@ -70,7 +70,7 @@ def invitation_creer(
         organisation=organisation,
         email=email,
         role=role,
-        beneficiaire=beneficiaire,
+        beneficiaire_id=beneficiaire.pk if beneficiaire is not None else None,
         token_hash=hash_token(token),
         invited_by=invited_by,
         expires_at=now + timedelta(days=settings.INVITATION_VALIDITY_DAYS),

@@ -244,7 +244,7 @@ def document_emettre(
         kind=kind,
         title=title,
         subject_id=subject_id,
-        beneficiaire=beneficiaire,
+        beneficiaire_id=beneficiaire.pk if beneficiaire is not None else None,
         version=(last or 0) + 1,
         status=SignedDocument.Status.EMIS,
         issued_sha256=sha256_hex(pdf),
