@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from beneficiaires.models import Beneficiaire, Document
 from beneficiaires.selectors import beneficiaire_email_taken
 from bilan.core.models import Invitation, Organisation, User
-from bilan.core.services import invitation_create
+from bilan.core.services import invitation_creer
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,7 +78,7 @@ def beneficiaire_modifier(*, beneficiaire: Beneficiaire, fiche: FicheBeneficiair
 
 def beneficiaire_inviter_au_portail(*, beneficiaire: Beneficiaire, par: User) -> Invitation:
     """Send the beneficiary an invitation to the portal (login by emailed code afterwards)."""
-    invitation, _token = invitation_create(
+    invitation, _token = invitation_creer(
         organisation=beneficiaire.organisation,
         email=beneficiaire.email,
         beneficiaire=beneficiaire,

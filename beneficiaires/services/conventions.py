@@ -1,5 +1,6 @@
 """Conventions and contracts of a bilan: which document a route needs, its mandatory mentions,
-and the state of its signatures. Rendering and signing are the core's (bilan/core/signatures).
+and the state of its signatures. Rendering and signing are the core's (bilan/core/signatures);
+the kinds and the contract's after-signature follow-up are declared in beneficiaires/signatures.
 
 - Employer plan and congé de reclassement: tripartite convention (R6313-8), signed by the
   employee, the employer and the organisation.
@@ -10,7 +11,6 @@ and the state of its signatures. Rendering and signing are the core's (bilan/cor
 
 from __future__ import annotations
 
-from allauth.account.internal.flows.login import get_authentication_records
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -18,13 +18,7 @@ from django.utils.translation import gettext as _
 
 from beneficiaires.models import Bilan, Financement, Phase
 from bilan.core.models import SignatureRole, SignedDocument
-from bilan.core.signatures import (
-    AUTH_SESSION_EMAIL_CODE,
-    AUTH_SESSION_PASSWORD,
-    document_issue,
-    document_new_version,
-    document_sign,
-)
+from bilan.core.signatures import document_emettre, document_nouvelle_version
 
 TRIPARTITE = {Financement.PLAN_EMPLOYEUR, Financement.CONGE_RECLASSEMENT}
 FINANCEURS = {
@@ -182,14 +176,14 @@ def convention_emettre(*, bilan: Bilan, par) -> SignedDocument:
     spec = DOCUMENTS[kind]
     courant = document_courant(bilan)
     if courant is not None:
-        document = document_new_version(
+        document = document_nouvelle_version(
             document=courant,
             html_template="pdf/convention.html",
             context=_contexte(bilan),
             created_by=par,
         )
     else:
-        document = document_issue(
+        document = document_emettre(
             organisation=bilan.organisation,
             kind=kind,
             title=str(spec["titre"]),
@@ -203,35 +197,3 @@ def convention_emettre(*, bilan: Bilan, par) -> SignedDocument:
     if kind == "convention_tripartite":
         Bilan.objects.filter(pk=bilan.pk).update(convention_transmise_le=timezone.localdate())
     return document
-
-
-def methode_authentification(request) -> str:
-    """How the signer proved who they are in this session (for the evidence page)."""
-    records = get_authentication_records(request, request.user)
-    methods = [r.get("method") for r in records]
-    if "code" in methods:
-        return AUTH_SESSION_EMAIL_CODE
-    return AUTH_SESSION_PASSWORD
-
-
-def document_signer_en_session(*, document: SignedDocument, role: str, request):
-    """Sign as the logged-in user (organisation staff or the beneficiary in the portal)."""
-    user = request.user
-    signature = document_sign(
-        document=document,
-        role=role,
-        signer_name=user.get_full_name() or user.email,
-        signer_email=user.email,
-        user=user,
-        request=request,
-        auth_method=methode_authentification(request),
-    )
-    if document.kind == "contrat" and role == SignatureRole.BENEFICIAIRE:
-        from relances.services import relances_contrat_signe
-
-        bilan = Bilan.objects.filter(public_id=document.subject_id).first()
-        if bilan is not None:
-            relances_contrat_signe(
-                bilan=bilan, signe_le=timezone.localtime(signature.signed_at).date()
-            )
-    return signature

@@ -8,12 +8,13 @@ from django.views.decorators.http import require_POST
 
 from beneficiaires import selectors
 from beneficiaires.services import conventions
+from bilan.core import signatures
+from bilan.core.audit import client_info
 from bilan.core.form_errors import flash_errors
 from bilan.core.models import SignatureRole, SignedDocument
 from bilan.core.permissions import staff_required
-from bilan.core.signatures import signing_link_create
 from bilan.core.tenancy import get_for_organisation
-from bilan.core.views.signatures import serve_signed_document
+from bilan.core.views.signatures import methode_authentification, serve_signed_document
 
 
 def _document(request, bilan, signed_document_id) -> SignedDocument:
@@ -52,8 +53,12 @@ def document_signer(request, bilan_id, signed_document_id):
     bilan = selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
     document = _document(request, bilan, signed_document_id)
     try:
-        conventions.document_signer_en_session(
-            document=document, role=SignatureRole.ORGANISME, request=request
+        signatures.document_signer(
+            document=document,
+            role=SignatureRole.ORGANISME,
+            user=request.user,
+            client=client_info(request),
+            methode=methode_authentification(request),
         )
     except ValidationError as exc:
         flash_errors(request, exc)
@@ -70,7 +75,7 @@ def lien_employeur(request, bilan_id, signed_document_id):
     try:
         if document.status != SignedDocument.Status.EMIS:
             raise ValidationError(_("Ce document n'attend plus de signature."))
-        signing_link_create(
+        signatures.lien_signature_creer(
             document=document,
             role=SignatureRole.EMPLOYEUR,
             signer_name=bilan.employeur_signataire_nom,

@@ -8,11 +8,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from beneficiaires.services import conventions
+from bilan.core import signatures
+from bilan.core.audit import client_info
 from bilan.core.models import SignatureRole, SignedDocument
 from bilan.core.permissions import portal_required
 from bilan.core.tenancy import get_for_organisation
-from bilan.core.views.signatures import serve_signed_document
+from bilan.core.views.signatures import methode_authentification, serve_signed_document
 
 
 class SignatureForm(forms.Form):
@@ -71,8 +72,12 @@ def document_signer(request, signed_document_id):
         messages.error(request, _("Cochez la case pour signer."))
         return redirect("portail:documents")
     try:
-        conventions.document_signer_en_session(
-            document=document, role=SignatureRole.BENEFICIAIRE, request=request
+        signatures.document_signer(
+            document=document,
+            role=SignatureRole.BENEFICIAIRE,
+            user=request.user,
+            client=client_info(request),
+            methode=methode_authentification(request),
         )
     except ValidationError as exc:
         for message in exc.messages:

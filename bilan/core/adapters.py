@@ -7,57 +7,64 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
 from cryptography.fernet import Fernet
 from django.conf import settings
+from django.db import transaction
+from django.forms import Form
+from django.http import HttpRequest
 from django.urls import reverse
 
 from bilan.core import selectors
+from bilan.core.models import Invitation, User
+from bilan.core.services import invitation_accepter
 
 SESSION_INVITATION_TOKEN = "bilan.invitation_token"
 
 
-def pending_invitation_from_session(request):
+def pending_invitation_from_session(request: HttpRequest) -> Invitation | None:
     token = request.session.get(SESSION_INVITATION_TOKEN)
     if not token:
         return None
-    invitation = selectors.invitation_find_by_token(token=token)
+    invitation = selectors.invitation_trouver(token=token)
     if invitation is None or not invitation.is_pending:
         return None
     return invitation
 
 
-def home_url_for(user) -> str:
+def home_url_for(user: User) -> str:
     """Where a user lands after login: staff space, portal, Django admin, or the no-access page."""
-    if selectors.memberships_for_user(user=user).exists():
+    if selectors.membres_du_compte(user=user).exists():
         return reverse("app:dashboard")
-    if selectors.portal_accesses_for_user(user=user).exists():
+    if selectors.acces_portail_du_compte(user=user).exists():
         return reverse("portail:home")
     if user.is_superuser:
         return reverse("admin:index")
     return reverse("no_access")
 
 
+def _home_after_authentication(request: HttpRequest) -> str:
+    # allauth calls the redirect hooks once the user is logged in.
+    user = request.user
+    return home_url_for(user) if isinstance(user, User) else reverse("account_login")
+
+
 class AccountAdapter(DefaultAccountAdapter):
-    def is_open_for_signup(self, request) -> bool:
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
         """Sign-up is closed except for the holder of a valid invitation link."""
         return pending_invitation_from_session(request) is not None
 
-    def get_login_redirect_url(self, request) -> str:
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
         # An explicit ?next= is handled by allauth before this hook.
-        return home_url_for(request.user)
+        return _home_after_authentication(request)
 
-    def get_signup_redirect_url(self, request) -> str:
-        return home_url_for(request.user)
+    def get_signup_redirect_url(self, request: HttpRequest) -> str:
+        return _home_after_authentication(request)
 
-    def save_user(self, request, user, form, commit=True):
+    def save_user(self, request: HttpRequest, user: User, form: Form, commit: bool = True) -> User:
         """Create the invited account and consume its invitation in the same transaction."""
-        from django.db import transaction
-
-        from bilan.core.services import invitation_accept
-
         invitation = pending_invitation_from_session(request)
         with transaction.atomic():
             user = super().save_user(request, user, form, commit=commit)
             if invitation is not None and commit:
-                invitation_accept(invitation=invitation, user=user)
+                invitation_accepter(invitation=invitation, user=user)
                 request.session.pop(SESSION_INVITATION_TOKEN, None)
         return user
 

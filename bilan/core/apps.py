@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,4 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Socle")
 
     def ready(self) -> None:
-        from bilan.core import checks  # noqa: F401  (registers the system checks)
+        # Each app's ``signatures.py`` registers its document kinds and after-signature
+        # handlers with ``bilan.core.signatures.types_documents`` (the system checks are
+        # registered by ``bilan.core.models``, see ``bilan.core.checks``).
+        autodiscover_modules("signatures")

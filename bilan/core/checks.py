@@ -1,16 +1,28 @@
-"""System checks guarding the tenancy conventions."""
+"""System checks guarding the tenancy conventions.
 
-from django.apps import apps
-from django.core.checks import Error, Tags, register
+Registered at import time (``@register``). ``bilan.core.models`` imports this module, so Django
+loads it with the models, once the app registry is ready (the checks need model classes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig, apps
+from django.core.checks import CheckMessage, Error, Tags, register
 from django.db import connections
 
-from bilan.core.tenancy import TenantManager, TenantOwned
+from bilan.core.rls import protection_problems
+from bilan.core.tenant_scope import TenantManager, TenantOwned
 
 
 @register()
-def tenant_models_fail_closed(app_configs=None, **kwargs):
+def tenant_models_fail_closed(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
     """Every tenant-owned model must keep the fail-closed manager as its default manager."""
-    errors = []
+    errors: list[CheckMessage] = []
     for model in apps.get_models():
         if issubclass(model, TenantOwned) and not isinstance(model._default_manager, TenantManager):
             errors.append(
@@ -25,11 +37,13 @@ def tenant_models_fail_closed(app_configs=None, **kwargs):
 
 
 @register(Tags.database)
-def tenant_tables_protected(app_configs=None, databases=None, **kwargs):
+def tenant_tables_protected(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
     """With ``check --database default``: every tenant table has its policy and composite keys."""
-    from bilan.core.rls import protection_problems
-
-    errors = []
+    errors: list[CheckMessage] = []
     for alias in databases or []:
         for problem in protection_problems(connections[alias]):
             errors.append(Error(problem, id="bilan.E002"))

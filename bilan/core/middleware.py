@@ -38,8 +38,8 @@ class StaffMFARequiredMiddleware:
         if (
             guarded
             and user.is_authenticated
-            and selectors.user_requires_mfa(user=user)
-            and not selectors.user_has_strong_mfa(user=user)
+            and selectors.mfa_obligatoire(user=user)
+            and not selectors.mfa_forte_configuree(user=user)
         ):
             messages.warning(
                 request,
@@ -88,11 +88,11 @@ class TenantMiddleware:
         user = request.user
         if not user.is_authenticated:
             return self._login_redirect(request)
-        membership = selectors.membership_for_session(
+        membership = selectors.membre_de_session(
             user=user, organisation_public_id=request.session.get(SESSION_ORG_APP)
         )
         if membership is None:
-            if selectors.portal_access_for_session(user=user, organisation_public_id=None):
+            if selectors.acces_portail_de_session(user=user, organisation_public_id=None):
                 return redirect("portail:home")
             raise PermissionDenied(_("Vous n'êtes membre actif d'aucun organisme."))
         request.session[SESSION_ORG_APP] = str(membership.organisation.public_id)
@@ -105,11 +105,11 @@ class TenantMiddleware:
         user = request.user
         if not user.is_authenticated:
             return self._login_redirect(request)
-        access = selectors.portal_access_for_session(
+        access = selectors.acces_portail_de_session(
             user=user, organisation_public_id=request.session.get(SESSION_ORG_PORTAL)
         )
         if access is None:
-            if selectors.membership_for_session(user=user, organisation_public_id=None):
+            if selectors.membre_de_session(user=user, organisation_public_id=None):
                 return redirect("app:dashboard")
             raise PermissionDenied(_("Aucun bilan n'est associé à votre compte."))
         request.session[SESSION_ORG_PORTAL] = str(access.organisation.public_id)

@@ -8,7 +8,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from bilan.core.tenancy import TenantOwned
+from bilan.core import checks  # noqa: F401  (registers the system checks, see its docstring)
+from bilan.core.tenant_scope import TenantOwned
 from bilan.core.validators import validate_siret
 
 

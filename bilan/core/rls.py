@@ -4,8 +4,19 @@ Every tenant-owned table gets the same policy, generated here, so that no table 
 operations are no-ops on SQLite (the embedded demo), which has no row-level security.
 """
 
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
 from django.conf import settings
 from django.db import migrations
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import ProjectState
+from django.db.models import Field, Model
+
+from bilan.core.tenant_scope import TenantOwned
 
 POLICY_NAME = "tenant_isolation"
 # Fail closed: with app.current_org unset or empty, nullif() yields NULL and no row matches.
@@ -37,10 +48,10 @@ class _PostgresOnly(migrations.operations.base.Operation):
     reduces_to_sql = True
     reversible = True
 
-    def state_forwards(self, app_label, state):
+    def state_forwards(self, app_label: str, state: ProjectState) -> None:
         pass
 
-    def _run(self, schema_editor, statements):
+    def _run(self, schema_editor: BaseDatabaseSchemaEditor, statements: list[str]) -> None:
         if schema_editor.connection.vendor != "postgresql":
             return
         for statement in statements:
@@ -53,19 +64,31 @@ class EnableRowLevelSecurity(_PostgresOnly):
     def __init__(self, model_name: str):
         self.model_name = model_name
 
-    def _table(self, app_label, state):
+    def _table(self, app_label: str, state: ProjectState) -> str:
         return state.apps.get_model(app_label, self.model_name)._meta.db_table
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         self._run(schema_editor, enable_rls_sql(self._table(app_label, to_state)))
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         self._run(schema_editor, disable_rls_sql(self._table(app_label, from_state)))
 
-    def describe(self):
+    def describe(self) -> str:
         return f"Row-level security on {self.model_name}"
 
-    def deconstruct(self):
+    def deconstruct(self) -> tuple[str, list[str], dict[str, Any]]:
         return self.__class__.__qualname__, [self.model_name], {}
 
 
@@ -80,7 +103,7 @@ class AddTenantForeignKey(_PostgresOnly):
         self.model_name = model_name
         self.field_name = field_name
 
-    def _names(self, app_label, state):
+    def _names(self, app_label: str, state: ProjectState) -> tuple[str, str, str, str]:
         model = state.apps.get_model(app_label, self.model_name)
         field = model._meta.get_field(self.field_name)
         parent = field.related_model._meta.db_table
@@ -88,7 +111,13 @@ class AddTenantForeignKey(_PostgresOnly):
         constraint = f"{table}_{field.column}_same_org"[:63]
         return table, field.column, parent, constraint
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         table, column, parent, constraint = self._names(app_label, to_state)
         self._run(
             schema_editor,
@@ -99,14 +128,20 @@ class AddTenantForeignKey(_PostgresOnly):
             ],
         )
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         table, _column, _parent, constraint = self._names(app_label, from_state)
         self._run(schema_editor, [f'ALTER TABLE "{table}" DROP CONSTRAINT "{constraint}"'])
 
-    def describe(self):
+    def describe(self) -> str:
         return f"Same-organisation foreign key {self.model_name}.{self.field_name}"
 
-    def deconstruct(self):
+    def deconstruct(self) -> tuple[str, list[str], dict[str, Any]]:
         return self.__class__.__qualname__, [self.model_name, self.field_name], {}
 
 
@@ -136,16 +171,28 @@ $$;
 class GrantApplicationRole(_PostgresOnly):
     """Give the application role (settings.DATABASE_APP_ROLE) its data rights."""
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         self._run(schema_editor, [grant_app_role_sql(settings.DATABASE_APP_ROLE)])
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         pass
 
-    def describe(self):
+    def describe(self) -> str:
         return "Grant data rights to the application role"
 
-    def deconstruct(self):
+    def deconstruct(self) -> tuple[str, list[str], dict[str, Any]]:
         return self.__class__.__qualname__, [], {}
 
 
@@ -156,7 +203,13 @@ class MakeAppendOnly(_PostgresOnly):
     def __init__(self, model_name: str):
         self.model_name = model_name
 
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+    def database_forwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         table = to_state.apps.get_model(app_label, self.model_name)._meta.db_table
         role = settings.DATABASE_APP_ROLE
         self._run(
@@ -181,7 +234,13 @@ $$ LANGUAGE plpgsql""",
             ],
         )
 
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+    def database_backwards(
+        self,
+        app_label: str,
+        schema_editor: BaseDatabaseSchemaEditor,
+        from_state: ProjectState,
+        to_state: ProjectState,
+    ) -> None:
         table = from_state.apps.get_model(app_label, self.model_name)._meta.db_table
         self._run(
             schema_editor,
@@ -191,30 +250,22 @@ $$ LANGUAGE plpgsql""",
             ],
         )
 
-    def describe(self):
+    def describe(self) -> str:
         return f"Append-only {self.model_name}"
 
-    def deconstruct(self):
+    def deconstruct(self) -> tuple[str, list[str], dict[str, Any]]:
         return self.__class__.__qualname__, [self.model_name], {}
 
 
 # --- Catalogue: what the database actually enforces -------------------------------------------
 
 
-def tenant_models():
-    from django.apps import apps
-
-    from bilan.core.tenancy import TenantOwned
-
+def tenant_models() -> list[type[Model]]:
     return [m for m in apps.get_models() if issubclass(m, TenantOwned)]
 
 
-def tenant_foreign_keys():
+def tenant_foreign_keys() -> list[tuple[type[Model], Field[Any, Any]]]:
     """(model, field) pairs where a row carrying an organisation points at a tenant-owned row."""
-    from django.apps import apps
-
-    from bilan.core.tenancy import TenantOwned
-
     pairs = []
     for model in apps.get_models():
         names = {f.name for f in model._meta.concrete_fields}
@@ -224,13 +275,14 @@ def tenant_foreign_keys():
             if (
                 field.is_relation
                 and field.name != "organisation"
+                and isinstance(field.related_model, type)
                 and issubclass(field.related_model, TenantOwned)
             ):
                 pairs.append((model, field))
     return pairs
 
 
-def rls_catalogue(connection) -> list[dict]:
+def rls_catalogue(connection: BaseDatabaseWrapper) -> list[dict[str, Any]]:
     """One row per tenant-owned table: RLS enabled and forced, and its policy expressions."""
     rows = []
     with connection.cursor() as cursor:
@@ -261,7 +313,7 @@ def rls_catalogue(connection) -> list[dict]:
     return rows
 
 
-def composite_foreign_keys(connection) -> list[dict]:
+def composite_foreign_keys(connection: BaseDatabaseWrapper) -> list[dict[str, Any]]:
     """For each tenant foreign key, whether the (organisation_id, x_id) constraint exists."""
     rows = []
     with connection.cursor() as cursor:
@@ -283,7 +335,7 @@ def composite_foreign_keys(connection) -> list[dict]:
     return rows
 
 
-def protection_problems(connection) -> list[str]:
+def protection_problems(connection: BaseDatabaseWrapper) -> list[str]:
     """Human-readable list of what is missing; empty when every tenant table is protected."""
     if connection.vendor != "postgresql":
         return []

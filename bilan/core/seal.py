@@ -28,8 +28,8 @@ Where it plugs in
 -----------------
 A signed document cannot change once ``signe`` (PostgreSQL trigger, migration 0005), so the seal
 is applied **while** the signed PDF is built, before it is stored with its SHA-256:
-``bilan.core.signatures._document_finish`` should do
-``signed = sceller_si_configure(document, append_pdf(issued, evidence))``. The stored
+``bilan.core.signatures._document_finish`` does
+``signed = sceller_si_configure(document=document, pdf=append_pdf(issued, evidence))``. The stored
 ``signed_sha256`` is then the hash of the sealed bytes, which the public verification page
 (``/verifier/``) finds.
 """
@@ -39,9 +39,10 @@ from __future__ import annotations
 import io
 import logging
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -95,7 +96,8 @@ def cachet_configure(organisation: Organisation) -> bool:
     return organisation.slug in _mapping()
 
 
-def _signer(organisation: Organisation):
+def _signer(organisation: Organisation) -> Any:
+    # pyHanko is a heavy optional module, only needed when sealing: imported where used.
     from pyhanko.sign import signers
 
     config = _mapping().get(organisation.slug)
@@ -119,9 +121,10 @@ def _signer(organisation: Organisation):
         ) from None
 
 
-def sceller_pdf_avec(*, pdf: bytes, signer, reason: str | None = None) -> bytes:
+def sceller_pdf_avec(*, pdf: bytes, signer: Any, reason: str | None = None) -> bytes:
     """Add a PAdES B-B signature made by ``signer`` (a pyHanko ``Signer``) as an incremental
     update: the original bytes are kept as they are, the seal is appended."""
+    # pyHanko is a heavy optional module, only needed when sealing: imported where used.
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
     from pyhanko.sign.fields import SigSeedSubFilter
@@ -151,21 +154,17 @@ def sceller_pdf(*, pdf: bytes, organisation: Organisation) -> bytes:
     return sealed
 
 
-def sceller_si_configure(document: SignedDocument, pdf: bytes | None = None) -> bytes:
-    """The bytes to store as ``document``'s signed PDF: ``pdf`` (default: the document's
-    current signed bytes) sealed when its organisation has a seal, else unchanged.
+def sceller_si_configure(*, document: SignedDocument, pdf: bytes) -> bytes:
+    """The bytes to store as ``document``'s signed PDF: ``pdf`` sealed when its organisation
+    has a seal, else unchanged.
 
     Call it **before** the signed PDF is stored (``_document_finish``): afterwards the row is
     immutable. It does not write anything itself.
     """
-    if pdf is None:
-        from bilan.core.signatures import signed_document_bytes
-
-        pdf = signed_document_bytes(document=document, signed=True)
     return sceller_pdf(pdf=pdf, organisation=document.organisation)
 
 
-def verifier_cachet(*, pdf: bytes, trust_roots) -> dict:
+def verifier_cachet(*, pdf: bytes, trust_roots: Iterable[Any]) -> dict[str, Any]:
     """Validate the PDF's signatures offline against ``trust_roots`` (asn1crypto or
     ``cryptography`` certificates; no OCSP/CRL fetching, revocation checks soft-fail).
 
@@ -173,6 +172,7 @@ def verifier_cachet(*, pdf: bytes, trust_roots) -> dict:
     ``intact``, ``valide``, ``confiance``, ``couvre_tout``, ``resume`` (pyHanko's summary, e.g.
     ``INTACT:TRUSTED,UNTOUCHED``) and ``signataire``. A PDF that cannot be read is not valid.
     """
+    # pyHanko and asn1crypto are heavy optional modules, only needed to validate a seal.
     from asn1crypto import x509 as asn1_x509
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature

@@ -2,31 +2,53 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import uuid
+from typing import Protocol, cast
 
 from allauth.mfa.models import Authenticator
+from django.apps import apps
+from django.conf import settings
+from django.db import models
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from bilan.core.models import Invitation, Membership, Organisation, User, hash_token
-
-if TYPE_CHECKING:
-    from beneficiaires.models import PortalAccess
+from bilan.core.models import Invitation, Membership, Organisation, Role, User, hash_token
 
 
-def user_requires_mfa(*, user: User) -> bool:
+class AccesPortail(Protocol):
+    """What the core reads of a portal access (``settings.BILAN_PORTAL_ACCESS_MODEL``)."""
+
+    pk: int
+    user_id: int
+    organisation: Organisation
+    organisation_id: int
+    beneficiaire_id: int
+    is_active: bool
+
+
+def portal_access_model() -> type[models.Model]:
+    """The model linking an account to a beneficiary's dossier in one organisation
+    (``settings.BILAN_PORTAL_ACCESS_MODEL``, like ``AUTH_USER_MODEL``): the core reads and
+    creates portal accesses without importing the app that defines them.
+
+    Its fields, relied on here: ``user``, ``organisation``, ``beneficiaire`` and ``is_active``.
+    """
+    return apps.get_model(settings.BILAN_PORTAL_ACCESS_MODEL)
+
+
+def mfa_obligatoire(*, user: User) -> bool:
     """Staff of any organisation, and superusers, must use a second factor."""
     return user.is_superuser or user.memberships.filter(is_active=True).exists()
 
 
-def user_has_strong_mfa(*, user: User) -> bool:
+def mfa_forte_configuree(*, user: User) -> bool:
     return Authenticator.objects.filter(
         user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
     ).exists()
 
 
-def memberships_for_user(*, user: User) -> QuerySet[Membership]:
+def membres_du_compte(*, user: User) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)
         .select_related("organisation")
@@ -34,9 +56,9 @@ def memberships_for_user(*, user: User) -> QuerySet[Membership]:
     )
 
 
-def membership_for_session(*, user: User, organisation_public_id: str | None) -> Membership | None:
+def membre_de_session(*, user: User, organisation_public_id: str | None) -> Membership | None:
     """The membership matching the session's organisation, else the user's first one."""
-    memberships = memberships_for_user(user=user)
+    memberships = membres_du_compte(user=user)
     if organisation_public_id:
         chosen = memberships.filter(organisation__public_id=organisation_public_id).first()
         if chosen is not None:
@@ -44,28 +66,30 @@ def membership_for_session(*, user: User, organisation_public_id: str | None) ->
     return memberships.first()
 
 
-def portal_accesses_for_user(*, user: User) -> QuerySet[PortalAccess]:
-    from beneficiaires.models import PortalAccess
-
+def acces_portail_du_compte(*, user: User) -> QuerySet[models.Model]:
+    """The user's active portal accesses, in active organisations."""
     return (
-        PortalAccess.objects.filter(user=user, is_active=True, organisation__is_active=True)
+        portal_access_model()
+        ._default_manager.filter(user=user, is_active=True, organisation__is_active=True)
         .select_related("organisation")
         .order_by("organisation__raison_sociale")
     )
 
 
-def portal_access_for_session(
+def acces_portail_de_session(
     *, user: User, organisation_public_id: str | None
-) -> PortalAccess | None:
-    accesses = portal_accesses_for_user(user=user)
+) -> AccesPortail | None:
+    """The portal access matching the session's organisation, else the user's first one."""
+    accesses = acces_portail_du_compte(user=user)
+    chosen = None
     if organisation_public_id:
         chosen = accesses.filter(organisation__public_id=organisation_public_id).first()
-        if chosen is not None:
-            return chosen
-    return accesses.first()
+    if chosen is None:
+        chosen = accesses.first()
+    return cast("AccesPortail | None", chosen)
 
 
-def organisation_members(*, organisation: Organisation) -> QuerySet[Membership]:
+def membres_de_organisation(*, organisation: Organisation) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(organisation=organisation)
         .select_related("user")
@@ -73,18 +97,18 @@ def organisation_members(*, organisation: Organisation) -> QuerySet[Membership]:
     )
 
 
-def membership_get(*, organisation: Organisation, public_id) -> Membership:
+def membre_obtenir(*, organisation: Organisation, public_id: uuid.UUID | str) -> Membership:
     """Tenant-aware accessor: 404 unless the membership belongs to ``organisation``."""
     return get_object_or_404(
         Membership.objects.select_related("user"), organisation=organisation, public_id=public_id
     )
 
 
-def invitation_get(*, organisation: Organisation, public_id) -> Invitation:
+def invitation_obtenir(*, organisation: Organisation, public_id: uuid.UUID | str) -> Invitation:
     return get_object_or_404(Invitation, organisation=organisation, public_id=public_id)
 
 
-def invitations_pending(*, organisation: Organisation) -> QuerySet[Invitation]:
+def invitations_en_attente(*, organisation: Organisation) -> QuerySet[Invitation]:
     return Invitation.objects.filter(
         organisation=organisation,
         accepted_at__isnull=True,
@@ -94,7 +118,7 @@ def invitations_pending(*, organisation: Organisation) -> QuerySet[Invitation]:
     ).select_related("invited_by")
 
 
-def invitation_find_by_token(*, token: str) -> Invitation | None:
+def invitation_trouver(*, token: str) -> Invitation | None:
     """Look an invitation up by its secret token (stored hashed). None if unknown."""
     if not token or len(token) > 200:
         return None
@@ -105,7 +129,7 @@ def invitation_find_by_token(*, token: str) -> Invitation | None:
     )
 
 
-def count_active_admins(*, organisation: Organisation) -> int:
+def admins_actifs_compter(*, organisation: Organisation) -> int:
     return Membership.objects.filter(
-        organisation=organisation, role="admin", is_active=True, user__is_active=True
+        organisation=organisation, role=Role.ADMIN, is_active=True, user__is_active=True
     ).count()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.forms import ModelForm
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,25 +17,24 @@ from django.utils.translation import gettext as _
 from bilan.core import selectors
 from bilan.core.emails import send_templated_email_on_commit
 from bilan.core.models import Invitation, Membership, Organisation, Role, User, hash_token
-
-if TYPE_CHECKING:
-    from beneficiaires.models import Beneficiaire
+from bilan.core.tenancy import TenantOwned
 
 
-def invitation_url(token: str) -> str:
+def invitation_url(*, token: str) -> str:
     return f"{settings.SITE_URL}{reverse('invitation_accept', kwargs={'token': token})}"
 
 
 @transaction.atomic
-def invitation_create(
+def invitation_creer(
     *,
     organisation: Organisation,
     email: str,
     invited_by: User,
-    role: str = "",
-    beneficiaire: Beneficiaire | None = None,
+    role: Role | str = "",
+    beneficiaire: TenantOwned | None = None,
 ) -> tuple[Invitation, str]:
-    """Create a single-use invitation and email its link after commit.
+    """Create a single-use invitation and email its link after commit: to a staff ``role``, or
+    to the portal of ``beneficiaire`` (a ``beneficiaires.Beneficiaire``), exactly one of them.
 
     Returns the invitation and the clear token (only ever sent by email, stored as a hash).
     A previous pending invitation for the same address is revoked, so the newest link wins.
@@ -71,7 +70,7 @@ def invitation_create(
         organisation=organisation,
         email=email,
         role=role,
-        beneficiaire=beneficiaire,
+        beneficiaire_id=beneficiaire.pk if beneficiaire is not None else None,
         token_hash=hash_token(token),
         invited_by=invited_by,
         expires_at=now + timedelta(days=settings.INVITATION_VALIDITY_DAYS),
@@ -82,7 +81,7 @@ def invitation_create(
         context={
             "organisation": organisation,
             "invitation": invitation,
-            "url": invitation_url(token),
+            "url": invitation_url(token=token),
             "invited_by": invited_by,
             "validity_days": settings.INVITATION_VALIDITY_DAYS,
         },
@@ -91,7 +90,7 @@ def invitation_create(
 
 
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, user: User) -> Invitation:
+def invitation_accepter(*, invitation: Invitation, user: User) -> Invitation:
     """Consume an invitation for ``user``: grant the role or the portal access, once.
 
     The row is locked so that two tabs accepting the same link cannot both succeed.
@@ -108,15 +107,14 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Invitation:
             defaults={"role": invitation.role, "is_active": True},
         )
     else:
-        from beneficiaires.models import PortalAccess
-
-        if PortalAccess.objects.filter(organisation=invitation.organisation, user=user).exists():
+        accesses = selectors.portal_access_model()._default_manager
+        if accesses.filter(organisation=invitation.organisation, user=user).exists():
             raise ValidationError(
                 _("Votre compte a déjà accès à un autre dossier de cet organisme.")
             )
         # By id: the beneficiary row itself is hidden by row-level security until a tenant is
         # bound, and the composite foreign key guarantees it belongs to the organisation.
-        PortalAccess.objects.create(
+        accesses.create(
             organisation=invitation.organisation,
             user=user,
             beneficiaire_id=invitation.beneficiaire_id,
@@ -129,7 +127,8 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Invitation:
     return invitation
 
 
-def invitation_revoke(*, invitation: Invitation) -> Invitation:
+def invitation_revoquer(*, invitation: Invitation) -> Invitation:
+    """Revoke a pending invitation (an accepted or already revoked one is left as it is)."""
     if invitation.accepted_at is None and invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
@@ -140,7 +139,7 @@ def _ensure_an_admin_remains(*, membership: Membership) -> None:
     if (
         membership.role == Role.ADMIN
         and membership.is_active
-        and selectors.count_active_admins(organisation=membership.organisation) <= 1
+        and selectors.admins_actifs_compter(organisation=membership.organisation) <= 1
     ):
         raise ValidationError(
             _("L'organisme doit garder au moins un·e administrateur·rice actif·ve.")
@@ -148,7 +147,7 @@ def _ensure_an_admin_remains(*, membership: Membership) -> None:
 
 
 @transaction.atomic
-def membership_change_role(*, membership: Membership, role: str) -> Membership:
+def membre_changer_role(*, membership: Membership, role: Role | str) -> Membership:
     """Change a staff member's role; the last active admin cannot be demoted."""
     if role not in Role.values:
         raise ValidationError({"role": _("Rôle inconnu.")})
@@ -161,7 +160,7 @@ def membership_change_role(*, membership: Membership, role: str) -> Membership:
 
 
 @transaction.atomic
-def membership_set_active(*, membership: Membership, is_active: bool, by: User) -> Membership:
+def membre_definir_actif(*, membership: Membership, is_active: bool, by: User) -> Membership:
     """Deactivate (or reactivate) a staff member; nobody deactivates themself or the last admin."""
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if not is_active:
@@ -173,7 +172,10 @@ def membership_set_active(*, membership: Membership, is_active: bool, by: User) 
     return membership
 
 
-def organisation_update(*, organisation: Organisation, form) -> Organisation:
+def organisation_modifier(*, organisation: Organisation, form: ModelForm) -> Organisation:
     """Save the organisation settings form (validated by the caller)."""
+    if form.instance.pk != organisation.pk:
+        raise ValueError("Le formulaire ne porte pas sur cet organisme.")
     with transaction.atomic():
-        return form.save()
+        saved: Organisation = form.save()
+        return saved

@@ -3,23 +3,31 @@
 A document is rendered once (``bilan.core.pdf.render_pdf``), stored once in the private storage
 with its SHA-256, and never changed: a correction is a new version. Each required role signs
 the exact issued bytes; a signature records who, in which capacity, when, from where (IP, user
-agent), how the signer was authenticated and the SHA-256 signed. When every required role has
-signed, the signed PDF is built: **the issued pages, unchanged** (copied with pypdf, not
-re-rendered, so a later change of the data cannot alter what was signed) followed by an
-evidence page (``templates/pdf/evidence.html``). It is stored with its own SHA-256 and the
-document becomes ``signe``. Services refuse every later change, and a PostgreSQL trigger
-(migration 0005) refuses it too, whatever the code.
+agent: ``bilan.core.audit.ClientInfo``), how the signer was authenticated
+(``MethodeAuthentification``) and the SHA-256 signed. When every required role has signed, the
+signed PDF is built: **the issued pages, unchanged** (copied with pypdf, not re-rendered, so a
+later change of the data cannot alter what was signed) followed by an evidence page
+(``templates/pdf/evidence.html``). It is stored with its own SHA-256 and the document becomes
+``signe``. Services refuse every later change, and a PostgreSQL trigger (migration 0005) refuses
+it too, whatever the code.
+
+**One signing service**, ``document_signer``: every signature, in session or through a link,
+goes through it, and it then runs the after-signature handlers that the owning app registered
+for the document's kind (``document_kinds``). The engine knows no kind: each app's
+``signatures.py`` (imported by ``CoreConfig.ready`` through ``autodiscover_modules``) calls
+``document_kinds.register(kind, after_signature=handler)``. Issuing or signing a kind that no
+app registered fails loudly.
 
 Signers without an account (the employer's signatory) receive a single-use link. The token is
 stored hashed, in a tenant table under row-level security, so it cannot be found before an
 organisation is bound: the link therefore also carries the organisation's public id
 (``/signature/<organisation public id>/<token>/``). The view loads that organisation (a global
-table), binds it with ``tenant_context`` and only then calls ``signing_link_find``. A token
+table), binds it with ``tenant_context`` and only then calls ``lien_signature_trouver``. A token
 used with another organisation's id finds nothing (404).
 
-Callers check the document's mandatory mentions before ``document_issue``, and who may sign in
-which capacity before ``document_sign`` (e.g. the beneficiary for ``beneficiaire``). PAdES
-sealing with the organisation's certificate (pyHanko) is a later addition on ``signed_pdf``.
+Callers check the document's mandatory mentions before ``document_emettre``, and who may sign
+in which capacity before ``document_signer`` (e.g. the beneficiary for ``beneficiaire``). The
+signed PDF is sealed (PAdES, ``bilan.core.seal``) when the organisation has a certificate.
 """
 
 from __future__ import annotations
@@ -29,11 +37,13 @@ import io
 import logging
 import secrets
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from enum import StrEnum
+from typing import Any, Protocol
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max, QuerySet
@@ -41,7 +51,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bilan.core.audit import client_ip
+from bilan.core.audit import ClientInfo
 from bilan.core.emails import send_templated_email_on_commit
 from bilan.core.models import (
     Organisation,
@@ -54,18 +64,59 @@ from bilan.core.models import (
 )
 from bilan.core.pdf import render_pdf
 from bilan.core.seal import sceller_si_configure
-from bilan.core.tenancy import get_for_organisation
-
-if TYPE_CHECKING:
-    from beneficiaires.models import Beneficiaire
+from bilan.core.tenancy import TenantOwned, get_for_organisation
 
 logger = logging.getLogger(__name__)
 
-AUTH_SESSION_PASSWORD = "session+mot de passe"
-AUTH_SESSION_EMAIL_CODE = "session+code courriel"
-AUTH_ONE_TIME_LINK = "lien à usage unique"
-
 EVIDENCE_TEMPLATE = "pdf/base.html"
+
+
+class MethodeAuthentification(StrEnum):
+    """How the signer proved who they are (printed on the evidence page, stored as is)."""
+
+    SESSION_MOT_DE_PASSE = "session+mot de passe"
+    SESSION_CODE_COURRIEL = "session+code courriel"
+    LIEN_UNIQUE = "lien à usage unique"
+
+
+# --- Registry of document kinds ---------------------------------------------------------------
+
+
+class AfterSignature(Protocol):
+    """Called inside the signing transaction, after each signature of a document of the kind
+    (``document.status`` tells whether it was the last one). Raising undoes the signature."""
+
+    def __call__(self, *, document: SignedDocument, signature: Signature) -> None: ...
+
+
+class DocumentKindRegistry:
+    """The document kinds the apps declare, with their after-signature handlers."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, list[AfterSignature]] = {}
+
+    def register(self, *kinds: str, after_signature: AfterSignature | None = None) -> None:
+        """Declare ``kinds`` (idempotent) and, optionally, a handler run after each signature."""
+        for kind in kinds:
+            handlers = self._handlers.setdefault(kind, [])
+            if after_signature is not None and after_signature not in handlers:
+                handlers.append(after_signature)
+
+    def kinds(self) -> frozenset[str]:
+        return frozenset(self._handlers)
+
+    def handlers(self, kind: str) -> tuple[AfterSignature, ...]:
+        """The handlers of ``kind``; ``ImproperlyConfigured`` when no app declared it."""
+        try:
+            return tuple(self._handlers[kind])
+        except KeyError:
+            raise ImproperlyConfigured(
+                f"Type de document « {kind} » inconnu : aucune application ne l'a déclaré "
+                "(document_kinds.register dans son module signatures.py)."
+            ) from None
+
+
+document_kinds = DocumentKindRegistry()
 
 
 def sha256_hex(content: bytes) -> str:
@@ -75,29 +126,27 @@ def sha256_hex(content: bytes) -> str:
 # --- Selectors --------------------------------------------------------------------------------
 
 
-def signed_document_get(
-    *, organisation: Organisation, public_id: uuid.UUID | str
-) -> SignedDocument:
+def document_obtenir(*, organisation: Organisation, public_id: uuid.UUID | str) -> SignedDocument:
     """One document of the bound organisation by public id, or 404."""
     return get_for_organisation(SignedDocument, organisation=organisation, public_id=public_id)
 
 
-def signed_documents_for_subject(*, kind: str, subject_id: uuid.UUID) -> QuerySet[SignedDocument]:
+def documents_signes_du_sujet(*, kind: str, subject_id: uuid.UUID) -> QuerySet[SignedDocument]:
     """Every version of a document about one object, newest first."""
     return SignedDocument.objects.filter(kind=kind, subject_id=subject_id).order_by("-version")
 
 
-def document_signatures(*, document: SignedDocument) -> QuerySet[Signature]:
+def signatures_du_document(*, document: SignedDocument) -> QuerySet[Signature]:
     return Signature.objects.filter(document=document).order_by("signed_at", "pk")
 
 
-def document_missing_roles(*, document: SignedDocument) -> list[str]:
+def roles_manquants_du_document(*, document: SignedDocument) -> list[str]:
     """The required roles that have not signed yet, in the document's order."""
-    signed = set(document_signatures(document=document).values_list("role", flat=True))
+    signed = set(signatures_du_document(document=document).values_list("role", flat=True))
     return [role for role in document.required_roles if role not in signed]
 
 
-def signing_link_find(*, token: str) -> SigningLink | None:
+def lien_signature_trouver(*, token: str) -> SigningLink | None:
     """The signing link of ``token`` in the **bound** organisation, or None.
 
     The organisation must already be bound (``tenant_context``), from the public id carried
@@ -112,14 +161,14 @@ def signing_link_find(*, token: str) -> SigningLink | None:
     )
 
 
-def signing_link_url(*, organisation: Organisation, token: str) -> str:
+def lien_signature_url(*, organisation: Organisation, token: str) -> str:
     path = reverse(
         "signatures:link", kwargs={"organisation_id": organisation.public_id, "token": token}
     )
     return f"{settings.SITE_URL}{path}"
 
 
-def signed_document_bytes(*, document: SignedDocument, signed: bool) -> bytes:
+def document_contenu(*, document: SignedDocument, signed: bool) -> bytes:
     """The stored bytes (issued or signed), checked against their recorded SHA-256.
 
     Raises ``ValidationError`` when the file is missing or no longer matches (tampering).
@@ -130,7 +179,7 @@ def signed_document_bytes(*, document: SignedDocument, signed: bool) -> bytes:
         raise ValidationError(_("Ce document n'est pas disponible."))
     try:
         with field.open("rb") as handle:
-            content = handle.read()
+            content: bytes = handle.read()
     except OSError:
         logger.error("Document %s : fichier introuvable", document.public_id)
         raise ValidationError(_("Le fichier de ce document est introuvable.")) from None
@@ -145,8 +194,8 @@ def signed_document_bytes(*, document: SignedDocument, signed: bool) -> bytes:
 # --- Services ---------------------------------------------------------------------------------
 
 
-def _validate_roles(required_roles: list[str]) -> list[str]:
-    roles = list(required_roles)
+def _validate_roles(required_roles: list[SignatureRole] | list[str]) -> list[str]:
+    roles = [str(role) for role in required_roles]
     if not roles:
         raise ValidationError(_("Indiquez au moins un·e signataire."))
     if len(set(roles)) != len(roles) or any(r not in SignatureRole.values for r in roles):
@@ -155,25 +204,28 @@ def _validate_roles(required_roles: list[str]) -> list[str]:
 
 
 @transaction.atomic
-def document_issue(
+def document_emettre(
     *,
     organisation: Organisation,
     kind: str,
     title: str,
     subject_id: uuid.UUID,
-    beneficiaire: Beneficiaire | None,
+    beneficiaire: TenantOwned | None,
     html_template: str,
-    context: dict,
-    required_roles: list[str],
+    context: Mapping[str, Any],
+    required_roles: list[SignatureRole] | list[str],
     created_by: User,
 ) -> SignedDocument:
     """Render ``html_template`` to PDF/A, store it once with its SHA-256, status ``emis``.
 
-    The version is the last version for (``kind``, ``subject_id``) plus one; earlier versions
-    are left as they are (``document_new_version`` cancels the previous one). The caller has
-    checked the mandatory mentions. ``title`` appears in the signer's email and link page: no
-    confidential content in it. User rich text in ``context`` must be ``sanitize_html``-ed.
+    ``kind`` must have been declared by its app (``document_kinds.register``). The version is
+    the last version for (``kind``, ``subject_id``) plus one; earlier versions are left as they
+    are (``document_nouvelle_version`` cancels the previous one). ``beneficiaire``: the
+    beneficiary the document is about (a ``beneficiaires.Beneficiaire``), or None. The caller
+    has checked the mandatory mentions. ``title`` appears in the signer's email and link page:
+    no confidential content in it. User rich text in ``context`` must be ``sanitize_html``-ed.
     """
+    document_kinds.handlers(kind)  # an undeclared kind fails loudly, before anything is written
     roles = _validate_roles(required_roles)
     if beneficiaire is not None and beneficiaire.organisation_id != organisation.pk:
         raise ValidationError(_("Ce ou cette bénéficiaire n'appartient pas à l'organisme."))
@@ -192,7 +244,7 @@ def document_issue(
         kind=kind,
         title=title,
         subject_id=subject_id,
-        beneficiaire=beneficiaire,
+        beneficiaire_id=beneficiaire.pk if beneficiaire is not None else None,
         version=(last or 0) + 1,
         status=SignedDocument.Status.EMIS,
         issued_sha256=sha256_hex(pdf),
@@ -215,54 +267,63 @@ def _refuse_unless_signable(document: SignedDocument) -> None:
 
 
 @transaction.atomic
-def document_sign(
+def document_signer(
     *,
     document: SignedDocument,
-    role: str,
-    signer_name: str,
-    signer_email: str,
+    role: SignatureRole,
     user: User | None,
-    request,
-    auth_method: str,
+    client: ClientInfo | None,
+    methode: MethodeAuthentification,
+    signer_name: str | None = None,
+    signer_email: str | None = None,
 ) -> Signature:
-    """Record the signature of ``role`` on the issued bytes; finish the document when it is
-    the last required one.
+    """Record the signature of ``role`` on the issued bytes, finish the document when it is the
+    last required one, then run the after-signature handlers registered for its kind.
 
-    Refused (``ValidationError``, nothing written) when the document is not ``emis``, the role
-    is not required or has already signed, or the stored bytes no longer match
-    ``issued_sha256``. ``request`` (may be None outside a request) gives the IP address and the
-    user agent. ``auth_method``: ``AUTH_SESSION_PASSWORD``, ``AUTH_SESSION_EMAIL_CODE``,
-    ``AUTH_ONE_TIME_LINK``, or another French description.
+    The one way a document gets signed. ``user``: the signer's account (session signatures);
+    ``signer_name`` and ``signer_email`` default to that account's, and are required without
+    one (single-use links). ``client``: the signer's IP address and user agent (None outside
+    a request). Refused (``ValidationError``, nothing written) when the document is not
+    ``emis``, the role is not required or has already signed, or the stored bytes no longer
+    match ``issued_sha256``. The caller has checked that the signer may sign as ``role``.
     """
+    role = SignatureRole(role)
+    if user is not None:
+        signer_name = signer_name if signer_name is not None else user.get_full_name() or user.email
+        signer_email = signer_email if signer_email is not None else user.email
+    if signer_name is None or signer_email is None:
+        raise TypeError("document_signer: signer_name et signer_email requis sans compte.")
     # Lock the row: two signers finishing at the same time must not both build the signed PDF.
     locked = SignedDocument.objects.select_for_update().get(pk=document.pk)
+    handlers = document_kinds.handlers(locked.kind)
     _refuse_unless_signable(locked)
     if role not in locked.required_roles:
         raise ValidationError(_("Cette qualité de signataire n'est pas attendue pour ce document."))
     if Signature.objects.filter(document=locked, role=role).exists():
         raise ValidationError(
-            _("Ce document a déjà été signé en qualité de « %(role)s ».")
-            % {"role": SignatureRole(role).label}
+            _("Ce document a déjà été signé en qualité de « %(role)s ».") % {"role": role.label}
         )
     if not signer_name.strip():
         raise ValidationError(_("Le nom du ou de la signataire est obligatoire."))
-    issued = signed_document_bytes(document=locked, signed=False)
+    issued = document_contenu(document=locked, signed=False)
 
     signature = Signature.objects.create(
         organisation_id=locked.organisation_id,
         document=locked,
         role=role,
         signer_name=signer_name.strip()[:200],
-        signer_email=(signer_email or "").strip().lower(),
+        signer_email=signer_email.strip().lower(),
         user=user,
         signed_at=timezone.now(),
-        ip_address=client_ip(request) if request is not None else None,
-        user_agent=request.headers.get("user-agent", "")[:300] if request is not None else "",
+        ip_address=(client.ip or None) if client is not None else None,
+        user_agent=client.user_agent[:300] if client is not None else "",
         document_sha256=sha256_hex(issued),
-        auth_method=auth_method[:100],
+        auth_method=str(methode)[:100],
     )
-    if not document_missing_roles(document=locked):
+    if not roles_manquants_du_document(document=locked):
         _document_finish(document=locked, issued=issued)
+    for handler in handlers:
+        handler(document=locked, signature=signature)
     # The caller's instance reflects the new state.
     document.refresh_from_db()
     return signature
@@ -270,7 +331,7 @@ def document_sign(
 
 def _document_finish(*, document: SignedDocument, issued: bytes) -> None:
     """Signed PDF = issued pages unchanged + evidence page; store it, status ``signe``."""
-    signatures = list(document_signatures(document=document))
+    signatures = list(signatures_du_document(document=document))
     evidence = render_pdf(
         template=EVIDENCE_TEMPLATE,
         context={
@@ -280,7 +341,7 @@ def _document_finish(*, document: SignedDocument, issued: bytes) -> None:
         organisation=document.organisation,
     )
     # Sealed (PAdES) before it is stored: a signed document never changes afterwards.
-    signed = sceller_si_configure(document, append_pdf(issued, evidence))
+    signed = sceller_si_configure(document=document, pdf=append_pdf(issued, evidence))
     document.signed_pdf.save("document-signe.pdf", ContentFile(signed), save=False)
     document.signed_sha256 = sha256_hex(signed)
     document.signed_at = timezone.now()
@@ -293,6 +354,7 @@ def _document_finish(*, document: SignedDocument, issued: bytes) -> None:
 def append_pdf(first: bytes, second: bytes) -> bytes:
     """``first`` (its pages, catalogue, PDF/A metadata and output intent kept) then the pages
     of ``second``."""
+    # pypdf is imported where it is used: only signing needs it (heavy optional module).
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(first)))
@@ -303,7 +365,7 @@ def append_pdf(first: bytes, second: bytes) -> bytes:
 
 
 @transaction.atomic
-def document_cancel(*, document: SignedDocument) -> SignedDocument:
+def document_annuler(*, document: SignedDocument) -> SignedDocument:
     """Cancel an issued (or draft) document and revoke its signing links. A signed document
     cannot be cancelled: it stays as signed; issue a new version instead."""
     locked = SignedDocument.objects.select_for_update().get(pk=document.pk)
@@ -320,14 +382,14 @@ def document_cancel(*, document: SignedDocument) -> SignedDocument:
 
 
 @transaction.atomic
-def document_new_version(
+def document_nouvelle_version(
     *,
     document: SignedDocument,
     html_template: str,
-    context: dict,
+    context: Mapping[str, Any],
     created_by: User,
     title: str | None = None,
-    required_roles: list[str] | None = None,
+    required_roles: list[SignatureRole] | list[str] | None = None,
 ) -> SignedDocument:
     """Issue version + 1 of ``document`` (same kind, subject and beneficiary).
 
@@ -335,8 +397,8 @@ def document_new_version(
     document stays ``signe``, unchanged.
     """
     if document.status != SignedDocument.Status.SIGNE:
-        document_cancel(document=document)
-    return document_issue(
+        document_annuler(document=document)
+    return document_emettre(
         organisation=document.organisation,
         kind=document.kind,
         title=title if title is not None else document.title,
@@ -350,10 +412,10 @@ def document_new_version(
 
 
 @transaction.atomic
-def signing_link_create(
+def lien_signature_creer(
     *,
     document: SignedDocument,
-    role: str,
+    role: SignatureRole,
     signer_name: str,
     signer_email: str,
     validity_days: int = 10,
@@ -395,7 +457,7 @@ def signing_link_create(
         context={
             "organisation": organisation,
             "document_title": document.title,
-            "url": signing_link_url(organisation=organisation, token=token),
+            "url": lien_signature_url(organisation=organisation, token=token),
             "validity_days": validity_days,
         },
     )
@@ -403,7 +465,8 @@ def signing_link_create(
 
 
 @transaction.atomic
-def signing_link_revoke(*, link: SigningLink) -> SigningLink:
+def lien_signature_revoquer(*, link: SigningLink) -> SigningLink:
+    """Revoke a pending link (a used or already revoked one is left as it is)."""
     if link.used_at is None and link.revoked_at is None:
         link.revoked_at = timezone.now()
         link.save(update_fields=["revoked_at", "updated_at"])
@@ -411,8 +474,8 @@ def signing_link_revoke(*, link: SigningLink) -> SigningLink:
 
 
 @transaction.atomic
-def signing_link_sign(*, link: SigningLink, request) -> Signature:
-    """Sign through a single-use link (auth method ``AUTH_ONE_TIME_LINK``) and consume it.
+def lien_signature_utiliser(*, link: SigningLink, client: ClientInfo | None) -> Signature:
+    """Sign through a single-use link (``MethodeAuthentification.LIEN_UNIQUE``) and consume it.
 
     Refused, nothing written, when the link was used, revoked or has expired, or when the
     document can no longer be signed in that capacity.
@@ -420,14 +483,14 @@ def signing_link_sign(*, link: SigningLink, request) -> Signature:
     locked = SigningLink.objects.select_for_update().select_related("document").get(pk=link.pk)
     if not locked.is_usable:
         raise ValidationError(_("Ce lien de signature n'est plus valable."))
-    signature = document_sign(
+    signature = document_signer(
         document=locked.document,
-        role=locked.role,
+        role=SignatureRole(locked.role),
+        user=None,
+        client=client,
+        methode=MethodeAuthentification.LIEN_UNIQUE,
         signer_name=locked.signer_name,
         signer_email=locked.signer_email,
-        user=None,
-        request=request,
-        auth_method=AUTH_ONE_TIME_LINK,
     )
     locked.used_at = signature.signed_at
     locked.save(update_fields=["used_at", "updated_at"])

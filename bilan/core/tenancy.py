@@ -9,32 +9,39 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from contextvars import ContextVar
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Callable, Iterator
+from typing import cast
 
 from django.core.exceptions import ValidationError
-from django.db import connection, models, transaction
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.http import Http404
-from django.utils.translation import gettext_lazy as _
 
-if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
-
-    from bilan.core.models import Organisation
-
-T = TypeVar("T")
-
-_active_organisation: ContextVar[Organisation | None] = ContextVar(
-    "bilan_active_organisation", default=None
+from bilan.core.models import Organisation
+from bilan.core.tenant_scope import (
+    TenantManager,
+    TenantNotBoundError,
+    TenantOwned,
+    TenantQuerySet,
+    active_organisation,
 )
 
-
-class TenantNotBoundError(RuntimeError):
-    """Raised when tenant-owned data is queried with no active organisation."""
+# Re-exported: apps import the tenancy vocabulary from here.
+__all__ = [
+    "TenantManager",
+    "TenantNotBoundError",
+    "TenantOwned",
+    "TenantQuerySet",
+    "for_each_organisation",
+    "get_active_organisation",
+    "get_for_organisation",
+    "tenant_context",
+]
 
 
 def get_active_organisation() -> Organisation | None:
-    return _active_organisation.get()
+    """The organisation bound by ``tenant_context``, or None."""
+    return cast("Organisation | None", active_organisation.get())
 
 
 def _bind_database(organisation_id: int | None) -> None:
@@ -62,23 +69,21 @@ def tenant_context(organisation: Organisation) -> Iterator[Organisation]:
     """
     if organisation is None:
         raise TenantNotBoundError("tenant_context() exige une organisation.")
-    previous = _active_organisation.get()
+    previous = get_active_organisation()
     with transaction.atomic():
-        token = _active_organisation.set(organisation)
+        token = active_organisation.set(organisation)
         try:
             _bind_database(organisation.pk)
             yield organisation
             # On an exception, the rollback of this block undoes the setting instead.
             _bind_database(previous.pk if previous is not None else None)
         finally:
-            _active_organisation.reset(token)
+            active_organisation.reset(token)
 
 
 def for_each_organisation[T](job: Callable[[Organisation], T]) -> dict[int, T]:
     """Cross-organisation jobs: run ``job`` once per active organisation, each bound in turn
     (its own transaction), and return the results by organisation id."""
-    from bilan.core.models import Organisation
-
     results: dict[int, T] = {}
     for organisation in Organisation.objects.filter(is_active=True).order_by("pk"):
         with tenant_context(organisation):
@@ -86,48 +91,12 @@ def for_each_organisation[T](job: Callable[[Organisation], T]) -> dict[int, T]:
     return results
 
 
-class TenantQuerySet(models.QuerySet):
-    pass
-
-
-class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
-    """Default manager of tenant-owned models: scoped to the active organisation, or raises."""
-
-    def get_queryset(self) -> TenantQuerySet:
-        organisation = get_active_organisation()
-        if organisation is None:
-            raise TenantNotBoundError(
-                f"{self.model.__name__}: aucune organisation active. Utilisez tenant_context()."
-            )
-        return super().get_queryset().filter(organisation_id=organisation.pk)
-
-
-class TenantOwned(models.Model):
-    """Base of every table that belongs to one organisation."""
-
-    organisation = models.ForeignKey(
-        "core.Organisation",
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("organisme"),
-    )
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
-
-    objects = TenantManager()
-    # The escape hatch: reads across organisations. Ops, Django admin and tenancy code only.
-    unscoped = models.Manager()  # noqa: DJ012
-
-    class Meta:
-        abstract = True
-
-
-M = TypeVar("M", bound=TenantOwned)
-
-
 def get_for_organisation[M: TenantOwned](
-    model: type[M], *, organisation: Organisation, public_id: uuid.UUID | str, queryset=None
+    model: type[M],
+    *,
+    organisation: Organisation,
+    public_id: uuid.UUID | str,
+    queryset: QuerySet[M] | None = None,
 ) -> M:
     """Fetch one tenant-owned object by public id, or 404 if it belongs elsewhere or not at all."""
     active = get_active_organisation()

@@ -158,6 +158,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Authentication (django-allauth) ------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
+# The portal access model (account ↔ beneficiary dossier), read by the core without importing
+# its app (see bilan.core.selectors.portal_access_model).
+BILAN_PORTAL_ACCESS_MODEL = "beneficiaires.PortalAccess"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from beneficiaires import selectors as beneficiaires_selectors
 from beneficiaires.models import DemandeSuppression
 from bilan.core import selectors, services
-from bilan.core.audit import audit_events
+from bilan.core.audit import evenements_audit
 from bilan.core.form_errors import add_errors, flash_errors
 from bilan.core.forms import (
     AuditFilterForm,
@@ -25,13 +25,13 @@ from bilan.core.permissions import role_required, staff_required
 
 def _organisation_page(request, *, form=None, invitation_form=None, status=200):
     organisation = request.organisation
-    members = selectors.organisation_members(organisation=organisation)
+    members = selectors.membres_de_organisation(organisation=organisation)
     is_admin = request.membership.role == Role.ADMIN
     context = {
         "form": form or (OrganisationForm(instance=organisation) if is_admin else None),
         "members": members,
         "role_choices": Role.choices,
-        "invitations": selectors.invitations_pending(organisation=organisation),
+        "invitations": selectors.invitations_en_attente(organisation=organisation),
         "invitation_form": invitation_form or StaffInvitationForm(),
         "admin_count": members.filter(role=Role.ADMIN, is_active=True).count(),
         "demandes_suppression": _demandes_suppression() if is_admin else [],
@@ -51,7 +51,7 @@ def organisation_settings(request):
             raise PermissionDenied(_("Seul·e un·e administrateur·rice peut modifier l'organisme."))
         form = OrganisationForm(request.POST, request.FILES, instance=request.organisation)
         if form.is_valid():
-            services.organisation_update(organisation=request.organisation, form=form)
+            services.organisation_modifier(organisation=request.organisation, form=form)
             messages.success(request, _("Les informations de l'organisme sont enregistrées."))
             return redirect("app:organisation")
         return _organisation_page(request, form=form, status=400)
@@ -63,7 +63,7 @@ def audit_journal(request):
     """The access journal, for admins: who read or downloaded what, filterable."""
 
     beneficiaires = list(beneficiaires_selectors.beneficiaire_list())
-    members = list(selectors.organisation_members(organisation=request.organisation))
+    members = list(selectors.membres_de_organisation(organisation=request.organisation))
     form = AuditFilterForm(request.GET or None, beneficiaires=beneficiaires, members=members)
     beneficiaire = actor = None
     if form.is_valid():
@@ -71,7 +71,7 @@ def audit_journal(request):
         beneficiaire = next((b for b in beneficiaires if str(b.public_id) == wanted), None)
         wanted = form.cleaned_data["utilisateur"]
         actor = next((m.user for m in members if str(m.user.public_id) == wanted), None)
-    events = audit_events(beneficiaire=beneficiaire, actor=actor)
+    events = evenements_audit(beneficiaire=beneficiaire, actor=actor)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -89,7 +89,7 @@ def invitation_create(request):
     form = StaffInvitationForm(request.POST)
     if form.is_valid():
         try:
-            services.invitation_create(
+            services.invitation_creer(
                 organisation=request.organisation,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
@@ -109,10 +109,10 @@ def invitation_create(request):
 @require_POST
 @role_required(Role.ADMIN)
 def invitation_revoke(request, invitation_id):
-    invitation = selectors.invitation_get(
+    invitation = selectors.invitation_obtenir(
         organisation=request.organisation, public_id=invitation_id
     )
-    services.invitation_revoke(invitation=invitation)
+    services.invitation_revoquer(invitation=invitation)
     messages.success(request, _("Invitation révoquée."))
     return redirect("app:organisation")
 
@@ -120,7 +120,7 @@ def invitation_revoke(request, invitation_id):
 @require_POST
 @role_required(Role.ADMIN)
 def membership_role(request, membership_id):
-    membership = selectors.membership_get(
+    membership = selectors.membre_obtenir(
         organisation=request.organisation, public_id=membership_id
     )
     form = MembershipRoleForm(request.POST)
@@ -128,7 +128,7 @@ def membership_role(request, membership_id):
         messages.error(request, _("Choisissez un rôle valide."))
     else:
         try:
-            services.membership_change_role(membership=membership, role=form.cleaned_data["role"])
+            services.membre_changer_role(membership=membership, role=form.cleaned_data["role"])
         except ValidationError as exc:
             flash_errors(request, exc)
         else:
@@ -149,11 +149,11 @@ def membership_reactivate(request, membership_id):
 
 
 def _membership_set_active(request, membership_id, *, is_active: bool):
-    membership = selectors.membership_get(
+    membership = selectors.membre_obtenir(
         organisation=request.organisation, public_id=membership_id
     )
     try:
-        services.membership_set_active(membership=membership, is_active=is_active, by=request.user)
+        services.membre_definir_actif(membership=membership, is_active=is_active, by=request.user)
     except ValidationError as exc:
         flash_errors(request, exc)
     else:

@@ -31,15 +31,15 @@ def dashboard(request):
     stats = {
         "beneficiaires": beneficiaires_selectors.beneficiaire_count(),
         "mes_beneficiaires": beneficiaires_selectors.beneficiaire_count(consultant=request.user),
-        "membres": selectors.organisation_members(organisation=organisation)
+        "membres": selectors.membres_de_organisation(organisation=organisation)
         .filter(is_active=True)
         .count(),
-        "invitations": selectors.invitations_pending(organisation=organisation).count(),
+        "invitations": selectors.invitations_en_attente(organisation=organisation).count(),
     }
     return render(
         request,
         "app/dashboard.html",
-        {"stats": stats, "memberships": selectors.memberships_for_user(user=request.user)},
+        {"stats": stats, "memberships": selectors.membres_du_compte(user=request.user)},
     )
 
 

@@ -30,7 +30,7 @@ def portail_home(request):
         "portail/home.html",
         {
             "beneficiaire": beneficiaire,
-            "accesses": core_selectors.portal_accesses_for_user(user=request.user),
+            "accesses": core_selectors.acces_portail_du_compte(user=request.user),
             **espaces_selectors.portail_accueil(beneficiaire=beneficiaire),
         },
     )

@@ -45,7 +45,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from beneficiaires.models import Financement, PortalAccess, TypeSeance
-from bilan.core.audit import client_ip
+from bilan.core.audit import ClientInfo
 from bilan.core.emails import send_templated_email_on_commit
 from bilan.core.models import hash_token
 from bilan.core.tenancy import get_for_organisation
@@ -345,7 +345,7 @@ def _signer(
     signataire: str,
     user: User | None,
     methode: str,
-    request,
+    client: ClientInfo | None,
     trace: str,
     demande: DemandeEmargement | None,
 ) -> Emargement:
@@ -376,8 +376,8 @@ def _signer(
         user=user,
         methode=methode,
         signe_le=now,
-        ip_address=client_ip(request) if request is not None else None,
-        user_agent=request.headers.get("user-agent", "")[:300] if request is not None else "",
+        ip_address=(client.ip or None) if client is not None else None,
+        user_agent=client.user_agent[:300] if client is not None else "",
         details=details,
         details_sha256=details_empreinte(details),
         trace=trace or "",
@@ -402,7 +402,7 @@ def emargement_signer(
     signataire: str,
     user: User | None,
     methode: str,
-    request,
+    client: ClientInfo | None,
     trace: str = "",
 ) -> Emargement:
     """Record ``role``'s attendance signature of ``seance``.
@@ -413,7 +413,7 @@ def emargement_signer(
     ``emargement_par_lien``), the consultant signing is not the one who ran the séance,
     ``confirmation``/``portail`` is not done by the beneficiary's own portal account (and
     ``portail`` for a remote séance, ``confirmation`` in person), or a ``dessin`` has no valid
-    PNG ``data:`` URL of at most 200 KB in ``trace``. ``request`` (None outside a request)
+    PNG ``data:`` URL of at most 200 KB in ``trace``. ``client`` (None outside a request)
     gives the IP address and user agent. Pending remote requests are closed once the
     beneficiary has signed.
     """
@@ -423,7 +423,7 @@ def emargement_signer(
         signataire=signataire,
         user=user,
         methode=methode,
-        request=request,
+        client=client,
         trace=trace,
         demande=None,
     )
@@ -492,7 +492,7 @@ def demande_emargement_creer(
 
 
 @transaction.atomic
-def emargement_par_lien(*, demande: DemandeEmargement, request) -> Emargement:
+def emargement_par_lien(*, demande: DemandeEmargement, client: ClientInfo | None) -> Emargement:
     """Sign as the beneficiary through the emailed link (``lien``) and consume the request.
 
     Refused, nothing written, when the request was used, revoked or has expired, or when the
@@ -509,7 +509,7 @@ def emargement_par_lien(*, demande: DemandeEmargement, request) -> Emargement:
         signataire=f"{beneficiaire.prenom} {beneficiaire.nom}",
         user=None,
         methode=Methode.LIEN,
-        request=request,
+        client=client,
         trace="",
         demande=locked,
     )

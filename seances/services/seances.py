@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from beneficiaires.models import Bilan, Phase, StatutBilan, TypeSeance
 from beneficiaires.services.bilans import TERMINAUX
-from bilan.core.audit import audit_record
+from bilan.core.audit import ClientInfo, audit_enregistrer
 from bilan.core.models import AuditEvent, User
 from seances.models import BUDGET_MINUTES, STATUTS_COMPTES, Seance
 from seances.selectors import duree_fr, minutes_comptees
@@ -186,12 +186,14 @@ def peut_lire_notes(*, seance: Seance, user: User) -> bool:
     return user.pk in {seance.consultant_id, seance.bilan.consultant_id}
 
 
-def seance_lire_notes(*, seance: Seance, request) -> str:
+def seance_lire_notes(*, seance: Seance, par: User, client: ClientInfo | None) -> str:
     """Return the notes to their consultant, and log the read (professional secrecy)."""
-    if not peut_lire_notes(seance=seance, user=request.user):
+    if not peut_lire_notes(seance=seance, user=par):
         raise ValidationError(_("Ces notes sont réservées au ou à la consultant·e de la séance."))
-    audit_record(
-        request=request,
+    audit_enregistrer(
+        organisation=seance.organisation,
+        acteur=par,
+        client=client,
         action=AuditEvent.Action.READ,
         object_type="notes_seance",
         object_id=seance.public_id,

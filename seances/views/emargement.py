@@ -25,7 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from beneficiaires.selectors import bilan_get
-from bilan.core.audit import audit_record
+from bilan.core.audit import audit_record, client_info
 from bilan.core.form_errors import flash_errors
 from bilan.core.models import AuditEvent, Organisation, Role
 from bilan.core.permissions import portal_required, staff_required
@@ -124,7 +124,7 @@ def seance_emargement(request, seance_id):
                     signataire=svc.nom_complet(request.user),
                     user=request.user,
                     methode=Emargement.Methode.SESSION,
-                    request=request,
+                    client=client_info(request),
                 )
                 messages.success(request, _("Votre émargement est enregistré."))
                 return redirect("emargement:seance", seance_id=seance.public_id)
@@ -137,7 +137,7 @@ def seance_emargement(request, seance_id):
                         signataire=dessin_form.cleaned_data["signataire"],
                         user=request.user,
                         methode=Emargement.Methode.DESSIN,
-                        request=request,
+                        client=client_info(request),
                         trace=dessin_form.cleaned_data["trace"],
                     )
                     messages.success(
@@ -281,7 +281,7 @@ def portail_signer(request, seance_id):
             signataire=f"{beneficiaire.prenom} {beneficiaire.nom}",
             user=request.user,
             methode=_methode_portail(seance),
-            request=request,
+            client=client_info(request),
         )
     except ValidationError as exc:
         flash_errors(request, exc)
@@ -363,7 +363,7 @@ def lien_signer(request, organisation_id: uuid.UUID, token: str):
         form = AccordForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
-                emargement = svc.emargement_par_lien(demande=demande, request=request)
+                emargement = svc.emargement_par_lien(demande=demande, client=client_info(request))
             except ValidationError as exc:
                 return _lien_invalide(request, status=410, reasons=exc.messages)
             response = render(

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beneficiaires.selectors import bilan_get
+from bilan.core.audit import client_info
 from bilan.core.form_errors import add_errors
 from bilan.core.models import Role
 from bilan.core.permissions import staff_required
@@ -75,7 +76,9 @@ def seance_create(request, bilan_id):
 def _detail(request, seance, *, status=200, **forms):
     notes = None
     if services.peut_lire_notes(seance=seance, user=request.user) and seance.notes:
-        notes = services.seance_lire_notes(seance=seance, request=request)
+        notes = services.seance_lire_notes(
+            seance=seance, par=request.user, client=client_info(request)
+        )
     context = {
         "seance": seance,
         "bilan": seance.bilan,

@@ -1,10 +1,10 @@
 """End-of-bilan documents: the attestation de fin de bilan and the certificat de réalisation.
 
-Both are rendered once to PDF/A through ``bilan.core.signatures.document_issue`` (kinds
-``attestation_fin`` and ``certificat_realisation``, subject = the bilan's public id, signed by the
-organisation alone), so they are stored with their SHA-256, versioned, signable in the
-application, verifiable on ``/verifier/`` and sealed (PAdES) once the lead plugs
-``bilan.core.seal.sceller_si_configure`` into the signing flow.
+Both are rendered once to PDF/A through ``bilan.core.signatures.document_emettre`` (kinds
+``attestation_fin`` and ``certificat_realisation``, declared in ``syntheses/signatures.py``,
+subject = the bilan's public id, signed by the organisation alone), so they are stored with
+their SHA-256, versioned, signable in the application, verifiable on ``/verifier/`` and sealed
+(PAdES) when the organisation has a certificate.
 
 - **Attestation de fin de bilan** (practice, domain.md §5.3): dates, hours, the statement that
   the three phases (R6313-4) were completed and the synthèse handed over. **No content** of the
@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from beneficiaires.models import StatutBilan
 from bilan.core.models import SignatureRole, SignedDocument
-from bilan.core.signatures import document_issue, signed_documents_for_subject
+from bilan.core.signatures import document_annuler, document_emettre, documents_signes_du_sujet
 from seances.models import Emargement, Seance
 from seances.services.emargement import (
     duree_realisee,
@@ -66,7 +66,7 @@ def documents_fin(*, bilan: Bilan) -> list[SignedDocument]:
     """Every version of both end documents of ``bilan``, by kind then newest first."""
     documents = []
     for kind in KINDS:
-        documents.extend(signed_documents_for_subject(kind=kind, subject_id=bilan.public_id))
+        documents.extend(documents_signes_du_sujet(kind=kind, subject_id=bilan.public_id))
     return documents
 
 
@@ -195,7 +195,7 @@ def certificat_realisation_manques(*, bilan: Bilan) -> list[str]:
 
 
 def _emettre(*, bilan: Bilan, par: User, kind: str, template: str, context: dict):
-    return document_issue(
+    return document_emettre(
         organisation=bilan.organisation,
         kind=kind,
         title=str(TITRES[kind]),
@@ -209,12 +209,10 @@ def _emettre(*, bilan: Bilan, par: User, kind: str, template: str, context: dict
 
 
 def _annuler_versions_non_signees(*, bilan: Bilan, kind: str) -> None:
-    from bilan.core.signatures import document_cancel
-
-    for document in signed_documents_for_subject(kind=kind, subject_id=bilan.public_id).filter(
+    for document in documents_signes_du_sujet(kind=kind, subject_id=bilan.public_id).filter(
         status__in=[SignedDocument.Status.EMIS, SignedDocument.Status.BROUILLON]
     ):
-        document_cancel(document=document)
+        document_annuler(document=document)
 
 
 def attestation_fin_emettre(*, bilan: Bilan, par: User) -> SignedDocument:

@@ -30,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaires.models import Consentement
-from bilan.core.audit import client_ip
+from bilan.core.audit import ClientInfo, audit_enregistrer
 from bilan.core.models import AuditEvent, SignedDocument
 from syntheses.models import Partage, Synthese
 
@@ -86,14 +86,14 @@ def synthese_partager_tiers(
     destinataire: str,
     courriel: str,
     par: User,
-    request=None,
+    client: ClientInfo | None = None,
 ) -> Partage:
     """Record the sharing of the signed synthèse with ``destinataire`` under ``consentement``.
 
     Refused (``ValidationError``, nothing written) unless the consent is active, of type
     ``synthese_cep`` or ``synthese_tiers``, of the synthèse's beneficiary, names this recipient
     (when it names one), and the synthèse is signed. Writes an audit ``export`` line
-    (``partage_synthese``); ``request`` (optional) adds the IP address and user agent.
+    (``partage_synthese``); ``client`` (optional) adds the IP address and user agent.
     """
     # Lock the consent: a revocation at the same instant must not let a share through.
     consentement = Consentement.objects.select_for_update().get(pk=consentement.pk)
@@ -134,16 +134,15 @@ def synthese_partager_tiers(
         courriel=courriel,
         par=par,
     )
-    AuditEvent.objects.create(
-        organisation_id=synthese.organisation_id,
-        actor=par,
+    audit_enregistrer(
+        organisation=synthese.organisation,
+        acteur=par,
+        client=client,
         action=AuditEvent.Action.EXPORT,
         object_type="partage_synthese",
         object_id=partage.public_id,
-        object_label=(_("Synthèse transmise à %(d)s") % {"d": destinataire})[:200],
+        object_label=_("Synthèse transmise à %(d)s") % {"d": destinataire},
         beneficiaire=synthese.bilan.beneficiaire,
-        ip_address=client_ip(request) if request is not None else None,
-        user_agent=request.headers.get("user-agent", "")[:300] if request is not None else "",
     )
     return partage
 

@@ -22,10 +22,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaires.models import Bilan, StatutBilan
-from beneficiaires.services import conventions
+from bilan.core.audit import ClientInfo
 from bilan.core.models import SignatureRole, SignedDocument, User
 from bilan.core.pdf import sanitize_html
-from bilan.core.signatures import document_cancel, document_issue
+from bilan.core.signatures import (
+    MethodeAuthentification,
+    document_annuler,
+    document_emettre,
+    document_signer,
+)
 from seances.services.phases import bilan_remettre_synthese
 from syntheses import selectors
 from syntheses.models import (
@@ -87,31 +92,18 @@ def _lock(synthese: Synthese) -> Synthese:
     locked = (
         Synthese.objects.select_for_update(of=("self",)).select_related("bilan").get(pk=synthese.pk)
     )
-    _constater_signature(locked)
     return locked
 
 
-def _constater_signature(locked: Synthese) -> None:
-    """A validated synthèse whose document got its last signature elsewhere (e.g. the
-    portal's generic documents page) is signed: record it before anything else."""
-    if (
-        locked.statut == Synthese.Statut.VALIDEE
-        and locked.document_id is not None
-        and SignedDocument.objects.filter(
-            pk=locked.document_id, status=SignedDocument.Status.SIGNE
-        ).exists()
-    ):
-        locked.statut = Synthese.Statut.SIGNEE
-        locked.save(update_fields=["statut", "updated_at"])
-
-
-@transaction.atomic
-def synthese_synchroniser(*, synthese: Synthese) -> Synthese:
-    """Bring the status in line with the document's signatures (see ``_constater_signature``)."""
-    if synthese.statut != Synthese.Statut.VALIDEE or synthese.document_id is None:
-        return synthese
-    locked = _lock(synthese)
-    return _refresh(synthese, locked)
+def synthese_constater_signature(*, document: SignedDocument) -> None:
+    """The synthèse's issued document got its last signature (wherever it was signed): the
+    synthèse becomes signée. Run by the signed-documents engine after each signature of a
+    ``synthese`` document (registered in ``syntheses/signatures.py``), in its transaction."""
+    if document.status != SignedDocument.Status.SIGNE:
+        return
+    Synthese.objects.filter(document_id=document.pk, statut=Synthese.Statut.VALIDEE).update(
+        statut=Synthese.Statut.SIGNEE, updated_at=timezone.now()
+    )
 
 
 def _exiger_modifiable(synthese: Synthese) -> None:
@@ -600,7 +592,7 @@ def synthese_reviser(*, synthese: Synthese, par: User) -> SyntheseVersion:
             _("Aucune modification depuis la dernière version partagée : rien à réviser.")
         )
     if locked.document_id and locked.document.status == SignedDocument.Status.EMIS:
-        document_cancel(document=locked.document)
+        document_annuler(document=locked.document)
     version = _nouvelle_version(locked, motif=selectors.MOTIF_REVISEE, par=par)
     Commentaire.objects.filter(synthese=locked, traite=False).update(traite=True)
     locked.statut = Synthese.Statut.REVISEE
@@ -682,7 +674,7 @@ def synthese_emettre_pour_signature(*, synthese: Synthese, par: User) -> SignedD
             _("Le texte a changé depuis sa validation : révisez-le et faites-le valider à nouveau.")
         )
     bilan = locked.bilan
-    document = document_issue(
+    document = document_emettre(
         organisation=locked.organisation,
         kind=selectors.KIND,
         title=_("Document de synthèse du bilan de compétences"),
@@ -704,12 +696,18 @@ def synthese_emettre_pour_signature(*, synthese: Synthese, par: User) -> SignedD
 
 
 @transaction.atomic
-def synthese_signer(*, synthese: Synthese, role: str, request) -> SignedDocument:
+def synthese_signer(
+    *,
+    synthese: Synthese,
+    role: SignatureRole,
+    user: User,
+    client: ClientInfo | None,
+    methode: MethodeAuthentification,
+) -> SignedDocument:
     """Sign the issued document in session: ``consultant`` (staff, a consultant of the bilan)
     or ``beneficiaire`` (the beneficiary, in the portal). When the document is fully signed,
-    the synthèse becomes signée."""
+    the synthèse becomes signée (``synthese_constater_signature``, run by the engine)."""
     locked = _lock(synthese)
-    user = request.user
     if role == SignatureRole.CONSULTANT:
         if not selectors.peut_signer_consultant(user=user, bilan=locked.bilan):
             raise PermissionDenied(_("Seul·e un·e consultant·e du bilan signe en cette qualité."))
@@ -725,11 +723,7 @@ def synthese_signer(*, synthese: Synthese, role: str, request) -> SignedDocument
         or document.status != SignedDocument.Status.EMIS
     ):
         raise ValidationError(_("Aucun document de synthèse n'attend de signature."))
-    conventions.document_signer_en_session(document=document, role=role, request=request)
-    document.refresh_from_db()
-    if document.status == SignedDocument.Status.SIGNE:
-        locked.statut = Synthese.Statut.SIGNEE
-        locked.save(update_fields=["statut", "updated_at"])
+    document_signer(document=document, role=role, user=user, client=client, methode=methode)
     _refresh(synthese, locked)
     return document
 

@@ -19,12 +19,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from beneficiaires.models import Consentement
 from beneficiaires.selectors import bilan_get
-from beneficiaires.services.conventions import document_signer_en_session
+from bilan.core.audit import client_info
 from bilan.core.form_errors import flash_errors
 from bilan.core.models import Role, SignatureRole, SignedDocument
 from bilan.core.permissions import staff_required
+from bilan.core.signatures import document_signer
 from bilan.core.tenancy import get_for_organisation
-from bilan.core.views.signatures import serve_signed_document
+from bilan.core.views.signatures import methode_authentification, serve_signed_document
 from syntheses.models import Partage, Synthese
 from syntheses.services import documents_fin, partage, retention
 
@@ -145,7 +146,13 @@ def signer(request, bilan_id, signed_document_id):
     bilan = _bilan(request, bilan_id)
     document = _document(request, bilan, signed_document_id)
     try:
-        document_signer_en_session(document=document, role=SignatureRole.ORGANISME, request=request)
+        document_signer(
+            document=document,
+            role=SignatureRole.ORGANISME,
+            user=request.user,
+            client=client_info(request),
+            methode=methode_authentification(request),
+        )
     except ValidationError as exc:
         flash_errors(request, exc)
     else:
@@ -184,7 +191,7 @@ def partager(request, bilan_id):
                 destinataire=form.cleaned_data["destinataire"],
                 courriel=form.cleaned_data["courriel"],
                 par=request.user,
-                request=request,
+                client=client_info(request),
             )
         except ValidationError as exc:
             flash_errors(request, exc)

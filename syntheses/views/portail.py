@@ -15,12 +15,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from bilan.core.audit import client_info
 from bilan.core.form_errors import flash_errors
 from bilan.core.models import SignatureRole, SignedDocument
 from bilan.core.permissions import portal_required
-from bilan.core.signatures import document_missing_roles, document_signatures
+from bilan.core.signatures import roles_manquants_du_document, signatures_du_document
 from bilan.core.tenancy import get_for_organisation
-from bilan.core.views.signatures import serve_signed_document
+from bilan.core.views.signatures import methode_authentification, serve_signed_document
 from syntheses import selectors
 from syntheses.forms import CommentaireForm, SignatureForm
 from syntheses.models import Synthese
@@ -51,7 +52,6 @@ def lire(request):
     synthese = _synthese(request)
     if synthese is None:
         return render(request, "portail/synthese_absente.html")
-    services.synthese_synchroniser(synthese=synthese)
     version = selectors.derniere_version_partagee(synthese=synthese)
     contenu = version.contenu
     commentaires = selectors.commentaires(synthese=synthese).filter(auteur=request.user)
@@ -66,15 +66,17 @@ def lire(request):
         document is not None
         and synthese.statut == Synthese.Statut.VALIDEE
         and document.status == SignedDocument.Status.EMIS
-        and SignatureRole.BENEFICIAIRE in document_missing_roles(document=document)
+        and SignatureRole.BENEFICIAIRE in roles_manquants_du_document(document=document)
     )
     ma_signature = None
     if document is not None and document.status == SignedDocument.Status.EMIS:
         ma_signature = (
-            document_signatures(document=document).filter(role=SignatureRole.BENEFICIAIRE).first()
+            signatures_du_document(document=document)
+            .filter(role=SignatureRole.BENEFICIAIRE)
+            .first()
         )
     signes = list(selectors.documents_signes_par_beneficiaire(synthese=synthese))
-    preuves = {d.pk: list(document_signatures(document=d)) for d in signes}
+    preuves = {d.pk: list(signatures_du_document(document=d)) for d in signes}
     en_relecture = synthese.statut in (Synthese.Statut.PARTAGEE, Synthese.Statut.REVISEE)
     return render(
         request,
@@ -145,7 +147,11 @@ def signer(request):
         return _retour("signature")
     try:
         services.synthese_signer(
-            synthese=synthese, role=SignatureRole.BENEFICIAIRE, request=request
+            synthese=synthese,
+            role=SignatureRole.BENEFICIAIRE,
+            user=request.user,
+            client=client_info(request),
+            methode=methode_authentification(request),
         )
     except ValidationError as exc:
         flash_errors(request, exc)

@@ -19,13 +19,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from beneficiaires.selectors import bilan_get
-from bilan.core.audit import audit_record
+from bilan.core.audit import audit_record, client_info
 from bilan.core.form_errors import add_errors, flash_errors
 from bilan.core.models import AuditEvent, SignatureRole, SignedDocument
 from bilan.core.permissions import staff_required
-from bilan.core.signatures import document_missing_roles
+from bilan.core.signatures import roles_manquants_du_document
 from bilan.core.tenancy import get_for_organisation
-from bilan.core.views.signatures import serve_signed_document
+from bilan.core.views.signatures import methode_authentification, serve_signed_document
 from syntheses import selectors
 from syntheses.forms import (
     CritereForm,
@@ -83,7 +83,7 @@ def _etat_document(synthese: Synthese) -> dict | None:
     document = synthese.document
     if document is None:
         return None
-    manquants = document_missing_roles(document=document)
+    manquants = roles_manquants_du_document(document=document)
     return {
         "document": document,
         "manquants": [SignatureRole(r).label for r in manquants],
@@ -94,7 +94,6 @@ def _etat_document(synthese: Synthese) -> dict | None:
 
 def _page(request, synthese: Synthese, *, form=None, conflit=None, status=200, **forms_extra):
     """The editor page with every part; logged as a staff read of the synthèse."""
-    services.synthese_synchroniser(synthese=synthese)
     bilan = synthese.bilan
     modifiable = synthese.statut not in selectors.STATUTS_IMMUABLES
     contenu = selectors.contenu_actuel(synthese)
@@ -515,7 +514,11 @@ def signer(request, synthese_id):
         request,
         synthese_id,
         lambda s: services.synthese_signer(
-            synthese=s, role=SignatureRole.CONSULTANT, request=request
+            synthese=s,
+            role=SignatureRole.CONSULTANT,
+            user=request.user,
+            client=client_info(request),
+            methode=methode_authentification(request),
         ),
         _("Votre signature est enregistrée."),
     )

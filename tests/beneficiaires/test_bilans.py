@@ -19,6 +19,7 @@ from beneficiaires.models import (
 from beneficiaires.services import bilans as services_bilans
 from beneficiaires.services import conventions
 from bilan.core.models import SignatureRole, SignedDocument
+from bilan.core.signatures import MethodeAuthentification, document_signer
 from bilan.core.tenancy import tenant_context
 from seances.models import Seance
 from seances.services import phases
@@ -265,16 +266,14 @@ def test_a_self_funded_bilan_starts_only_once_the_contract_is_signed(org_a, worl
             (SignatureRole.BENEFICIAIRE, world.beneficiaire_user_a),
             (SignatureRole.ORGANISME, world.admin_a),
         ):
-            from bilan.core.signatures import document_sign
-
-            document_sign(
+            document_signer(
                 document=document,
                 role=role,
                 signer_name=str(user),
                 signer_email=user.email,
                 user=user,
-                request=None,
-                auth_method="test",
+                client=None,
+                methode=MethodeAuthentification.SESSION_MOT_DE_PASSE,
             )
         services_bilans.bilan_demarrer(bilan=bilan, par=world.consultant_a)
         bilan = Bilan.objects.get(pk=bilan.pk)
@@ -628,19 +627,18 @@ def test_the_beneficiary_signs_in_the_portal(org_a, world, login_as):
 
 def test_a_payment_before_the_withdrawal_period_ends_is_refused(org_a, world, login_as):
     from beneficiaires.models import Paiement
-    from bilan.core.signatures import document_sign
 
     bilan = _pret(world, statut=StatutBilan.ATTENTE)
     with tenant_context(world.org_a):
         document = conventions.convention_emettre(bilan=bilan, par=world.consultant_a)
-        document_sign(
+        document_signer(
             document=document,
-            role="beneficiaire",
+            role=SignatureRole.BENEFICIAIRE,
             signer_name="Camille",
             signer_email=world.beneficiaire_user_a.email,
             user=world.beneficiaire_user_a,
-            request=None,
-            auth_method="test",
+            client=None,
+            methode=MethodeAuthentification.SESSION_MOT_DE_PASSE,
         )
     client = login_as(world.admin_a)
     url = f"/app/bilans/{bilan.public_id}/paiements/"

@@ -167,12 +167,12 @@ def test_invite_to_portal(world, login_as, django_capture_on_commit_callbacks):
 
 def test_beneficiary_accepts_the_portal_invitation(world, client):
     from bilan.core.models import User
-    from bilan.core.services import invitation_create
+    from bilan.core.services import invitation_creer
 
     other = BeneficiaireFactory(
         organisation=world.org_a, prenom="Léo", nom="Autre", email="leo@exemple.test"
     )
-    _invitation, token = invitation_create(
+    _invitation, token = invitation_creer(
         organisation=world.org_a,
         email=other.email,
         beneficiaire=other,

@@ -7,13 +7,13 @@ from django.core import mail
 from django.utils import timezone
 
 from bilan.core.models import Invitation, Membership, User, hash_token
-from bilan.core.services import invitation_create
+from bilan.core.services import invitation_creer
 
 pytestmark = pytest.mark.django_db
 
 
 def _invite(world, email="nouveau@a.test", role="consultant"):
-    return invitation_create(
+    return invitation_creer(
         organisation=world.org_a, email=email, role=role, invited_by=world.admin_a
     )
 

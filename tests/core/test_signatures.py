@@ -18,20 +18,18 @@ from pypdf import PdfReader
 
 from bilan.core.models import AuditEvent, Signature, SignedDocument, SigningLink
 from bilan.core.signatures import (
-    AUTH_ONE_TIME_LINK,
-    AUTH_SESSION_EMAIL_CODE,
-    AUTH_SESSION_PASSWORD,
-    document_new_version,
-    document_sign,
-    signing_link_find,
+    MethodeAuthentification,
+    document_nouvelle_version,
+    document_signer,
+    lien_signature_trouver,
 )
 from bilan.core.tenancy import tenant_context
 from bilan.core.views.signatures import serve_signed_document
 from tests.factories.signatures import (
     CONFIDENTIAL_MARKER,
     issued_document,
+    signing_client,
     signing_link,
-    signing_request,
 )
 
 pytestmark = pytest.mark.django_db
@@ -46,16 +44,24 @@ def _read(field) -> bytes:
         return handle.read()
 
 
-def _sign(document, role, *, name, user=None, auth=AUTH_SESSION_PASSWORD, request=None):
+def _sign(
+    document,
+    role,
+    *,
+    name,
+    user=None,
+    auth=MethodeAuthentification.SESSION_MOT_DE_PASSE,
+    client=None,
+):
     with tenant_context(document.organisation):
-        return document_sign(
+        return document_signer(
             document=document,
             role=role,
             signer_name=name,
             signer_email=f"{role}@exemple.test",
             user=user,
-            request=request or signing_request(),
-            auth_method=auth,
+            client=client or signing_client(),
+            methode=auth,
         )
 
 
@@ -91,8 +97,8 @@ def test_issue_then_two_signatures_give_an_immutable_signed_pdf_with_its_evidenc
         "beneficiaire",
         name="Camille Durand",
         user=world.beneficiaire_user_a,
-        auth=AUTH_SESSION_EMAIL_CODE,
-        request=signing_request(ip="198.51.100.4", user_agent="Firefox de Camille"),
+        auth=MethodeAuthentification.SESSION_CODE_COURRIEL,
+        client=signing_client(ip="198.51.100.4", user_agent="Firefox de Camille"),
     )
     assert first.document_sha256 == document.issued_sha256
     assert first.ip_address == "198.51.100.4"
@@ -122,8 +128,8 @@ def test_issue_then_two_signatures_give_an_immutable_signed_pdf_with_its_evidenc
         "198.51.100.4",
         "203.0.113.7",
         "Firefox de Camille",
-        AUTH_SESSION_EMAIL_CODE,
-        AUTH_SESSION_PASSWORD,
+        MethodeAuthentification.SESSION_CODE_COURRIEL,
+        MethodeAuthentification.SESSION_MOT_DE_PASSE,
     ):
         assert expected in evidence, expected
     assert "Date et heure (Europe/Paris)" in " ".join(evidence.split()).replace("/ ", "/")
@@ -145,7 +151,7 @@ def test_issue_then_two_signatures_give_an_immutable_signed_pdf_with_its_evidenc
 
     # A correction is a new version; the signed one stays signed.
     with tenant_context(world.org_a):
-        second = document_new_version(
+        second = document_nouvelle_version(
             document=document,
             html_template="pdf/base.html",
             context={"content_html": "Version corrigée"},
@@ -170,7 +176,7 @@ def test_a_second_signature_in_the_same_capacity_is_refused_and_versions_follow(
 
     # A new version of a non-signed document cancels it; numbering goes on per subject.
     with tenant_context(world.org_a):
-        second = document_new_version(
+        second = document_nouvelle_version(
             document=document,
             html_template="pdf/base.html",
             context={"content_html": "v2"},
@@ -266,7 +272,7 @@ def test_signing_link_flow_shows_only_the_title_then_signs_once(
     with tenant_context(world.org_a):
         signature = Signature.objects.get()
         link = SigningLink.objects.get()
-    assert signature.auth_method == AUTH_ONE_TIME_LINK
+    assert signature.auth_method == MethodeAuthentification.LIEN_UNIQUE
     assert signature.user is None
     assert signature.user_agent == "Edge de l'employeur"
     assert link.used_at is not None
@@ -298,7 +304,7 @@ def test_expired_unknown_and_foreign_links_are_refused(world, client):
     assert client.get(f"/signature/{uuid.uuid4()}/{token}/").status_code == 404
     # Without the organisation bound the link cannot be seen at all (row-level security).
     with tenant_context(world.org_b):
-        assert signing_link_find(token=token) is None
+        assert lien_signature_trouver(token=token) is None
 
     with time_machine.travel(timezone.now() + timedelta(days=11), tick=False):
         response = client.get(url)

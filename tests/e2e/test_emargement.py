@@ -90,7 +90,7 @@ def test_remote_seance_signed_in_the_portal_shows_both_signatures(
             signataire=svc.nom_complet(world.consultant_a),
             user=world.consultant_a,
             methode=Emargement.Methode.SESSION,
-            request=None,
+            client=None,
         )
     base = live_server.url
     context = browser.new_context(viewport=PHONE, locale="fr-FR")

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, expect
 
-from bilan.core.signatures import signing_link_url
+from bilan.core.signatures import lien_signature_url
 from bilan.core.tenancy import tenant_context
 from tests.factories.signatures import issued_document, signing_link
 
@@ -21,7 +21,7 @@ def test_employer_signs_through_the_link(transactional_db, world, live_server, b
         title="Convention tripartite de bilan de compétences",
     )
     _link, token = signing_link(document)
-    url = signing_link_url(organisation=world.org_a, token=token)
+    url = lien_signature_url(organisation=world.org_a, token=token)
     path = url.split("://", 1)[1].split("/", 1)[1]
     context = browser.new_context(viewport={"width": 375, "height": 812}, locale="fr-FR")
     page = context.new_page()

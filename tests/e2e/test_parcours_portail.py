@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, expect
 from beneficiaires.models import Beneficiaire, Bilan, Consentement, StatutBilan
 from beneficiaires.services import conventions
 from bilan.core.models import SignatureRole
-from bilan.core.services import invitation_create
+from bilan.core.services import invitation_creer
 from bilan.core.tenancy import tenant_context
 from seances.models import Seance
 from seances.services import emargement
@@ -76,7 +76,7 @@ def test_a_new_beneficiary_goes_through_the_whole_portal_on_a_phone(
         consultant=world.consultant_a,
     )
     mail.outbox.clear()
-    invitation_create(
+    invitation_creer(
         organisation=world.org_a, email=lina.email, beneficiaire=lina, invited_by=world.admin_a
     )
     _wait_mail(1)
@@ -151,7 +151,7 @@ def test_a_new_beneficiary_goes_through_the_whole_portal_on_a_phone(
                 signataire=str(world.consultant_a),
                 user=world.consultant_a,
                 methode="session",
-                request=None,
+                client=None,
             )
         page.goto(base + "/portail/")
         page.get_by_role("link", name=re.compile("Émarger la séance")).click()

@@ -5,8 +5,9 @@ import uuid
 from django.test import RequestFactory
 from django.utils.safestring import mark_safe
 
+from bilan.core.audit import client_info
 from bilan.core.pdf import sanitize_html
-from bilan.core.signatures import document_issue, signing_link_create
+from bilan.core.signatures import document_emettre, lien_signature_creer
 from bilan.core.tenancy import tenant_context
 
 CONFIDENTIAL_MARKER = "MARQUEUR-CONFIDENTIEL-7f3a"
@@ -29,7 +30,7 @@ def issued_document(
     organisation = beneficiaire.organisation
     content = sanitize_html(f"{body}<p>Situation : {CONFIDENTIAL_MARKER}</p>")
     with tenant_context(organisation):
-        return document_issue(
+        return document_emettre(
             organisation=organisation,
             kind=kind,
             title=title,
@@ -45,10 +46,11 @@ def issued_document(
 def signing_link(document, *, role="employeur", name="Éric Employeur", email="rh@employeur.test"):
     """(link, clear token) for ``document``."""
     with tenant_context(document.organisation):
-        return signing_link_create(
+        return lien_signature_creer(
             document=document, role=role, signer_name=name, signer_email=email
         )
 
 
-def signing_request(*, ip="203.0.113.7", user_agent="Navigateur de test/1.0"):
-    return RequestFactory().post("/", REMOTE_ADDR=ip, HTTP_USER_AGENT=user_agent)
+def signing_client(*, ip="203.0.113.7", user_agent="Navigateur de test/1.0"):
+    """The evidence a view computes from its request (``client_info``)."""
+    return client_info(RequestFactory().post("/", REMOTE_ADDR=ip, HTTP_USER_AGENT=user_agent))

@@ -15,6 +15,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from beneficiaires.models import Financement
+from bilan.core.audit import client_info
 from bilan.core.models import AuditEvent, Role
 from bilan.core.tenancy import tenant_context
 from seances.models import DemandeEmargement, Emargement, Seance
@@ -71,7 +72,7 @@ def _sign_consultant(seance, user):
             signataire=svc.nom_complet(user),
             user=user,
             methode=M.SESSION,
-            request=_request(),
+            client=client_info(_request()),
         )
 
 
@@ -83,7 +84,7 @@ def _sign_beneficiaire_portail(seance, user, methode=M.PORTAIL):
             signataire="Camille",
             user=user,
             methode=methode,
-            request=_request(),
+            client=client_info(_request()),
         )
 
 
@@ -172,7 +173,7 @@ def test_refusals_write_nothing(world, bilan, case):
         "signataire": "Bob",
         "user": world.consultant_a,
         "methode": M.SESSION,
-        "request": _request(),
+        "client": client_info(_request()),
     }
     beneficiaire = {**kwargs, "role": R.BENEFICIAIRE, "user": world.beneficiaire_user_a}
     kwargs = {
@@ -203,7 +204,7 @@ def test_drawn_signature_is_accepted_when_it_is_a_png(world, seance):
             signataire="Camille Durand",
             user=world.consultant_a,
             methode=M.DESSIN,
-            request=_request(),
+            client=client_info(_request()),
             trace=trace,
         )
     assert emargement.trace == trace
@@ -241,7 +242,7 @@ def test_bad_drawn_signature_is_refused(world, seance, trace):
             signataire="Camille Durand",
             user=world.consultant_a,
             methode=M.DESSIN,
-            request=_request(),
+            client=client_info(_request()),
             trace=trace,
         )
     assert _count(world.org_a) == 0
@@ -255,7 +256,7 @@ def test_trace_only_with_the_drawing_method(world, seance):
             signataire="Bob",
             user=world.consultant_a,
             methode=M.SESSION,
-            request=_request(),
+            client=client_info(_request()),
             trace=_png_data_url(),
         )
     assert _count(world.org_a) == 0
@@ -573,7 +574,7 @@ def test_attendance_certificate_shows_both_signatures_and_unsigned(world, login_
             signataire="Camille Tracée",
             user=world.consultant_a,
             methode=M.DESSIN,
-            request=_request(),
+            client=client_info(_request()),
             trace=_png_data_url(),
         )
     _sign_consultant(non_signee, world.consultant_a)

@@ -44,7 +44,7 @@ def _signer(seance, world, *, beneficiaire=True):
         signataire="Bob",
         user=world.consultant_a,
         methode="session",
-        request=None,
+        client=None,
     )
     if beneficiaire:
         methode = "confirmation" if seance.modalite == "presentiel" else "portail"
@@ -54,7 +54,7 @@ def _signer(seance, world, *, beneficiaire=True):
             signataire="Camille",
             user=world.beneficiaire_user_a,
             methode=methode,
-            request=None,
+            client=None,
         )
 
 

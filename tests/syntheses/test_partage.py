@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from beneficiaires.services.bilans import consentement_accorder, consentement_revoquer
 from bilan.core.models import AuditEvent
-from bilan.core.signatures import document_sign
+from bilan.core.signatures import MethodeAuthentification, document_signer
 from bilan.core.tenancy import tenant_context
 from syntheses.models import Partage, Synthese
 from syntheses.services.partage import (
@@ -16,7 +16,7 @@ from syntheses.services.partage import (
 )
 from tests.factories.beneficiaires import beneficiaire_with_portal
 from tests.factories.bilans import bilan_for
-from tests.factories.signatures import issued_document, signing_request
+from tests.factories.signatures import issued_document, signing_client
 
 pytestmark = pytest.mark.django_db
 
@@ -40,14 +40,14 @@ def synthese_signee_pour(bilan, *, by, signer=True):
     )
     with tenant_context(organisation):
         if signer:
-            document_sign(
+            document_signer(
                 document=document,
                 role="organisme",
                 signer_name="Signataire",
                 signer_email="",
                 user=by,
-                request=signing_request(),
-                auth_method="session+mot de passe",
+                client=signing_client(),
+                methode=MethodeAuthentification.SESSION_MOT_DE_PASSE,
             )
         Synthese.objects.filter(pk=synthese.pk).update(document=document)
         synthese.refresh_from_db()

@@ -186,5 +186,5 @@ def test_hook_seals_given_bytes_without_writing(world, pki):
     from tests.factories.signatures import issued_document
 
     document = issued_document(beneficiaire=world.beneficiaire_a, by=world.admin_a)
-    sealed = sceller_si_configure(document, _pdf(world.org_a))
+    sealed = sceller_si_configure(document=document, pdf=_pdf(world.org_a))
     assert verifier_cachet(pdf=sealed, trust_roots=[pki])["valide"] is True

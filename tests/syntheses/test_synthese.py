@@ -568,3 +568,31 @@ def test_the_generic_documents_page_sends_the_synthese_to_its_own_page(world, sy
         document.refresh_from_db()
         assert document.status == SignedDocument.Status.EMIS
         assert not document.signatures.filter(role="beneficiaire").exists()
+
+
+def test_the_last_signature_makes_the_synthese_signee_without_it_being_read(world, synthese):
+    """The after-signature handler of the ``synthese`` kind records the state when the document
+    is signed, whatever the entry point: nothing repairs it later on read."""
+    from bilan.core.signatures import MethodeAuthentification, document_signer
+
+    _validated(world, synthese)
+    with tenant_context(world.org_a):
+        document = services.synthese_emettre_pour_signature(
+            synthese=synthese, par=world.consultant_a
+        )
+        document_signer(
+            document=document,
+            role=SignatureRole.CONSULTANT,
+            user=world.consultant_a,
+            client=None,
+            methode=MethodeAuthentification.SESSION_MOT_DE_PASSE,
+        )
+        assert Synthese.objects.get(pk=synthese.pk).statut == Synthese.Statut.VALIDEE
+        document_signer(
+            document=document,
+            role=SignatureRole.BENEFICIAIRE,
+            user=world.beneficiaire_user_a,
+            client=None,
+            methode=MethodeAuthentification.SESSION_CODE_COURRIEL,
+        )
+        assert Synthese.objects.get(pk=synthese.pk).statut == Synthese.Statut.SIGNEE

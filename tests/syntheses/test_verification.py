@@ -6,9 +6,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from bilan.core import verification
-from bilan.core.signatures import document_sign, signed_document_bytes
+from bilan.core.signatures import MethodeAuthentification, document_contenu, document_signer
 from bilan.core.tenancy import tenant_context
-from tests.factories.signatures import CONFIDENTIAL_MARKER, issued_document, signing_request
+from tests.factories.signatures import CONFIDENTIAL_MARKER, issued_document, signing_client
 
 pytestmark = pytest.mark.django_db
 
@@ -21,18 +21,18 @@ def signed(world):
         beneficiaire=world.beneficiaire_b, by=world.consultant_b, required_roles=("organisme",)
     )
     with tenant_context(world.org_b):
-        document_sign(
+        document_signer(
             document=document,
             role="organisme",
             signer_name="Charlie",
             signer_email="charlie@b.test",
             user=world.consultant_b,
-            request=signing_request(),
-            auth_method="session+mot de passe",
+            client=signing_client(),
+            methode=MethodeAuthentification.SESSION_MOT_DE_PASSE,
         )
         document.refresh_from_db()
-        issued = signed_document_bytes(document=document, signed=False)
-        signed_bytes = signed_document_bytes(document=document, signed=True)
+        issued = document_contenu(document=document, signed=False)
+        signed_bytes = document_contenu(document=document, signed=True)
     return document, issued, signed_bytes
 
 

@@ -15,7 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from beneficiaires.services.bilans import consentement_accorder
 from bilan.core.models import Invitation, Membership, Organisation
-from bilan.core.services import invitation_create
+from bilan.core.services import invitation_creer
 from bilan.core.tenancy import TenantOwned, tenant_context
 from tests.factories.beneficiaires import document_for
 from tests.factories.bilans import bilan_for, programme_for
@@ -28,7 +28,7 @@ NOT_OBJECT_IDS = {"token", "uidb36", "key"}
 
 
 def _staff_invitation(world):
-    invitation, _token = invitation_create(
+    invitation, _token = invitation_creer(
         organisation=world.org_a,
         email="nouvelle@a.test",
         role="consultant",

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from bilan.core import selectors, services
 from bilan.core.adapters import SESSION_INVITATION_TOKEN, home_url_for
-from bilan.core.audit import audit_events_seen_by_beneficiaire
+from bilan.core.audit import evenements_audit_pour_beneficiaire
 from bilan.core.form_errors import flash_errors
 from bilan.core.forms import (
     OrganisationSwitchForm,
@@ -36,7 +36,7 @@ def no_access(request):
 
 def invitation_accept(request, token: str):
     """Landing page of an invitation link: sign up, log in, or accept with the current account."""
-    invitation = selectors.invitation_find_by_token(token=token)
+    invitation = selectors.invitation_trouver(token=token)
     if invitation is None:
         raise Http404
     if not invitation.is_pending:
@@ -53,7 +53,7 @@ def invitation_accept(request, token: str):
         return redirect("account_signup")
     if request.method == "POST":
         try:
-            services.invitation_accept(invitation=invitation, user=request.user)
+            services.invitation_accepter(invitation=invitation, user=request.user)
         except ValidationError as exc:
             flash_errors(request, exc)
             return redirect(request.path)
@@ -77,7 +77,7 @@ def organisation_logo(request):
 @require_POST
 @staff_required
 def organisation_switch(request):
-    return _switch(request, SESSION_ORG_APP, selectors.memberships_for_user, "app:dashboard")
+    return _switch(request, SESSION_ORG_APP, selectors.membres_du_compte, "app:dashboard")
 
 
 # --- Portal -------------------------------------------------------------------------------
@@ -86,7 +86,7 @@ def organisation_switch(request):
 @portal_required
 def portail_acces(request):
     """The beneficiary sees who, in the organisation, opened their dossier or its documents."""
-    events = audit_events_seen_by_beneficiaire(
+    events = evenements_audit_pour_beneficiaire(
         beneficiaire=request.portal_access.beneficiaire, user=request.user
     )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
@@ -96,7 +96,7 @@ def portail_acces(request):
 @require_POST
 @portal_required
 def portail_switch(request):
-    return _switch(request, SESSION_ORG_PORTAL, selectors.portal_accesses_for_user, "portail:home")
+    return _switch(request, SESSION_ORG_PORTAL, selectors.acces_portail_du_compte, "portail:home")
 
 
 def _switch(request, session_key, rows_for_user, target):

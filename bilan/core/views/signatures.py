@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import uuid
 
+from allauth.account.internal.flows.login import get_authentication_records
 from django import forms
-from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -23,10 +24,26 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from bilan.core.audit import audit_record
-from bilan.core.models import AuditEvent, Organisation, SignedDocument
-from bilan.core.signatures import signed_document_bytes, signing_link_find, signing_link_sign
+from bilan.core.audit import audit_record, client_info
+from bilan.core.models import AuditEvent, Organisation, SignedDocument, SigningLink, User
+from bilan.core.signatures import (
+    MethodeAuthentification,
+    document_contenu,
+    lien_signature_trouver,
+    lien_signature_utiliser,
+)
 from bilan.core.tenancy import tenant_context
+
+
+def methode_authentification(request: HttpRequest) -> MethodeAuthentification:
+    """How the logged-in signer proved who they are in this session (for the evidence page)."""
+    user = request.user
+    if not isinstance(user, User):  # session signatures come from logged-in views only
+        raise PermissionDenied
+    methods = [r.get("method") for r in get_authentication_records(request, user)]
+    if "code" in methods:
+        return MethodeAuthentification.SESSION_CODE_COURRIEL
+    return MethodeAuthentification.SESSION_MOT_DE_PASSE
 
 
 class SignForm(forms.Form):
@@ -48,7 +65,9 @@ def _no_referrer(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _invalid(request, *, status: int, reasons: list[str] | None = None) -> HttpResponse:
+def _invalid(
+    request: HttpRequest, *, status: int, reasons: list[str] | None = None
+) -> HttpResponse:
     response = render(
         request,
         "signatures/link_invalid.html",
@@ -62,9 +81,9 @@ def _organisation(organisation_id: uuid.UUID) -> Organisation | None:
     return Organisation.objects.filter(public_id=organisation_id, is_active=True).first()
 
 
-def _usable_link(token: str):
+def _usable_link(token: str) -> tuple[SigningLink | None, int]:
     """(link, status): the link when it can still be used to sign, else the HTTP status."""
-    link = signing_link_find(token=token)
+    link = lien_signature_trouver(token=token)
     if link is None:
         return None, 404
     if not link.is_usable or link.document.status != SignedDocument.Status.EMIS:
@@ -74,7 +93,7 @@ def _usable_link(token: str):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def signing_link_page(request, organisation_id: uuid.UUID, token: str):
+def signing_link_page(request: HttpRequest, organisation_id: uuid.UUID, token: str) -> HttpResponse:
     """GET: what is being signed and the consent checkbox. POST: sign, consume the link, then
     show the evidence (who, when, SHA-256) and nothing else."""
     organisation = _organisation(organisation_id)
@@ -87,7 +106,7 @@ def signing_link_page(request, organisation_id: uuid.UUID, token: str):
         form = SignForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
-                signature = signing_link_sign(link=link, request=request)
+                signature = lien_signature_utiliser(link=link, client=client_info(request))
             except ValidationError as exc:
                 return _invalid(request, status=410, reasons=exc.messages)
             response = render(
@@ -116,7 +135,7 @@ def signing_link_page(request, organisation_id: uuid.UUID, token: str):
 
 @never_cache
 @require_GET
-def signing_link_pdf(request, organisation_id: uuid.UUID, token: str):
+def signing_link_pdf(request: HttpRequest, organisation_id: uuid.UUID, token: str) -> HttpResponse:
     """The issued PDF, as an attachment, for the holder of a still usable link."""
     organisation = _organisation(organisation_id)
     if organisation is None:
@@ -126,7 +145,7 @@ def signing_link_pdf(request, organisation_id: uuid.UUID, token: str):
         if link is None:
             return _invalid(request, status=status)
         try:
-            content = signed_document_bytes(document=link.document, signed=False)
+            content = document_contenu(document=link.document, signed=False)
         except ValidationError as exc:
             return _invalid(request, status=409, reasons=exc.messages)
         return _no_referrer(_pdf_response(content, link.document, signed=False))
@@ -144,7 +163,9 @@ def _pdf_response(content: bytes, document: SignedDocument, *, signed: bool) -> 
     return response
 
 
-def serve_signed_document(request, document: SignedDocument, *, signed: bool) -> HttpResponse:
+def serve_signed_document(
+    request: HttpRequest, document: SignedDocument, *, signed: bool
+) -> HttpResponse:
     """Serve a document's stored bytes (issued or signed) as an attachment.
 
     For views that have already checked access (staff or portal). The bytes are read here,
@@ -153,7 +174,7 @@ def serve_signed_document(request, document: SignedDocument, *, signed: bool) ->
     (``DOWNLOAD``) when an authenticated user has an organisation bound on the request.
     """
     try:
-        content = signed_document_bytes(document=document, signed=signed)
+        content = document_contenu(document=document, signed=signed)
     except ValidationError as exc:
         return render(
             request,
