@@ -227,11 +227,11 @@ def document_signer_en_session(*, document: SignedDocument, role: str, request):
         auth_method=methode_authentification(request),
     )
     if document.kind == "contrat" and role == SignatureRole.BENEFICIAIRE:
-        from relances.services import relances_contrat_signe
+        from beneficiaires.relances import retractation_fin_planifier
 
         bilan = Bilan.objects.filter(public_id=document.subject_id).first()
         if bilan is not None:
-            relances_contrat_signe(
+            retractation_fin_planifier(
                 bilan=bilan, signe_le=timezone.localtime(signature.signed_at).date()
             )
     return signature
