@@ -22,7 +22,7 @@ from django.utils import timezone
 from bilan.celery import app
 from bilan.core.tenancy import tenant_context
 from relances.models import Relance
-from relances.services import relances_dispatcher
+from relances.services import relances_reclamer
 from tests.conftest import django_db_setup  # noqa: F401  (run as the application role)
 from tests.factories.core import OrganisationFactory
 
@@ -59,9 +59,9 @@ def test_dispatcher_drains_10000_rows_once():
                 )
         mail.outbox = []
         start = time.perf_counter()
-        claimed = relances_dispatcher(maintenant=timezone.now(), lot=100)
+        claimed = relances_reclamer(maintenant=timezone.now(), lot=100)
         elapsed = time.perf_counter() - start
-        again = relances_dispatcher(maintenant=timezone.now())
+        again = relances_reclamer(maintenant=timezone.now())
 
         assert claimed == ROWS
         assert again == 0

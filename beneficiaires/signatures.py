@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.utils import timezone
 
 from beneficiaires.models import Bilan
+from beneficiaires.relances import retractation_fin_planifier
 from bilan.core.models import Signature, SignatureRole, SignedDocument
 from bilan.core.signatures import document_kinds
-from relances.services import relances_contrat_signe
 
 
 def contrat_apres_signature(*, document: SignedDocument, signature: Signature) -> None:
@@ -18,7 +18,9 @@ def contrat_apres_signature(*, document: SignedDocument, signature: Signature) -
         return
     bilan = Bilan.objects.filter(public_id=document.subject_id).first()
     if bilan is not None:
-        relances_contrat_signe(bilan=bilan, signe_le=timezone.localtime(signature.signed_at).date())
+        retractation_fin_planifier(
+            bilan=bilan, signe_le=timezone.localtime(signature.signed_at).date()
+        )
 
 
 document_kinds.register("convention", "convention_tripartite")

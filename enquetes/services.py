@@ -23,6 +23,8 @@ from enquetes.models import (
     Reponse,
     ReponseItem,
 )
+from relances.models import Relance
+from relances.services import relance_annuler
 
 NOTE = Question.Type.NOTE
 CHOIX = Question.Type.CHOIX
@@ -233,9 +235,6 @@ def questions_actives(*, organisation: Organisation, kind: KindEnquete) -> list[
 def enquete_repondre(*, reponse: Reponse, donnees: dict, par_lien: bool = False) -> Reponse:
     """Record the answer (once) and cancel the pending reminder. ``donnees`` maps
     ``q<question pk>`` to the submitted value. Refused with French messages, nothing written."""
-    from relances.models import Relance
-    from relances.services import relance_annuler
-
     reponse = Reponse.objects.select_for_update().get(pk=reponse.pk)
     if reponse.repondu_le is not None:
         raise ValidationError(_("Vous avez déjà répondu à cette enquête. Merci !"))

@@ -1,12 +1,15 @@
-"""Reads of the outbox (bound organisation)."""
+"""Reads of the outbox (bound organisation). No domain import: a row is found by its own
+fields, and the dossiers offered to the preview come through the row's ``bilan`` relation."""
 
 from __future__ import annotations
 
+import uuid
+
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from beneficiaires.models import Bilan
-from bilan.core.models import Organisation
+from bilan.core.models import Membership, Organisation, Role
 from bilan.core.tenancy import get_for_organisation
 from relances.models import Relance
 
@@ -17,11 +20,12 @@ FILTRES = {
     "echec": "En échec",
     "annulees": "Annulées",
 }
+APERCU_DOSSIERS = 200
 
 
-def relances_du_bilan(*, bilan: Bilan) -> QuerySet[Relance]:
+def relances_du_bilan(*, bilan_id: int) -> QuerySet[Relance]:
     """The dossier's planned and past reminders, surveys and alerts, by due time."""
-    return Relance.objects.filter(bilan_id=bilan.pk).order_by("due_le", "pk")
+    return Relance.objects.filter(bilan_id=bilan_id).order_by("due_le", "pk")
 
 
 def relances_outbox(*, filtre: str = "a_venir") -> QuerySet[Relance]:
@@ -45,5 +49,32 @@ def relances_compteurs() -> dict[str, int]:
     return {filtre: relances_outbox(filtre=filtre).count() for filtre in FILTRES}
 
 
-def relance_get(*, organisation: Organisation, public_id) -> Relance:
+def relance_get(*, organisation: Organisation, public_id: uuid.UUID) -> Relance:
     return get_for_organisation(Relance, organisation=organisation, public_id=public_id)
+
+
+def admins_emails(*, organisation: Organisation) -> list[str]:
+    """The e-mail of every active administrator of ``organisation``, in a stable order: the
+    recipients of organisation-level alerts."""
+    return list(
+        Membership.objects.filter(
+            organisation=organisation, role=Role.ADMIN, is_active=True, user__is_active=True
+        )
+        .order_by("pk")
+        .values_list("user__email", flat=True)
+    )
+
+
+def _dossiers() -> QuerySet[models.Model]:
+    # The model a row's ``bilan`` points to, resolved from the relation: no domain import.
+    modele = Relance._meta.get_field("bilan").related_model
+    return modele._default_manager.select_related("beneficiaire")
+
+
+def dossiers_apercu() -> list[models.Model]:
+    """The bound organisation's latest dossiers, offered to render a preview with."""
+    return list(_dossiers().order_by("-created_at")[:APERCU_DOSSIERS])
+
+
+def dossier_apercu(*, public_id: uuid.UUID) -> models.Model | None:
+    return _dossiers().filter(public_id=public_id).first()

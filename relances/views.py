@@ -8,26 +8,24 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from beneficiaires.models import Bilan
 from bilan.core.emails import sender_for
 from bilan.core.models import Role
 from bilan.core.permissions import role_required
 from relances import selectors
-from relances.models import Relance
-from relances.services import relance_reessayer, relance_rendre
+from relances.registre import registre
+from relances.services import relance_apercu, relance_reessayer
 
 
 @never_cache
 @role_required(Role.ADMIN)
 @require_GET
-def outbox(request):
+def outbox(request: HttpRequest) -> HttpResponse:
     filtre = request.GET.get("filtre", "a_venir")
     if filtre not in selectors.FILTRES:
         filtre = "a_venir"
@@ -42,14 +40,14 @@ def outbox(request):
                 (code, label, compteurs[code]) for code, label in selectors.FILTRES.items()
             ],
             "page": page,
-            "kinds": Relance.Kind.choices,
+            "kinds": registre.choices(),
         },
     )
 
 
 @role_required(Role.ADMIN)
 @require_POST
-def reessayer(request, relance_id):
+def reessayer(request: HttpRequest, relance_id: uuid.UUID) -> HttpResponse:
     relance = selectors.relance_get(organisation=request.organisation, public_id=relance_id)
     try:
         relance_reessayer(relance=relance)
@@ -60,29 +58,14 @@ def reessayer(request, relance_id):
     return redirect(reverse("relances:outbox") + "?filtre=echec")
 
 
-def _apercu_relance(*, organisation, kind: str, bilan: Bilan) -> Relance:
-    """An unsaved row of ``kind`` about ``bilan``, to render its email: never sent."""
-    seance = bilan.seances.order_by("-debut").first()
-    return Relance(
-        organisation=organisation,
-        kind=kind,
-        bilan=bilan,
-        seance=seance if kind.startswith("rappel_seance") else None,
-        target_type="bilan",
-        target_id=bilan.public_id,
-        destinataire=bilan.beneficiaire.email,
-        due_le=timezone.now(),
-    )
-
-
 @never_cache
 @role_required(Role.ADMIN)
 @require_GET
-def apercu(request):
+def apercu(request: HttpRequest) -> HttpResponse:
     organisation = request.organisation
-    bilans = list(Bilan.objects.select_related("beneficiaire").order_by("-created_at")[:200])
-    kind = request.GET.get("kind") or Relance.Kind.ENQUETE_CHAUD
-    if kind not in Relance.Kind.values:
+    bilans = selectors.dossiers_apercu()
+    kind = request.GET.get("kind") or next(iter(registre)).kind
+    if kind not in registre:
         raise Http404
     bilan = None
     if request.GET.get("bilan"):
@@ -92,21 +75,20 @@ def apercu(request):
             raise Http404 from None
         bilan = next((b for b in bilans if b.public_id == bilan_id), None)
         if bilan is None:
-            bilan = Bilan.objects.select_related("beneficiaire").filter(public_id=bilan_id).first()
+            bilan = selectors.dossier_apercu(public_id=bilan_id)
         if bilan is None:
             raise Http404
     elif bilans:
         bilan = bilans[0]
     rendu = None
     if bilan is not None:
-        relance = _apercu_relance(organisation=organisation, kind=kind, bilan=bilan)
-        subject, text, html = relance_rendre(relance, apercu=True)
+        subject, text, html = relance_apercu(organisation=organisation, kind=kind, bilan=bilan)
         rendu = {"subject": subject, "text": text, "html": html}
     return render(
         request,
         "relances/apercu.html",
         {
-            "kinds": Relance.Kind.choices,
+            "kinds": registre.choices(),
             "kind": kind,
             "bilans": bilans,
             "bilan": bilan,

@@ -27,6 +27,7 @@ from beneficiaires.models import (
     Programme,
     StatutBilan,
 )
+from beneficiaires.relances import alerte_cpf_entree_planifier
 from beneficiaires.services.financement import bilan_financement_valider
 from bilan.core.models import Organisation, User
 
@@ -370,9 +371,7 @@ def bilan_demarrer(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None
     bilan = bilan_transition(
         bilan=bilan, vers=StatutBilan.EN_COURS, par=par, motif="", phase=Phase.PRELIMINAIRE
     )
-    from relances.services import relances_bilan_demarre
-
-    relances_bilan_demarre(bilan=bilan)  # CPF: entry declaration alert to the admins
+    alerte_cpf_entree_planifier(bilan=bilan)  # CPF: entry declaration alert to the admins
     return bilan
 
 

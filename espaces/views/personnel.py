@@ -75,7 +75,7 @@ def _detail_page(request, bilan, *, paiement_form=None, status=200):
             "phases": Phase.choices,
             "terminal": bilan.statut in services_bilans.TERMINAUX,
             "financement": _financement_infos(bilan),
-            "relances": relances_du_bilan(bilan=bilan),
+            "relances": relances_du_bilan(bilan_id=bilan.pk),
             "paiements": bilan.paiements.all(),
             "paiement_form": paiement_form or PaiementForm(initial={"le": aujourdhui}),
         },

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaires.models import Bilan, BilanEvenement, Phase, StatutBilan
+from beneficiaires.relances import alerte_cpf_sortie_planifier
 from beneficiaires.services.bilans import (
     ORDRE_PHASES,
     bilan_transition,
@@ -19,8 +20,9 @@ from beneficiaires.services.bilans import (
     heures_fr,
 )
 from bilan.core.models import User
-from relances.services import relances_bilan_clos
+from enquetes.relances import enquetes_planifier
 from seances.models import Seance
+from seances.relances import invitation_suivi_planifier
 from seances.services.seances import conclusion_a_un_entretien
 
 
@@ -78,7 +80,10 @@ def bilan_clore(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None) -
         raise ValidationError(_("Un bilan se clôt après la remise de la synthèse."))
     bilan.date_fin_reelle = aujourdhui or timezone.localdate()
     bilan_transition(bilan=bilan, vers=StatutBilan.CLOS, par=par, motif="")
-    relances_bilan_clos(bilan=bilan)  # surveys, follow-up invitation, CPF exit alert
+    # Surveys, follow-up invitation, CPF exit alert: each app plans its own reminders.
+    enquetes_planifier(bilan=bilan, fin=bilan.date_fin_reelle)
+    invitation_suivi_planifier(bilan=bilan, fin=bilan.date_fin_reelle)
+    alerte_cpf_sortie_planifier(bilan=bilan, fin=bilan.date_fin_reelle)
     avertissements = []
     seuil = bilan.organisation.seuil_accompagnement_heures
     realise = sum(

@@ -19,6 +19,7 @@ from beneficiaires.services.bilans import TERMINAUX
 from bilan.core.audit import ClientInfo, audit_enregistrer
 from bilan.core.models import AuditEvent, User
 from seances.models import BUDGET_MINUTES, STATUTS_COMPTES, Seance
+from seances.relances import rappels_seance_annuler, rappels_seance_planifier
 from seances.selectors import duree_fr, minutes_comptees
 
 ORDRE_PHASES = [Phase.PRELIMINAIRE, Phase.INVESTIGATION, Phase.CONCLUSION]
@@ -98,9 +99,7 @@ def seance_planifier(*, bilan: Bilan, **data) -> Seance:
     seance = Seance(organisation=bilan.organisation, bilan=bilan, **values)
     _verifier_budget(bilan, nouvelles_minutes=seance.minutes_comptees)
     seance = _save_within_budget(seance, bilan=bilan)
-    from relances.services import relances_seance_planifiee
-
-    relances_seance_planifiee(seance=seance)  # reminders, same transaction
+    rappels_seance_planifier(seance=seance)  # reminders, same transaction
     return seance
 
 
@@ -126,9 +125,7 @@ def seance_modifier(*, seance: Seance, motif: str = "", **data) -> Seance:
             setattr(seance, field, value)
     _verifier_budget(bilan, nouvelles_minutes=seance.minutes_comptees, sauf=seance)
     seance = _save_within_budget(seance, bilan=bilan)
-    from relances.services import relances_seance_deplacee
-
-    relances_seance_deplacee(seance=seance)  # the reminders move with the séance
+    rappels_seance_planifier(seance=seance, rearmer=True)  # the reminders move with the séance
     return seance
 
 
@@ -148,9 +145,7 @@ def seance_annuler(*, seance: Seance, motif: str, absence: str = "") -> Seance:
     }[absence]
     seance.motif = motif.strip()
     seance.save(update_fields=["statut", "motif", "updated_at"])
-    from relances.services import relances_seance_annulee
-
-    relances_seance_annulee(seance=seance)  # its pending reminders are cancelled
+    rappels_seance_annuler(seance=seance)  # its pending reminders are cancelled
     return seance
 
 

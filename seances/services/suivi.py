@@ -29,6 +29,7 @@ from beneficiaires.models import Bilan, StatutBilan
 from bilan.core.models import Membership, Organisation, Role, User
 from bilan.core.tenancy import get_for_organisation
 from seances.models import EntretienSuivi, Seance
+from seances.relances import rappel_suivi_planifier
 from seances.services.travail import peut_ecrire
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
@@ -127,8 +128,6 @@ def suivi_planifier(
     if modalite and modalite not in Seance.Modalite.values:
         raise ValidationError({"modalite": _("Modalité inconnue.")}, code="modalite")
 
-    from relances.services import relances_suivi_planifie
-
     suivi = EntretienSuivi.objects.select_for_update().filter(bilan_id=bilan.pk).first()
     if suivi is None:
         suivi = EntretienSuivi.objects.create(
@@ -138,7 +137,7 @@ def suivi_planifier(
             date_prevue=date_prevue,
             modalite=modalite or Seance.Modalite.VISIO,
         )
-        relances_suivi_planifie(suivi=suivi)  # the consultant's reminder
+        rappel_suivi_planifier(suivi=suivi)  # the consultant's reminder
         return suivi
     if suivi.statut == EntretienSuivi.Statut.REALISE:
         raise ValidationError(_("L'entretien de suivi a déjà eu lieu."), code="realise")
@@ -148,7 +147,7 @@ def suivi_planifier(
     if modalite:
         suivi.modalite = modalite
     suivi.save(update_fields=["date_prevue", "consultant", "statut", "modalite", "updated_at"])
-    relances_suivi_planifie(suivi=suivi)  # the consultant's reminder moves with it
+    rappel_suivi_planifier(suivi=suivi)  # the consultant's reminder moves with it
     return suivi
 
 

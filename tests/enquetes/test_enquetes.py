@@ -77,10 +77,10 @@ def test_closing_prepares_one_survey_per_kind(world, clos):
 def test_answering_cancels_the_pending_reminder(
     world, clos, eager, django_capture_on_commit_callbacks
 ):
-    from relances.services import relances_dispatcher
+    from relances.services import relances_reclamer
 
     with django_capture_on_commit_callbacks(execute=True):
-        relances_dispatcher(maintenant=timezone.now())
+        relances_reclamer(maintenant=timezone.now())
     assert len(mail.outbox) == 1
     reponse = _reponse(world.org_a, clos)
     with tenant_context(world.org_a):
@@ -90,7 +90,7 @@ def test_answering_cancels_the_pending_reminder(
     assert statuts["enquete_chaud_rappel"] == "annulee"
     assert statuts["enquete_froid"] == "a_envoyer"
     with django_capture_on_commit_callbacks(execute=True):
-        relances_dispatcher(maintenant=timezone.now() + dt.timedelta(days=8))
+        relances_reclamer(maintenant=timezone.now() + dt.timedelta(days=8))
     assert len(mail.outbox) == 1
 
 

@@ -20,11 +20,11 @@ def eager():
 @pytest.fixture
 def drain(django_capture_on_commit_callbacks):
     """``drain(maintenant)``: one dispatcher run whose after-commit hand-overs do execute."""
-    from relances.services import relances_dispatcher
+    from relances.services import relances_reclamer
 
     def _drain(maintenant=None):
         with django_capture_on_commit_callbacks(execute=True):
-            return relances_dispatcher(maintenant=maintenant or timezone.now())
+            return relances_reclamer(maintenant=maintenant or timezone.now())
 
     return _drain
 

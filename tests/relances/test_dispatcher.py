@@ -45,7 +45,7 @@ def test_nothing_is_handed_over_before_the_commit(world, django_capture_on_commi
     relance = _due_row(world.org_a)
     with mock.patch.object(envoyer_relance, "delay") as delay:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            assert services.relances_dispatcher(maintenant=timezone.now()) == 1
+            assert services.relances_reclamer(maintenant=timezone.now()) == 1
             delay.assert_not_called()
         assert len(callbacks) == 1
         assert _reload(world.org_a, relance).statut == S.EN_COURS
@@ -84,7 +84,7 @@ def test_a_redelivered_task_for_a_sent_row_sends_nothing(world, eager, drain):
     drain()
     assert len(mail.outbox) == 1
     # The broker delivers the same message again (acks_late after a lost ack).
-    assert envoyer_relance.delay(world.org_a.pk, relance.pk).get() == services.IGNOREE
+    assert envoyer_relance.delay(world.org_a.pk, relance.pk).get() == services.Resultat.IGNOREE
     assert len(mail.outbox) == 1
 
 
@@ -149,7 +149,7 @@ def test_broker_down_leaves_rows_waiting(world, django_capture_on_commit_callbac
         mock.patch.object(envoyer_relance, "delay", side_effect=OperationalError("down")),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        assert services.relances_dispatcher(maintenant=timezone.now()) == 1
+        assert services.relances_reclamer(maintenant=timezone.now()) == 1
     row = _reload(world.org_a, relance)
     assert (row.statut, row.reclamee_le) == (S.A_ENVOYER, None)
 
@@ -181,7 +181,7 @@ def test_two_dispatchers_at_once_claim_each_row_once(world):
     def run():
         try:
             barrier.wait()
-            services.relances_dispatcher(maintenant=timezone.now(), lot=25)
+            services.relances_reclamer(maintenant=timezone.now(), lot=25)
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:

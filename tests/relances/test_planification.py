@@ -7,10 +7,12 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from beneficiaires.relances import alerte_cpf_entree_planifier, retractation_fin_planifier
 from bilan.core.tenancy import tenant_context
 from relances import services
 from relances.models import Relance
 from relances.selectors import relances_du_bilan
+from seances.relances import rappels_seance_planifier
 from tests.factories.bilans import bilan_for
 from tests.relances.conftest import seance_de
 
@@ -97,8 +99,8 @@ def test_the_key_is_unique_per_organisation(world, bilan_a):
 def test_planning_twice_is_one_row(world, bilan_a):
     seance = seance_de(bilan_a, debut=timezone.now() + dt.timedelta(days=3))
     with tenant_context(world.org_a):
-        services.relances_seance_planifiee(seance=seance)
-        services.relances_seance_planifiee(seance=seance)
+        rappels_seance_planifier(seance=seance)
+        rappels_seance_planifier(seance=seance)
     assert len(_rows(world.org_a, seance=seance)) == 2
 
 
@@ -114,7 +116,7 @@ def test_closing_a_bilan_plans_surveys_follow_up_and_cpf_exit(world):
     )
     with tenant_context(world.org_a):
         bilan_clore(bilan=bilan, par=world.consultant_a)
-        rows = {r.kind: r for r in relances_du_bilan(bilan=bilan)}
+        rows = {r.kind: r for r in relances_du_bilan(bilan_id=bilan.pk)}
     assert set(rows) == {
         K.ENQUETE_CHAUD,
         K.ENQUETE_CHAUD_RAPPEL,
@@ -167,7 +169,7 @@ def test_cpf_entry_alert_goes_to_admins(world):
         date_debut_reelle=timezone.localdate(),
     )
     with tenant_context(world.org_a):
-        rows = services.relances_bilan_demarre(bilan=bilan)
+        rows = alerte_cpf_entree_planifier(bilan=bilan)
     assert [(r.kind, r.destinataire) for r in rows] == [
         (K.CPF_DECLARATION_ENTREE, world.admin_a.email)
     ]
@@ -212,14 +214,14 @@ def test_the_end_of_the_withdrawal_period_is_announced(world):
     bilan = bilan_for(world.beneficiaire_a, financement="personnel")
     signe_le = timezone.localdate()
     with tenant_context(world.org_a):
-        services.relances_contrat_signe(bilan=bilan, signe_le=signe_le)
-        services.relances_contrat_signe(bilan=bilan, signe_le=signe_le)  # idempotent
+        retractation_fin_planifier(bilan=bilan, signe_le=signe_le)
+        retractation_fin_planifier(bilan=bilan, signe_le=signe_le)  # idempotent
     (row,) = _rows(world.org_a, kind=K.RETRACTATION_FIN)
     assert row.destinataire == world.consultant_a.email
     assert timezone.localtime(row.due_le).date() == retractation_fin(
         contrat_signe_le=signe_le
     ) + dt.timedelta(days=1)
     with tenant_context(world.org_a):
-        sujet, texte, _html = services.relance_rendre(row)
+        sujet, texte, _html = services.relance_rendre(relance=row)
     assert "fin du délai de rétractation" in sujet
     assert "30 %" in texte

@@ -78,13 +78,19 @@ def test_a_due_reminder_goes_through_the_worker_exactly_once(world, celery_worke
         )
     mail.outbox.clear()
     # Beat fires twice in a row: the second run claims nothing.
-    assert services.relances_dispatcher(maintenant=timezone.now()) == 2
-    assert services.relances_dispatcher(maintenant=timezone.now()) == 0
+    assert services.relances_reclamer(maintenant=timezone.now()) == 2
+    assert services.relances_reclamer(maintenant=timezone.now()) == 0
     assert _wait_for(
         lambda: {_statut(world.org_a, relance.pk), _statut(world.org_a, bloquee.pk)} == {S.ENVOYEE}
     )
     # The same message delivered again (acks_late redelivery): acted on zero more times.
-    assert envoyer_relance.delay(world.org_a.pk, relance.pk).get(timeout=10) == services.IGNOREE
-    assert envoyer_relance.delay(world.org_a.pk, bloquee.pk).get(timeout=10) == services.IGNOREE
+    assert (
+        envoyer_relance.delay(world.org_a.pk, relance.pk).get(timeout=10)
+        == services.Resultat.IGNOREE
+    )
+    assert (
+        envoyer_relance.delay(world.org_a.pk, bloquee.pk).get(timeout=10)
+        == services.Resultat.IGNOREE
+    )
     # The worker thread shares this process's locmem outbox.
     assert sorted(m.to[0] for m in mail.outbox) == ["admin2@a.test", "admin@a.test"]

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from bilan.core.models import Organisation
 from bilan.core.tenancy import for_each_organisation
-from relances.services import relances_balayage, relances_dispatcher
+from relances.services import relances_balayage, relances_reclamer
 
 
 def _balayer(organisation: Organisation, *, maintenant: dt.datetime) -> int:
@@ -29,7 +29,7 @@ class Command(BaseCommand):
         while True:
             maintenant = timezone.now()
             for_each_organisation(partial(_balayer, maintenant=maintenant))
-            envoyees = relances_dispatcher(maintenant=maintenant)
+            envoyees = relances_reclamer(maintenant=maintenant)
             self.stdout.write(f"{envoyees} relance(s) prise(s) en charge.")
             if not boucle:
                 return
