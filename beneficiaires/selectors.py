@@ -2,7 +2,8 @@
 
 from django.db.models import Q, QuerySet
 
-from beneficiaires.models import Beneficiaire, Bilan, Document, StatutBilan
+from beneficiaires.cycle import TERMINAUX
+from beneficiaires.models import Beneficiaire, Bilan, Document
 from bilan.core.models import Organisation, SignatureRole, SignedDocument, User
 from bilan.core.tenancy import get_for_organisation
 
@@ -103,26 +104,10 @@ def bilan_list(
     return qs.order_by("-created_at")
 
 
-def bilan_prochaine_seance(bilan):
-    from django.utils import timezone
-
-    from seances.models import Seance
-
-    return (
-        Seance.objects.filter(
-            bilan=bilan, statut=Seance.Statut.PLANIFIEE, debut__gte=timezone.now()
-        )
-        .order_by("debut")
-        .first()
-    )
-
-
 def bilan_courant(*, beneficiaire: Beneficiaire) -> Bilan | None:
     """The open bilan if there is one, else the latest."""
     bilans = Bilan.objects.filter(beneficiaire=beneficiaire).select_related("consultant")
-    ouvert = bilans.exclude(
-        statut__in=[StatutBilan.CLOS, StatutBilan.ABANDONNE, StatutBilan.REFUSE]
-    ).first()
+    ouvert = bilans.exclude(statut__in=TERMINAUX).first()
     return ouvert or bilans.order_by("-created_at").first()
 
 

@@ -64,8 +64,6 @@ def mentions_manquantes(bilan: Bilan) -> list[str]:
     """Each mandatory mention the document would lack, named (R6313-8, L6353-1, L6353-4,
     Qualiopi indicator 10). Texts fixed by the law (phases, handover of the results,
     confidentiality, retention) are part of the template and cannot be missing."""
-    from seances.models import Seance
-
     kind = type_document(bilan)
     manques = []
 
@@ -77,7 +75,9 @@ def mentions_manquantes(bilan: Bilan) -> list[str]:
         manque(_("numéro de déclaration d'activité de l'organisme"))
     if not bilan.objectifs.strip():
         manque(_("objectifs du bilan"))
-    if bilan.programme_id is None and not Seance.objects.filter(bilan=bilan).exists():
+    # ``bilan.seances``: the reverse relation the séances declare, so this app needs no import
+    # of the layer above.
+    if bilan.programme_id is None and not bilan.seances.exists():
         manque(_("contenu et planning prévisionnel (programme ou séances)"))
     if bilan.heures_prevues <= 0:
         manque(_("durée en heures"))
@@ -149,13 +149,11 @@ def documents_non_signes(bilan: Bilan) -> list[str]:
 
 
 def _contexte(bilan: Bilan) -> dict:
-    from seances.models import Seance
-
     return {
         "bilan": bilan,
         "beneficiaire": bilan.beneficiaire,
         "kind": type_document(bilan),
-        "seances": Seance.objects.filter(bilan=bilan).order_by("debut"),
+        "seances": bilan.seances.order_by("debut"),  # reverse relation: no import of seances
         "etapes": bilan.programme.etapes.all() if bilan.programme_id else [],
         "phases": Phase.choices,
         "date_emission": timezone.localdate(),

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from beneficiaires import financement as fin
 from beneficiaires import selectors as beneficiaires_selectors
+from beneficiaires.cycle import TERMINAUX
 from beneficiaires.forms.beneficiaires import PaiementForm
 from beneficiaires.models import Financement, Phase, StatutBilan
 from beneficiaires.services import bilans as services_bilans
@@ -65,7 +66,7 @@ def _detail_page(request, bilan, *, paiement_form=None, status=200):
         {
             "bilan": bilan,
             "heures": seances_selectors.budget(bilan=bilan),
-            "prochaine": beneficiaires_selectors.bilan_prochaine_seance(bilan),
+            "prochaine": seances_selectors.bilan_prochaine_seance(bilan=bilan),
             "seances": Seance.objects.filter(bilan=bilan).order_by("debut"),
             "manques": manques,
             "evenements": bilan.evenements.select_related("par"),
@@ -73,7 +74,7 @@ def _detail_page(request, bilan, *, paiement_form=None, status=200):
             "type_document": type_document(bilan),
             "fin_reflexion": services_bilans.fin_reflexion(bilan),
             "phases": Phase.choices,
-            "terminal": bilan.statut in services_bilans.TERMINAUX,
+            "terminal": bilan.statut in TERMINAUX,
             "financement": _financement_infos(bilan),
             "relances": relances_du_bilan(bilan=bilan),
             "paiements": bilan.paiements.all(),

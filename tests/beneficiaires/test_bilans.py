@@ -18,6 +18,7 @@ from beneficiaires.models import (
 )
 from beneficiaires.services import bilans as services_bilans
 from beneficiaires.services import conventions
+from bilan.core import dates
 from bilan.core.models import SignatureRole, SignedDocument
 from bilan.core.tenancy import tenant_context
 from seances.models import Seance
@@ -173,7 +174,10 @@ def test_prior_interview_form_errors_are_french_and_nothing_is_written(world, lo
 
 
 def test_opening_over_24_hours_is_refused_and_nothing_written(world):
-    with tenant_context(world.org_a), pytest.raises(ValidationError, match="24 heures au plus"):
+    with (
+        tenant_context(world.org_a),
+        pytest.raises(ValidationError, match="ne peut pas dépasser 24 heures"),
+    ):
         services_bilans.bilan_ouvrir(
             beneficiaire=world.beneficiaire_a,
             par=world.consultant_a,
@@ -550,7 +554,7 @@ def test_cpf_bilan_from_empty_organisation_to_en_cours(org_a, world, login_as):
 
     proposition = AUJOURDHUI - dt.timedelta(days=30)
     minimum = fin.cpf_date_debut_minimale(proposition_le=proposition)
-    trop_tot = fin.ajouter_jours_ouvres(depart=proposition, jours=10)
+    trop_tot = dates.ajouter_jours_ouvres(depart=proposition, jours=10)
     form = {
         "consultant": world.consultant_a.pk,
         "programme": programme.pk,
