@@ -58,8 +58,6 @@ def document_get(*, beneficiaire: Beneficiaire, public_id) -> Document:
 
 def bilan_get(*, organisation: Organisation, public_id):
     """Tenant-aware accessor for a bilan (the dossier), with what its pages need."""
-    from beneficiaires.models import Bilan
-
     return get_for_organisation(
         Bilan,
         organisation=organisation,
@@ -79,8 +77,6 @@ def bilan_list(
     debut_avant=None,
 ):
     """Bilans of the bound organisation, filtered; a consultant's own include co-consulting."""
-    from beneficiaires.models import Bilan
-
     qs = Bilan.objects.select_related("beneficiaire", "consultant")
     if consultant is not None:
         qs = qs.filter(Q(consultant=consultant) | Q(consultants_associes=consultant)).distinct()

@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaires.models import Bilan, Financement, StatutBilan
+from bilan.core.dates import ajouter_mois
 from bilan.core.emails import render_templated_email, send_rendered_email
 from bilan.core.models import Membership, Organisation, Role
 from bilan.core.tenancy import get_active_organisation, tenant_context
@@ -261,7 +262,6 @@ def relances_bilan_clos(*, bilan: Bilan) -> list[Relance]:
     exit declaration alert."""
     from enquetes.models import KindEnquete
     from enquetes.services import enquete_preparer, parametres_enquete
-    from seances.services.suivi import ajouter_mois
 
     organisation = _organisation()
     fin = bilan.date_fin_reelle or timezone.localdate()
@@ -339,7 +339,6 @@ def relances_balayage(*, organisation: Organisation, maintenant: dt.datetime) ->
     from beneficiaires.financement import convention_date_limite
     from beneficiaires.services.conventions import convention_signee_par
     from seances.models import Seance
-    from seances.services.suivi import ajouter_mois
 
     aujourdhui = timezone.localdate(maintenant)
     faites = 0

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -203,8 +205,6 @@ class Rendu(TenantOwned):
 
 
 def rendu_fichier_path(instance: "RenduFichier", filename: str) -> str:
-    import uuid
-
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
     return f"org-{instance.organisation_id}/rendus/{uuid.uuid4().hex}.{extension}"
 

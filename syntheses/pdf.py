@@ -10,14 +10,13 @@ from django.utils.safestring import mark_safe
 
 from bilan.core.formatting import duree_fr
 from bilan.core.pdf import sanitize_html
+from seances.models import EntretienSuivi
 from seances.selectors import budget
 from syntheses import selectors
 from syntheses.models import SECTIONS, Synthese
 
 
 def _suivi(bilan):
-    from seances.models import EntretienSuivi
-
     suivi = EntretienSuivi.objects.filter(bilan=bilan).first()
     if suivi is None or suivi.statut == EntretienSuivi.Statut.ANNULE:
         return None

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from beneficiaires.budget import Demande, message_depassement
 from beneficiaires.cycle import TERMINAUX
 from beneficiaires.documents import validate_document
-from beneficiaires.models import Beneficiaire, Bilan, TypeSeance
+from beneficiaires.models import Beneficiaire, Bilan, PortalAccess, TypeSeance
 from bilan.core.models import Membership, Organisation, Role, User
 from bilan.core.tenancy import get_for_organisation
 from seances.models import STATUTS_COMPTES, Consigne, Rendu, RenduFichier, Seance
@@ -217,8 +217,6 @@ def consigne_modifier(
 
 
 def _beneficiaire_de(user: User, bilan: Bilan) -> bool:
-    from beneficiaires.models import PortalAccess
-
     return PortalAccess.objects.filter(
         user=user,
         organisation_id=bilan.organisation_id,
