@@ -43,9 +43,12 @@ tenancy-report: services venv
 	DATABASE_URL=$(APP_URL) $(PY) manage.py tenancy_report
 	DATABASE_URL=$(APP_URL) $(PY) manage.py check --database default
 
+## make lint: ruff, the import contracts (layers, no circles) and the type checker
 lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	.venv/bin/lint-imports
+	$(PY) -m mypy
 
 check-migrations: venv
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run

@@ -4,12 +4,14 @@ figures for Qualiopi indicators 2 and 30."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from beneficiaires.models import Beneficiaire
 from bilan.core.models import Organisation
 from bilan.core.tenancy import get_for_organisation
 from enquetes.models import KindEnquete, Question, Reponse, ReponseItem
@@ -64,7 +66,7 @@ def taux_satisfaction(*, debut: dt.date, fin: dt.date) -> dict[str, TauxSatisfac
     return resultats
 
 
-def enquetes_du_beneficiaire(*, beneficiaire) -> QuerySet[Reponse]:
+def enquetes_du_beneficiaire(*, beneficiaire: Beneficiaire) -> QuerySet[Reponse]:
     """Surveys already sent to the beneficiary (answered or not), newest first."""
     return (
         Reponse.objects.filter(bilan__beneficiaire=beneficiaire, envoyee_le__isnull=False)
@@ -73,7 +75,12 @@ def enquetes_du_beneficiaire(*, beneficiaire) -> QuerySet[Reponse]:
     )
 
 
-def reponse_get(*, organisation: Organisation, public_id, queryset=None) -> Reponse:
+def reponse_get(
+    *,
+    organisation: Organisation,
+    public_id: uuid.UUID | str,
+    queryset: QuerySet[Reponse] | None = None,
+) -> Reponse:
     return get_for_organisation(
         Reponse, organisation=organisation, public_id=public_id, queryset=queryset
     )

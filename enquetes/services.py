@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -103,9 +104,10 @@ def parametres_modifier(
     return parametres
 
 
-def questionnaire_obtenir(*, organisation: Organisation, kind: str) -> Questionnaire:
+def questionnaire_obtenir(*, organisation: Organisation, kind: KindEnquete) -> Questionnaire:
     """The organisation's questionnaire of ``kind``, created with default questions on first
     use."""
+    kind = KindEnquete(kind)  # an unknown kind fails here, before anything is written
     questionnaire = Questionnaire.objects.filter(kind=kind).first()
     if questionnaire is not None:
         return questionnaire
@@ -133,7 +135,7 @@ def questionnaire_obtenir(*, organisation: Organisation, kind: str) -> Questionn
     return questionnaire
 
 
-def _options(texte_ou_liste) -> list[str]:
+def _options(texte_ou_liste: str | Iterable[str]) -> list[str]:
     if isinstance(texte_ou_liste, str):
         texte_ou_liste = texte_ou_liste.splitlines()
     return [o.strip()[:200] for o in texte_ou_liste if o and o.strip()]
@@ -145,7 +147,7 @@ def question_ajouter(
     questionnaire: Questionnaire,
     libelle: str,
     type: str,
-    options=(),
+    options: str | Iterable[str] = (),
     obligatoire: bool = False,
     compte_satisfaction: bool = False,
 ) -> Question:
@@ -154,11 +156,11 @@ def question_ajouter(
         raise ValidationError({"libelle": _("Saisissez la question.")})
     if type not in Question.Type.values:
         raise ValidationError({"type": _("Type de réponse inconnu.")})
-    options = _options(options)
-    if type == CHOIX and len(options) < 2:
+    choix = _options(options)
+    if type == CHOIX and len(choix) < 2:
         raise ValidationError({"options": _("Une question à choix propose au moins deux options.")})
     if type != CHOIX:
-        options = []
+        choix = []
     dernier = questionnaire.questions.order_by("-ordre").values_list("ordre", flat=True).first()
     return Question.objects.create(
         organisation=questionnaire.organisation,
@@ -166,7 +168,7 @@ def question_ajouter(
         ordre=(dernier or 0) + 1,
         libelle=libelle[:300],
         type=type,
-        options=options,
+        options=choix,
         obligatoire=obligatoire,
         compte_satisfaction=compte_satisfaction and type == NOTE,
     )
@@ -193,7 +195,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def enquete_preparer(*, bilan: Bilan, kind: str) -> Reponse:
+def enquete_preparer(*, bilan: Bilan, kind: KindEnquete) -> Reponse:
     """The survey row of ``bilan`` and ``kind`` (created once; the key makes it unique)."""
     reponse = Reponse.objects.filter(bilan_id=bilan.pk, kind=kind).first()
     if reponse is not None:
@@ -222,7 +224,7 @@ def reponse_par_jeton(*, token: str) -> Reponse | None:
     )
 
 
-def questions_actives(*, organisation: Organisation, kind: str) -> list[Question]:
+def questions_actives(*, organisation: Organisation, kind: KindEnquete) -> list[Question]:
     questionnaire = questionnaire_obtenir(organisation=organisation, kind=kind)
     return list(questionnaire.questions.filter(active=True).order_by("ordre", "pk"))
 
@@ -239,7 +241,9 @@ def enquete_repondre(*, reponse: Reponse, donnees: dict, par_lien: bool = False)
         raise ValidationError(_("Vous avez déjà répondu à cette enquête. Merci !"))
     erreurs: dict[str, str] = {}
     items = []
-    for question in questions_actives(organisation=reponse.organisation, kind=reponse.kind):
+    for question in questions_actives(
+        organisation=reponse.organisation, kind=KindEnquete(reponse.kind)
+    ):
         cle = f"q{question.pk}"
         valeur = str(donnees.get(cle, "") or "").strip()
         if not valeur:
@@ -270,7 +274,7 @@ def enquete_repondre(*, reponse: Reponse, donnees: dict, par_lien: bool = False)
     kinds = {
         KindEnquete.CHAUD: (Relance.Kind.ENQUETE_CHAUD, Relance.Kind.ENQUETE_CHAUD_RAPPEL),
         KindEnquete.FROID: (Relance.Kind.ENQUETE_FROID, Relance.Kind.ENQUETE_FROID_RAPPEL),
-    }[reponse.kind]
+    }[KindEnquete(reponse.kind)]
     for kind in kinds:
         relance_annuler(cle=f"{kind}:{reponse.bilan.public_id}")
     return reponse

@@ -48,8 +48,7 @@ def tableau(request):
     organisation = request.organisation
     debut, fin = _periode(request)
     questionnaires = [
-        services.questionnaire_obtenir(organisation=organisation, kind=kind)
-        for kind in KindEnquete.values
+        services.questionnaire_obtenir(organisation=organisation, kind=kind) for kind in KindEnquete
     ]
     return render(
         request,
@@ -98,7 +97,9 @@ def question_ajouter(request):
     if kind not in KindEnquete.values:
         messages.error(request, "Enquête inconnue.")
         return redirect("enquetes:tableau")
-    questionnaire = services.questionnaire_obtenir(organisation=request.organisation, kind=kind)
+    questionnaire = services.questionnaire_obtenir(
+        organisation=request.organisation, kind=KindEnquete(kind)
+    )
     try:
         services.question_ajouter(
             questionnaire=questionnaire,
@@ -142,7 +143,9 @@ def _formulaire(
 ):
     erreurs = dict(erreurs or {})
     valeurs = valeurs or {}
-    questionnaire = services.questionnaire_obtenir(organisation=organisation, kind=reponse.kind)
+    questionnaire = services.questionnaire_obtenir(
+        organisation=organisation, kind=KindEnquete(reponse.kind)
+    )
     lignes = [
         {
             "question": question,
@@ -150,7 +153,9 @@ def _formulaire(
             "valeur": valeurs.get(f"q{question.pk}", ""),
             "erreurs": erreurs.get(f"q{question.pk}", []),
         }
-        for question in services.questions_actives(organisation=organisation, kind=reponse.kind)
+        for question in services.questions_actives(
+            organisation=organisation, kind=KindEnquete(reponse.kind)
+        )
     ]
     return render(
         request,

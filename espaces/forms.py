@@ -1,5 +1,7 @@
 """Forms of the beneficiary's personal data page."""
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy
 
@@ -14,10 +16,11 @@ class ConsentementPortailForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, **kwargs):
-
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = [(t.value, t.label) for t in CONSENTEMENTS_PORTAIL]
+        cast(forms.ChoiceField, self.fields["type"]).choices = [
+            (t.value, t.label) for t in CONSENTEMENTS_PORTAIL
+        ]
 
 
 class SuppressionForm(forms.Form):

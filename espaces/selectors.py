@@ -37,7 +37,7 @@ def portail_accueil(*, beneficiaire: Beneficiaire) -> dict[str, Any]:
         .order_by("debut")
         .first()
     )
-    a_faire = []
+    a_faire: list[tuple[str, object]] = []
     for document in documents_a_signer(beneficiaire=beneficiaire):
         a_faire.append(("synthese" if document.kind == "synthese" else "signer", document.title))
     for seance in seances_a_emarger_pour(beneficiaire):

@@ -1,8 +1,10 @@
 """Writes for beneficiaries."""
 
 import hashlib
+from dataclasses import asdict, dataclass, replace
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -11,7 +13,24 @@ from beneficiaires.selectors import beneficiaire_email_taken
 from bilan.core.models import Invitation, Organisation, User
 from bilan.core.services import invitation_create
 
-BENEFICIAIRE_FIELDS = ("civilite", "prenom", "nom", "email", "telephone", "consultant")
+
+@dataclass(frozen=True, kw_only=True)
+class FicheBeneficiaire:
+    """Everything the staff records about a beneficiary's identity and situation. Every field
+    is named: a form that forgets one, or sends an unknown one, fails loudly instead of losing
+    it (the situation, employer and job feed the R6313-5 check and the tripartite convention)."""
+
+    civilite: str
+    prenom: str
+    nom: str
+    email: str
+    telephone: str
+    statut: str
+    statut_precision: str
+    employeur_nom: str
+    employeur_siret: str
+    poste: str
+    consultant: User | None
 
 
 def _check_consultant(*, organisation: Organisation, consultant: User | None) -> None:
@@ -24,49 +43,46 @@ def _check_consultant(*, organisation: Organisation, consultant: User | None) ->
         )
 
 
-def beneficiaire_create(*, organisation: Organisation, **data) -> Beneficiaire:
+def _email_deja_pris() -> ValidationError:
+    return ValidationError(
+        {"email": _("Un·e bénéficiaire de l'organisme utilise déjà cette adresse.")}
+    )
+
+
+def beneficiaire_creer(*, organisation: Organisation, fiche: FicheBeneficiaire) -> Beneficiaire:
     """Create a beneficiary; an email already known in the organisation is refused."""
-    data["email"] = data["email"].strip().lower()
-    _check_consultant(organisation=organisation, consultant=data.get("consultant"))
-    if beneficiaire_email_taken(email=data["email"]):
-        raise ValidationError(
-            {"email": _("Un·e bénéficiaire de l'organisme utilise déjà cette adresse.")}
-        )
+    fiche = replace(fiche, email=fiche.email.strip().lower())
+    _check_consultant(organisation=organisation, consultant=fiche.consultant)
+    if beneficiaire_email_taken(email=fiche.email):
+        raise _email_deja_pris()
     try:
         with transaction.atomic():
-            return Beneficiaire.objects.create(
-                organisation=organisation,
-                **{k: v for k, v in data.items() if k in BENEFICIAIRE_FIELDS},
-            )
+            return Beneficiaire.objects.create(organisation=organisation, **asdict(fiche))
     except IntegrityError:
         # Two simultaneous creations with the same address: the database decides.
-        raise ValidationError(
-            {"email": _("Un·e bénéficiaire de l'organisme utilise déjà cette adresse.")}
-        ) from None
+        raise _email_deja_pris() from None
 
 
-def beneficiaire_update(*, beneficiaire: Beneficiaire, **data) -> Beneficiaire:
-    if "email" in data:
-        data["email"] = data["email"].strip().lower()
-        if beneficiaire_email_taken(email=data["email"], exclude_pk=beneficiaire.pk):
-            raise ValidationError(
-                {"email": _("Un·e bénéficiaire de l'organisme utilise déjà cette adresse.")}
-            )
-    _check_consultant(organisation=beneficiaire.organisation, consultant=data.get("consultant"))
-    for field, value in data.items():
-        if field in BENEFICIAIRE_FIELDS:
-            setattr(beneficiaire, field, value)
-    beneficiaire.save()
+def beneficiaire_modifier(*, beneficiaire: Beneficiaire, fiche: FicheBeneficiaire) -> Beneficiaire:
+    """Replace the beneficiary's identity and situation with ``fiche``."""
+    fiche = replace(fiche, email=fiche.email.strip().lower())
+    if beneficiaire_email_taken(email=fiche.email, exclude_pk=beneficiaire.pk):
+        raise _email_deja_pris()
+    _check_consultant(organisation=beneficiaire.organisation, consultant=fiche.consultant)
+    champs = asdict(fiche)
+    for field, value in champs.items():
+        setattr(beneficiaire, field, value)
+    beneficiaire.save(update_fields=[*champs, "updated_at"])
     return beneficiaire
 
 
-def beneficiaire_invite_to_portal(*, beneficiaire: Beneficiaire, invited_by: User) -> Invitation:
+def beneficiaire_inviter_au_portail(*, beneficiaire: Beneficiaire, par: User) -> Invitation:
     """Send the beneficiary an invitation to the portal (login by emailed code afterwards)."""
     invitation, _token = invitation_create(
         organisation=beneficiaire.organisation,
         email=beneficiaire.email,
         beneficiaire=beneficiaire,
-        invited_by=invited_by,
+        invited_by=par,
     )
     return invitation
 
@@ -75,9 +91,9 @@ def document_deposer(
     *,
     beneficiaire: Beneficiaire,
     titre: str,
-    fichier,
+    fichier: UploadedFile,
     type_mime: str,
-    by: User,
+    par: User,
     categorie: str = Document.Categorie.TRAVAIL,
 ) -> Document:
     """Store a file of the dossier privately, with its size and SHA-256 fingerprint."""
@@ -91,9 +107,9 @@ def document_deposer(
         titre=titre,
         categorie=categorie,
         fichier=fichier,
-        nom_original=fichier.name[:255],
+        nom_original=(fichier.name or "")[:255],
         type_mime=type_mime,
         taille=fichier.size,
         sha256=digest.hexdigest(),
-        depose_par=by,
+        depose_par=par,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaires.budget import Demande, depasse, message_depassement
+from beneficiaires.consentements import apres_revocation
 from beneficiaires.cycle import TERMINAUX
 from beneficiaires.financement import convention_refusee_par_silence, financement_problemes
 from beneficiaires.models import (
@@ -26,6 +28,7 @@ from beneficiaires.models import (
     Consentement,
     EntretienPrealable,
     Phase,
+    Programme,
     StatutBilan,
 )
 from beneficiaires.services.conventions import convention_signee_par, documents_non_signes
@@ -63,7 +66,8 @@ def consentement_accorder(
 
 @transaction.atomic
 def consentement_revoquer(*, consentement: Consentement) -> Consentement:
-    """Revoke a consent. Revoking the accessibility consent erases the data it covered."""
+    """Revoke a consent. Revoking the accessibility consent erases the data it covered; the
+    other apps' registered consequences run too (``beneficiaires.consentements``)."""
     if consentement.revoque_le is not None:
         return consentement
     consentement.revoque_le = timezone.now()
@@ -72,10 +76,7 @@ def consentement_revoquer(*, consentement: Consentement) -> Consentement:
         Beneficiaire.objects.filter(pk=consentement.beneficiaire_id).update(
             besoins_accessibilite=""
         )
-    if consentement.type in {Consentement.Type.SYNTHESE_CEP, Consentement.Type.SYNTHESE_TIERS}:
-        from syntheses.services.partage import partages_clore_pour_consentement
-
-        partages_clore_pour_consentement(consentement=consentement)
+    apres_revocation.executer(consentement=consentement)
     return consentement
 
 
@@ -109,7 +110,16 @@ def beneficiaire_enregistrer_besoins(*, beneficiaire: Beneficiaire, besoins: str
 
 @transaction.atomic
 def entretien_prealable_enregistrer(
-    *, beneficiaire: Beneficiaire, consultant: User, **data
+    *,
+    beneficiaire: Beneficiaire,
+    consultant: User,
+    date: dt.datetime,
+    demande: str,
+    issue: str,
+    contexte: str = "",
+    contraintes: str = "",
+    attentes: str = "",
+    commentaire: str = "",
 ) -> EntretienPrealable:
     """Record the free prior interview (never counted in the 24 hours).
 
@@ -125,7 +135,13 @@ def entretien_prealable_enregistrer(
         organisation=beneficiaire.organisation,
         beneficiaire=beneficiaire,
         consultant=consultant,
-        **data,
+        date=date,
+        demande=demande,
+        issue=issue,
+        contexte=contexte,
+        contraintes=contraintes,
+        attentes=attentes,
+        commentaire=commentaire,
     )
     for bilan in Bilan.objects.select_for_update().filter(
         beneficiaire=beneficiaire, statut=StatutBilan.DEMANDE
@@ -136,6 +152,47 @@ def entretien_prealable_enregistrer(
 
 
 # --- Opening a bilan ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DossierBilan:
+    """The planning and financing fields of a dossier, as the staff fills them in. Every field
+    is required, so a caller that forgets one (or names one that does not exist) fails loudly
+    instead of silently resetting or dropping it."""
+
+    consultant: User | None
+    consultants_associes: list[User]
+    programme: Programme | None
+    modalite: str
+    heures_accompagnement: Decimal
+    heures_travail_personnel: Decimal
+    date_debut_prevue: dt.date | None
+    date_fin_prevue: dt.date | None
+    objectifs: str
+    financement: str
+    prix_ttc: Decimal | None
+    conditions_paiement: str
+    financeur_nom: str
+    financeur_reference: str
+    employeur_signataire_nom: str
+    employeur_signataire_fonction: str
+    employeur_signataire_email: str
+    convention_transmise_le: dt.date | None
+    cpf_proposition_commande_le: dt.date | None
+    cpf_aucun_bilan_finance_5_ans: bool | None
+    cpf_exoneration: str
+    cpf_entree_declaree_le: dt.date | None
+    cpf_sortie_declaree_le: dt.date | None
+    sur_temps_de_travail: bool
+    autorisation_demandee_le: dt.date | None
+    autorisation_reponse: str
+    autorisation_reponse_le: dt.date | None
+
+    def champs_du_bilan(self) -> dict[str, object]:
+        """The values stored on the ``Bilan`` row itself (the associates are a relation)."""
+        return {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name != "consultants_associes"
+        }
 
 
 def _prochain_numero(organisation: Organisation, annee: int) -> str:
@@ -164,35 +221,34 @@ def _check_heures(accompagnement: Decimal | None, travail: Decimal | None) -> No
 
 
 @transaction.atomic
-def bilan_ouvrir(*, beneficiaire: Beneficiaire, par: User, **data) -> Bilan:
+def bilan_ouvrir(*, beneficiaire: Beneficiaire, par: User, dossier: DossierBilan) -> Bilan:
     """Open a dossier. With a prior interview already held it starts at that step."""
     organisation = beneficiaire.organisation
-    consultant = data.get("consultant")
+    consultant = dossier.consultant
     if (
         consultant is None
         or not consultant.memberships.filter(organisation=organisation, is_active=True).exists()
     ):
         raise ValidationError({"consultant": _("Choisissez un·e consultant·e de l'organisme.")})
-    _check_heures(data.get("heures_accompagnement", 0), data.get("heures_travail_personnel", 0))
+    _check_heures(dossier.heures_accompagnement, dossier.heures_travail_personnel)
     if Bilan.objects.filter(beneficiaire=beneficiaire).exclude(statut__in=TERMINAUX).exists():
         raise ValidationError(_("Cette personne a déjà un bilan ouvert dans l'organisme."))
     entretien = (
         EntretienPrealable.objects.filter(beneficiaire=beneficiaire).order_by("-date").first()
     )
-    associes = data.pop("consultants_associes", None)
     bilan = Bilan(
         organisation=organisation,
         beneficiaire=beneficiaire,
         entretien_prealable=entretien,
         statut=StatutBilan.PREALABLE_REALISE if entretien else StatutBilan.DEMANDE,
-        **data,
+        **dossier.champs_du_bilan(),
     )
     # A value that breaks a financing rule is refused now; missing ones wait for the start.
     bilan_financement_valider(bilan=bilan, organisation=organisation, complet=False)
     bilan.numero = _prochain_numero(organisation, timezone.localdate().year)
     bilan.save()
-    if associes:
-        bilan.consultants_associes.set(associes)
+    if dossier.consultants_associes:
+        bilan.consultants_associes.set(dossier.consultants_associes)
     BilanEvenement.objects.create(
         organisation=organisation, bilan=bilan, de="", vers=bilan.statut, par=par
     )
@@ -200,21 +256,17 @@ def bilan_ouvrir(*, beneficiaire: Beneficiaire, par: User, **data) -> Bilan:
 
 
 @transaction.atomic
-def bilan_modifier(*, bilan: Bilan, **data) -> Bilan:
-    """Change the dossier's planning fields; refused once the bilan has ended."""
+def bilan_modifier(*, bilan: Bilan, dossier: DossierBilan) -> Bilan:
+    """Replace the dossier's planning and financing fields; refused once the bilan has ended."""
     if bilan.statut in TERMINAUX:
         raise ValidationError(_("Un bilan terminé ne se modifie plus."))
-    _check_heures(
-        data.get("heures_accompagnement", bilan.heures_accompagnement),
-        data.get("heures_travail_personnel", bilan.heures_travail_personnel),
-    )
-    associes = data.pop("consultants_associes", None)
-    for field, value in data.items():
+    _check_heures(dossier.heures_accompagnement, dossier.heures_travail_personnel)
+    champs = dossier.champs_du_bilan()
+    for field, value in champs.items():
         setattr(bilan, field, value)
     bilan_financement_valider(bilan=bilan, organisation=bilan.organisation, complet=False)
     bilan.save()
-    if associes is not None:
-        bilan.consultants_associes.set(associes)
+    bilan.consultants_associes.set(dossier.consultants_associes)
     return bilan
 
 

@@ -18,6 +18,7 @@ from beneficiaires.forms.beneficiaires import (
 from beneficiaires.models import Consentement, Document
 from beneficiaires.services import beneficiaires as services
 from beneficiaires.services import bilans as services_bilans
+from beneficiaires.services.beneficiaires import FicheBeneficiaire
 from bilan.core.audit import audit_record
 from bilan.core.form_errors import add_errors
 from bilan.core.models import AuditEvent, Role
@@ -45,8 +46,8 @@ def beneficiaire_create(request):
     form = BeneficiaireForm(data, organisation=request.organisation)
     if request.method == "POST" and form.is_valid():
         try:
-            beneficiaire = services.beneficiaire_create(
-                organisation=request.organisation, **form.cleaned_data
+            beneficiaire = services.beneficiaire_creer(
+                organisation=request.organisation, fiche=FicheBeneficiaire(**form.cleaned_data)
             )
         except ValidationError as exc:
             add_errors(form, exc)
@@ -97,7 +98,15 @@ def entretien_create(request, beneficiaire_id):
     if form.is_valid():
         try:
             services_bilans.entretien_prealable_enregistrer(
-                beneficiaire=beneficiaire, **form.cleaned_data
+                beneficiaire=beneficiaire,
+                consultant=form.cleaned_data["consultant"],
+                date=form.cleaned_data["date"],
+                demande=form.cleaned_data["demande"],
+                issue=form.cleaned_data["issue"],
+                contexte=form.cleaned_data["contexte"],
+                contraintes=form.cleaned_data["contraintes"],
+                attentes=form.cleaned_data["attentes"],
+                commentaire=form.cleaned_data["commentaire"],
             )
         except ValidationError as exc:
             add_errors(form, exc)
@@ -197,7 +206,7 @@ def document_upload(request, beneficiaire_id):
         categorie=form.cleaned_data["categorie"] or Document.Categorie.TRAVAIL,
         fichier=form.cleaned_data["fichier"],
         type_mime=form.type_mime,
-        by=request.user,
+        par=request.user,
     )
     messages.success(request, _("Document ajouté au dossier."))
     return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
@@ -239,7 +248,9 @@ def beneficiaire_edit(request, beneficiaire_id):
     if request.method == "POST" and form.is_valid():
         # The form mutated the instance while validating: save through the service.
         try:
-            services.beneficiaire_update(beneficiaire=beneficiaire, **form.cleaned_data)
+            services.beneficiaire_modifier(
+                beneficiaire=beneficiaire, fiche=FicheBeneficiaire(**form.cleaned_data)
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -261,7 +272,7 @@ def beneficiaire_invite(request, beneficiaire_id):
         organisation=request.organisation, public_id=beneficiaire_id
     )
     try:
-        services.beneficiaire_invite_to_portal(beneficiaire=beneficiaire, invited_by=request.user)
+        services.beneficiaire_inviter_au_portail(beneficiaire=beneficiaire, par=request.user)
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)

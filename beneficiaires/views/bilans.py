@@ -14,6 +14,7 @@ from beneficiaires import selectors
 from beneficiaires.forms.beneficiaires import BILAN_FIELDS, BilanForm, consultants_of
 from beneficiaires.models import Financement, Phase, StatutBilan
 from beneficiaires.services import bilans as services_bilans
+from beneficiaires.services.bilans import DossierBilan
 from bilan.core.audit import audit_record
 from bilan.core.form_errors import add_errors
 from bilan.core.models import AuditEvent, Role
@@ -132,7 +133,7 @@ def bilan_create(request, beneficiaire_id):
             bilan = services_bilans.bilan_ouvrir(
                 beneficiaire=beneficiaire,
                 par=request.user,
-                **{k: form.cleaned_data[k] for k in BILAN_FIELDS},
+                dossier=_dossier(form),
             )
         except ValidationError as exc:
             add_errors(form, exc)
@@ -150,6 +151,12 @@ def bilan_create(request, beneficiaire_id):
     )
 
 
+def _dossier(form: BilanForm) -> DossierBilan:
+    data = {k: form.cleaned_data[k] for k in BILAN_FIELDS}
+    data["consultants_associes"] = list(data["consultants_associes"])
+    return DossierBilan(**data)
+
+
 @staff_required
 def bilan_edit(request, bilan_id):
     bilan = selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
@@ -157,9 +164,7 @@ def bilan_edit(request, bilan_id):
     form = BilanForm(data, instance=bilan, organisation=request.organisation)
     if data is not None and form.is_valid():
         try:
-            services_bilans.bilan_modifier(
-                bilan=bilan, **{k: form.cleaned_data[k] for k in BILAN_FIELDS}
-            )
+            services_bilans.bilan_modifier(bilan=bilan, dossier=_dossier(form))
         except ValidationError as exc:
             add_errors(form, exc)
         else:

@@ -1,3 +1,5 @@
+from typing import cast
+
 from allauth.account.forms import SignupForm
 from allauth.core import context as allauth_context
 from django import forms
@@ -93,9 +95,11 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, beneficiaires, members, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["beneficiaire"].choices = [("", _("Tous"))] + [
+        beneficiaire = cast(forms.ChoiceField, self.fields["beneficiaire"])
+        utilisateur = cast(forms.ChoiceField, self.fields["utilisateur"])
+        beneficiaire.choices = [("", _("Tous"))] + [
             (str(b.public_id), str(b)) for b in beneficiaires
         ]
-        self.fields["utilisateur"].choices = [("", _("Tout le monde"))] + [
+        utilisateur.choices = [("", _("Tout le monde"))] + [
             (str(m.user.public_id), str(m.user)) for m in members
         ]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import base64
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import nh3
 from django.conf import settings
@@ -57,7 +57,7 @@ class PdfResourceRefused(ValueError):
     """A resource the fetcher does not allow. Non-fatal: WeasyPrint drops the resource."""
 
 
-def _weasyprint():
+def _weasyprint() -> tuple[Any, Any, Any]:
     # Imported lazily: loading WeasyPrint (pango, harfbuzz) costs ~0.8 s at first use.
     import weasyprint
     from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -65,22 +65,23 @@ def _weasyprint():
     return weasyprint, URLFetcher, URLFetcherResponse
 
 
-def _fetcher_class():
+def _fetcher_class() -> type:
     _wp, URLFetcher, URLFetcherResponse = _weasyprint()
 
-    class PdfURLFetcher(URLFetcher):
+    # URLFetcher comes from the lazy import above, untyped: mypy cannot check the base class.
+    class PdfURLFetcher(URLFetcher):  # type: ignore[misc, valid-type]
         """Deny-by-default fetcher (WeasyPrint >= 66 API: subclass, override ``fetch``).
 
         Never calls ``super().fetch``: nothing here opens a socket or a path outside
         ``pdf_assets/``. ``refused`` lists what was turned down (for logs and tests).
         """
 
-        def __init__(self, *, data_uris: frozenset[str] = frozenset()):
+        def __init__(self, *, data_uris: frozenset[str] = frozenset()) -> None:
             super().__init__(timeout=1, allowed_protocols=(), allow_redirects=False)
             self.allowed_data_uris = data_uris
             self.refused: list[str] = []
 
-        def fetch(self, url, headers=None):
+        def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
             if url.startswith(STATIC_SCHEME):
                 path = _static_path(url[len(STATIC_SCHEME) :])
                 if path is not None:
@@ -92,7 +93,7 @@ def _fetcher_class():
                 return URLFetcherResponse(url, payload, {"Content-Type": mime})
             return self.refuse(url)
 
-        def refuse(self, url: str):
+        def refuse(self, url: str) -> NoReturn:
             shown = url[:80]
             self.refused.append(url)
             logger.warning("PDF : ressource refusée par le filtre d'URL : %s", shown)
@@ -121,7 +122,7 @@ def _decode_data_uri(url: str) -> tuple[str, bytes]:
     return mime, base64.b64decode(payload)
 
 
-def pdf_url_fetcher(*, data_uris: frozenset[str] = frozenset()):
+def pdf_url_fetcher(*, data_uris: frozenset[str] = frozenset()) -> Any:
     """A new deny-by-default fetcher, allowing only ``pdf_assets/`` and these data URIs."""
     return _fetcher_class()(data_uris=data_uris)
 
@@ -166,7 +167,9 @@ def sanitize_html(text: str) -> str:
     )
 
 
-def render_html(*, template: str, context: dict, organisation: Organisation) -> tuple[str, str]:
+def render_html(
+    *, template: str, context: dict, organisation: Organisation
+) -> tuple[str, str | None]:
     """The HTML of a PDF and the logo data URI it may use (None when there is no logo)."""
     logo = organisation_logo_data_uri(organisation)
     full_context = {

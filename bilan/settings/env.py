@@ -5,6 +5,7 @@ deployment never silently falls back to a default.
 """
 
 import os
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -51,7 +52,7 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def env_database(name: str, default: str) -> dict:
+def env_database(name: str, default: str) -> dict[str, Any]:
     """Parse a database URL (postgres://, sqlite:///...) into a Django DATABASES entry."""
     url = os.environ.get(name) or default
     try:
@@ -65,7 +66,7 @@ def env_database(name: str, default: str) -> dict:
         "django.db.backends.sqlite3",
     }:
         raise ImproperlyConfigured(f"{name} : seuls PostgreSQL et SQLite sont pris en charge.")
-    return config
+    return dict(config)
 
 
 def env_url(name: str, schemes: set[str]) -> str | None:

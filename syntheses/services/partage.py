@@ -15,7 +15,7 @@ strangers is created here: such a link would be a bearer secret to a confidentia
 and the ``Partage`` table has no token field. Revoking the consent (or the share) ends it:
 ``partages_actifs`` only lists shares whose own revocation date and whose consent's are empty,
 so a revoked consent ends its shares even before ``partages_clore_pour_consentement`` stamps
-them (the lead should call it from ``consentement_revoquer``).
+them (``syntheses/consentements.py`` registers it to run when a consent is revoked).
 """
 
 from __future__ import annotations

@@ -234,11 +234,31 @@ def _valider_etape(data: dict) -> dict:
 
 
 @transaction.atomic
-def etape_ajouter(*, synthese: Synthese, par: User, **data) -> EtapePlanAction:
+def etape_ajouter(
+    *,
+    synthese: Synthese,
+    par: User,
+    intitule: str,
+    echeance: dt.date | None = None,
+    responsable: str = "",
+    ressource_type: str = "",
+    ressource: str = "",
+    statut: str = EtapePlanAction.Statut.A_FAIRE,
+) -> EtapePlanAction:
+    """Add a step at the end of the action plan of a synthèse still being written."""
     _exiger_acces(par, synthese.bilan)
     locked = _lock(synthese)
     _exiger_modifiable(locked)
-    propres = _valider_etape({"statut": EtapePlanAction.Statut.A_FAIRE, **data})
+    propres = _valider_etape(
+        {
+            "intitule": intitule,
+            "echeance": echeance,
+            "responsable": responsable,
+            "ressource_type": ressource_type,
+            "ressource": ressource,
+            "statut": statut,
+        }
+    )
     dernier = EtapePlanAction.objects.filter(synthese=locked).aggregate(m=Max("ordre"))["m"]
     return EtapePlanAction.objects.create(
         organisation_id=locked.organisation_id, synthese=locked, ordre=(dernier or 0) + 1, **propres
@@ -246,10 +266,30 @@ def etape_ajouter(*, synthese: Synthese, par: User, **data) -> EtapePlanAction:
 
 
 @transaction.atomic
-def etape_modifier(*, etape: EtapePlanAction, par: User, **data) -> EtapePlanAction:
+def etape_modifier(
+    *,
+    etape: EtapePlanAction,
+    par: User,
+    intitule: str,
+    echeance: dt.date | None,
+    responsable: str,
+    ressource_type: str,
+    ressource: str,
+    statut: str,
+) -> EtapePlanAction:
+    """Replace every field of an action plan step."""
     _exiger_acces(par, etape.synthese.bilan)
     _exiger_modifiable(_lock(etape.synthese))
-    propres = _valider_etape(data)
+    propres = _valider_etape(
+        {
+            "intitule": intitule,
+            "echeance": echeance,
+            "responsable": responsable,
+            "ressource_type": ressource_type,
+            "ressource": ressource,
+            "statut": statut,
+        }
+    )
     for key, value in propres.items():
         setattr(etape, key, value)
     etape.save()

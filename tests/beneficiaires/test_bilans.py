@@ -23,6 +23,7 @@ from bilan.core.models import SignatureRole, SignedDocument
 from bilan.core.tenancy import tenant_context
 from seances.models import Seance
 from seances.services import phases
+from tests.factories.beneficiaires import dossier_bilan
 from tests.factories.bilans import bilan_for
 
 pytestmark = pytest.mark.django_db
@@ -181,11 +182,13 @@ def test_opening_over_24_hours_is_refused_and_nothing_written(world):
         services_bilans.bilan_ouvrir(
             beneficiaire=world.beneficiaire_a,
             par=world.consultant_a,
-            consultant=world.consultant_a,
-            modalite="mixte",
-            financement="personnel",
-            heures_accompagnement=Decimal("20"),
-            heures_travail_personnel=Decimal("4.5"),
+            dossier=dossier_bilan(
+                consultant=world.consultant_a,
+                modalite="mixte",
+                financement="personnel",
+                heures_accompagnement=Decimal("20"),
+                heures_travail_personnel=Decimal("4.5"),
+            ),
         )
     with tenant_context(world.org_a):
         assert not Bilan.objects.exists()
@@ -208,9 +211,9 @@ def test_one_open_bilan_at_a_time(world):
         services_bilans.bilan_ouvrir(
             beneficiaire=world.beneficiaire_a,
             par=world.consultant_a,
-            consultant=world.consultant_a,
-            modalite="mixte",
-            financement="personnel",
+            dossier=dossier_bilan(
+                consultant=world.consultant_a, modalite="mixte", financement="personnel"
+            ),
         )
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from beneficiaires import programmes as catalogue
+from beneficiaires.cycle import ORDRE_PHASES
 from beneficiaires.models import Phase, Programme, ProgrammeEtape, TypeSeance
 from beneficiaires.services.programmes import (
     programme_copier_modele,
@@ -52,7 +53,7 @@ def test_every_builtin_is_valid(modele):
     etapes = [e.as_dict() for e in modele.etapes]
     assert modele.minutes_comptees <= 24 * 60
     phases = [e["phase"] for e in etapes]
-    assert phases == sorted(phases, key=catalogue.ORDRE_PHASES.index)
+    assert phases == sorted(phases, key=ORDRE_PHASES.index)
     assert set(phases) == set(Phase.values)
     conclusion = [e for e in etapes if e["phase"] == Phase.CONCLUSION]
     assert any(e["type"] in {TypeSeance.ENTRETIEN, TypeSeance.RESTITUTION} for e in conclusion)

@@ -27,6 +27,61 @@ def test_consultant_creates_a_beneficiary(world, login_as):
     assert response["Location"] == f"/app/beneficiaires/{created.public_id}/"
 
 
+SITUATION = {
+    "statut": "salarie_prive",
+    "statut_precision": "CDI, temps partiel",
+    "employeur_nom": "Boulangerie Martin",
+    "employeur_siret": "73282932000074",
+    "poste": "Vendeuse",
+}
+
+
+def test_creation_through_the_form_keeps_situation_employer_and_job(world, login_as):
+    """Regression: the service used to drop situation, employer and job silently (they feed the
+    R6313-5 check and the tripartite convention)."""
+    response = login_as(world.consultant_a).post(
+        "/app/beneficiaires/nouveau/",
+        {"prenom": "Inès", "nom": "Garcia", "email": "ines@exemple.test", **SITUATION},
+    )
+    assert response.status_code == 302
+    with tenant_context(world.org_a):
+        created = Beneficiaire.objects.get(email="ines@exemple.test")
+    assert {field: getattr(created, field) for field in SITUATION} == SITUATION
+
+
+def test_edit_through_the_form_keeps_situation_employer_and_job(world, login_as):
+    other = BeneficiaireFactory(organisation=world.org_a, consultant=world.consultant_a)
+    response = login_as(world.consultant_a).post(
+        f"/app/beneficiaires/{other.public_id}/modifier/",
+        {"prenom": "Léo", "nom": "Autre", "email": "leo@exemple.test", **SITUATION},
+    )
+    assert response.status_code == 302
+    with tenant_context(world.org_a):
+        other.refresh_from_db()
+    assert {field: getattr(other, field) for field in SITUATION} == SITUATION
+    assert (other.prenom, other.email) == ("Léo", "leo@exemple.test")
+
+
+def test_the_beneficiary_record_refuses_an_unknown_or_missing_field():
+    from beneficiaires.services.beneficiaires import FicheBeneficiaire
+
+    complete = {
+        "civilite": "",
+        "prenom": "Inès",
+        "nom": "Garcia",
+        "email": "ines@exemple.test",
+        "telephone": "",
+        "consultant": None,
+        **SITUATION,
+    }
+    assert FicheBeneficiaire(**complete).poste == "Vendeuse"
+    with pytest.raises(TypeError):
+        FicheBeneficiaire(**complete, surnom="Nénès")
+    without_job = {k: v for k, v in complete.items() if k != "poste"}
+    with pytest.raises(TypeError):
+        FicheBeneficiaire(**without_job)
+
+
 def test_duplicate_email_in_the_organisation_is_refused_at_the_field(world, login_as):
     response = login_as(world.consultant_a).post(
         "/app/beneficiaires/nouveau/",

@@ -43,5 +43,44 @@ def document_for(beneficiaire, *, by, content: bytes = b"%PDF-1.4 test", titre="
             titre=titre,
             fichier=SimpleUploadedFile("cv.pdf", content, content_type="application/pdf"),
             type_mime="application/pdf",
-            by=by,
+            par=by,
         )
+
+
+def dossier_bilan(*, consultant, **champs):
+    """A ``DossierBilan`` with a blank dossier's values, overridden by ``champs``."""
+    from decimal import Decimal
+
+    from beneficiaires.services.bilans import DossierBilan
+
+    valeurs = {
+        "consultant": consultant,
+        "consultants_associes": [],
+        "programme": None,
+        "modalite": "mixte",
+        "heures_accompagnement": Decimal("0"),
+        "heures_travail_personnel": Decimal("0"),
+        "date_debut_prevue": None,
+        "date_fin_prevue": None,
+        "objectifs": "",
+        "financement": "personnel",
+        "prix_ttc": None,
+        "conditions_paiement": "",
+        "financeur_nom": "",
+        "financeur_reference": "",
+        "employeur_signataire_nom": "",
+        "employeur_signataire_fonction": "",
+        "employeur_signataire_email": "",
+        "convention_transmise_le": None,
+        "cpf_proposition_commande_le": None,
+        "cpf_aucun_bilan_finance_5_ans": None,
+        "cpf_exoneration": "",
+        "cpf_entree_declaree_le": None,
+        "cpf_sortie_declaree_le": None,
+        "sur_temps_de_travail": False,
+        "autorisation_demandee_le": None,
+        "autorisation_reponse": "",
+        "autorisation_reponse_le": None,
+    }
+    valeurs.update(champs)
+    return DossierBilan(**valeurs)

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
@@ -32,7 +33,7 @@ from seances.services.programmes import seances_planifier_depuis_programme
 DEMO_PASSWORD = "demo-Bilan-2026"
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 
-ORGANISATIONS = [
+ORGANISATIONS: list[dict[str, Any]] = [
     {
         "slug": "atelier-des-parcours",
         "raison_sociale": "L'Atelier des Parcours",

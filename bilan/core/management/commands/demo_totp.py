@@ -1,3 +1,6 @@
+from argparse import ArgumentParser
+from typing import Any
+
 from allauth.mfa.models import Authenticator
 from django.core.management.base import BaseCommand, CommandError
 
@@ -8,10 +11,10 @@ from bilan.core.models import User
 class Command(BaseCommand):
     help = "Affiche le code TOTP actuel d'un compte de démonstration (démo uniquement)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("email")
 
-    def handle(self, *args, email, **options):
+    def handle(self, *args: Any, email: str, **options: Any) -> None:
         user = User.objects.filter(email__iexact=email).first()
         if (
             user is None

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
@@ -7,7 +9,7 @@ from bilan.core.rls import composite_foreign_keys, protection_problems, rls_cata
 class Command(BaseCommand):
     help = "Affiche les tables d'organisme, leurs politiques RLS et leurs clés composites."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if connection.vendor != "postgresql":
             raise CommandError("Ce rapport interroge PostgreSQL (DATABASE_URL).")
         with connection.cursor() as cursor:
