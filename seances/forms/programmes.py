@@ -1,7 +1,7 @@
 """Forms of a bilan's calendar page: the programme and first date chosen, then the proposed
 séances to keep, edit and plan (a formset)."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +26,8 @@ class CalendrierChoixForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["programme"].queryset = Programme.objects.order_by("nom")
+        programme = cast(forms.ModelChoiceField, self.fields["programme"])
+        programme.queryset = Programme.objects.order_by("nom")
 
 
 class SeancePlanForm(forms.Form):
@@ -51,7 +52,8 @@ class SeancePlanForm(forms.Form):
         self.fields["intitule"].widget.attrs["size"] = 30
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("garder"):
             messages = {
                 "debut": _("Indiquez la date et l'heure."),
@@ -74,6 +76,7 @@ class BaseSeancePlanFormSet(forms.BaseFormSet):
         ]
 
 
-SeancePlanFormSet = forms.formset_factory(
-    SeancePlanForm, formset=BaseSeancePlanFormSet, extra=0, max_num=60
+SeancePlanFormSet = cast(
+    type[BaseSeancePlanFormSet],
+    forms.formset_factory(SeancePlanForm, formset=BaseSeancePlanFormSet, extra=0, max_num=60),
 )

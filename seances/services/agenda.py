@@ -214,7 +214,7 @@ def nom_court(beneficiaire) -> str:
     return f"{beneficiaire.prenom.strip()}{initiale}"
 
 
-LIEUX = {
+LIEUX: dict[str, str] = {
     Seance.Modalite.VISIO: "Visioconférence",
     Seance.Modalite.TELEPHONE: "Téléphone",
 }

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -32,7 +32,7 @@ from seances.services.programmes import (
 )
 
 
-def _peut_planifier(request: HttpRequest, bilan: Bilan) -> bool:
+def _peut_planifier(request, bilan: Bilan) -> bool:
     membership = getattr(request, "membership", None)
     if membership is None:
         return False
@@ -53,7 +53,7 @@ def _url_apres_planification(bilan: Bilan) -> str:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def bilan_calendrier(request: HttpRequest, bilan_id: UUID) -> HttpResponse:
+def bilan_calendrier(request, bilan_id: UUID) -> HttpResponse:
     """The calendar a programme proposes for the bilan (working days, French holidays), to edit
     and plan as séances within the 24 hours."""
     bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
@@ -85,9 +85,7 @@ def bilan_calendrier(request: HttpRequest, bilan_id: UUID) -> HttpResponse:
                         bilan=bilan, seances=formset.seances()
                     )
                 except ValidationError as exc:
-                    formset._non_form_errors = formset.error_class(
-                        exc.messages, error_class="nonform", renderer=formset.renderer
-                    )
+                    formset.non_form_errors().extend(exc.messages)
                 else:
                     messages.success(
                         request,
