@@ -4,39 +4,30 @@ Amounts and dates that change with the law live in module-level tables with thei
 dates (``PARTICIPATION_FORFAITAIRE``, ``CPF_PLAFOND``, ...), so a new arrêté is a one-line
 change with its own test, never an ``if year == ...`` in the code.
 
-Day-counting conventions used throughout (French civil rules, art. 641 CPC: the day of the
-event that starts a delay is not counted):
+Day counting (jours ouvrés, French public holidays, adding months) is ``bilan.core.dates``'s,
+whose conventions apply throughout (art. 641 CPC: the day that starts a delay is not counted);
+**N jours (calendaires) after D** is D + N, the delay running until the end of that day.
 
-* **jour ouvré** (CDC / EDOF usage): Monday to Friday, excluding French public holidays as
-  computed by the ``holidays`` package for metropolitan France (country ``FR``, no
-  subdivision: the Alsace-Moselle extra days and the overseas days are not counted). Saturday
-  is *not* a jour ouvré (it is a "jour ouvrable", a different notion).
-* **N jours ouvrés after D**: the N-th jour ouvré strictly after D (D itself never counts).
-* **N jours (calendaires) after D**: D + N; the delay runs until the end of that day.
-
-Writes (recording a payment, validating a form) are in ``services_financement.py``.
+Writes (recording a payment, validating a form) are in ``services/financement.py``.
 """
 
 from __future__ import annotations
 
-import calendar
-import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING
 
-import holidays
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 
 from beneficiaires.models import Financement
+from bilan.core.dates import ajouter_jours_ouvres, ajouter_mois, est_jour_ouvre
+from bilan.core.formatting import CENTIME, date_fr, euros
 
 if TYPE_CHECKING:
     from beneficiaires.models import Bilan
     from bilan.core.models import Organisation
-
-CENTIME = Decimal("0.01")
 
 # --- Tables (effective date, value): the value applies from that date (inclusive) onwards. ---
 
@@ -102,20 +93,6 @@ AUTORISATION_ACCORDEE = "accordee"
 AUTORISATION_REFUSEE = "refusee"
 
 
-# --- Formatting helpers -------------------------------------------------------------------
-
-
-def date_fr(d: date) -> str:
-    """``date(2026, 3, 9)`` → ``"09/03/2026"``."""
-    return f"{d:%d/%m/%Y}"
-
-
-def euros(montant: Decimal) -> str:
-    """``Decimal("1600")`` → ``"1 600,00 €"`` (non-breaking spaces)."""
-    texte = f"{montant.quantize(CENTIME):,.2f}"
-    return texte.replace(",", "\u202f").replace(".", ",") + "\u00a0€"
-
-
 def _valeur_en_vigueur(table: list[tuple[date, Decimal]], le: date) -> Decimal | None:
     """The value of ``table`` in force on ``le`` (None before its first effective date)."""
     valeur = None
@@ -123,45 +100,6 @@ def _valeur_en_vigueur(table: list[tuple[date, Decimal]], le: date) -> Decimal |
         if debut <= le:
             valeur = montant
     return valeur
-
-
-# --- Working days -------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=64)
-def jours_feries(*, annee: int) -> frozenset[date]:
-    """French public holidays of ``annee`` (metropolitan calendar), computed by ``holidays``:
-    Easter Monday, Ascension and Whit Monday move every year and are never hard-coded."""
-    return frozenset(holidays.country_holidays("FR", years=annee).keys())
-
-
-def est_jour_ouvre(*, le: date) -> bool:
-    """Monday–Friday and not a French public holiday (CDC meaning of "jour ouvré")."""
-    return le.weekday() < 5 and le not in jours_feries(annee=le.year)
-
-
-def ajouter_jours_ouvres(*, depart: date, jours: int) -> date:
-    """The ``jours``-th jour ouvré after ``depart`` (``depart`` itself never counts).
-
-    Convention: a "jour ouvré" is Monday to Friday except French public holidays (CDC usage
-    for Mon Compte Formation / EDOF delays). ``jours=0`` returns ``depart``; a negative number
-    counts backwards the same way.
-    """
-    pas = 1 if jours >= 0 else -1
-    restant = abs(jours)
-    courant = depart
-    while restant:
-        courant += timedelta(days=pas)
-        if est_jour_ouvre(le=courant):
-            restant -= 1
-    return courant
-
-
-def _ajouter_mois(d: date, mois: int) -> date:
-    annee, index = divmod(d.month - 1 + mois, 12)
-    annee += d.year
-    jour = min(d.day, calendar.monthrange(annee, index + 1)[1])
-    return date(annee, index + 1, jour)
 
 
 # --- CPF ------------------------------------------------------------------------------------
@@ -261,7 +199,7 @@ def autorisation_employeur_etat(
         return AUTORISATION_A_DEMANDER
     fin_reponse = demande_le + timedelta(days=AUTORISATION_REPONSE_JOURS)
     preavis = AUTORISATION_PREAVIS_JOURS
-    if debut_prevu and fin_prevue and fin_prevue >= _ajouter_mois(debut_prevu, 6):
+    if debut_prevu and fin_prevue and fin_prevue >= ajouter_mois(debut_prevu, 6):
         preavis = AUTORISATION_PREAVIS_JOURS_ACTION_LONGUE
     a_temps = debut_prevu is None or (debut_prevu - demande_le).days >= preavis
     if reponse == "accord":
@@ -337,7 +275,7 @@ def echeancier_propose(
     part = (solde / mois).quantize(CENTIME, rounding=ROUND_DOWN)
     for rang in range(1, mois + 1):
         montant = part if rang < mois else solde - part * (mois - 1)
-        echeances.append((_ajouter_mois(premier_le, rang), montant))
+        echeances.append((ajouter_mois(premier_le, rang), montant))
     return echeances
 
 

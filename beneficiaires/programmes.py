@@ -1,7 +1,7 @@
 """Programme templates: the five built-in programmes (the project's seeds) and calendar logic.
 
 The built-ins are data, not rows: an organisation copies one into its own ``Programme`` to use and
-edit it (``services_programmes.programme_copier_modele``). Each étape is one séance of the bilan:
+edit it (``services.programmes.programme_copier_modele``). Each étape is one séance of the bilan:
 its phase, its type, its title, its duration in minutes and its gap in days after the previous
 étape. Every built-in fits in the 24 hours counted in a bilan (accompaniment + guided personal
 work, L6313-4), runs through the three legal phases in order (R6313-4) and ends with at least one
@@ -10,29 +10,25 @@ are outside the 24 hours: the follow-up is the programme's ``suivi_mois``/``suiv
 never an étape.
 
 Calendar: an étape is placed at the previous étape's date + its gap, then moved to the next
-working day when it falls on a Saturday, a Sunday or a French public holiday (``holidays``),
-keeping the time of day (Europe/Paris).
+working day when it falls on a Saturday, a Sunday or a French public holiday
+(``bilan.core.dates``), keeping the time of day (Europe/Paris).
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
-from functools import lru_cache
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaires.budget import BUDGET_MINUTES, etapes_minutes_comptees
+from beneficiaires.cycle import ORDRE_PHASES, rang_phase
 from beneficiaires.models import Phase, TypeSeance
+from bilan.core.dates import ajouter_mois, prochain_jour_ouvre
+from bilan.core.formatting import duree_fr
 
-try:  # The project depends on it; the fallback only keeps a bare checkout importable.
-    import holidays as _holidays
-except ImportError:  # pragma: no cover
-    _holidays = None
-
-HEURES_MAX_MINUTES = 24 * 60
-ORDRE_PHASES = [Phase.PRELIMINAIRE, Phase.INVESTIGATION, Phase.CONCLUSION]
 TYPES_ENTRETIEN_CONCLUSION = {TypeSeance.ENTRETIEN, TypeSeance.RESTITUTION}
 
 E = TypeSeance.ENTRETIEN
@@ -52,7 +48,7 @@ class EtapeModele:
     duree_minutes: int
     ecart_jours: int
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "phase": str(self.phase),
             "type": str(self.type),
@@ -73,7 +69,7 @@ class ProgrammeModele:
 
     @property
     def minutes_comptees(self) -> int:
-        return minutes_comptees(e.as_dict() for e in self.etapes)
+        return etapes_minutes_comptees(e.as_dict() for e in self.etapes)
 
     @property
     def minutes_accompagnement(self) -> int:
@@ -88,7 +84,7 @@ class ProgrammeModele:
         return round(sum(e.ecart_jours for e in self.etapes[1:]) / 7)
 
 
-def _e(phase, type_, intitule, heures: float, ecart: int) -> EtapeModele:
+def _e(phase: str, type_: str, intitule: str, heures: float, ecart: int) -> EtapeModele:
     return EtapeModele(phase, type_, intitule, round(heures * 60), ecart)
 
 
@@ -266,38 +262,24 @@ def modele_get(slug: str) -> ProgrammeModele | None:
 # --- rules shared by the built-ins, the services and the forms -------------------------------
 
 
-def minutes_comptees(etapes) -> int:
-    """Minutes counted in the 24 hours: accompaniment and guided personal work alike."""
-    comptes = TypeSeance.accompagnement() | {TypeSeance.TRAVAIL_PERSONNEL}
-    return sum(int(e["duree_minutes"]) for e in etapes if e["type"] in comptes)
-
-
-def format_duree(minutes: int) -> str:
-    """French hours: 90 -> "1 h 30", 1440 -> "24 h"."""
-    minutes = int(minutes)
-    heures, reste = divmod(abs(minutes), 60)
-    signe = "-" if minutes < 0 else ""
-    return f"{signe}{heures} h {reste:02d}" if reste else f"{signe}{heures} h"
-
-
-def erreurs_etapes(etapes: list[dict]) -> list[str]:
+def erreurs_etapes(etapes: list[dict[str, Any]]) -> list[str]:
     """The reasons (French) why these étapes cannot make a programme; empty when they can."""
     erreurs: list[str] = []
     if not etapes:
         return [_("Un programme doit comporter au moins une étape.")]
-    total = minutes_comptees(etapes)
-    if total > HEURES_MAX_MINUTES:
+    total = etapes_minutes_comptees(etapes)
+    if total > BUDGET_MINUTES:
         erreurs.append(
             _(
                 "Le programme compte %(total)s : il dépasse de %(depassement)s les 24 heures "
                 "du bilan (accompagnement et travail personnel guidé compris)."
             )
             % {
-                "total": format_duree(total),
-                "depassement": format_duree(total - HEURES_MAX_MINUTES),
+                "total": duree_fr(total),
+                "depassement": duree_fr(total - BUDGET_MINUTES),
             }
         )
-    rangs = [ORDRE_PHASES.index(e["phase"]) for e in etapes]
+    rangs = [rang_phase(e["phase"]) for e in etapes]
     for numero, (avant, apres) in enumerate(zip(rangs, rangs[1:], strict=False), start=2):
         if apres < avant:
             erreurs.append(
@@ -330,26 +312,6 @@ def erreurs_etapes(etapes: list[dict]) -> list[str]:
 
 # --- calendar ---------------------------------------------------------------------------------
 
-JOURS_FERIES_DISPONIBLES = _holidays is not None
-
-
-@lru_cache(maxsize=32)
-def _feries(annee: int) -> frozenset[dt.date]:
-    if _holidays is None:  # pragma: no cover
-        return frozenset()
-    return frozenset(_holidays.country_holidays("FR", years=annee).keys())
-
-
-def jour_ouvre(jour: dt.date) -> bool:
-    """Monday to Friday and not a French public holiday (weekends only without ``holidays``)."""
-    return jour.weekday() < 5 and jour not in _feries(jour.year)
-
-
-def prochain_jour_ouvre(jour: dt.date) -> dt.date:
-    while not jour_ouvre(jour):
-        jour += dt.timedelta(days=1)
-    return jour
-
 
 def placer(precedent: dt.datetime, ecart_jours: int) -> tuple[dt.datetime, bool]:
     """``precedent`` + ``ecart_jours`` days, moved to the next working day, same local time.
@@ -358,18 +320,11 @@ def placer(precedent: dt.datetime, ecart_jours: int) -> tuple[dt.datetime, bool]
     """
     local = timezone.localtime(precedent) if timezone.is_aware(precedent) else precedent
     voulu = local.date() + dt.timedelta(days=ecart_jours)
-    jour = prochain_jour_ouvre(voulu)
+    jour = prochain_jour_ouvre(le=voulu)
     naive = dt.datetime.combine(jour, local.time().replace(tzinfo=None))
     return timezone.make_aware(naive), jour != voulu
 
 
-def ajouter_mois(jour: dt.date, mois: int) -> dt.date:
-    annee, index = divmod(jour.month - 1 + mois, 12)
-    annee += jour.year
-    dernier = calendar.monthrange(annee, index + 1)[1]
-    return jour.replace(year=annee, month=index + 1, day=min(jour.day, dernier))
-
-
 def date_suivi(fin: dt.date, mois: int) -> dt.date:
     """Proposed follow-up date: ``mois`` months after the end, on a working day (rule 16)."""
-    return prochain_jour_ouvre(ajouter_mois(fin, mois))
+    return prochain_jour_ouvre(le=ajouter_mois(fin, mois))

@@ -19,7 +19,7 @@ from beneficiaires.financement import (
     retractation_fin,
 )
 from beneficiaires.models import Bilan, Financement, StatutBilan
-from beneficiaires.services.conventions import convention_signee_par
+from beneficiaires.selectors import convention_signee_par
 from bilan.core.models import Organisation, SignatureRole
 from relances.models import Relance
 from relances.registre import TypeRelance, registre, toujours_pertinente
@@ -80,19 +80,26 @@ def _contexte_cpf(*, relance: Relance, apercu: bool) -> dict[str, object]:
 # --- Still relevant at send time ----------------------------------------------------------------
 
 
+def _bilan_de(relance: Relance) -> Bilan:
+    # Every kind of this module is planned for a dossier.
+    if relance.bilan is None:
+        raise ValueError(f"relance {relance.pk} sans dossier")
+    return relance.bilan
+
+
 def _convention_pas_signee(*, relance: Relance, maintenant: dt.datetime) -> bool:
-    bilan = relance.bilan
+    bilan = _bilan_de(relance)
     return bilan.statut in CONVENTION_EN_ATTENTE and not convention_signee_par(
-        bilan, SignatureRole.BENEFICIAIRE
+        bilan=bilan, role=SignatureRole.BENEFICIAIRE
     )
 
 
 def _entree_pas_declaree(*, relance: Relance, maintenant: dt.datetime) -> bool:
-    return relance.bilan.cpf_entree_declaree_le is None
+    return _bilan_de(relance).cpf_entree_declaree_le is None
 
 
 def _sortie_pas_declaree(*, relance: Relance, maintenant: dt.datetime) -> bool:
-    return relance.bilan.cpf_sortie_declaree_le is None
+    return _bilan_de(relance).cpf_sortie_declaree_le is None
 
 
 # --- Planning (called by the event's service, in its transaction) --------------------------------
@@ -172,7 +179,7 @@ def bilans_balayer(*, organisation: Organisation, maintenant: dt.datetime) -> in
         limite = convention_date_limite(transmise_le=bilan.convention_transmise_le)
         if not 0 <= (limite - aujourdhui).days <= CONVENTION_RAPPEL_JOURS_AVANT:
             continue
-        if convention_signee_par(bilan, SignatureRole.BENEFICIAIRE):
+        if convention_signee_par(bilan=bilan, role=SignatureRole.BENEFICIAIRE):
             continue
         faites += (
             relance_planifier(

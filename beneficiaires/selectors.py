@@ -1,8 +1,14 @@
 """Reads for beneficiaries. Every query runs through the tenant-scoped manager."""
 
-from django.db.models import Q, QuerySet
+import datetime as dt
 
-from beneficiaires.models import Beneficiaire, Bilan, Document, StatutBilan
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from beneficiaires.conventions import DOCUMENTS, type_document
+from beneficiaires.cycle import TERMINAUX
+from beneficiaires.models import Beneficiaire, Bilan, Document
 from bilan.core.models import Organisation, SignatureRole, SignedDocument, User
 from bilan.core.tenancy import get_for_organisation
 
@@ -57,8 +63,6 @@ def document_get(*, beneficiaire: Beneficiaire, public_id) -> Document:
 
 def bilan_get(*, organisation: Organisation, public_id):
     """Tenant-aware accessor for a bilan (the dossier), with what its pages need."""
-    from beneficiaires.models import Bilan
-
     return get_for_organisation(
         Bilan,
         organisation=organisation,
@@ -78,8 +82,6 @@ def bilan_list(
     debut_avant=None,
 ):
     """Bilans of the bound organisation, filtered; a consultant's own include co-consulting."""
-    from beneficiaires.models import Bilan
-
     qs = Bilan.objects.select_related("beneficiaire", "consultant")
     if consultant is not None:
         qs = qs.filter(Q(consultant=consultant) | Q(consultants_associes=consultant)).distinct()
@@ -103,26 +105,10 @@ def bilan_list(
     return qs.order_by("-created_at")
 
 
-def bilan_prochaine_seance(bilan):
-    from django.utils import timezone
-
-    from seances.models import Seance
-
-    return (
-        Seance.objects.filter(
-            bilan=bilan, statut=Seance.Statut.PLANIFIEE, debut__gte=timezone.now()
-        )
-        .order_by("debut")
-        .first()
-    )
-
-
 def bilan_courant(*, beneficiaire: Beneficiaire) -> Bilan | None:
     """The open bilan if there is one, else the latest."""
     bilans = Bilan.objects.filter(beneficiaire=beneficiaire).select_related("consultant")
-    ouvert = bilans.exclude(
-        statut__in=[StatutBilan.CLOS, StatutBilan.ABANDONNE, StatutBilan.REFUSE]
-    ).first()
+    ouvert = bilans.exclude(statut__in=TERMINAUX).first()
     return ouvert or bilans.order_by("-created_at").first()
 
 
@@ -138,4 +124,92 @@ def documents_a_signer(*, beneficiaire: Beneficiaire) -> list[SignedDocument]:
         for d in documents
         if SignatureRole.BENEFICIAIRE in d.required_roles
         and not any(s.role == SignatureRole.BENEFICIAIRE for s in d.signatures.all())
+    ]
+
+
+def mentions_manquantes(*, bilan: Bilan) -> list[str]:
+    """Each mandatory mention the document would lack, named (R6313-8, L6353-1, L6353-4,
+    Qualiopi indicator 10). Texts fixed by the law (phases, handover of the results,
+    confidentiality, retention) are part of the template and cannot be missing."""
+    kind = type_document(bilan=bilan)
+    manques = []
+
+    def manque(libelle):
+        manques.append(_("Mention manquante : %(m)s.") % {"m": libelle})
+
+    organisation = bilan.organisation
+    if not organisation.numero_declaration_activite:
+        manque(_("numéro de déclaration d'activité de l'organisme"))
+    if not bilan.objectifs.strip():
+        manque(_("objectifs du bilan"))
+    # ``bilan.seances``: the reverse relation the séances declare, so this app needs no import
+    # of the layer above.
+    if bilan.programme_id is None and not bilan.seances.exists():
+        manque(_("contenu et planning prévisionnel (programme ou séances)"))
+    if bilan.heures_prevues <= 0:
+        manque(_("durée en heures"))
+    if not (bilan.date_debut_prevue and bilan.date_fin_prevue):
+        manque(_("période de réalisation (dates de début et de fin)"))
+    if not bilan.prix_ttc:
+        manque(_("prix"))
+    if not bilan.conditions_paiement.strip():
+        manque(_("conditions de paiement"))
+    if kind == "convention_tripartite":
+        beneficiaire = bilan.beneficiaire
+        if not beneficiaire.employeur_nom or not beneficiaire.employeur_siret:
+            manque(_("employeur (raison sociale et SIRET)"))
+        if not bilan.employeur_signataire_nom or not bilan.employeur_signataire_email:
+            manque(_("signataire de l'employeur (nom et courriel)"))
+    if kind == "convention" and not bilan.financeur_nom:
+        manque(_("financeur"))
+    return manques
+
+
+def documents_du_bilan(*, bilan: Bilan) -> QuerySet[SignedDocument]:
+    return (
+        SignedDocument.objects.filter(subject_id=bilan.public_id)
+        .prefetch_related("signatures")
+        .order_by("-version")
+    )
+
+
+def document_courant(*, bilan: Bilan) -> SignedDocument | None:
+    kind = type_document(bilan=bilan)
+    if kind is None:
+        return None
+    return (
+        SignedDocument.objects.filter(subject_id=bilan.public_id, kind=kind)
+        .exclude(status=SignedDocument.Status.ANNULE)
+        .order_by("-version")
+        .first()
+    )
+
+
+def convention_signee_par(*, bilan: Bilan, role: str) -> bool:
+    document = document_courant(bilan=bilan)
+    return document is not None and document.signatures.filter(role=role).exists()
+
+
+def contrat_signe_le(*, bilan: Bilan) -> dt.date | None:
+    """Date the beneficiary signed the current contract (start of the withdrawal period)."""
+    document = document_courant(bilan=bilan)
+    if document is None:
+        return None
+    signature = document.signatures.filter(role=SignatureRole.BENEFICIAIRE).first()
+    return timezone.localtime(signature.signed_at).date() if signature else None
+
+
+def documents_non_signes(*, bilan: Bilan) -> list[str]:
+    """What the signatures still lack before the bilan can start."""
+    kind = type_document(bilan=bilan)
+    if kind is None:
+        return []
+    document = document_courant(bilan=bilan)
+    if document is None:
+        return [_("%(doc)s n'est pas encore émis(e).") % {"doc": DOCUMENTS[kind]["titre"]}]
+    signes = set(document.signatures.values_list("role", flat=True))
+    return [
+        _("Signature attendue : %(role)s.") % {"role": SignatureRole(role).label}
+        for role in document.required_roles
+        if role not in signes
     ]

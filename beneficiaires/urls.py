@@ -80,16 +80,11 @@ bilans_patterns = [
 ]
 
 
-# Namespace "programmes".
+# Namespace "programmes" (with ``seances.urls.programmes_patterns``: a bilan's calendar).
 programmes_patterns = [
     path("", views_programmes.programme_list, name="list"),
     path("<uuid:programme_id>/", views_programmes.programme_detail, name="detail"),
     path("<uuid:programme_id>/modifier/", views_programmes.programme_modifier, name="modifier"),
-    path(
-        "bilans/<uuid:bilan_id>/calendrier/",
-        views_programmes.bilan_calendrier,
-        name="calendrier",
-    ),
 ]
 
 

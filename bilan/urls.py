@@ -53,7 +53,15 @@ urlpatterns = [
         include((espaces_urls.bilans_patterns + beneficiaires_urls.bilans_patterns, "bilans")),
     ),
     path("app/seances/", include((seances_urls.seances_patterns, "seances"))),
-    path("app/programmes/", include((beneficiaires_urls.programmes_patterns, "programmes"))),
+    path(
+        "app/programmes/",
+        include(
+            (
+                beneficiaires_urls.programmes_patterns + seances_urls.programmes_patterns,
+                "programmes",
+            )
+        ),
+    ),
     path("app/seances/", include((seances_urls.emargement_patterns, "emargement"))),
     path(
         "portail/emargement/",

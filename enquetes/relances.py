@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from beneficiaires.models import Bilan
-from beneficiaires.programmes import ajouter_mois
 from beneficiaires.relances import contexte_dossier
+from bilan.core.dates import ajouter_mois
 from enquetes.models import KindEnquete, Reponse
 from enquetes.services import (
     enquete_marquer_envoyee,
@@ -72,7 +72,7 @@ def enquetes_planifier(*, bilan: Bilan, fin: dt.date) -> list[Relance]:
         (K.ENQUETE_FROID, froid_le, KindEnquete.FROID),
         (K.ENQUETE_FROID_RAPPEL, froid_le + rappel, KindEnquete.FROID),
     ]
-    reponses = {k: enquete_preparer(bilan=bilan, kind=k) for k in KindEnquete.values}
+    reponses = {k: enquete_preparer(bilan=bilan, kind=k) for k in KindEnquete}
     faites = []
     for kind, due, enquete in plan:
         reponse = reponses[enquete]

@@ -8,11 +8,11 @@ The lowest layer that can own the kind is the outbox itself; it needs nothing of
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 from django.utils import timezone
 
+from bilan.core.dates import ajouter_mois
 from bilan.core.models import Organisation
 from relances.models import Relance
 from relances.registre import TypeRelance, registre, toujours_pertinente
@@ -25,15 +25,6 @@ QUALIOPI_ALERTE_MOIS = 6
 registre.register_tache_envoi(envoyer_relance)
 
 
-def _ajouter_mois(jour: dt.date, mois: int) -> dt.date:
-    # TODO(issue 11): use the calendar arithmetic's single owner in bilan.core once it lands
-    # (same rule: 31 August + 6 months -> 28/29 February).
-    annee, index = divmod(jour.month - 1 + mois, 12)
-    annee += jour.year
-    dernier = calendar.monthrange(annee, index + 1)[1]
-    return dt.date(annee, index + 1, min(jour.day, dernier))
-
-
 def _contexte_qualiopi(*, relance: Relance, apercu: bool) -> dict[str, object]:
     return {"echeance": relance.organisation.qualiopi_date_expiration}
 
@@ -42,7 +33,7 @@ def qualiopi_balayer(*, organisation: Organisation, maintenant: dt.datetime) -> 
     """Qualiopi certificate expiring within 6 months: one alert per admin and per month."""
     aujourdhui = timezone.localdate(maintenant)
     expiration = organisation.qualiopi_date_expiration
-    if not expiration or not aujourdhui <= expiration <= _ajouter_mois(
+    if not expiration or not aujourdhui <= expiration <= ajouter_mois(
         aujourdhui, QUALIOPI_ALERTE_MOIS
     ):
         return 0

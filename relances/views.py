@@ -8,13 +8,14 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from bilan.core.emails import sender_for
+from bilan.core.middleware import TenantRequest
 from bilan.core.models import Role
 from bilan.core.permissions import role_required
 from relances import selectors
@@ -25,7 +26,7 @@ from relances.services import relance_apercu, relance_reessayer
 @never_cache
 @role_required(Role.ADMIN)
 @require_GET
-def outbox(request: HttpRequest) -> HttpResponse:
+def outbox(request: TenantRequest) -> HttpResponse:
     filtre = request.GET.get("filtre", "a_venir")
     if filtre not in selectors.FILTRES:
         filtre = "a_venir"
@@ -47,7 +48,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 @require_POST
-def reessayer(request: HttpRequest, relance_id: uuid.UUID) -> HttpResponse:
+def reessayer(request: TenantRequest, relance_id: uuid.UUID) -> HttpResponse:
     relance = selectors.relance_get(organisation=request.organisation, public_id=relance_id)
     try:
         relance_reessayer(relance=relance)
@@ -61,7 +62,7 @@ def reessayer(request: HttpRequest, relance_id: uuid.UUID) -> HttpResponse:
 @never_cache
 @role_required(Role.ADMIN)
 @require_GET
-def apercu(request: HttpRequest) -> HttpResponse:
+def apercu(request: TenantRequest) -> HttpResponse:
     organisation = request.organisation
     bilans = selectors.dossiers_apercu()
     kind = request.GET.get("kind") or next(iter(registre)).kind
@@ -73,7 +74,7 @@ def apercu(request: HttpRequest) -> HttpResponse:
             bilan_id = uuid.UUID(request.GET["bilan"])
         except ValueError:
             raise Http404 from None
-        bilan = next((b for b in bilans if b.public_id == bilan_id), None)
+        bilan = next((b for b in bilans if getattr(b, "public_id", None) == bilan_id), None)
         if bilan is None:
             bilan = selectors.dossier_apercu(public_id=bilan_id)
         if bilan is None:

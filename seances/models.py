@@ -1,15 +1,13 @@
+import uuid
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaires.budget import est_compte
 from beneficiaires.models import Bilan, Phase, TypeSeance
 from bilan.core.models import Organisation, TenantOwned, private_storage
-
-BUDGET_MINUTES = 24 * 60
-# Statuses whose time is spent or reserved in the 24 hours (a cancelled séance or an absence
-# gives its time back).
-STATUTS_COMPTES = ("planifiee", "realisee")
 
 
 class Seance(TenantOwned):
@@ -83,13 +81,19 @@ class Seance(TenantOwned):
 
     @property
     def minutes_comptees(self) -> int:
-        if self.statut not in STATUTS_COMPTES:
+        """Its time in the 24 hours (``beneficiaires.budget``): 0 unless counted."""
+        if self.statut not in STATUTS_COMPTES or not est_compte(self.type):
             return 0
         return max(self.duree_minutes, self.duree_realisee_minutes or 0)
 
     @property
     def est_accompagnement(self) -> bool:
         return self.type != TypeSeance.TRAVAIL_PERSONNEL
+
+
+# Statuses whose time is spent or reserved in the 24 hours (a cancelled séance or an absence
+# gives its time back). The database trigger ``seances_budget_24h`` counts the same ones.
+STATUTS_COMPTES: tuple[str, ...] = (Seance.Statut.PLANIFIEE, Seance.Statut.REALISEE)
 
 
 class Emargement(TenantOwned):
@@ -201,8 +205,6 @@ class Rendu(TenantOwned):
 
 
 def rendu_fichier_path(instance: "RenduFichier", filename: str) -> str:
-    import uuid
-
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
     return f"org-{instance.organisation_id}/rendus/{uuid.uuid4().hex}.{extension}"
 

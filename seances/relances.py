@@ -13,8 +13,8 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from beneficiaires.models import Bilan, StatutBilan
-from beneficiaires.programmes import ajouter_mois
 from beneficiaires.relances import contexte_dossier
+from bilan.core.dates import ajouter_mois
 from bilan.core.models import Organisation
 from relances.models import Relance
 from relances.registre import TypeRelance, registre
@@ -85,7 +85,7 @@ def _suivi_pas_realise(*, relance: Relance, maintenant: dt.datetime) -> bool:
 
 
 def _bilan_en_cours(*, relance: Relance, maintenant: dt.datetime) -> bool:
-    return relance.bilan.statut == StatutBilan.EN_COURS
+    return relance.bilan is not None and relance.bilan.statut == StatutBilan.EN_COURS
 
 
 # --- Planning (called by the event's service, in its transaction) --------------------------------

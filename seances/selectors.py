@@ -4,38 +4,44 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from beneficiaires.models import Financement, Phase, TypeSeance
-from seances.models import BUDGET_MINUTES, STATUTS_COMPTES, Seance
-
-
-def duree_fr(minutes: int) -> str:
-    """90 -> "1 h 30"; 120 -> "2 h"; 45 -> "45 min"; 0 -> "0 min"."""
-    minutes = max(int(minutes), 0)
-    heures, reste = divmod(minutes, 60)
-    if heures == 0:
-        return f"{reste} min"
-    if reste == 0:
-        return f"{heures} h"
-    return f"{heures} h {reste:02d}"
+from beneficiaires.budget import BUDGET_MINUTES, TYPES_COMPTES
+from beneficiaires.financement import cpf_heures_financees
+from beneficiaires.models import Bilan, Financement, Phase, TypeSeance
+from bilan.core.models import User
+from seances.models import STATUTS_COMPTES, Seance
 
 
-def minutes_comptees(*, bilan, sauf: Seance | None = None) -> int:
-    """Counted minutes of the bilan: planned or realised séances, the larger duration each."""
-    qs = Seance.objects.filter(bilan=bilan, statut__in=STATUTS_COMPTES)
+def minutes_comptees(*, bilan: Bilan, sauf: Seance | None = None) -> int:
+    """Minutes counted in the bilan's 24 hours (``beneficiaires.budget``): its séances of a
+    counted type, planned or realised, the larger of the planned and realised durations each;
+    ``sauf`` (a séance being changed) left out."""
+    qs = Seance.objects.filter(bilan=bilan, statut__in=STATUTS_COMPTES, type__in=TYPES_COMPTES)
     if sauf is not None and sauf.pk:
         qs = qs.exclude(pk=sauf.pk)
     return sum(
-        s.minutes_comptees for s in qs.only("duree_minutes", "duree_realisee_minutes", "statut")
+        s.minutes_comptees
+        for s in qs.only("duree_minutes", "duree_realisee_minutes", "statut", "type")
     )
 
 
-def budget(*, bilan) -> dict:
-    """The 24-hour budget at a glance: totals, by phase, by type, and what the CPF finances."""
-    from beneficiaires import financement as fin
+def bilan_prochaine_seance(*, bilan: Bilan) -> Seance | None:
+    """The bilan's next planned séance from now on, if any."""
+    return (
+        Seance.objects.filter(
+            bilan=bilan, statut=Seance.Statut.PLANIFIEE, debut__gte=timezone.now()
+        )
+        .order_by("debut")
+        .first()
+    )
 
+
+def budget(*, bilan: Bilan) -> dict[str, Any]:
+    """The 24-hour budget at a glance: totals, by phase, by type, and what the CPF finances."""
     seances = list(Seance.objects.filter(bilan=bilan))
     comptees = [s for s in seances if s.statut in STATUTS_COMPTES]
     total = sum(s.minutes_comptees for s in comptees)
@@ -64,7 +70,7 @@ def budget(*, bilan) -> dict:
     }
     if bilan.financement == Financement.CPF:
         entree = bilan.date_debut_reelle or bilan.date_debut_prevue or dt.date.today()
-        infos["heures_financees"] = fin.cpf_heures_financees(
+        infos["heures_financees"] = cpf_heures_financees(
             entree_le=entree,
             heures_accompagnement=Decimal(accompagnement) / 60,
             heures_travail_personnel=Decimal(total - accompagnement) / 60,
@@ -72,7 +78,9 @@ def budget(*, bilan) -> dict:
     return infos
 
 
-def seances_du_consultant(*, consultant, debut: dt.datetime, fin: dt.datetime):
+def seances_du_consultant(
+    *, consultant: User, debut: dt.datetime, fin: dt.datetime
+) -> QuerySet[Seance]:
     return (
         Seance.objects.filter(debut__gte=debut, debut__lt=fin)
         .filter(Q(consultant=consultant) | Q(consultant__isnull=True, bilan__consultant=consultant))
@@ -81,7 +89,7 @@ def seances_du_consultant(*, consultant, debut: dt.datetime, fin: dt.datetime):
     )
 
 
-def conflits(*, seance: Seance):
+def conflits(*, seance: Seance) -> list[Seance]:
     """Other planned séances of the same consultant that overlap this one."""
     fin = seance.debut + dt.timedelta(minutes=seance.duree_minutes)
     consultant_id = seance.consultant_id or seance.bilan.consultant_id

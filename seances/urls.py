@@ -6,6 +6,7 @@ from django.urls import path
 from seances.views import agenda as views_agenda
 from seances.views import emargement as views_emargement
 from seances.views import portail as views_portail
+from seances.views import programmes as views_programmes
 from seances.views import seances as views_seances
 from seances.views import travail as views_travail
 
@@ -14,6 +15,17 @@ seances_patterns = [
     path("nouvelle/<uuid:bilan_id>/", views_seances.seance_create, name="create"),
     path("<uuid:seance_id>/", views_seances.seance_detail, name="detail"),
     path("<uuid:seance_id>/action/<slug:action>/", views_seances.seance_action, name="action"),
+]
+
+
+# Part of the "programmes" namespace (with ``beneficiaires.urls.programmes_patterns``): the
+# calendar a programme proposes for a bilan, planned as séances.
+programmes_patterns = [
+    path(
+        "bilans/<uuid:bilan_id>/calendrier/",
+        views_programmes.bilan_calendrier,
+        name="calendrier",
+    ),
 ]
 
 

@@ -8,19 +8,15 @@ from __future__ import annotations
 
 from django.utils.safestring import mark_safe
 
+from bilan.core.formatting import duree_fr
 from bilan.core.pdf import sanitize_html
-from seances.selectors import budget, duree_fr
+from seances.models import EntretienSuivi
+from seances.selectors import budget
 from syntheses import selectors
 from syntheses.models import SECTIONS, Synthese
 
 
-def _heures(valeur_heures: float) -> str:
-    return duree_fr(round(valeur_heures * 60))
-
-
 def _suivi(bilan):
-    from seances.models import EntretienSuivi
-
     suivi = EntretienSuivi.objects.filter(bilan=bilan).first()
     if suivi is None or suivi.statut == EntretienSuivi.Statut.ANNULE:
         return None
@@ -52,10 +48,10 @@ def synthese_contexte(*, synthese: Synthese) -> dict:
         "date_debut": bilan.date_debut_reelle or bilan.date_debut_prevue,
         "date_fin": bilan.date_fin_reelle or bilan.date_fin_prevue,
         "heures": {
-            "total": _heures(heures["total"]),
-            "accompagnement": _heures(heures["accompagnement"]),
-            "travail_personnel": _heures(heures["travail_personnel"]),
-            "realise": _heures(heures["realise"]),
+            "total": duree_fr(round(heures["total"] * 60)),
+            "accompagnement": duree_fr(round(heures["accompagnement"] * 60)),
+            "travail_personnel": duree_fr(round(heures["travail_personnel"] * 60)),
+            "realise": duree_fr(round(heures["realise"] * 60)),
         },
         "sections": sections,
         "plan": list(selectors.plan_action(synthese=synthese)),

@@ -7,6 +7,7 @@ Every transition is a service that checks its preconditions, refuses with French
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
@@ -16,7 +17,10 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaires.budget import Demande, depasse, message_depassement
 from beneficiaires.consentements import apres_revocation
+from beneficiaires.cycle import TERMINAUX
+from beneficiaires.financement import convention_refusee_par_silence, financement_problemes
 from beneficiaires.models import (
     Beneficiaire,
     Bilan,
@@ -28,18 +32,10 @@ from beneficiaires.models import (
     StatutBilan,
 )
 from beneficiaires.relances import alerte_cpf_entree_planifier
+from beneficiaires.selectors import convention_signee_par, documents_non_signes
 from beneficiaires.services.financement import bilan_financement_valider
-from bilan.core.models import Organisation, User
-
-
-def heures_fr(value) -> str:
-    """10.50 -> "10,5"; 13.0 -> "13"."""
-    return f"{Decimal(value).normalize():f}".replace(".", ",")
-
-
-TERMINAUX = {StatutBilan.CLOS, StatutBilan.ABANDONNE, StatutBilan.REFUSE}
-ORDRE_PHASES = [Phase.PRELIMINAIRE, Phase.INVESTIGATION, Phase.CONCLUSION]
-
+from bilan.core.formatting import date_fr
+from bilan.core.models import Organisation, SignatureRole, User
 
 # --- Consents -----------------------------------------------------------------------------
 
@@ -210,15 +206,16 @@ def _prochain_numero(organisation: Organisation, annee: int) -> str:
     return f"{prefix}{rang:04d}"
 
 
-def _check_heures(accompagnement: Decimal, travail: Decimal) -> None:
-    total = (accompagnement or 0) + (travail or 0)
-    if total > 24:
+def _check_heures(accompagnement: Decimal | None, travail: Decimal | None) -> None:
+    """The planned hours (accompaniment + guided personal work) fit in the 24 hours."""
+    # Rounded up: 24.01 h is over the 24 hours.
+    minutes = math.ceil(Decimal((accompagnement or 0) + (travail or 0)) * 60)
+    if depasse(deja_minutes=0, demande_minutes=minutes):
         raise ValidationError(
             {
-                "heures_travail_personnel": _(
-                    "Un bilan compte 24 heures au plus (L6313-4) : %(total)s h prévues."
+                "heures_travail_personnel": message_depassement(
+                    deja_minutes=0, demande_minutes=minutes, demande=Demande.PREVISION
                 )
-                % {"total": heures_fr(total)}
             }
         )
 
@@ -317,8 +314,7 @@ def manques_confirmation(bilan: Bilan, *, aujourdhui: dt.date) -> list[str]:
         fin = fin_reflexion(bilan)
         if fin and aujourdhui < fin:
             manques.append(
-                _("Le délai de réflexion court jusqu'au %(date)s.")
-                % {"date": fin.strftime("%d/%m/%Y")}
+                _("Le délai de réflexion court jusqu'au %(date)s.") % {"date": date_fr(fin)}
             )
     if not consentement_actif(
         beneficiaire=bilan.beneficiaire, type=Consentement.Type.PARTICIPATION
@@ -345,16 +341,13 @@ def bilan_confirmer(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = Non
 
 def manques_demarrage(bilan: Bilan, *, aujourdhui: dt.date) -> list[str]:
     """What still prevents starting the bilan: financing rules and signatures."""
-    from beneficiaires.financement import financement_problemes
-    from beneficiaires.services.conventions import documents_non_signes
-
     manques = []
     if bilan.statut != StatutBilan.ATTENTE:
         manques.append(_("Le bilan doit d'abord être confirmé."))
     manques += financement_problemes(
         bilan=bilan, aujourdhui=aujourdhui, organisation=bilan.organisation
     )
-    manques += documents_non_signes(bilan)
+    manques += documents_non_signes(bilan=bilan)
     return manques
 
 
@@ -406,9 +399,6 @@ def bilan_refuser(*, bilan: Bilan, motif: str, par: User | None) -> Bilan:
 def bilans_refuser_conventions_expirees(*, aujourdhui: dt.date) -> int:
     """R6313-8: the employee's silence 10 days after the employer transmitted the tripartite
     convention is a refusal. Runs daily for the bound organisation (beneficiaires.tasks)."""
-    from beneficiaires.financement import convention_refusee_par_silence
-    from beneficiaires.services.conventions import convention_signee_par
-
     refuses = 0
     for bilan in Bilan.objects.filter(
         statut__in=[StatutBilan.PREALABLE_REALISE, StatutBilan.ATTENTE],
@@ -417,7 +407,7 @@ def bilans_refuser_conventions_expirees(*, aujourdhui: dt.date) -> int:
     ):
         if convention_refusee_par_silence(
             transmise_le=bilan.convention_transmise_le,
-            signee=convention_signee_par(bilan, "beneficiaire"),
+            signee=convention_signee_par(bilan=bilan, role=SignatureRole.BENEFICIAIRE),
             aujourdhui=aujourdhui,
         ):
             bilan_refuser(

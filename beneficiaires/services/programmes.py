@@ -1,13 +1,14 @@
-"""Writes for programme templates and for planning a bilan's séances from one.
+"""Writes for programme templates, and the calendar a template proposes for a bilan.
 
 Keyword-only, atomic: a refusal raises a French ``ValidationError`` and writes nothing. Every
-function runs inside the active organisation (``tenant_context`` or a request).
+function runs inside the active organisation (``tenant_context`` or a request). Planning a
+bilan's séances from the proposal is the séances' (``seances.services.programmes``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -15,16 +16,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaires import programmes as catalogue
-from beneficiaires.models import Bilan, Phase, Programme, ProgrammeEtape, StatutBilan, TypeSeance
+from beneficiaires.models import Phase, Programme, ProgrammeEtape, TypeSeance
 from bilan.core.models import Organisation
 
 CHAMPS_ETAPE = ("phase", "type", "intitule", "duree_minutes", "ecart_jours")
-STATUTS_FIGES = {StatutBilan.CLOS, StatutBilan.ABANDONNE, StatutBilan.REFUSE}
 
 
-def _nettoyer_etapes(etapes: list[dict], *, libelle: str = gettext_lazy("Étape")) -> list[dict]:
-    """Normalise and check each étape on its own (choices, bounds); French messages."""
-    propres: list[dict] = []
+def etapes_nettoyer(
+    *, etapes: list[dict[str, Any]], libelle: str = gettext_lazy("Étape")
+) -> list[dict[str, Any]]:
+    """Normalise and check each étape (or séance to plan) on its own: choices, bounds; French
+    messages numbered with ``libelle``. Raises ``ValidationError`` listing every problem."""
+    propres: list[dict[str, Any]] = []
     erreurs: list[str] = []
     for numero, etape in enumerate(etapes, start=1):
         try:
@@ -119,7 +122,7 @@ def programme_copier_modele(*, organisation: Organisation, slug: str) -> Program
 
 
 @transaction.atomic
-def programme_enregistrer_etapes(*, programme: Programme, etapes: list[dict]) -> None:
+def programme_enregistrer_etapes(*, programme: Programme, etapes: list[dict[str, Any]]) -> None:
     """Replace the programme's étapes by ``etapes`` (in order).
 
     Each dict has phase, type, intitule, duree_minutes, ecart_jours. Refused, with nothing
@@ -127,7 +130,7 @@ def programme_enregistrer_etapes(*, programme: Programme, etapes: list[dict]) ->
     when the phases are out of order or missing, or when the conclusion has no individual
     interview (entretien or restitution).
     """
-    propres = _nettoyer_etapes(etapes)
+    propres = etapes_nettoyer(etapes=etapes)
     erreurs = catalogue.erreurs_etapes(propres)
     if erreurs:
         raise ValidationError(erreurs)
@@ -159,14 +162,16 @@ def programme_modifier(*, programme: Programme, etapes: list[dict], **champs) ->
     return programme
 
 
-def programme_etapes_dicts(*, programme: Programme) -> list[dict]:
+def programme_etapes_dicts(*, programme: Programme) -> list[dict[str, Any]]:
     return [
         {champ: getattr(e, champ) for champ in CHAMPS_ETAPE}
         for e in ProgrammeEtape.objects.filter(programme=programme).order_by("ordre")
     ]
 
 
-def programme_proposer_calendrier(*, programme: Programme, debut: dt.datetime) -> list[dict]:
+def programme_proposer_calendrier(
+    *, programme: Programme, debut: dt.datetime
+) -> list[dict[str, Any]]:
     """Propose a date for each étape of ``programme`` starting at ``debut``.
 
     Each étape goes to the previous étape's date + its gap in days (the first one to ``debut``),
@@ -174,141 +179,10 @@ def programme_proposer_calendrier(*, programme: Programme, debut: dt.datetime) -
     at the same time of day (Europe/Paris). Writes nothing. Each dict: ordre, phase, type,
     intitule, duree_minutes, ecart_jours, debut (aware datetime), decale (moved or not).
     """
-    proposition: list[dict] = []
+    proposition: list[dict[str, Any]] = []
     precedent = debut
     for ordre, etape in enumerate(programme_etapes_dicts(programme=programme), start=1):
         date, decale = catalogue.placer(precedent, etape["ecart_jours"] if ordre > 1 else 0)
         proposition.append({"ordre": ordre, **etape, "debut": date, "decale": decale})
         precedent = date
     return proposition
-
-
-def _modalite_par_defaut(bilan: Bilan) -> str:
-    from seances.models import Seance
-
-    if bilan.modalite == "distanciel":
-        return Seance.Modalite.VISIO
-    return Seance.Modalite.PRESENTIEL
-
-
-def bilan_minutes_planifiees(*, bilan: Bilan) -> int:
-    """Minutes already counted in the bilan's 24 hours: every séance that is not cancelled
-    and not an excused absence."""
-    from django.db.models import Sum
-
-    from seances.models import Seance
-
-    comptes = TypeSeance.accompagnement() | {TypeSeance.TRAVAIL_PERSONNEL}
-    total = (
-        Seance.objects.filter(bilan=bilan, type__in=comptes)
-        .exclude(statut__in=[Seance.Statut.ANNULEE, Seance.Statut.ABSENCE_EXCUSEE])
-        .aggregate(total=Sum("duree_minutes"))["total"]
-    )
-    return int(total or 0)
-
-
-@transaction.atomic
-def bilan_planifier(*, bilan: Bilan, seances: list[dict]) -> list:
-    """Create planned séances for ``bilan`` from a (possibly edited) calendar proposal.
-
-    Each dict has debut (aware datetime), duree_minutes, type, phase, intitule and optionally
-    modalite (default from the bilan's modality). Refused, with nothing written, when the
-    séances already counted plus these would exceed 24 hours (the message names the hours
-    left), when the bilan is closed, abandoned or refused, or when the new séances put the
-    phases out of order. When the bilan's planned hours were 0, they are set from the plan.
-    """
-    from seances.models import Seance
-
-    # Lock the dossier: two planners at once cannot both pass the 24-hour check.
-    verrou = Bilan.objects.select_for_update().get(pk=bilan.pk)
-    if verrou.statut in STATUTS_FIGES:
-        raise ValidationError(
-            _("Ce bilan est « %(statut)s » : aucune séance ne peut y être planifiée.")
-            % {"statut": verrou.get_statut_display().lower()}
-        )
-    if not seances:
-        raise ValidationError(_("Aucune séance à planifier : gardez au moins une séance."))
-    propres = _nettoyer_etapes(seances, libelle=_("Séance"))
-    erreurs: list[str] = []
-    debuts = []
-    for numero, seance in enumerate(seances, start=1):
-        debut = seance.get("debut")
-        if not isinstance(debut, dt.datetime):
-            erreurs.append(
-                _("Séance %(numero)s : la date et l'heure sont obligatoires.") % {"numero": numero}
-            )
-        debuts.append(debut)
-    if erreurs:
-        raise ValidationError(erreurs)
-    chronologie = sorted(zip(debuts, propres, strict=True), key=lambda p: p[0])
-    rangs = [catalogue.ORDRE_PHASES.index(p["phase"]) for _d, p in chronologie]
-    if any(b < a for a, b in zip(rangs, rangs[1:], strict=False)):
-        raise ValidationError(
-            _(
-                "Les dates placent une séance d'une phase avant une séance de la phase "
-                "précédente : les phases doivent se suivre (préliminaire, investigation, "
-                "conclusion)."
-            )
-        )
-    deja = bilan_minutes_planifiees(bilan=bilan)
-    nouvelles = catalogue.minutes_comptees(propres)
-    if deja + nouvelles > catalogue.HEURES_MAX_MINUTES:
-        reste = max(catalogue.HEURES_MAX_MINUTES - deja, 0)
-        raise ValidationError(
-            _(
-                "Ces séances demandent %(demandees)s mais il ne reste que %(reste)s sur les "
-                "24 heures du bilan (%(deja)s déjà planifiées)."
-            )
-            % {
-                "demandees": catalogue.format_duree(nouvelles),
-                "reste": catalogue.format_duree(reste),
-                "deja": catalogue.format_duree(deja),
-            },
-            code="depassement_24h",
-        )
-    modalite = _modalite_par_defaut(bilan)
-    creees = [
-        Seance.objects.create(
-            organisation_id=bilan.organisation_id,
-            bilan=bilan,
-            phase=p["phase"],
-            type=p["type"],
-            intitule=p["intitule"],
-            debut=debut,
-            duree_minutes=p["duree_minutes"],
-            modalite=seance.get("modalite") or modalite,
-        )
-        for (debut, p), seance in zip(zip(debuts, propres, strict=True), seances, strict=True)
-    ]
-    _heures_prevues_depuis_plan(bilan=verrou)
-    bilan.heures_accompagnement = verrou.heures_accompagnement
-    bilan.heures_travail_personnel = verrou.heures_travail_personnel
-    return sorted(creees, key=lambda s: s.debut)
-
-
-def _heures_prevues_depuis_plan(*, bilan: Bilan) -> None:
-    from django.db.models import Sum
-
-    from seances.models import Seance
-
-    if bilan.heures_accompagnement and bilan.heures_travail_personnel:
-        return
-    actives = Seance.objects.filter(bilan=bilan).exclude(
-        statut__in=[Seance.Statut.ANNULEE, Seance.Statut.ABSENCE_EXCUSEE]
-    )
-
-    def heures(types) -> Decimal:
-        minutes = actives.filter(type__in=types).aggregate(t=Sum("duree_minutes"))["t"] or 0
-        return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
-
-    accompagnement = heures(TypeSeance.accompagnement())
-    personnel = heures([TypeSeance.TRAVAIL_PERSONNEL])
-    champs = []
-    if not bilan.heures_accompagnement and accompagnement + bilan.heures_travail_personnel <= 24:
-        bilan.heures_accompagnement = accompagnement
-        champs.append("heures_accompagnement")
-    if not bilan.heures_travail_personnel and personnel + bilan.heures_accompagnement <= 24:
-        bilan.heures_travail_personnel = personnel
-        champs.append("heures_travail_personnel")
-    if champs:
-        bilan.save(update_fields=[*champs, "updated_at"])

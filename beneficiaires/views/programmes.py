@@ -1,31 +1,24 @@
 """Programme pages (staff): the organisation's programmes and the built-in catalogue, a
-programme's detail and edition, and the calendar proposal of a bilan.
+programme's detail and edition. The calendar proposal of a bilan is the séances'
+(``seances.views.programmes``).
 
-Every member reads; admins and consultants copy and edit; a bilan is planned by an admin or a
-consultant assigned to it.
+Every member reads; admins and consultants copy and edit.
 """
-
-from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from beneficiaires import programmes as catalogue
-from beneficiaires.forms.programmes import (
-    CalendrierChoixForm,
-    EtapeFormSet,
-    ProgrammeForm,
-    SeancePlanFormSet,
-)
+from beneficiaires.budget import BUDGET_MINUTES
+from beneficiaires.cycle import ORDRE_PHASES
+from beneficiaires.forms.programmes import EtapeFormSet, ProgrammeForm
 from beneficiaires.models import Programme, ProgrammeEtape, TypeSeance
-from beneficiaires.selectors import bilan_get
 from beneficiaires.services import programmes as services
+from bilan.core.formatting import duree_fr
 from bilan.core.models import Role
 from bilan.core.permissions import role_required, staff_required
 from bilan.core.tenancy import get_for_organisation
@@ -85,23 +78,23 @@ def _repartition(etapes) -> dict:
     """Minutes by phase and by kind (accompaniment / guided personal work)."""
     accompagnement = TypeSeance.accompagnement()
     lignes = []
-    for phase in catalogue.ORDRE_PHASES:
+    for phase in ORDRE_PHASES:
         de_la_phase = [e for e in etapes if e.phase == phase]
         acc = sum(e.duree_minutes for e in de_la_phase if e.type in accompagnement)
         tp = sum(e.duree_minutes for e in de_la_phase if e.type == TypeSeance.TRAVAIL_PERSONNEL)
         lignes.append(
             {
                 "phase": phase.label,
-                "accompagnement": catalogue.format_duree(acc),
-                "travail_personnel": catalogue.format_duree(tp),
-                "total": catalogue.format_duree(acc + tp),
+                "accompagnement": duree_fr(acc),
+                "travail_personnel": duree_fr(tp),
+                "total": duree_fr(acc + tp),
             }
         )
     par_type = [
         {
             "type": t.label,
             "nombre": sum(1 for e in etapes if e.type == t),
-            "duree": catalogue.format_duree(sum(e.duree_minutes for e in etapes if e.type == t)),
+            "duree": duree_fr(sum(e.duree_minutes for e in etapes if e.type == t)),
         }
         for t in TypeSeance
     ]
@@ -110,10 +103,10 @@ def _repartition(etapes) -> dict:
     return {
         "par_phase": lignes,
         "par_type": [t for t in par_type if t["nombre"]],
-        "accompagnement": catalogue.format_duree(acc),
-        "travail_personnel": catalogue.format_duree(tp),
-        "total": catalogue.format_duree(acc + tp),
-        "reste": catalogue.format_duree(max(catalogue.HEURES_MAX_MINUTES - acc - tp, 0)),
+        "accompagnement": duree_fr(acc),
+        "travail_personnel": duree_fr(tp),
+        "total": duree_fr(acc + tp),
+        "reste": duree_fr(max(BUDGET_MINUTES - acc - tp, 0)),
     }
 
 
@@ -171,111 +164,4 @@ def programme_modifier(request, programme_id):
         "programmes/form.html",
         {"programme": programme, "form": form, "formset": formset},
         status=400 if en_erreur else 200,
-    )
-
-
-def _peut_planifier(request, bilan) -> bool:
-    membership = getattr(request, "membership", None)
-    if membership is None:
-        return False
-    if membership.role == Role.ADMIN:
-        return True
-    return membership.role == Role.CONSULTANT and (
-        bilan.consultant_id == request.user.pk
-        or bilan.consultants_associes.filter(pk=request.user.pk).exists()
-    )
-
-
-def _url_apres_planification(bilan) -> str:
-    try:
-        return reverse("bilans:detail", kwargs={"bilan_id": bilan.public_id})
-    except NoReverseMatch:
-        return reverse("programmes:calendrier", kwargs={"bilan_id": bilan.public_id})
-
-
-@staff_required
-@require_http_methods(["GET", "POST"])
-def bilan_calendrier(request, bilan_id):
-    bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
-    peut_planifier = _peut_planifier(request, bilan)
-    if request.method == "POST" and not peut_planifier:
-        raise PermissionDenied(_("Votre rôle ne permet pas de planifier ce bilan."))
-    source = request.POST if request.method == "POST" else request.GET
-    demain = catalogue.prochain_jour_ouvre(timezone.localdate() + timedelta(days=1))
-    initial = {
-        "programme": bilan.programme,
-        "debut": timezone.make_aware(datetime.combine(demain, time(9, 0))),
-    }
-    choix = CalendrierChoixForm(source if "debut" in source else None, initial=initial)
-    formset = None
-    proposition = []
-    programme = None
-    suivi = None
-    status = 200
-    if choix.is_bound and choix.is_valid():
-        programme = choix.cleaned_data["programme"]
-        proposition = services.programme_proposer_calendrier(
-            programme=programme, debut=choix.cleaned_data["debut"]
-        )
-        if request.method == "POST":
-            formset = SeancePlanFormSet(request.POST, prefix="seances")
-            if formset.is_valid():
-                try:
-                    creees = services.bilan_planifier(bilan=bilan, seances=formset.seances())
-                except ValidationError as exc:
-                    formset._non_form_errors = formset.error_class(
-                        exc.messages, error_class="nonform", renderer=formset.renderer
-                    )
-                else:
-                    messages.success(
-                        request,
-                        _("%(n)s séance(s) planifiée(s) pour le bilan %(numero)s.")
-                        % {"n": len(creees), "numero": bilan.numero},
-                    )
-                    return redirect(_url_apres_planification(bilan))
-            status = 400
-        else:
-            modalite = services._modalite_par_defaut(bilan)
-            formset = SeancePlanFormSet(
-                prefix="seances",
-                initial=[
-                    {
-                        "garder": True,
-                        "debut": timezone.localtime(p["debut"]),
-                        "duree_minutes": p["duree_minutes"],
-                        "type": p["type"],
-                        "phase": p["phase"],
-                        "intitule": p["intitule"],
-                        "modalite": modalite,
-                    }
-                    for p in proposition
-                ],
-            )
-        if proposition:
-            fin = timezone.localtime(proposition[-1]["debut"]).date()
-            suivi = catalogue.date_suivi(fin, programme.suivi_mois)
-    elif choix.is_bound:
-        status = 400
-    deja = services.bilan_minutes_planifiees(bilan=bilan)
-    lignes = []
-    if formset is not None:
-        decalages = {p["ordre"]: p["decale"] for p in proposition}
-        lignes = [(i, form, decalages.get(i, False)) for i, form in enumerate(formset.forms, 1)]
-    return render(
-        request,
-        "programmes/calendrier.html",
-        {
-            "bilan": bilan,
-            "choix": choix,
-            "formset": formset,
-            "lignes": lignes,
-            "programme": programme,
-            "suivi": suivi,
-            "deja": catalogue.format_duree(deja),
-            "reste": catalogue.format_duree(max(catalogue.HEURES_MAX_MINUTES - deja, 0)),
-            "peut_planifier": peut_planifier,
-            "jours_feries": catalogue.JOURS_FERIES_DISPONIBLES,
-            "a_des_programmes": Programme.objects.exists(),
-        },
-        status=status,
     )

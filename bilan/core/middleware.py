@@ -7,11 +7,13 @@ could forget.
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from bilan.core import selectors
+from bilan.core.models import Membership, Organisation
 from bilan.core.tenancy import tenant_context
 
 STAFF_PREFIX = "/app/"
@@ -19,6 +21,15 @@ PORTAL_PREFIX = "/portail/"
 ADMIN_PREFIX = "/admin/"
 SESSION_ORG_APP = "bilan.active_organisation.app"
 SESSION_ORG_PORTAL = "bilan.active_organisation.portail"
+
+
+class TenantRequest(HttpRequest):
+    """For annotations only: the request as views see it once ``TenantMiddleware`` has bound
+    the active organisation (staff: ``membership``; portal: ``portal_access``)."""
+
+    organisation: Organisation
+    membership: Membership | None
+    portal_access: selectors.AccesPortail | None
 
 
 class StaffMFARequiredMiddleware:

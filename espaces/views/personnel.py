@@ -10,10 +10,12 @@ from django.views.decorators.http import require_POST
 
 from beneficiaires import financement as fin
 from beneficiaires import selectors as beneficiaires_selectors
+from beneficiaires.conventions import type_document
+from beneficiaires.cycle import TERMINAUX
 from beneficiaires.forms.beneficiaires import PaiementForm
 from beneficiaires.models import Financement, Phase, StatutBilan
+from beneficiaires.selectors import contrat_signe_le, documents_du_bilan
 from beneficiaires.services import bilans as services_bilans
-from beneficiaires.services.conventions import contrat_signe_le, documents_du_bilan, type_document
 from beneficiaires.services.financement import paiement_enregistrer
 from bilan.core import selectors
 from bilan.core.form_errors import add_errors, flash_errors
@@ -65,15 +67,15 @@ def _detail_page(request, bilan, *, paiement_form=None, status=200):
         {
             "bilan": bilan,
             "heures": seances_selectors.budget(bilan=bilan),
-            "prochaine": beneficiaires_selectors.bilan_prochaine_seance(bilan),
+            "prochaine": seances_selectors.bilan_prochaine_seance(bilan=bilan),
             "seances": Seance.objects.filter(bilan=bilan).order_by("debut"),
             "manques": manques,
             "evenements": bilan.evenements.select_related("par"),
-            "documents": documents_du_bilan(bilan),
-            "type_document": type_document(bilan),
+            "documents": documents_du_bilan(bilan=bilan),
+            "type_document": type_document(bilan=bilan),
             "fin_reflexion": services_bilans.fin_reflexion(bilan),
             "phases": Phase.choices,
-            "terminal": bilan.statut in services_bilans.TERMINAUX,
+            "terminal": bilan.statut in TERMINAUX,
             "financement": _financement_infos(bilan),
             "relances": relances_du_bilan(bilan_id=bilan.pk),
             "paiements": bilan.paiements.all(),
@@ -111,7 +113,7 @@ def _financement_infos(bilan) -> dict:
                 evenement_le=bilan.date_fin_reelle
             )
     if bilan.financement == Financement.PERSONNEL:
-        signe_le = contrat_signe_le(bilan)
+        signe_le = contrat_signe_le(bilan=bilan)
         infos["contrat_signe_le"] = signe_le
         if signe_le:
             infos["retractation_fin"] = fin.retractation_fin(contrat_signe_le=signe_le)
@@ -149,7 +151,7 @@ def paiement_create(request, bilan_id):
             le=form.cleaned_data["le"],
             mode=form.cleaned_data["mode"],
             par=request.user,
-            contrat_signe_le=contrat_signe_le(bilan),
+            contrat_signe_le=contrat_signe_le(bilan=bilan),
         )
     except ValidationError as exc:
         add_errors(form, exc)

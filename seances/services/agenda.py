@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from bilan.core.ics import IcsCalendar, IcsEvent, calendar_ics
 from bilan.core.models import Membership, Organisation, Role, User, hash_token
 from seances import selectors
 from seances.models import FluxAgenda, Seance
@@ -211,41 +214,62 @@ def nom_court(beneficiaire) -> str:
     return f"{beneficiaire.prenom.strip()}{initiale}"
 
 
-LIEUX = {
+LIEUX: dict[str, str] = {
     Seance.Modalite.VISIO: "Visioconférence",
     Seance.Modalite.TELEPHONE: "Téléphone",
 }
 
 
-def calendrier_ics(*, seances, url_dossier, nom_calendrier: str) -> bytes:
+def calendrier_ics(
+    *, seances: Iterable[Seance], url_dossier: Callable[[Seance], str], nom_calendrier: str
+) -> bytes:
     """An iCalendar of ``seances`` without confidential content: no notes, no objectives, no
     free-text title; the beneficiary as « prénom N. », the séance type as description.
 
     ``url_dossier(seance)`` gives the absolute URL of the dossier page (staff, login required).
     """
-    from icalendar import Calendar, Event
-
-    calendrier = Calendar()
-    calendrier.add("prodid", "-//Bilan//Agenda des séances//FR")
-    calendrier.add("version", "2.0")
-    calendrier.add("calscale", "GREGORIAN")
-    calendrier.add("method", "PUBLISH")
-    calendrier.add("x-wr-calname", nom_calendrier)
-    maintenant = timezone.now().astimezone(dt.UTC)
+    evenements = []
     for seance in seances:
-        evenement = Event()
-        evenement.add("uid", f"{seance.public_id}@bilan")
-        evenement.add("dtstamp", maintenant)
-        evenement.add("last-modified", seance.updated_at.astimezone(dt.UTC))
-        evenement.add("dtstart", seance.debut.astimezone(dt.UTC))
-        evenement.add("dtend", fin_de(seance).astimezone(dt.UTC))
-        evenement.add("summary", f"Séance de bilan — {nom_court(seance.bilan.beneficiaire)}")
-        evenement.add("description", str(seance.get_type_display()))
-        evenement.add("location", seance.lieu or LIEUX.get(seance.modalite, ""))
         annulee = seance.statut not in (Seance.Statut.PLANIFIEE, Seance.Statut.REALISEE)
-        evenement.add("status", "CANCELLED" if annulee else "CONFIRMED")
-        evenement.add("transp", "TRANSPARENT" if annulee else "OPAQUE")
-        evenement.add("class", "PRIVATE")
-        evenement.add("url", url_dossier(seance))
-        calendrier.add_component(evenement)
-    return calendrier.to_ical()
+        evenements.append(
+            IcsEvent(
+                uid=f"{seance.public_id}@bilan",
+                last_modified=seance.updated_at.astimezone(dt.UTC),
+                start=seance.debut.astimezone(dt.UTC),
+                end=fin_de(seance).astimezone(dt.UTC),
+                summary=f"Séance de bilan — {nom_court(seance.bilan.beneficiaire)}",
+                description=str(seance.get_type_display()),
+                location=seance.lieu or LIEUX.get(seance.modalite, ""),
+                status="CANCELLED" if annulee else "CONFIRMED",
+                transparency="TRANSPARENT" if annulee else "OPAQUE",
+                classification="PRIVATE",
+                url=url_dossier(seance),
+            )
+        )
+    return calendar_ics(
+        calendar=IcsCalendar(
+            prodid="-//Bilan//Agenda des séances//FR", name=nom_calendrier, publish=True
+        ),
+        events=evenements,
+        stamp=timezone.now().astimezone(dt.UTC),
+    )
+
+
+def seance_calendrier_ics(*, seance: Seance, url_portail: str) -> bytes:
+    """One séance as an iCalendar file for the beneficiary's own calendar: its type, place and
+    video link, and the portal's address."""
+    return calendar_ics(
+        calendar=IcsCalendar(prodid="-//Bilan//Séance//FR"),
+        events=[
+            IcsEvent(
+                uid=f"{seance.public_id}@bilan",
+                start=seance.debut,
+                end=fin_de(seance),
+                summary=_("Bilan de compétences — %(type)s") % {"type": seance.get_type_display()},
+                location=seance.lieu or seance.get_modalite_display(),
+                url=seance.lien_visio,
+                description=url_portail,
+            )
+        ],
+        stamp=timezone.now(),
+    )

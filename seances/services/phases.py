@@ -11,14 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaires.cycle import ORDRE_PHASES, rang_phase
 from beneficiaires.models import Bilan, BilanEvenement, Phase, StatutBilan
 from beneficiaires.relances import alerte_cpf_sortie_planifier
-from beneficiaires.services.bilans import (
-    ORDRE_PHASES,
-    bilan_transition,
-    bilan_verrouiller,
-    heures_fr,
-)
+from beneficiaires.services.bilans import bilan_transition, bilan_verrouiller
+from bilan.core.formatting import heures_fr
 from bilan.core.models import User
 from enquetes.relances import enquetes_planifier
 from seances.models import Seance
@@ -33,8 +30,8 @@ def bilan_changer_phase(*, bilan: Bilan, vers: str, motif: str, par: User) -> Bi
     bilan = bilan_verrouiller(bilan=bilan)
     if bilan.statut != StatutBilan.EN_COURS:
         raise ValidationError(_("Seul un bilan en cours change de phase."))
-    actuelle = ORDRE_PHASES.index(Phase(bilan.phase))
-    if vers not in ORDRE_PHASES or ORDRE_PHASES.index(Phase(vers)) != actuelle + 1:
+    actuelle = rang_phase(bilan.phase)
+    if vers not in ORDRE_PHASES or rang_phase(vers) != actuelle + 1:
         raise ValidationError(_("Les trois phases se suivent dans l'ordre, sans en sauter."))
     if not motif.strip():
         raise ValidationError({"motif": _("Indiquez pourquoi la phase change.")})

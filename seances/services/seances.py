@@ -14,15 +14,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaires.budget import BUDGET_MINUTES, Demande, message_depassement
+from beneficiaires.cycle import TERMINAUX, rang_phase
 from beneficiaires.models import Bilan, Phase, StatutBilan, TypeSeance
-from beneficiaires.services.bilans import TERMINAUX
 from bilan.core.audit import ClientInfo, audit_enregistrer
+from bilan.core.formatting import date_fr
 from bilan.core.models import AuditEvent, User
-from seances.models import BUDGET_MINUTES, STATUTS_COMPTES, Seance
+from seances.models import STATUTS_COMPTES, Seance
 from seances.relances import rappels_seance_annuler, rappels_seance_planifier
-from seances.selectors import duree_fr, minutes_comptees
+from seances.selectors import minutes_comptees
 
-ORDRE_PHASES = [Phase.PRELIMINAIRE, Phase.INVESTIGATION, Phase.CONCLUSION]
 CHAMPS = (
     "phase",
     "type",
@@ -37,31 +38,34 @@ CHAMPS = (
 )
 
 
-def message_budget(*, reste_minutes: int, demande_minutes: int) -> str:
-    return _(
-        "Le bilan ne peut pas dépasser 24 heures (L6313-4) : il reste %(reste)s, "
-        "et cette séance en demande %(demande)s."
-    ) % {"reste": duree_fr(max(reste_minutes, 0)), "demande": duree_fr(demande_minutes)}
+def budget_verifier(
+    *,
+    bilan: Bilan,
+    demande_minutes: int,
+    sauf: Seance | None = None,
+    demande: Demande = Demande.SEANCE,
+    champ: str | None = "duree_minutes",
+) -> None:
+    """Refuse (French ``ValidationError``, on ``champ`` when given) when ``demande_minutes``
+    more would pass the bilan's 24 hours, ``sauf`` (a séance being changed) left out.
+
+    The one check of the 24 hours before a write; call it with the bilan row locked. The
+    database stays the last word (``seance_enregistrer_sous_budget``)."""
+    deja = minutes_comptees(bilan=bilan, sauf=sauf)
+    if deja + demande_minutes > BUDGET_MINUTES:
+        message = message_depassement(
+            deja_minutes=deja, demande_minutes=demande_minutes, demande=demande
+        )
+        raise ValidationError({champ: message} if champ else message, code="depassement_24h")
 
 
 def _lock_bilan(bilan: Bilan) -> Bilan:
     return Bilan.objects.select_for_update().select_related("organisation").get(pk=bilan.pk)
 
 
-def _verifier_budget(bilan: Bilan, *, nouvelles_minutes: int, sauf: Seance | None = None) -> None:
-    deja = minutes_comptees(bilan=bilan, sauf=sauf)
-    if deja + nouvelles_minutes > BUDGET_MINUTES:
-        raise ValidationError(
-            {
-                "duree_minutes": message_budget(
-                    reste_minutes=BUDGET_MINUTES - deja, demande_minutes=nouvelles_minutes
-                )
-            }
-        )
-
-
-def _save_within_budget(seance: Seance, *, bilan: Bilan) -> Seance:
-    """Save; if the database refuses the 25th hour (a concurrent plan won), say so in French."""
+def seance_enregistrer_sous_budget(*, seance: Seance, bilan: Bilan) -> Seance:
+    """Save ``seance`` (its bilan locked and checked by ``budget_verifier``); if the database
+    still refuses the 25th hour (a concurrent plan won), say so in French."""
     try:
         with transaction.atomic():
             seance.save()
@@ -71,8 +75,8 @@ def _save_within_budget(seance: Seance, *, bilan: Bilan) -> Seance:
         deja = minutes_comptees(bilan=bilan, sauf=seance if seance.pk else None)
         raise ValidationError(
             {
-                "duree_minutes": message_budget(
-                    reste_minutes=BUDGET_MINUTES - deja, demande_minutes=seance.minutes_comptees
+                "duree_minutes": message_depassement(
+                    deja_minutes=deja, demande_minutes=seance.minutes_comptees
                 )
             }
         ) from None
@@ -97,8 +101,8 @@ def seance_planifier(*, bilan: Bilan, **data) -> Seance:
     values = {k: v for k, v in data.items() if k in CHAMPS}
     values.setdefault("consultant", bilan.consultant)
     seance = Seance(organisation=bilan.organisation, bilan=bilan, **values)
-    _verifier_budget(bilan, nouvelles_minutes=seance.minutes_comptees)
-    seance = _save_within_budget(seance, bilan=bilan)
+    budget_verifier(bilan=bilan, demande_minutes=seance.minutes_comptees)
+    seance = seance_enregistrer_sous_budget(seance=seance, bilan=bilan)
     rappels_seance_planifier(seance=seance)  # reminders, same transaction
     return seance
 
@@ -123,8 +127,8 @@ def seance_modifier(*, seance: Seance, motif: str = "", **data) -> Seance:
     for field, value in data.items():
         if field in CHAMPS:
             setattr(seance, field, value)
-    _verifier_budget(bilan, nouvelles_minutes=seance.minutes_comptees, sauf=seance)
-    seance = _save_within_budget(seance, bilan=bilan)
+    budget_verifier(bilan=bilan, demande_minutes=seance.minutes_comptees, sauf=seance)
+    seance = seance_enregistrer_sous_budget(seance=seance, bilan=bilan)
     rappels_seance_planifier(seance=seance, rearmer=True)  # the reminders move with the séance
     return seance
 
@@ -159,7 +163,7 @@ def seance_realiser(*, seance: Seance, duree_realisee_minutes: int) -> Seance:
         raise ValidationError(_("Cette séance n'est plus planifiée."))
     if bilan.statut != StatutBilan.EN_COURS:
         raise ValidationError(_("Le bilan doit être en cours pour réaliser une séance."))
-    if ORDRE_PHASES.index(seance.phase) > ORDRE_PHASES.index(bilan.phase):
+    if rang_phase(seance.phase) > rang_phase(bilan.phase):
         raise ValidationError(
             _("Cette séance relève de la %(phase)s, qui n'a pas encore commencé.")
             % {"phase": seance.get_phase_display().lower()}
@@ -172,8 +176,8 @@ def seance_realiser(*, seance: Seance, duree_realisee_minutes: int) -> Seance:
         )
     seance.statut = Seance.Statut.REALISEE
     seance.duree_realisee_minutes = duree_realisee_minutes
-    _verifier_budget(bilan, nouvelles_minutes=seance.minutes_comptees, sauf=seance)
-    return _save_within_budget(seance, bilan=bilan)
+    budget_verifier(bilan=bilan, demande_minutes=seance.minutes_comptees, sauf=seance)
+    return seance_enregistrer_sous_budget(seance=seance, bilan=bilan)
 
 
 def peut_lire_notes(*, seance: Seance, user: User) -> bool:
@@ -193,7 +197,7 @@ def seance_lire_notes(*, seance: Seance, par: User, client: ClientInfo | None) -
         object_type="notes_seance",
         object_id=seance.public_id,
         object_label=_("Notes de la séance du %(date)s")
-        % {"date": timezone.localtime(seance.debut).strftime("%d/%m/%Y")},
+        % {"date": date_fr(timezone.localtime(seance.debut))},
         beneficiaire=seance.bilan.beneficiaire,
     )
     return seance.notes

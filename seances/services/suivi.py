@@ -14,7 +14,6 @@ recording the result (confidential comment) is for the bilan's consultants and a
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
@@ -25,29 +24,22 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from beneficiaires.models import Bilan, StatutBilan
+from beneficiaires.cycle import FINIS
+from beneficiaires.models import Bilan
+from bilan.core.dates import ajouter_mois
+from bilan.core.formatting import date_fr
 from bilan.core.models import Membership, Organisation, Role, User
 from bilan.core.tenancy import get_for_organisation
 from seances.models import EntretienSuivi, Seance
 from seances.relances import rappel_suivi_planifier
-from seances.services.travail import peut_ecrire
+from seances.services.travail import peut_ecrire, texte_brut
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 HEURE_PAR_DEFAUT = dt.time(10, 0)
-STATUTS_FINIS = {StatutBilan.SYNTHESE_REMISE, StatutBilan.CLOS}
-
-
-def ajouter_mois(jour: dt.date, mois: int) -> dt.date:
-    """31 August + 6 months -> 28/29 February: the day is clamped to the month's length."""
-    index = jour.month - 1 + mois
-    annee, mois_0 = divmod(index, 12)
-    annee += jour.year
-    dernier = calendar.monthrange(annee, mois_0 + 1)[1]
-    return dt.date(annee, mois_0 + 1, min(jour.day, dernier))
 
 
 def bilan_termine(bilan: Bilan) -> bool:
-    return bilan.statut in STATUTS_FINIS and bilan.date_fin_reelle is not None
+    return bilan.statut in FINIS and bilan.date_fin_reelle is not None
 
 
 def date_suivi_par_defaut(bilan: Bilan) -> dt.datetime | None:
@@ -115,7 +107,7 @@ def suivi_planifier(
         raise ValidationError(
             {
                 "date_prevue": _("L'entretien de suivi a lieu après la fin du bilan (%(fin)s).")
-                % {"fin": bilan.date_fin_reelle.strftime("%d/%m/%Y")}
+                % {"fin": date_fr(bilan.date_fin_reelle)}
             },
             code="avant_fin",
         )
@@ -172,8 +164,6 @@ def suivi_enregistrer_resultat(
             {"resultat": _("Indiquez la situation de la personne à l'issue du suivi.")},
             code="required",
         )
-    from seances.services.travail import texte_brut
-
     suivi.statut = EntretienSuivi.Statut.REALISE
     suivi.resultat = resultat
     suivi.commentaire = texte_brut(commentaire)
@@ -248,7 +238,7 @@ def taux_realisation_suivi(*, debut: dt.date, fin: dt.date) -> TauxSuivi:
     if fin < debut:
         raise ValidationError(_("La fin de la période précède son début."))
     bilans = (
-        Bilan.objects.filter(statut__in=STATUTS_FINIS, date_fin_reelle__isnull=False)
+        Bilan.objects.filter(statut__in=FINIS, date_fin_reelle__isnull=False)
         .select_related("organisation")
         .only("id", "date_fin_reelle", "organisation__suivi_delai_mois")
     )

@@ -29,15 +29,16 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaires.budget import Demande, message_depassement
+from beneficiaires.cycle import TERMINAUX
 from beneficiaires.documents import validate_document
-from beneficiaires.models import Beneficiaire, Bilan, StatutBilan, TypeSeance
+from beneficiaires.models import Beneficiaire, Bilan, PortalAccess, TypeSeance
 from bilan.core.models import Membership, Organisation, Role, User
 from bilan.core.tenancy import get_for_organisation
-from seances.models import BUDGET_MINUTES, STATUTS_COMPTES, Consigne, Rendu, RenduFichier, Seance
-from seances.selectors import duree_fr, minutes_comptees
+from seances.models import STATUTS_COMPTES, Consigne, Rendu, RenduFichier, Seance
+from seances.selectors import minutes_comptees
 
 MAX_FICHIERS = 5
-TERMINAUX = {StatutBilan.CLOS, StatutBilan.ABANDONNE, StatutBilan.REFUSE}
 CONTRAINTE_24H = "bilan_24_heures_au_plus"
 
 
@@ -48,11 +49,6 @@ def texte_brut(value: str | None) -> str:
     """User text reduced to plain text: no tag survives (templates escape it again on output)."""
     cleaned = nh3.clean(value or "", tags=set(), clean_content_tags={"script", "style"})
     return html.unescape(cleaned).replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def minutes_restantes(*, bilan: Bilan, sauf: Seance | None = None) -> int:
-    """24 hours minus the counted time of the bilan's other séances (planned or realised)."""
-    return max(BUDGET_MINUTES - minutes_comptees(bilan=bilan, sauf=sauf), 0)
 
 
 def _membership(user: User, organisation_id: int) -> Membership | None:
@@ -221,8 +217,6 @@ def consigne_modifier(
 
 
 def _beneficiaire_de(user: User, bilan: Bilan) -> bool:
-    from beneficiaires.models import PortalAccess
-
     return PortalAccess.objects.filter(
         user=user,
         organisation_id=bilan.organisation_id,
@@ -266,18 +260,13 @@ def _depasse_24h(exc: IntegrityError) -> bool:
     return CONTRAINTE_24H in str(exc)
 
 
-def _refus_24h(seance: Seance) -> ValidationError:
-    reste = minutes_restantes(bilan=seance.bilan, sauf=seance)
-    return ValidationError(
-        {
-            "temps_declare_minutes": _(
-                "Ce temps ferait dépasser les 24 heures du bilan : il reste %(reste)s "
-                "pour ce travail (les autres séances comptent déjà %(autres)s)."
-            )
-            % {"reste": duree_fr(reste), "autres": duree_fr(BUDGET_MINUTES - reste)}
-        },
-        code="24h",
+def _refus_24h(seance: Seance, *, temps_minutes: int) -> ValidationError:
+    message = message_depassement(
+        deja_minutes=minutes_comptees(bilan=seance.bilan, sauf=seance),
+        demande_minutes=temps_minutes,
+        demande=Demande.TRAVAIL,
     )
+    return ValidationError({"temps_declare_minutes": message}, code="24h")
 
 
 def rendu_soumettre(
@@ -341,7 +330,7 @@ def rendu_soumettre(
                     seance.save(update_fields=["duree_realisee_minutes", "statut", "updated_at"])
             except IntegrityError as exc:
                 if _depasse_24h(exc):
-                    raise _refus_24h(seance) from None
+                    raise _refus_24h(seance, temps_minutes=temps) from None
                 raise
             maintenant = timezone.now()
             if existant is None:

@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaires.models import Bilan, Consentement, Document, StatutBilan
+from bilan.core.formatting import date_fr
 from bilan.core.models import SignedDocument
 from seances.models import Rendu, RenduFichier, Seance
 from syntheses.models import (
@@ -259,7 +260,7 @@ def purger_bilan(*, bilan: Bilan, aujourdhui: dt.date, par: User | None = None) 
     garder_documents = statut["garder_documents"]
     if statut["exceptions_en_vigueur"]:
         raison_base = _("Fin du bilan (R6313-7) ; exception en vigueur jusqu'au %(d)s") % {
-            "d": statut["limite_exceptions"].strftime("%d/%m/%Y")
+            "d": date_fr(statut["limite_exceptions"])
         }
     elif statut["exceptions"]:
         raison_base = _("Fin du délai de 3 ans de l'exception (R6313-7)")

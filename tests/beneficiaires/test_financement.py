@@ -9,6 +9,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from beneficiaires import financement as fin
 from beneficiaires.models import Beneficiaire, Bilan, Financement
 from beneficiaires.services.financement import bilan_financement_valider
+from bilan.core import dates
 from bilan.core.models import Organisation
 from bilan.core.tenancy import tenant_context
 from tests.factories.bilans import bilan_for
@@ -24,17 +25,17 @@ AUJOURDHUI = date(2026, 6, 1)  # a Monday; no public holiday in June 2026
 
 
 def test_jour_ouvre_exclut_week_end_et_feries():
-    assert fin.est_jour_ouvre(le=date(2026, 6, 5))  # Friday
-    assert not fin.est_jour_ouvre(le=date(2026, 6, 6))  # Saturday: ouvrable, not ouvré
-    assert not fin.est_jour_ouvre(le=date(2026, 6, 7))
-    assert not fin.est_jour_ouvre(le=date(2026, 7, 14))  # Tuesday, Fête nationale
+    assert dates.est_jour_ouvre(le=date(2026, 6, 5))  # Friday
+    assert not dates.est_jour_ouvre(le=date(2026, 6, 6))  # Saturday: ouvrable, not ouvré
+    assert not dates.est_jour_ouvre(le=date(2026, 6, 7))
+    assert not dates.est_jour_ouvre(le=date(2026, 7, 14))  # Tuesday, Fête nationale
 
 
 def test_ajouter_jours_ouvres_ne_compte_pas_le_jour_de_depart():
-    assert fin.ajouter_jours_ouvres(depart=date(2026, 6, 5), jours=1) == date(2026, 6, 8)
-    assert fin.ajouter_jours_ouvres(depart=date(2026, 6, 6), jours=1) == date(2026, 6, 8)
-    assert fin.ajouter_jours_ouvres(depart=date(2026, 6, 5), jours=0) == date(2026, 6, 5)
-    assert fin.ajouter_jours_ouvres(depart=date(2026, 6, 8), jours=-1) == date(2026, 6, 5)
+    assert dates.ajouter_jours_ouvres(depart=date(2026, 6, 5), jours=1) == date(2026, 6, 8)
+    assert dates.ajouter_jours_ouvres(depart=date(2026, 6, 6), jours=1) == date(2026, 6, 8)
+    assert dates.ajouter_jours_ouvres(depart=date(2026, 6, 5), jours=0) == date(2026, 6, 5)
+    assert dates.ajouter_jours_ouvres(depart=date(2026, 6, 8), jours=-1) == date(2026, 6, 5)
 
 
 def test_cpf_minimum_exemple_du_cahier_des_charges():
@@ -44,7 +45,7 @@ def test_cpf_minimum_exemple_du_cahier_des_charges():
 def test_cpf_minimum_saute_1er_mai_8_mai_et_ascension():
     # 30/04/2026 (Thu) → 1 May (Fri), 8 May (Fri) and Ascension (Thu 14 May) are not counted.
     proposition = date(2026, 4, 30)
-    assert fin.ajouter_jours_ouvres(depart=proposition, jours=10) == date(2026, 5, 19)
+    assert dates.ajouter_jours_ouvres(depart=proposition, jours=10) == date(2026, 5, 19)
     assert fin.cpf_date_debut_minimale(proposition_le=proposition) == date(2026, 5, 20)
     # Without the holidays it would have been 15 May.
     assert date(2026, 5, 15) < fin.cpf_date_debut_minimale(proposition_le=proposition)
@@ -59,13 +60,13 @@ def test_cpf_minimum_saute_1er_mai_8_mai_et_ascension():
     ],
 )
 def test_cpf_minimum_saute_le_lundi_de_paques_calcule(lundi_de_paques, proposition, minimum):
-    assert lundi_de_paques in fin.jours_feries(annee=lundi_de_paques.year)
-    assert not fin.est_jour_ouvre(le=lundi_de_paques)
+    assert lundi_de_paques in dates.jours_feries(annee=lundi_de_paques.year)
+    assert not dates.est_jour_ouvre(le=lundi_de_paques)
     assert fin.cpf_date_debut_minimale(proposition_le=proposition) == minimum
 
 
 def test_feries_calcules_pour_une_annee_lointaine():
-    feries = fin.jours_feries(annee=2031)
+    feries = dates.jours_feries(annee=2031)
     assert date(2031, 4, 14) in feries  # Easter Monday 2031
     assert date(2031, 5, 22) in feries  # Ascension 2031
     assert date(2031, 4, 7) not in feries

@@ -10,17 +10,19 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from beneficiaires import programmes as catalogue
+from beneficiaires.cycle import ORDRE_PHASES
 from beneficiaires.models import Phase, Programme, ProgrammeEtape, TypeSeance
 from beneficiaires.services.programmes import (
-    bilan_planifier,
     programme_copier_modele,
     programme_enregistrer_etapes,
     programme_etapes_dicts,
     programme_proposer_calendrier,
 )
+from bilan.core import dates
 from bilan.core.models import Role
 from bilan.core.tenancy import tenant_context
 from seances.models import Seance
+from seances.services.programmes import seances_planifier_depuis_programme
 from tests.factories.bilans import bilan_for
 from tests.factories.core import staff_user
 
@@ -51,7 +53,7 @@ def test_every_builtin_is_valid(modele):
     etapes = [e.as_dict() for e in modele.etapes]
     assert modele.minutes_comptees <= 24 * 60
     phases = [e["phase"] for e in etapes]
-    assert phases == sorted(phases, key=catalogue.ORDRE_PHASES.index)
+    assert phases == sorted(phases, key=ORDRE_PHASES.index)
     assert set(phases) == set(Phase.values)
     conclusion = [e for e in etapes if e["phase"] == Phase.CONCLUSION]
     assert any(e["type"] in {TypeSeance.ENTRETIEN, TypeSeance.RESTITUTION} for e in conclusion)
@@ -223,7 +225,7 @@ def test_calendar_skips_weekends_and_keeps_the_time_of_day(world):
 
 
 def test_calendar_skips_french_public_holidays(world):
-    assert catalogue.JOURS_FERIES_DISPONIBLES
+    assert dt.date(2026, 5, 14) in dates.jours_feries(annee=2026)  # Ascension, computed
     programme = _programme_with_gaps(world.org_a, [7, 7])
     with tenant_context(world.org_a):
         # Thursday 7 May 2026 -> +7 = Thursday 14 May (Ascension) -> Friday 15 May;
@@ -260,7 +262,7 @@ def test_planning_creates_seances_and_sets_the_planned_hours(world):
     bilan = bilan_for(world.beneficiaire_a, programme=programme)
     with tenant_context(world.org_a):
         proposal = programme_proposer_calendrier(programme=programme, debut=paris(2026, 3, 2, 9))
-        created = bilan_planifier(bilan=bilan, seances=_seances(proposal))
+        created = seances_planifier_depuis_programme(bilan=bilan, seances=_seances(proposal))
         assert len(created) == 13
         assert Seance.objects.filter(bilan=bilan, statut=Seance.Statut.PLANIFIEE).count() == 13
         bilan.refresh_from_db()
@@ -273,20 +275,22 @@ def test_planning_the_25th_hour_is_refused_naming_the_hours_left(world):
     bilan = bilan_for(world.beneficiaire_a)
     with tenant_context(world.org_a):
         proposal = programme_proposer_calendrier(programme=programme, debut=paris(2026, 3, 2, 9))
-        bilan_planifier(bilan=bilan, seances=_seances(proposal, keep=11))  # 21 h
+        seances_planifier_depuis_programme(bilan=bilan, seances=_seances(proposal, keep=11))  # 21 h
         extra = [
             {**_seances(proposal)[-1], "duree_minutes": 180},  # 3 h: exactly 24 h, accepted
         ]
         extra_one_more = [{**extra[0], "duree_minutes": 240}]  # 4 h: 25 h
         with pytest.raises(ValidationError) as exc:
-            bilan_planifier(bilan=bilan, seances=extra_one_more)
+            seances_planifier_depuis_programme(bilan=bilan, seances=extra_one_more)
         message = " ".join(exc.value.messages)
-        assert "il ne reste que 3 h" in message
+        assert "il reste 3 h, et ce planning en demande 4 h" in message
         assert Seance.objects.filter(bilan=bilan).count() == 11
-        bilan_planifier(bilan=bilan, seances=extra)
+        seances_planifier_depuis_programme(bilan=bilan, seances=extra)
         assert Seance.objects.filter(bilan=bilan).count() == 12
-        with pytest.raises(ValidationError, match="il ne reste que 0 h"):
-            bilan_planifier(bilan=bilan, seances=[{**extra[0], "duree_minutes": 15}])
+        with pytest.raises(ValidationError, match="il reste 0 min"):
+            seances_planifier_depuis_programme(
+                bilan=bilan, seances=[{**extra[0], "duree_minutes": 15}]
+            )
 
 
 def test_cancelled_seances_do_not_count(world):
@@ -294,9 +298,9 @@ def test_cancelled_seances_do_not_count(world):
     bilan = bilan_for(world.beneficiaire_a)
     with tenant_context(world.org_a):
         proposal = programme_proposer_calendrier(programme=programme, debut=paris(2026, 3, 2, 9))
-        created = bilan_planifier(bilan=bilan, seances=_seances(proposal))
+        created = seances_planifier_depuis_programme(bilan=bilan, seances=_seances(proposal))
         Seance.objects.filter(pk=created[-1].pk).update(statut=Seance.Statut.ANNULEE)
-        bilan_planifier(bilan=bilan, seances=_seances(proposal)[-1:])
+        seances_planifier_depuis_programme(bilan=bilan, seances=_seances(proposal)[-1:])
         assert Seance.objects.filter(bilan=bilan).count() == 13
 
 
@@ -452,7 +456,7 @@ def test_calendar_page_proposes_then_plans_the_seances(world, login_as):
     # Planning the whole programme again would pass 24 h: refused, the page says how much is left.
     response = client.post(url, {**data, "seances-2-garder": "on"})
     assert response.status_code == 400
-    assert "il ne reste que 1 h" in html.unescape(response.content.decode())
+    assert "il reste 1 h" in html.unescape(response.content.decode())
     with tenant_context(world.org_a):
         assert Seance.objects.filter(bilan=bilan).count() == len(seances)
 

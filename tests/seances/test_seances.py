@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from beneficiaires.models import Bilan, Phase, StatutBilan
 from beneficiaires.services.programmes import (
-    bilan_planifier,
     programme_copier_modele,
     programme_proposer_calendrier,
 )
@@ -20,6 +19,7 @@ from bilan.core.tenancy import tenant_context
 from seances.models import Seance
 from seances.services import phases
 from seances.services import seances as services
+from seances.services.programmes import seances_planifier_depuis_programme
 from tests.factories.bilans import bilan_for
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +61,7 @@ def test_seed_000_fills_24_hours_and_the_25th_is_refused(world, login_as):
             organisation=world.org_a, slug="douze-seances-10-semaines"
         )
         plan = programme_proposer_calendrier(programme=programme, debut=DEMAIN)
-        seances = bilan_planifier(bilan=bilan, seances=plan)
+        seances = seances_planifier_depuis_programme(bilan=bilan, seances=plan)
     assert len(seances) == 12
     assert _compte(world, bilan) == 24 * 60
 

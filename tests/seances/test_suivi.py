@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 
 from beneficiaires.models import Bilan, Phase, StatutBilan
+from bilan.core import dates
 from bilan.core.models import Role
 from bilan.core.tenancy import tenant_context
 from seances.models import EntretienSuivi, Seance
@@ -79,9 +80,9 @@ def test_default_date_follows_the_organisations_delay(world):
 
 
 def test_ajouter_mois():
-    assert services.ajouter_mois(dt.date(2026, 1, 15), 6) == dt.date(2026, 7, 15)
-    assert services.ajouter_mois(dt.date(2026, 8, 31), 6) == dt.date(2027, 2, 28)
-    assert services.ajouter_mois(dt.date(2027, 8, 31), 6) == dt.date(2028, 2, 29)
+    assert dates.ajouter_mois(dt.date(2026, 1, 15), 6) == dt.date(2026, 7, 15)
+    assert dates.ajouter_mois(dt.date(2026, 8, 31), 6) == dt.date(2027, 2, 28)
+    assert dates.ajouter_mois(dt.date(2027, 8, 31), 6) == dt.date(2028, 2, 29)
 
 
 def test_result_required_to_mark_realised_and_never_counted(world):

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from beneficiaires.models import Bilan, Phase, StatutBilan
+from bilan.core import formatting
 from bilan.core.models import AuditEvent, Role
 from bilan.core.tenancy import tenant_context
 from seances.models import Consigne, Rendu, RenduFichier, Seance
@@ -457,6 +458,6 @@ def test_staff_bilan_page_lists_consignes(world, login_as, monde):
 
 
 def test_duree_fr():
-    assert travail.duree_fr(90) == "1 h 30"
-    assert travail.duree_fr(120) == "2 h"
-    assert travail.duree_fr(45) == "45 min"
+    assert formatting.duree_fr(90) == "1 h 30"
+    assert formatting.duree_fr(120) == "2 h"
+    assert formatting.duree_fr(45) == "45 min"

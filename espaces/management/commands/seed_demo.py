@@ -21,7 +21,6 @@ from beneficiaires.models import (
     Programme,
 )
 from beneficiaires.services.programmes import (
-    bilan_planifier,
     programme_copier_modele,
     programme_proposer_calendrier,
 )
@@ -29,6 +28,7 @@ from bilan.core.mfa import totp_enable
 from bilan.core.models import Membership, Organisation, Role, User
 from bilan.core.tenancy import tenant_context
 from seances.models import Seance
+from seances.services.programmes import seances_planifier_depuis_programme
 
 DEMO_PASSWORD = "demo-Bilan-2026"
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
@@ -204,7 +204,7 @@ def _seed_bilans(organisation, consultants) -> int:
         BilanEvenement.objects.create(organisation=organisation, bilan=bilan, vers=statut)
         if statut not in {"demande", "refuse"}:
             heure = timezone.make_aware(dt.datetime.combine(debut, dt.time(9, 30)))
-            bilan_planifier(
+            seances_planifier_depuis_programme(
                 bilan=bilan,
                 seances=programme_proposer_calendrier(programme=programme, debut=heure),
             )
