@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from beneficiaires import acces
 from beneficiaires import programmes as catalogue
 from beneficiaires.forms.programmes import (
     CalendrierChoixForm,
@@ -174,18 +175,6 @@ def programme_modifier(request, programme_id):
     )
 
 
-def _peut_planifier(request, bilan) -> bool:
-    membership = getattr(request, "membership", None)
-    if membership is None:
-        return False
-    if membership.role == Role.ADMIN:
-        return True
-    return membership.role == Role.CONSULTANT and (
-        bilan.consultant_id == request.user.pk
-        or bilan.consultants_associes.filter(pk=request.user.pk).exists()
-    )
-
-
 def _url_apres_planification(bilan) -> str:
     try:
         return reverse("bilans:detail", kwargs={"bilan_id": bilan.public_id})
@@ -197,7 +186,7 @@ def _url_apres_planification(bilan) -> str:
 @require_http_methods(["GET", "POST"])
 def bilan_calendrier(request, bilan_id):
     bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
-    peut_planifier = _peut_planifier(request, bilan)
+    peut_planifier = acces.exiger_bilan(membership=request.membership, bilan=bilan).accompagner
     if request.method == "POST" and not peut_planifier:
         raise PermissionDenied(_("Votre rôle ne permet pas de planifier ce bilan."))
     source = request.POST if request.method == "POST" else request.GET

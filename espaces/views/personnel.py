@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from beneficiaires import acces
 from beneficiaires import financement as fin
 from beneficiaires import selectors as beneficiaires_selectors
 from beneficiaires.forms.beneficiaires import PaiementForm
@@ -45,9 +46,18 @@ def dashboard(request):
 
 @staff_required
 def bilan_detail(request, bilan_id):
-    """The dossier at a glance: status, phase, hours of 24, next séance, what is missing."""
-    bilan = beneficiaires_selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    """The dossier at a glance: status, phase, hours of 24, next séance, what is missing.
+    Administrative data only: seen by every member with need-to-know (``acces``)."""
+    bilan = _bilan(request, bilan_id, acces.Droit.VOIR)
     return _detail_page(request, bilan)
+
+
+def _bilan(request, bilan_id, droit: acces.Droit):
+    """The bilan named in the URL: 404 elsewhere or outside need-to-know, 403 without
+    ``droit``."""
+    bilan = beneficiaires_selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=droit)
+    return bilan
 
 
 def _detail_page(request, bilan, *, paiement_form=None, status=200):
@@ -64,6 +74,7 @@ def _detail_page(request, bilan, *, paiement_form=None, status=200):
         "bilans/detail.html",
         {
             "bilan": bilan,
+            "acces": acces.acces_bilan(membership=request.membership, bilan=bilan),
             "heures": seances_selectors.budget(bilan=bilan),
             "prochaine": beneficiaires_selectors.bilan_prochaine_seance(bilan),
             "seances": Seance.objects.filter(bilan=bilan).order_by("debut"),
@@ -138,7 +149,7 @@ def _financement_infos(bilan) -> dict:
 def paiement_create(request, bilan_id):
     """Record a payment of a self-funded bilan; the rules (L6353-6) refuse it with a message."""
 
-    bilan = beneficiaires_selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = _bilan(request, bilan_id, acces.Droit.ADMINISTRER)
     form = PaiementForm(request.POST)
     if not form.is_valid():
         return _detail_page(request, bilan, paiement_form=form, status=400)
@@ -171,7 +182,7 @@ ACTIONS = {
 @require_POST
 @staff_required
 def bilan_action(request, bilan_id, action):
-    bilan = beneficiaires_selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = _bilan(request, bilan_id, acces.Droit.ADMINISTRER)
     motif = request.POST.get("motif", "")
     try:
         if action in ACTIONS:
