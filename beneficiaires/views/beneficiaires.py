@@ -31,9 +31,7 @@ def _beneficiaire(request, beneficiaire_id, droit: acces.Droit = acces.Droit.VOI
     beneficiaire = selectors.beneficiaire_get(
         organisation=request.organisation, public_id=beneficiaire_id
     )
-    acces.exiger_beneficiaire(
-        membership=request.membership, beneficiaire=beneficiaire, droit=droit
-    )
+    acces.exiger_beneficiaire(membership=request.membership, beneficiaire=beneficiaire, droit=droit)
     return beneficiaire
 
 

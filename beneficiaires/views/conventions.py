@@ -31,9 +31,7 @@ def _document(request, bilan, signed_document_id) -> SignedDocument:
         SignedDocument,
         organisation=request.organisation,
         public_id=signed_document_id,
-        queryset=SignedDocument.objects.filter(subject_id=bilan.public_id).exclude(
-            kind="synthese"
-        ),
+        queryset=SignedDocument.objects.filter(subject_id=bilan.public_id).exclude(kind="synthese"),
     )
 
 

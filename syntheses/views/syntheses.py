@@ -18,6 +18,7 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from beneficiaires import acces
 from beneficiaires.selectors import bilan_get
 from bilan.core.audit import audit_record
 from bilan.core.form_errors import add_errors, flash_errors
@@ -42,7 +43,10 @@ from syntheses.services import syntheses as services
 
 
 def _exiger_acces(request, bilan) -> None:
-    if not selectors.peut_acceder(user=request.user, bilan=bilan):
+    """404 outside need-to-know; 403 for a member who sees the bilan but may not read or
+    write its synthèse (assistants): ``beneficiaires.acces``."""
+    droits = acces.exiger_bilan(membership=request.membership, bilan=bilan)
+    if not (droits.lire_confidentiel and droits.accompagner):
         raise PermissionDenied(_("Cette synthèse est réservée aux consultant·es du bilan."))
 
 
