@@ -58,6 +58,13 @@ def beneficiaire_create(request):
     data = request.POST if request.method == "POST" else None
     form = BeneficiaireForm(data, organisation=request.organisation)
     if request.method == "POST" and form.is_valid():
+        if (
+            form.cleaned_data.get("consultant") is None
+            and request.membership.role == Role.CONSULTANT
+        ):
+            # Need-to-know: a consultant who opens a file without naming another follows it,
+            # or they would lose sight of it at once (``acces``).
+            form.cleaned_data["consultant"] = request.user
         try:
             beneficiaire = services.beneficiaire_create(
                 organisation=request.organisation, **form.cleaned_data
