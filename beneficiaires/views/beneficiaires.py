@@ -1,6 +1,8 @@
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -15,7 +17,7 @@ from beneficiaires.forms.beneficiaires import (
     DocumentForm,
     EntretienPrealableForm,
 )
-from beneficiaires.models import Consentement, Document
+from beneficiaires.models import Beneficiaire, Consentement, Document
 from beneficiaires.services import beneficiaires as services
 from beneficiaires.services import bilans as services_bilans
 from bilan.core.audit import audit_record
@@ -25,7 +27,9 @@ from bilan.core.permissions import role_required, staff_required
 from bilan.core.tenancy import get_for_organisation
 
 
-def _beneficiaire(request, beneficiaire_id, droit: acces.Droit = acces.Droit.VOIR):
+def _beneficiaire(
+    request: HttpRequest, beneficiaire_id: uuid.UUID, droit: acces.Droit = acces.Droit.VOIR
+) -> Beneficiaire:
     """The beneficiary named in the URL (404 elsewhere or outside need-to-know), if the
     member holds ``droit`` on it (403 otherwise)."""
     beneficiaire = selectors.beneficiaire_get(

@@ -1,12 +1,16 @@
 """Staff actions on a bilan's convention or contract: issue, sign, employer link, download."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beneficiaires import acces, selectors
+from beneficiaires.models import Bilan
 from beneficiaires.services import conventions
 from bilan.core.form_errors import flash_errors
 from bilan.core.models import SignatureRole, SignedDocument
@@ -16,7 +20,7 @@ from bilan.core.tenancy import get_for_organisation
 from bilan.core.views.signatures import serve_signed_document
 
 
-def _bilan(request, bilan_id, droit: acces.Droit):
+def _bilan(request: HttpRequest, bilan_id: uuid.UUID, droit: acces.Droit) -> Bilan:
     """The bilan named in the URL: 404 elsewhere or outside need-to-know, 403 without
     ``droit``."""
     bilan = selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)

@@ -1,8 +1,11 @@
 """Staff pages that gather every app: the home and the dossier page (status, phase, hours of
 24, séances, documents, financing, reminders, payments, lifecycle actions)."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +15,7 @@ from beneficiaires import acces
 from beneficiaires import financement as fin
 from beneficiaires import selectors as beneficiaires_selectors
 from beneficiaires.forms.beneficiaires import PaiementForm
-from beneficiaires.models import Financement, Phase, StatutBilan
+from beneficiaires.models import Bilan, Financement, Phase, StatutBilan
 from beneficiaires.services import bilans as services_bilans
 from beneficiaires.services.conventions import contrat_signe_le, documents_du_bilan, type_document
 from beneficiaires.services.financement import paiement_enregistrer
@@ -52,7 +55,7 @@ def bilan_detail(request, bilan_id):
     return _detail_page(request, bilan)
 
 
-def _bilan(request, bilan_id, droit: acces.Droit):
+def _bilan(request: HttpRequest, bilan_id: uuid.UUID, droit: acces.Droit) -> Bilan:
     """The bilan named in the URL: 404 elsewhere or outside need-to-know, 403 without
     ``droit``."""
     bilan = beneficiaires_selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)

@@ -17,7 +17,7 @@ import uuid
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
@@ -27,6 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from beneficiaires import acces
+from beneficiaires.models import Bilan
 from beneficiaires.selectors import bilan_get
 from bilan.core.audit import audit_record
 from bilan.core.form_errors import flash_errors
@@ -78,7 +79,7 @@ class DessinForm(forms.Form):
 
 
 def _verifier(
-    request, bilan, *, agir: bool, consultant_seance_id: int | None = None
+    request: HttpRequest, bilan: Bilan, *, agir: bool, consultant_seance_id: int | None = None
 ) -> acces.AccesBilan:
     """Reading the attendance page or certificate is administrative (any member who sees
     the bilan); acting is for the bilan's consultants and admins (``acces``)."""

@@ -1,7 +1,10 @@
 """Staff pages of a séance: plan, reschedule, cancel, realise, confidential notes."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,7 +20,7 @@ from seances.models import Seance
 from seances.services import seances as services
 
 
-def _seance(request, seance_id) -> Seance:
+def _seance(request: HttpRequest, seance_id: uuid.UUID) -> Seance:
     """The séance named in the URL; 404 elsewhere or outside need-to-know (``acces``)."""
     seance = get_for_organisation(
         Seance,
@@ -29,7 +32,7 @@ def _seance(request, seance_id) -> Seance:
     return seance
 
 
-def _acces(request, seance: Seance) -> acces.AccesBilan:
+def _acces(request: HttpRequest, seance: Seance) -> acces.AccesBilan:
     return acces.acces_bilan(
         membership=request.membership,
         bilan=seance.bilan,

@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from beneficiaires import acces
+from beneficiaires.models import Bilan
 from beneficiaires.selectors import bilan_get
 from bilan.core.audit import audit_record
 from bilan.core.form_errors import add_errors, flash_errors
@@ -29,7 +30,7 @@ from seances.services import suivi as suivi_services
 from seances.services import travail
 
 
-def _exiger(request, bilan, droit: acces.Droit) -> acces.AccesBilan:
+def _exiger(request: HttpRequest, bilan: Bilan, droit: acces.Droit) -> acces.AccesBilan:
     """404 outside need-to-know, 403 without ``droit`` (``beneficiaires.acces``)."""
     return acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=droit)
 

@@ -8,9 +8,12 @@ organisations 404. Manual purge: ``DETRUIRE``, admins only.
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from beneficiaires import acces
-from beneficiaires.models import Consentement
+from beneficiaires.models import Bilan, Consentement
 from beneficiaires.selectors import bilan_get
 from beneficiaires.services.conventions import document_signer_en_session
 from bilan.core.form_errors import flash_errors
@@ -31,7 +34,9 @@ from syntheses.models import Partage, Synthese
 from syntheses.services import documents_fin, partage, retention
 
 
-def _bilan(request, bilan_id, droit: acces.Droit = acces.Droit.ADMINISTRER):
+def _bilan(
+    request: HttpRequest, bilan_id: uuid.UUID, droit: acces.Droit = acces.Droit.ADMINISTRER
+) -> Bilan:
     """End documents, the synthèse's sharing and retention are the bilan's administration
     (``beneficiaires.acces``): 404 outside need-to-know, 403 without the right."""
     bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import time_format
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from beneficiaires import acces
+from beneficiaires.models import Bilan
 from beneficiaires.selectors import bilan_get
 from bilan.core.audit import audit_record
 from bilan.core.form_errors import add_errors, flash_errors
@@ -42,7 +43,7 @@ from syntheses.models import Critere, EcartCompetence, EtapePlanAction, Scenario
 from syntheses.services import syntheses as services
 
 
-def _exiger_acces(request, bilan) -> None:
+def _exiger_acces(request: HttpRequest, bilan: Bilan) -> None:
     """404 outside need-to-know; 403 for a member who sees the bilan but may not read or
     write its synthèse (assistants): ``beneficiaires.acces``."""
     droits = acces.exiger_bilan(membership=request.membership, bilan=bilan)
