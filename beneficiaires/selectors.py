@@ -14,9 +14,16 @@ from bilan.core.tenancy import get_for_organisation
 
 
 def beneficiaire_list(
-    *, search: str = "", consultant: User | None = None
+    *,
+    visibles: QuerySet[Beneficiaire] | None = None,
+    search: str = "",
+    consultant: User | None = None,
 ) -> QuerySet[Beneficiaire]:
-    qs = Beneficiaire.objects.select_related("consultant", "portal_access")
+    """Beneficiaries of the bound organisation, within ``visibles`` (need-to-know, from
+    ``beneficiaires.acces.beneficiaires_visibles``) when given."""
+    qs = (visibles if visibles is not None else Beneficiaire.objects.all()).select_related(
+        "consultant", "portal_access"
+    )
     if consultant is not None:
         qs = qs.filter(consultant=consultant)
     for term in search.split():
@@ -73,6 +80,7 @@ def bilan_get(*, organisation: Organisation, public_id):
 
 def bilan_list(
     *,
+    visibles: QuerySet[Bilan] | None = None,
     search: str = "",
     statut: str = "",
     phase: str = "",
@@ -81,8 +89,12 @@ def bilan_list(
     debut_apres=None,
     debut_avant=None,
 ):
-    """Bilans of the bound organisation, filtered; a consultant's own include co-consulting."""
-    qs = Bilan.objects.select_related("beneficiaire", "consultant")
+    """Bilans of the bound organisation, within ``visibles`` (need-to-know, from
+    ``beneficiaires.acces.bilans_visibles``) when given, filtered; a consultant's own include
+    co-consulting."""
+    qs = (visibles if visibles is not None else Bilan.objects.all()).select_related(
+        "beneficiaire", "consultant"
+    )
     if consultant is not None:
         qs = qs.filter(Q(consultant=consultant) | Q(consultants_associes=consultant)).distinct()
     if statut:

@@ -1,6 +1,6 @@
-"""Reads for the synthèse: who may work on it, its content as a snapshot, the computed parts
-(weighted scenario totals, competency gaps), the versions the beneficiary may read, and the
-word-level comparison of two versions.
+"""Reads for the synthèse: who signs it as the consultant, its content as a snapshot, the
+computed parts (weighted scenario totals, competency gaps), the versions the beneficiary may
+read, and the word-level comparison of two versions. Who may work on it: ``beneficiaires.acces``.
 
 Every query runs through the tenant-scoped manager; objects named in a URL are read through
 ``synthese_get`` (404 elsewhere).
@@ -17,8 +17,9 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from beneficiaires import acces
 from beneficiaires.models import Bilan, Phase, StatutBilan
-from bilan.core.models import Membership, Organisation, Role, SignatureRole, SignedDocument, User
+from bilan.core.models import Organisation, SignatureRole, SignedDocument, User
 from bilan.core.tenancy import get_for_organisation
 from syntheses.models import (
     SECTIONS,
@@ -47,35 +48,11 @@ STATUTS_IMMUABLES = {Synthese.Statut.SIGNEE, Synthese.Statut.REMISE}
 # --- Rights -----------------------------------------------------------------------------------
 
 
-def _membership(user: User, organisation_id: int) -> Membership | None:
-    if user is None or not user.is_authenticated:
-        return None
-    return Membership.objects.filter(
-        user=user, organisation_id=organisation_id, is_active=True
-    ).first()
-
-
-def est_consultant_du_bilan(*, user: User, bilan: Bilan) -> bool:
-    return bilan.consultant_id == user.pk or bilan.consultants_associes.filter(pk=user.pk).exists()
-
-
-def peut_acceder(*, user: User, bilan: Bilan) -> bool:
-    """The bilan's consultants (referent or associated) and the organisation's admins.
-
-    Assistants and other consultants: nothing, not even reading (need-to-know, rule 11).
-    """
-    membership = _membership(user, bilan.organisation_id)
-    if membership is None:
-        return False
-    if membership.role == Role.ADMIN:
-        return True
-    return membership.role == Role.CONSULTANT and est_consultant_du_bilan(user=user, bilan=bilan)
-
-
 def peut_signer_consultant(*, user: User, bilan: Bilan) -> bool:
-    """Signing as the consultant: a consultant of the bilan (an admin who is one too)."""
-    membership = _membership(user, bilan.organisation_id)
-    return membership is not None and est_consultant_du_bilan(user=user, bilan=bilan)
+    """Signing as the consultant: a consultant of the bilan (an admin who is one too), with an
+    active membership. Who may *work* on the synthèse is ``beneficiaires.acces``'s to say."""
+    membership = acces.membership_de(user=user, organisation_id=bilan.organisation_id)
+    return membership is not None and acces.est_assigne(user_id=user.pk, bilan=bilan)
 
 
 def est_beneficiaire(*, user: User, synthese: Synthese) -> bool:

@@ -1,13 +1,15 @@
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from beneficiaires import selectors
+from beneficiaires import acces, selectors
 from beneficiaires.forms.beneficiaires import (
     BeneficiaireForm,
     BesoinsForm,
@@ -15,7 +17,7 @@ from beneficiaires.forms.beneficiaires import (
     DocumentForm,
     EntretienPrealableForm,
 )
-from beneficiaires.models import Consentement, Document
+from beneficiaires.models import Beneficiaire, Consentement, Document
 from beneficiaires.services import beneficiaires as services
 from beneficiaires.services import bilans as services_bilans
 from beneficiaires.services.beneficiaires import FicheBeneficiaire
@@ -26,12 +28,26 @@ from bilan.core.permissions import role_required, staff_required
 from bilan.core.tenancy import get_for_organisation
 
 
+def _beneficiaire(
+    request: HttpRequest, beneficiaire_id: uuid.UUID, droit: acces.Droit = acces.Droit.VOIR
+) -> Beneficiaire:
+    """The beneficiary named in the URL (404 elsewhere or outside need-to-know), if the
+    member holds ``droit`` on it (403 otherwise)."""
+    beneficiaire = selectors.beneficiaire_get(
+        organisation=request.organisation, public_id=beneficiaire_id
+    )
+    acces.exiger_beneficiaire(membership=request.membership, beneficiaire=beneficiaire, droit=droit)
+    return beneficiaire
+
+
 @staff_required
 def beneficiaire_list(request):
     search = request.GET.get("q", "").strip()
     mine = request.GET.get("mes") == "1"
     beneficiaires = selectors.beneficiaire_list(
-        search=search, consultant=request.user if mine else None
+        visibles=acces.beneficiaires_visibles(membership=request.membership),
+        search=search,
+        consultant=request.user if mine else None,
     )
     return render(
         request,
@@ -42,9 +58,18 @@ def beneficiaire_list(request):
 
 @staff_required
 def beneficiaire_create(request):
+    if not acces.creer_beneficiaire_permis(membership=request.membership):
+        raise PermissionDenied(_("Votre rôle ne permet pas cette action."))
     data = request.POST if request.method == "POST" else None
     form = BeneficiaireForm(data, organisation=request.organisation)
     if request.method == "POST" and form.is_valid():
+        if (
+            form.cleaned_data.get("consultant") is None
+            and request.membership.role == Role.CONSULTANT
+        ):
+            # Need-to-know: a consultant who opens a file without naming another follows it,
+            # or they would lose sight of it at once (``acces``).
+            form.cleaned_data["consultant"] = request.user
         try:
             beneficiaire = services.beneficiaire_creer(
                 organisation=request.organisation, fiche=FicheBeneficiaire(**form.cleaned_data)
@@ -58,20 +83,17 @@ def beneficiaire_create(request):
     return render(request, "beneficiaires/form.html", {"form": form}, status=status)
 
 
-def _peut_voir_besoins(request, beneficiaire) -> bool:
-    """Accessibility needs: the assigned consultant and the référent handicap only (the
-    référent is the member whose email is the organisation's référent handicap contact)."""
-    contact = (request.organisation.referent_handicap_contact or "").strip().lower()
-    return beneficiaire.consultant_id == request.user.pk or (
-        contact and contact == request.user.email.lower()
-    )
-
-
 def _detail_page(request, beneficiaire, *, status=200, **forms):
     organisation = request.organisation
+    droits = acces.acces_beneficiaire(membership=request.membership, beneficiaire=beneficiaire)
+    documents = selectors.documents_for(beneficiaire=beneficiaire)
+    if not droits.lire_confidentiel:
+        # Work documents are bilan content (rule 11): administrative pieces only.
+        documents = documents.filter(categorie=Document.Categorie.ADMINISTRATIF)
     context = {
         "beneficiaire": beneficiaire,
-        "documents": selectors.documents_for(beneficiaire=beneficiaire),
+        "acces": droits,
+        "documents": documents,
         "document_form": forms.get("document_form") or DocumentForm(),
         "entretien_form": forms.get("entretien_form")
         or EntretienPrealableForm(
@@ -80,7 +102,7 @@ def _detail_page(request, beneficiaire, *, status=200, **forms):
         "consentement_form": forms.get("consentement_form") or ConsentementForm(),
         "besoins_form": forms.get("besoins_form")
         or BesoinsForm(initial={"besoins_accessibilite": beneficiaire.besoins_accessibilite}),
-        "peut_voir_besoins": _peut_voir_besoins(request, beneficiaire),
+        "peut_voir_besoins": droits.voir_besoins,
         "consentements": beneficiaire.consentements.select_related("recueilli_par"),
         "entretiens": beneficiaire.entretiens_prealables.select_related("consultant"),
         "bilans": beneficiaire.bilans.select_related("consultant"),
@@ -91,9 +113,7 @@ def _detail_page(request, beneficiaire, *, status=200, **forms):
 @require_POST
 @staff_required
 def entretien_create(request, beneficiaire_id):
-    beneficiaire = selectors.beneficiaire_get(
-        organisation=request.organisation, public_id=beneficiaire_id
-    )
+    beneficiaire = _beneficiaire(request, beneficiaire_id, acces.Droit.ADMINISTRER)
     form = EntretienPrealableForm(request.POST, organisation=request.organisation)
     if form.is_valid():
         try:
@@ -119,9 +139,7 @@ def entretien_create(request, beneficiaire_id):
 @require_POST
 @staff_required
 def consentement_create(request, beneficiaire_id):
-    beneficiaire = selectors.beneficiaire_get(
-        organisation=request.organisation, public_id=beneficiaire_id
-    )
+    beneficiaire = _beneficiaire(request, beneficiaire_id, acces.Droit.ADMINISTRER)
     form = ConsentementForm(request.POST)
     if form.is_valid():
         try:
@@ -139,9 +157,7 @@ def consentement_create(request, beneficiaire_id):
 @require_POST
 @staff_required
 def consentement_revoke(request, beneficiaire_id, consentement_id):
-    beneficiaire = selectors.beneficiaire_get(
-        organisation=request.organisation, public_id=beneficiaire_id
-    )
+    beneficiaire = _beneficiaire(request, beneficiaire_id, acces.Droit.ADMINISTRER)
     consentement = get_for_organisation(
         Consentement,
         organisation=request.organisation,
@@ -156,11 +172,7 @@ def consentement_revoke(request, beneficiaire_id, consentement_id):
 @require_POST
 @staff_required
 def besoins_update(request, beneficiaire_id):
-    beneficiaire = selectors.beneficiaire_get(
-        organisation=request.organisation, public_id=beneficiaire_id
-    )
-    if not _peut_voir_besoins(request, beneficiaire):
-        raise PermissionDenied
+    beneficiaire = _beneficiaire(request, beneficiaire_id, acces.Droit.VOIR_BESOINS)
     form = BesoinsForm(request.POST)
     if form.is_valid():
         try:
@@ -177,9 +189,7 @@ def besoins_update(request, beneficiaire_id):
 
 @staff_required
 def beneficiaire_detail(request, beneficiaire_id):
-    beneficiaire = selectors.beneficiaire_get(
-        organisation=request.organisation, public_id=beneficiaire_id
-    )
+    beneficiaire = _beneficiaire(request, beneficiaire_id)
     audit_record(
         request=request,
         action=AuditEvent.Action.READ,
@@ -194,9 +204,7 @@ def beneficiaire_detail(request, beneficiaire_id):
 @require_POST
 @staff_required
 def document_upload(request, beneficiaire_id):
-    beneficiaire = selectors.beneficiaire_get(
-        organisation=request.organisation, public_id=beneficiaire_id
-    )
+    beneficiaire = _beneficiaire(request, beneficiaire_id, acces.Droit.ADMINISTRER)
     form = DocumentForm(request.POST, request.FILES)
     if not form.is_valid():
         return _detail_page(request, beneficiaire, document_form=form, status=400)
@@ -215,10 +223,14 @@ def document_upload(request, beneficiaire_id):
 @staff_required
 def document_download(request, beneficiaire_id, document_id):
     """Serve a private file after re-checking access; every download is logged."""
-    beneficiaire = selectors.beneficiaire_get(
-        organisation=request.organisation, public_id=beneficiaire_id
-    )
+    beneficiaire = _beneficiaire(request, beneficiaire_id)
     document = selectors.document_get(beneficiaire=beneficiaire, public_id=document_id)
+    if document.categorie != Document.Categorie.ADMINISTRATIF:
+        acces.exiger_beneficiaire(
+            membership=request.membership,
+            beneficiaire=beneficiaire,
+            droit=acces.Droit.LIRE_CONFIDENTIEL,
+        )
     audit_record(
         request=request,
         action=AuditEvent.Action.DOWNLOAD,
@@ -240,9 +252,7 @@ def document_download(request, beneficiaire_id, document_id):
 
 @staff_required
 def beneficiaire_edit(request, beneficiaire_id):
-    beneficiaire = selectors.beneficiaire_get(
-        organisation=request.organisation, public_id=beneficiaire_id
-    )
+    beneficiaire = _beneficiaire(request, beneficiaire_id, acces.Droit.ADMINISTRER)
     data = request.POST if request.method == "POST" else None
     form = BeneficiaireForm(data, instance=beneficiaire, organisation=request.organisation)
     if request.method == "POST" and form.is_valid():
@@ -268,9 +278,7 @@ def beneficiaire_edit(request, beneficiaire_id):
 @require_POST
 @staff_required
 def beneficiaire_invite(request, beneficiaire_id):
-    beneficiaire = selectors.beneficiaire_get(
-        organisation=request.organisation, public_id=beneficiaire_id
-    )
+    beneficiaire = _beneficiaire(request, beneficiaire_id, acces.Droit.ADMINISTRER)
     try:
         services.beneficiaire_inviter_au_portail(beneficiaire=beneficiaire, par=request.user)
     except ValidationError as exc:

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from beneficiaires import selectors
+from beneficiaires import acces, selectors
 from beneficiaires.forms.beneficiaires import BILAN_FIELDS, BilanForm, consultants_of
 from beneficiaires.models import Financement, Phase, StatutBilan
 from beneficiaires.services import bilans as services_bilans
@@ -42,6 +42,7 @@ def _filters(request):
         "consultant": consultant,
         "debut_apres": request.GET.get("debut_apres") or None,
         "debut_avant": request.GET.get("debut_avant") or None,
+        "visibles": acces.bilans_visibles(membership=request.membership),
     }, consultant_param
 
 
@@ -125,6 +126,9 @@ def bilan_create(request, beneficiaire_id):
     beneficiaire = selectors.beneficiaire_get(
         organisation=request.organisation, public_id=beneficiaire_id
     )
+    acces.exiger_beneficiaire(
+        membership=request.membership, beneficiaire=beneficiaire, droit=acces.Droit.ADMINISTRER
+    )
     initial = {"consultant": beneficiaire.consultant_id or request.user.pk}
     data = request.POST if request.method == "POST" else None
     form = BilanForm(data, initial=initial, organisation=request.organisation)
@@ -160,6 +164,7 @@ def _dossier(form: BilanForm) -> DossierBilan:
 @staff_required
 def bilan_edit(request, bilan_id):
     bilan = selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=acces.Droit.ADMINISTRER)
     data = request.POST if request.method == "POST" else None
     form = BilanForm(data, instance=bilan, organisation=request.organisation)
     if data is not None and form.is_valid():

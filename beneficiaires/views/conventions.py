@@ -1,28 +1,42 @@
 """Staff actions on a bilan's convention or contract: issue, sign, employer link, download."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from beneficiaires import selectors
+from beneficiaires import acces, selectors
+from beneficiaires.models import Bilan
 from beneficiaires.services import conventions
 from bilan.core import signatures
 from bilan.core.audit import client_info
 from bilan.core.form_errors import flash_errors
+from bilan.core.middleware import TenantRequest
 from bilan.core.models import SignatureRole, SignedDocument
 from bilan.core.permissions import staff_required
 from bilan.core.tenancy import get_for_organisation
 from bilan.core.views.signatures import methode_authentification, serve_signed_document
 
 
+def _bilan(request: TenantRequest, bilan_id: uuid.UUID, droit: acces.Droit) -> Bilan:
+    """The bilan named in the URL: 404 elsewhere or outside need-to-know, 403 without
+    ``droit``."""
+    bilan = selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=droit)
+    return bilan
+
+
 def _document(request, bilan, signed_document_id) -> SignedDocument:
+    # Administrative documents of the bilan only: a synthèse filed under the bilan (older
+    # versions did) is bilan content and is served by the synthèse pages.
     return get_for_organisation(
         SignedDocument,
         organisation=request.organisation,
         public_id=signed_document_id,
-        queryset=SignedDocument.objects.filter(subject_id=bilan.public_id),
+        queryset=SignedDocument.objects.filter(subject_id=bilan.public_id).exclude(kind="synthese"),
     )
 
 
@@ -33,7 +47,7 @@ def _back(bilan):
 @require_POST
 @staff_required
 def convention_emettre(request, bilan_id):
-    bilan = selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = _bilan(request, bilan_id, acces.Droit.ADMINISTRER)
     try:
         document = conventions.convention_emettre(bilan=bilan, par=request.user)
     except ValidationError as exc:
@@ -50,7 +64,7 @@ def convention_emettre(request, bilan_id):
 @require_POST
 @staff_required
 def document_signer(request, bilan_id, signed_document_id):
-    bilan = selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = _bilan(request, bilan_id, acces.Droit.ADMINISTRER)
     document = _document(request, bilan, signed_document_id)
     try:
         signatures.document_signer(
@@ -70,7 +84,7 @@ def document_signer(request, bilan_id, signed_document_id):
 @require_POST
 @staff_required
 def lien_employeur(request, bilan_id, signed_document_id):
-    bilan = selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = _bilan(request, bilan_id, acces.Droit.ADMINISTRER)
     document = _document(request, bilan, signed_document_id)
     try:
         if document.status != SignedDocument.Status.EMIS:
@@ -94,7 +108,7 @@ def lien_employeur(request, bilan_id, signed_document_id):
 
 @staff_required
 def document_telecharger(request, bilan_id, signed_document_id):
-    bilan = selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = _bilan(request, bilan_id, acces.Droit.VOIR)
     document = _document(request, bilan, signed_document_id)
     return serve_signed_document(
         request, document, signed=document.status == SignedDocument.Status.SIGNE

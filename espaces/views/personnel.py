@@ -1,6 +1,8 @@
 """Staff pages that gather every app: the home and the dossier page (status, phase, hours of
 24, séances, documents, financing, reminders, payments, lifecycle actions)."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
@@ -8,17 +10,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from beneficiaires import acces
 from beneficiaires import financement as fin
 from beneficiaires import selectors as beneficiaires_selectors
 from beneficiaires.conventions import type_document
 from beneficiaires.cycle import TERMINAUX
 from beneficiaires.forms.beneficiaires import PaiementForm
-from beneficiaires.models import Financement, Phase, StatutBilan
+from beneficiaires.models import Bilan, Financement, Phase, StatutBilan
 from beneficiaires.selectors import contrat_signe_le, documents_du_bilan
 from beneficiaires.services import bilans as services_bilans
 from beneficiaires.services.financement import paiement_enregistrer
 from bilan.core import selectors
 from bilan.core.form_errors import add_errors, flash_errors
+from bilan.core.middleware import TenantRequest
 from bilan.core.permissions import staff_required
 from relances.selectors import relances_du_bilan
 from seances import selectors as seances_selectors
@@ -47,9 +51,18 @@ def dashboard(request):
 
 @staff_required
 def bilan_detail(request, bilan_id):
-    """The dossier at a glance: status, phase, hours of 24, next séance, what is missing."""
-    bilan = beneficiaires_selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    """The dossier at a glance: status, phase, hours of 24, next séance, what is missing.
+    Administrative data only: seen by every member with need-to-know (``acces``)."""
+    bilan = _bilan(request, bilan_id, acces.Droit.VOIR)
     return _detail_page(request, bilan)
+
+
+def _bilan(request: TenantRequest, bilan_id: uuid.UUID, droit: acces.Droit) -> Bilan:
+    """The bilan named in the URL: 404 elsewhere or outside need-to-know, 403 without
+    ``droit``."""
+    bilan = beneficiaires_selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=droit)
+    return bilan
 
 
 def _detail_page(request, bilan, *, paiement_form=None, status=200):
@@ -66,6 +79,7 @@ def _detail_page(request, bilan, *, paiement_form=None, status=200):
         "bilans/detail.html",
         {
             "bilan": bilan,
+            "acces": acces.acces_bilan(membership=request.membership, bilan=bilan),
             "heures": seances_selectors.budget(bilan=bilan),
             "prochaine": seances_selectors.bilan_prochaine_seance(bilan=bilan),
             "seances": Seance.objects.filter(bilan=bilan).order_by("debut"),
@@ -140,7 +154,7 @@ def _financement_infos(bilan) -> dict:
 def paiement_create(request, bilan_id):
     """Record a payment of a self-funded bilan; the rules (L6353-6) refuse it with a message."""
 
-    bilan = beneficiaires_selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = _bilan(request, bilan_id, acces.Droit.ADMINISTRER)
     form = PaiementForm(request.POST)
     if not form.is_valid():
         return _detail_page(request, bilan, paiement_form=form, status=400)
@@ -173,7 +187,7 @@ ACTIONS = {
 @require_POST
 @staff_required
 def bilan_action(request, bilan_id, action):
-    bilan = beneficiaires_selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = _bilan(request, bilan_id, acces.Droit.ADMINISTRER)
     motif = request.POST.get("motif", "")
     try:
         if action in ACTIONS:

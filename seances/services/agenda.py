@@ -17,8 +17,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaires import acces
 from bilan.core.ics import IcsCalendar, IcsEvent, calendar_ics
-from bilan.core.models import Membership, Organisation, Role, User, hash_token
+from bilan.core.models import Membership, Organisation, User, hash_token
 from seances import selectors
 from seances.models import FluxAgenda, Seance
 
@@ -115,13 +116,12 @@ def conflits_dans(seances) -> list[tuple[Seance, Seance]]:
     return paires
 
 
-def peut_modifier(*, seance: Seance, user: User, membership: Membership | None) -> bool:
-    """Reschedule or cancel: the séance's consultant, the bilan's consultant, or an admin."""
-    if membership is None or membership.organisation_id != seance.organisation_id:
-        return False
-    if membership.role == Role.ADMIN:
-        return True
-    return user.pk in {seance.consultant_id, seance.bilan.consultant_id}
+def peut_modifier(*, seance: Seance, membership: Membership | None) -> bool:
+    """Reschedule or cancel: whoever accompanies the bilan or runs the séance, per
+    ``beneficiaires.acces`` (the séance's consultant, the bilan's consultants, an admin)."""
+    return acces.acces_bilan(
+        membership=membership, bilan=seance.bilan, consultant_seance_id=seance.consultant_id
+    ).accompagner
 
 
 @dataclass

@@ -44,6 +44,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from beneficiaires import acces
 from beneficiaires.models import Financement, PortalAccess, TypeSeance
 from bilan.core.audit import ClientInfo
 from bilan.core.emails import send_templated_email_on_commit
@@ -248,8 +249,7 @@ def peut_signer_comme_consultant(seance: Seance, user: User | None) -> bool:
         return False
     if seance.consultant_id is not None:
         return seance.consultant_id == user.pk
-    bilan = seance.bilan
-    return bilan.consultant_id == user.pk or bilan.consultants_associes.filter(pk=user.pk).exists()
+    return acces.est_assigne(user_id=user.pk, bilan=seance.bilan)
 
 
 # --- Services ---------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaires import acces
 from beneficiaires.budget import BUDGET_MINUTES, Demande, message_depassement
 from beneficiaires.cycle import TERMINAUX, rang_phase
 from beneficiaires.models import Bilan, Phase, StatutBilan, TypeSeance
@@ -180,15 +181,17 @@ def seance_realiser(*, seance: Seance, duree_realisee_minutes: int) -> Seance:
     return seance_enregistrer_sous_budget(seance=seance, bilan=bilan)
 
 
-def peut_lire_notes(*, seance: Seance, user: User) -> bool:
-    """Confidential notes: the consultant assigned to the séance or to the bilan only."""
-    return user.pk in {seance.consultant_id, seance.bilan.consultant_id}
+def _exiger_notes(*, seance: Seance, user: User) -> None:
+    """Confidential notes: the séance's consultant or the bilan's referent (``acces``)."""
+    if not acces.acces_bilan_de(
+        user=user, bilan=seance.bilan, consultant_seance_id=seance.consultant_id
+    ).lire_notes:
+        raise ValidationError(_("Ces notes sont réservées au ou à la consultant·e de la séance."))
 
 
 def seance_lire_notes(*, seance: Seance, par: User, client: ClientInfo | None) -> str:
     """Return the notes to their consultant, and log the read (professional secrecy)."""
-    if not peut_lire_notes(seance=seance, user=par):
-        raise ValidationError(_("Ces notes sont réservées au ou à la consultant·e de la séance."))
+    _exiger_notes(seance=seance, user=par)
     audit_enregistrer(
         organisation=seance.organisation,
         acteur=par,
@@ -204,8 +207,7 @@ def seance_lire_notes(*, seance: Seance, par: User, client: ClientInfo | None) -
 
 
 def seance_enregistrer_notes(*, seance: Seance, notes: str, user: User) -> Seance:
-    if not peut_lire_notes(seance=seance, user=user):
-        raise ValidationError(_("Ces notes sont réservées au ou à la consultant·e de la séance."))
+    _exiger_notes(seance=seance, user=user)
     seance.notes = notes.strip()
     seance.save(update_fields=["notes", "updated_at"])
     return seance

@@ -8,8 +8,9 @@ Rules: planned only once the bilan has ended (synthèse remise or clos, with its
 on a date after that end; the default proposal is the end + ``Organisation.suivi_delai_mois``
 (3 to 9, default 6) at 10:00 Europe/Paris. Recording it as carried out requires a coded result.
 
-Rights: planning and cancelling are logistics (admins, the bilan's consultants, assistants);
-recording the result (confidential comment) is for the bilan's consultants and admins.
+Rights (``beneficiaires.acces``): planning and cancelling are logistics (``ORGANISER_SUIVI``:
+admins, the bilan's consultants, assistants); recording the result (confidential comment) is
+accompaniment (``ACCOMPAGNER``: the bilan's consultants and admins).
 """
 
 from __future__ import annotations
@@ -18,21 +19,22 @@ import datetime as dt
 import zoneinfo
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaires import acces
 from beneficiaires.cycle import FINIS
 from beneficiaires.models import Bilan
 from bilan.core.dates import ajouter_mois
 from bilan.core.formatting import date_fr
-from bilan.core.models import Membership, Organisation, Role, User
+from bilan.core.models import Organisation, Role, User
 from bilan.core.tenancy import get_for_organisation
 from seances.models import EntretienSuivi, Seance
 from seances.relances import rappel_suivi_planifier
-from seances.services.travail import peut_ecrire, texte_brut
+from seances.services.travail import texte_brut
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 HEURE_PAR_DEFAUT = dt.time(10, 0)
@@ -50,27 +52,8 @@ def date_suivi_par_defaut(bilan: Bilan) -> dt.datetime | None:
     return dt.datetime.combine(jour, HEURE_PAR_DEFAUT, tzinfo=PARIS)
 
 
-def _membership(user: User, organisation_id: int) -> Membership | None:
-    if user is None or not user.is_authenticated:
-        return None
-    return Membership.objects.filter(
-        user=user, organisation_id=organisation_id, is_active=True
-    ).first()
-
-
-def peut_planifier(*, user: User, bilan: Bilan) -> bool:
-    membership = _membership(user, bilan.organisation_id)
-    if membership is None:
-        return False
-    return membership.role == Role.ASSISTANT or peut_ecrire(user=user, bilan=bilan)
-
-
-def peut_enregistrer_resultat(*, user: User, bilan: Bilan) -> bool:
-    return peut_ecrire(user=user, bilan=bilan)
-
-
 def _consultant_valide(consultant: User, organisation_id: int) -> bool:
-    membership = _membership(consultant, organisation_id)
+    membership = acces.membership_de(user=consultant, organisation_id=organisation_id)
     return membership is not None and membership.role in {Role.CONSULTANT, Role.ADMIN}
 
 
@@ -89,8 +72,7 @@ def suivi_planifier(
 ) -> EntretienSuivi:
     """Plan (or re-plan) the bilan's follow-up interview. Never touches the 24 hours."""
     bilan = _lock(bilan)
-    if not peut_planifier(user=par, bilan=bilan):
-        raise PermissionDenied(_("Votre rôle ne permet pas de planifier ce suivi."))
+    acces.verifier_bilan(user=par, bilan=bilan, droit=acces.Droit.ORGANISER_SUIVI)
     if not bilan_termine(bilan):
         raise ValidationError(
             _(
@@ -149,10 +131,7 @@ def suivi_enregistrer_resultat(
 ) -> EntretienSuivi:
     """Record the follow-up as carried out, with its coded result (required)."""
     suivi = EntretienSuivi.objects.select_for_update().select_related("bilan").get(pk=suivi.pk)
-    if not peut_enregistrer_resultat(user=par, bilan=suivi.bilan):
-        raise PermissionDenied(
-            _("Seul·es les consultant·es du bilan et les administrateur·rices le peuvent.")
-        )
+    acces.verifier_bilan(user=par, bilan=suivi.bilan, droit=acces.Droit.ACCOMPAGNER)
     if suivi.statut != EntretienSuivi.Statut.PLANIFIE:
         raise ValidationError(
             _("L'entretien de suivi est %(statut)s.")
@@ -175,8 +154,7 @@ def suivi_enregistrer_resultat(
 @transaction.atomic
 def suivi_annuler(*, suivi: EntretienSuivi, par: User) -> EntretienSuivi:
     suivi = EntretienSuivi.objects.select_for_update().select_related("bilan").get(pk=suivi.pk)
-    if not peut_planifier(user=par, bilan=suivi.bilan):
-        raise PermissionDenied(_("Votre rôle ne permet pas d'annuler ce suivi."))
+    acces.verifier_bilan(user=par, bilan=suivi.bilan, droit=acces.Droit.ORGANISER_SUIVI)
     if suivi.statut != EntretienSuivi.Statut.PLANIFIE:
         raise ValidationError(_("Seul un entretien planifié peut être annulé."), code="statut")
     suivi.statut = EntretienSuivi.Statut.ANNULE

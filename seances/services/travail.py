@@ -29,11 +29,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaires import acces
 from beneficiaires.budget import Demande, message_depassement
 from beneficiaires.cycle import TERMINAUX
 from beneficiaires.documents import validate_document
 from beneficiaires.models import Beneficiaire, Bilan, PortalAccess, TypeSeance
-from bilan.core.models import Membership, Organisation, Role, User
+from bilan.core.models import Organisation, User
 from bilan.core.tenancy import get_for_organisation
 from seances.models import STATUTS_COMPTES, Consigne, Rendu, RenduFichier, Seance
 from seances.selectors import minutes_comptees
@@ -51,41 +52,9 @@ def texte_brut(value: str | None) -> str:
     return html.unescape(cleaned).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def _membership(user: User, organisation_id: int) -> Membership | None:
-    if user is None or not user.is_authenticated:
-        return None
-    return Membership.objects.filter(
-        user=user, organisation_id=organisation_id, is_active=True
-    ).first()
-
-
-def _est_consultant_du_bilan(user: User, bilan: Bilan) -> bool:
-    return bilan.consultant_id == user.pk or bilan.consultants_associes.filter(pk=user.pk).exists()
-
-
-def peut_ecrire(*, user: User, bilan: Bilan) -> bool:
-    """Consignes and feedback: the bilan's consultants (referent or associated) and admins."""
-    membership = _membership(user, bilan.organisation_id)
-    if membership is None:
-        return False
-    if membership.role == Role.ADMIN:
-        return True
-    return membership.role == Role.CONSULTANT and _est_consultant_du_bilan(user, bilan)
-
-
-def peut_lire(*, user: User, bilan: Bilan) -> bool:
-    """Writers, plus assistants (read only). Other consultants: need-to-know, refused."""
-    membership = _membership(user, bilan.organisation_id)
-    if membership is None:
-        return False
-    return membership.role == Role.ASSISTANT or peut_ecrire(user=user, bilan=bilan)
-
-
 def _exiger_ecriture(par: User, bilan: Bilan) -> None:
-    if not peut_ecrire(user=par, bilan=bilan):
-        raise PermissionDenied(
-            _("Seul·es les consultant·es du bilan et les administrateur·rices peuvent le faire.")
-        )
+    """Consignes and feedback: the bilan's consultants and admins (``beneficiaires.acces``)."""
+    acces.verifier_bilan(user=par, bilan=bilan, droit=acces.Droit.ACCOMPAGNER)
 
 
 def _verifier_temps(minutes, *, champ: str, minimum: int) -> int:

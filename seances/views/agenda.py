@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from beneficiaires import acces
 from beneficiaires.forms.beneficiaires import consultants_of
 from bilan.core.form_errors import add_errors
 from bilan.core.models import Role
@@ -159,7 +160,7 @@ def _page_agenda(request, params: dict, *, form_erreur: forms.Form | None = None
     lignes_par_jour = {jour: [] for jour in per.jours}
     for seance in seances:
         modifiable = seance.statut == Seance.Statut.PLANIFIEE and ag.peut_modifier(
-            seance=seance, user=request.user, membership=request.membership
+            seance=seance, membership=request.membership
         )
         ligne = {
             "seance": seance,
@@ -217,14 +218,18 @@ def agenda(request):
 
 
 def _seance_modifiable(request, seance_id) -> Seance:
-    """The séance (404 outside the organisation), if the member may move or cancel it (403)."""
+    """The séance (404 outside the organisation or need-to-know), if the member may move or
+    cancel it (403)."""
     seance = get_for_organisation(
         Seance,
         organisation=request.organisation,
         public_id=seance_id,
         queryset=Seance.objects.select_related("bilan", "bilan__beneficiaire"),
     )
-    if not ag.peut_modifier(seance=seance, user=request.user, membership=request.membership):
+    acces.exiger_bilan(
+        membership=request.membership, bilan=seance.bilan, consultant_seance_id=seance.consultant_id
+    )
+    if not ag.peut_modifier(seance=seance, membership=request.membership):
         raise PermissionDenied(
             _(
                 "Seul·e le ou la consultant·e de la séance ou du bilan, ou un·e "

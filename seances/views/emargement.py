@@ -1,7 +1,9 @@
 """Attendance signature pages: the consultant's device, the portal, the emailed link.
 
-Staff (/app/seances/...): the bilan's consultants (referent or associated) and admins act;
-assistants may read the page and download the certificate; other consultants get 403.
+Staff (/app/seances/...): rights come from ``beneficiaires.acces``: the bilan's consultants
+(referent or associated), the séance's consultant and admins act; assistants may read the page
+and download the certificate (attendance is administrative evidence); other consultants get
+404.
 Portal (/portail/emargement/...): the beneficiary signs their own realised séances only (404
 otherwise). Emailed link (/emargement/<organisation public id>/<token>/): shows only the séance
 being signed, like ``bilan.core.views_signatures``: it binds the organisation from the URL,
@@ -14,7 +16,7 @@ import uuid
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
@@ -24,10 +26,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from beneficiaires import acces
+from beneficiaires.models import Bilan
 from beneficiaires.selectors import bilan_get
 from bilan.core.audit import audit_record, client_info
 from bilan.core.form_errors import flash_errors
-from bilan.core.models import AuditEvent, Organisation, Role
+from bilan.core.middleware import TenantRequest
+from bilan.core.models import AuditEvent, Organisation
 from bilan.core.permissions import portal_required, staff_required
 from bilan.core.tenancy import get_for_organisation, tenant_context
 from seances.models import Emargement, Seance
@@ -74,30 +79,17 @@ class DessinForm(forms.Form):
 # --- Staff ------------------------------------------------------------------------------------
 
 
-def _est_consultant_du_bilan(request, bilan) -> bool:
-    return (
-        bilan.consultant_id == request.user.pk
-        or bilan.consultants_associes.filter(pk=request.user.pk).exists()
+def _verifier(
+    request: TenantRequest, bilan: Bilan, *, agir: bool, consultant_seance_id: int | None = None
+) -> acces.AccesBilan:
+    """Reading the attendance page or certificate is administrative (any member who sees
+    the bilan); acting is for the bilan's consultants and admins (``acces``)."""
+    return acces.exiger_bilan(
+        membership=request.membership,
+        bilan=bilan,
+        droit=acces.Droit.ACCOMPAGNER if agir else acces.Droit.VOIR,
+        consultant_seance_id=consultant_seance_id,
     )
-
-
-def _peut_agir(request, bilan) -> bool:
-    role = request.membership.role
-    if role == Role.ADMIN:
-        return True
-    return role == Role.CONSULTANT and _est_consultant_du_bilan(request, bilan)
-
-
-def _peut_lire(request, bilan) -> bool:
-    return request.membership.role == Role.ASSISTANT or _peut_agir(request, bilan)
-
-
-def _verifier(request, bilan, *, agir: bool) -> None:
-    allowed = _peut_agir(request, bilan) if agir else _peut_lire(request, bilan)
-    if not allowed:
-        raise PermissionDenied(
-            _("Seul·es les consultant·es du bilan et les administrateur·rices y ont accès.")
-        )
 
 
 @never_cache
@@ -111,7 +103,9 @@ def seance_emargement(request, seance_id):
     """
     seance = svc.seance_get(organisation=request.organisation, public_id=seance_id)
     bilan = seance.bilan
-    _verifier(request, bilan, agir=request.method == "POST")
+    droits = _verifier(
+        request, bilan, agir=request.method == "POST", consultant_seance_id=seance.consultant_id
+    )
     dessin_form = DessinForm()
     status = 200
     if request.method == "POST":
@@ -156,7 +150,7 @@ def seance_emargement(request, seance_id):
                 flash_errors(request, exc)
                 return redirect("emargement:seance", seance_id=seance.public_id)
     emargements = svc.emargements_de(seance)
-    peut_agir = _peut_agir(request, bilan)
+    peut_agir = droits.accompagner
     return render(
         request,
         "emargement/seance.html",
@@ -182,7 +176,7 @@ def seance_emargement(request, seance_id):
 def demande_creer(request, seance_id):
     """Send the beneficiary a remote signing request (portal + emailed single-use link)."""
     seance = svc.seance_get(organisation=request.organisation, public_id=seance_id)
-    _verifier(request, seance.bilan, agir=True)
+    _verifier(request, seance.bilan, agir=True, consultant_seance_id=seance.consultant_id)
     try:
         svc.demande_emargement_creer(seance=seance)
     except ValidationError as exc:

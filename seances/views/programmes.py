@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from beneficiaires import acces
 from beneficiaires.budget import BUDGET_MINUTES
 from beneficiaires.models import Bilan, Programme
 from beneficiaires.programmes import date_suivi
@@ -22,7 +23,6 @@ from beneficiaires.selectors import bilan_get
 from beneficiaires.services.programmes import programme_proposer_calendrier
 from bilan.core.dates import prochain_jour_ouvre
 from bilan.core.formatting import duree_fr
-from bilan.core.models import Role
 from bilan.core.permissions import staff_required
 from seances.forms.programmes import CalendrierChoixForm, SeancePlanFormSet
 from seances.selectors import minutes_comptees
@@ -30,18 +30,6 @@ from seances.services.programmes import (
     seance_modalite_par_defaut,
     seances_planifier_depuis_programme,
 )
-
-
-def _peut_planifier(request, bilan: Bilan) -> bool:
-    membership = getattr(request, "membership", None)
-    if membership is None:
-        return False
-    if membership.role == Role.ADMIN:
-        return True
-    return membership.role == Role.CONSULTANT and (
-        bilan.consultant_id == request.user.pk
-        or bilan.consultants_associes.filter(pk=request.user.pk).exists()
-    )
 
 
 def _url_apres_planification(bilan: Bilan) -> str:
@@ -57,7 +45,7 @@ def bilan_calendrier(request, bilan_id: UUID) -> HttpResponse:
     """The calendar a programme proposes for the bilan (working days, French holidays), to edit
     and plan as séances within the 24 hours."""
     bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
-    peut_planifier = _peut_planifier(request, bilan)
+    peut_planifier = acces.exiger_bilan(membership=request.membership, bilan=bilan).accompagner
     if request.method == "POST" and not peut_planifier:
         raise PermissionDenied(_("Votre rôle ne permet pas de planifier ce bilan."))
     source = request.POST if request.method == "POST" else request.GET

@@ -1,15 +1,18 @@
 """Staff pages of a séance: plan, reschedule, cancel, realise, confidential notes."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from beneficiaires import acces
 from beneficiaires.selectors import bilan_get
 from bilan.core.audit import client_info
 from bilan.core.form_errors import add_errors
-from bilan.core.models import Role
+from bilan.core.middleware import TenantRequest
 from bilan.core.permissions import staff_required
 from bilan.core.tenancy import get_for_organisation
 from seances import selectors
@@ -18,30 +21,30 @@ from seances.models import Seance
 from seances.services import seances as services
 
 
-def _peut_agir(request, bilan) -> bool:
-    """The bilan's consultants and the organisation's admins act on its séances."""
-    if request.membership.role == Role.ADMIN:
-        return True
-    return (
-        request.user.pk == bilan.consultant_id
-        or bilan.consultants_associes.filter(pk=request.user.pk).exists()
-    )
-
-
-def _seance(request, seance_id) -> Seance:
-    return get_for_organisation(
+def _seance(request: TenantRequest, seance_id: uuid.UUID) -> Seance:
+    """The séance named in the URL; 404 elsewhere or outside need-to-know (``acces``)."""
+    seance = get_for_organisation(
         Seance,
         organisation=request.organisation,
         public_id=seance_id,
         queryset=Seance.objects.select_related("bilan", "bilan__beneficiaire", "consultant"),
+    )
+    _acces(request, seance).exiger(acces.Droit.VOIR)
+    return seance
+
+
+def _acces(request: TenantRequest, seance: Seance) -> acces.AccesBilan:
+    return acces.acces_bilan(
+        membership=request.membership,
+        bilan=seance.bilan,
+        consultant_seance_id=seance.consultant_id,
     )
 
 
 @staff_required
 def seance_create(request, bilan_id):
     bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
-    if not _peut_agir(request, bilan):
-        raise PermissionDenied
+    acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=acces.Droit.ACCOMPAGNER)
     data = request.POST if request.method == "POST" else None
     form = SeanceForm(
         data,
@@ -74,8 +77,9 @@ def seance_create(request, bilan_id):
 
 
 def _detail(request, seance, *, status=200, **forms):
+    droits = _acces(request, seance)
     notes = None
-    if services.peut_lire_notes(seance=seance, user=request.user) and seance.notes:
+    if droits.lire_notes and seance.notes:
         notes = services.seance_lire_notes(
             seance=seance, par=request.user, client=client_info(request)
         )
@@ -84,8 +88,8 @@ def _detail(request, seance, *, status=200, **forms):
         "bilan": seance.bilan,
         "budget": selectors.budget(bilan=seance.bilan),
         "conflits": selectors.conflits(seance=seance),
-        "peut_agir": _peut_agir(request, seance.bilan),
-        "peut_lire_notes": services.peut_lire_notes(seance=seance, user=request.user),
+        "peut_agir": droits.accompagner,
+        "peut_lire_notes": droits.lire_notes,
         "reporter_form": forms.get("reporter_form")
         or ReporterForm(initial={"debut": seance.debut}),
         "annuler_form": forms.get("annuler_form") or AnnulerForm(),
@@ -105,8 +109,8 @@ def seance_detail(request, seance_id):
 @staff_required
 def seance_action(request, seance_id, action):
     seance = _seance(request, seance_id)
-    if not _peut_agir(request, seance.bilan):
-        raise PermissionDenied
+    droits = _acces(request, seance)
+    droits.exiger(acces.Droit.ACCOMPAGNER)
     forms = {
         "reporter": ("reporter_form", ReporterForm),
         "annuler": ("annuler_form", AnnulerForm),

@@ -1,7 +1,8 @@
 """Pages of guided personal work (staff and portal) and of the follow-up interview (staff).
 
-Thin views: objects are read through tenant-aware accessors (404 elsewhere), rights are
-checked here and again in the services, writes go through ``seances.travail`` and
+Thin views: objects are read through tenant-aware accessors (404 elsewhere), rights come from
+``beneficiaires.acces`` and are checked here and again in the services (assistants see the
+consignes' logistics, never a submission), writes go through ``seances.travail`` and
 ``seances.suivi``. Staff reads of a submission and every file download are audit-logged.
 """
 
@@ -9,13 +10,15 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from beneficiaires import acces
+from beneficiaires.models import Bilan
 from beneficiaires.selectors import bilan_get
 from bilan.core.audit import audit_record
 from bilan.core.form_errors import add_errors, flash_errors
@@ -27,16 +30,9 @@ from seances.services import suivi as suivi_services
 from seances.services import travail
 
 
-def _exiger_lecture(request, bilan) -> None:
-    if not travail.peut_lire(user=request.user, bilan=bilan):
-        raise PermissionDenied(_("Ce bilan est réservé à ses consultant·es."))
-
-
-def _exiger_ecriture(request, bilan) -> None:
-    if not travail.peut_ecrire(user=request.user, bilan=bilan):
-        raise PermissionDenied(
-            _("Seul·es les consultant·es du bilan et les administrateur·rices peuvent le faire.")
-        )
+def _exiger(request: HttpRequest, bilan: Bilan, droit: acces.Droit) -> acces.AccesBilan:
+    """404 outside need-to-know, 403 without ``droit`` (``beneficiaires.acces``)."""
+    return acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=droit)
 
 
 def _serve(fichier) -> HttpResponse:
@@ -62,7 +58,7 @@ def _rendu(consigne) -> Rendu | None:
 def bilan_travail(request, bilan_id):
     """The consignes of one bilan, and its personal-work séances still without one."""
     bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
-    _exiger_lecture(request, bilan)
+    droits = _exiger(request, bilan, acces.Droit.VOIR)
     return render(
         request,
         "travail/bilan.html",
@@ -70,7 +66,7 @@ def bilan_travail(request, bilan_id):
             "bilan": bilan,
             "lignes": travail.consignes_du_bilan(bilan=bilan),
             "sans_consigne": travail.seances_travail_sans_consigne(bilan=bilan),
-            "peut_ecrire": travail.peut_ecrire(user=request.user, bilan=bilan),
+            "peut_ecrire": droits.accompagner,
         },
     )
 
@@ -80,7 +76,7 @@ def bilan_travail(request, bilan_id):
 def consigne_edit(request, seance_id):
     """Create the consigne of a personal-work séance, or edit it while nothing is submitted."""
     seance = travail.seance_get(organisation=request.organisation, public_id=seance_id)
-    _exiger_ecriture(request, seance.bilan)
+    _exiger(request, seance.bilan, acces.Droit.ACCOMPAGNER)
     consigne = getattr(seance, "consigne", None)
     if consigne is not None and _rendu(consigne) is not None:
         messages.info(request, _("Le travail a été rendu : la consigne ne se modifie plus."))
@@ -126,9 +122,10 @@ def consigne_detail(request, consigne_id):
     """Read the consigne and the submission (logged), download its files, give feedback."""
     consigne = travail.consigne_get(organisation=request.organisation, public_id=consigne_id)
     bilan = consigne.seance.bilan
-    _exiger_lecture(request, bilan)
-    peut_ecrire = travail.peut_ecrire(user=request.user, bilan=bilan)
-    rendu = _rendu(consigne)
+    droits = _exiger(request, bilan, acces.Droit.VOIR)
+    peut_ecrire = droits.accompagner
+    # The submission is the beneficiary's personal work: bilan content (rule 11).
+    rendu = _rendu(consigne) if droits.lire_confidentiel else None
     form = None
     if rendu is not None and rendu.retour_le is None and peut_ecrire:
         form = RetourForm(request.POST or None)
@@ -148,14 +145,15 @@ def consigne_detail(request, consigne_id):
             else:
                 messages.success(request, _("Retour enregistré ; le travail rendu est verrouillé."))
                 return redirect("travail:consigne", consigne_id=consigne.public_id)
-    audit_record(
-        request=request,
-        action=AuditEvent.Action.READ,
-        object_type="travail_personnel",
-        object_id=consigne.public_id,
-        object_label=_("Travail personnel : %(titre)s") % {"titre": consigne.titre},
-        beneficiaire=bilan.beneficiaire,
-    )
+    if droits.lire_confidentiel:
+        audit_record(
+            request=request,
+            action=AuditEvent.Action.READ,
+            object_type="travail_personnel",
+            object_id=consigne.public_id,
+            object_label=_("Travail personnel : %(titre)s") % {"titre": consigne.titre},
+            beneficiaire=bilan.beneficiaire,
+        )
     return render(
         request,
         "travail/consigne_detail.html",
@@ -166,6 +164,7 @@ def consigne_detail(request, consigne_id):
             "fichiers": rendu.fichiers.order_by("created_at") if rendu else [],
             "form": form,
             "peut_ecrire": peut_ecrire,
+            "lire_confidentiel": droits.lire_confidentiel,
             "etat_libelle": travail.Etat.LIBELLES[travail.etat_consigne(consigne)],
         },
     )
@@ -175,7 +174,7 @@ def consigne_detail(request, consigne_id):
 def rendu_fichier(request, consigne_id, fichier_id):
     consigne = travail.consigne_get(organisation=request.organisation, public_id=consigne_id)
     bilan = consigne.seance.bilan
-    _exiger_lecture(request, bilan)
+    _exiger(request, bilan, acces.Droit.LIRE_CONFIDENTIEL)
     fichier = travail.rendu_fichier_get(consigne=consigne, public_id=fichier_id)
     audit_record(
         request=request,
@@ -271,10 +270,10 @@ def portail_fichier(request, consigne_id, fichier_id):
 def bilan_suivi(request, bilan_id):
     """Show the bilan's follow-up; plan or re-plan it (date prefilled with the default)."""
     bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
-    _exiger_lecture(request, bilan)
+    droits = _exiger(request, bilan, acces.Droit.VOIR)
     suivi = suivi_services.suivi_du_bilan(bilan=bilan)
     termine = suivi_services.bilan_termine(bilan)
-    peut_planifier = suivi_services.peut_planifier(user=request.user, bilan=bilan)
+    peut_planifier = droits.organiser_suivi
     defaut = suivi_services.date_suivi_par_defaut(bilan) if termine else None
     if suivi is not None and suivi.statut == suivi.Statut.PLANIFIE:
         initial = {
@@ -312,7 +311,7 @@ def bilan_suivi(request, bilan_id):
             else:
                 messages.success(request, _("Entretien de suivi planifié."))
                 return redirect("travail:suivi", bilan_id=bilan.public_id)
-    peut_resultat = suivi_services.peut_enregistrer_resultat(user=request.user, bilan=bilan)
+    peut_resultat = droits.accompagner
     return render(
         request,
         "travail/suivi.html",
@@ -326,6 +325,7 @@ def bilan_suivi(request, bilan_id):
             if suivi is not None and suivi.statut == suivi.Statut.PLANIFIE and peut_resultat
             else None,
             "peut_planifier": peut_planifier,
+            "lire_confidentiel": droits.lire_confidentiel,
             "delai": request.organisation.suivi_delai_mois,
         },
     )
@@ -335,8 +335,7 @@ def bilan_suivi(request, bilan_id):
 @require_POST
 def suivi_resultat(request, suivi_id):
     suivi = suivi_services.suivi_get(organisation=request.organisation, public_id=suivi_id)
-    if not suivi_services.peut_enregistrer_resultat(user=request.user, bilan=suivi.bilan):
-        raise PermissionDenied
+    _exiger(request, suivi.bilan, acces.Droit.ACCOMPAGNER)
     form = ResultatSuiviForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
@@ -361,8 +360,7 @@ def suivi_resultat(request, suivi_id):
 @require_POST
 def suivi_annuler(request, suivi_id):
     suivi = suivi_services.suivi_get(organisation=request.organisation, public_id=suivi_id)
-    if not suivi_services.peut_planifier(user=request.user, bilan=suivi.bilan):
-        raise PermissionDenied
+    _exiger(request, suivi.bilan, acces.Droit.ORGANISER_SUIVI)
     try:
         suivi_services.suivi_annuler(suivi=suivi, par=request.user)
     except ValidationError as exc:
@@ -391,7 +389,9 @@ def suivis_list(request):
         request,
         "travail/suivis.html",
         {
-            "suivis": suivi_services.suivis_a_venir(request.organisation),
+            "suivis": suivi_services.suivis_a_venir(request.organisation).filter(
+                bilan__in=acces.bilans_visibles(membership=request.membership)
+            ),
             "taux": suivi_services.taux_realisation_suivi(debut=debut, fin=fin),
             "maintenant": timezone.now(),
         },

@@ -21,6 +21,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaires import acces
 from beneficiaires.models import Bilan, StatutBilan
 from bilan.core.audit import ClientInfo
 from bilan.core.models import SignatureRole, SignedDocument, User
@@ -81,8 +82,14 @@ class ConflitRevision(ValidationError):
 # --- Checks -----------------------------------------------------------------------------------
 
 
+def _peut_travailler(par: User | None, bilan: Bilan) -> bool:
+    """Working on the synthèse: reading it (confidential) and writing it (accompaniment)."""
+    droits = acces.acces_bilan_de(user=par, bilan=bilan)
+    return droits.lire_confidentiel and droits.accompagner
+
+
 def _exiger_acces(par: User, bilan: Bilan) -> None:
-    if not selectors.peut_acceder(user=par, bilan=bilan):
+    if not _peut_travailler(par, bilan):
         raise PermissionDenied(
             _("Seul·es les consultant·es du bilan et les administrateur·rices y ont accès.")
         )
@@ -549,8 +556,7 @@ def commentaire_ajouter(*, synthese: Synthese, section: str, texte: str, par: Us
     the bilan's staff."""
     locked = _lock(synthese)
     if not (
-        selectors.est_beneficiaire(user=par, synthese=locked)
-        or selectors.peut_acceder(user=par, bilan=locked.bilan)
+        selectors.est_beneficiaire(user=par, synthese=locked) or _peut_travailler(par, locked.bilan)
     ):
         raise PermissionDenied(_("Vous ne pouvez pas commenter cette synthèse."))
     if locked.statut not in (Synthese.Statut.PARTAGEE, Synthese.Statut.REVISEE):

@@ -1,15 +1,19 @@
 """End documents, sharing of the synthèse and retention of a bilan, under
 /app/documents/bilans/<bilan_id>/.
 
-Access: the bilan's consultants (referent or associated) and the organisation's admins; other
-staff get 403, other organisations 404 (``bilan_get``). Manual purge: admins only.
+Access (``beneficiaires.acces``): the bilan's administration, i.e. its consultants (referent or
+associated) and the organisation's admins; assistants get 403, other consultants and other
+organisations 404. Manual purge: ``DETRUIRE``, admins only.
 """
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,11 +21,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from beneficiaires.models import Consentement
+from beneficiaires import acces
+from beneficiaires.models import Bilan, Consentement
 from beneficiaires.selectors import bilan_get
 from bilan.core.audit import client_info
 from bilan.core.form_errors import flash_errors
-from bilan.core.models import Role, SignatureRole, SignedDocument
+from bilan.core.models import SignatureRole, SignedDocument
 from bilan.core.permissions import staff_required
 from bilan.core.signatures import document_signer
 from bilan.core.tenancy import get_for_organisation
@@ -30,22 +35,13 @@ from syntheses.models import Partage, Synthese
 from syntheses.services import documents_fin, partage, retention
 
 
-def _peut_acceder(request, bilan) -> bool:
-    role = request.membership.role
-    if role == Role.ADMIN:
-        return True
-    return role == Role.CONSULTANT and (
-        bilan.consultant_id == request.user.pk
-        or bilan.consultants_associes.filter(pk=request.user.pk).exists()
-    )
-
-
-def _bilan(request, bilan_id):
+def _bilan(
+    request: HttpRequest, bilan_id: uuid.UUID, droit: acces.Droit = acces.Droit.ADMINISTRER
+) -> Bilan:
+    """End documents, the synthèse's sharing and retention are the bilan's administration
+    (``beneficiaires.acces``): 404 outside need-to-know, 403 without the right."""
     bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
-    if not _peut_acceder(request, bilan):
-        raise PermissionDenied(
-            _("Seul·es les consultant·es du bilan et les administrateur·rices y ont accès.")
-        )
+    acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=droit)
     return bilan
 
 
@@ -233,7 +229,8 @@ def conservation(request, bilan_id):
         {
             "bilan": bilan,
             "statut": statut,
-            "peut_purger": request.membership.role == Role.ADMIN and statut["purge_due"],
+            "peut_purger": acces.acces_bilan(membership=request.membership, bilan=bilan).detruire
+            and statut["purge_due"],
         },
     )
 
@@ -241,9 +238,7 @@ def conservation(request, bilan_id):
 @staff_required
 @require_POST
 def purger(request, bilan_id):
-    bilan = _bilan(request, bilan_id)
-    if request.membership.role != Role.ADMIN:
-        raise PermissionDenied(_("Seul·es les administrateur·rices lancent une destruction."))
+    bilan = _bilan(request, bilan_id, acces.Droit.DETRUIRE)
     try:
         purges = retention.purger_bilan(
             bilan=bilan, aujourdhui=timezone.localdate(), par=request.user

@@ -18,9 +18,12 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from beneficiaires import acces
+from beneficiaires.models import Bilan
 from beneficiaires.selectors import bilan_get
 from bilan.core.audit import audit_record, client_info
 from bilan.core.form_errors import add_errors, flash_errors
+from bilan.core.middleware import TenantRequest
 from bilan.core.models import AuditEvent, SignatureRole, SignedDocument
 from bilan.core.permissions import staff_required
 from bilan.core.signatures import roles_manquants_du_document
@@ -41,8 +44,11 @@ from syntheses.models import Critere, EcartCompetence, EtapePlanAction, Scenario
 from syntheses.services import syntheses as services
 
 
-def _exiger_acces(request, bilan) -> None:
-    if not selectors.peut_acceder(user=request.user, bilan=bilan):
+def _exiger_acces(request: TenantRequest, bilan: Bilan) -> None:
+    """404 outside need-to-know; 403 for a member who sees the bilan but may not read or
+    write its synthèse (assistants): ``beneficiaires.acces``."""
+    droits = acces.exiger_bilan(membership=request.membership, bilan=bilan)
+    if not (droits.lire_confidentiel and droits.accompagner):
         raise PermissionDenied(_("Cette synthèse est réservée aux consultant·es du bilan."))
 
 

@@ -20,13 +20,14 @@ from beneficiaires.models import (
 from beneficiaires.services import bilans as services_bilans
 from beneficiaires.services import conventions
 from bilan.core import dates
-from bilan.core.models import SignatureRole, SignedDocument
+from bilan.core.models import Role, SignatureRole, SignedDocument
 from bilan.core.signatures import MethodeAuthentification, document_signer
 from bilan.core.tenancy import tenant_context
 from seances.models import Seance
 from seances.services import phases
 from tests.factories.beneficiaires import dossier_bilan
 from tests.factories.bilans import bilan_for
+from tests.factories.core import staff_user
 
 pytestmark = pytest.mark.django_db
 AUJOURDHUI = timezone.localdate()
@@ -477,7 +478,12 @@ def test_consultants_see_their_own_dossiers_by_default(world, login_as):
     page = login_as(world.consultant_a).get("/app/bilans/").content.decode()
     assert mine.numero in page
     assert theirs.numero not in page
+    # Clearing the filter lists every dossier the member may see: for a consultant, only those
+    # they are assigned to (need-to-know, domain rule 11); an assistant sees them all.
     page = login_as(world.consultant_a).get("/app/bilans/?consultant=").content.decode()
+    assert theirs.numero not in page
+    assistant = staff_user(organisation=world.org_a, role=Role.ASSISTANT, email="as@a.test")
+    page = login_as(assistant).get("/app/bilans/?consultant=").content.decode()
     assert theirs.numero in page
     page = login_as(world.admin_a).get("/app/bilans/").content.decode()
     assert mine.numero in page

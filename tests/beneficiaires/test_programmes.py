@@ -463,7 +463,9 @@ def test_calendar_page_proposes_then_plans_the_seances(world, login_as):
 
 def test_only_staff_of_the_bilan_may_plan(world, login_as):
     programme = copie(world.org_a)
-    other = staff_user(organisation=world.org_a, email="autre@a.test")
+    # An assistant sees the dossier but does not plan it; a consultant who is not on the bilan
+    # would not even see it (404, need-to-know: see the isolation sweep's intra pass).
+    other = staff_user(organisation=world.org_a, role=Role.ASSISTANT, email="autre@a.test")
     bilan = bilan_for(world.beneficiaire_a, programme=programme)
     url = f"/app/programmes/bilans/{bilan.public_id}/calendrier/"
     client = login_as(other)

@@ -136,7 +136,8 @@ def test_edit_keeps_the_email_unique(world, login_as):
     other = BeneficiaireFactory(
         organisation=world.org_a, prenom="Léo", nom="Autre", email="leo@exemple.test"
     )
-    response = login_as(world.consultant_a).post(
+    # An admin: the beneficiary is not (yet) assigned to consultant_a (need-to-know, rule 11).
+    response = login_as(world.admin_a).post(
         f"/app/beneficiaires/{other.public_id}/modifier/",
         {"prenom": "Léo", "nom": "Autre", "email": "camille@exemple.test"},
     )
@@ -150,10 +151,9 @@ def test_invite_to_portal(world, login_as, django_capture_on_commit_callbacks):
     other = BeneficiaireFactory(
         organisation=world.org_a, prenom="Léo", nom="Autre", email="leo@exemple.test"
     )
+    # An admin: the beneficiary is not (yet) assigned to consultant_a (need-to-know, rule 11).
     with django_capture_on_commit_callbacks(execute=True):
-        response = login_as(world.consultant_a).post(
-            f"/app/beneficiaires/{other.public_id}/inviter/"
-        )
+        response = login_as(world.admin_a).post(f"/app/beneficiaires/{other.public_id}/inviter/")
     assert response.status_code == 302
     invitation = Invitation.objects.get(beneficiaire=other)
     assert invitation.role == ""

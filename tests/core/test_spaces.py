@@ -86,7 +86,9 @@ def test_deactivated_member_loses_access(world, login_as):
 
 
 def test_switching_between_organisations(world, login_as):
-    MembershipFactory(user=world.consultant_a, organisation=world.org_b, role="consultant")
+    # Admin in B: a consultant of B would see only the beneficiaries assigned to them
+    # (need-to-know, domain rule 11), and beneficiaire_b is consultant_b's.
+    MembershipFactory(user=world.consultant_a, organisation=world.org_b, role="admin")
     client = login_as(world.consultant_a)
     page = client.get("/app/").content.decode()
     assert "Changer d'organisme" in html.unescape(page)

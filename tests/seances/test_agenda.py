@@ -316,18 +316,20 @@ def test_a_non_assigned_member_gets_403_and_nothing_changes(world, login_as, eve
     assistant = staff_user(organisation=world.org_a, role=Role.ASSISTANT, email="ines@a.test")
     seance = agenda_a["lundi"]
     nouveau = _a(LUNDI + dt.timedelta(days=3), 9).strftime("%Y-%m-%dT%H:%M")
-    for user in (eve, assistant):
+    # A consultant of the organisation who is not on the bilan: 404, never its existence
+    # (need-to-know, domain rule 11; was 403 before beneficiaires/acces.py).
+    for user, refus in ((eve, 404), (assistant, 403)):
         client = login_as(user)
         response = client.post(
             f"/app/agenda/seances/{seance.public_id}/deplacer/",
             {"debut": nouveau, "motif": "Pas mon bilan"},
         )
-        assert response.status_code == 403
+        assert response.status_code == refus
         response = client.post(
             f"/app/agenda/seances/{seance.public_id}/annuler/",
             {"nature": "non_excusee", "motif": "Pas mon bilan"},
         )
-        assert response.status_code == 403
+        assert response.status_code == refus
     apres = _recharger(seance)
     assert (apres.debut, apres.statut, apres.motif) == (seance.debut, seance.statut, "")
     assert _compte(agenda_a["bilan_bob"]) == 120

@@ -490,11 +490,13 @@ def test_staff_outside_the_bilan_get_403_and_nothing_changes(
     demande_url = f"/app/seances/{seance.public_id}/emargement/demande/"
     pdf_url = f"/app/seances/bilans/{seance.bilan.public_id}/attestation-assiduite.pdf"
 
+    # A consultant of the organisation who is not on the bilan: 404, never its existence
+    # (need-to-know, domain rule 11; was 403 before beneficiaires/acces.py).
     client = login_as(outsider)
-    assert client.get(emargement_url).status_code == 403
-    assert client.post(emargement_url, {"action": "consultant"}).status_code == 403
-    assert client.post(demande_url).status_code == 403
-    assert client.get(pdf_url).status_code == 403
+    assert client.get(emargement_url).status_code == 404
+    assert client.post(emargement_url, {"action": "consultant"}).status_code == 404
+    assert client.post(demande_url).status_code == 404
+    assert client.get(pdf_url).status_code == 404
 
     # Assistants read, never act.
     client = login_as(assistant)

@@ -210,7 +210,9 @@ def test_planning_is_for_the_bilans_consultants(world, login_as):
     bilan = _bilan(world)
     other = staff_user(organisation=world.org_a, email="autre@a.test")
     response = login_as(other).post(f"/app/seances/nouvelle/{bilan.public_id}/", {})
-    assert response.status_code == 403
+    # A consultant of the organisation who is not on the bilan: 404, never its existence
+    # (need-to-know, domain rule 11; was 403 before beneficiaires/acces.py).
+    assert response.status_code == 404
 
 
 @pytest.mark.django_db(transaction=True)

@@ -132,8 +132,10 @@ def test_consigne_written_only_by_the_bilans_consultants_and_admins(world, login
     assistant = staff_user(organisation=world.org_a, role=Role.ASSISTANT, email="assist@a.test")
     url = f"/app/travail/seances/{seance.public_id}/consigne/"
     data = {"titre": "T", "consignes": "Faire", "temps_attendu_minutes": 60}
-    for user in (autre, assistant):
-        assert login_as(user).post(url, data).status_code == 403
+    # A consultant of the organisation who is not on the bilan: 404, never its existence
+    # (need-to-know, domain rule 11; was 403 before beneficiaires/acces.py).
+    assert login_as(autre).post(url, data).status_code == 404
+    assert login_as(assistant).post(url, data).status_code == 403
     with tenant_context(world.org_a):
         assert not Consigne.objects.exists()
     with pytest.raises(PermissionDenied), tenant_context(world.org_a):
@@ -398,7 +400,9 @@ def test_assistant_reads_but_cannot_give_feedback(world, login_as, monde):
     assert client.get(url).status_code == 200
     assert client.post(url, {"retour": "Bien"}).status_code == 403
     autre = staff_user(organisation=world.org_a, email="autre2@a.test")
-    assert login_as(autre).get(url).status_code == 403
+    # A consultant of the organisation who is not on the bilan: 404, never its existence
+    # (need-to-know, domain rule 11; was 403 before beneficiaires/acces.py).
+    assert login_as(autre).get(url).status_code == 404
     with tenant_context(world.org_a):
         assert Rendu.objects.get().retour_le is None
 

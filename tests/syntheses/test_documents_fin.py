@@ -181,8 +181,10 @@ def test_views_issue_sign_download(world, bilan, login_as):
 def test_other_consultant_is_refused_and_outsider_gets_404(world, bilan, login_as):
     other = staff_user(organisation=world.org_a, email="autre@a.test")
     base = f"/app/documents/bilans/{bilan.public_id}/"
-    assert login_as(other).get(base).status_code == 403
-    assert login_as(other).post(base + "attestation-fin/").status_code == 403
+    # A consultant of the organisation who is not on the bilan: 404, never its existence
+    # (need-to-know, domain rule 11; was 403 before beneficiaires/acces.py).
+    assert login_as(other).get(base).status_code == 404
+    assert login_as(other).post(base + "attestation-fin/").status_code == 404
     outsider = login_as(world.consultant_b)
     for url in (base, base + "conservation/"):
         assert outsider.get(url).status_code == 404

@@ -228,10 +228,12 @@ def test_assistant_and_other_consultant_get_403(world, synthese, login_as):
         ("post", f"/app/syntheses/{synthese.public_id}/autosave/"),
         ("post", f"/app/syntheses/{synthese.public_id}/partager/"),
     ]
-    for user in (assistant, autre):
+    # A consultant of the organisation who is not on the bilan: 404, never its existence
+    # (need-to-know, domain rule 11; was 403 before beneficiaires/acces.py).
+    for user, refus in ((assistant, 403), (autre, 404)):
         client = login_as(user)
         for method, url in urls:
-            assert getattr(client, method)(url).status_code == 403, (user, url)
+            assert getattr(client, method)(url).status_code == refus, (user, url)
     with tenant_context(world.org_a), pytest.raises(PermissionDenied):
         services.synthese_enregistrer(
             synthese=synthese, revision=0, sections={"projets": "x"}, par=assistant

@@ -3,6 +3,10 @@ and beneficiary with organisation A's objects, answers 404 (or 403) and changes 
 
 URLs are discovered from the URL configuration, so a new view is swept as soon as it exists.
 A new kind of id must be taught to ``OBJECT_IDS`` below, or this test fails and says so.
+
+The intra-organisation pass (at the end) sweeps the same staff URLs as members of organisation
+A itself who are outside the bilan's need-to-know (``beneficiaires/acces.py``): a consultant
+not assigned to it, and an assistant.
 """
 
 import hashlib
@@ -369,3 +373,126 @@ def test_the_snapshot_sees_tenant_rows(world):
     with tenant_context(world.org_a):
         type(world.beneficiaire_a).objects.filter(pk=world.beneficiaire_a.pk).update(nom="Changé")
     assert _snapshot() != before
+
+
+# --- Intra-organisation pass: need-to-know (domain rules 10-11, beneficiaires/acces.py) ------
+
+# The organisation's programme templates hold no bilan and no beneficiary: every consultant
+# reads and edits them by design, so they are outside this pass.
+HORS_BESOIN_DE_SAVOIR = {
+    "app/programmes/<uuid:programme_id>/",
+    "app/programmes/<uuid:programme_id>/modifier/",
+}
+
+# What an assistant reads: administrative data only (the beneficiary's page and the dossier
+# page without confidential content, the attendance page and certificate, the convention, the
+# consignes' logistics, the follow-up's page).
+LECTURES_ASSISTANT = {
+    ("get", "app/beneficiaires/<uuid:beneficiaire_id>/"),
+    ("get", "app/bilans/<uuid:bilan_id>/"),
+    ("get", "app/bilans/<uuid:bilan_id>/documents/<uuid:signed_document_id>/telecharger/"),
+    ("get", "app/seances/<uuid:seance_id>/"),
+    ("get", "app/programmes/bilans/<uuid:bilan_id>/calendrier/"),
+    ("get", "app/seances/<uuid:seance_id>/emargement/"),
+    ("get", "app/seances/bilans/<uuid:bilan_id>/attestation-assiduite.pdf"),
+    ("get", "app/travail/bilans/<uuid:bilan_id>/"),
+    ("get", "app/travail/consignes/<uuid:consigne_id>/"),
+    ("get", "app/travail/bilans/<uuid:bilan_id>/suivi/"),
+}
+# What an assistant does: the follow-up's logistics only (tested in tests/seances/test_suivi.py);
+# not requested here since it may legitimately change rows.
+ACTIONS_ASSISTANT = {
+    ("post", "app/travail/bilans/<uuid:bilan_id>/suivi/"),
+    ("post", "app/travail/suivis/<uuid:suivi_id>/annuler/"),
+}
+
+
+def _snapshot_sans_journal():
+    """``_snapshot`` minus the access journal, which rightly grows with allowed reads."""
+    from bilan.core.models import AuditEvent
+
+    digest = hashlib.sha256()
+    models = [
+        m
+        for m in apps.get_models()
+        if m._meta.app_label
+        in {"core", "beneficiaires", "seances", "syntheses", "relances", "enquetes"}
+        and m is not AuditEvent
+    ]
+    for organisation in Organisation.objects.order_by("pk"):
+        with tenant_context(organisation):
+            for model in models:
+                if issubclass(model, TenantOwned):
+                    for row in model.objects.order_by("pk").values():
+                        digest.update(repr(sorted(row.items())).encode())
+    for model in models:
+        if not issubclass(model, TenantOwned):
+            for row in model._base_manager.order_by("pk").values():
+                digest.update(repr(sorted(row.items())).encode())
+    return digest.hexdigest()
+
+
+def _journal(world):
+    from bilan.core.models import AuditEvent
+
+    with tenant_context(world.org_a):
+        return list(AuditEvent.objects.order_by("pk").values_list("pk", "action", "object_type"))
+
+
+@pytest.mark.parametrize("acteur", ["consultant_non_assigne", "assistant"])
+def test_regle_11_intra_organisation_need_to_know(world, login_as, acteur):
+    """Every staff URL with an id, GET and POST, by a member of the SAME organisation outside
+    the bilan's need-to-know: refused (a consultant not on the bilan gets 404 or 403; an
+    assistant reads only administrative pages) and nothing changes in the database."""
+    from bilan.core.models import AuditEvent, Role
+    from tests.factories.core import staff_user
+
+    values = {name: make(world) for name, make in OBJECT_IDS.items()}
+    if acteur == "assistant":
+        user = staff_user(organisation=world.org_a, role=Role.ASSISTANT, email="assi@a.test")
+    else:
+        user = staff_user(organisation=world.org_a, email="pas-sur-le-bilan@a.test")
+    client = login_as(user)
+    before = _snapshot_sans_journal()
+    journal_avant = _journal(world)
+    refus = lectures = 0
+    for route, _names in _patterns_with_ids():
+        if not route.startswith("app/") or route in HORS_BESOIN_DE_SAVOIR:
+            continue
+        url = _fill(route, values)
+        for method in ("get", "post"):
+            if acteur == "assistant" and (method, route) in ACTIONS_ASSISTANT:
+                continue
+            response = getattr(client, method)(url)
+            if acteur == "assistant" and (method, route) in LECTURES_ASSISTANT:
+                assert response.status_code == 200, (method, url, response)
+                lectures += 1
+                continue
+            if acteur == "assistant" and ("get", route) in LECTURES_ASSISTANT:
+                # A POST to a page the assistant reads: the page again or a refusal, and the
+                # snapshot below proves nothing was written.
+                assert response.status_code in {200, 403, 405}, (method, url, response)
+                continue
+            assert response.status_code in {403, 404, 405}, (method, url, response)
+            if acteur == "consultant_non_assigne" and method == "get" and "bilan" in route:
+                # Never reveal that a dossier exists: 404, as for another organisation.
+                assert response.status_code in {404, 405}, (method, url, response)
+            refus += 1
+    assert _snapshot_sans_journal() == before, "Une requête hors besoin d'en connaître a écrit."
+    nouveaux = [e for e in _journal(world) if e not in journal_avant]
+    if acteur == "consultant_non_assigne":
+        assert nouveaux == [], "Rien n'a été lu, rien ne doit être journalisé."
+    else:
+        assert lectures == len(LECTURES_ASSISTANT)
+        assert {action for _pk, action, _t in nouveaux} <= {
+            AuditEvent.Action.READ,
+            AuditEvent.Action.DOWNLOAD,
+        }
+        # No confidential read was journaled: no work submission, notes or synthèse.
+        assert not {t for _pk, _a, t in nouveaux} & {
+            "travail_personnel",
+            "rendu_fichier",
+            "notes_seance",
+            "synthese",
+        }
+    assert refus >= 40
