@@ -16,7 +16,7 @@ from beneficiaires.services.programmes import (
 )
 from bilan.core.models import AuditEvent
 from bilan.core.tenancy import tenant_context
-from seances.models import Seance
+from seances.models import NatureAnnulation, Seance
 from seances.services import phases
 from seances.services import seances as services
 from seances.services.programmes import seances_planifier_depuis_programme
@@ -126,7 +126,7 @@ def test_cancelling_gives_the_time_back_and_realising_counts_the_longer(world):
     with tenant_context(world.org_a):
         with pytest.raises(ValidationError, match="motif"):
             services.seance_annuler(seance=autre, motif=" ")
-        services.seance_annuler(seance=autre, motif="Malade", absence="excusee")
+        services.seance_annuler(seance=autre, motif="Malade", nature=NatureAnnulation.EXCUSEE)
     assert _compte(world, bilan) == 150
 
 
