@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beneficiaires import acces
+from beneficiaires.models import Phase
 from beneficiaires.selectors import bilan_get
 from bilan.core.audit import client_info
 from bilan.core.form_errors import add_errors
@@ -46,7 +47,7 @@ def seance_create(request: TenantRequest, bilan_id: uuid.UUID) -> HttpResponse:
     form = SeanceForm(
         data,
         organisation=request.organisation,
-        initial={"phase": bilan.phase or "preliminaire", "consultant": bilan.consultant_id},
+        initial={"phase": bilan.phase or Phase.PRELIMINAIRE, "consultant": bilan.consultant_id},
     )
     if data is not None and form.is_valid():
         champs = form.cleaned_data
