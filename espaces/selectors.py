@@ -15,10 +15,10 @@ from django.utils import timezone
 from beneficiaires.models import Beneficiaire
 from beneficiaires.selectors import bilan_courant, documents_a_signer
 from bilan.core.models import SignedDocument
-from seances import selectors as seances_selectors
 from seances.models import Consigne, RenduFichier, Seance
-from seances.services.emargement import seances_a_emarger_pour
-from seances.services.travail import consignes_du_beneficiaire
+from seances.selectors.emargement import seances_a_emarger_pour
+from seances.selectors.seances import bilan_budget
+from seances.selectors.travail import EtatConsigne, consignes_du_beneficiaire
 
 
 def portail_accueil(*, beneficiaire: Beneficiaire) -> dict[str, Any]:
@@ -28,7 +28,7 @@ def portail_accueil(*, beneficiaire: Beneficiaire) -> dict[str, Any]:
     context: dict = {"bilan": bilan, "budget": None, "prochaine": None, "a_faire": []}
     if bilan is None:
         return context
-    context["budget"] = seances_selectors.budget(bilan=bilan)
+    context["budget"] = bilan_budget(bilan=bilan)
     context["prochaine"] = (
         Seance.objects.filter(
             bilan=bilan, statut=Seance.Statut.PLANIFIEE, debut__gte=timezone.now()
@@ -40,10 +40,10 @@ def portail_accueil(*, beneficiaire: Beneficiaire) -> dict[str, Any]:
     a_faire: list[tuple[str, object]] = []
     for document in documents_a_signer(beneficiaire=beneficiaire):
         a_faire.append(("synthese" if document.kind == "synthese" else "signer", document.title))
-    for seance in seances_a_emarger_pour(beneficiaire):
+    for seance in seances_a_emarger_pour(beneficiaire=beneficiaire):
         a_faire.append(("emarger", seance))
     for ligne in consignes_du_beneficiaire(beneficiaire=beneficiaire):
-        if ligne.etat in {"a_faire", "en_retard"}:
+        if ligne.etat in {EtatConsigne.A_FAIRE, EtatConsigne.EN_RETARD}:
             a_faire.append(("travail", ligne))
     context["a_faire"] = a_faire
     return context

@@ -96,6 +96,23 @@ class Seance(TenantOwned):
 STATUTS_COMPTES: tuple[str, ...] = (Seance.Statut.PLANIFIEE, Seance.Statut.REALISEE)
 
 
+class NatureAnnulation(models.TextChoices):
+    """Why a planned séance will not take place: cancelled, or the beneficiary was absent
+    (excused or not; no-shows feed the dropout indicators). Not a field: the séance's status
+    records it (``STATUT_PAR_NATURE``)."""
+
+    ANNULEE = "annulee", _("Annulée")
+    EXCUSEE = "excusee", _("Absence excusée")
+    NON_EXCUSEE = "non_excusee", _("Absence non excusée")
+
+
+STATUT_PAR_NATURE: dict[str, Seance.Statut] = {
+    NatureAnnulation.ANNULEE: Seance.Statut.ANNULEE,
+    NatureAnnulation.EXCUSEE: Seance.Statut.ABSENCE_EXCUSEE,
+    NatureAnnulation.NON_EXCUSEE: Seance.Statut.ABSENCE_NON_EXCUSEE,
+}
+
+
 class Emargement(TenantOwned):
     """One attendance signature of a séance (the beneficiary's or the consultant's).
 

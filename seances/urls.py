@@ -8,6 +8,7 @@ from seances.views import emargement as views_emargement
 from seances.views import portail as views_portail
 from seances.views import programmes as views_programmes
 from seances.views import seances as views_seances
+from seances.views import suivi as views_suivi
 from seances.views import travail as views_travail
 
 # Namespace "seances".
@@ -110,10 +111,11 @@ travail_patterns = [
         views_travail.rendu_fichier,
         name="fichier",
     ),
-    path("bilans/<uuid:bilan_id>/suivi/", views_travail.bilan_suivi, name="suivi"),
-    path("suivis/", views_travail.suivis_list, name="suivis"),
-    path("suivis/<uuid:suivi_id>/resultat/", views_travail.suivi_resultat, name="suivi_resultat"),
-    path("suivis/<uuid:suivi_id>/annuler/", views_travail.suivi_annuler, name="suivi_annuler"),
+    # The follow-up interview (its own views module, URL names kept in this namespace).
+    path("bilans/<uuid:bilan_id>/suivi/", views_suivi.bilan_suivi, name="suivi"),
+    path("suivis/", views_suivi.suivis_list, name="suivis"),
+    path("suivis/<uuid:suivi_id>/resultat/", views_suivi.suivi_resultat, name="suivi_resultat"),
+    path("suivis/<uuid:suivi_id>/annuler/", views_suivi.suivi_annuler, name="suivi_annuler"),
 ]
 
 

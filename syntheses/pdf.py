@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from bilan.core.formatting import duree_fr
 from bilan.core.pdf import sanitize_html
 from seances.models import EntretienSuivi
-from seances.selectors import budget
+from seances.selectors.seances import bilan_budget
 from syntheses import selectors
 from syntheses.models import SECTIONS, Synthese
 
@@ -38,7 +38,7 @@ def synthese_contexte(*, synthese: Synthese) -> dict:
         }
         for key, label in SECTIONS
     ]
-    heures = budget(bilan=bilan)
+    heures = bilan_budget(bilan=bilan)
     consultants = [bilan.consultant, *bilan.consultants_associes.exclude(pk=bilan.consultant_id)]
     return {
         "synthese": synthese,

@@ -25,8 +25,8 @@ from bilan.core.form_errors import add_errors, flash_errors
 from bilan.core.middleware import TenantRequest
 from bilan.core.permissions import staff_required
 from relances.selectors import relances_du_bilan
-from seances import selectors as seances_selectors
 from seances.models import Seance
+from seances.selectors import seances as seances_selectors
 from seances.services import phases
 
 
@@ -80,7 +80,7 @@ def _detail_page(request, bilan, *, paiement_form=None, status=200):
         {
             "bilan": bilan,
             "acces": acces.acces_bilan(membership=request.membership, bilan=bilan),
-            "heures": seances_selectors.budget(bilan=bilan),
+            "heures": seances_selectors.bilan_budget(bilan=bilan),
             "prochaine": seances_selectors.bilan_prochaine_seance(bilan=bilan),
             "seances": Seance.objects.filter(bilan=bilan).order_by("debut"),
             "manques": manques,

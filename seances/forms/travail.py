@@ -1,11 +1,15 @@
 """Forms of guided personal work (consigne, submission, feedback) and of the follow-up."""
 
+from typing import Any, cast
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaires.documents import validate_document
 from beneficiaires.forms.beneficiaires import consultants_of
+from bilan.core.models import Organisation, User
 from seances.models import EntretienSuivi, Seance
 from seances.services.travail import MAX_FICHIERS
 
@@ -45,7 +49,7 @@ class MultipleFileInput(forms.FileInput):
 class MultipleFileField(forms.FileField):
     widget = MultipleFileInput
 
-    def clean(self, data, initial=None):
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
         single = super().clean
         if isinstance(data, list | tuple):
             return [single(item, initial) for item in data if item]
@@ -74,18 +78,18 @@ class RenduForm(forms.Form):
         % {"max": MAX_FICHIERS},
     )
 
-    def __init__(self, *args, deja: int = 0, **kwargs):
+    def __init__(self, *args: Any, deja: int = 0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.deja = deja
 
-    def clean_fichiers(self):
-        fichiers = self.cleaned_data.get("fichiers") or []
+    def clean_fichiers(self) -> list[UploadedFile]:
+        fichiers: list[UploadedFile] = self.cleaned_data.get("fichiers") or []
         if self.deja + len(fichiers) > MAX_FICHIERS:
             raise ValidationError(
                 _("%(max)s fichiers au plus par travail rendu (déjà joints : %(deja)s).")
                 % {"max": MAX_FICHIERS, "deja": self.deja}
             )
-        erreurs = []
+        erreurs: list[str] = []
         for fichier in fichiers:
             try:
                 validate_document(fichier)
@@ -104,21 +108,28 @@ class RetourForm(forms.Form):
     )
 
 
+class ConsultantField(forms.ModelChoiceField):
+    """A consultant, shown by name (or e-mail)."""
+
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.email
+
+
 class SuiviForm(forms.Form):
     date_prevue = forms.DateTimeField(
         label=_("Date et heure de l'entretien de suivi"),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
     )
-    consultant = forms.ModelChoiceField(label=_("Consultant·e"), queryset=None)
+    consultant = ConsultantField(label=_("Consultant·e"), queryset=User.objects.none())
     modalite = forms.ChoiceField(
         label=_("Modalité"), choices=Seance.Modalite.choices, initial=Seance.Modalite.VISIO
     )
 
-    def __init__(self, *args, organisation, **kwargs):
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["consultant"].queryset = consultants_of(organisation)
-        self.fields["consultant"].label_from_instance = lambda u: u.get_full_name() or u.email
+        consultant = cast(ConsultantField, self.fields["consultant"])
+        consultant.queryset = consultants_of(organisation)
 
 
 class ResultatSuiviForm(forms.Form):

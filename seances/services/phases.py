@@ -20,7 +20,7 @@ from bilan.core.models import User
 from enquetes.relances import enquetes_planifier
 from seances.models import Seance
 from seances.relances import invitation_suivi_planifier
-from seances.services.seances import conclusion_a_un_entretien
+from seances.selectors.seances import bilan_conclusion_a_un_entretien
 
 
 @transaction.atomic
@@ -39,7 +39,7 @@ def bilan_changer_phase(*, bilan: Bilan, vers: str, motif: str, par: User) -> Bi
         bilan=bilan, phase=bilan.phase, statut=Seance.Statut.REALISEE
     ).exists():
         raise ValidationError(_("La phase en cours n'a encore aucune séance réalisée (R6313-4)."))
-    if vers == Phase.CONCLUSION and not conclusion_a_un_entretien(bilan=bilan, realise=False):
+    if vers == Phase.CONCLUSION and not bilan_conclusion_a_un_entretien(bilan=bilan, realise=False):
         raise ValidationError(
             _(
                 "Planifiez d'abord au moins un entretien individuel en phase de "
@@ -62,7 +62,7 @@ def bilan_remettre_synthese(*, bilan: Bilan, par: User) -> Bilan:
     bilan = bilan_verrouiller(bilan=bilan)
     if bilan.statut != StatutBilan.EN_COURS or bilan.phase != Phase.CONCLUSION:
         raise ValidationError(_("La synthèse se remet pendant la phase de conclusion."))
-    if not conclusion_a_un_entretien(bilan=bilan, realise=True):
+    if not bilan_conclusion_a_un_entretien(bilan=bilan, realise=True):
         raise ValidationError(
             _("La conclusion passe par au moins un entretien individuel réalisé (R6313-4).")
         )

@@ -20,18 +20,11 @@ from django.utils.translation import gettext as _
 
 from beneficiaires.budget import BUDGET_MINUTES, Demande, etapes_minutes_comptees
 from beneficiaires.cycle import TERMINAUX, phases_dans_l_ordre
-from beneficiaires.models import Bilan, Modalite, TypeSeance
+from beneficiaires.models import Bilan, TypeSeance
 from beneficiaires.services.programmes import etapes_nettoyer
 from seances.models import STATUTS_COMPTES, Seance
+from seances.selectors.seances import seance_modalite_par_defaut
 from seances.services.seances import budget_verifier, seance_enregistrer_sous_budget
-
-
-def seance_modalite_par_defaut(*, bilan: Bilan) -> str:
-    """The modality a planned séance gets from its bilan: video for a remote bilan, else in
-    person."""
-    if bilan.modalite == Modalite.DISTANCIEL:
-        return Seance.Modalite.VISIO
-    return Seance.Modalite.PRESENTIEL
 
 
 @transaction.atomic

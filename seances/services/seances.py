@@ -8,6 +8,7 @@ plans for the last hour succeeds; the other gets the same French message.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, fields, replace
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -21,22 +22,32 @@ from beneficiaires.models import Bilan, Phase, StatutBilan, TypeSeance
 from bilan.core.audit import ClientInfo, audit_enregistrer
 from bilan.core.formatting import date_fr
 from bilan.core.models import AuditEvent, User
-from seances.models import STATUTS_COMPTES, Seance
+from seances.models import STATUT_PAR_NATURE, NatureAnnulation, Seance
 from seances.relances import rappels_seance_annuler, rappels_seance_planifier
-from seances.selectors import minutes_comptees
+from seances.selectors.seances import bilan_minutes_comptees
 
-CHAMPS = (
-    "phase",
-    "type",
-    "intitule",
-    "objectifs",
-    "debut",
-    "duree_minutes",
-    "modalite",
-    "lieu",
-    "lien_visio",
-    "consultant",
-)
+
+@dataclass(frozen=True, kw_only=True)
+class SeanceChamps:
+    """Every editable field of a planned séance, all required: a change names them all (start
+    from ``SeanceChamps.de(seance)`` and ``dataclasses.replace`` what changes), so a forgotten
+    or unknown field fails loudly instead of being dropped."""
+
+    phase: Phase
+    type: TypeSeance
+    intitule: str
+    objectifs: str
+    debut: dt.datetime
+    duree_minutes: int
+    modalite: Seance.Modalite
+    lieu: str
+    lien_visio: str
+    consultant: User | None
+
+    @classmethod
+    def de(cls, seance: Seance) -> SeanceChamps:
+        """The séance's current values."""
+        return cls(**{f.name: getattr(seance, f.name) for f in fields(cls)})
 
 
 def budget_verifier(
@@ -52,7 +63,7 @@ def budget_verifier(
 
     The one check of the 24 hours before a write; call it with the bilan row locked. The
     database stays the last word (``seance_enregistrer_sous_budget``)."""
-    deja = minutes_comptees(bilan=bilan, sauf=sauf)
+    deja = bilan_minutes_comptees(bilan=bilan, sauf=sauf)
     if deja + demande_minutes > BUDGET_MINUTES:
         message = message_depassement(
             deja_minutes=deja, demande_minutes=demande_minutes, demande=demande
@@ -73,7 +84,7 @@ def seance_enregistrer_sous_budget(*, seance: Seance, bilan: Bilan) -> Seance:
     except IntegrityError as exc:
         if "bilan_24_heures_au_plus" not in str(exc):
             raise
-        deja = minutes_comptees(bilan=bilan, sauf=seance if seance.pk else None)
+        deja = bilan_minutes_comptees(bilan=bilan, sauf=seance if seance.pk else None)
         raise ValidationError(
             {
                 "duree_minutes": message_depassement(
@@ -84,24 +95,50 @@ def seance_enregistrer_sous_budget(*, seance: Seance, bilan: Bilan) -> Seance:
     return seance
 
 
-def _verifier_champs(data: dict) -> None:
-    if data.get("modalite") == Seance.Modalite.VISIO and not data.get("lien_visio"):
+def _verifier_lieu(*, modalite: str, lieu: str, lien_visio: str) -> None:
+    if modalite == Seance.Modalite.VISIO and not lien_visio:
         raise ValidationError({"lien_visio": _("Indiquez le lien de la visioconférence.")})
-    if data.get("modalite") == Seance.Modalite.PRESENTIEL and not data.get("lieu"):
+    if modalite == Seance.Modalite.PRESENTIEL and not lieu:
         raise ValidationError({"lieu": _("Indiquez le lieu de la séance.")})
 
 
 @transaction.atomic
-def seance_planifier(*, bilan: Bilan, **data) -> Seance:
-    """Plan a séance of the bilan, refused (nothing written) when it would exceed 24 hours,
-    naming the hours left."""
+def seance_planifier(
+    *,
+    bilan: Bilan,
+    phase: Phase,
+    type: TypeSeance,
+    intitule: str,
+    debut: dt.datetime,
+    duree_minutes: int,
+    modalite: Seance.Modalite,
+    objectifs: str = "",
+    lieu: str = "",
+    lien_visio: str = "",
+    consultant: User | None = None,
+) -> Seance:
+    """Plan a séance of the bilan (``consultant`` defaults to the bilan's), refused (nothing
+    written) when the bilan has ended, the place or video link is missing, or it would exceed
+    24 hours (the message names the hours left). Its reminders are planned in the same
+    transaction."""
     bilan = _lock_bilan(bilan)
     if bilan.statut in TERMINAUX:
         raise ValidationError(_("Ce bilan est terminé : aucune séance ne peut y être ajoutée."))
-    _verifier_champs(data)
-    values = {k: v for k, v in data.items() if k in CHAMPS}
-    values.setdefault("consultant", bilan.consultant)
-    seance = Seance(organisation=bilan.organisation, bilan=bilan, **values)
+    _verifier_lieu(modalite=modalite, lieu=lieu, lien_visio=lien_visio)
+    seance = Seance(
+        organisation=bilan.organisation,
+        bilan=bilan,
+        phase=phase,
+        type=type,
+        intitule=intitule,
+        objectifs=objectifs,
+        debut=debut,
+        duree_minutes=duree_minutes,
+        modalite=modalite,
+        lieu=lieu,
+        lien_visio=lien_visio,
+        consultant=consultant or bilan.consultant,
+    )
     budget_verifier(bilan=bilan, demande_minutes=seance.minutes_comptees)
     seance = seance_enregistrer_sous_budget(seance=seance, bilan=bilan)
     rappels_seance_planifier(seance=seance)  # reminders, same transaction
@@ -109,45 +146,51 @@ def seance_planifier(*, bilan: Bilan, **data) -> Seance:
 
 
 @transaction.atomic
-def seance_modifier(*, seance: Seance, motif: str = "", **data) -> Seance:
-    """Reschedule or edit a planned séance. Moving the date requires a reason, kept."""
+def seance_modifier(*, seance: Seance, motif: str, champs: SeanceChamps) -> Seance:
+    """Edit a planned séance: ``champs`` holds every editable field. Moving the date requires
+    a reason (``motif``), kept on the séance; the 24 hours are checked again and the
+    reminders move with the séance."""
     bilan = _lock_bilan(seance.bilan)
     seance = Seance.objects.select_for_update().get(pk=seance.pk)
     if seance.statut != Seance.Statut.PLANIFIEE:
         raise ValidationError(_("Seule une séance planifiée peut être modifiée."))
-    _verifier_champs(
-        {**{k: getattr(seance, k) for k in ("modalite", "lieu", "lien_visio")}, **data}
-    )
-    if "debut" in data and data["debut"] != seance.debut:
+    _verifier_lieu(modalite=champs.modalite, lieu=champs.lieu, lien_visio=champs.lien_visio)
+    if champs.debut != seance.debut:
         if not motif.strip():
             raise ValidationError({"motif": _("Indiquez pourquoi la séance est déplacée.")})
         seance.motif = _("Reportée du %(date)s : %(motif)s") % {
             "date": timezone.localtime(seance.debut).strftime("%d/%m/%Y %H:%M"),
             "motif": motif.strip(),
         }
-    for field, value in data.items():
-        if field in CHAMPS:
-            setattr(seance, field, value)
+    for champ in fields(SeanceChamps):
+        setattr(seance, champ.name, getattr(champs, champ.name))
     budget_verifier(bilan=bilan, demande_minutes=seance.minutes_comptees, sauf=seance)
     seance = seance_enregistrer_sous_budget(seance=seance, bilan=bilan)
     rappels_seance_planifier(seance=seance, rearmer=True)  # the reminders move with the séance
     return seance
 
 
+def seance_deplacer(*, seance: Seance, debut: dt.datetime, motif: str) -> Seance:
+    """Move a planned séance to ``debut`` for ``motif`` (``seance_modifier``, every other
+    field unchanged)."""
+    return seance_modifier(
+        seance=seance, motif=motif, champs=replace(SeanceChamps.de(seance), debut=debut)
+    )
+
+
 @transaction.atomic
-def seance_annuler(*, seance: Seance, motif: str, absence: str = "") -> Seance:
-    """Cancel a planned séance, or record an absence (``excusee`` / ``non_excusee``): its
-    time goes back to the budget. No-shows feed the dropout indicators."""
+def seance_annuler(
+    *, seance: Seance, motif: str, nature: NatureAnnulation = NatureAnnulation.ANNULEE
+) -> Seance:
+    """Cancel a planned séance, or record an absence (excused or not): its time goes back to
+    the budget and its pending reminders are cancelled. No-shows feed the dropout
+    indicators."""
     seance = Seance.objects.select_for_update().get(pk=seance.pk)
     if seance.statut != Seance.Statut.PLANIFIEE:
         raise ValidationError(_("Seule une séance planifiée peut être annulée."))
     if not motif.strip():
         raise ValidationError({"motif": _("Indiquez le motif.")})
-    seance.statut = {
-        "": Seance.Statut.ANNULEE,
-        "excusee": Seance.Statut.ABSENCE_EXCUSEE,
-        "non_excusee": Seance.Statut.ABSENCE_NON_EXCUSEE,
-    }[absence]
+    seance.statut = STATUT_PAR_NATURE[nature]
     seance.motif = motif.strip()
     seance.save(update_fields=["statut", "motif", "updated_at"])
     rappels_seance_annuler(seance=seance)  # its pending reminders are cancelled
@@ -207,18 +250,8 @@ def seance_lire_notes(*, seance: Seance, par: User, client: ClientInfo | None) -
 
 
 def seance_enregistrer_notes(*, seance: Seance, notes: str, user: User) -> Seance:
+    """Replace the séance's confidential notes: its consultant or the bilan's referent only."""
     _exiger_notes(seance=seance, user=user)
     seance.notes = notes.strip()
     seance.save(update_fields=["notes", "updated_at"])
     return seance
-
-
-def conclusion_a_un_entretien(*, bilan: Bilan, realise: bool) -> bool:
-    """R6313-4 3°: the conclusion goes through personalised interviews."""
-    statuts = [Seance.Statut.REALISEE] if realise else list(STATUTS_COMPTES)
-    return Seance.objects.filter(
-        bilan=bilan,
-        phase=Phase.CONCLUSION,
-        type__in=[TypeSeance.ENTRETIEN, TypeSeance.RESTITUTION],
-        statut__in=statuts,
-    ).exists()

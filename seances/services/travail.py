@@ -1,5 +1,6 @@
 """Guided personal work (travail personnel guidé): the consultant's consigne, the beneficiary's
-submission and the consultant's feedback. Services (writes) and selectors (reads).
+submission and the consultant's feedback: the writes. The reads (lists, states, accessors) are
+in ``seances.selectors.travail``.
 
 The time of guided personal work counts in the 24 hours (L6313-4): the séance of type
 "travail personnel guidé" holds it, and a PostgreSQL trigger keeps ``Bilan.minutes_comptees``
@@ -18,14 +19,15 @@ Submission rules (a choice, documented in the README of the lead):
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import html
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import nh3
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,11 +35,10 @@ from beneficiaires import acces
 from beneficiaires.budget import Demande, message_depassement
 from beneficiaires.cycle import TERMINAUX
 from beneficiaires.documents import validate_document
-from beneficiaires.models import Beneficiaire, Bilan, PortalAccess, TypeSeance
-from bilan.core.models import Organisation, User
-from bilan.core.tenancy import get_for_organisation
+from beneficiaires.models import Bilan, PortalAccess, TypeSeance
+from bilan.core.models import User
 from seances.models import STATUTS_COMPTES, Consigne, Rendu, RenduFichier, Seance
-from seances.selectors import minutes_comptees
+from seances.selectors.seances import bilan_minutes_comptees
 
 MAX_FICHIERS = 5
 CONTRAINTE_24H = "bilan_24_heures_au_plus"
@@ -46,9 +47,9 @@ CONTRAINTE_24H = "bilan_24_heures_au_plus"
 # --- Helpers ------------------------------------------------------------------------------
 
 
-def texte_brut(value: str | None) -> str:
+def texte_brut(*, texte: str | None) -> str:
     """User text reduced to plain text: no tag survives (templates escape it again on output)."""
-    cleaned = nh3.clean(value or "", tags=set(), clean_content_tags={"script", "style"})
+    cleaned = nh3.clean(texte or "", tags=set(), clean_content_tags={"script", "style"})
     return html.unescape(cleaned).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
@@ -57,7 +58,7 @@ def _exiger_ecriture(par: User, bilan: Bilan) -> None:
     acces.verifier_bilan(user=par, bilan=bilan, droit=acces.Droit.ACCOMPAGNER)
 
 
-def _verifier_temps(minutes, *, champ: str, minimum: int) -> int:
+def _verifier_temps(minutes: int | str, *, champ: str, minimum: int) -> int:
     try:
         minutes = int(minutes)
     except (TypeError, ValueError):
@@ -98,10 +99,17 @@ def _verifier_seance(seance: Seance) -> None:
         )
 
 
-def _champs_consigne(*, titre, consignes, ressources, echeance, temps_attendu_minutes) -> dict:
-    titre = texte_brut(titre)[:200]
-    consignes = texte_brut(consignes)
-    errors = {}
+def _champs_consigne(
+    *,
+    titre: str,
+    consignes: str,
+    ressources: str,
+    echeance: dt.date | None,
+    temps_attendu_minutes: int,
+) -> dict[str, object]:
+    titre = texte_brut(texte=titre)[:200]
+    consignes = texte_brut(texte=consignes)
+    errors: dict[str, str] = {}
     if not titre:
         errors["titre"] = _("Donnez un titre à la consigne.")
     if not consignes:
@@ -111,7 +119,7 @@ def _champs_consigne(*, titre, consignes, ressources, echeance, temps_attendu_mi
     return {
         "titre": titre,
         "consignes": consignes,
-        "ressources": texte_brut(ressources),
+        "ressources": texte_brut(texte=ressources),
         "echeance": echeance or None,
         "temps_attendu_minutes": _verifier_temps(
             temps_attendu_minutes, champ="temps_attendu_minutes", minimum=15
@@ -126,7 +134,7 @@ def consigne_creer(
     titre: str,
     consignes: str,
     ressources: str = "",
-    echeance=None,
+    echeance: dt.date | None = None,
     temps_attendu_minutes: int,
     par: User | None = None,
 ) -> Consigne:
@@ -156,7 +164,7 @@ def consigne_modifier(
     titre: str,
     consignes: str,
     ressources: str = "",
-    echeance=None,
+    echeance: dt.date | None = None,
     temps_attendu_minutes: int,
     par: User | None = None,
 ) -> Consigne:
@@ -194,7 +202,7 @@ def _beneficiaire_de(user: User, bilan: Bilan) -> bool:
     ).exists()
 
 
-def _empreinte(fichier) -> str:
+def _empreinte(fichier: UploadedFile) -> str:
     digest = hashlib.sha256()
     for chunk in fichier.chunks():
         digest.update(chunk)
@@ -202,8 +210,10 @@ def _empreinte(fichier) -> str:
     return digest.hexdigest()
 
 
-def _valider_fichiers(fichiers, *, deja: int) -> list[tuple[object, str]]:
-    fichiers = [f for f in (fichiers or []) if f]
+def _valider_fichiers(
+    fichiers: Sequence[UploadedFile], *, deja: int
+) -> list[tuple[UploadedFile, str]]:
+    fichiers = [f for f in fichiers if f]
     if deja + len(fichiers) > MAX_FICHIERS:
         raise ValidationError(
             {
@@ -214,7 +224,8 @@ def _valider_fichiers(fichiers, *, deja: int) -> list[tuple[object, str]]:
             },
             code="trop_de_fichiers",
         )
-    valides, erreurs = [], []
+    valides: list[tuple[UploadedFile, str]] = []
+    erreurs: list[str] = []
     for fichier in fichiers:
         try:
             valides.append((fichier, validate_document(fichier)))
@@ -231,7 +242,7 @@ def _depasse_24h(exc: IntegrityError) -> bool:
 
 def _refus_24h(seance: Seance, *, temps_minutes: int) -> ValidationError:
     message = message_depassement(
-        deja_minutes=minutes_comptees(bilan=seance.bilan, sauf=seance),
+        deja_minutes=bilan_minutes_comptees(bilan=seance.bilan, sauf=seance),
         demande_minutes=temps_minutes,
         demande=Demande.TRAVAIL,
     )
@@ -243,8 +254,8 @@ def rendu_soumettre(
     consigne: Consigne,
     texte: str,
     temps_declare_minutes: int,
-    fichiers=(),
-    par_user: User,
+    fichiers: Sequence[UploadedFile] = (),
+    par: User,
 ) -> Rendu:
     """The beneficiary submits (or updates, until feedback) their work for a consigne.
 
@@ -254,7 +265,7 @@ def rendu_soumettre(
     """
     seance = consigne.seance
     bilan = seance.bilan
-    if not _beneficiaire_de(par_user, bilan):
+    if not _beneficiaire_de(par, bilan):
         raise PermissionDenied(_("Ce travail n'est pas le vôtre."))
     if bilan.statut in TERMINAUX:
         raise ValidationError(
@@ -274,7 +285,7 @@ def rendu_soumettre(
             _("Votre consultant·e a fait son retour : le travail rendu ne peut plus changer."),
             code="verrouille",
         )
-    texte = texte_brut(texte)
+    texte = texte_brut(texte=texte)
     temps = _verifier_temps(temps_declare_minutes, champ="temps_declare_minutes", minimum=1)
     deja = existant.fichiers.count() if existant is not None else 0
     valides = _valider_fichiers(fichiers, deja=deja)
@@ -327,9 +338,9 @@ def rendu_soumettre(
                     organisation_id=consigne.organisation_id,
                     rendu=rendu,
                     fichier=fichier,
-                    nom_original=fichier.name[:255],
+                    nom_original=(fichier.name or "")[:255],
                     type_mime=type_mime,
-                    taille=fichier.size,
+                    taille=fichier.size or 0,
                     sha256=_empreinte(fichier),
                 )
                 stockes.append(item)
@@ -348,7 +359,7 @@ def rendu_soumettre(
 
 
 @transaction.atomic
-def rendu_retour(*, rendu: Rendu, retour: str, par: User) -> Rendu:
+def rendu_retour_enregistrer(*, rendu: Rendu, retour: str, par: User) -> Rendu:
     """The consultant's feedback on the submission. Given once; it locks the submission."""
     rendu = (
         Rendu.objects.select_for_update().select_related("consigne__seance__bilan").get(pk=rendu.pk)
@@ -356,7 +367,7 @@ def rendu_retour(*, rendu: Rendu, retour: str, par: User) -> Rendu:
     _exiger_ecriture(par, rendu.consigne.seance.bilan)
     if rendu.retour_le is not None:
         raise ValidationError(_("Le retour a déjà été donné."), code="deja")
-    retour = texte_brut(retour)
+    retour = texte_brut(texte=retour)
     if not retour:
         raise ValidationError({"retour": _("Écrivez votre retour.")}, code="required")
     rendu.retour = retour
@@ -364,118 +375,3 @@ def rendu_retour(*, rendu: Rendu, retour: str, par: User) -> Rendu:
     rendu.retour_par = par
     rendu.save(update_fields=["retour", "retour_le", "retour_par", "updated_at"])
     return rendu
-
-
-# --- Selectors ------------------------------------------------------------------------------
-
-
-class Etat:
-    A_FAIRE = "a_faire"
-    EN_RETARD = "en_retard"
-    RENDU = "rendu"
-    RETOUR = "retour"
-
-    LIBELLES = {
-        A_FAIRE: "À faire",
-        EN_RETARD: "En retard",
-        RENDU: "Rendu, en attente de retour",
-        RETOUR: "Retour reçu",
-    }
-
-
-@dataclass(frozen=True)
-class LigneConsigne:
-    consigne: Consigne
-    rendu: Rendu | None
-    etat: str
-
-    @property
-    def libelle(self) -> str:
-        return _(Etat.LIBELLES[self.etat])
-
-
-def etat_consigne(consigne: Consigne, *, aujourdhui=None) -> str:
-    rendu = getattr(consigne, "rendu", None)
-    if rendu is not None:
-        return Etat.RETOUR if rendu.retour_le else Etat.RENDU
-    aujourdhui = aujourdhui or timezone.localdate()
-    if consigne.echeance and consigne.echeance < aujourdhui:
-        return Etat.EN_RETARD
-    return Etat.A_FAIRE
-
-
-def _lignes(qs) -> list[LigneConsigne]:
-    aujourdhui = timezone.localdate()
-    return [
-        LigneConsigne(c, getattr(c, "rendu", None), etat_consigne(c, aujourdhui=aujourdhui))
-        for c in qs
-    ]
-
-
-def _consignes() -> QuerySet[Consigne]:
-    return Consigne.objects.select_related(
-        "seance", "seance__bilan", "seance__bilan__beneficiaire", "rendu"
-    ).order_by("echeance", "seance__debut", "pk")
-
-
-def consignes_du_bilan(*, bilan: Bilan) -> list[LigneConsigne]:
-    """The consultant's view: the consignes of one bilan, with submission state."""
-    return _lignes(_consignes().filter(seance__bilan_id=bilan.pk))
-
-
-def consignes_du_beneficiaire(*, beneficiaire: Beneficiaire) -> list[LigneConsigne]:
-    """The beneficiary's view: their consignes (cancelled séances left out)."""
-    return _lignes(
-        _consignes()
-        .filter(seance__bilan__beneficiaire_id=beneficiaire.pk)
-        .filter(seance__statut__in=STATUTS_COMPTES)
-    )
-
-
-def seances_travail_sans_consigne(*, bilan: Bilan) -> QuerySet[Seance]:
-    return Seance.objects.filter(
-        bilan_id=bilan.pk,
-        type=TypeSeance.TRAVAIL_PERSONNEL,
-        statut__in=STATUTS_COMPTES,
-        consigne__isnull=True,
-    ).order_by("debut")
-
-
-def seance_get(*, organisation: Organisation, public_id) -> Seance:
-    return get_for_organisation(
-        Seance,
-        organisation=organisation,
-        public_id=public_id,
-        queryset=Seance.objects.select_related("bilan", "bilan__beneficiaire"),
-    )
-
-
-def consigne_get(*, organisation: Organisation, public_id) -> Consigne:
-    """Staff accessor (404 outside the organisation)."""
-    return get_for_organisation(
-        Consigne, organisation=organisation, public_id=public_id, queryset=_consignes()
-    )
-
-
-def consigne_get_pour_beneficiaire(
-    *, organisation: Organisation, beneficiaire: Beneficiaire, public_id
-) -> Consigne:
-    """Portal accessor: 404 unless the consigne is the beneficiary's own."""
-    return get_for_organisation(
-        Consigne,
-        organisation=organisation,
-        public_id=public_id,
-        queryset=_consignes().filter(
-            Q(seance__bilan__beneficiaire_id=beneficiaire.pk),
-            seance__statut__in=STATUTS_COMPTES,
-        ),
-    )
-
-
-def rendu_fichier_get(*, consigne: Consigne, public_id) -> RenduFichier:
-    return get_for_organisation(
-        RenduFichier,
-        organisation=consigne.organisation,
-        public_id=public_id,
-        queryset=RenduFichier.objects.filter(rendu__consigne_id=consigne.pk),
-    )

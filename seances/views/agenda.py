@@ -5,120 +5,48 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from beneficiaires import acces
 from beneficiaires.forms.beneficiaires import consultants_of
 from bilan.core.form_errors import add_errors
-from bilan.core.models import Role
+from bilan.core.middleware import TenantRequest
+from bilan.core.models import Role, User
 from bilan.core.permissions import staff_required
-from bilan.core.tenancy import get_for_organisation, tenant_context
-from seances import selectors
+from bilan.core.tenancy import tenant_context
+from seances.forms.seances import AnnulerForm, DeplacerForm
 from seances.models import Seance
-from seances.services import agenda as ag
+from seances.selectors import agenda as ag
+from seances.selectors.seances import seance_conflits, seance_get
 from seances.services import seances as services
-
-FORMAT_SAISIE = "%Y-%m-%dT%H:%M"
-
-
-class DeplacerForm(forms.Form):
-    debut = forms.DateTimeField(
-        label=gettext_lazy("Nouvelle date et heure"),
-        input_formats=[FORMAT_SAISIE, "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=FORMAT_SAISIE),
-        error_messages={
-            "required": gettext_lazy("Indiquez la nouvelle date et l'heure."),
-            "invalid": gettext_lazy("Indiquez une date et une heure valides."),
-        },
-    )
-    motif = forms.CharField(
-        label=gettext_lazy("Motif du report"),
-        max_length=500,
-        error_messages={"required": gettext_lazy("Indiquez pourquoi la séance est déplacée.")},
-    )
-
-    def __init__(self, *args, seance: Seance, **kwargs):
-        self.seance = seance
-        kwargs.setdefault("auto_id", f"deplacer-{seance.public_id}-%s")
-        kwargs.setdefault(
-            "initial",
-            {"debut": timezone.localtime(seance.debut).strftime(FORMAT_SAISIE)},
-        )
-        super().__init__(*args, **kwargs)
-
-    def clean_motif(self):
-        motif = self.cleaned_data["motif"].strip()
-        if not motif:
-            raise ValidationError(_("Indiquez pourquoi la séance est déplacée."))
-        return motif
-
-    def clean_debut(self):
-        debut = self.cleaned_data["debut"]
-        if debut == self.seance.debut:
-            raise ValidationError(_("Choisissez une date ou une heure différente de l'actuelle."))
-        return debut
-
-
-class AnnulerForm(forms.Form):
-    NATURES = [
-        ("annulee", gettext_lazy("Annulée")),
-        ("excusee", gettext_lazy("Absence excusée")),
-        ("non_excusee", gettext_lazy("Absence non excusée")),
-    ]
-    nature = forms.ChoiceField(
-        label=gettext_lazy("Nature"),
-        choices=NATURES,
-        initial="annulee",
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": gettext_lazy("Choisissez : annulée, absence excusée ou non excusée."),
-            "invalid_choice": gettext_lazy("Choisissez : annulée, absence excusée ou non excusée."),
-        },
-    )
-    motif = forms.CharField(
-        label=gettext_lazy("Motif"),
-        max_length=500,
-        error_messages={"required": gettext_lazy("Indiquez le motif.")},
-    )
-
-    def __init__(self, *args, seance: Seance, **kwargs):
-        self.seance = seance
-        kwargs.setdefault("auto_id", f"annuler-{seance.public_id}-%s")
-        super().__init__(*args, **kwargs)
-
-    def clean_motif(self):
-        motif = self.cleaned_data["motif"].strip()
-        if not motif:
-            raise ValidationError(_("Indiquez le motif."))
-        return motif
-
-    @property
-    def absence(self) -> str:
-        nature = self.cleaned_data["nature"]
-        return "" if nature == "annulee" else nature
-
+from seances.services.agenda import agenda_flux_creer, agenda_flux_revoquer
+from seances.views.requete import utilisateur
 
 # --- The agenda page --------------------------------------------------------------------------
 
 
-def _parametres(source, *, request) -> dict:
+def _est_admin(request: TenantRequest) -> bool:
+    return request.membership is not None and request.membership.role == Role.ADMIN
+
+
+def _parametres(source: QueryDict, *, request: TenantRequest) -> dict[str, Any]:
     """vue / date / consultant from a query string or a posted form, sanitised."""
-    vue = source.get("vue") if source.get("vue") in ag.VUES else "semaine"
-    jour = ag.lire_date(source.get("date"), defaut=timezone.localdate())
+    valeur_vue = source.get("vue")
+    vue = ag.VueAgenda(valeur_vue) if valeur_vue in ag.VueAgenda.values else ag.VueAgenda.SEMAINE
+    jour = ag.date_lue(valeur=source.get("date"), defaut=timezone.localdate())
     consultant_param = ""
-    if request.membership.role == Role.ADMIN:
+    if _est_admin(request):
         valeur = source.get("consultant", "")
         if valeur == "tous":
             consultant_param = "tous"
@@ -137,11 +65,11 @@ def _query(*, vue: str, date: dt.date, consultant: str) -> str:
     return urlencode(params)
 
 
-def _url_agenda(params: dict) -> str:
+def _url_agenda(params: dict[str, Any]) -> str:
     return f"{reverse('app:agenda')}?{_query(**params)}"
 
 
-def _consultant_choisi(request, consultant_param: str):
+def _consultant_choisi(request: TenantRequest, consultant_param: str) -> User | None:
     """(consultant, label): the member whose agenda is shown; None for the whole organisation."""
     if consultant_param == "tous":
         return None
@@ -149,22 +77,28 @@ def _consultant_choisi(request, consultant_param: str):
         choisi = consultants_of(request.organisation).filter(public_id=consultant_param).first()
         if choisi is not None:
             return choisi
-    return request.user
+    return utilisateur(request)
 
 
-def _page_agenda(request, params: dict, *, form_erreur: forms.Form | None = None, status=200):
+def _page_agenda(
+    request: TenantRequest,
+    params: dict[str, Any],
+    *,
+    form_erreur: DeplacerForm | AnnulerForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     consultant = _consultant_choisi(request, params["consultant"])
-    per = ag.periode(vue=params["vue"], jour=params["date"])
+    per = ag.agenda_periode(vue=params["vue"], jour=params["date"])
     seances = list(ag.seances_agenda(consultant=consultant, debut=per.debut, fin=per.fin))
     budget = ag.BudgetCache()
-    lignes_par_jour = {jour: [] for jour in per.jours}
+    lignes_par_jour: dict[dt.date, list[dict[str, Any]]] = {jour: [] for jour in per.jours}
     for seance in seances:
-        modifiable = seance.statut == Seance.Statut.PLANIFIEE and ag.peut_modifier(
+        modifiable = seance.statut == Seance.Statut.PLANIFIEE and ag.seance_modifiable_par(
             seance=seance, membership=request.membership
         )
-        ligne = {
+        ligne: dict[str, Any] = {
             "seance": seance,
-            "fin": ag.fin_de(seance),
+            "fin": ag.seance_fin(seance=seance),
             "budget": budget(seance.bilan),
             "modifiable": modifiable,
             "ouvert": "",
@@ -172,7 +106,11 @@ def _page_agenda(request, params: dict, *, form_erreur: forms.Form | None = None
         if modifiable:
             ligne["form_deplacer"] = DeplacerForm(seance=seance)
             ligne["form_annuler"] = AnnulerForm(seance=seance)
-            if form_erreur is not None and form_erreur.seance.pk == seance.pk:
+            if (
+                form_erreur is not None
+                and form_erreur.seance is not None
+                and form_erreur.seance.pk == seance.pk
+            ):
                 cle = "form_deplacer" if isinstance(form_erreur, DeplacerForm) else "form_annuler"
                 ligne[cle] = form_erreur
                 ligne["ouvert"] = cle
@@ -182,8 +120,8 @@ def _page_agenda(request, params: dict, *, form_erreur: forms.Form | None = None
         # The séance is not on the page (another consultant's agenda shown): say why here.
         for erreurs in form_erreur.errors.values():
             for erreur in erreurs:
-                messages.error(request, erreur)
-    is_admin = request.membership.role == Role.ADMIN
+                messages.error(request, str(erreur))
+    is_admin = _est_admin(request)
     base = {"vue": params["vue"], "consultant": params["consultant"]}
     aujourdhui = timezone.localdate()
     context = {
@@ -191,7 +129,7 @@ def _page_agenda(request, params: dict, *, form_erreur: forms.Form | None = None
         "params": params,
         "jours": [(jour, lignes_par_jour[jour]) for jour in per.jours],
         "nb_seances": len(seances),
-        "conflits": ag.conflits_dans(seances),
+        "conflits": ag.seances_en_conflit(seances=seances),
         "consultant": consultant,
         "vue_organisation": consultant is None,
         "is_admin": is_admin,
@@ -200,8 +138,8 @@ def _page_agenda(request, params: dict, *, form_erreur: forms.Form | None = None
         "url_precedente": _url_agenda({**base, "date": per.precedente}),
         "url_suivante": _url_agenda({**base, "date": per.suivante}),
         "url_aujourdhui": _url_agenda({**base, "date": aujourdhui}),
-        "url_jour": _url_agenda({**base, "vue": "jour", "date": params["date"]}),
-        "url_semaine": _url_agenda({**base, "vue": "semaine", "date": params["date"]}),
+        "url_jour": _url_agenda({**base, "vue": ag.VueAgenda.JOUR, "date": params["date"]}),
+        "url_semaine": _url_agenda({**base, "vue": ag.VueAgenda.SEMAINE, "date": params["date"]}),
         "retour": params,
         "retour_date": params["date"].isoformat(),
     }
@@ -210,26 +148,21 @@ def _page_agenda(request, params: dict, *, form_erreur: forms.Form | None = None
 
 @require_GET
 @staff_required
-def agenda(request):
+def agenda(request: TenantRequest) -> HttpResponse:
     return _page_agenda(request, _parametres(request.GET, request=request))
 
 
 # --- Rescheduling and cancelling --------------------------------------------------------------
 
 
-def _seance_modifiable(request, seance_id) -> Seance:
+def _seance_modifiable(request: TenantRequest, seance_id: uuid.UUID) -> Seance:
     """The séance (404 outside the organisation or need-to-know), if the member may move or
     cancel it (403)."""
-    seance = get_for_organisation(
-        Seance,
-        organisation=request.organisation,
-        public_id=seance_id,
-        queryset=Seance.objects.select_related("bilan", "bilan__beneficiaire"),
-    )
+    seance = seance_get(organisation=request.organisation, public_id=seance_id)
     acces.exiger_bilan(
         membership=request.membership, bilan=seance.bilan, consultant_seance_id=seance.consultant_id
     )
-    if not ag.peut_modifier(seance=seance, membership=request.membership):
+    if not ag.seance_modifiable_par(seance=seance, membership=request.membership):
         raise PermissionDenied(
             _(
                 "Seul·e le ou la consultant·e de la séance ou du bilan, ou un·e "
@@ -239,13 +172,18 @@ def _seance_modifiable(request, seance_id) -> Seance:
     return seance
 
 
-def _refus(request, params, form, exc: ValidationError | None = None):
+def _refus(
+    request: TenantRequest,
+    params: dict[str, Any],
+    form: DeplacerForm | AnnulerForm,
+    exc: ValidationError | None = None,
+) -> HttpResponse:
     if exc is not None:
         add_errors(form, exc)
     messages.error(request, _("La séance n'a pas été modifiée : corrigez le formulaire."))
     # Show the period holding the séance, so that its form and errors are on the page.
-    jour = timezone.localdate(form.seance.debut)
-    per = ag.periode(vue=params["vue"], jour=params["date"])
+    per = ag.agenda_periode(vue=params["vue"], jour=params["date"])
+    jour = timezone.localdate(form.seance.debut) if form.seance is not None else per.premier_jour
     if not per.premier_jour <= jour <= per.dernier_jour:
         params = {**params, "date": jour}
     return _page_agenda(request, params, form_erreur=form, status=400)
@@ -253,15 +191,15 @@ def _refus(request, params, form, exc: ValidationError | None = None):
 
 @require_POST
 @staff_required
-def seance_deplacer(request, seance_id):
+def seance_deplacer(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
     seance = _seance_modifiable(request, seance_id)
     params = _parametres(request.POST, request=request)
     form = DeplacerForm(request.POST, seance=seance)
     if not form.is_valid():
         return _refus(request, params, form)
     try:
-        seance = services.seance_modifier(
-            seance=seance, motif=form.cleaned_data["motif"], debut=form.cleaned_data["debut"]
+        seance = services.seance_deplacer(
+            seance=seance, debut=form.cleaned_data["debut"], motif=form.cleaned_data["motif"]
         )
     except ValidationError as exc:
         return _refus(request, params, form, exc)
@@ -270,7 +208,7 @@ def seance_deplacer(request, seance_id):
         _("La séance est déplacée au %(date)s.")
         % {"date": timezone.localtime(seance.debut).strftime("%d/%m/%Y à %H:%M")},
     )
-    if selectors.conflits(seance=seance):
+    if seance_conflits(seance=seance):
         messages.warning(
             request, _("Attention : ce nouveau créneau chevauche une autre séance planifiée.")
         )
@@ -279,7 +217,7 @@ def seance_deplacer(request, seance_id):
 
 @require_POST
 @staff_required
-def seance_annuler(request, seance_id):
+def seance_annuler(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
     seance = _seance_modifiable(request, seance_id)
     params = _parametres(request.POST, request=request)
     form = AnnulerForm(request.POST, seance=seance)
@@ -287,7 +225,7 @@ def seance_annuler(request, seance_id):
         return _refus(request, params, form)
     try:
         seance = services.seance_annuler(
-            seance=seance, motif=form.cleaned_data["motif"], absence=form.absence
+            seance=seance, motif=form.cleaned_data["motif"], nature=form.cleaned_data["nature"]
         )
     except ValidationError as exc:
         return _refus(request, params, form, exc)
@@ -307,13 +245,14 @@ def seance_annuler(request, seance_id):
 
 @never_cache
 @staff_required
-def flux(request):
+def flux(request: TenantRequest) -> HttpResponse:
     """Create, renew or revoke the member's private feed. The URL is shown once, on creation."""
     url_flux = None
+    user = utilisateur(request)
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "creer":
-            token = ag.agenda_flux_creer(user=request.user, organisation=request.organisation)
+            token = agenda_flux_creer(user=user, organisation=request.organisation)
             url_flux = request.build_absolute_uri(
                 reverse(
                     "flux:ics",
@@ -328,7 +267,7 @@ def flux(request):
                 ),
             )
         elif action == "revoquer":
-            if ag.agenda_flux_revoquer(user=request.user, organisation=request.organisation):
+            if agenda_flux_revoquer(user=user, organisation=request.organisation):
                 messages.success(request, _("Votre flux d'agenda est révoqué."))
             else:
                 messages.info(request, _("Vous n'aviez pas de flux d'agenda actif."))
@@ -340,7 +279,7 @@ def flux(request):
         request,
         "agenda/flux.html",
         {
-            "flux_actif": ag.flux_actif(user=request.user, organisation=request.organisation),
+            "flux_actif": ag.flux_agenda_actif(user=user, organisation=request.organisation),
             "url_flux": url_flux,
         },
     )
@@ -348,10 +287,10 @@ def flux(request):
 
 @never_cache
 @require_GET
-def flux_ics(request, organisation_id, token):
+def flux_ics(request: HttpRequest, organisation_id: uuid.UUID, token: str) -> HttpResponse:
     """The public feed: the token is the credential. 404 for anything but an active feed of an
     active member of this organisation."""
-    flux_agenda = ag.flux_par_token(organisation_public_id=organisation_id, token=token)
+    flux_agenda = ag.flux_agenda_par_jeton(organisation_public_id=organisation_id, token=token)
     if flux_agenda is None:
         raise Http404
     organisation = flux_agenda.organisation
@@ -362,7 +301,7 @@ def flux_ics(request, organisation_id, token):
         )
 
     with tenant_context(organisation):
-        contenu = ag.calendrier_ics(
+        contenu = ag.seances_calendrier_ics(
             seances=ag.seances_du_flux(user=flux_agenda.user),
             url_dossier=url_dossier,
             nom_calendrier=_("Séances de bilan — %(organisme)s")

@@ -14,20 +14,18 @@ from __future__ import annotations
 
 import uuid
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from beneficiaires import acces
-from beneficiaires.models import Bilan
+from beneficiaires.models import Beneficiaire, Bilan
 from beneficiaires.selectors import bilan_get
 from bilan.core.audit import audit_record, client_info
 from bilan.core.form_errors import flash_errors
@@ -35,46 +33,12 @@ from bilan.core.middleware import TenantRequest
 from bilan.core.models import AuditEvent, Organisation
 from bilan.core.permissions import portal_required, staff_required
 from bilan.core.tenancy import get_for_organisation, tenant_context
-from seances.models import Emargement, Seance
+from seances.forms.emargement import ACCORD_LABEL, AccordForm, DessinForm
+from seances.models import DemandeEmargement, Emargement, Seance
+from seances.selectors import emargement as lecture
+from seances.selectors.seances import seance_get
 from seances.services import emargement as svc
-
-ACCORD_LABEL = gettext_lazy("Je confirme avoir participé à cette séance et je la signe.")
-
-
-class AccordForm(forms.Form):
-    accord = forms.BooleanField(
-        label=ACCORD_LABEL,
-        error_messages={"required": gettext_lazy("Cochez la case pour signer.")},
-    )
-
-
-class DessinForm(forms.Form):
-    signataire = forms.CharField(
-        label=gettext_lazy("Nom et prénom du ou de la bénéficiaire"),
-        max_length=200,
-        error_messages={"required": gettext_lazy("Saisissez le nom du ou de la bénéficiaire.")},
-    )
-    trace = forms.CharField(
-        required=False,
-        widget=forms.HiddenInput,
-        max_length=400_000,
-    )
-    accord = forms.BooleanField(
-        label=gettext_lazy("Le ou la bénéficiaire confirme avoir participé à cette séance."),
-        error_messages={"required": gettext_lazy("Cochez la case de confirmation.")},
-    )
-
-    def clean_trace(self):
-        trace = self.cleaned_data.get("trace", "")
-        if not trace:
-            raise ValidationError(
-                _(
-                    "Tracez la signature dans le cadre. Sans dessin possible, le ou la "
-                    "bénéficiaire confirme depuis son espace personnel."
-                )
-            )
-        return trace
-
+from seances.views.requete import acces_portail, utilisateur
 
 # --- Staff ------------------------------------------------------------------------------------
 
@@ -95,13 +59,13 @@ def _verifier(
 @never_cache
 @staff_required
 @require_http_methods(["GET", "POST"])
-def seance_emargement(request, seance_id):
+def seance_emargement(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
     """The séance being signed, on the consultant's device.
 
     POST ``action``: ``consultant`` (the consultant signs, ``session``) or ``dessin`` (the
     beneficiary draws their signature; without JavaScript they confirm in their portal).
     """
-    seance = svc.seance_get(organisation=request.organisation, public_id=seance_id)
+    seance = seance_get(organisation=request.organisation, public_id=seance_id)
     bilan = seance.bilan
     droits = _verifier(
         request, bilan, agir=request.method == "POST", consultant_seance_id=seance.consultant_id
@@ -115,8 +79,8 @@ def seance_emargement(request, seance_id):
                 svc.emargement_signer(
                     seance=seance,
                     role=Emargement.Role.CONSULTANT,
-                    signataire=svc.nom_complet(request.user),
-                    user=request.user,
+                    signataire=lecture.utilisateur_nom_complet(user=utilisateur(request)),
+                    user=utilisateur(request),
                     methode=Emargement.Methode.SESSION,
                     client=client_info(request),
                 )
@@ -129,7 +93,7 @@ def seance_emargement(request, seance_id):
                         seance=seance,
                         role=Emargement.Role.BENEFICIAIRE,
                         signataire=dessin_form.cleaned_data["signataire"],
-                        user=request.user,
+                        user=utilisateur(request),
                         methode=Emargement.Methode.DESSIN,
                         client=client_info(request),
                         trace=dessin_form.cleaned_data["trace"],
@@ -149,7 +113,7 @@ def seance_emargement(request, seance_id):
             else:
                 flash_errors(request, exc)
                 return redirect("emargement:seance", seance_id=seance.public_id)
-    emargements = svc.emargements_de(seance)
+    emargements = lecture.seance_emargements(seance=seance)
     peut_agir = droits.accompagner
     return render(
         request,
@@ -157,14 +121,16 @@ def seance_emargement(request, seance_id):
         {
             "seance": seance,
             "bilan": bilan,
-            "details": svc.seance_details(seance),
+            "details": lecture.seance_details(seance=seance),
             "emargement_consultant": emargements.get(Emargement.Role.CONSULTANT),
             "emargement_beneficiaire": emargements.get(Emargement.Role.BENEFICIAIRE),
             "peut_agir": peut_agir,
-            "peut_signer_consultant": svc.peut_signer_comme_consultant(seance, request.user),
+            "peut_signer_consultant": lecture.peut_signer_comme_consultant(
+                seance=seance, user=utilisateur(request)
+            ),
             "realisee": seance.statut == Seance.Statut.REALISEE,
-            "a_distance": seance.modalite in svc.MODALITES_A_DISTANCE,
-            "demande": svc.demande_en_cours(seance),
+            "a_distance": seance.modalite in lecture.MODALITES_A_DISTANCE,
+            "demande": lecture.demande_en_cours(seance=seance),
             "dessin_form": dessin_form,
         },
         status=status,
@@ -173,9 +139,9 @@ def seance_emargement(request, seance_id):
 
 @staff_required
 @require_POST
-def demande_creer(request, seance_id):
+def demande_creer(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
     """Send the beneficiary a remote signing request (portal + emailed single-use link)."""
-    seance = svc.seance_get(organisation=request.organisation, public_id=seance_id)
+    seance = seance_get(organisation=request.organisation, public_id=seance_id)
     _verifier(request, seance.bilan, agir=True, consultant_seance_id=seance.consultant_id)
     try:
         svc.demande_emargement_creer(seance=seance)
@@ -193,11 +159,11 @@ def demande_creer(request, seance_id):
 @never_cache
 @staff_required
 @require_GET
-def attestation_assiduite(request, bilan_id):
+def attestation_assiduite(request: TenantRequest, bilan_id: uuid.UUID) -> HttpResponse:
     """The bilan's attendance certificate (PDF attachment), logged as a download."""
     bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
     _verifier(request, bilan, agir=False)
-    content = svc.attestation_assiduite_pdf(bilan=bilan)
+    content = lecture.attestation_assiduite_pdf(bilan=bilan)
     audit_record(
         request=request,
         action=AuditEvent.Action.DOWNLOAD,
@@ -219,12 +185,12 @@ def attestation_assiduite(request, bilan_id):
 # --- Portal -----------------------------------------------------------------------------------
 
 
-def _beneficiaire(request):
-    return request.portal_access.beneficiaire
+def _beneficiaire(request: TenantRequest) -> Beneficiaire:
+    return acces_portail(request).beneficiaire
 
 
-def _methode_portail(seance: Seance) -> str:
-    if seance.modalite in svc.MODALITES_A_DISTANCE:
+def _methode_portail(seance: Seance) -> Emargement.Methode:
+    if seance.modalite in lecture.MODALITES_A_DISTANCE:
         return Emargement.Methode.PORTAIL
     return Emargement.Methode.CONFIRMATION
 
@@ -232,15 +198,15 @@ def _methode_portail(seance: Seance) -> str:
 @never_cache
 @portal_required
 @require_GET
-def portail_liste(request):
+def portail_liste(request: TenantRequest) -> HttpResponse:
     """Séances to sign, each with what is being signed, and the séances already signed."""
     beneficiaire = _beneficiaire(request)
     a_signer = [
-        {"seance": s, "details": svc.seance_details(s)}
-        for s in svc.seances_a_emarger_pour(beneficiaire)
+        {"seance": s, "details": lecture.seance_details(seance=s)}
+        for s in lecture.seances_a_emarger_pour(beneficiaire=beneficiaire)
     ]
     signees = []
-    for seance in svc.seances_emargees_par(beneficiaire)[:20]:
+    for seance in lecture.seances_emargees_par(beneficiaire=beneficiaire)[:20]:
         emargement = next(
             e for e in seance.emargements.all() if e.role == Emargement.Role.BENEFICIAIRE
         )
@@ -254,7 +220,7 @@ def portail_liste(request):
 
 @portal_required
 @require_POST
-def portail_signer(request, seance_id):
+def portail_signer(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
     """The beneficiary signs one of their realised séances (``portail`` if remote,
     ``confirmation`` in person), then sees the evidence."""
     beneficiaire = _beneficiaire(request)
@@ -273,7 +239,7 @@ def portail_signer(request, seance_id):
             seance=seance,
             role=Emargement.Role.BENEFICIAIRE,
             signataire=f"{beneficiaire.prenom} {beneficiaire.nom}",
-            user=request.user,
+            user=utilisateur(request),
             methode=_methode_portail(seance),
             client=client_info(request),
         )
@@ -287,16 +253,16 @@ def portail_signer(request, seance_id):
 @never_cache
 @portal_required
 @require_GET
-def portail_preuve(request, seance_id):
+def portail_preuve(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
     """The evidence of the beneficiary's own signature of one séance."""
     beneficiaire = _beneficiaire(request)
     seance = get_for_organisation(
         Seance,
         organisation=request.organisation,
         public_id=seance_id,
-        queryset=svc.seances_emargees_par(beneficiaire),
+        queryset=lecture.seances_emargees_par(beneficiaire=beneficiaire),
     )
-    emargements = svc.emargements_de(seance)
+    emargements = lecture.seance_emargements(seance=seance)
     return render(
         request,
         "emargement/portail_preuve.html",
@@ -320,7 +286,9 @@ def _no_referrer(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _lien_invalide(request, *, status: int, reasons: list[str] | None = None) -> HttpResponse:
+def _lien_invalide(
+    request: HttpRequest, *, status: int, reasons: list[str] | None = None
+) -> HttpResponse:
     response = render(
         request,
         "emargement/lien_invalide.html",
@@ -330,12 +298,15 @@ def _lien_invalide(request, *, status: int, reasons: list[str] | None = None) ->
     return _no_referrer(response)
 
 
-def _demande_utilisable(token: str):
+def _demande_utilisable(token: str) -> tuple[DemandeEmargement | None, int]:
     """(request, status): the request when it can still be used to sign, else the status."""
-    demande = svc.demande_par_jeton(token=token)
+    demande = lecture.demande_par_jeton(token=token)
     if demande is None:
         return None, 404
-    if not svc.demande_utilisable(demande) or demande.seance.statut != Seance.Statut.REALISEE:
+    if (
+        not lecture.demande_utilisable(demande=demande)
+        or demande.seance.statut != Seance.Statut.REALISEE
+    ):
         return None, 410
     if Emargement.objects.filter(seance=demande.seance, role=Emargement.Role.BENEFICIAIRE).exists():
         return None, 410
@@ -344,7 +315,7 @@ def _demande_utilisable(token: str):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def lien_signer(request, organisation_id: uuid.UUID, token: str):
+def lien_signer(request: HttpRequest, organisation_id: uuid.UUID, token: str) -> HttpResponse:
     """GET: the séance being signed and the checkbox, nothing else of the dossier. POST: sign
     (``lien``), consume the link, show the evidence."""
     organisation = Organisation.objects.filter(public_id=organisation_id, is_active=True).first()
@@ -357,7 +328,9 @@ def lien_signer(request, organisation_id: uuid.UUID, token: str):
         form = AccordForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
-                emargement = svc.emargement_par_lien(demande=demande, client=client_info(request))
+                emargement = svc.emargement_signer_par_lien(
+                    demande=demande, client=client_info(request)
+                )
             except ValidationError as exc:
                 return _lien_invalide(request, status=410, reasons=exc.messages)
             response = render(
@@ -371,7 +344,7 @@ def lien_signer(request, organisation_id: uuid.UUID, token: str):
             "emargement/lien_signer.html",
             {
                 "organisation": organisation,
-                "details": svc.seance_details(demande.seance),
+                "details": lecture.seance_details(seance=demande.seance),
                 "demande": demande,
                 "form": form,
             },

@@ -1,19 +1,23 @@
 """Séances in the beneficiary's portal: one appointment as a calendar file, the attendance
 certificate."""
 
+import uuid
+
 from django.conf import settings
 from django.http import Http404, HttpResponse
 
 from beneficiaires.selectors import bilan_courant
+from bilan.core.middleware import TenantRequest
 from bilan.core.permissions import portal_required
 from bilan.core.tenancy import get_for_organisation
 from seances.models import Seance
-from seances.services.agenda import seance_calendrier_ics
-from seances.services.emargement import attestation_assiduite_pdf
+from seances.selectors.agenda import seance_calendrier_ics
+from seances.selectors.emargement import attestation_assiduite_pdf
+from seances.views.requete import acces_portail
 
 
 @portal_required
-def seance_ics(request, seance_id):
+def seance_ics(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
     """One séance as an .ics file, to add to the beneficiary's own calendar."""
 
     seance = get_for_organisation(
@@ -21,7 +25,7 @@ def seance_ics(request, seance_id):
         organisation=request.organisation,
         public_id=seance_id,
         queryset=Seance.objects.filter(
-            bilan__beneficiaire_id=request.portal_access.beneficiaire_id
+            bilan__beneficiaire_id=acces_portail(request).beneficiaire_id
         ),
     )
     contenu = seance_calendrier_ics(seance=seance, url_portail=f"{settings.SITE_URL}/portail/")
@@ -31,10 +35,10 @@ def seance_ics(request, seance_id):
 
 
 @portal_required
-def attestation_assiduite(request):
+def attestation_assiduite(request: TenantRequest) -> HttpResponse:
     """The beneficiary's own attendance certificate, generated from the signatures."""
 
-    bilan = bilan_courant(beneficiaire=request.portal_access.beneficiaire)
+    bilan = bilan_courant(beneficiaire=acces_portail(request).beneficiaire)
     if bilan is None:
         raise Http404
     response = HttpResponse(attestation_assiduite_pdf(bilan=bilan), content_type="application/pdf")

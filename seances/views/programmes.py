@@ -23,13 +23,11 @@ from beneficiaires.selectors import bilan_get
 from beneficiaires.services.programmes import programme_proposer_calendrier
 from bilan.core.dates import prochain_jour_ouvre
 from bilan.core.formatting import duree_fr
+from bilan.core.middleware import TenantRequest
 from bilan.core.permissions import staff_required
 from seances.forms.programmes import CalendrierChoixForm, SeancePlanFormSet
-from seances.selectors import minutes_comptees
-from seances.services.programmes import (
-    seance_modalite_par_defaut,
-    seances_planifier_depuis_programme,
-)
+from seances.selectors.seances import bilan_minutes_comptees, seance_modalite_par_defaut
+from seances.services.programmes import seances_planifier_depuis_programme
 
 
 def _url_apres_planification(bilan: Bilan) -> str:
@@ -41,7 +39,7 @@ def _url_apres_planification(bilan: Bilan) -> str:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def bilan_calendrier(request, bilan_id: UUID) -> HttpResponse:
+def bilan_calendrier(request: TenantRequest, bilan_id: UUID) -> HttpResponse:
     """The calendar a programme proposes for the bilan (working days, French holidays), to edit
     and plan as séances within the 24 hours."""
     bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
@@ -104,7 +102,7 @@ def bilan_calendrier(request, bilan_id: UUID) -> HttpResponse:
             suivi = date_suivi(fin, programme.suivi_mois)
     elif choix.is_bound:
         status = 400
-    deja = minutes_comptees(bilan=bilan)
+    deja = bilan_minutes_comptees(bilan=bilan)
     lignes = []
     if formset is not None:
         decalages = {p["ordre"]: p["decale"] for p in proposition}

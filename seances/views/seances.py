@@ -2,33 +2,31 @@
 
 import uuid
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beneficiaires import acces
+from beneficiaires.models import Phase
 from beneficiaires.selectors import bilan_get
 from bilan.core.audit import client_info
 from bilan.core.form_errors import add_errors
 from bilan.core.middleware import TenantRequest
 from bilan.core.permissions import staff_required
-from bilan.core.tenancy import get_for_organisation
-from seances import selectors
 from seances.forms.seances import AnnulerForm, NotesForm, RealiserForm, ReporterForm, SeanceForm
 from seances.models import Seance
+from seances.selectors import seances as selectors
 from seances.services import seances as services
+from seances.views.requete import utilisateur
 
 
 def _seance(request: TenantRequest, seance_id: uuid.UUID) -> Seance:
     """The séance named in the URL; 404 elsewhere or outside need-to-know (``acces``)."""
-    seance = get_for_organisation(
-        Seance,
-        organisation=request.organisation,
-        public_id=seance_id,
-        queryset=Seance.objects.select_related("bilan", "bilan__beneficiaire", "consultant"),
-    )
+    seance = selectors.seance_get(organisation=request.organisation, public_id=seance_id)
     _acces(request, seance).exiger(acces.Droit.VOIR)
     return seance
 
@@ -42,26 +40,36 @@ def _acces(request: TenantRequest, seance: Seance) -> acces.AccesBilan:
 
 
 @staff_required
-def seance_create(request, bilan_id):
+def seance_create(request: TenantRequest, bilan_id: uuid.UUID) -> HttpResponse:
     bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
     acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=acces.Droit.ACCOMPAGNER)
     data = request.POST if request.method == "POST" else None
     form = SeanceForm(
         data,
         organisation=request.organisation,
-        initial={"phase": bilan.phase or "preliminaire", "consultant": bilan.consultant_id},
+        initial={"phase": bilan.phase or Phase.PRELIMINAIRE, "consultant": bilan.consultant_id},
     )
     if data is not None and form.is_valid():
-        fields = dict(form.cleaned_data)
-        if fields.get("consultant") is None:
-            fields.pop("consultant")
+        champs = form.cleaned_data
         try:
-            seance = services.seance_planifier(bilan=bilan, **fields)
+            seance = services.seance_planifier(
+                bilan=bilan,
+                phase=champs["phase"],
+                type=champs["type"],
+                intitule=champs["intitule"],
+                objectifs=champs["objectifs"],
+                debut=champs["debut"],
+                duree_minutes=champs["duree_minutes"],
+                modalite=champs["modalite"],
+                lieu=champs["lieu"],
+                lien_visio=champs["lien_visio"],
+                consultant=champs["consultant"],
+            )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
             messages.success(request, _("Séance planifiée."))
-            for autre in selectors.conflits(seance=seance):
+            for autre in selectors.seance_conflits(seance=seance):
                 messages.warning(
                     request,
                     _("Attention : chevauchement avec « %(s)s » le %(d)s.")
@@ -71,70 +79,72 @@ def seance_create(request, bilan_id):
     return render(
         request,
         "seances/form.html",
-        {"form": form, "bilan": bilan, "budget": selectors.budget(bilan=bilan)},
+        {"form": form, "bilan": bilan, "budget": selectors.bilan_budget(bilan=bilan)},
         status=400 if form.errors else 200,
     )
 
 
-def _detail(request, seance, *, status=200, **forms):
+def _detail(
+    request: TenantRequest, seance: Seance, *, status: int = 200, **formulaires: forms.Form
+) -> HttpResponse:
     droits = _acces(request, seance)
     notes = None
     if droits.lire_notes and seance.notes:
         notes = services.seance_lire_notes(
-            seance=seance, par=request.user, client=client_info(request)
+            seance=seance, par=utilisateur(request), client=client_info(request)
         )
     context = {
         "seance": seance,
         "bilan": seance.bilan,
-        "budget": selectors.budget(bilan=seance.bilan),
-        "conflits": selectors.conflits(seance=seance),
+        "budget": selectors.bilan_budget(bilan=seance.bilan),
+        "conflits": selectors.seance_conflits(seance=seance),
         "peut_agir": droits.accompagner,
         "peut_lire_notes": droits.lire_notes,
-        "reporter_form": forms.get("reporter_form")
+        "reporter_form": formulaires.get("reporter_form")
         or ReporterForm(initial={"debut": seance.debut}),
-        "annuler_form": forms.get("annuler_form") or AnnulerForm(),
-        "realiser_form": forms.get("realiser_form")
+        "annuler_form": formulaires.get("annuler_form") or AnnulerForm(),
+        "realiser_form": formulaires.get("realiser_form")
         or RealiserForm(initial={"duree_realisee_minutes": seance.duree_minutes}),
-        "notes_form": forms.get("notes_form") or NotesForm(initial={"notes": notes or ""}),
+        "notes_form": formulaires.get("notes_form") or NotesForm(initial={"notes": notes or ""}),
     }
     return render(request, "seances/detail.html", context, status=status)
 
 
 @staff_required
-def seance_detail(request, seance_id):
+def seance_detail(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
     return _detail(request, _seance(request, seance_id))
 
 
 @require_POST
 @staff_required
-def seance_action(request, seance_id, action):
+def seance_action(request: TenantRequest, seance_id: uuid.UUID, action: str) -> HttpResponse:
     seance = _seance(request, seance_id)
     droits = _acces(request, seance)
     droits.exiger(acces.Droit.ACCOMPAGNER)
-    forms = {
+    classes: dict[str, tuple[str, type[forms.Form]]] = {
         "reporter": ("reporter_form", ReporterForm),
         "annuler": ("annuler_form", AnnulerForm),
         "realiser": ("realiser_form", RealiserForm),
         "notes": ("notes_form", NotesForm),
     }
-    if action not in forms:
+    if action not in classes:
         raise PermissionDenied
-    name, form_class = forms[action]
+    name, form_class = classes[action]
     form = form_class(request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
             if action == "reporter":
-                services.seance_modifier(seance=seance, motif=data["motif"], debut=data["debut"])
+                services.seance_deplacer(seance=seance, debut=data["debut"], motif=data["motif"])
             elif action == "annuler":
-                services.seance_annuler(seance=seance, motif=data["motif"], absence=data["absence"])
+                services.seance_annuler(seance=seance, motif=data["motif"], nature=data["nature"])
             elif action == "realiser":
                 services.seance_realiser(
                     seance=seance, duree_realisee_minutes=data["duree_realisee_minutes"]
                 )
             else:
                 services.seance_enregistrer_notes(
-                    seance=seance, notes=data["notes"], user=request.user
+                    seance=seance, notes=data["notes"], user=utilisateur(request)
                 )
         except ValidationError as exc:
             add_errors(form, exc)

@@ -1,41 +1,44 @@
-"""Pages of guided personal work (staff and portal) and of the follow-up interview (staff).
+"""Pages of guided personal work (staff and portal).
 
 Thin views: objects are read through tenant-aware accessors (404 elsewhere), rights come from
 ``beneficiaires.acces`` and are checked here and again in the services (assistants see the
-consignes' logistics, never a submission), writes go through ``seances.travail`` and
-``seances.suivi``. Staff reads of a submission and every file download are audit-logged.
+consignes' logistics, never a submission), writes go through ``seances.services.travail``.
+Staff reads of a submission and every file download are audit-logged.
 """
 
-import datetime as dt
+import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from beneficiaires import acces
 from beneficiaires.models import Bilan
 from beneficiaires.selectors import bilan_get
 from bilan.core.audit import audit_record
-from bilan.core.form_errors import add_errors, flash_errors
+from bilan.core.form_errors import add_errors
+from bilan.core.middleware import TenantRequest
 from bilan.core.models import AuditEvent
 from bilan.core.permissions import portal_required, staff_required
-from seances.forms.travail import ConsigneForm, RenduForm, ResultatSuiviForm, RetourForm, SuiviForm
-from seances.models import Rendu
-from seances.services import suivi as suivi_services
+from seances.forms.travail import ConsigneForm, RenduForm, RetourForm
+from seances.models import Consigne, Rendu, RenduFichier
+from seances.selectors import travail as lecture
+from seances.selectors.seances import seance_get
 from seances.services import travail
+from seances.views.requete import acces_portail, utilisateur
 
 
-def _exiger(request: HttpRequest, bilan: Bilan, droit: acces.Droit) -> acces.AccesBilan:
+def _exiger(request: TenantRequest, bilan: Bilan, droit: acces.Droit) -> acces.AccesBilan:
     """404 outside need-to-know, 403 without ``droit`` (``beneficiaires.acces``)."""
     return acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=droit)
 
 
-def _serve(fichier) -> HttpResponse:
+def _serve(fichier: RenduFichier) -> HttpResponse:
     # Read inside the tenant transaction: the response must not stream after it ends.
     with fichier.fichier.open("rb") as handle:
         content = handle.read()
@@ -47,7 +50,7 @@ def _serve(fichier) -> HttpResponse:
     return response
 
 
-def _rendu(consigne) -> Rendu | None:
+def _rendu(consigne: Consigne) -> Rendu | None:
     return getattr(consigne, "rendu", None)
 
 
@@ -55,7 +58,7 @@ def _rendu(consigne) -> Rendu | None:
 
 
 @staff_required
-def bilan_travail(request, bilan_id):
+def bilan_travail(request: TenantRequest, bilan_id: uuid.UUID) -> HttpResponse:
     """The consignes of one bilan, and its personal-work séances still without one."""
     bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
     droits = _exiger(request, bilan, acces.Droit.VOIR)
@@ -64,8 +67,8 @@ def bilan_travail(request, bilan_id):
         "travail/bilan.html",
         {
             "bilan": bilan,
-            "lignes": travail.consignes_du_bilan(bilan=bilan),
-            "sans_consigne": travail.seances_travail_sans_consigne(bilan=bilan),
+            "lignes": lecture.consignes_du_bilan(bilan=bilan),
+            "sans_consigne": lecture.seances_travail_sans_consigne(bilan=bilan),
             "peut_ecrire": droits.accompagner,
         },
     )
@@ -73,11 +76,11 @@ def bilan_travail(request, bilan_id):
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def consigne_edit(request, seance_id):
+def consigne_edit(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
     """Create the consigne of a personal-work séance, or edit it while nothing is submitted."""
-    seance = travail.seance_get(organisation=request.organisation, public_id=seance_id)
+    seance = seance_get(organisation=request.organisation, public_id=seance_id)
     _exiger(request, seance.bilan, acces.Droit.ACCOMPAGNER)
-    consigne = getattr(seance, "consigne", None)
+    consigne: Consigne | None = getattr(seance, "consigne", None)
     if consigne is not None and _rendu(consigne) is not None:
         messages.info(request, _("Le travail a été rendu : la consigne ne se modifie plus."))
         return redirect("travail:consigne", consigne_id=consigne.public_id)
@@ -97,13 +100,28 @@ def consigne_edit(request, seance_id):
         }
     form = ConsigneForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
+        champs = form.cleaned_data
         try:
             if consigne is None:
                 consigne = travail.consigne_creer(
-                    seance=seance, par=request.user, **form.cleaned_data
+                    seance=seance,
+                    titre=champs["titre"],
+                    consignes=champs["consignes"],
+                    ressources=champs["ressources"],
+                    echeance=champs["echeance"],
+                    temps_attendu_minutes=champs["temps_attendu_minutes"],
+                    par=utilisateur(request),
                 )
             else:
-                travail.consigne_modifier(consigne=consigne, par=request.user, **form.cleaned_data)
+                travail.consigne_modifier(
+                    consigne=consigne,
+                    titre=champs["titre"],
+                    consignes=champs["consignes"],
+                    ressources=champs["ressources"],
+                    echeance=champs["echeance"],
+                    temps_attendu_minutes=champs["temps_attendu_minutes"],
+                    par=utilisateur(request),
+                )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -118,9 +136,9 @@ def consigne_edit(request, seance_id):
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def consigne_detail(request, consigne_id):
+def consigne_detail(request: TenantRequest, consigne_id: uuid.UUID) -> HttpResponse:
     """Read the consigne and the submission (logged), download its files, give feedback."""
-    consigne = travail.consigne_get(organisation=request.organisation, public_id=consigne_id)
+    consigne = lecture.consigne_get(organisation=request.organisation, public_id=consigne_id)
     bilan = consigne.seance.bilan
     droits = _exiger(request, bilan, acces.Droit.VOIR)
     peut_ecrire = droits.accompagner
@@ -135,10 +153,10 @@ def consigne_detail(request, consigne_id):
                 raise PermissionDenied
             messages.error(request, _("Aucun travail en attente de retour."))
             return redirect("travail:consigne", consigne_id=consigne.public_id)
-        if form.is_valid():
+        if rendu is not None and form.is_valid():
             try:
-                travail.rendu_retour(
-                    rendu=rendu, retour=form.cleaned_data["retour"], par=request.user
+                travail.rendu_retour_enregistrer(
+                    rendu=rendu, retour=form.cleaned_data["retour"], par=utilisateur(request)
                 )
             except ValidationError as exc:
                 add_errors(form, exc)
@@ -165,17 +183,19 @@ def consigne_detail(request, consigne_id):
             "form": form,
             "peut_ecrire": peut_ecrire,
             "lire_confidentiel": droits.lire_confidentiel,
-            "etat_libelle": travail.Etat.LIBELLES[travail.etat_consigne(consigne)],
+            "etat_libelle": lecture.consigne_etat(consigne=consigne).label,
         },
     )
 
 
 @staff_required
-def rendu_fichier(request, consigne_id, fichier_id):
-    consigne = travail.consigne_get(organisation=request.organisation, public_id=consigne_id)
+def rendu_fichier(
+    request: TenantRequest, consigne_id: uuid.UUID, fichier_id: uuid.UUID
+) -> HttpResponse:
+    consigne = lecture.consigne_get(organisation=request.organisation, public_id=consigne_id)
     bilan = consigne.seance.bilan
     _exiger(request, bilan, acces.Droit.LIRE_CONFIDENTIEL)
-    fichier = travail.rendu_fichier_get(consigne=consigne, public_id=fichier_id)
+    fichier = lecture.rendu_fichier_get(consigne=consigne, public_id=fichier_id)
     audit_record(
         request=request,
         action=AuditEvent.Action.DOWNLOAD,
@@ -191,17 +211,17 @@ def rendu_fichier(request, consigne_id, fichier_id):
 
 
 @portal_required
-def portail_liste(request):
-    lignes = travail.consignes_du_beneficiaire(beneficiaire=request.portal_access.beneficiaire)
+def portail_liste(request: TenantRequest) -> HttpResponse:
+    lignes = lecture.consignes_du_beneficiaire(beneficiaire=acces_portail(request).beneficiaire)
     return render(request, "portail/travail.html", {"lignes": lignes})
 
 
 @portal_required
 @require_http_methods(["GET", "POST"])
-def portail_consigne(request, consigne_id):
-    consigne = travail.consigne_get_pour_beneficiaire(
+def portail_consigne(request: TenantRequest, consigne_id: uuid.UUID) -> HttpResponse:
+    consigne = lecture.consigne_get_pour_beneficiaire(
         organisation=request.organisation,
-        beneficiaire=request.portal_access.beneficiaire,
+        beneficiaire=acces_portail(request).beneficiaire,
         public_id=consigne_id,
     )
     rendu = _rendu(consigne)
@@ -230,7 +250,7 @@ def portail_consigne(request, consigne_id):
                     texte=form.cleaned_data["texte"],
                     temps_declare_minutes=form.cleaned_data["temps_declare_minutes"],
                     fichiers=form.cleaned_data["fichiers"],
-                    par_user=request.user,
+                    par=utilisateur(request),
                 )
             except ValidationError as exc:
                 add_errors(form, exc)
@@ -246,153 +266,19 @@ def portail_consigne(request, consigne_id):
             "fichiers": rendu.fichiers.order_by("created_at") if rendu else [],
             "form": form,
             "verrouille": verrouille,
-            "etat_libelle": travail.Etat.LIBELLES[travail.etat_consigne(consigne)],
+            "etat_libelle": lecture.consigne_etat(consigne=consigne).label,
         },
     )
 
 
 @portal_required
-def portail_fichier(request, consigne_id, fichier_id):
+def portail_fichier(
+    request: TenantRequest, consigne_id: uuid.UUID, fichier_id: uuid.UUID
+) -> HttpResponse:
     """The beneficiary downloads a file they submitted."""
-    consigne = travail.consigne_get_pour_beneficiaire(
+    consigne = lecture.consigne_get_pour_beneficiaire(
         organisation=request.organisation,
-        beneficiaire=request.portal_access.beneficiaire,
+        beneficiaire=acces_portail(request).beneficiaire,
         public_id=consigne_id,
     )
-    return _serve(travail.rendu_fichier_get(consigne=consigne, public_id=fichier_id))
-
-
-# --- Staff: follow-up interview ---------------------------------------------------------------
-
-
-@staff_required
-@require_http_methods(["GET", "POST"])
-def bilan_suivi(request, bilan_id):
-    """Show the bilan's follow-up; plan or re-plan it (date prefilled with the default)."""
-    bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
-    droits = _exiger(request, bilan, acces.Droit.VOIR)
-    suivi = suivi_services.suivi_du_bilan(bilan=bilan)
-    termine = suivi_services.bilan_termine(bilan)
-    peut_planifier = droits.organiser_suivi
-    defaut = suivi_services.date_suivi_par_defaut(bilan) if termine else None
-    if suivi is not None and suivi.statut == suivi.Statut.PLANIFIE:
-        initial = {
-            "date_prevue": timezone.localtime(suivi.date_prevue),
-            "consultant": suivi.consultant,
-            "modalite": suivi.modalite,
-        }
-    else:
-        initial = {"date_prevue": defaut, "consultant": bilan.consultant}
-    form = None
-    if termine and peut_planifier and (suivi is None or suivi.statut != suivi.Statut.REALISE):
-        form = SuiviForm(request.POST or None, initial=initial, organisation=request.organisation)
-    if request.method == "POST":
-        if not peut_planifier:
-            raise PermissionDenied
-        if form is None:
-            messages.error(
-                request,
-                _("L'entretien de suivi se planifie une fois le bilan terminé.")
-                if not termine
-                else _("L'entretien de suivi a déjà eu lieu."),
-            )
-            return redirect("travail:suivi", bilan_id=bilan.public_id)
-        if form.is_valid():
-            try:
-                suivi_services.suivi_planifier(
-                    bilan=bilan,
-                    date_prevue=form.cleaned_data["date_prevue"],
-                    consultant=form.cleaned_data["consultant"],
-                    modalite=form.cleaned_data["modalite"],
-                    par=request.user,
-                )
-            except ValidationError as exc:
-                add_errors(form, exc)
-            else:
-                messages.success(request, _("Entretien de suivi planifié."))
-                return redirect("travail:suivi", bilan_id=bilan.public_id)
-    peut_resultat = droits.accompagner
-    return render(
-        request,
-        "travail/suivi.html",
-        {
-            "bilan": bilan,
-            "suivi": suivi,
-            "termine": termine,
-            "defaut": defaut,
-            "form": form,
-            "resultat_form": ResultatSuiviForm()
-            if suivi is not None and suivi.statut == suivi.Statut.PLANIFIE and peut_resultat
-            else None,
-            "peut_planifier": peut_planifier,
-            "lire_confidentiel": droits.lire_confidentiel,
-            "delai": request.organisation.suivi_delai_mois,
-        },
-    )
-
-
-@staff_required
-@require_POST
-def suivi_resultat(request, suivi_id):
-    suivi = suivi_services.suivi_get(organisation=request.organisation, public_id=suivi_id)
-    _exiger(request, suivi.bilan, acces.Droit.ACCOMPAGNER)
-    form = ResultatSuiviForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect("travail:suivi", bilan_id=suivi.bilan.public_id)
-    try:
-        suivi_services.suivi_enregistrer_resultat(
-            suivi=suivi,
-            resultat=form.cleaned_data["resultat"],
-            commentaire=form.cleaned_data["commentaire"],
-            par=request.user,
-        )
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, _("Entretien de suivi enregistré comme réalisé."))
-    return redirect("travail:suivi", bilan_id=suivi.bilan.public_id)
-
-
-@staff_required
-@require_POST
-def suivi_annuler(request, suivi_id):
-    suivi = suivi_services.suivi_get(organisation=request.organisation, public_id=suivi_id)
-    _exiger(request, suivi.bilan, acces.Droit.ORGANISER_SUIVI)
-    try:
-        suivi_services.suivi_annuler(suivi=suivi, par=request.user)
-    except ValidationError as exc:
-        flash_errors(request, exc)
-    else:
-        messages.success(request, _("Entretien de suivi annulé."))
-    return redirect("travail:suivi", bilan_id=suivi.bilan.public_id)
-
-
-def _date_param(value, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value) if value else default
-    except ValueError:
-        return default
-
-
-@staff_required
-def suivis_list(request):
-    """Planned follow-ups of the organisation and the follow-up rate (Qualiopi ind. 2)."""
-    aujourdhui = timezone.localdate()
-    debut = _date_param(request.GET.get("debut"), dt.date(aujourdhui.year, 1, 1))
-    fin = _date_param(request.GET.get("fin"), dt.date(aujourdhui.year, 12, 31))
-    if fin < debut:
-        debut, fin = fin, debut
-    return render(
-        request,
-        "travail/suivis.html",
-        {
-            "suivis": suivi_services.suivis_a_venir(request.organisation).filter(
-                bilan__in=acces.bilans_visibles(membership=request.membership)
-            ),
-            "taux": suivi_services.taux_realisation_suivi(debut=debut, fin=fin),
-            "maintenant": timezone.now(),
-        },
-    )
+    return _serve(lecture.rendu_fichier_get(consigne=consigne, public_id=fichier_id))

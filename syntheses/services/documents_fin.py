@@ -33,11 +33,11 @@ from beneficiaires.models import StatutBilan
 from bilan.core.models import SignatureRole, SignedDocument
 from bilan.core.signatures import document_annuler, document_emettre, documents_signes_du_sujet
 from seances.models import Emargement, Seance
-from seances.services.emargement import (
-    duree_realisee,
+from seances.selectors.emargement import (
     emargement_exige,
     heures_minutes,
     minutes_realisees_financables,
+    seance_duree_realisee,
 )
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def heures_par_modalite(*, bilan: Bilan) -> dict:
     Same rule as ``minutes_realisees_financables`` (its total is checked against it): on
     financed routes a séance counts only when signed by both, for at most the duration signed.
     """
-    exige = emargement_exige(bilan)
+    exige = emargement_exige(bilan=bilan)
     minutes = dict.fromkeys(
         ("presentiel", "distanciel", "total", "accompagnement", "travail_personnel"), 0
     )
@@ -94,7 +94,7 @@ def heures_par_modalite(*, bilan: Bilan) -> dict:
         roles = {e.role for e in emargements}
         if exige and not roles >= {Emargement.Role.BENEFICIAIRE, Emargement.Role.CONSULTANT}:
             continue
-        compte = duree_realisee(seance)
+        compte = seance_duree_realisee(seance=seance)
         if exige:
             for emargement in emargements:
                 signe = emargement.details.get("duree_realisee_minutes")
@@ -103,10 +103,10 @@ def heures_par_modalite(*, bilan: Bilan) -> dict:
         minutes["distanciel" if seance.modalite in DISTANCIEL else "presentiel"] += compte
         minutes["accompagnement" if seance.est_accompagnement else "travail_personnel"] += compte
         minutes["total"] += compte
-    attendu = minutes_realisees_financables(bilan)
+    attendu = minutes_realisees_financables(bilan=bilan)
     if minutes["total"] != attendu:  # the two rules drifted apart: never print a wrong total
         raise ValidationError(_("Le décompte des heures est incohérent : contactez le support."))
-    return {**minutes, **{f"{k}_hm": heures_minutes(v) for k, v in minutes.items()}}
+    return {**minutes, **{f"{k}_hm": heures_minutes(minutes=v) for k, v in minutes.items()}}
 
 
 def _periode(bilan: Bilan, seances: list[Seance]):

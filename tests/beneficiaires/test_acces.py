@@ -80,7 +80,7 @@ def dossier(world):
             texte=SECRET_RENDU,
             temps_declare_minutes=60,
             fichiers=[SimpleUploadedFile("r.pdf", b"%PDF-1.4 r", "application/pdf")],
-            par_user=world.beneficiaire_user_a,
+            par=world.beneficiaire_user_a,
         )
         synthese = Synthese.objects.create(
             organisation=world.org_a, bilan=bilan, circonstances=f"<p>{SECRET_SYNTHESE}</p>"
@@ -274,7 +274,7 @@ def test_regle_11_assistant_reads_no_work_submission_notes_or_synthese(
         assert Seance.objects.get(pk=dossier["seance"].pk).notes == SECRET_NOTES
     # Services refuse too (second line).
     with tenant_context(world.org_a), pytest.raises(PermissionDenied):
-        travail.rendu_retour(rendu=consigne.rendu, retour="Bien", par=assistant)
+        travail.rendu_retour_enregistrer(rendu=consigne.rendu, retour="Bien", par=assistant)
 
 
 def test_regle_11_assistant_does_not_act_on_the_administration(world, login_as, dossier, assistant):

@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from beneficiaires.models import Financement
 from bilan.core.tenancy import tenant_context
 from seances.models import Emargement, Seance
+from seances.selectors import emargement as lecture
 from seances.services import emargement as svc
 from tests.factories.bilans import bilan_for
 
@@ -87,7 +88,7 @@ def test_remote_seance_signed_in_the_portal_shows_both_signatures(
         svc.emargement_signer(
             seance=seance,
             role=Emargement.Role.CONSULTANT,
-            signataire=svc.nom_complet(world.consultant_a),
+            signataire=lecture.utilisateur_nom_complet(user=world.consultant_a),
             user=world.consultant_a,
             methode=Emargement.Methode.SESSION,
             client=None,
@@ -122,7 +123,7 @@ def test_remote_seance_signed_in_the_portal_shows_both_signatures(
         assert emargement.user == world.beneficiaire_user_a
         assert "Chrome" in emargement.user_agent
         assert emargement.ip_address == "127.0.0.1"
-        assert svc.seance_emargee(seance)
+        assert lecture.seance_emargee(seance=seance)
 
     # The consultant downloads the certificate: both signatures are on it.
     client = Client()
@@ -132,11 +133,11 @@ def test_remote_seance_signed_in_the_portal_shows_both_signatures(
     text = _pdf_text(response.content)
     beneficiaire = world.beneficiaire_a
     assert f"{beneficiaire.prenom} {beneficiaire.nom}" in text
-    assert svc.nom_complet(world.consultant_a) in text
+    assert lecture.utilisateur_nom_complet(user=world.consultant_a) in text
     assert "Signature à distance dans le portail" in text
     assert "Non émargée" not in text
     with tenant_context(world.org_a):
-        assert svc.minutes_realisees_financables(bilan) == 85
+        assert lecture.minutes_realisees_financables(bilan=bilan) == 85
 
 
 def test_drawn_signature_on_the_consultant_device(
@@ -193,7 +194,7 @@ def test_drawn_signature_on_the_consultant_device(
         emargement = Emargement.objects.get(seance=seance, role=Emargement.Role.BENEFICIAIRE)
         assert emargement.methode == Emargement.Methode.DESSIN
         assert emargement.trace.startswith("data:image/png;base64,")
-        assert svc.seance_emargee(seance)
-        text = _pdf_text(svc.attestation_assiduite_pdf(bilan=bilan))
+        assert lecture.seance_emargee(seance=seance)
+        text = _pdf_text(lecture.attestation_assiduite_pdf(bilan=bilan))
     assert "Camille Tracée" in text
     assert "Signature tracée sur l'appareil" in text or "Signature tracée sur l’appareil" in text

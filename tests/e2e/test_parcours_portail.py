@@ -22,6 +22,7 @@ from bilan.core.models import SignatureRole
 from bilan.core.services import invitation_creer
 from bilan.core.tenancy import tenant_context
 from seances.models import Seance
+from seances.selectors.emargement import seance_emargee
 from seances.services import emargement
 from seances.services.travail import consigne_creer
 from syntheses.services import syntheses
@@ -158,7 +159,7 @@ def test_a_new_beneficiary_goes_through_the_whole_portal_on_a_phone(
         page.locator('input[name="accord"]').first.check()
         page.get_by_role("button", name="Signer ma présence").first.click()
         with tenant_context(world.org_a):
-            assert emargement.seance_emargee(Seance.objects.get(pk=seance.pk))
+            assert seance_emargee(seance=Seance.objects.get(pk=seance.pk))
 
         # 5. Hand in guided personal work.
         travail = _seance(

@@ -50,12 +50,18 @@ def test_the_organisation_setting_sets_the_reminder_delay(world, bilan_a):
 
 
 def test_moving_a_seance_moves_its_reminders_and_cancelling_cancels_them(world, bilan_a):
-    from seances.services.seances import seance_annuler, seance_modifier
+    from dataclasses import replace
+
+    from seances.services.seances import SeanceChamps, seance_annuler, seance_modifier
 
     seance = seance_de(bilan_a, debut=timezone.now() + dt.timedelta(days=3))
     nouveau = timezone.now() + dt.timedelta(days=10)
     with tenant_context(world.org_a):
-        seance_modifier(seance=seance, debut=nouveau, motif="Empêchement")
+        seance_modifier(
+            seance=seance,
+            motif="Empêchement",
+            champs=replace(SeanceChamps.de(seance), debut=nouveau),
+        )
     rows = _rows(world.org_a, seance=seance)
     assert len(rows) == 2
     assert {r.due_le for r in rows} == {nouveau - dt.timedelta(hours=24)}

@@ -13,6 +13,7 @@ from beneficiaires.models import Bilan, Phase, StatutBilan
 from bilan.core.models import Membership, Role
 from bilan.core.tenancy import tenant_context
 from seances.models import FluxAgenda, Seance
+from seances.selectors import agenda as agenda_lecture
 from seances.services import agenda
 from tests.factories.beneficiaires import BeneficiaireFactory
 from tests.factories.bilans import bilan_for
@@ -217,7 +218,7 @@ def test_overlapping_seances_raise_a_warning(world, login_as, agenda_a):
 
 def test_cancelled_seances_do_not_conflict(world, agenda_a):
     autre = _seance(agenda_a["bilan_bob"], debut=_a(LUNDI, 10, 30), statut=Seance.Statut.ANNULEE)
-    assert agenda.conflits_dans([agenda_a["lundi"], autre]) == []
+    assert agenda_lecture.seances_en_conflit(seances=[agenda_a["lundi"], autre]) == []
 
 
 def test_the_budget_of_each_bilan_is_shown(world, login_as, agenda_a):

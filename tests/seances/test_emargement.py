@@ -19,6 +19,7 @@ from bilan.core.audit import client_info
 from bilan.core.models import AuditEvent, Role
 from bilan.core.tenancy import tenant_context
 from seances.models import DemandeEmargement, Emargement, Seance
+from seances.selectors import emargement as lecture
 from seances.services import emargement as svc
 from tests.factories.beneficiaires import beneficiaire_with_portal
 from tests.factories.bilans import bilan_for
@@ -69,7 +70,7 @@ def _sign_consultant(seance, user):
         return svc.emargement_signer(
             seance=seance,
             role=R.CONSULTANT,
-            signataire=svc.nom_complet(user),
+            signataire=lecture.utilisateur_nom_complet(user=user),
             user=user,
             methode=M.SESSION,
             client=client_info(_request()),
@@ -120,25 +121,25 @@ def test_consultant_signature_stores_the_seance_as_signed(world, seance):
     assert details["phase_libelle"] == "Phase préliminaire"
     assert details["bilan"] == seance.bilan.numero
     assert details["beneficiaire"] == f"{world.beneficiaire_a.prenom} {world.beneficiaire_a.nom}"
-    assert details["consultant"] == svc.nom_complet(world.consultant_a)
+    assert details["consultant"] == lecture.utilisateur_nom_complet(user=world.consultant_a)
     assert "notes" not in details
     assert "objectifs" not in details
     # The hash is reproducible from what is stored (canonical JSON, sorted keys, UTF-8).
     with tenant_context(world.org_a):
         stored = Emargement.objects.get(pk=emargement.pk)
     assert len(stored.details_sha256) == 64
-    assert svc.details_empreinte(stored.details) == stored.details_sha256
-    assert not svc.seance_modifiee_depuis(seance, stored)
+    assert lecture.details_empreinte(details=stored.details) == stored.details_sha256
+    assert not lecture.seance_modifiee_depuis(seance=seance, emargement=stored)
     with tenant_context(world.org_a):
-        assert not svc.seance_emargee(seance)
+        assert not lecture.seance_emargee(seance=seance)
 
 
 def test_both_signatures_make_the_seance_signed(world, seance):
     _sign_consultant(seance, world.consultant_a)
     _sign_beneficiaire_portail(seance, world.beneficiaire_user_a)
     with tenant_context(world.org_a):
-        assert svc.seance_emargee(seance)
-        assert list(svc.seances_a_emarger_pour(world.beneficiaire_a)) == []
+        assert lecture.seance_emargee(seance=seance)
+        assert list(lecture.seances_a_emarger_pour(beneficiaire=world.beneficiaire_a)) == []
 
 
 @pytest.mark.parametrize(
@@ -477,7 +478,7 @@ def test_consultant_signs_on_the_device_and_draws_for_the_beneficiary(world, log
     )
     assert ok.status_code == 302
     with tenant_context(world.org_a):
-        assert svc.seance_emargee(seance)
+        assert lecture.seance_emargee(seance=seance)
         assert Emargement.objects.get(seance=seance, role=R.BENEFICIAIRE).methode == M.DESSIN
 
 
@@ -542,10 +543,10 @@ def test_financed_minutes_need_both_signatures_except_self_funded(world, bilan):
     _sign_beneficiaire_portail(signee, world.beneficiaire_user_a)
     _sign_consultant(a_moitie, world.consultant_a)
     with tenant_context(world.org_a):
-        assert svc.minutes_realisees_financables(bilan) == 60
+        assert lecture.minutes_realisees_financables(bilan=bilan) == 60
         bilan.financement = Financement.PERSONNEL
         bilan.save(update_fields=["financement"])
-        assert svc.minutes_realisees_financables(bilan) == 105
+        assert lecture.minutes_realisees_financables(bilan=bilan) == 105
 
 
 def test_a_duration_raised_after_signing_counts_as_signed(world, bilan):
@@ -555,9 +556,9 @@ def test_a_duration_raised_after_signing_counts_as_signed(world, bilan):
     with tenant_context(world.org_a):
         Seance.objects.filter(pk=seance.pk).update(duree_realisee_minutes=120)
         seance.refresh_from_db()
-        assert svc.minutes_realisees_financables(bilan) == 60
+        assert lecture.minutes_realisees_financables(bilan=bilan) == 60
         emargement = Emargement.objects.filter(seance=seance).first()
-        assert svc.seance_modifiee_depuis(seance, emargement)
+        assert lecture.seance_modifiee_depuis(seance=seance, emargement=emargement)
 
 
 def test_attendance_certificate_shows_both_signatures_and_unsigned(world, login_as, bilan):
@@ -589,7 +590,7 @@ def test_attendance_certificate_shows_both_signatures_and_unsigned(world, login_
     text = _pdf_text(response.content)
     assert "Attestation d'assiduité" in text or "Attestation d’assiduité" in text
     assert "Camille Tracée" in text
-    assert svc.nom_complet(world.consultant_a) in text
+    assert lecture.utilisateur_nom_complet(user=world.consultant_a) in text
     assert "Non émargée" in text
     assert "Entretien signé" in text
     assert "Travail non signé" in text
@@ -603,4 +604,4 @@ def test_attendance_certificate_shows_both_signatures_and_unsigned(world, login_
             actor=world.consultant_a,
         ).exists()
         # CPF: only the signed hour is claimable.
-        assert svc.minutes_realisees_financables(bilan) == 60
+        assert lecture.minutes_realisees_financables(bilan=bilan) == 60

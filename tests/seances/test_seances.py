@@ -3,6 +3,7 @@
 import datetime as dt
 import html
 import threading
+from dataclasses import replace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -16,7 +17,7 @@ from beneficiaires.services.programmes import (
 )
 from bilan.core.models import AuditEvent
 from bilan.core.tenancy import tenant_context
-from seances.models import Seance
+from seances.models import NatureAnnulation, Seance
 from seances.services import phases
 from seances.services import seances as services
 from seances.services.programmes import seances_planifier_depuis_programme
@@ -126,7 +127,7 @@ def test_cancelling_gives_the_time_back_and_realising_counts_the_longer(world):
     with tenant_context(world.org_a):
         with pytest.raises(ValidationError, match="motif"):
             services.seance_annuler(seance=autre, motif=" ")
-        services.seance_annuler(seance=autre, motif="Malade", absence="excusee")
+        services.seance_annuler(seance=autre, motif="Malade", nature=NatureAnnulation.EXCUSEE)
     assert _compte(world, bilan) == 150
 
 
@@ -183,6 +184,45 @@ def test_rescheduling_needs_a_reason_and_keeps_it(world, login_as):
         seance = Seance.objects.get(pk=seance.pk)
     assert "Empêchement" in seance.motif
     assert timezone.localtime(seance.debut).date() == nouvelle_date.date()
+
+
+def test_service_contracts_fail_loudly_on_an_unknown_or_missing_field(world):
+    """``seance_planifier`` names its parameters and ``seance_modifier`` takes every editable
+    field (``SeanceChamps``): a misspelt or forgotten field is an error, never dropped."""
+    bilan = _bilan(world)
+    seance = _planifier(world, bilan, minutes=60)
+    with tenant_context(world.org_a):
+        with pytest.raises(TypeError):
+            services.seance_planifier(
+                bilan=bilan,
+                phase=Phase.PRELIMINAIRE,
+                type="entretien",
+                intitule="Entretien",
+                debut=DEMAIN,
+                duree_minutes=60,
+                modalite="telephone",
+                lieux="Salle 2",
+            )
+        with pytest.raises(TypeError):
+            services.SeanceChamps(intitule="Sans le reste")
+        with pytest.raises(TypeError):
+            services.seance_modifier(seance=seance, motif="", intitule="Nouveau")
+        assert Seance.objects.filter(bilan=bilan).count() == 1
+        champs = replace(
+            services.SeanceChamps.de(seance),
+            intitule="Entretien de cadrage",
+            objectifs="Cadrer la demande",
+            duree_minutes=90,
+        )
+        modifiee = services.seance_modifier(seance=seance, motif="", champs=champs)
+        assert (modifiee.intitule, modifiee.objectifs, modifiee.duree_minutes) == (
+            "Entretien de cadrage",
+            "Cadrer la demande",
+            90,
+        )
+        assert modifiee.debut == seance.debut
+        assert modifiee.motif == ""
+        assert Bilan.objects.get(pk=bilan.pk).minutes_comptees == 90
 
 
 def test_notes_are_for_the_assigned_consultant_and_every_read_is_logged(world, login_as):

@@ -13,6 +13,7 @@ from bilan.core import dates
 from bilan.core.models import Role
 from bilan.core.tenancy import tenant_context
 from seances.models import EntretienSuivi, Seance
+from seances.selectors import suivi as lecture
 from seances.services import suivi as services
 from tests.factories.bilans import bilan_for
 from tests.factories.core import staff_user
@@ -163,10 +164,10 @@ def test_suivis_a_venir(world):
     premier = _planifier(world, _bilan_termine(world))
     with tenant_context(world.org_a):
         services.suivi_annuler(suivi=premier, par=world.consultant_a)
-        assert list(services.suivis_a_venir(world.org_a)) == []
+        assert list(lecture.suivis_a_venir(organisation=world.org_a)) == []
     second = _planifier(world, premier.bilan)
     with tenant_context(world.org_a):
-        assert list(services.suivis_a_venir(world.org_a)) == [second]
+        assert list(lecture.suivis_a_venir(organisation=world.org_a)) == [second]
 
 
 def test_taux_realisation_suivi(world):
@@ -186,15 +187,13 @@ def test_taux_realisation_suivi(world):
             suivi=realise, resultat="en_emploi_projet", commentaire="", par=world.consultant_a
         )
         services.suivi_annuler(suivi=annule, par=world.consultant_a)
-        taux = services.taux_realisation_suivi(debut=dt.date(2025, 1, 1), fin=dt.date(2025, 12, 31))
+        taux = lecture.suivi_taux_realisation(debut=dt.date(2025, 1, 1), fin=dt.date(2025, 12, 31))
         assert (taux.dus, taux.realises, taux.taux) == (4, 1, 25.0)
-        vide = services.taux_realisation_suivi(debut=dt.date(2020, 1, 1), fin=dt.date(2020, 12, 31))
+        vide = lecture.suivi_taux_realisation(debut=dt.date(2020, 1, 1), fin=dt.date(2020, 12, 31))
         assert vide.taux is None
     with tenant_context(world.org_b):
         assert (
-            services.taux_realisation_suivi(
-                debut=dt.date(2025, 1, 1), fin=dt.date(2025, 12, 31)
-            ).dus
+            lecture.suivi_taux_realisation(debut=dt.date(2025, 1, 1), fin=dt.date(2025, 12, 31)).dus
             == 0
         )
 

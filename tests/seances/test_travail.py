@@ -15,6 +15,7 @@ from bilan.core import formatting
 from bilan.core.models import AuditEvent, Role
 from bilan.core.tenancy import tenant_context
 from seances.models import Consigne, Rendu, RenduFichier, Seance
+from seances.selectors import travail as lecture
 from seances.services import travail
 from tests.factories.beneficiaires import beneficiaire_with_portal
 from tests.factories.bilans import bilan_for
@@ -179,7 +180,7 @@ def test_submission_counts_in_the_budget(world, monde):
             texte="Mes trois métiers",
             temps_declare_minutes=90,
             fichiers=[_pdf()],
-            par_user=world.beneficiaire_user_a,
+            par=world.beneficiaire_user_a,
         )
         seance.refresh_from_db()
         assert rendu.fichiers.count() == 1
@@ -199,7 +200,7 @@ def test_declaring_less_than_planned_keeps_the_planned_time(world, monde):
             texte="Fait",
             temps_declare_minutes=30,
             fichiers=[],
-            par_user=world.beneficiaire_user_a,
+            par=world.beneficiaire_user_a,
         )
     assert _minutes(world, bilan) == 60
 
@@ -216,7 +217,7 @@ def test_submission_over_24_hours_is_refused_and_nothing_is_written(world, monde
             texte="Réponse",
             temps_declare_minutes=120,
             fichiers=[_pdf()],
-            par_user=world.beneficiaire_user_a,
+            par=world.beneficiaire_user_a,
         )
     message = " ".join(exc.value.messages)
     assert "24 heures" in message
@@ -282,7 +283,7 @@ def test_service_checks_files_too(world, monde):
             texte="x",
             temps_declare_minutes=60,
             fichiers=[exe],
-            par_user=world.beneficiaire_user_a,
+            par=world.beneficiaire_user_a,
         )
     assert "fichiers" in exc.value.error_dict
     with pytest.raises(ValidationError, match="Écrivez votre réponse"), tenant_context(world.org_a):
@@ -291,7 +292,7 @@ def test_service_checks_files_too(world, monde):
             texte="  ",
             temps_declare_minutes=60,
             fichiers=[],
-            par_user=world.beneficiaire_user_a,
+            par=world.beneficiaire_user_a,
         )
 
 
@@ -330,7 +331,7 @@ def test_feedback_locks_the_submission(world, login_as, monde):
             texte="Ma réponse",
             temps_declare_minutes=60,
             fichiers=[_pdf()],
-            par_user=world.beneficiaire_user_a,
+            par=world.beneficiaire_user_a,
         )
     staff = login_as(world.consultant_a)
     url = f"/app/travail/consignes/{consigne.public_id}/"
@@ -366,7 +367,7 @@ def test_feedback_locks_the_submission(world, login_as, monde):
             texte="Changement",
             temps_declare_minutes=60,
             fichiers=[],
-            par_user=world.beneficiaire_user_a,
+            par=world.beneficiaire_user_a,
         )
     portail = login_as(world.beneficiaire_user_a)
     response = portail.post(
@@ -381,7 +382,7 @@ def test_feedback_locks_the_submission(world, login_as, monde):
         rendu.refresh_from_db()
         assert rendu.texte == "Ma réponse"
     with pytest.raises(ValidationError, match="déjà"), tenant_context(world.org_a):
-        travail.rendu_retour(rendu=rendu, retour="Encore", par=world.consultant_a)
+        travail.rendu_retour_enregistrer(rendu=rendu, retour="Encore", par=world.consultant_a)
 
 
 def test_assistant_reads_but_cannot_give_feedback(world, login_as, monde):
@@ -392,7 +393,7 @@ def test_assistant_reads_but_cannot_give_feedback(world, login_as, monde):
             texte="Réponse",
             temps_declare_minutes=60,
             fichiers=[],
-            par_user=world.beneficiaire_user_a,
+            par=world.beneficiaire_user_a,
         )
     assistant = staff_user(organisation=world.org_a, role=Role.ASSISTANT, email="as@a.test")
     client = login_as(assistant)
@@ -427,7 +428,7 @@ def test_other_beneficiaries_get_404_and_nothing_is_written(world, login_as, mon
             texte="Intrus",
             temps_declare_minutes=60,
             fichiers=[],
-            par_user=voisin_user,
+            par=voisin_user,
         )
     with tenant_context(world.org_a):
         assert not Rendu.objects.exists()
@@ -443,15 +444,15 @@ def test_other_beneficiaries_get_404_and_nothing_is_written(world, login_as, mon
 def test_selectors(world, monde):
     bilan, _seance_, consigne = monde
     with tenant_context(world.org_a):
-        lignes = travail.consignes_du_bilan(bilan=bilan)
+        lignes = lecture.consignes_du_bilan(bilan=bilan)
         assert [ligne.consigne for ligne in lignes] == [consigne]
-        assert lignes[0].etat == travail.Etat.A_FAIRE
+        assert lignes[0].etat == lecture.EtatConsigne.A_FAIRE
         assert [
             ligne.consigne
-            for ligne in travail.consignes_du_beneficiaire(beneficiaire=world.beneficiaire_a)
+            for ligne in lecture.consignes_du_beneficiaire(beneficiaire=world.beneficiaire_a)
         ] == [consigne]
         voisin, _u = beneficiaire_with_portal(organisation=world.org_a, email="v2@exemple.test")
-        assert travail.consignes_du_beneficiaire(beneficiaire=voisin) == []
+        assert lecture.consignes_du_beneficiaire(beneficiaire=voisin) == []
 
 
 def test_staff_bilan_page_lists_consignes(world, login_as, monde):

@@ -11,7 +11,8 @@ from pypdf import PdfReader
 from bilan.core.models import SignedDocument
 from bilan.core.tenancy import tenant_context
 from seances.models import Seance
-from seances.services.emargement import emargement_signer, minutes_realisees_financables
+from seances.selectors.emargement import minutes_realisees_financables
+from seances.services.emargement import emargement_signer
 from syntheses.services import documents_fin
 from tests.factories.bilans import bilan_for
 from tests.factories.core import staff_user
@@ -98,7 +99,7 @@ def test_hours_by_modality_match_the_claimable_total(world, bilan):
         heures = documents_fin.heures_par_modalite(bilan=bilan)
         assert heures["presentiel"] == 120
         assert heures["distanciel"] == 90
-        assert heures["total"] == 210 == minutes_realisees_financables(bilan)
+        assert heures["total"] == 210 == minutes_realisees_financables(bilan=bilan)
         assert heures["total_hm"] == "3 h 30"
 
 

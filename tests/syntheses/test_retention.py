@@ -81,7 +81,7 @@ class Dossier:
                 texte="Ma réponse",
                 temps_declare_minutes=45,
                 fichiers=[SimpleUploadedFile("r.pdf", b"%PDF-1.4 rendu", "application/pdf")],
-                par_user=world.beneficiaire_user_a,
+                par=world.beneficiaire_user_a,
             )
             self.rendu_fichier = rendu.fichiers.get()
             SyntheseVersion.objects.create(

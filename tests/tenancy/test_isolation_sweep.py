@@ -129,7 +129,7 @@ def _travail_a(world):
                 texte="Réponse",
                 temps_declare_minutes=60,
                 fichiers=[SimpleUploadedFile("r.pdf", b"%PDF-1.4 r", "application/pdf")],
-                par_user=world.beneficiaire_user_a,
+                par=world.beneficiaire_user_a,
             )
             world._travail = (consigne, rendu.fichiers.get())
     return world._travail

@@ -210,11 +210,11 @@ def _seed_bilans(organisation, consultants) -> int:
             )
             # Séances already past are marked as held so the dossier reads naturally.
             Seance.objects.filter(bilan=bilan, debut__lt=timezone.now()).update(
-                statut="realisee", duree_realisee_minutes=F("duree_minutes")
+                statut=Seance.Statut.REALISEE, duree_realisee_minutes=F("duree_minutes")
             )
             if statut == "abandonne":
-                Seance.objects.filter(bilan=bilan, statut="planifiee").update(
-                    statut="annulee", motif="Bilan abandonné"
+                Seance.objects.filter(bilan=bilan, statut=Seance.Statut.PLANIFIEE).update(
+                    statut=Seance.Statut.ANNULEE, motif="Bilan abandonné"
                 )
         Bilan.objects.filter(pk=bilan.pk).update(statut=statut)
     return Bilan.objects.count()

@@ -1,8 +1,10 @@
-"""Reads for séances: the 24-hour budget and its counters, agenda queries, conflicts."""
+"""Reads for séances: one séance by public id, the 24-hour budget and its counters, agenda
+queries, conflicts, the conclusion interview the phases require."""
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -11,12 +13,26 @@ from django.utils import timezone
 
 from beneficiaires.budget import BUDGET_MINUTES, TYPES_COMPTES
 from beneficiaires.financement import cpf_heures_financees
-from beneficiaires.models import Bilan, Financement, Phase, TypeSeance
-from bilan.core.models import User
+from beneficiaires.models import Bilan, Financement, Modalite, Phase, TypeSeance
+from bilan.core.models import Organisation, User
+from bilan.core.tenancy import get_for_organisation
 from seances.models import STATUTS_COMPTES, Seance
 
 
-def minutes_comptees(*, bilan: Bilan, sauf: Seance | None = None) -> int:
+def seance_get(*, organisation: Organisation, public_id: uuid.UUID | str) -> Seance:
+    """One séance of ``organisation`` by public id (its bilan, beneficiary and consultants
+    joined), or 404. Need-to-know is the caller's (``beneficiaires.acces``)."""
+    return get_for_organisation(
+        Seance,
+        organisation=organisation,
+        public_id=public_id,
+        queryset=Seance.objects.select_related(
+            "bilan", "bilan__beneficiaire", "bilan__consultant", "consultant"
+        ),
+    )
+
+
+def bilan_minutes_comptees(*, bilan: Bilan, sauf: Seance | None = None) -> int:
     """Minutes counted in the bilan's 24 hours (``beneficiaires.budget``): its séances of a
     counted type, planned or realised, the larger of the planned and realised durations each;
     ``sauf`` (a séance being changed) left out."""
@@ -40,7 +56,7 @@ def bilan_prochaine_seance(*, bilan: Bilan) -> Seance | None:
     )
 
 
-def budget(*, bilan: Bilan) -> dict[str, Any]:
+def bilan_budget(*, bilan: Bilan) -> dict[str, Any]:
     """The 24-hour budget at a glance: totals, by phase, by type, and what the CPF finances."""
     seances = list(Seance.objects.filter(bilan=bilan))
     comptees = [s for s in seances if s.statut in STATUTS_COMPTES]
@@ -81,6 +97,8 @@ def budget(*, bilan: Bilan) -> dict[str, Any]:
 def seances_du_consultant(
     *, consultant: User, debut: dt.datetime, fin: dt.datetime
 ) -> QuerySet[Seance]:
+    """Séances of ``consultant`` (theirs, or of their bilans when none is named on the séance)
+    starting in [``debut``, ``fin``)."""
     return (
         Seance.objects.filter(debut__gte=debut, debut__lt=fin)
         .filter(Q(consultant=consultant) | Q(consultant__isnull=True, bilan__consultant=consultant))
@@ -89,7 +107,7 @@ def seances_du_consultant(
     )
 
 
-def conflits(*, seance: Seance) -> list[Seance]:
+def seance_conflits(*, seance: Seance) -> list[Seance]:
     """Other planned séances of the same consultant that overlap this one."""
     fin = seance.debut + dt.timedelta(minutes=seance.duree_minutes)
     consultant_id = seance.consultant_id or seance.bilan.consultant_id
@@ -107,3 +125,23 @@ def conflits(*, seance: Seance) -> list[Seance]:
         for other in candidates
         if other.debut + dt.timedelta(minutes=other.duree_minutes) > seance.debut
     ]
+
+
+def seance_modalite_par_defaut(*, bilan: Bilan) -> Seance.Modalite:
+    """The modality a planned séance gets from its bilan: video for a remote bilan, else in
+    person."""
+    if bilan.modalite == Modalite.DISTANCIEL:
+        return Seance.Modalite.VISIO
+    return Seance.Modalite.PRESENTIEL
+
+
+def bilan_conclusion_a_un_entretien(*, bilan: Bilan, realise: bool) -> bool:
+    """R6313-4 3°: the conclusion goes through personalised interviews (an interview or a
+    restitution in the conclusion phase; realised only when ``realise``)."""
+    statuts = [Seance.Statut.REALISEE] if realise else list(STATUTS_COMPTES)
+    return Seance.objects.filter(
+        bilan=bilan,
+        phase=Phase.CONCLUSION,
+        type__in=[TypeSeance.ENTRETIEN, TypeSeance.RESTITUTION],
+        statut__in=statuts,
+    ).exists()
