@@ -54,12 +54,12 @@ def tableau(request):
         request,
         "enquetes/tableau.html",
         {
-            "parametres": services.parametres_enquete(organisation=organisation),
+            "parametres": services.parametres_obtenir(organisation=organisation),
             "questionnaires": [
                 (q, list(q.questions.filter(active=True).order_by("ordre", "pk")))
                 for q in questionnaires
             ],
-            "taux": selectors.taux_satisfaction(debut=debut, fin=fin),
+            "taux": selectors.satisfaction_calculer(debut=debut, fin=fin),
             "debut": debut,
             "fin": fin,
             "types": Question.Type.choices,
@@ -153,7 +153,7 @@ def _formulaire(
             "valeur": valeurs.get(f"q{question.pk}", ""),
             "erreurs": erreurs.get(f"q{question.pk}", []),
         }
-        for question in services.questions_actives(
+        for question in services.questions_actives_lister(
             organisation=organisation, kind=KindEnquete(reponse.kind)
         )
     ]
@@ -211,7 +211,7 @@ def portail_liste(request):
     return render(
         request,
         "enquetes/portail_liste.html",
-        {"reponses": selectors.enquetes_du_beneficiaire(beneficiaire=beneficiaire)},
+        {"reponses": selectors.beneficiaire_enquetes_lister(beneficiaire=beneficiaire)},
     )
 
 
@@ -220,10 +220,10 @@ def portail_liste(request):
 @require_http_methods(["GET", "POST"])
 def portail_repondre(request, reponse_id):
     beneficiaire = request.portal_access.beneficiaire
-    reponse = selectors.reponse_get(
+    reponse = selectors.reponse_obtenir(
         organisation=request.organisation,
         public_id=reponse_id,
-        queryset=selectors.enquetes_du_beneficiaire(beneficiaire=beneficiaire),
+        queryset=selectors.beneficiaire_enquetes_lister(beneficiaire=beneficiaire),
     )
     return _repondre(
         request,
@@ -250,7 +250,7 @@ def lien_repondre(request, organisation_id: uuid.UUID, token: str):
     if organisation is None:
         return _no_referrer(render(request, "enquetes/lien_invalide.html", status=404))
     with tenant_context(organisation):
-        reponse = services.reponse_par_jeton(token=token)
+        reponse = services.reponse_trouver_par_jeton(token=token)
         if reponse is None:
             return _no_referrer(render(request, "enquetes/lien_invalide.html", status=404))
         return _no_referrer(

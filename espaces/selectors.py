@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from beneficiaires.models import Beneficiaire
-from beneficiaires.selectors import bilan_courant, documents_a_signer
+from beneficiaires.selectors import bilan_courant_obtenir, documents_a_signer_lister
 from bilan.core.models import SignedDocument
 from seances import selectors as seances_selectors
 from seances.models import Consigne, RenduFichier, Seance
@@ -24,7 +24,7 @@ from seances.services.travail import consignes_du_beneficiaire
 def portail_accueil(*, beneficiaire: Beneficiaire) -> dict[str, Any]:
     """Everything the portal home needs, in one place: the current bilan, its hours, the next
     appointment and what is expected of the beneficiary now."""
-    bilan = bilan_courant(beneficiaire=beneficiaire)
+    bilan = bilan_courant_obtenir(beneficiaire=beneficiaire)
     context: dict = {"bilan": bilan, "budget": None, "prochaine": None, "a_faire": []}
     if bilan is None:
         return context
@@ -38,7 +38,7 @@ def portail_accueil(*, beneficiaire: Beneficiaire) -> dict[str, Any]:
         .first()
     )
     a_faire: list[tuple[str, object]] = []
-    for document in documents_a_signer(beneficiaire=beneficiaire):
+    for document in documents_a_signer_lister(beneficiaire=beneficiaire):
         a_faire.append(("synthese" if document.kind == "synthese" else "signer", document.title))
     for seance in seances_a_emarger_pour(beneficiaire):
         a_faire.append(("emarger", seance))

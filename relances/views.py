@@ -30,8 +30,8 @@ def outbox(request: TenantRequest) -> HttpResponse:
     filtre = request.GET.get("filtre", "a_venir")
     if filtre not in selectors.FILTRES:
         filtre = "a_venir"
-    compteurs = selectors.relances_compteurs()
-    page = Paginator(selectors.relances_outbox(filtre=filtre), 50).get_page(request.GET.get("page"))
+    compteurs = selectors.relances_compter()
+    page = Paginator(selectors.relances_lister(filtre=filtre), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "relances/outbox.html",
@@ -49,7 +49,7 @@ def outbox(request: TenantRequest) -> HttpResponse:
 @role_required(Role.ADMIN)
 @require_POST
 def reessayer(request: TenantRequest, relance_id: uuid.UUID) -> HttpResponse:
-    relance = selectors.relance_get(organisation=request.organisation, public_id=relance_id)
+    relance = selectors.relance_obtenir(organisation=request.organisation, public_id=relance_id)
     try:
         relance_reessayer(relance=relance)
     except ValidationError as exc:
@@ -64,7 +64,7 @@ def reessayer(request: TenantRequest, relance_id: uuid.UUID) -> HttpResponse:
 @require_GET
 def apercu(request: TenantRequest) -> HttpResponse:
     organisation = request.organisation
-    bilans = selectors.dossiers_apercu()
+    bilans = selectors.dossiers_apercu_lister()
     kind = request.GET.get("kind") or next(iter(registre)).kind
     if kind not in registre:
         raise Http404
@@ -76,7 +76,7 @@ def apercu(request: TenantRequest) -> HttpResponse:
             raise Http404 from None
         bilan = next((b for b in bilans if getattr(b, "public_id", None) == bilan_id), None)
         if bilan is None:
-            bilan = selectors.dossier_apercu(public_id=bilan_id)
+            bilan = selectors.dossier_apercu_obtenir(public_id=bilan_id)
         if bilan is None:
             raise Http404
     elif bilans:

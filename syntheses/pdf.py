@@ -27,13 +27,13 @@ def synthese_contexte(*, synthese: Synthese) -> dict:
     """Everything ``pdf/synthese.html`` shows, from the live synthèse (which, when the PDF is
     issued, equals the validated version)."""
     bilan = synthese.bilan
-    contenu = selectors.contenu_actuel(synthese)
+    contenu = selectors.synthese_contenu_actuel(synthese)
     sections = [
         {
             "key": key,
             "label": label,
             "html": mark_safe(  # noqa: S308  (sanitised just before)
-                selectors.section_html(sanitize_html(contenu["sections"].get(key, "")))
+                selectors.section_rendre_html(sanitize_html(contenu["sections"].get(key, "")))
             ),
         }
         for key, label in SECTIONS
@@ -54,9 +54,9 @@ def synthese_contexte(*, synthese: Synthese) -> dict:
             "realise": duree_fr(round(heures["realise"] * 60)),
         },
         "sections": sections,
-        "plan": list(selectors.plan_action(synthese=synthese)),
-        "comparaison": selectors.comparer_scenarios(contenu),
-        "ecarts": selectors.calculer_ecarts(contenu),
+        "plan": list(selectors.plan_action_lister(synthese=synthese)),
+        "comparaison": selectors.scenarios_comparer(contenu),
+        "ecarts": selectors.ecarts_calculer(contenu),
         "suivi": _suivi(bilan),
-        "version": selectors.derniere_version(synthese=synthese),
+        "version": selectors.derniere_version_obtenir(synthese=synthese),
     }

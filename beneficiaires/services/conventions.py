@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from beneficiaires.conventions import DOCUMENTS, type_document
 from beneficiaires.models import Bilan, Phase
-from beneficiaires.selectors import document_courant, mentions_manquantes
+from beneficiaires.selectors import convention_courante_obtenir, convention_mentions_manquantes
 from bilan.core.models import SignedDocument
 from bilan.core.signatures import document_emettre, document_nouvelle_version
 
@@ -44,11 +44,11 @@ def convention_emettre(*, bilan: Bilan, par) -> SignedDocument:
                 "de convention."
             )
         )
-    manques = mentions_manquantes(bilan=bilan)
+    manques = convention_mentions_manquantes(bilan=bilan)
     if manques:
         raise ValidationError(manques)
     spec = DOCUMENTS[kind]
-    courant = document_courant(bilan=bilan)
+    courant = convention_courante_obtenir(bilan=bilan)
     if courant is not None:
         document = document_nouvelle_version(
             document=courant,

@@ -144,25 +144,32 @@ def programme_enregistrer_etapes(*, programme: Programme, etapes: list[dict[str,
 
 
 @transaction.atomic
-def programme_modifier(*, programme: Programme, etapes: list[dict], **champs) -> Programme:
-    """Update the programme's own fields (nom, description, suivi_mois, suivi_duree_minutes,
-    actif) and replace its étapes, all or nothing."""
-    autorises = {"nom", "description", "suivi_mois", "suivi_duree_minutes", "actif"}
-    inconnus = set(champs) - autorises
-    if inconnus:
-        raise TypeError(f"Champs inattendus : {sorted(inconnus)}")
-    nom = champs.get("nom")
+def programme_modifier(
+    *,
+    programme: Programme,
+    etapes: list[dict[str, Any]],
+    nom: str,
+    description: str,
+    suivi_mois: int,
+    suivi_duree_minutes: int,
+    actif: bool,
+) -> Programme:
+    """Update the programme's own fields and replace its étapes, all or nothing. Every field
+    is named: a caller that forgets one fails instead of leaving it unchanged."""
     if nom and Programme.objects.filter(nom=nom).exclude(pk=programme.pk).exists():
         raise ValidationError({"nom": _("Un autre programme de l'organisme porte déjà ce nom.")})
-    for champ, valeur in champs.items():
-        setattr(programme, champ, valeur)
+    programme.nom = nom
+    programme.description = description
+    programme.suivi_mois = suivi_mois
+    programme.suivi_duree_minutes = suivi_duree_minutes
+    programme.actif = actif
     programme.full_clean(exclude=["organisation"])
     programme.save()
     programme_enregistrer_etapes(programme=programme, etapes=etapes)
     return programme
 
 
-def programme_etapes_dicts(*, programme: Programme) -> list[dict[str, Any]]:
+def programme_etapes_lister(*, programme: Programme) -> list[dict[str, Any]]:
     return [
         {champ: getattr(e, champ) for champ in CHAMPS_ETAPE}
         for e in ProgrammeEtape.objects.filter(programme=programme).order_by("ordre")
@@ -181,7 +188,7 @@ def programme_proposer_calendrier(
     """
     proposition: list[dict[str, Any]] = []
     precedent = debut
-    for ordre, etape in enumerate(programme_etapes_dicts(programme=programme), start=1):
+    for ordre, etape in enumerate(programme_etapes_lister(programme=programme), start=1):
         date, decale = catalogue.placer(precedent, etape["ecart_jours"] if ordre > 1 else 0)
         proposition.append({"ordre": ordre, **etape, "debut": date, "decale": decale})
         precedent = date

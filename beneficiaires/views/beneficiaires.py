@@ -17,7 +17,7 @@ from beneficiaires.forms.beneficiaires import (
     DocumentForm,
     EntretienPrealableForm,
 )
-from beneficiaires.models import Beneficiaire, Consentement, Document
+from beneficiaires.models import Beneficiaire, Consentement, DemandeSuppression, Document
 from beneficiaires.services import beneficiaires as services
 from beneficiaires.services import bilans as services_bilans
 from beneficiaires.services.beneficiaires import FicheBeneficiaire
@@ -33,7 +33,7 @@ def _beneficiaire(
 ) -> Beneficiaire:
     """The beneficiary named in the URL (404 elsewhere or outside need-to-know), if the
     member holds ``droit`` on it (403 otherwise)."""
-    beneficiaire = selectors.beneficiaire_get(
+    beneficiaire = selectors.beneficiaire_obtenir(
         organisation=request.organisation, public_id=beneficiaire_id
     )
     acces.exiger_beneficiaire(membership=request.membership, beneficiaire=beneficiaire, droit=droit)
@@ -44,7 +44,7 @@ def _beneficiaire(
 def beneficiaire_list(request):
     search = request.GET.get("q", "").strip()
     mine = request.GET.get("mes") == "1"
-    beneficiaires = selectors.beneficiaire_list(
+    beneficiaires = selectors.beneficiaires_lister(
         visibles=acces.beneficiaires_visibles(membership=request.membership),
         search=search,
         consultant=request.user if mine else None,
@@ -86,7 +86,7 @@ def beneficiaire_create(request):
 def _detail_page(request, beneficiaire, *, status=200, **forms):
     organisation = request.organisation
     droits = acces.acces_beneficiaire(membership=request.membership, beneficiaire=beneficiaire)
-    documents = selectors.documents_for(beneficiaire=beneficiaire)
+    documents = selectors.documents_lister(beneficiaire=beneficiaire)
     if not droits.lire_confidentiel:
         # Work documents are bilan content (rule 11): administrative pieces only.
         documents = documents.filter(categorie=Document.Categorie.ADMINISTRATIF)
@@ -224,7 +224,7 @@ def document_upload(request, beneficiaire_id):
 def document_download(request, beneficiaire_id, document_id):
     """Serve a private file after re-checking access; every download is logged."""
     beneficiaire = _beneficiaire(request, beneficiaire_id)
-    document = selectors.document_get(beneficiaire=beneficiaire, public_id=document_id)
+    document = selectors.document_obtenir(beneficiaire=beneficiaire, public_id=document_id)
     if document.categorie != Document.Categorie.ADMINISTRATIF:
         acces.exiger_beneficiaire(
             membership=request.membership,
@@ -296,8 +296,6 @@ def beneficiaire_invite(request, beneficiaire_id):
 @role_required(Role.ADMIN)
 def demande_suppression_traiter(request, demande_id):
     """An admin answers an erasure request (what was erased, what the law keeps and why)."""
-    from beneficiaires.models import DemandeSuppression
-
     demande = get_for_organisation(
         DemandeSuppression, organisation=request.organisation, public_id=demande_id
     )

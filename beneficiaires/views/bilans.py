@@ -50,7 +50,7 @@ def _filters(request):
 def bilan_list(request):
     filters, consultant_param = _filters(request)
     try:
-        bilans = selectors.bilan_list(**filters)
+        bilans = selectors.bilans_lister(**filters)
         page = Paginator(bilans, 25).get_page(request.GET.get("page"))
     except ValidationError:  # a malformed date in the query string
         messages.error(request, _("Les dates de filtre sont invalides (format AAAA-MM-JJ)."))
@@ -77,7 +77,7 @@ def bilan_list(request):
 def bilan_export(request):
     """CSV of the filtered list (identity and administrative data only, no bilan content)."""
     filters, _param = _filters(request)
-    bilans = selectors.bilan_list(**filters)
+    bilans = selectors.bilans_lister(**filters)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(
@@ -123,7 +123,7 @@ def bilan_export(request):
 
 @staff_required
 def bilan_create(request, beneficiaire_id):
-    beneficiaire = selectors.beneficiaire_get(
+    beneficiaire = selectors.beneficiaire_obtenir(
         organisation=request.organisation, public_id=beneficiaire_id
     )
     acces.exiger_beneficiaire(
@@ -163,7 +163,7 @@ def _dossier(form: BilanForm) -> DossierBilan:
 
 @staff_required
 def bilan_edit(request, bilan_id):
-    bilan = selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = selectors.bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=acces.Droit.ADMINISTRER)
     data = request.POST if request.method == "POST" else None
     form = BilanForm(data, instance=bilan, organisation=request.organisation)

@@ -24,7 +24,7 @@ from bilan.core.views.signatures import methode_authentification, serve_signed_d
 def _bilan(request: TenantRequest, bilan_id: uuid.UUID, droit: acces.Droit) -> Bilan:
     """The bilan named in the URL: 404 elsewhere or outside need-to-know, 403 without
     ``droit``."""
-    bilan = selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = selectors.bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=droit)
     return bilan
 

@@ -1,26 +1,18 @@
 """The beneficiary's side of the dossier documents: read, sign, download."""
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from beneficiaires.forms.portail import SignatureForm
 from bilan.core import signatures
 from bilan.core.audit import client_info
 from bilan.core.models import SignatureRole, SignedDocument
 from bilan.core.permissions import portal_required
 from bilan.core.tenancy import get_for_organisation
 from bilan.core.views.signatures import methode_authentification, serve_signed_document
-
-
-class SignatureForm(forms.Form):
-    accord = forms.BooleanField(
-        label=gettext_lazy("J'ai lu le document et je le signe électroniquement."),
-        error_messages={"required": gettext_lazy("Cochez la case pour signer.")},
-    )
 
 
 def _documents(request):

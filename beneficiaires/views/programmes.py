@@ -135,8 +135,15 @@ def programme_modifier(request, programme_id):
         formset = EtapeFormSet(request.POST, prefix="etapes")
         if form.is_valid() and formset.is_valid():
             try:
+                data = form.cleaned_data
                 services.programme_modifier(
-                    programme=programme, etapes=formset.etapes(), **form.cleaned_data
+                    programme=programme,
+                    etapes=formset.etapes(),
+                    nom=data["nom"],
+                    description=data["description"],
+                    suivi_mois=data["suivi_mois"],
+                    suivi_duree_minutes=data["suivi_duree_minutes"],
+                    actif=data["actif"],
                 )
             except ValidationError as exc:
                 if hasattr(exc, "error_dict"):
@@ -155,7 +162,7 @@ def programme_modifier(request, programme_id):
             prefix="etapes",
             initial=[
                 {**e, "ORDER": i}
-                for i, e in enumerate(services.programme_etapes_dicts(programme=programme), 1)
+                for i, e in enumerate(services.programme_etapes_lister(programme=programme), 1)
             ],
         )
     en_erreur = request.method == "POST"

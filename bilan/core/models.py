@@ -2,6 +2,7 @@ import hashlib
 import uuid
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.files.storage import Storage, storages
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -75,9 +76,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.first_name or self.email
 
 
-def private_storage():
-    from django.core.files.storage import storages
-
+def private_storage() -> Storage:
     return storages["private"]
 
 

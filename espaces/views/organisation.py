@@ -1,8 +1,11 @@
 """The organisation's administration page (settings, members, invitations, erasure requests) and
 the access journal: they gather the core's accounts and the beneficiaries' requests."""
 
+from dataclasses import fields as dataclass_fields
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -51,9 +54,27 @@ def organisation_settings(request):
             raise PermissionDenied(_("Seul·e un·e administrateur·rice peut modifier l'organisme."))
         form = OrganisationForm(request.POST, request.FILES, instance=request.organisation)
         if form.is_valid():
-            services.organisation_modifier(organisation=request.organisation, form=form)
-            messages.success(request, _("Les informations de l'organisme sont enregistrées."))
-            return redirect("app:organisation")
+            data = form.cleaned_data
+            fiche = services.FicheOrganisation(
+                **{
+                    champ.name: data[champ.name]
+                    for champ in dataclass_fields(services.FicheOrganisation)
+                }
+            )
+            try:
+                services.organisation_modifier(
+                    organisation=request.organisation,
+                    fiche=fiche,
+                    # The form's file field answers the new upload, False when "clear" is
+                    # ticked, or the current file when nothing was sent.
+                    logo=data["logo"] if isinstance(data["logo"], UploadedFile) else None,
+                    logo_retirer=data["logo"] is False,
+                )
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, _("Les informations de l'organisme sont enregistrées."))
+                return redirect("app:organisation")
         return _organisation_page(request, form=form, status=400)
     return _organisation_page(request)
 
@@ -62,7 +83,7 @@ def organisation_settings(request):
 def audit_journal(request):
     """The access journal, for admins: who read or downloaded what, filterable."""
 
-    beneficiaires = list(beneficiaires_selectors.beneficiaire_list())
+    beneficiaires = list(beneficiaires_selectors.beneficiaires_lister())
     members = list(selectors.membres_de_organisation(organisation=request.organisation))
     form = AuditFilterForm(request.GET or None, beneficiaires=beneficiaires, members=members)
     beneficiaire = actor = None

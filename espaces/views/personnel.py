@@ -17,14 +17,14 @@ from beneficiaires.conventions import type_document
 from beneficiaires.cycle import TERMINAUX
 from beneficiaires.forms.beneficiaires import PaiementForm
 from beneficiaires.models import Bilan, Financement, Phase, StatutBilan
-from beneficiaires.selectors import contrat_signe_le, documents_du_bilan
+from beneficiaires.selectors import bilan_documents_lister, contrat_date_signature
 from beneficiaires.services import bilans as services_bilans
 from beneficiaires.services.financement import paiement_enregistrer
 from bilan.core import selectors
 from bilan.core.form_errors import add_errors, flash_errors
 from bilan.core.middleware import TenantRequest
 from bilan.core.permissions import staff_required
-from relances.selectors import relances_du_bilan
+from relances.selectors import bilan_relances_lister
 from seances import selectors as seances_selectors
 from seances.models import Seance
 from seances.services import phases
@@ -35,8 +35,8 @@ def dashboard(request):
 
     organisation = request.organisation
     stats = {
-        "beneficiaires": beneficiaires_selectors.beneficiaire_count(),
-        "mes_beneficiaires": beneficiaires_selectors.beneficiaire_count(consultant=request.user),
+        "beneficiaires": beneficiaires_selectors.beneficiaires_compter(),
+        "mes_beneficiaires": beneficiaires_selectors.beneficiaires_compter(consultant=request.user),
         "membres": selectors.membres_de_organisation(organisation=organisation)
         .filter(is_active=True)
         .count(),
@@ -60,7 +60,9 @@ def bilan_detail(request, bilan_id):
 def _bilan(request: TenantRequest, bilan_id: uuid.UUID, droit: acces.Droit) -> Bilan:
     """The bilan named in the URL: 404 elsewhere or outside need-to-know, 403 without
     ``droit``."""
-    bilan = beneficiaires_selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = beneficiaires_selectors.bilan_obtenir(
+        organisation=request.organisation, public_id=bilan_id
+    )
     acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=droit)
     return bilan
 
@@ -69,9 +71,9 @@ def _detail_page(request, bilan, *, paiement_form=None, status=200):
 
     aujourdhui = timezone.localdate()
     if bilan.statut in {StatutBilan.DEMANDE, StatutBilan.PREALABLE_REALISE}:
-        manques = services_bilans.manques_confirmation(bilan, aujourdhui=aujourdhui)
+        manques = services_bilans.bilan_manques_confirmation(bilan, aujourdhui=aujourdhui)
     elif bilan.statut == StatutBilan.ATTENTE:
-        manques = services_bilans.manques_demarrage(bilan, aujourdhui=aujourdhui)
+        manques = services_bilans.bilan_manques_demarrage(bilan, aujourdhui=aujourdhui)
     else:
         manques = []
     return render(
@@ -85,13 +87,13 @@ def _detail_page(request, bilan, *, paiement_form=None, status=200):
             "seances": Seance.objects.filter(bilan=bilan).order_by("debut"),
             "manques": manques,
             "evenements": bilan.evenements.select_related("par"),
-            "documents": documents_du_bilan(bilan=bilan),
+            "documents": bilan_documents_lister(bilan=bilan),
             "type_document": type_document(bilan=bilan),
-            "fin_reflexion": services_bilans.fin_reflexion(bilan),
+            "fin_reflexion": services_bilans.bilan_fin_reflexion(bilan),
             "phases": Phase.choices,
             "terminal": bilan.statut in TERMINAUX,
             "financement": _financement_infos(bilan),
-            "relances": relances_du_bilan(bilan_id=bilan.pk),
+            "relances": bilan_relances_lister(bilan_id=bilan.pk),
             "paiements": bilan.paiements.all(),
             "paiement_form": paiement_form or PaiementForm(initial={"le": aujourdhui}),
         },
@@ -127,7 +129,7 @@ def _financement_infos(bilan) -> dict:
                 evenement_le=bilan.date_fin_reelle
             )
     if bilan.financement == Financement.PERSONNEL:
-        signe_le = contrat_signe_le(bilan=bilan)
+        signe_le = contrat_date_signature(bilan=bilan)
         infos["contrat_signe_le"] = signe_le
         if signe_le:
             infos["retractation_fin"] = fin.retractation_fin(contrat_signe_le=signe_le)
@@ -165,7 +167,7 @@ def paiement_create(request, bilan_id):
             le=form.cleaned_data["le"],
             mode=form.cleaned_data["mode"],
             par=request.user,
-            contrat_signe_le=contrat_signe_le(bilan=bilan),
+            contrat_signe_le=contrat_date_signature(bilan=bilan),
         )
     except ValidationError as exc:
         add_errors(form, exc)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from beneficiaires.cycle import ORDRE_PHASES, rang_phase
 from beneficiaires.models import Bilan, BilanEvenement, Phase, StatutBilan
 from beneficiaires.relances import alerte_cpf_sortie_planifier
-from beneficiaires.services.bilans import bilan_transition, bilan_verrouiller
+from beneficiaires.services.bilans import bilan_changer_statut, bilan_verrouiller
 from bilan.core.formatting import heures_fr
 from bilan.core.models import User
 from enquetes.relances import enquetes_planifier
@@ -66,7 +66,7 @@ def bilan_remettre_synthese(*, bilan: Bilan, par: User) -> Bilan:
         raise ValidationError(
             _("La conclusion passe par au moins un entretien individuel réalisé (R6313-4).")
         )
-    return bilan_transition(bilan=bilan, vers=StatutBilan.SYNTHESE_REMISE, par=par, motif="")
+    return bilan_changer_statut(bilan=bilan, vers=StatutBilan.SYNTHESE_REMISE, par=par, motif="")
 
 
 @transaction.atomic
@@ -76,7 +76,7 @@ def bilan_clore(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None) -
     if bilan.statut != StatutBilan.SYNTHESE_REMISE:
         raise ValidationError(_("Un bilan se clôt après la remise de la synthèse."))
     bilan.date_fin_reelle = aujourdhui or timezone.localdate()
-    bilan_transition(bilan=bilan, vers=StatutBilan.CLOS, par=par, motif="")
+    bilan_changer_statut(bilan=bilan, vers=StatutBilan.CLOS, par=par, motif="")
     # Surveys, follow-up invitation, CPF exit alert: each app plans its own reminders.
     enquetes_planifier(bilan=bilan, fin=bilan.date_fin_reelle)
     invitation_suivi_planifier(bilan=bilan, fin=bilan.date_fin_reelle)

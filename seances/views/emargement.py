@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from beneficiaires import acces
 from beneficiaires.models import Bilan
-from beneficiaires.selectors import bilan_get
+from beneficiaires.selectors import bilan_obtenir
 from bilan.core.audit import audit_record, client_info
 from bilan.core.form_errors import flash_errors
 from bilan.core.middleware import TenantRequest
@@ -195,7 +195,7 @@ def demande_creer(request, seance_id):
 @require_GET
 def attestation_assiduite(request, bilan_id):
     """The bilan's attendance certificate (PDF attachment), logged as a download."""
-    bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     _verifier(request, bilan, agir=False)
     content = svc.attestation_assiduite_pdf(bilan=bilan)
     audit_record(

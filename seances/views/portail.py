@@ -4,7 +4,7 @@ certificate."""
 from django.conf import settings
 from django.http import Http404, HttpResponse
 
-from beneficiaires.selectors import bilan_courant
+from beneficiaires.selectors import bilan_courant_obtenir
 from bilan.core.permissions import portal_required
 from bilan.core.tenancy import get_for_organisation
 from seances.models import Seance
@@ -34,7 +34,7 @@ def seance_ics(request, seance_id):
 def attestation_assiduite(request):
     """The beneficiary's own attendance certificate, generated from the signatures."""
 
-    bilan = bilan_courant(beneficiaire=request.portal_access.beneficiaire)
+    bilan = bilan_courant_obtenir(beneficiaire=request.portal_access.beneficiaire)
     if bilan is None:
         raise Http404
     response = HttpResponse(attestation_assiduite_pdf(bilan=bilan), content_type="application/pdf")

@@ -19,7 +19,7 @@ from beneficiaires import acces
 from beneficiaires.budget import BUDGET_MINUTES
 from beneficiaires.models import Bilan, Programme
 from beneficiaires.programmes import date_suivi
-from beneficiaires.selectors import bilan_get
+from beneficiaires.selectors import bilan_obtenir
 from beneficiaires.services.programmes import programme_proposer_calendrier
 from bilan.core.dates import prochain_jour_ouvre
 from bilan.core.formatting import duree_fr
@@ -44,7 +44,7 @@ def _url_apres_planification(bilan: Bilan) -> str:
 def bilan_calendrier(request, bilan_id: UUID) -> HttpResponse:
     """The calendar a programme proposes for the bilan (working days, French holidays), to edit
     and plan as séances within the 24 hours."""
-    bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     peut_planifier = acces.exiger_bilan(membership=request.membership, bilan=bilan).accompagner
     if request.method == "POST" and not peut_planifier:
         raise PermissionDenied(_("Votre rôle ne permet pas de planifier ce bilan."))

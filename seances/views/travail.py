@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from beneficiaires import acces
 from beneficiaires.models import Bilan
-from beneficiaires.selectors import bilan_get
+from beneficiaires.selectors import bilan_obtenir
 from bilan.core.audit import audit_record
 from bilan.core.form_errors import add_errors, flash_errors
 from bilan.core.models import AuditEvent
@@ -57,7 +57,7 @@ def _rendu(consigne) -> Rendu | None:
 @staff_required
 def bilan_travail(request, bilan_id):
     """The consignes of one bilan, and its personal-work séances still without one."""
-    bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     droits = _exiger(request, bilan, acces.Droit.VOIR)
     return render(
         request,
@@ -269,7 +269,7 @@ def portail_fichier(request, consigne_id, fichier_id):
 @require_http_methods(["GET", "POST"])
 def bilan_suivi(request, bilan_id):
     """Show the bilan's follow-up; plan or re-plan it (date prefilled with the default)."""
-    bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     droits = _exiger(request, bilan, acces.Droit.VOIR)
     suivi = suivi_services.suivi_du_bilan(bilan=bilan)
     termine = suivi_services.bilan_termine(bilan)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -62,7 +63,7 @@ INTITULE_ACTION = gettext_lazy("Bilan de compétences (article L6313-1, 2° du c
 # --- Selectors --------------------------------------------------------------------------------
 
 
-def documents_fin(*, bilan: Bilan) -> list[SignedDocument]:
+def documents_fin_lister(*, bilan: Bilan) -> list[SignedDocument]:
     """Every version of both end documents of ``bilan``, by kind then newest first."""
     documents = []
     for kind in KINDS:
@@ -78,7 +79,7 @@ def _seances_realisees(bilan: Bilan) -> list[Seance]:
     )
 
 
-def heures_par_modalite(*, bilan: Bilan) -> dict:
+def bilan_heures_par_modalite(*, bilan: Bilan) -> dict:
     """Claimable realised minutes split by modality: ``{"presentiel", "distanciel", "total",
     "accompagnement", "travail_personnel"}`` (minutes) plus ``*_hm`` strings ("3 h 30").
 
@@ -113,8 +114,6 @@ def _periode(bilan: Bilan, seances: list[Seance]):
     debut = bilan.date_debut_reelle
     fin = bilan.date_fin_reelle
     if fin is None and seances:
-        from django.utils import timezone
-
         fin = timezone.localtime(seances[-1].debut).date()
     return debut, fin
 
@@ -127,7 +126,7 @@ def _synthese_remise_le(bilan: Bilan):
     return synthese.remise_le
 
 
-def attestation_fin_contexte(*, bilan: Bilan) -> dict:
+def attestation_fin_construire_contexte(*, bilan: Bilan) -> dict:
     seances = _seances_realisees(bilan)
     debut, fin = _periode(bilan, seances)
     return {
@@ -135,13 +134,13 @@ def attestation_fin_contexte(*, bilan: Bilan) -> dict:
         "beneficiaire": bilan.beneficiaire,
         "date_debut": debut,
         "date_fin": fin,
-        "heures": heures_par_modalite(bilan=bilan),
+        "heures": bilan_heures_par_modalite(bilan=bilan),
         "synthese_remise_le": _synthese_remise_le(bilan),
         "consultant": bilan.consultant,
     }
 
 
-def certificat_realisation_contexte(*, bilan: Bilan) -> dict:
+def certificat_realisation_construire_contexte(*, bilan: Bilan) -> dict:
     seances = _seances_realisees(bilan)
     debut, fin = _periode(bilan, seances)
     beneficiaire = bilan.beneficiaire
@@ -153,7 +152,7 @@ def certificat_realisation_contexte(*, bilan: Bilan) -> dict:
         "intitule_action": INTITULE_ACTION,
         "date_debut": debut,
         "date_fin": fin,
-        "heures": heures_par_modalite(bilan=bilan),
+        "heures": bilan_heures_par_modalite(bilan=bilan),
         "financement": bilan.get_financement_display(),
         "financeur": bilan.financeur_nom,
         "financeur_reference": bilan.financeur_reference,
@@ -228,7 +227,7 @@ def attestation_fin_emettre(*, bilan: Bilan, par: User) -> SignedDocument:
         par=par,
         kind=KIND_ATTESTATION,
         template="pdf/attestation_fin.html",
-        context=attestation_fin_contexte(bilan=bilan),
+        context=attestation_fin_construire_contexte(bilan=bilan),
     )
 
 
@@ -245,5 +244,5 @@ def certificat_realisation_emettre(*, bilan: Bilan, par: User) -> SignedDocument
         par=par,
         kind=KIND_CERTIFICAT,
         template="pdf/certificat_realisation.html",
-        context=certificat_realisation_contexte(bilan=bilan),
+        context=certificat_realisation_construire_contexte(bilan=bilan),
     )

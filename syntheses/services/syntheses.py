@@ -45,6 +45,7 @@ from syntheses.models import (
     Synthese,
     SyntheseVersion,
 )
+from syntheses.pdf import synthese_contexte
 
 SECTION_KEYS = selectors.SECTION_KEYS
 LETTRES = string.ascii_uppercase[:3]  # scenarios A, B, C
@@ -136,7 +137,7 @@ def _nouvelle_version(synthese: Synthese, *, motif: str, par: User | None, docum
         organisation_id=synthese.organisation_id,
         synthese=synthese,
         numero=(last or 0) + 1,
-        contenu=selectors.contenu_actuel(synthese),
+        contenu=selectors.synthese_contenu_actuel(synthese),
         motif=motif,
         cree_par=par,
         document=document,
@@ -150,11 +151,11 @@ def _nouvelle_version(synthese: Synthese, *, motif: str, par: User | None, docum
 def synthese_obtenir_ou_creer(*, bilan: Bilan, par: User) -> Synthese:
     """The bilan's synthèse, created (brouillon) on first opening, from the conclusion phase."""
     _exiger_acces(par, bilan)
-    existante = selectors.synthese_du_bilan(bilan=bilan)
+    existante = selectors.bilan_synthese_obtenir(bilan=bilan)
     if existante is not None:
         return existante
     bilan = Bilan.objects.select_for_update().get(pk=bilan.pk)
-    existante = selectors.synthese_du_bilan(bilan=bilan)
+    existante = selectors.bilan_synthese_obtenir(bilan=bilan)
     if existante is not None:
         return existante
     if not selectors.bilan_permet_synthese(bilan):
@@ -167,7 +168,7 @@ def synthese_obtenir_ou_creer(*, bilan: Bilan, par: User) -> Synthese:
     return Synthese.objects.create(organisation_id=bilan.organisation_id, bilan=bilan)
 
 
-def nettoyer_sections(sections: dict) -> dict:
+def sections_nettoyer(sections: dict) -> dict:
     """Only the 7 known sections, each through the allow-list sanitiser."""
     return {
         key: sanitize_html(str(sections[key] or "")).strip()
@@ -186,7 +187,7 @@ def synthese_enregistrer(*, synthese: Synthese, revision: int, sections: dict, p
     _exiger_acces(par, synthese.bilan)
     locked = _lock(synthese)
     _exiger_modifiable(locked)
-    propres = nettoyer_sections(sections)
+    propres = sections_nettoyer(sections)
     try:
         revision = int(revision)
     except (TypeError, ValueError):
@@ -296,7 +297,7 @@ def etape_modifier(
 
 
 def _renumeroter(synthese: Synthese) -> None:
-    for ordre, etape in enumerate(selectors.plan_action(synthese=synthese), start=1):
+    for ordre, etape in enumerate(selectors.plan_action_lister(synthese=synthese), start=1):
         if etape.ordre != ordre:
             etape.ordre = ordre
             etape.save(update_fields=["ordre", "updated_at"])
@@ -317,7 +318,7 @@ def etape_deplacer(*, etape: EtapePlanAction, vers: str, par: User) -> None:
     _exiger_acces(par, etape.synthese.bilan)
     locked = _lock(etape.synthese)
     _exiger_modifiable(locked)
-    etapes = list(selectors.plan_action(synthese=locked))
+    etapes = list(selectors.plan_action_lister(synthese=locked))
     index = next(i for i, e in enumerate(etapes) if e.pk == etape.pk)
     cible = index - 1 if vers == "haut" else index + 1
     if vers not in ("haut", "bas") or not 0 <= cible < len(etapes):
@@ -438,7 +439,7 @@ def scenario_noter(*, scenario: Scenario, notes: dict, par: User) -> Scenario:
     _exiger_acces(par, scenario.synthese.bilan)
     locked = _lock(scenario.synthese)
     _exiger_modifiable(locked)
-    crits = {str(c.public_id): c for c in selectors.criteres(synthese=locked)}
+    crits = {str(c.public_id): c for c in selectors.criteres_lister(synthese=locked)}
     propres = {}
     for cle, valeur in notes.items():
         critere = crits.get(str(getattr(cle, "public_id", cle)))
@@ -573,7 +574,7 @@ def commentaire_ajouter(*, synthese: Synthese, section: str, texte: str, par: Us
     return Commentaire.objects.create(
         organisation_id=locked.organisation_id,
         synthese=locked,
-        version=selectors.derniere_version_partagee(synthese=locked),
+        version=selectors.derniere_version_partagee_obtenir(synthese=locked),
         section=section,
         auteur=par,
         texte=texte,
@@ -593,7 +594,7 @@ def synthese_reviser(*, synthese: Synthese, par: User) -> SyntheseVersion:
         Synthese.Statut.VALIDEE,
     ):
         raise ValidationError(_("On révise une synthèse déjà partagée avec le ou la bénéficiaire."))
-    if not selectors.modifications_non_partagees(locked):
+    if not selectors.synthese_modifiee_depuis_partage(locked):
         raise ValidationError(
             _("Aucune modification depuis la dernière version partagée : rien à réviser.")
         )
@@ -638,7 +639,7 @@ def synthese_valider(*, synthese: Synthese, role: str, par: User) -> Synthese:
             _("La validation porte sur une synthèse partagée ou révisée (elle est « %(s)s »).")
             % {"s": locked.get_statut_display()}
         )
-    if selectors.modifications_non_partagees(locked):
+    if selectors.synthese_modifiee_depuis_partage(locked):
         raise ValidationError(
             _(
                 "Le texte a été modifié depuis la dernière version partagée : partagez ou "
@@ -664,8 +665,6 @@ def synthese_valider(*, synthese: Synthese, role: str, par: User) -> Synthese:
 def synthese_emettre_pour_signature(*, synthese: Synthese, par: User) -> SignedDocument:
     """Issue the PDF of the validated synthèse (stored once, SHA-256) for the beneficiary's
     and the consultant's signatures; kept on the synthèse and on its validated version."""
-    from syntheses.pdf import synthese_contexte
-
     _exiger_acces(par, synthese.bilan)
     locked = _lock(synthese)
     _exiger_modifiable(locked)
@@ -675,7 +674,7 @@ def synthese_emettre_pour_signature(*, synthese: Synthese, par: User) -> SignedD
         )
     if locked.document_id and locked.document.status == SignedDocument.Status.EMIS:
         raise ValidationError(_("La synthèse est déjà émise : elle attend les signatures."))
-    if selectors.modifications_non_partagees(locked):
+    if selectors.synthese_modifiee_depuis_partage(locked):
         raise ValidationError(
             _("Le texte a changé depuis sa validation : révisez-le et faites-le valider à nouveau.")
         )
@@ -693,7 +692,7 @@ def synthese_emettre_pour_signature(*, synthese: Synthese, par: User) -> SignedD
     )
     locked.document = document
     locked.save(update_fields=["document", "updated_at"])
-    version = selectors.derniere_version(synthese=locked)
+    version = selectors.derniere_version_obtenir(synthese=locked)
     if version is not None and version.document_id is None:
         version.document = document
         version.save(update_fields=["document", "updated_at"])

@@ -29,7 +29,7 @@ from syntheses.services import syntheses as services
 
 
 def _synthese(request) -> Synthese | None:
-    return selectors.synthese_du_beneficiaire(beneficiaire=request.portal_access.beneficiaire)
+    return selectors.beneficiaire_synthese_obtenir(beneficiaire=request.portal_access.beneficiaire)
 
 
 def _exiger(request) -> Synthese:
@@ -52,13 +52,13 @@ def lire(request):
     synthese = _synthese(request)
     if synthese is None:
         return render(request, "portail/synthese_absente.html")
-    version = selectors.derniere_version_partagee(synthese=synthese)
+    version = selectors.derniere_version_partagee_obtenir(synthese=synthese)
     contenu = version.contenu
-    commentaires = selectors.commentaires(synthese=synthese).filter(auteur=request.user)
+    commentaires = selectors.commentaires_lister(synthese=synthese).filter(auteur=request.user)
     par_section = {}
     for c in commentaires:
         par_section.setdefault(c.section, []).append(c)
-    sections = selectors.sections_affichees(contenu)
+    sections = selectors.sections_afficher(contenu)
     for s in sections:
         s["commentaires"] = par_section.get(s["key"], [])
     document = synthese.document
@@ -75,7 +75,7 @@ def lire(request):
             .filter(role=SignatureRole.BENEFICIAIRE)
             .first()
         )
-    signes = list(selectors.documents_signes_par_beneficiaire(synthese=synthese))
+    signes = list(selectors.documents_signes_par_beneficiaire_lister(synthese=synthese))
     preuves = {d.pk: list(signatures_du_document(document=d)) for d in signes}
     en_relecture = synthese.statut in (Synthese.Statut.PARTAGEE, Synthese.Statut.REVISEE)
     return render(
@@ -86,8 +86,8 @@ def lire(request):
             "version": version,
             "sections": sections,
             "plan": contenu.get("plan", []),
-            "comparaison": selectors.comparer_scenarios(contenu),
-            "ecarts": selectors.calculer_ecarts(contenu),
+            "comparaison": selectors.scenarios_comparer(contenu),
+            "ecarts": selectors.ecarts_calculer(contenu),
             "en_relecture": en_relecture,
             "peut_valider": en_relecture and synthese.validee_beneficiaire_le is None,
             "commentaire_form": CommentaireForm(),
@@ -166,7 +166,7 @@ def telecharger(request, signed_document_id):
     """A synthèse document the beneficiary signed (signed PDF when complete), or the issued
     one awaiting their signature."""
     synthese = _exiger(request)
-    qs = selectors.documents_signes(synthese=synthese).filter(
+    qs = selectors.documents_signes_lister(synthese=synthese).filter(
         beneficiaire_id=request.portal_access.beneficiaire_id
     )
     document = get_for_organisation(

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from beneficiaires import acces
 from beneficiaires.models import Bilan
-from beneficiaires.selectors import bilan_get
+from beneficiaires.selectors import bilan_obtenir
 from bilan.core.audit import audit_record, client_info
 from bilan.core.form_errors import add_errors, flash_errors
 from bilan.core.middleware import TenantRequest
@@ -53,7 +53,7 @@ def _exiger_acces(request: TenantRequest, bilan: Bilan) -> None:
 
 
 def _synthese(request, synthese_id) -> Synthese:
-    synthese = selectors.synthese_get(organisation=request.organisation, public_id=synthese_id)
+    synthese = selectors.synthese_obtenir(organisation=request.organisation, public_id=synthese_id)
     _exiger_acces(request, synthese.bilan)
     return synthese
 
@@ -102,12 +102,12 @@ def _page(request, synthese: Synthese, *, form=None, conflit=None, status=200, *
     """The editor page with every part; logged as a staff read of the synthèse."""
     bilan = synthese.bilan
     modifiable = synthese.statut not in selectors.STATUTS_IMMUABLES
-    contenu = selectors.contenu_actuel(synthese)
-    crits = list(selectors.criteres(synthese=synthese))
-    scen = list(selectors.scenarios(synthese=synthese))
-    ecarts = list(selectors.ecarts_qs(synthese=synthese))
-    calcules = selectors.calculer_ecarts(contenu)
-    etapes = list(selectors.plan_action(synthese=synthese))
+    contenu = selectors.synthese_contenu_actuel(synthese)
+    crits = list(selectors.criteres_lister(synthese=synthese))
+    scen = list(selectors.scenarios_lister(synthese=synthese))
+    ecarts = list(selectors.ecarts_lister(synthese=synthese))
+    calcules = selectors.ecarts_calculer(contenu)
+    etapes = list(selectors.plan_action_lister(synthese=synthese))
     _journaliser(request, synthese)
     return render(
         request,
@@ -118,10 +118,10 @@ def _page(request, synthese: Synthese, *, form=None, conflit=None, status=200, *
             "modifiable": modifiable,
             "form": form or SyntheseForm(initial=_initial(synthese)),
             "conflit": conflit,
-            "sections": selectors.sections_affichees(contenu),
-            "commentaires": selectors.commentaires(synthese=synthese),
-            "non_partagees": selectors.modifications_non_partagees(synthese),
-            "derniere_partagee": selectors.derniere_version_partagee(synthese=synthese),
+            "sections": selectors.sections_afficher(contenu),
+            "commentaires": selectors.commentaires_lister(synthese=synthese),
+            "non_partagees": selectors.synthese_modifiee_depuis_partage(synthese),
+            "derniere_partagee": selectors.derniere_version_partagee_obtenir(synthese=synthese),
             "etapes": [
                 (e, EtapeForm(prefix=f"etape-{e.public_id}", initial=_etape_initial(e)))
                 for e in etapes
@@ -158,7 +158,7 @@ def _page(request, synthese: Synthese, *, form=None, conflit=None, status=200, *
                 for s in scen
             ],
             "scenario_form": forms_extra.get("scenario_form") or ScenarioForm(prefix="scenario"),
-            "comparaison": selectors.comparer_scenarios(contenu),
+            "comparaison": selectors.scenarios_comparer(contenu),
             "ecarts": [
                 (
                     e,
@@ -177,8 +177,8 @@ def _page(request, synthese: Synthese, *, form=None, conflit=None, status=200, *
             ],
             "ecart_form": forms_extra.get("ecart_form") or EcartForm(prefix="ecart"),
             "etat_document": _etat_document(synthese),
-            "documents": selectors.documents_signes(synthese=synthese),
-            "versions": selectors.versions(synthese=synthese).order_by("-numero"),
+            "documents": selectors.documents_signes_lister(synthese=synthese),
+            "versions": selectors.versions_lister(synthese=synthese).order_by("-numero"),
             "signature_form": SignatureForm(),
             "remise_form": forms_extra.get("remise_form") or RemiseForm(),
             "peut_signer": selectors.peut_signer_consultant(user=request.user, bilan=bilan),
@@ -206,7 +206,7 @@ def _etape_initial(e: EtapePlanAction) -> dict:
 def editeur(request, bilan_id):
     """GET: the synthèse (created on first opening, from the conclusion phase). POST: save
     the 7 sections if the revision read is still current."""
-    bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     _exiger_acces(request, bilan)
     try:
         synthese = services.synthese_obtenir_ou_creer(bilan=bilan, par=request.user)
@@ -353,7 +353,7 @@ def _noter_scenario(request, synthese, scenario):
     form = NotesForm(
         request.POST,
         prefix=f"notes-{scenario.public_id}",
-        criteres=selectors.criteres(synthese=synthese),
+        criteres=selectors.criteres_lister(synthese=synthese),
     )
     if not form.is_valid():
         raise ValidationError(_("Chaque note va de 0 à 5."))
@@ -569,12 +569,12 @@ def remettre(request, synthese_id):
 def versions(request, synthese_id):
     """Every kept version; with ?a=<n>&b=<m>, the per-part differences from a to b."""
     synthese = _synthese(request, synthese_id)
-    toutes = list(selectors.versions(synthese=synthese).order_by("numero"))
-    a = selectors.version_get(synthese=synthese, numero=request.GET.get("a"))
-    b = selectors.version_get(synthese=synthese, numero=request.GET.get("b"))
+    toutes = list(selectors.versions_lister(synthese=synthese).order_by("numero"))
+    a = selectors.version_obtenir(synthese=synthese, numero=request.GET.get("a"))
+    b = selectors.version_obtenir(synthese=synthese, numero=request.GET.get("b"))
     if a is None and b is None and len(toutes) >= 2:
         a, b = toutes[-2], toutes[-1]
-    parties = selectors.comparer_versions(a, b) if a is not None and b is not None else None
+    parties = selectors.versions_comparer(a, b) if a is not None and b is not None else None
     _journaliser(request, synthese, quoi=" (versions)")
     return render(
         request,
@@ -600,6 +600,6 @@ def document(request, synthese_id, signed_document_id):
         SignedDocument,
         organisation=request.organisation,
         public_id=signed_document_id,
-        queryset=selectors.documents_signes(synthese=synthese),
+        queryset=selectors.documents_signes_lister(synthese=synthese),
     )
     return serve_signed_document(request, doc, signed=doc.status == SignedDocument.Status.SIGNE)
