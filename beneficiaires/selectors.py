@@ -1,12 +1,13 @@
 """Reads for beneficiaries. Every query runs through the tenant-scoped manager."""
 
 import datetime as dt
+import uuid
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from beneficiaires.conventions import DOCUMENTS, type_document
+from beneficiaires.conventions import DOCUMENTS, TypeDocument, type_document
 from beneficiaires.cycle import TERMINAUX
 from beneficiaires.models import Beneficiaire, Bilan, Document
 from bilan.core.models import Organisation, SignatureRole, SignedDocument, User
@@ -37,7 +38,7 @@ def beneficiaires_compter(*, consultant: User | None = None) -> int:
     return beneficiaires_lister(consultant=consultant).count()
 
 
-def beneficiaire_obtenir(*, organisation: Organisation, public_id) -> Beneficiaire:
+def beneficiaire_obtenir(*, organisation: Organisation, public_id: uuid.UUID | str) -> Beneficiaire:
     """Tenant-aware accessor: 404 unless the beneficiary belongs to ``organisation``."""
     return get_for_organisation(
         Beneficiaire,
@@ -58,7 +59,7 @@ def documents_lister(*, beneficiaire: Beneficiaire) -> QuerySet[Document]:
     return Document.objects.filter(beneficiaire=beneficiaire).select_related("depose_par")
 
 
-def document_obtenir(*, beneficiaire: Beneficiaire, public_id) -> Document:
+def document_obtenir(*, beneficiaire: Beneficiaire, public_id: uuid.UUID | str) -> Document:
     """Tenant-aware accessor, further scoped to the beneficiary named in the URL."""
     return get_for_organisation(
         Document,
@@ -68,7 +69,7 @@ def document_obtenir(*, beneficiaire: Beneficiaire, public_id) -> Document:
     )
 
 
-def bilan_obtenir(*, organisation: Organisation, public_id):
+def bilan_obtenir(*, organisation: Organisation, public_id: uuid.UUID | str) -> Bilan:
     """Tenant-aware accessor for a bilan (the dossier), with what its pages need."""
     return get_for_organisation(
         Bilan,
@@ -86,9 +87,9 @@ def bilans_lister(
     phase: str = "",
     consultant: User | None = None,
     financement: str = "",
-    debut_apres=None,
-    debut_avant=None,
-):
+    debut_apres: dt.date | None = None,
+    debut_avant: dt.date | None = None,
+) -> QuerySet[Bilan]:
     """Bilans of the bound organisation, within ``visibles`` (need-to-know, from
     ``beneficiaires.acces.bilans_visibles``) when given, filtered; a consultant's own include
     co-consulting."""
@@ -144,9 +145,9 @@ def convention_mentions_manquantes(*, bilan: Bilan) -> list[str]:
     Qualiopi indicator 10). Texts fixed by the law (phases, handover of the results,
     confidentiality, retention) are part of the template and cannot be missing."""
     kind = type_document(bilan=bilan)
-    manques = []
+    manques: list[str] = []
 
-    def manque(libelle):
+    def manque(libelle: str) -> None:
         manques.append(_("Mention manquante : %(m)s.") % {"m": libelle})
 
     organisation = bilan.organisation
@@ -166,13 +167,13 @@ def convention_mentions_manquantes(*, bilan: Bilan) -> list[str]:
         manque(_("prix"))
     if not bilan.conditions_paiement.strip():
         manque(_("conditions de paiement"))
-    if kind == "convention_tripartite":
+    if kind == TypeDocument.CONVENTION_TRIPARTITE:
         beneficiaire = bilan.beneficiaire
         if not beneficiaire.employeur_nom or not beneficiaire.employeur_siret:
             manque(_("employeur (raison sociale et SIRET)"))
         if not bilan.employeur_signataire_nom or not bilan.employeur_signataire_email:
             manque(_("signataire de l'employeur (nom et courriel)"))
-    if kind == "convention" and not bilan.financeur_nom:
+    if kind == TypeDocument.CONVENTION and not bilan.financeur_nom:
         manque(_("financeur"))
     return manques
 
@@ -218,7 +219,7 @@ def bilan_signatures_manquantes(*, bilan: Bilan) -> list[str]:
         return []
     document = convention_courante_obtenir(bilan=bilan)
     if document is None:
-        return [_("%(doc)s n'est pas encore émis(e).") % {"doc": DOCUMENTS[kind]["titre"]}]
+        return [_("%(doc)s n'est pas encore émis(e).") % {"doc": DOCUMENTS[kind].titre}]
     signes = set(document.signatures.values_list("role", flat=True))
     return [
         _("Signature attendue : %(role)s.") % {"role": SignatureRole(role).label}

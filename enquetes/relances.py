@@ -40,7 +40,7 @@ def _contexte_enquete(*, relance: Relance, apercu: bool) -> dict[str, object]:
     """The survey's personal link; a preview shows an example link, never a real bearer one."""
     contexte = contexte_dossier(relance=relance)
     reponse = _reponse_de(relance)
-    jeton = "apercu" if apercu or reponse is None else reponse_jeton_signer(reponse)
+    jeton = "apercu" if apercu or reponse is None else reponse_jeton_signer(reponse=reponse)
     contexte["enquete_url"] = settings.SITE_URL + reverse(
         "lien_enquete:repondre",
         kwargs={"organisation_id": relance.organisation.public_id, "token": jeton},
@@ -64,7 +64,7 @@ def enquetes_planifier(*, bilan: Bilan, fin: dt.date) -> list[Relance]:
     answered gets no e-mail."""
     parametres = parametres_obtenir(organisation=organisation_liee())
     maintenant = timezone.now()
-    froid_le = a_paris(ajouter_mois(fin, parametres.froid_delai_mois))
+    froid_le = a_paris(jour=ajouter_mois(jour=fin, mois=parametres.froid_delai_mois))
     rappel = dt.timedelta(days=parametres.rappel_jours)
     plan = [
         (K.ENQUETE_CHAUD, maintenant, KindEnquete.CHAUD),

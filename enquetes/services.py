@@ -187,7 +187,7 @@ def question_retirer(*, question: Question) -> Question:
 # --- Invitation and answer --------------------------------------------------------------------
 
 
-def reponse_jeton_signer(reponse: Reponse) -> str:
+def reponse_jeton_signer(*, reponse: Reponse) -> str:
     """The emailed link's secret: derived (HMAC with SECRET_KEY) from the survey's id, so the
     first email and its reminder carry the same link; only its SHA-256 is stored."""
     return salted_hmac("enquetes.reponse", str(reponse.public_id), algorithm="sha256").hexdigest()
@@ -204,7 +204,7 @@ def enquete_preparer(*, bilan: Bilan, kind: KindEnquete) -> Reponse:
         return reponse
     questionnaire_obtenir(organisation=bilan.organisation, kind=kind)  # seeded on first use
     reponse = Reponse(organisation_id=bilan.organisation_id, bilan=bilan, kind=kind)
-    reponse.token_hash = _hash(reponse_jeton_signer(reponse))
+    reponse.token_hash = _hash(reponse_jeton_signer(reponse=reponse))
     with transaction.atomic():
         reponse.save()
     return reponse

@@ -12,13 +12,14 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from beneficiaires.models import Beneficiaire
+from beneficiaires.models import Beneficiaire, TypeSeance
 from beneficiaires.selectors import bilan_courant_obtenir, documents_a_signer_lister
 from bilan.core.models import SignedDocument
 from seances import selectors as seances_selectors
 from seances.models import Consigne, RenduFichier, Seance
 from seances.services.emargement import seances_a_emarger_pour
-from seances.services.travail import consignes_du_beneficiaire
+from seances.services.travail import Etat, consignes_du_beneficiaire
+from syntheses.selectors import KIND as KIND_SYNTHESE
 
 
 def portail_accueil(*, beneficiaire: Beneficiaire) -> dict[str, Any]:
@@ -33,17 +34,17 @@ def portail_accueil(*, beneficiaire: Beneficiaire) -> dict[str, Any]:
         Seance.objects.filter(
             bilan=bilan, statut=Seance.Statut.PLANIFIEE, debut__gte=timezone.now()
         )
-        .filter(~Q(type="travail_personnel"))
+        .filter(~Q(type=TypeSeance.TRAVAIL_PERSONNEL))
         .order_by("debut")
         .first()
     )
     a_faire: list[tuple[str, object]] = []
     for document in documents_a_signer_lister(beneficiaire=beneficiaire):
-        a_faire.append(("synthese" if document.kind == "synthese" else "signer", document.title))
+        a_faire.append(("synthese" if document.kind == KIND_SYNTHESE else "signer", document.title))
     for seance in seances_a_emarger_pour(beneficiaire):
         a_faire.append(("emarger", seance))
     for ligne in consignes_du_beneficiaire(beneficiaire=beneficiaire):
-        if ligne.etat in {"a_faire", "en_retard"}:
+        if ligne.etat in {Etat.A_FAIRE, Etat.EN_RETARD}:
             a_faire.append(("travail", ligne))
     context["a_faire"] = a_faire
     return context

@@ -34,7 +34,7 @@ def qualiopi_balayer(*, organisation: Organisation, maintenant: dt.datetime) -> 
     aujourdhui = timezone.localdate(maintenant)
     expiration = organisation.qualiopi_date_expiration
     if not expiration or not aujourdhui <= expiration <= ajouter_mois(
-        aujourdhui, QUALIOPI_ALERTE_MOIS
+        jour=aujourdhui, mois=QUALIOPI_ALERTE_MOIS
     ):
         return 0
     kind = Relance.Kind.QUALIOPI_EXPIRATION

@@ -30,6 +30,7 @@ import smtplib
 import uuid
 import zoneinfo
 from functools import partial
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -77,7 +78,7 @@ ERREURS_RESEAU = (ConnectionError, TimeoutError, smtplib.SMTPException, OSError)
 ERREURS_COURTIER = (ConnectionError, TimeoutError, OSError, OperationalError, RedisError)
 
 
-def a_paris(jour: dt.date, heure: dt.time = HEURE_ENVOI) -> dt.datetime:
+def a_paris(*, jour: dt.date, heure: dt.time = HEURE_ENVOI) -> dt.datetime:
     """``jour`` at ``heure`` (10:00 by default), Europe/Paris: when calendar rows go out."""
     return dt.datetime.combine(jour, heure, tzinfo=PARIS)
 
@@ -272,15 +273,22 @@ def relance_rendre(*, relance: Relance, apercu: bool = False) -> tuple[str, str,
     )
 
 
+class Dossier(Protocol):
+    """A bilan as the outbox sees it (the engine imports no app: see ``relances.models``)."""
+
+    pk: Any
+    public_id: uuid.UUID
+
+
 def relance_apercu(
-    *, organisation: Organisation, kind: str, bilan: models.Model
+    *, organisation: Organisation, kind: str, bilan: Dossier
 ) -> tuple[str, str, str]:
     """Render ``kind``'s e-mail about a real dossier with an unsaved row: never sent."""
     type_relance = registre.type_de(kind)
     relance = Relance(
         organisation=organisation,
         kind=kind,
-        bilan=bilan,
+        bilan_id=bilan.pk,
         target_type="bilan",
         target_id=bilan.public_id,
         destinataire="",

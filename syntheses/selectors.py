@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import uuid
 from dataclasses import dataclass, field
 from html import unescape
 
@@ -19,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from beneficiaires import acces
-from beneficiaires.models import Bilan, Phase, StatutBilan
+from beneficiaires.models import Beneficiaire, Bilan, Phase, StatutBilan
 from bilan.core.models import Organisation, SignatureRole, SignedDocument, User
 from bilan.core.tenancy import get_for_organisation
 from syntheses.models import (
@@ -63,7 +64,7 @@ def est_beneficiaire(*, user: User, synthese: Synthese) -> bool:
     )
 
 
-def bilan_permet_synthese(bilan: Bilan) -> bool:
+def bilan_permet_synthese(*, bilan: Bilan) -> bool:
     """The synthèse is written from the conclusion phase on (R6313-4 3°)."""
     if bilan.statut == StatutBilan.EN_COURS:
         return bilan.phase == Phase.CONCLUSION
@@ -79,7 +80,7 @@ def _qs() -> QuerySet[Synthese]:
     )
 
 
-def synthese_obtenir(*, organisation: Organisation, public_id) -> Synthese:
+def synthese_obtenir(*, organisation: Organisation, public_id: uuid.UUID | str) -> Synthese:
     return get_for_organisation(
         Synthese, organisation=organisation, public_id=public_id, queryset=_qs()
     )
@@ -89,7 +90,7 @@ def bilan_synthese_obtenir(*, bilan: Bilan) -> Synthese | None:
     return _qs().filter(bilan=bilan).first()
 
 
-def beneficiaire_synthese_obtenir(*, beneficiaire) -> Synthese | None:
+def beneficiaire_synthese_obtenir(*, beneficiaire: Beneficiaire) -> Synthese | None:
     """The beneficiary's most recent synthèse that has been shared at least once."""
     return (
         _qs()
@@ -104,7 +105,7 @@ def versions_lister(*, synthese: Synthese) -> QuerySet[SyntheseVersion]:
     return SyntheseVersion.objects.filter(synthese=synthese).select_related("cree_par", "document")
 
 
-def version_obtenir(*, synthese: Synthese, numero) -> SyntheseVersion | None:
+def version_obtenir(*, synthese: Synthese, numero: int | str) -> SyntheseVersion | None:
     try:
         numero = int(numero)
     except (TypeError, ValueError):
@@ -162,7 +163,7 @@ def documents_signes_par_beneficiaire_lister(*, synthese: Synthese) -> QuerySet[
 # --- Snapshot ---------------------------------------------------------------------------------
 
 
-def synthese_contenu_actuel(synthese: Synthese) -> dict:
+def synthese_contenu_actuel(*, synthese: Synthese) -> dict:
     """The live content as plain JSON (what a version keeps; compared to detect unshared
     edits). Only str, int and None, so it survives the JSON round trip unchanged."""
     crits = list(criteres_lister(synthese=synthese))
@@ -206,10 +207,10 @@ def synthese_contenu_actuel(synthese: Synthese) -> dict:
     }
 
 
-def synthese_modifiee_depuis_partage(synthese: Synthese) -> bool:
+def synthese_modifiee_depuis_partage(*, synthese: Synthese) -> bool:
     """True when the live content differs from the newest shared version (or none exists)."""
     version = derniere_version_partagee_obtenir(synthese=synthese)
-    return version is None or version.contenu != synthese_contenu_actuel(synthese)
+    return version is None or version.contenu != synthese_contenu_actuel(synthese=synthese)
 
 
 # --- Computed parts ---------------------------------------------------------------------------
@@ -245,7 +246,7 @@ class Comparaison:
         return [ligne for ligne in self.lignes if ligne.meilleur]
 
 
-def scenarios_comparer(contenu: dict) -> Comparaison:
+def scenarios_comparer(*, contenu: dict) -> Comparaison:
     """Weighted totals: sum of weight x score (0-5) over the criteria; the best scenario(s)
     have the highest total (ties all marked; none when nothing is scored)."""
     crits = contenu.get("criteres", [])
@@ -272,7 +273,7 @@ def scenarios_comparer(contenu: dict) -> Comparaison:
     return comparaison
 
 
-def ecarts_calculer(contenu: dict) -> list[dict]:
+def ecarts_calculer(*, contenu: dict) -> list[dict]:
     """Each line with ``ecart`` = required level - current level (positive: to develop)."""
     lignes = []
     for e in contenu.get("ecarts", []):
@@ -286,7 +287,7 @@ def ecarts_calculer(contenu: dict) -> list[dict]:
 _BLOCK_RE = re.compile(r"<(p|ul|ol|h3|h4|blockquote|br)\b", re.IGNORECASE)
 
 
-def section_rendre_html(value: str) -> SafeString:
+def section_rendre_html(*, value: str) -> SafeString:
     """A stored section (already ``sanitize_html``-ed) for display: plain text gets its line
     breaks back as paragraphs; HTML is left as it is."""
     value = value or ""
@@ -298,10 +299,10 @@ def section_rendre_html(value: str) -> SafeString:
     )
 
 
-def sections_afficher(contenu: dict) -> list[dict]:
+def sections_afficher(*, contenu: dict) -> list[dict]:
     sections = contenu.get("sections", {})
     return [
-        {"key": key, "label": label, "html": section_rendre_html(sections.get(key, ""))}
+        {"key": key, "label": label, "html": section_rendre_html(value=sections.get(key, ""))}
         for key, label in SECTIONS
     ]
 
@@ -320,7 +321,7 @@ def _lignes_structurees(contenu: dict) -> dict[str, str]:
         f"{i}. {e['intitule']} — {e['echeance'] or ''} {e['responsable']} {e['ressource']}"
         for i, e in enumerate(contenu.get("plan", []), start=1)
     )
-    comparaison = scenarios_comparer(contenu)
+    comparaison = scenarios_comparer(contenu=contenu)
     scen = "\n".join(
         f"{ligne.lettre} {ligne.intitule} : {ligne.total}/{ligne.maximum}"
         for ligne in comparaison.lignes
@@ -338,12 +339,12 @@ def _lignes_structurees(contenu: dict) -> dict[str, str]:
     }
 
 
-def texte_comparer_html(avant: str, apres: str) -> SafeString:
+def texte_comparer_html(*, avant: str, apres: str) -> SafeString:
     """Word-level difference, HTML-escaped, with <del>/<ins> and visually hidden labels so
     screen readers announce what was removed and added."""
     mots_a = re.findall(r"\S+|\s+", avant)
     mots_b = re.findall(r"\S+|\s+", apres)
-    morceaux = []
+    morceaux: list[str] = []
     retire = '<del><span class="visually-hidden">{} </span>{}</del>'
     ajoute = '<ins><span class="visually-hidden">{} </span>{}</ins>'
     for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, mots_a, mots_b).get_opcodes():
@@ -358,7 +359,7 @@ def texte_comparer_html(avant: str, apres: str) -> SafeString:
     return mark_safe(html)  # noqa: S308  (every piece escaped above)
 
 
-def versions_comparer(a: SyntheseVersion, b: SyntheseVersion) -> list[dict]:
+def versions_comparer(*, a: SyntheseVersion, b: SyntheseVersion) -> list[dict]:
     """Per part (the 7 sections, then the structured parts): changed or not, and the diff."""
     libelles = dict(SECTIONS) | {
         "plan": _("Plan d'action"),
@@ -379,7 +380,7 @@ def versions_comparer(a: SyntheseVersion, b: SyntheseVersion) -> list[dict]:
                 "key": key,
                 "label": label,
                 "change": change,
-                "diff": texte_comparer_html(avant, apres) if change else None,
+                "diff": texte_comparer_html(avant=avant, apres=apres) if change else None,
             }
         )
     return parties

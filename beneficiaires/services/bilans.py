@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from beneficiaires.budget import Demande, depasse, message_depassement
 from beneficiaires.consentements import apres_revocation
+from beneficiaires.conventions import TRIPARTITE
 from beneficiaires.cycle import TERMINAUX
 from beneficiaires.financement import convention_refusee_par_silence, financement_problemes
 from beneficiaires.models import (
@@ -42,7 +43,12 @@ from bilan.core.models import Organisation, SignatureRole, User
 
 @transaction.atomic
 def consentement_accorder(
-    *, beneficiaire: Beneficiaire, type: str, methode: str, par: User | None, destinataire=""
+    *,
+    beneficiaire: Beneficiaire,
+    type: str,
+    methode: str,
+    par: User | None,
+    destinataire: str = "",
 ) -> Consentement:
     """Record a consent (dated, with how it was given). One active consent per object."""
     if Consentement.objects.filter(
@@ -300,23 +306,23 @@ def bilan_verrouiller(*, bilan: Bilan) -> Bilan:
     )
 
 
-def bilan_fin_reflexion(bilan: Bilan) -> dt.date | None:
+def bilan_fin_reflexion(*, bilan: Bilan) -> dt.date | None:
     if bilan.entretien_prealable is None:
         return None
     date = timezone.localtime(bilan.entretien_prealable.date).date()
     return date + dt.timedelta(days=bilan.organisation.delai_reflexion_jours)
 
 
-def bilan_manques_confirmation(bilan: Bilan, *, aujourdhui: dt.date) -> list[str]:
+def bilan_manques_confirmation(*, bilan: Bilan, aujourdhui: dt.date) -> list[str]:
     """What still prevents confirming the bilan (moving to "en attente")."""
     manques = []
     if bilan.statut != StatutBilan.PREALABLE_REALISE:
         manques.append(_("L'entretien préalable doit avoir eu lieu."))
     else:
-        fin = bilan_fin_reflexion(bilan)
+        fin = bilan_fin_reflexion(bilan=bilan)
         if fin and aujourdhui < fin:
             manques.append(
-                _("Le délai de réflexion court jusqu'au %(date)s.") % {"date": date_fr(fin)}
+                _("Le délai de réflexion court jusqu'au %(date)s.") % {"date": date_fr(jour=fin)}
             )
     if not consentement_est_actif(
         beneficiaire=bilan.beneficiaire, type=Consentement.Type.PARTICIPATION
@@ -335,13 +341,13 @@ def bilan_manques_confirmation(bilan: Bilan, *, aujourdhui: dt.date) -> list[str
 def bilan_confirmer(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None) -> Bilan:
     """The beneficiary confirms after the reflection period: wait for financing/signature."""
     bilan = bilan_verrouiller(bilan=bilan)
-    manques = bilan_manques_confirmation(bilan, aujourdhui=aujourdhui or timezone.localdate())
+    manques = bilan_manques_confirmation(bilan=bilan, aujourdhui=aujourdhui or timezone.localdate())
     if manques:
         raise ValidationError(manques)
     return bilan_changer_statut(bilan=bilan, vers=StatutBilan.ATTENTE, par=par, motif="")
 
 
-def bilan_manques_demarrage(bilan: Bilan, *, aujourdhui: dt.date) -> list[str]:
+def bilan_manques_demarrage(*, bilan: Bilan, aujourdhui: dt.date) -> list[str]:
     """What still prevents starting the bilan: financing rules and signatures."""
     manques = []
     if bilan.statut != StatutBilan.ATTENTE:
@@ -358,7 +364,7 @@ def bilan_demarrer(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None
     """Start the bilan: status "en cours", phase préliminaire."""
     bilan = bilan_verrouiller(bilan=bilan)
     aujourdhui = aujourdhui or timezone.localdate()
-    manques = bilan_manques_demarrage(bilan, aujourdhui=aujourdhui)
+    manques = bilan_manques_demarrage(bilan=bilan, aujourdhui=aujourdhui)
     if manques:
         raise ValidationError(manques)
     if bilan.date_debut_reelle is None:
@@ -406,7 +412,7 @@ def bilans_refuser_conventions_expirees(*, aujourdhui: dt.date) -> int:
     refuses = 0
     for bilan in Bilan.objects.filter(
         statut__in=[StatutBilan.PREALABLE_REALISE, StatutBilan.ATTENTE],
-        financement__in=["plan_employeur", "conge_reclassement"],
+        financement__in=TRIPARTITE,
         convention_transmise_le__isnull=False,
     ):
         if convention_refusee_par_silence(

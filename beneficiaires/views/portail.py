@@ -38,12 +38,13 @@ def documents(request):
     items = []
     for document in _documents(request):
         roles = {s.role for s in document.signatures.all()}
+        # Some kinds (the synthèse) are read and signed on their own page.
+        page = signatures.document_kinds.page_signature(document.kind)
         items.append(
             {
                 "document": document,
-                # The synthèse is read and signed on its own page (shared reading first).
-                "synthese": document.kind == "synthese",
-                "a_signer": document.kind != "synthese"
+                "page_signature": page,
+                "a_signer": page is None
                 and document.status == SignedDocument.Status.EMIS
                 and SignatureRole.BENEFICIAIRE in document.required_roles
                 and SignatureRole.BENEFICIAIRE not in roles,
@@ -56,9 +57,10 @@ def documents(request):
 @portal_required
 def document_signer(request, signed_document_id):
     document = _document(request, signed_document_id)
-    if document.kind == "synthese":
-        messages.info(request, _("Votre synthèse se lit et se signe sur la page « Ma synthèse »."))
-        return redirect("portail_synthese:lire")
+    page = signatures.document_kinds.page_signature(document.kind)
+    if page is not None:
+        messages.info(request, _("Ce document se lit et se signe sur sa propre page."))
+        return redirect(page.url_name)
     form = SignatureForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Cochez la case pour signer."))

@@ -85,16 +85,16 @@ def _repartition(etapes) -> dict:
         lignes.append(
             {
                 "phase": phase.label,
-                "accompagnement": duree_fr(acc),
-                "travail_personnel": duree_fr(tp),
-                "total": duree_fr(acc + tp),
+                "accompagnement": duree_fr(minutes=acc),
+                "travail_personnel": duree_fr(minutes=tp),
+                "total": duree_fr(minutes=acc + tp),
             }
         )
     par_type = [
         {
             "type": t.label,
             "nombre": sum(1 for e in etapes if e.type == t),
-            "duree": duree_fr(sum(e.duree_minutes for e in etapes if e.type == t)),
+            "duree": duree_fr(minutes=sum(e.duree_minutes for e in etapes if e.type == t)),
         }
         for t in TypeSeance
     ]
@@ -103,10 +103,10 @@ def _repartition(etapes) -> dict:
     return {
         "par_phase": lignes,
         "par_type": [t for t in par_type if t["nombre"]],
-        "accompagnement": duree_fr(acc),
-        "travail_personnel": duree_fr(tp),
-        "total": duree_fr(acc + tp),
-        "reste": duree_fr(max(BUDGET_MINUTES - acc - tp, 0)),
+        "accompagnement": duree_fr(minutes=acc),
+        "travail_personnel": duree_fr(minutes=tp),
+        "total": duree_fr(minutes=acc + tp),
+        "reste": duree_fr(minutes=max(BUDGET_MINUTES - acc - tp, 0)),
     }
 
 

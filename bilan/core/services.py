@@ -206,9 +206,9 @@ def organisation_modifier(
     for champ in fields(fiche):
         setattr(organisation, champ.name, getattr(fiche, champ.name))
     if logo is not None:
-        organisation.logo = logo  # type: ignore[assignment]  # stored by save(), see FileField
+        organisation.logo = logo  # stored by save(), see FileField
     elif logo_retirer:
-        organisation.logo = ""  # type: ignore[assignment]
+        organisation.logo = ""
     organisation.full_clean()
     organisation.save()
     return organisation

@@ -71,9 +71,9 @@ def _detail_page(request, bilan, *, paiement_form=None, status=200):
 
     aujourdhui = timezone.localdate()
     if bilan.statut in {StatutBilan.DEMANDE, StatutBilan.PREALABLE_REALISE}:
-        manques = services_bilans.bilan_manques_confirmation(bilan, aujourdhui=aujourdhui)
+        manques = services_bilans.bilan_manques_confirmation(bilan=bilan, aujourdhui=aujourdhui)
     elif bilan.statut == StatutBilan.ATTENTE:
-        manques = services_bilans.bilan_manques_demarrage(bilan, aujourdhui=aujourdhui)
+        manques = services_bilans.bilan_manques_demarrage(bilan=bilan, aujourdhui=aujourdhui)
     else:
         manques = []
     return render(
@@ -89,7 +89,7 @@ def _detail_page(request, bilan, *, paiement_form=None, status=200):
             "evenements": bilan.evenements.select_related("par"),
             "documents": bilan_documents_lister(bilan=bilan),
             "type_document": type_document(bilan=bilan),
-            "fin_reflexion": services_bilans.bilan_fin_reflexion(bilan),
+            "fin_reflexion": services_bilans.bilan_fin_reflexion(bilan=bilan),
             "phases": Phase.choices,
             "terminal": bilan.statut in TERMINAUX,
             "financement": _financement_infos(bilan),

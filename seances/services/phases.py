@@ -30,8 +30,8 @@ def bilan_changer_phase(*, bilan: Bilan, vers: str, motif: str, par: User) -> Bi
     bilan = bilan_verrouiller(bilan=bilan)
     if bilan.statut != StatutBilan.EN_COURS:
         raise ValidationError(_("Seul un bilan en cours change de phase."))
-    actuelle = rang_phase(bilan.phase)
-    if vers not in ORDRE_PHASES or rang_phase(vers) != actuelle + 1:
+    actuelle = rang_phase(phase=bilan.phase)
+    if vers not in ORDRE_PHASES or rang_phase(phase=vers) != actuelle + 1:
         raise ValidationError(_("Les trois phases se suivent dans l'ordre, sans en sauter."))
     if not motif.strip():
         raise ValidationError({"motif": _("Indiquez pourquoi la phase change.")})
@@ -92,6 +92,6 @@ def bilan_clore(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None) -
     if heures < seuil:
         avertissements.append(
             _("Accompagnement réalisé : %(h)s h, sous le seuil de %(s)s h (décret en attente).")
-            % {"h": heures_fr(round(heures, 2)), "s": heures_fr(seuil)}
+            % {"h": heures_fr(valeur=round(heures, 2)), "s": heures_fr(valeur=seuil)}
         )
     return avertissements

@@ -101,7 +101,7 @@ def bilan_calendrier(request, bilan_id: UUID) -> HttpResponse:
             )
         if proposition:
             fin = timezone.localtime(proposition[-1]["debut"]).date()
-            suivi = date_suivi(fin, programme.suivi_mois)
+            suivi = date_suivi(fin=fin, mois=programme.suivi_mois)
     elif choix.is_bound:
         status = 400
     deja = minutes_comptees(bilan=bilan)
@@ -119,8 +119,8 @@ def bilan_calendrier(request, bilan_id: UUID) -> HttpResponse:
             "lignes": lignes,
             "programme": programme,
             "suivi": suivi,
-            "deja": duree_fr(deja),
-            "reste": duree_fr(max(BUDGET_MINUTES - deja, 0)),
+            "deja": duree_fr(minutes=deja),
+            "reste": duree_fr(minutes=max(BUDGET_MINUTES - deja, 0)),
             "peut_planifier": peut_planifier,
             "a_des_programmes": Programme.objects.exists(),
         },

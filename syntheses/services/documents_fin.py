@@ -22,7 +22,8 @@ their SHA-256, versioned, signable in the application, verifiable on ``/verifier
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -65,7 +66,7 @@ INTITULE_ACTION = gettext_lazy("Bilan de compétences (article L6313-1, 2° du c
 
 def documents_fin_lister(*, bilan: Bilan) -> list[SignedDocument]:
     """Every version of both end documents of ``bilan``, by kind then newest first."""
-    documents = []
+    documents: list[SignedDocument] = []
     for kind in KINDS:
         documents.extend(documents_signes_du_sujet(kind=kind, subject_id=bilan.public_id))
     return documents
@@ -110,7 +111,7 @@ def bilan_heures_par_modalite(*, bilan: Bilan) -> dict:
     return {**minutes, **{f"{k}_hm": heures_minutes(v) for k, v in minutes.items()}}
 
 
-def _periode(bilan: Bilan, seances: list[Seance]):
+def _periode(bilan: Bilan, seances: list[Seance]) -> tuple[dt.date | None, dt.date | None]:
     debut = bilan.date_debut_reelle
     fin = bilan.date_fin_reelle
     if fin is None and seances:
@@ -118,7 +119,7 @@ def _periode(bilan: Bilan, seances: list[Seance]):
     return debut, fin
 
 
-def _synthese_remise_le(bilan: Bilan):
+def _synthese_remise_le(bilan: Bilan) -> dt.datetime | None:
     try:
         synthese = bilan.synthese
     except Exception:  # noqa: BLE001  (no synthèse row: the date is simply unknown)
@@ -193,7 +194,9 @@ def certificat_realisation_manques(*, bilan: Bilan) -> list[str]:
     return manques
 
 
-def _emettre(*, bilan: Bilan, par: User, kind: str, template: str, context: dict):
+def _emettre(
+    *, bilan: Bilan, par: User, kind: str, template: str, context: dict[str, Any]
+) -> SignedDocument:
     return document_emettre(
         organisation=bilan.organisation,
         kind=kind,

@@ -44,7 +44,7 @@ TYPES_PARTAGE = frozenset({Consentement.Type.SYNTHESE_CEP, Consentement.Type.SYN
 # --- Selectors --------------------------------------------------------------------------------
 
 
-def partages_actifs_lister(synthese: Synthese) -> QuerySet[Partage]:
+def partages_actifs_lister(*, synthese: Synthese) -> QuerySet[Partage]:
     """Shares of ``synthese`` still in force: neither the share nor its consent revoked."""
     return (
         Partage.objects.filter(
@@ -55,7 +55,7 @@ def partages_actifs_lister(synthese: Synthese) -> QuerySet[Partage]:
     )
 
 
-def partages_lister(synthese: Synthese) -> QuerySet[Partage]:
+def partages_lister(*, synthese: Synthese) -> QuerySet[Partage]:
     """Every share of ``synthese`` (history), newest first."""
     return (
         Partage.objects.filter(synthese=synthese)
@@ -64,7 +64,7 @@ def partages_lister(synthese: Synthese) -> QuerySet[Partage]:
     )
 
 
-def synthese_est_signee(synthese: Synthese) -> bool:
+def synthese_est_signee(*, synthese: Synthese) -> bool:
     if synthese.document_id is None:
         return False
     return SignedDocument.objects.filter(
@@ -125,7 +125,7 @@ def synthese_partager_tiers(
             raise ValidationError(
                 _("L'adresse électronique du destinataire est invalide.")
             ) from None
-    if not synthese_est_signee(synthese):
+    if not synthese_est_signee(synthese=synthese):
         raise ValidationError(_("Seule une synthèse signée peut être transmise."))
     partage = Partage.objects.create(
         organisation_id=synthese.organisation_id,

@@ -35,8 +35,9 @@ import logging
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.files.storage import Storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -101,7 +102,7 @@ def _plus_annees(jour: dt.date, annees: int) -> dt.date:
         return jour.replace(year=jour.year + annees, day=28)
 
 
-def bilan_date_cloture(bilan: Bilan) -> dt.date | None:
+def bilan_date_cloture(*, bilan: Bilan) -> dt.date | None:
     """The day the action ended (closure or abandonment), or None while it runs."""
     if bilan.statut == StatutBilan.CLOS:
         return bilan.date_fin_reelle or timezone.localtime(bilan.updated_at).date()
@@ -145,7 +146,7 @@ def _exceptions(bilan: Bilan, synthese: Synthese | None, limite: dt.date | None)
         )
     if synthese is not None:
         partage = (
-            partages_actifs_lister(synthese)
+            partages_actifs_lister(synthese=synthese)
             .filter(consentement__type=Consentement.Type.SYNTHESE_CEP)
             .first()
         )
@@ -173,7 +174,7 @@ def bilan_statut_conservation(*, bilan: Bilan, aujourdhui: dt.date | None = None
     closure date; ``limite_exceptions`` = closure + 3 years, never beyond.
     """
     aujourdhui = aujourdhui or timezone.localdate()
-    cloture = bilan_date_cloture(bilan)
+    cloture = bilan_date_cloture(bilan=bilan)
     limite = _plus_annees(cloture, DUREE_EXCEPTION_ANS) if cloture else None
     synthese = _synthese(bilan)
     exceptions = _exceptions(bilan, synthese, limite)
@@ -197,13 +198,13 @@ def bilan_statut_conservation(*, bilan: Bilan, aujourdhui: dt.date | None = None
 # --- Purge ------------------------------------------------------------------------------------
 
 
-def _supprimer_fichiers_apres_commit(fichiers: list) -> None:
+def _supprimer_fichiers_apres_commit(fichiers: list[tuple[Storage, str]]) -> None:
     """Delete (storage, name) pairs once the transaction has committed."""
     fichiers = [(storage, name) for storage, name in fichiers if name]
     if not fichiers:
         return
 
-    def supprimer():
+    def supprimer() -> None:
         for storage, name in fichiers:
             try:
                 storage.delete(name)
@@ -260,7 +261,7 @@ def bilan_purger(*, bilan: Bilan, aujourdhui: dt.date, par: User | None = None) 
     garder_documents = statut["garder_documents"]
     if statut["exceptions_en_vigueur"]:
         raison_base = _("Fin du bilan (R6313-7) ; exception en vigueur jusqu'au %(d)s") % {
-            "d": date_fr(statut["limite_exceptions"])
+            "d": date_fr(jour=statut["limite_exceptions"])
         }
     elif statut["exceptions"]:
         raison_base = _("Fin du délai de 3 ans de l'exception (R6313-7)")
@@ -358,7 +359,7 @@ def bilan_purger(*, bilan: Bilan, aujourdhui: dt.date, par: User | None = None) 
     return purges
 
 
-def bilans_a_purger_lister(*, aujourdhui: dt.date):
+def bilans_a_purger_lister(*, aujourdhui: dt.date) -> QuerySet[Bilan]:
     """Ended bilans of the bound organisation whose purge date has come."""
     return Bilan.objects.filter(
         Q(statut=StatutBilan.CLOS, date_fin_reelle__lte=aujourdhui)

@@ -76,9 +76,11 @@ def liste(request, bilan_id):
         "manques_attestation": documents_fin.attestation_fin_manques(bilan=bilan),
         "manques_certificat": documents_fin.certificat_realisation_manques(bilan=bilan),
         "synthese": synthese,
-        "synthese_signee": synthese is not None and partage.synthese_est_signee(synthese),
-        "partages": list(partage.partages_lister(synthese)) if synthese else [],
-        "actifs": set(partage.partages_actifs_lister(synthese).values_list("pk", flat=True))
+        "synthese_signee": synthese is not None and partage.synthese_est_signee(synthese=synthese),
+        "partages": list(partage.partages_lister(synthese=synthese)) if synthese else [],
+        "actifs": set(
+            partage.partages_actifs_lister(synthese=synthese).values_list("pk", flat=True)
+        )
         if synthese
         else set(),
         "form": form,

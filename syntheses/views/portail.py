@@ -58,7 +58,7 @@ def lire(request):
     par_section = {}
     for c in commentaires:
         par_section.setdefault(c.section, []).append(c)
-    sections = selectors.sections_afficher(contenu)
+    sections = selectors.sections_afficher(contenu=contenu)
     for s in sections:
         s["commentaires"] = par_section.get(s["key"], [])
     document = synthese.document
@@ -86,8 +86,8 @@ def lire(request):
             "version": version,
             "sections": sections,
             "plan": contenu.get("plan", []),
-            "comparaison": selectors.scenarios_comparer(contenu),
-            "ecarts": selectors.ecarts_calculer(contenu),
+            "comparaison": selectors.scenarios_comparer(contenu=contenu),
+            "ecarts": selectors.ecarts_calculer(contenu=contenu),
             "en_relecture": en_relecture,
             "peut_valider": en_relecture and synthese.validee_beneficiaire_le is None,
             "commentaire_form": CommentaireForm(),

@@ -102,11 +102,11 @@ def _page(request, synthese: Synthese, *, form=None, conflit=None, status=200, *
     """The editor page with every part; logged as a staff read of the synthèse."""
     bilan = synthese.bilan
     modifiable = synthese.statut not in selectors.STATUTS_IMMUABLES
-    contenu = selectors.synthese_contenu_actuel(synthese)
+    contenu = selectors.synthese_contenu_actuel(synthese=synthese)
     crits = list(selectors.criteres_lister(synthese=synthese))
     scen = list(selectors.scenarios_lister(synthese=synthese))
     ecarts = list(selectors.ecarts_lister(synthese=synthese))
-    calcules = selectors.ecarts_calculer(contenu)
+    calcules = selectors.ecarts_calculer(contenu=contenu)
     etapes = list(selectors.plan_action_lister(synthese=synthese))
     _journaliser(request, synthese)
     return render(
@@ -118,9 +118,9 @@ def _page(request, synthese: Synthese, *, form=None, conflit=None, status=200, *
             "modifiable": modifiable,
             "form": form or SyntheseForm(initial=_initial(synthese)),
             "conflit": conflit,
-            "sections": selectors.sections_afficher(contenu),
+            "sections": selectors.sections_afficher(contenu=contenu),
             "commentaires": selectors.commentaires_lister(synthese=synthese),
-            "non_partagees": selectors.synthese_modifiee_depuis_partage(synthese),
+            "non_partagees": selectors.synthese_modifiee_depuis_partage(synthese=synthese),
             "derniere_partagee": selectors.derniere_version_partagee_obtenir(synthese=synthese),
             "etapes": [
                 (e, EtapeForm(prefix=f"etape-{e.public_id}", initial=_etape_initial(e)))
@@ -158,7 +158,7 @@ def _page(request, synthese: Synthese, *, form=None, conflit=None, status=200, *
                 for s in scen
             ],
             "scenario_form": forms_extra.get("scenario_form") or ScenarioForm(prefix="scenario"),
-            "comparaison": selectors.scenarios_comparer(contenu),
+            "comparaison": selectors.scenarios_comparer(contenu=contenu),
             "ecarts": [
                 (
                     e,
@@ -574,7 +574,7 @@ def versions(request, synthese_id):
     b = selectors.version_obtenir(synthese=synthese, numero=request.GET.get("b"))
     if a is None and b is None and len(toutes) >= 2:
         a, b = toutes[-2], toutes[-1]
-    parties = selectors.versions_comparer(a, b) if a is not None and b is not None else None
+    parties = selectors.versions_comparer(a=a, b=b) if a is not None and b is not None else None
     _journaliser(request, synthese, quoi=" (versions)")
     return render(
         request,

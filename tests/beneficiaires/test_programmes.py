@@ -59,7 +59,7 @@ def test_every_builtin_is_valid(modele):
     assert any(e["type"] in {TypeSeance.ENTRETIEN, TypeSeance.RESTITUTION} for e in conclusion)
     assert all(15 <= e["duree_minutes"] <= 480 for e in etapes)
     assert 3 <= modele.suivi_mois <= 9
-    assert catalogue.erreurs_etapes(etapes) == []
+    assert catalogue.erreurs_etapes(etapes=etapes) == []
 
 
 def test_builtins_follow_their_seeds():
@@ -239,12 +239,18 @@ def test_calendar_skips_french_public_holidays(world):
         dt.date(2026, 5, 22),
     ]
     # A start on 1 May (Friday, holiday) moves to Monday 4 May, across the summer-time change.
-    assert catalogue.placer(paris(2026, 5, 1, 9, 0), 0)[0] == paris(2026, 5, 4, 9, 0)
-    assert catalogue.placer(paris(2026, 3, 27, 9, 0), 1)[0] == paris(2026, 3, 30, 9, 0)
+    assert catalogue.placer(precedent=paris(2026, 5, 1, 9, 0), ecart_jours=0)[0] == paris(
+        2026, 5, 4, 9, 0
+    )
+    assert catalogue.placer(precedent=paris(2026, 3, 27, 9, 0), ecart_jours=1)[0] == paris(
+        2026, 3, 30, 9, 0
+    )
 
 
 def test_follow_up_date_is_months_later_on_a_working_day():
-    assert catalogue.date_suivi(dt.date(2026, 8, 31), 6) == dt.date(2027, 3, 1)  # 28 Feb: Sunday
+    assert catalogue.date_suivi(fin=dt.date(2026, 8, 31), mois=6) == dt.date(
+        2027, 3, 1
+    )  # 28 Feb: Sunday
 
 
 # --- planning a bilan ---------------------------------------------------------------------------

@@ -109,7 +109,7 @@ def test_a_missing_required_answer_is_refused_and_nothing_is_written(world, clos
 
 def test_the_emailed_link_answers_without_login_once(world, clos, client):
     reponse = _reponse(world.org_a, clos)
-    token = services.reponse_jeton_signer(reponse)
+    token = services.reponse_jeton_signer(reponse=reponse)
     url = f"/enquete/{world.org_a.public_id}/{token}/"
     page = client.get(url)
     assert page.status_code == 200
@@ -123,7 +123,7 @@ def test_the_emailed_link_answers_without_login_once(world, clos, client):
 
 
 def test_a_link_is_bound_to_its_organisation(world, clos, client):
-    token = services.reponse_jeton_signer(_reponse(world.org_a, clos))
+    token = services.reponse_jeton_signer(reponse=_reponse(world.org_a, clos))
     assert client.get(f"/enquete/{world.org_b.public_id}/{token}/").status_code == 404
     assert client.get(f"/enquete/{world.org_a.public_id}/faux/").status_code == 404
     # Only the hash is stored.
