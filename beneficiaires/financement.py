@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 
-from beneficiaires.models import Financement
+from beneficiaires.models import Financement, ReponseEmployeur
 from bilan.core.dates import ajouter_jours_ouvres, ajouter_mois, est_jour_ouvre
 from bilan.core.formatting import CENTIME, date_fr, euros
 
@@ -203,9 +203,9 @@ def autorisation_employeur_etat(
     if debut_prevu and fin_prevue and fin_prevue >= ajouter_mois(jour=debut_prevu, mois=6):
         preavis = AUTORISATION_PREAVIS_JOURS_ACTION_LONGUE
     a_temps = debut_prevu is None or (debut_prevu - demande_le).days >= preavis
-    if reponse == "accord":
+    if reponse == ReponseEmployeur.ACCORD:
         return AUTORISATION_ACCORDEE
-    if reponse == "refus":
+    if reponse == ReponseEmployeur.REFUS:
         if a_temps and reponse_le is not None and reponse_le > fin_reponse:
             return AUTORISATION_ACCORDEE
         return AUTORISATION_REFUSEE

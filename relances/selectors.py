@@ -4,6 +4,7 @@ fields, and the dossiers offered to the preview come through the row's ``bilan``
 from __future__ import annotations
 
 import uuid
+from typing import Any, Protocol, cast
 
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -21,6 +22,13 @@ FILTRES = {
     "annulees": "Annulées",
 }
 APERCU_DOSSIERS = 200
+
+
+class Dossier(Protocol):
+    """A bilan as the outbox sees it: the engine imports no app (``relances.models``)."""
+
+    pk: Any
+    public_id: uuid.UUID
 
 
 def bilan_relances_lister(*, bilan_id: int) -> QuerySet[Relance]:
@@ -71,10 +79,10 @@ def _dossiers() -> QuerySet[models.Model]:
     return modele._default_manager.select_related("beneficiaire")
 
 
-def dossiers_apercu_lister() -> list[models.Model]:
+def dossiers_apercu_lister() -> list[Dossier]:
     """The bound organisation's latest dossiers, offered to render a preview with."""
-    return list(_dossiers().order_by("-created_at")[:APERCU_DOSSIERS])
+    return cast(list[Dossier], list(_dossiers().order_by("-created_at")[:APERCU_DOSSIERS]))
 
 
-def dossier_apercu_obtenir(*, public_id: uuid.UUID) -> models.Model | None:
-    return _dossiers().filter(public_id=public_id).first()
+def dossier_apercu_obtenir(*, public_id: uuid.UUID) -> Dossier | None:
+    return cast(Dossier | None, _dossiers().filter(public_id=public_id).first())

@@ -30,7 +30,6 @@ import smtplib
 import uuid
 import zoneinfo
 from functools import partial
-from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -47,6 +46,7 @@ from bilan.core.models import Organisation
 from bilan.core.tenancy import for_each_organisation, get_active_organisation, tenant_context
 from relances.models import Relance
 from relances.registre import registre
+from relances.selectors import Dossier
 
 logger = logging.getLogger(__name__)
 
@@ -271,13 +271,6 @@ def relance_rendre(*, relance: Relance, apercu: bool = False) -> tuple[str, str,
         template=registre.type_de(relance.kind).template,
         context=_contexte(relance, apercu=apercu),
     )
-
-
-class Dossier(Protocol):
-    """A bilan as the outbox sees it (the engine imports no app: see ``relances.models``)."""
-
-    pk: Any
-    public_id: uuid.UUID
 
 
 def relance_apercu(

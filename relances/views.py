@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from bilan.core.emails import sender_for
-from bilan.core.middleware import TenantRequest
+from bilan.core.middleware import StaffRequest
 from bilan.core.models import Role
 from bilan.core.permissions import role_required
 from relances import selectors
@@ -26,7 +26,7 @@ from relances.services import relance_apercu, relance_reessayer
 @never_cache
 @role_required(Role.ADMIN)
 @require_GET
-def outbox(request: TenantRequest) -> HttpResponse:
+def outbox(request: StaffRequest) -> HttpResponse:
     filtre = request.GET.get("filtre", "a_venir")
     if filtre not in selectors.FILTRES:
         filtre = "a_venir"
@@ -48,7 +48,7 @@ def outbox(request: TenantRequest) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 @require_POST
-def reessayer(request: TenantRequest, relance_id: uuid.UUID) -> HttpResponse:
+def reessayer(request: StaffRequest, relance_id: uuid.UUID) -> HttpResponse:
     relance = selectors.relance_obtenir(organisation=request.organisation, public_id=relance_id)
     try:
         relance_reessayer(relance=relance)
@@ -62,7 +62,7 @@ def reessayer(request: TenantRequest, relance_id: uuid.UUID) -> HttpResponse:
 @never_cache
 @role_required(Role.ADMIN)
 @require_GET
-def apercu(request: TenantRequest) -> HttpResponse:
+def apercu(request: StaffRequest) -> HttpResponse:
     organisation = request.organisation
     bilans = selectors.dossiers_apercu_lister()
     kind = request.GET.get("kind") or next(iter(registre)).kind

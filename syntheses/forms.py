@@ -1,6 +1,6 @@
 """Forms of the synthèse pages: they parse; the services validate and decide."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -125,8 +125,17 @@ class SignatureForm(forms.Form):
     )
 
 
+class ConsentementChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Consentement) -> str:
+        destinataire = f" — {obj.destinataire}" if obj.destinataire else ""
+        return (
+            f"{obj.get_type_display()}{destinataire}"
+            f" ({timezone.localtime(obj.accorde_le):%d/%m/%Y})"
+        )
+
+
 class PartageForm(forms.Form):
-    consentement = forms.ModelChoiceField(
+    consentement = ConsentementChoiceField(
         label=_("Consentement du ou de la bénéficiaire"),
         queryset=None,  # set per bilan in __init__ (the manager needs a bound organisation)
         to_field_name="public_id",
@@ -137,12 +146,10 @@ class PartageForm(forms.Form):
 
     def __init__(self, *args: Any, bilan: Bilan, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["consentement"].queryset = Consentement.objects.filter(
+        # The consents that allow sharing, still in force.
+        self.consentements = Consentement.objects.filter(
             beneficiaire_id=bilan.beneficiaire_id,
             type__in=partage.TYPES_PARTAGE,
             revoque_le__isnull=True,
         )
-        self.fields["consentement"].label_from_instance = lambda c: (
-            f"{c.get_type_display()}{' — ' + c.destinataire if c.destinataire else ''}"
-            f" ({timezone.localtime(c.accorde_le):%d/%m/%Y})"
-        )
+        cast(forms.ModelChoiceField, self.fields["consentement"]).queryset = self.consentements

@@ -105,12 +105,15 @@ def versions_lister(*, synthese: Synthese) -> QuerySet[SyntheseVersion]:
     return SyntheseVersion.objects.filter(synthese=synthese).select_related("cree_par", "document")
 
 
-def version_obtenir(*, synthese: Synthese, numero: int | str) -> SyntheseVersion | None:
-    try:
-        numero = int(numero)
-    except (TypeError, ValueError):
+def version_obtenir(*, synthese: Synthese, numero: int | str | None) -> SyntheseVersion | None:
+    """The version numbered ``numero`` (as read from a URL), or None when there is none."""
+    if numero is None:
         return None
-    return versions_lister(synthese=synthese).filter(numero=numero).first()
+    try:
+        entier = int(numero)
+    except ValueError:
+        return None
+    return versions_lister(synthese=synthese).filter(numero=entier).first()
 
 
 def derniere_version_obtenir(*, synthese: Synthese) -> SyntheseVersion | None:

@@ -1,11 +1,15 @@
 """The beneficiary's side of the dossier documents: read, sign, download."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from beneficiaires.acces import PortailRequest
 from beneficiaires.forms.portail import SignatureForm
 from bilan.core import signatures
 from bilan.core.audit import client_info
@@ -15,7 +19,7 @@ from bilan.core.tenancy import get_for_organisation
 from bilan.core.views.signatures import methode_authentification, serve_signed_document
 
 
-def _documents(request):
+def _documents(request: PortailRequest):
     return (
         SignedDocument.objects.filter(beneficiaire_id=request.portal_access.beneficiaire_id)
         .exclude(status=SignedDocument.Status.ANNULE)
@@ -24,7 +28,7 @@ def _documents(request):
     )
 
 
-def _document(request, signed_document_id) -> SignedDocument:
+def _document(request: PortailRequest, signed_document_id: uuid.UUID) -> SignedDocument:
     return get_for_organisation(
         SignedDocument,
         organisation=request.organisation,
@@ -34,7 +38,7 @@ def _document(request, signed_document_id) -> SignedDocument:
 
 
 @portal_required
-def documents(request):
+def documents(request: PortailRequest) -> HttpResponse:
     items = []
     for document in _documents(request):
         roles = {s.role for s in document.signatures.all()}
@@ -55,7 +59,7 @@ def documents(request):
 
 @require_POST
 @portal_required
-def document_signer(request, signed_document_id):
+def document_signer(request: PortailRequest, signed_document_id: uuid.UUID) -> HttpResponse:
     document = _document(request, signed_document_id)
     page = signatures.document_kinds.page_signature(document.kind)
     if page is not None:
@@ -82,7 +86,7 @@ def document_signer(request, signed_document_id):
 
 
 @portal_required
-def document_telecharger(request, signed_document_id):
+def document_telecharger(request: PortailRequest, signed_document_id: uuid.UUID) -> HttpResponse:
     document = _document(request, signed_document_id)
     return serve_signed_document(
         request, document, signed=document.status == SignedDocument.Status.SIGNE

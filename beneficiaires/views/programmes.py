@@ -5,9 +5,12 @@ programme's detail and edition. The calendar proposal of a bilan is the séances
 Every member reads; admins and consultants copy and edit.
 """
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -19,6 +22,7 @@ from beneficiaires.forms.programmes import EtapeFormSet, ProgrammeForm
 from beneficiaires.models import Programme, ProgrammeEtape, TypeSeance
 from beneficiaires.services import programmes as services
 from bilan.core.formatting import duree_fr
+from bilan.core.middleware import StaffRequest
 from bilan.core.models import Role
 from bilan.core.permissions import role_required, staff_required
 from bilan.core.tenancy import get_for_organisation
@@ -26,12 +30,12 @@ from bilan.core.tenancy import get_for_organisation
 EDITEURS = (Role.ADMIN, Role.CONSULTANT)
 
 
-def _peut_modifier(request) -> bool:
+def _peut_modifier(request: StaffRequest) -> bool:
     membership = getattr(request, "membership", None)
     return membership is not None and membership.role in EDITEURS
 
 
-def _programme_get(request, programme_id) -> Programme:
+def _programme_get(request: StaffRequest, programme_id: uuid.UUID) -> Programme:
     return get_for_organisation(
         Programme, organisation=request.organisation, public_id=programme_id
     )
@@ -43,7 +47,7 @@ def _messages_de(exc: ValidationError) -> list[str]:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def programme_list(request):
+def programme_list(request: StaffRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not _peut_modifier(request):
@@ -111,7 +115,7 @@ def _repartition(etapes) -> dict:
 
 
 @staff_required
-def programme_detail(request, programme_id):
+def programme_detail(request: StaffRequest, programme_id: uuid.UUID) -> HttpResponse:
     programme = _programme_get(request, programme_id)
     etapes = list(ProgrammeEtape.objects.filter(programme=programme).order_by("ordre"))
     return render(
@@ -128,7 +132,7 @@ def programme_detail(request, programme_id):
 
 @role_required(*EDITEURS)
 @require_http_methods(["GET", "POST"])
-def programme_modifier(request, programme_id):
+def programme_modifier(request: StaffRequest, programme_id: uuid.UUID) -> HttpResponse:
     programme = _programme_get(request, programme_id)
     if request.method == "POST":
         form = ProgrammeForm(request.POST, programme=programme)
@@ -150,9 +154,7 @@ def programme_modifier(request, programme_id):
                     for champ, erreurs in exc.error_dict.items():
                         form.add_error(champ if champ in form.fields else None, erreurs)
                 else:
-                    formset._non_form_errors = formset.error_class(
-                        exc.messages, error_class="nonform", renderer=formset.renderer
-                    )
+                    formset.refuser(exc.messages)
             else:
                 messages.success(request, _("Programme enregistré."))
                 return redirect("programmes:detail", programme_id=programme.public_id)

@@ -1,4 +1,4 @@
-from typing import cast
+from typing import Any, cast
 
 from allauth.account.forms import SignupForm
 from allauth.core import context as allauth_context
@@ -153,8 +153,8 @@ class VerificationForm(forms.Form):
             )
         return valeur
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         fichier, empreinte = data.get("fichier"), data.get("empreinte")
         if not self.errors:
             if fichier and empreinte:

@@ -1,5 +1,6 @@
 import hashlib
 import uuid
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.files.storage import Storage, storages
@@ -7,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from bilan.core import checks  # noqa: F401  (registers the system checks, see its docstring)
@@ -14,7 +16,7 @@ from bilan.core.tenant_scope import TenantOwned
 from bilan.core.validators import validate_siret
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra_fields):
@@ -59,7 +61,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = _("utilisateur·rice")
@@ -274,7 +276,7 @@ class Invitation(models.Model):
         )
 
     @property
-    def status_label(self) -> str:
+    def status_label(self) -> str | Promise:
         if self.accepted_at:
             return _("acceptée")
         if self.revoked_at:

@@ -5,6 +5,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from beneficiaires.services import bilans as services_bilans
 from beneficiaires.services.financement import paiement_enregistrer
 from bilan.core import selectors
 from bilan.core.form_errors import add_errors, flash_errors
-from bilan.core.middleware import TenantRequest
+from bilan.core.middleware import StaffRequest
 from bilan.core.permissions import staff_required
 from relances.selectors import bilan_relances_lister
 from seances import selectors as seances_selectors
@@ -31,7 +32,7 @@ from seances.services import phases
 
 
 @staff_required
-def dashboard(request):
+def dashboard(request: StaffRequest) -> HttpResponse:
 
     organisation = request.organisation
     stats = {
@@ -50,14 +51,14 @@ def dashboard(request):
 
 
 @staff_required
-def bilan_detail(request, bilan_id):
+def bilan_detail(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
     """The dossier at a glance: status, phase, hours of 24, next séance, what is missing.
     Administrative data only: seen by every member with need-to-know (``acces``)."""
     bilan = _bilan(request, bilan_id, acces.Droit.VOIR)
     return _detail_page(request, bilan)
 
 
-def _bilan(request: TenantRequest, bilan_id: uuid.UUID, droit: acces.Droit) -> Bilan:
+def _bilan(request: StaffRequest, bilan_id: uuid.UUID, droit: acces.Droit) -> Bilan:
     """The bilan named in the URL: 404 elsewhere or outside need-to-know, 403 without
     ``droit``."""
     bilan = beneficiaires_selectors.bilan_obtenir(
@@ -67,7 +68,7 @@ def _bilan(request: TenantRequest, bilan_id: uuid.UUID, droit: acces.Droit) -> B
     return bilan
 
 
-def _detail_page(request, bilan, *, paiement_form=None, status=200):
+def _detail_page(request: StaffRequest, bilan, *, paiement_form=None, status=200):
 
     aujourdhui = timezone.localdate()
     if bilan.statut in {StatutBilan.DEMANDE, StatutBilan.PREALABLE_REALISE}:
@@ -153,7 +154,7 @@ def _financement_infos(bilan) -> dict:
 
 @require_POST
 @staff_required
-def paiement_create(request, bilan_id):
+def paiement_create(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
     """Record a payment of a self-funded bilan; the rules (L6353-6) refuse it with a message."""
 
     bilan = _bilan(request, bilan_id, acces.Droit.ADMINISTRER)
@@ -188,7 +189,7 @@ ACTIONS = {
 
 @require_POST
 @staff_required
-def bilan_action(request, bilan_id, action):
+def bilan_action(request: StaffRequest, bilan_id: uuid.UUID, action) -> HttpResponse:
     bilan = _bilan(request, bilan_id, acces.Droit.ADMINISTRER)
     motif = request.POST.get("motif", "")
     try:

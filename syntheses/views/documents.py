@@ -12,7 +12,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from beneficiaires.models import Bilan
 from beneficiaires.selectors import bilan_obtenir
 from bilan.core.audit import client_info
 from bilan.core.form_errors import flash_errors
+from bilan.core.middleware import StaffRequest
 from bilan.core.models import SignatureRole, SignedDocument
 from bilan.core.permissions import staff_required
 from bilan.core.signatures import document_signer
@@ -35,7 +36,7 @@ from syntheses.services import documents_fin, partage, retention
 
 
 def _bilan(
-    request: HttpRequest, bilan_id: uuid.UUID, droit: acces.Droit = acces.Droit.ADMINISTRER
+    request: StaffRequest, bilan_id: uuid.UUID, droit: acces.Droit = acces.Droit.ADMINISTRER
 ) -> Bilan:
     """End documents, the synthèse's sharing and retention are the bilan's administration
     (``beneficiaires.acces``): 404 outside need-to-know, 403 without the right."""
@@ -44,7 +45,7 @@ def _bilan(
     return bilan
 
 
-def _document(request, bilan, signed_document_id) -> SignedDocument:
+def _document(request: StaffRequest, bilan, signed_document_id: uuid.UUID) -> SignedDocument:
     return get_for_organisation(
         SignedDocument,
         organisation=request.organisation,
@@ -66,7 +67,7 @@ def _retour(bilan):
 @never_cache
 @staff_required
 @require_GET
-def liste(request, bilan_id):
+def liste(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
     bilan = _bilan(request, bilan_id)
     synthese = _synthese(bilan)
     form = PartageForm(bilan=bilan)
@@ -84,14 +85,14 @@ def liste(request, bilan_id):
         if synthese
         else set(),
         "form": form,
-        "peut_partager": bool(form.fields["consentement"].queryset.exists()),
+        "peut_partager": form.consentements.exists(),
     }
     return render(request, "documents_fin/liste.html", context)
 
 
 @staff_required
 @require_POST
-def emettre(request, bilan_id, kind):
+def emettre(request: StaffRequest, bilan_id: uuid.UUID, kind) -> HttpResponse:
     bilan = _bilan(request, bilan_id)
     service = {
         documents_fin.KIND_ATTESTATION: documents_fin.attestation_fin_emettre,
@@ -112,7 +113,9 @@ def emettre(request, bilan_id, kind):
 
 @staff_required
 @require_POST
-def signer(request, bilan_id, signed_document_id):
+def signer(
+    request: StaffRequest, bilan_id: uuid.UUID, signed_document_id: uuid.UUID
+) -> HttpResponse:
     bilan = _bilan(request, bilan_id)
     document = _document(request, bilan, signed_document_id)
     try:
@@ -133,7 +136,9 @@ def signer(request, bilan_id, signed_document_id):
 @never_cache
 @staff_required
 @require_GET
-def telecharger(request, bilan_id, signed_document_id):
+def telecharger(
+    request: StaffRequest, bilan_id: uuid.UUID, signed_document_id: uuid.UUID
+) -> HttpResponse:
     bilan = _bilan(request, bilan_id)
     document = _document(request, bilan, signed_document_id)
     return serve_signed_document(
@@ -143,7 +148,7 @@ def telecharger(request, bilan_id, signed_document_id):
 
 @staff_required
 @require_POST
-def partager(request, bilan_id):
+def partager(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
     bilan = _bilan(request, bilan_id)
     synthese = _synthese(bilan)
     form = PartageForm(request.POST, bilan=bilan)
@@ -152,7 +157,7 @@ def partager(request, bilan_id):
     elif not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     else:
         try:
             partage.synthese_partager_tiers(
@@ -178,7 +183,9 @@ def partager(request, bilan_id):
 
 @staff_required
 @require_POST
-def partage_revoquer(request, bilan_id, partage_id):
+def partage_revoquer(
+    request: StaffRequest, bilan_id: uuid.UUID, partage_id: uuid.UUID
+) -> HttpResponse:
     bilan = _bilan(request, bilan_id)
     objet = get_for_organisation(
         Partage,
@@ -194,7 +201,7 @@ def partage_revoquer(request, bilan_id, partage_id):
 @never_cache
 @staff_required
 @require_GET
-def conservation(request, bilan_id):
+def conservation(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
     bilan = _bilan(request, bilan_id)
     statut = retention.bilan_statut_conservation(bilan=bilan)
     return render(
@@ -211,7 +218,7 @@ def conservation(request, bilan_id):
 
 @staff_required
 @require_POST
-def purger(request, bilan_id):
+def purger(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
     bilan = _bilan(request, bilan_id, acces.Droit.DETRUIRE)
     try:
         purges = retention.bilan_purger(

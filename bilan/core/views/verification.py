@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -14,10 +17,15 @@ from bilan.core.forms import VerificationForm
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def verifier(request):
+def verifier(request: HttpRequest) -> HttpResponse:
     bound = request.method == "POST"
     form = VerificationForm(request.POST if bound else None, request.FILES if bound else None)
-    context = {"form": form, "resultat": None, "empreinte": None, "limite": False}
+    context: dict[str, Any] = {
+        "form": form,
+        "resultat": None,
+        "empreinte": None,
+        "limite": False,
+    }
     status = 200
     if request.method == "POST":
         if not verification.verification_autorisee(ip=client_ip(request)):

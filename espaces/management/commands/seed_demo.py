@@ -145,7 +145,7 @@ def _seed_bilans(organisation, consultants) -> int:
         }.get(statut, 15)
         debut = today + dt.timedelta(days=decalage + index)
         entretien = None
-        if statut != "demande":
+        if statut != StatutBilan.DEMANDE:
             entretien = EntretienPrealable.objects.create(
                 organisation=organisation,
                 beneficiaire=beneficiaire,
@@ -172,7 +172,7 @@ def _seed_bilans(organisation, consultants) -> int:
             beneficiaire=beneficiaire,
             numero=numero,
             # Planned while open; the final state is written once the séances exist.
-            statut="en_cours" if phase else statut,
+            statut=StatutBilan.EN_COURS if phase else statut,
             phase=phase,
             consultant=consultant,
             entretien_prealable=entretien,
