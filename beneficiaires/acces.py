@@ -66,7 +66,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from beneficiaires.models import Beneficiaire, Bilan
+from beneficiaires.models import Beneficiaire, Bilan, PortalAccess
+from bilan.core.middleware import PortalRequest
 from bilan.core.models import Membership, Role, User
 
 ROLES_CONSULTANTS = frozenset({Role.CONSULTANT, Role.ADMIN})
@@ -345,3 +346,11 @@ def beneficiaires_visibles(*, membership: Membership | None) -> QuerySet[Benefic
 def creer_beneficiaire_permis(*, membership: Membership | None) -> bool:
     """Opening a new beneficiary's file: consultants and admins; assistants never act."""
     return membership is not None and membership.is_active and membership.role in ROLES_CONSULTANTS
+
+
+class PortailRequest(PortalRequest):
+    """For annotations only: a portal request (``portal_required``) whose access is this app's
+    ``PortalAccess`` (the model ``settings.BILAN_PORTAL_ACCESS_MODEL`` names), with its
+    beneficiary."""
+
+    portal_access: PortalAccess

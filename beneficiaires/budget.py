@@ -37,15 +37,15 @@ class Demande(models.TextChoices):
     PREVISION = "prevision", gettext_lazy("cette prévision d'heures")
 
 
-def est_compte(type_seance: str) -> bool:
+def est_compte(*, type_seance: str) -> bool:
     """Whether a séance of this type counts in the 24 hours."""
     return type_seance in TYPES_COMPTES
 
 
-def etapes_minutes_comptees(etapes: Iterable[Mapping[str, Any]]) -> int:
+def etapes_minutes_comptees(*, etapes: Iterable[Mapping[str, Any]]) -> int:
     """Minutes counted by planned étapes or séances (dicts with ``type`` and
     ``duree_minutes``), e.g. a programme template."""
-    return sum(int(e["duree_minutes"]) for e in etapes if est_compte(e["type"]))
+    return sum(int(e["duree_minutes"]) for e in etapes if est_compte(type_seance=e["type"]))
 
 
 def depasse(*, deja_minutes: int, demande_minutes: int) -> bool:
@@ -61,7 +61,7 @@ def message_depassement(
         "Le bilan ne peut pas dépasser 24 heures (L6313-4) : il reste %(reste)s, "
         "et %(demande)s en demande %(minutes)s."
     ) % {
-        "reste": duree_fr(max(BUDGET_MINUTES - deja_minutes, 0)),
+        "reste": duree_fr(minutes=max(BUDGET_MINUTES - deja_minutes, 0)),
         "demande": Demande(demande).label,
-        "minutes": duree_fr(demande_minutes),
+        "minutes": duree_fr(minutes=demande_minutes),
     }

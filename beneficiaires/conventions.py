@@ -9,6 +9,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaires.models import Bilan, Financement
@@ -25,28 +29,42 @@ FINANCEURS = {
 }
 
 
-DOCUMENTS = {
-    "convention_tripartite": {
-        "titre": _("Convention tripartite de bilan de compétences"),
-        "roles": [SignatureRole.BENEFICIAIRE, SignatureRole.EMPLOYEUR, SignatureRole.ORGANISME],
-    },
-    "convention": {
-        "titre": _("Convention de bilan de compétences"),
-        "roles": [SignatureRole.BENEFICIAIRE, SignatureRole.ORGANISME],
-    },
-    "contrat": {
-        "titre": _("Contrat de bilan de compétences"),
-        "roles": [SignatureRole.BENEFICIAIRE, SignatureRole.ORGANISME],
-    },
+class TypeDocument(StrEnum):
+    """The signed-document kinds of the dossier (``SignedDocument.kind``)."""
+
+    CONVENTION_TRIPARTITE = "convention_tripartite"
+    CONVENTION = "convention"
+    CONTRAT = "contrat"
+
+
+@dataclass(frozen=True)
+class SpecDocument:
+    titre: Promise
+    roles: tuple[SignatureRole, ...]
+
+
+DOCUMENTS: dict[TypeDocument, SpecDocument] = {
+    TypeDocument.CONVENTION_TRIPARTITE: SpecDocument(
+        titre=_("Convention tripartite de bilan de compétences"),
+        roles=(SignatureRole.BENEFICIAIRE, SignatureRole.EMPLOYEUR, SignatureRole.ORGANISME),
+    ),
+    TypeDocument.CONVENTION: SpecDocument(
+        titre=_("Convention de bilan de compétences"),
+        roles=(SignatureRole.BENEFICIAIRE, SignatureRole.ORGANISME),
+    ),
+    TypeDocument.CONTRAT: SpecDocument(
+        titre=_("Contrat de bilan de compétences"),
+        roles=(SignatureRole.BENEFICIAIRE, SignatureRole.ORGANISME),
+    ),
 }
 
 
-def type_document(*, bilan: Bilan) -> str | None:
+def type_document(*, bilan: Bilan) -> TypeDocument | None:
     """The kind of signed document the bilan's route needs, or None (CPF)."""
     if bilan.financement in TRIPARTITE:
-        return "convention_tripartite"
+        return TypeDocument.CONVENTION_TRIPARTITE
     if bilan.financement in FINANCEURS:
-        return "convention"
+        return TypeDocument.CONVENTION
     if bilan.financement == Financement.PERSONNEL:
-        return "contrat"
+        return TypeDocument.CONTRAT
     return None

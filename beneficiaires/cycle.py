@@ -21,17 +21,17 @@ TERMINAUX: frozenset[StatutBilan] = frozenset(
 FINIS: frozenset[StatutBilan] = frozenset({StatutBilan.SYNTHESE_REMISE, StatutBilan.CLOS})
 
 
-def rang_phase(phase: str) -> int:
+def rang_phase(*, phase: str) -> int:
     """0, 1 or 2 for the préliminaire, investigation and conclusion phases (ValueError for
     anything else)."""
     return ORDRE_PHASES.index(Phase(phase))
 
 
-def phases_dans_l_ordre(phases: Iterable[str]) -> bool:
+def phases_dans_l_ordre(*, phases: Iterable[str]) -> bool:
     """Whether ``phases``, in sequence, never go back to an earlier phase."""
-    rangs = [rang_phase(p) for p in phases]
+    rangs = [rang_phase(phase=p) for p in phases]
     return all(avant <= apres for avant, apres in zip(rangs, rangs[1:], strict=False))
 
 
-def est_terminal(statut: str) -> bool:
+def est_terminal(*, statut: str) -> bool:
     return statut in TERMINAUX

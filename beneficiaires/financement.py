@@ -13,6 +13,7 @@ Writes (recording a payment, validating a form) are in ``services/financement.py
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 
-from beneficiaires.models import Financement
+from beneficiaires.models import Financement, ReponseEmployeur
 from bilan.core.dates import ajouter_jours_ouvres, ajouter_mois, est_jour_ouvre
 from bilan.core.formatting import CENTIME, date_fr, euros
 
@@ -199,12 +200,12 @@ def autorisation_employeur_etat(
         return AUTORISATION_A_DEMANDER
     fin_reponse = demande_le + timedelta(days=AUTORISATION_REPONSE_JOURS)
     preavis = AUTORISATION_PREAVIS_JOURS
-    if debut_prevu and fin_prevue and fin_prevue >= ajouter_mois(debut_prevu, 6):
+    if debut_prevu and fin_prevue and fin_prevue >= ajouter_mois(jour=debut_prevu, mois=6):
         preavis = AUTORISATION_PREAVIS_JOURS_ACTION_LONGUE
     a_temps = debut_prevu is None or (debut_prevu - demande_le).days >= preavis
-    if reponse == "accord":
+    if reponse == ReponseEmployeur.ACCORD:
         return AUTORISATION_ACCORDEE
-    if reponse == "refus":
+    if reponse == ReponseEmployeur.REFUS:
         if a_temps and reponse_le is not None and reponse_le > fin_reponse:
             return AUTORISATION_ACCORDEE
         return AUTORISATION_REFUSEE
@@ -275,7 +276,7 @@ def echeancier_propose(
     part = (solde / mois).quantize(CENTIME, rounding=ROUND_DOWN)
     for rang in range(1, mois + 1):
         montant = part if rang < mois else solde - part * (mois - 1)
-        echeances.append((ajouter_mois(premier_le, rang), montant))
+        echeances.append((ajouter_mois(jour=premier_le, mois=rang), montant))
     return echeances
 
 
@@ -313,7 +314,7 @@ def paiement_verifier(
                     "jours, qui court jusqu'au %(fin)s inclus (L6353-6). Premier paiement "
                     "possible le %(premier)s."
                 )
-                % {"fin": date_fr(fin), "premier": date_fr(fin + timedelta(days=1))}
+                % {"fin": date_fr(jour=fin), "premier": date_fr(jour=fin + timedelta(days=1))}
             )
     if montant is None or montant <= 0 or prix is None or prix <= 0:
         raise ValidationError(erreurs)  # the amount checks below need both
@@ -322,7 +323,7 @@ def paiement_verifier(
         if montant > plafond:
             erreurs.append(
                 _("Le premier paiement ne peut dépasser 30 %% du prix, soit %(plafond)s (L6353-6).")
-                % {"plafond": euros(plafond)}
+                % {"plafond": euros(montant=plafond)}
             )
     if deja_paye + montant > prix:
         erreurs.append(
@@ -331,9 +332,9 @@ def paiement_verifier(
                 "reste dû : %(reste)s."
             )
             % {
-                "total": euros(deja_paye + montant),
-                "prix": euros(prix),
-                "reste": euros(max(prix - deja_paye, Decimal(0))),
+                "total": euros(montant=deja_paye + montant),
+                "prix": euros(montant=prix),
+                "reste": euros(montant=max(prix - deja_paye, Decimal(0))),
             }
         )
     if erreurs:
@@ -357,7 +358,9 @@ def _siren(siret: str) -> str:
     return "".join(siret.split())[:9]
 
 
-def _problemes_communs(*, bilan: Bilan, aujourdhui: date, organisation: Organisation):
+def _problemes_communs(
+    *, bilan: Bilan, aujourdhui: date, organisation: Organisation
+) -> Iterator[Probleme]:
     beneficiaire = bilan.beneficiaire
     siret_employeur = "".join((beneficiaire.employeur_siret or "").split())
     siret_organisme = "".join((organisation.siret or "").split())
@@ -401,16 +404,16 @@ def _problemes_communs(*, bilan: Bilan, aujourdhui: date, organisation: Organisa
             message = _(
                 "Le certificat Qualiopi de l'organisme expire le %(expire)s, avant le début du "
                 "bilan (%(debut)s) : un bilan financé ne peut pas commencer (L6316-1)."
-            ) % {"expire": date_fr(expire), "debut": date_fr(reference)}
+            ) % {"expire": date_fr(jour=expire), "debut": date_fr(jour=reference)}
         else:
             message = _(
                 "Le certificat Qualiopi de l'organisme n'a pas de date d'expiration, avant le "
                 "début du bilan (%(debut)s) : un bilan financé ne peut pas commencer (L6316-1)."
-            ) % {"debut": date_fr(reference)}
+            ) % {"debut": date_fr(jour=reference)}
         yield Probleme("financement", message)
 
 
-def _problemes_cpf(*, bilan: Bilan, aujourdhui: date):
+def _problemes_cpf(*, bilan: Bilan, aujourdhui: date) -> Iterator[Probleme]:
     proposition = bilan.cpf_proposition_commande_le
     debut = bilan.date_debut_prevue
     if proposition is None:
@@ -435,7 +438,7 @@ def _problemes_cpf(*, bilan: Bilan, aujourdhui: date):
                     "Le début ne peut précéder le %(minimum)s (11 jours ouvrés après la "
                     "proposition de commande du %(proposition)s)."
                 )
-                % {"minimum": date_fr(minimum), "proposition": date_fr(proposition)},
+                % {"minimum": date_fr(jour=minimum), "proposition": date_fr(jour=proposition)},
             )
     if cpf_regles_2026_applicables(le=debut or aujourdhui):
         declaration = bilan.cpf_aucun_bilan_finance_5_ans
@@ -484,7 +487,7 @@ def _problemes_cpf(*, bilan: Bilan, aujourdhui: date):
                     "commencer à cette date."
                 ),
             )
-        elif etat == AUTORISATION_EN_ATTENTE:
+        elif etat == AUTORISATION_EN_ATTENTE and bilan.autorisation_demandee_le is not None:
             fin = bilan.autorisation_demandee_le + timedelta(days=AUTORISATION_REPONSE_JOURS)
             yield Probleme(
                 "autorisation_reponse",
@@ -492,7 +495,7 @@ def _problemes_cpf(*, bilan: Bilan, aujourdhui: date):
                     "L'employeur n'a pas encore répondu à la demande d'autorisation d'absence ; "
                     "sans réponse, elle sera acquise après le %(fin)s (D6323-4)."
                 )
-                % {"fin": date_fr(fin)},
+                % {"fin": date_fr(jour=fin)},
                 manquant=True,
             )
         elif etat == AUTORISATION_REFUSEE:
@@ -505,7 +508,7 @@ def _problemes_cpf(*, bilan: Bilan, aujourdhui: date):
             )
 
 
-def _problemes_employeur(*, bilan: Bilan):
+def _problemes_employeur(*, bilan: Bilan) -> Iterator[Probleme]:
     if not bilan.employeur_signataire_nom.strip():
         yield Probleme(
             "employeur_signataire_nom",
@@ -527,7 +530,7 @@ def _problemes_employeur(*, bilan: Bilan):
         )
 
 
-def _problemes_financeur(*, bilan: Bilan):
+def _problemes_financeur(*, bilan: Bilan) -> Iterator[Probleme]:
     if not bilan.financeur_nom.strip():
         yield Probleme(
             "financeur_nom", _("Le nom du financeur n'est pas renseigné."), manquant=True

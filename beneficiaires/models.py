@@ -334,6 +334,13 @@ class Financement(models.TextChoices):
     PERSONNEL = "personnel", _("Financement personnel")
 
 
+class ReponseEmployeur(models.TextChoices):
+    """The employer's answer to a request for leave on working time (D6323-4)."""
+
+    ACCORD = "accord", _("Accord")
+    REFUS = "refus", _("Refus")
+
+
 class StatutBilan(models.TextChoices):
     DEMANDE = "demande", _("Demande")
     PREALABLE_REALISE = "prealable_realise", _("Entretien préalable réalisé")
@@ -466,7 +473,7 @@ class Bilan(TenantOwned):
         _("réponse de l'employeur"),
         max_length=10,
         blank=True,
-        choices=[("accord", _("Accord")), ("refus", _("Refus"))],
+        choices=ReponseEmployeur.choices,
     )
     autorisation_reponse_le = models.DateField(_("réponse reçue le"), null=True, blank=True)
     date_debut_reelle = models.DateField(_("début réel"), null=True, blank=True)

@@ -69,7 +69,7 @@ class ProgrammeModele:
 
     @property
     def minutes_comptees(self) -> int:
-        return etapes_minutes_comptees(e.as_dict() for e in self.etapes)
+        return etapes_minutes_comptees(etapes=[e.as_dict() for e in self.etapes])
 
     @property
     def minutes_accompagnement(self) -> int:
@@ -255,19 +255,19 @@ MODELES: tuple[ProgrammeModele, ...] = (
 MODELES_PAR_SLUG: dict[str, ProgrammeModele] = {m.slug: m for m in MODELES}
 
 
-def modele_get(slug: str) -> ProgrammeModele | None:
+def modele_obtenir(*, slug: str) -> ProgrammeModele | None:
     return MODELES_PAR_SLUG.get(slug)
 
 
 # --- rules shared by the built-ins, the services and the forms -------------------------------
 
 
-def erreurs_etapes(etapes: list[dict[str, Any]]) -> list[str]:
+def erreurs_etapes(*, etapes: list[dict[str, Any]]) -> list[str]:
     """The reasons (French) why these étapes cannot make a programme; empty when they can."""
     erreurs: list[str] = []
     if not etapes:
         return [_("Un programme doit comporter au moins une étape.")]
-    total = etapes_minutes_comptees(etapes)
+    total = etapes_minutes_comptees(etapes=etapes)
     if total > BUDGET_MINUTES:
         erreurs.append(
             _(
@@ -275,11 +275,11 @@ def erreurs_etapes(etapes: list[dict[str, Any]]) -> list[str]:
                 "du bilan (accompagnement et travail personnel guidé compris)."
             )
             % {
-                "total": duree_fr(total),
-                "depassement": duree_fr(total - BUDGET_MINUTES),
+                "total": duree_fr(minutes=total),
+                "depassement": duree_fr(minutes=total - BUDGET_MINUTES),
             }
         )
-    rangs = [rang_phase(e["phase"]) for e in etapes]
+    rangs = [rang_phase(phase=e["phase"]) for e in etapes]
     for numero, (avant, apres) in enumerate(zip(rangs, rangs[1:], strict=False), start=2):
         if apres < avant:
             erreurs.append(
@@ -313,7 +313,7 @@ def erreurs_etapes(etapes: list[dict[str, Any]]) -> list[str]:
 # --- calendar ---------------------------------------------------------------------------------
 
 
-def placer(precedent: dt.datetime, ecart_jours: int) -> tuple[dt.datetime, bool]:
+def placer(*, precedent: dt.datetime, ecart_jours: int) -> tuple[dt.datetime, bool]:
     """``precedent`` + ``ecart_jours`` days, moved to the next working day, same local time.
 
     Returns the aware datetime and whether it was moved.
@@ -325,6 +325,6 @@ def placer(precedent: dt.datetime, ecart_jours: int) -> tuple[dt.datetime, bool]
     return timezone.make_aware(naive), jour != voulu
 
 
-def date_suivi(fin: dt.date, mois: int) -> dt.date:
+def date_suivi(*, fin: dt.date, mois: int) -> dt.date:
     """Proposed follow-up date: ``mois`` months after the end, on a working day (rule 16)."""
-    return prochain_jour_ouvre(le=ajouter_mois(fin, mois))
+    return prochain_jour_ouvre(le=ajouter_mois(jour=fin, mois=mois))

@@ -19,11 +19,11 @@ from beneficiaires.financement import (
     retractation_fin,
 )
 from beneficiaires.models import Bilan, Financement, StatutBilan
-from beneficiaires.selectors import convention_signee_par
+from beneficiaires.selectors import convention_est_signee_par
 from bilan.core.models import Organisation, SignatureRole
 from relances.models import Relance
 from relances.registre import TypeRelance, registre, toujours_pertinente
-from relances.selectors import admins_emails
+from relances.selectors import admins_emails_lister
 from relances.services import relance_planifier
 
 K = Relance.Kind
@@ -89,7 +89,7 @@ def _bilan_de(relance: Relance) -> Bilan:
 
 def _convention_pas_signee(*, relance: Relance, maintenant: dt.datetime) -> bool:
     bilan = _bilan_de(relance)
-    return bilan.statut in CONVENTION_EN_ATTENTE and not convention_signee_par(
+    return bilan.statut in CONVENTION_EN_ATTENTE and not convention_est_signee_par(
         bilan=bilan, role=SignatureRole.BENEFICIAIRE
     )
 
@@ -114,7 +114,7 @@ def _alerte_cpf(*, bilan: Bilan, kind: str, evenement_le: dt.date | None) -> lis
         return []
     return [
         r
-        for email in admins_emails(organisation=bilan.organisation)
+        for email in admins_emails_lister(organisation=bilan.organisation)
         if (
             r := relance_planifier(
                 kind=kind,
@@ -179,7 +179,7 @@ def bilans_balayer(*, organisation: Organisation, maintenant: dt.datetime) -> in
         limite = convention_date_limite(transmise_le=bilan.convention_transmise_le)
         if not 0 <= (limite - aujourdhui).days <= CONVENTION_RAPPEL_JOURS_AVANT:
             continue
-        if convention_signee_par(bilan=bilan, role=SignatureRole.BENEFICIAIRE):
+        if convention_est_signee_par(bilan=bilan, role=SignatureRole.BENEFICIAIRE):
             continue
         faites += (
             relance_planifier(

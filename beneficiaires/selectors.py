@@ -1,19 +1,20 @@
 """Reads for beneficiaries. Every query runs through the tenant-scoped manager."""
 
 import datetime as dt
+import uuid
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from beneficiaires.conventions import DOCUMENTS, type_document
+from beneficiaires.conventions import DOCUMENTS, TypeDocument, type_document
 from beneficiaires.cycle import TERMINAUX
 from beneficiaires.models import Beneficiaire, Bilan, Document
 from bilan.core.models import Organisation, SignatureRole, SignedDocument, User
 from bilan.core.tenancy import get_for_organisation
 
 
-def beneficiaire_list(
+def beneficiaires_lister(
     *,
     visibles: QuerySet[Beneficiaire] | None = None,
     search: str = "",
@@ -33,11 +34,11 @@ def beneficiaire_list(
     return qs.order_by("nom", "prenom")
 
 
-def beneficiaire_count(*, consultant: User | None = None) -> int:
-    return beneficiaire_list(consultant=consultant).count()
+def beneficiaires_compter(*, consultant: User | None = None) -> int:
+    return beneficiaires_lister(consultant=consultant).count()
 
 
-def beneficiaire_get(*, organisation: Organisation, public_id) -> Beneficiaire:
+def beneficiaire_obtenir(*, organisation: Organisation, public_id: uuid.UUID | str) -> Beneficiaire:
     """Tenant-aware accessor: 404 unless the beneficiary belongs to ``organisation``."""
     return get_for_organisation(
         Beneficiaire,
@@ -47,18 +48,18 @@ def beneficiaire_get(*, organisation: Organisation, public_id) -> Beneficiaire:
     )
 
 
-def beneficiaire_email_taken(*, email: str, exclude_pk: int | None = None) -> bool:
+def beneficiaire_email_existe(*, email: str, exclude_pk: int | None = None) -> bool:
     qs = Beneficiaire.objects.filter(email__iexact=email.strip())
     if exclude_pk is not None:
         qs = qs.exclude(pk=exclude_pk)
     return qs.exists()
 
 
-def documents_for(*, beneficiaire: Beneficiaire) -> QuerySet[Document]:
+def documents_lister(*, beneficiaire: Beneficiaire) -> QuerySet[Document]:
     return Document.objects.filter(beneficiaire=beneficiaire).select_related("depose_par")
 
 
-def document_get(*, beneficiaire: Beneficiaire, public_id) -> Document:
+def document_obtenir(*, beneficiaire: Beneficiaire, public_id: uuid.UUID | str) -> Document:
     """Tenant-aware accessor, further scoped to the beneficiary named in the URL."""
     return get_for_organisation(
         Document,
@@ -68,7 +69,7 @@ def document_get(*, beneficiaire: Beneficiaire, public_id) -> Document:
     )
 
 
-def bilan_get(*, organisation: Organisation, public_id):
+def bilan_obtenir(*, organisation: Organisation, public_id: uuid.UUID | str) -> Bilan:
     """Tenant-aware accessor for a bilan (the dossier), with what its pages need."""
     return get_for_organisation(
         Bilan,
@@ -78,7 +79,7 @@ def bilan_get(*, organisation: Organisation, public_id):
     )
 
 
-def bilan_list(
+def bilans_lister(
     *,
     visibles: QuerySet[Bilan] | None = None,
     search: str = "",
@@ -86,9 +87,9 @@ def bilan_list(
     phase: str = "",
     consultant: User | None = None,
     financement: str = "",
-    debut_apres=None,
-    debut_avant=None,
-):
+    debut_apres: dt.date | None = None,
+    debut_avant: dt.date | None = None,
+) -> QuerySet[Bilan]:
     """Bilans of the bound organisation, within ``visibles`` (need-to-know, from
     ``beneficiaires.acces.bilans_visibles``) when given, filtered; a consultant's own include
     co-consulting."""
@@ -117,14 +118,14 @@ def bilan_list(
     return qs.order_by("-created_at")
 
 
-def bilan_courant(*, beneficiaire: Beneficiaire) -> Bilan | None:
+def bilan_courant_obtenir(*, beneficiaire: Beneficiaire) -> Bilan | None:
     """The open bilan if there is one, else the latest."""
     bilans = Bilan.objects.filter(beneficiaire=beneficiaire).select_related("consultant")
     ouvert = bilans.exclude(statut__in=TERMINAUX).first()
     return ouvert or bilans.order_by("-created_at").first()
 
 
-def documents_a_signer(*, beneficiaire: Beneficiaire) -> list[SignedDocument]:
+def documents_a_signer_lister(*, beneficiaire: Beneficiaire) -> list[SignedDocument]:
     """Issued documents still waiting for the beneficiary's signature."""
     documents = (
         SignedDocument.objects.filter(beneficiaire=beneficiaire, status=SignedDocument.Status.EMIS)
@@ -139,14 +140,14 @@ def documents_a_signer(*, beneficiaire: Beneficiaire) -> list[SignedDocument]:
     ]
 
 
-def mentions_manquantes(*, bilan: Bilan) -> list[str]:
+def convention_mentions_manquantes(*, bilan: Bilan) -> list[str]:
     """Each mandatory mention the document would lack, named (R6313-8, L6353-1, L6353-4,
     Qualiopi indicator 10). Texts fixed by the law (phases, handover of the results,
     confidentiality, retention) are part of the template and cannot be missing."""
     kind = type_document(bilan=bilan)
-    manques = []
+    manques: list[str] = []
 
-    def manque(libelle):
+    def manque(libelle: str) -> None:
         manques.append(_("Mention manquante : %(m)s.") % {"m": libelle})
 
     organisation = bilan.organisation
@@ -166,18 +167,18 @@ def mentions_manquantes(*, bilan: Bilan) -> list[str]:
         manque(_("prix"))
     if not bilan.conditions_paiement.strip():
         manque(_("conditions de paiement"))
-    if kind == "convention_tripartite":
+    if kind == TypeDocument.CONVENTION_TRIPARTITE:
         beneficiaire = bilan.beneficiaire
         if not beneficiaire.employeur_nom or not beneficiaire.employeur_siret:
             manque(_("employeur (raison sociale et SIRET)"))
         if not bilan.employeur_signataire_nom or not bilan.employeur_signataire_email:
             manque(_("signataire de l'employeur (nom et courriel)"))
-    if kind == "convention" and not bilan.financeur_nom:
+    if kind == TypeDocument.CONVENTION and not bilan.financeur_nom:
         manque(_("financeur"))
     return manques
 
 
-def documents_du_bilan(*, bilan: Bilan) -> QuerySet[SignedDocument]:
+def bilan_documents_lister(*, bilan: Bilan) -> QuerySet[SignedDocument]:
     return (
         SignedDocument.objects.filter(subject_id=bilan.public_id)
         .prefetch_related("signatures")
@@ -185,7 +186,7 @@ def documents_du_bilan(*, bilan: Bilan) -> QuerySet[SignedDocument]:
     )
 
 
-def document_courant(*, bilan: Bilan) -> SignedDocument | None:
+def convention_courante_obtenir(*, bilan: Bilan) -> SignedDocument | None:
     kind = type_document(bilan=bilan)
     if kind is None:
         return None
@@ -197,28 +198,28 @@ def document_courant(*, bilan: Bilan) -> SignedDocument | None:
     )
 
 
-def convention_signee_par(*, bilan: Bilan, role: str) -> bool:
-    document = document_courant(bilan=bilan)
+def convention_est_signee_par(*, bilan: Bilan, role: str) -> bool:
+    document = convention_courante_obtenir(bilan=bilan)
     return document is not None and document.signatures.filter(role=role).exists()
 
 
-def contrat_signe_le(*, bilan: Bilan) -> dt.date | None:
+def contrat_date_signature(*, bilan: Bilan) -> dt.date | None:
     """Date the beneficiary signed the current contract (start of the withdrawal period)."""
-    document = document_courant(bilan=bilan)
+    document = convention_courante_obtenir(bilan=bilan)
     if document is None:
         return None
     signature = document.signatures.filter(role=SignatureRole.BENEFICIAIRE).first()
     return timezone.localtime(signature.signed_at).date() if signature else None
 
 
-def documents_non_signes(*, bilan: Bilan) -> list[str]:
+def bilan_signatures_manquantes(*, bilan: Bilan) -> list[str]:
     """What the signatures still lack before the bilan can start."""
     kind = type_document(bilan=bilan)
     if kind is None:
         return []
-    document = document_courant(bilan=bilan)
+    document = convention_courante_obtenir(bilan=bilan)
     if document is None:
-        return [_("%(doc)s n'est pas encore émis(e).") % {"doc": DOCUMENTS[kind]["titre"]}]
+        return [_("%(doc)s n'est pas encore émis(e).") % {"doc": DOCUMENTS[kind].titre}]
     signes = set(document.signatures.values_list("role", flat=True))
     return [
         _("Signature attendue : %(role)s.") % {"role": SignatureRole(role).label}

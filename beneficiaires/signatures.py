@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from beneficiaires.conventions import TypeDocument
 from beneficiaires.models import Bilan
 from beneficiaires.relances import retractation_fin_planifier
 from bilan.core.models import Signature, SignatureRole, SignedDocument
@@ -23,5 +24,5 @@ def contrat_apres_signature(*, document: SignedDocument, signature: Signature) -
         )
 
 
-document_kinds.register("convention", "convention_tripartite")
-document_kinds.register("contrat", after_signature=contrat_apres_signature)
+document_kinds.register(TypeDocument.CONVENTION, TypeDocument.CONVENTION_TRIPARTITE)
+document_kinds.register(TypeDocument.CONTRAT, after_signature=contrat_apres_signature)

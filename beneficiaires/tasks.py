@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
+from beneficiaires.services.bilans import bilans_refuser_conventions_expirees
 from bilan.core.tenancy import for_each_organisation
 
 
@@ -10,8 +11,6 @@ from bilan.core.tenancy import for_each_organisation
 def refuser_conventions_expirees() -> dict:
     """R6313-8: a tripartite convention left unsigned by the employee for 10 days is refused.
     Idempotent: an already refused bilan is no longer a candidate."""
-    from beneficiaires.services.bilans import bilans_refuser_conventions_expirees
-
     aujourdhui = timezone.localdate()
     return for_each_organisation(
         lambda organisation: bilans_refuser_conventions_expirees(aujourdhui=aujourdhui)

@@ -20,9 +20,13 @@ from seances import urls as seances_urls
 from syntheses import urls as syntheses_urls
 
 # The Django admin is for superusers only, behind the same allauth login (and MFA).
-admin.site.login = login_required(admin.site.login)
+# Patching the default site's methods keeps ``django.contrib.admin`` as it is (no custom site
+# class to install), hence the ignores.
+admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "Bilan — administration technique"
-admin.site.has_permission = lambda request: request.user.is_active and request.user.is_superuser
+admin.site.has_permission = (  # type: ignore[method-assign]
+    lambda request: request.user.is_active and request.user.is_superuser
+)
 
 urlpatterns = [
     path("", core_views.home, name="home"),

@@ -18,8 +18,8 @@ from enquetes.models import KindEnquete, Reponse
 from enquetes.services import (
     enquete_marquer_envoyee,
     enquete_preparer,
-    jeton_reponse,
-    parametres_enquete,
+    parametres_obtenir,
+    reponse_jeton_signer,
 )
 from relances.models import Relance
 from relances.registre import TypeRelance, registre
@@ -40,7 +40,7 @@ def _contexte_enquete(*, relance: Relance, apercu: bool) -> dict[str, object]:
     """The survey's personal link; a preview shows an example link, never a real bearer one."""
     contexte = contexte_dossier(relance=relance)
     reponse = _reponse_de(relance)
-    jeton = "apercu" if apercu or reponse is None else jeton_reponse(reponse)
+    jeton = "apercu" if apercu or reponse is None else reponse_jeton_signer(reponse=reponse)
     contexte["enquete_url"] = settings.SITE_URL + reverse(
         "lien_enquete:repondre",
         kwargs={"organisation_id": relance.organisation.public_id, "token": jeton},
@@ -62,9 +62,9 @@ def enquetes_planifier(*, bilan: Bilan, fin: dt.date) -> list[Relance]:
     """Bilan closed on ``fin``: the survey à chaud now (+ one reminder after rappel_jours), à
     froid at ``fin`` + froid_delai_mois, 10:00 Europe/Paris (+ one reminder). A survey already
     answered gets no e-mail."""
-    parametres = parametres_enquete(organisation=organisation_liee())
+    parametres = parametres_obtenir(organisation=organisation_liee())
     maintenant = timezone.now()
-    froid_le = a_paris(ajouter_mois(fin, parametres.froid_delai_mois))
+    froid_le = a_paris(jour=ajouter_mois(jour=fin, mois=parametres.froid_delai_mois))
     rappel = dt.timedelta(days=parametres.rappel_jours)
     plan = [
         (K.ENQUETE_CHAUD, maintenant, KindEnquete.CHAUD),

@@ -36,7 +36,7 @@ class TauxSatisfaction:
         return round(self.satisfaites / self.notes * 100, 1) if self.notes else None
 
 
-def taux_satisfaction(*, debut: dt.date, fin: dt.date) -> dict[str, TauxSatisfaction]:
+def satisfaction_calculer(*, debut: dt.date, fin: dt.date) -> dict[str, TauxSatisfaction]:
     """Per survey kind, for the surveys sent in [debut, fin] (Europe/Paris days): how many were
     sent, how many answered, and the satisfaction rate (notes of 4-5 on the questions that count
     in the rate) with the number of notes it rests on."""
@@ -66,7 +66,7 @@ def taux_satisfaction(*, debut: dt.date, fin: dt.date) -> dict[str, TauxSatisfac
     return resultats
 
 
-def enquetes_du_beneficiaire(*, beneficiaire: Beneficiaire) -> QuerySet[Reponse]:
+def beneficiaire_enquetes_lister(*, beneficiaire: Beneficiaire) -> QuerySet[Reponse]:
     """Surveys already sent to the beneficiary (answered or not), newest first."""
     return (
         Reponse.objects.filter(bilan__beneficiaire=beneficiaire, envoyee_le__isnull=False)
@@ -75,7 +75,7 @@ def enquetes_du_beneficiaire(*, beneficiaire: Beneficiaire) -> QuerySet[Reponse]
     )
 
 
-def reponse_get(
+def reponse_obtenir(
     *,
     organisation: Organisation,
     public_id: uuid.UUID | str,
@@ -86,7 +86,7 @@ def reponse_get(
     )
 
 
-def reponses_detail(*, reponse: Reponse) -> list[tuple[Question, ReponseItem | None]]:
+def reponses_detailler(*, reponse: Reponse) -> list[tuple[Question, ReponseItem | None]]:
     items = {i.question_id: i for i in reponse.items.select_related("question")}
     questions = {i.question_id: i.question for i in items.values()}
     return [

@@ -84,7 +84,7 @@ QUESTIONS_PAR_DEFAUT = {
 }
 
 
-def parametres_enquete(*, organisation: Organisation) -> ParametresEnquete:
+def parametres_obtenir(*, organisation: Organisation) -> ParametresEnquete:
     parametres, _created = ParametresEnquete.objects.get_or_create(organisation=organisation)
     return parametres
 
@@ -99,7 +99,7 @@ def parametres_modifier(
         )
     if not 1 <= rappel_jours <= 30:
         raise ValidationError({"rappel_jours": _("Le rappel part entre 1 et 30 jours après.")})
-    parametres = parametres_enquete(organisation=organisation)
+    parametres = parametres_obtenir(organisation=organisation)
     parametres.froid_delai_mois = froid_delai_mois
     parametres.rappel_jours = rappel_jours
     parametres.save()
@@ -187,7 +187,7 @@ def question_retirer(*, question: Question) -> Question:
 # --- Invitation and answer --------------------------------------------------------------------
 
 
-def jeton_reponse(reponse: Reponse) -> str:
+def reponse_jeton_signer(*, reponse: Reponse) -> str:
     """The emailed link's secret: derived (HMAC with SECRET_KEY) from the survey's id, so the
     first email and its reminder carry the same link; only its SHA-256 is stored."""
     return salted_hmac("enquetes.reponse", str(reponse.public_id), algorithm="sha256").hexdigest()
@@ -204,7 +204,7 @@ def enquete_preparer(*, bilan: Bilan, kind: KindEnquete) -> Reponse:
         return reponse
     questionnaire_obtenir(organisation=bilan.organisation, kind=kind)  # seeded on first use
     reponse = Reponse(organisation_id=bilan.organisation_id, bilan=bilan, kind=kind)
-    reponse.token_hash = _hash(jeton_reponse(reponse))
+    reponse.token_hash = _hash(reponse_jeton_signer(reponse=reponse))
     with transaction.atomic():
         reponse.save()
     return reponse
@@ -215,7 +215,7 @@ def enquete_marquer_envoyee(*, reponse: Reponse | None, le: dt.datetime) -> None
         Reponse.objects.filter(pk=reponse.pk).update(envoyee_le=le, updated_at=timezone.now())
 
 
-def reponse_par_jeton(*, token: str) -> Reponse | None:
+def reponse_trouver_par_jeton(*, token: str) -> Reponse | None:
     """The survey a link opens (bound organisation), or None."""
     if not token or len(token) > 128:
         return None
@@ -226,7 +226,7 @@ def reponse_par_jeton(*, token: str) -> Reponse | None:
     )
 
 
-def questions_actives(*, organisation: Organisation, kind: KindEnquete) -> list[Question]:
+def questions_actives_lister(*, organisation: Organisation, kind: KindEnquete) -> list[Question]:
     questionnaire = questionnaire_obtenir(organisation=organisation, kind=kind)
     return list(questionnaire.questions.filter(active=True).order_by("ordre", "pk"))
 
@@ -240,7 +240,7 @@ def enquete_repondre(*, reponse: Reponse, donnees: dict, par_lien: bool = False)
         raise ValidationError(_("Vous avez déjà répondu à cette enquête. Merci !"))
     erreurs: dict[str, str] = {}
     items = []
-    for question in questions_actives(
+    for question in questions_actives_lister(
         organisation=reponse.organisation, kind=KindEnquete(reponse.kind)
     ):
         cle = f"q{question.pk}"

@@ -13,12 +13,14 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from beneficiaires.acces import PortailRequest
+from bilan.core.middleware import StaffRequest
 from bilan.core.models import Organisation, Role
 from bilan.core.permissions import portal_required, role_required
 from bilan.core.tenancy import get_for_organisation, tenant_context
@@ -26,7 +28,7 @@ from enquetes import selectors, services
 from enquetes.models import KindEnquete, Question, Reponse
 
 
-def _periode(request) -> tuple[dt.date, dt.date]:
+def _periode(request: HttpRequest) -> tuple[dt.date, dt.date]:
     aujourdhui = timezone.localdate()
     try:
         debut = dt.date.fromisoformat(request.GET.get("debut", ""))
@@ -44,7 +46,7 @@ def _periode(request) -> tuple[dt.date, dt.date]:
 @never_cache
 @role_required(Role.ADMIN)
 @require_GET
-def tableau(request):
+def tableau(request: StaffRequest) -> HttpResponse:
     organisation = request.organisation
     debut, fin = _periode(request)
     questionnaires = [
@@ -54,12 +56,12 @@ def tableau(request):
         request,
         "enquetes/tableau.html",
         {
-            "parametres": services.parametres_enquete(organisation=organisation),
+            "parametres": services.parametres_obtenir(organisation=organisation),
             "questionnaires": [
                 (q, list(q.questions.filter(active=True).order_by("ordre", "pk")))
                 for q in questionnaires
             ],
-            "taux": selectors.taux_satisfaction(debut=debut, fin=fin),
+            "taux": selectors.satisfaction_calculer(debut=debut, fin=fin),
             "debut": debut,
             "fin": fin,
             "types": Question.Type.choices,
@@ -76,7 +78,7 @@ def _int(value, defaut: int) -> int:
 
 @role_required(Role.ADMIN)
 @require_POST
-def parametres(request):
+def parametres(request: StaffRequest) -> HttpResponse:
     try:
         services.parametres_modifier(
             organisation=request.organisation,
@@ -92,7 +94,7 @@ def parametres(request):
 
 @role_required(Role.ADMIN)
 @require_POST
-def question_ajouter(request):
+def question_ajouter(request: StaffRequest) -> HttpResponse:
     kind = request.POST.get("kind", "")
     if kind not in KindEnquete.values:
         messages.error(request, "Enquête inconnue.")
@@ -118,7 +120,7 @@ def question_ajouter(request):
 
 @role_required(Role.ADMIN)
 @require_POST
-def question_retirer(request, question_id):
+def question_retirer(request: StaffRequest, question_id: uuid.UUID) -> HttpResponse:
     question = get_for_organisation(
         Question, organisation=request.organisation, public_id=question_id
     )
@@ -131,7 +133,7 @@ def question_retirer(request, question_id):
 
 
 def _formulaire(
-    request,
+    request: HttpRequest,
     *,
     reponse: Reponse,
     organisation,
@@ -153,7 +155,7 @@ def _formulaire(
             "valeur": valeurs.get(f"q{question.pk}", ""),
             "erreurs": erreurs.get(f"q{question.pk}", []),
         }
-        for question in services.questions_actives(
+        for question in services.questions_actives_lister(
             organisation=organisation, kind=KindEnquete(reponse.kind)
         )
     ]
@@ -174,7 +176,7 @@ def _formulaire(
     )
 
 
-def _repondre(request, *, reponse, organisation, par_lien: bool, template: str):
+def _repondre(request: HttpRequest, *, reponse, organisation, par_lien: bool, template: str):
     if reponse.repondu_le is not None:
         return render(
             request,
@@ -206,24 +208,24 @@ def _repondre(request, *, reponse, organisation, par_lien: bool, template: str):
 @never_cache
 @portal_required
 @require_GET
-def portail_liste(request):
+def portail_liste(request: PortailRequest) -> HttpResponse:
     beneficiaire = request.portal_access.beneficiaire
     return render(
         request,
         "enquetes/portail_liste.html",
-        {"reponses": selectors.enquetes_du_beneficiaire(beneficiaire=beneficiaire)},
+        {"reponses": selectors.beneficiaire_enquetes_lister(beneficiaire=beneficiaire)},
     )
 
 
 @never_cache
 @portal_required
 @require_http_methods(["GET", "POST"])
-def portail_repondre(request, reponse_id):
+def portail_repondre(request: PortailRequest, reponse_id: uuid.UUID) -> HttpResponse:
     beneficiaire = request.portal_access.beneficiaire
-    reponse = selectors.reponse_get(
+    reponse = selectors.reponse_obtenir(
         organisation=request.organisation,
         public_id=reponse_id,
-        queryset=selectors.enquetes_du_beneficiaire(beneficiaire=beneficiaire),
+        queryset=selectors.beneficiaire_enquetes_lister(beneficiaire=beneficiaire),
     )
     return _repondre(
         request,
@@ -245,12 +247,12 @@ def _no_referrer(response: HttpResponse) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def lien_repondre(request, organisation_id: uuid.UUID, token: str):
+def lien_repondre(request: HttpRequest, organisation_id: uuid.UUID, token: str) -> HttpResponse:
     organisation = Organisation.objects.filter(public_id=organisation_id, is_active=True).first()
     if organisation is None:
         return _no_referrer(render(request, "enquetes/lien_invalide.html", status=404))
     with tenant_context(organisation):
-        reponse = services.reponse_par_jeton(token=token)
+        reponse = services.reponse_trouver_par_jeton(token=token)
         if reponse is None:
             return _no_referrer(render(request, "enquetes/lien_invalide.html", status=404))
         return _no_referrer(

@@ -12,19 +12,20 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from beneficiaires.models import Beneficiaire
-from beneficiaires.selectors import bilan_courant, documents_a_signer
+from beneficiaires.models import Beneficiaire, TypeSeance
+from beneficiaires.selectors import bilan_courant_obtenir, documents_a_signer_lister
 from bilan.core.models import SignedDocument
 from seances.models import Consigne, RenduFichier, Seance
 from seances.selectors.emargement import seances_a_emarger_pour
 from seances.selectors.seances import bilan_budget
 from seances.selectors.travail import EtatConsigne, consignes_du_beneficiaire
+from syntheses.selectors import KIND as KIND_SYNTHESE
 
 
 def portail_accueil(*, beneficiaire: Beneficiaire) -> dict[str, Any]:
     """Everything the portal home needs, in one place: the current bilan, its hours, the next
     appointment and what is expected of the beneficiary now."""
-    bilan = bilan_courant(beneficiaire=beneficiaire)
+    bilan = bilan_courant_obtenir(beneficiaire=beneficiaire)
     context: dict = {"bilan": bilan, "budget": None, "prochaine": None, "a_faire": []}
     if bilan is None:
         return context
@@ -33,13 +34,13 @@ def portail_accueil(*, beneficiaire: Beneficiaire) -> dict[str, Any]:
         Seance.objects.filter(
             bilan=bilan, statut=Seance.Statut.PLANIFIEE, debut__gte=timezone.now()
         )
-        .filter(~Q(type="travail_personnel"))
+        .filter(~Q(type=TypeSeance.TRAVAIL_PERSONNEL))
         .order_by("debut")
         .first()
     )
     a_faire: list[tuple[str, object]] = []
-    for document in documents_a_signer(beneficiaire=beneficiaire):
-        a_faire.append(("synthese" if document.kind == "synthese" else "signer", document.title))
+    for document in documents_a_signer_lister(beneficiaire=beneficiaire):
+        a_faire.append(("synthese" if document.kind == KIND_SYNTHESE else "signer", document.title))
     for seance in seances_a_emarger_pour(beneficiaire=beneficiaire):
         a_faire.append(("emarger", seance))
     for ligne in consignes_du_beneficiaire(beneficiaire=beneficiaire):

@@ -16,7 +16,7 @@ from bilan.core.dates import ajouter_mois
 from bilan.core.models import Organisation
 from relances.models import Relance
 from relances.registre import TypeRelance, registre, toujours_pertinente
-from relances.selectors import admins_emails
+from relances.selectors import admins_emails_lister
 from relances.services import relance_planifier
 from relances.tasks import envoyer_relance
 
@@ -34,7 +34,7 @@ def qualiopi_balayer(*, organisation: Organisation, maintenant: dt.datetime) -> 
     aujourdhui = timezone.localdate(maintenant)
     expiration = organisation.qualiopi_date_expiration
     if not expiration or not aujourdhui <= expiration <= ajouter_mois(
-        aujourdhui, QUALIOPI_ALERTE_MOIS
+        jour=aujourdhui, mois=QUALIOPI_ALERTE_MOIS
     ):
         return 0
     kind = Relance.Kind.QUALIOPI_EXPIRATION
@@ -48,7 +48,7 @@ def qualiopi_balayer(*, organisation: Organisation, maintenant: dt.datetime) -> 
             target_id=organisation.public_id,
         )
         is not None
-        for email in admins_emails(organisation=organisation)
+        for email in admins_emails_lister(organisation=organisation)
     )
 
 

@@ -4,6 +4,7 @@ fields, and the dossiers offered to the preview come through the row's ``bilan``
 from __future__ import annotations
 
 import uuid
+from typing import Any, Protocol, cast
 
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -23,12 +24,19 @@ FILTRES = {
 APERCU_DOSSIERS = 200
 
 
-def relances_du_bilan(*, bilan_id: int) -> QuerySet[Relance]:
+class Dossier(Protocol):
+    """A bilan as the outbox sees it: the engine imports no app (``relances.models``)."""
+
+    pk: Any
+    public_id: uuid.UUID
+
+
+def bilan_relances_lister(*, bilan_id: int) -> QuerySet[Relance]:
     """The dossier's planned and past reminders, surveys and alerts, by due time."""
     return Relance.objects.filter(bilan_id=bilan_id).order_by("due_le", "pk")
 
 
-def relances_outbox(*, filtre: str = "a_venir") -> QuerySet[Relance]:
+def relances_lister(*, filtre: str = "a_venir") -> QuerySet[Relance]:
     maintenant = timezone.now()
     qs = Relance.objects.select_related("bilan", "seance")
     conditions = {
@@ -45,15 +53,15 @@ def relances_outbox(*, filtre: str = "a_venir") -> QuerySet[Relance]:
     return qs.order_by("due_le", "pk")
 
 
-def relances_compteurs() -> dict[str, int]:
-    return {filtre: relances_outbox(filtre=filtre).count() for filtre in FILTRES}
+def relances_compter() -> dict[str, int]:
+    return {filtre: relances_lister(filtre=filtre).count() for filtre in FILTRES}
 
 
-def relance_get(*, organisation: Organisation, public_id: uuid.UUID) -> Relance:
+def relance_obtenir(*, organisation: Organisation, public_id: uuid.UUID) -> Relance:
     return get_for_organisation(Relance, organisation=organisation, public_id=public_id)
 
 
-def admins_emails(*, organisation: Organisation) -> list[str]:
+def admins_emails_lister(*, organisation: Organisation) -> list[str]:
     """The e-mail of every active administrator of ``organisation``, in a stable order: the
     recipients of organisation-level alerts."""
     return list(
@@ -71,10 +79,10 @@ def _dossiers() -> QuerySet[models.Model]:
     return modele._default_manager.select_related("beneficiaire")
 
 
-def dossiers_apercu() -> list[models.Model]:
+def dossiers_apercu_lister() -> list[Dossier]:
     """The bound organisation's latest dossiers, offered to render a preview with."""
-    return list(_dossiers().order_by("-created_at")[:APERCU_DOSSIERS])
+    return cast(list[Dossier], list(_dossiers().order_by("-created_at")[:APERCU_DOSSIERS]))
 
 
-def dossier_apercu(*, public_id: uuid.UUID) -> models.Model | None:
-    return _dossiers().filter(public_id=public_id).first()
+def dossier_apercu_obtenir(*, public_id: uuid.UUID) -> Dossier | None:
+    return cast(Dossier | None, _dossiers().filter(public_id=public_id).first())

@@ -46,6 +46,7 @@ from bilan.core.models import Organisation
 from bilan.core.tenancy import for_each_organisation, get_active_organisation, tenant_context
 from relances.models import Relance
 from relances.registre import registre
+from relances.selectors import Dossier
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ ERREURS_RESEAU = (ConnectionError, TimeoutError, smtplib.SMTPException, OSError)
 ERREURS_COURTIER = (ConnectionError, TimeoutError, OSError, OperationalError, RedisError)
 
 
-def a_paris(jour: dt.date, heure: dt.time = HEURE_ENVOI) -> dt.datetime:
+def a_paris(*, jour: dt.date, heure: dt.time = HEURE_ENVOI) -> dt.datetime:
     """``jour`` at ``heure`` (10:00 by default), Europe/Paris: when calendar rows go out."""
     return dt.datetime.combine(jour, heure, tzinfo=PARIS)
 
@@ -273,14 +274,14 @@ def relance_rendre(*, relance: Relance, apercu: bool = False) -> tuple[str, str,
 
 
 def relance_apercu(
-    *, organisation: Organisation, kind: str, bilan: models.Model
+    *, organisation: Organisation, kind: str, bilan: Dossier
 ) -> tuple[str, str, str]:
     """Render ``kind``'s e-mail about a real dossier with an unsaved row: never sent."""
     type_relance = registre.type_de(kind)
     relance = Relance(
         organisation=organisation,
         kind=kind,
-        bilan=bilan,
+        bilan_id=bilan.pk,
         target_type="bilan",
         target_id=bilan.public_id,
         destinataire="",

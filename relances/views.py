@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from bilan.core.emails import sender_for
-from bilan.core.middleware import TenantRequest
+from bilan.core.middleware import StaffRequest
 from bilan.core.models import Role
 from bilan.core.permissions import role_required
 from relances import selectors
@@ -26,12 +26,12 @@ from relances.services import relance_apercu, relance_reessayer
 @never_cache
 @role_required(Role.ADMIN)
 @require_GET
-def outbox(request: TenantRequest) -> HttpResponse:
+def outbox(request: StaffRequest) -> HttpResponse:
     filtre = request.GET.get("filtre", "a_venir")
     if filtre not in selectors.FILTRES:
         filtre = "a_venir"
-    compteurs = selectors.relances_compteurs()
-    page = Paginator(selectors.relances_outbox(filtre=filtre), 50).get_page(request.GET.get("page"))
+    compteurs = selectors.relances_compter()
+    page = Paginator(selectors.relances_lister(filtre=filtre), 50).get_page(request.GET.get("page"))
     return render(
         request,
         "relances/outbox.html",
@@ -48,8 +48,8 @@ def outbox(request: TenantRequest) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 @require_POST
-def reessayer(request: TenantRequest, relance_id: uuid.UUID) -> HttpResponse:
-    relance = selectors.relance_get(organisation=request.organisation, public_id=relance_id)
+def reessayer(request: StaffRequest, relance_id: uuid.UUID) -> HttpResponse:
+    relance = selectors.relance_obtenir(organisation=request.organisation, public_id=relance_id)
     try:
         relance_reessayer(relance=relance)
     except ValidationError as exc:
@@ -62,9 +62,9 @@ def reessayer(request: TenantRequest, relance_id: uuid.UUID) -> HttpResponse:
 @never_cache
 @role_required(Role.ADMIN)
 @require_GET
-def apercu(request: TenantRequest) -> HttpResponse:
+def apercu(request: StaffRequest) -> HttpResponse:
     organisation = request.organisation
-    bilans = selectors.dossiers_apercu()
+    bilans = selectors.dossiers_apercu_lister()
     kind = request.GET.get("kind") or next(iter(registre)).kind
     if kind not in registre:
         raise Http404
@@ -76,7 +76,7 @@ def apercu(request: TenantRequest) -> HttpResponse:
             raise Http404 from None
         bilan = next((b for b in bilans if getattr(b, "public_id", None) == bilan_id), None)
         if bilan is None:
-            bilan = selectors.dossier_apercu(public_id=bilan_id)
+            bilan = selectors.dossier_apercu_obtenir(public_id=bilan_id)
         if bilan is None:
             raise Http404
     elif bilans:

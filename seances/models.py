@@ -82,7 +82,7 @@ class Seance(TenantOwned):
     @property
     def minutes_comptees(self) -> int:
         """Its time in the 24 hours (``beneficiaires.budget``): 0 unless counted."""
-        if self.statut not in STATUTS_COMPTES or not est_compte(self.type):
+        if self.statut not in STATUTS_COMPTES or not est_compte(type_seance=self.type):
             return 0
         return max(self.duree_minutes, self.duree_realisee_minutes or 0)
 

@@ -152,7 +152,7 @@ def invitation_suivi_planifier(*, bilan: Bilan, fin: dt.date) -> Relance | None:
         kind=K.SUIVI_INVITATION,
         cle=f"{K.SUIVI_INVITATION}:{bilan.public_id}",
         destinataire=bilan.beneficiaire.email,
-        due_le=a_paris(ajouter_mois(fin, organisation_liee().suivi_delai_mois)),
+        due_le=a_paris(jour=ajouter_mois(jour=fin, mois=organisation_liee().suivi_delai_mois)),
         target_type="bilan",
         target_id=bilan.public_id,
         bilan=bilan,
@@ -183,7 +183,7 @@ def abandons_balayer(*, organisation: Organisation, maintenant: dt.datetime) -> 
     ):
         derniere = bilan.derniere
         if derniere is None and bilan.date_debut_reelle:
-            derniere = a_paris(bilan.date_debut_reelle, dt.time(0, 0))
+            derniere = a_paris(jour=bilan.date_debut_reelle, heure=dt.time(0, 0))
         if derniere is None or derniere > seuil:
             continue
         if Seance.objects.filter(

@@ -1,9 +1,14 @@
 """Forms of the synthèse pages: they parse; the services validate and decide."""
 
+from typing import Any, cast
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from beneficiaires.models import Bilan, Consentement
 from syntheses.models import SECTIONS, EtapePlanAction
+from syntheses.services import partage
 
 NIVEAUX = [(n, str(n)) for n in range(0, 5)]
 POIDS = [(n, str(n)) for n in range(1, 6)]
@@ -118,3 +123,33 @@ class SignatureForm(forms.Form):
         label=_("J'ai lu la synthèse et je la signe électroniquement."),
         error_messages={"required": _("Cochez la case pour signer.")},
     )
+
+
+class ConsentementChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Consentement) -> str:
+        destinataire = f" — {obj.destinataire}" if obj.destinataire else ""
+        return (
+            f"{obj.get_type_display()}{destinataire}"
+            f" ({timezone.localtime(obj.accorde_le):%d/%m/%Y})"
+        )
+
+
+class PartageForm(forms.Form):
+    consentement = ConsentementChoiceField(
+        label=_("Consentement du ou de la bénéficiaire"),
+        queryset=None,  # set per bilan in __init__ (the manager needs a bound organisation)
+        to_field_name="public_id",
+        empty_label=None,
+    )
+    destinataire = forms.CharField(label=_("Destinataire (organisme et personne)"), max_length=200)
+    courriel = forms.EmailField(label=_("Courriel du ou de la destinataire"), required=False)
+
+    def __init__(self, *args: Any, bilan: Bilan, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The consents that allow sharing, still in force.
+        self.consentements = Consentement.objects.filter(
+            beneficiaire_id=bilan.beneficiaire_id,
+            type__in=partage.TYPES_PARTAGE,
+            revoque_le__isnull=True,
+        )
+        cast(forms.ModelChoiceField, self.fields["consentement"]).queryset = self.consentements

@@ -27,13 +27,13 @@ def synthese_contexte(*, synthese: Synthese) -> dict:
     """Everything ``pdf/synthese.html`` shows, from the live synthèse (which, when the PDF is
     issued, equals the validated version)."""
     bilan = synthese.bilan
-    contenu = selectors.contenu_actuel(synthese)
+    contenu = selectors.synthese_contenu_actuel(synthese=synthese)
     sections = [
         {
             "key": key,
             "label": label,
             "html": mark_safe(  # noqa: S308  (sanitised just before)
-                selectors.section_html(sanitize_html(contenu["sections"].get(key, "")))
+                selectors.section_rendre_html(value=sanitize_html(contenu["sections"].get(key, "")))
             ),
         }
         for key, label in SECTIONS
@@ -48,15 +48,15 @@ def synthese_contexte(*, synthese: Synthese) -> dict:
         "date_debut": bilan.date_debut_reelle or bilan.date_debut_prevue,
         "date_fin": bilan.date_fin_reelle or bilan.date_fin_prevue,
         "heures": {
-            "total": duree_fr(round(heures["total"] * 60)),
-            "accompagnement": duree_fr(round(heures["accompagnement"] * 60)),
-            "travail_personnel": duree_fr(round(heures["travail_personnel"] * 60)),
-            "realise": duree_fr(round(heures["realise"] * 60)),
+            "total": duree_fr(minutes=round(heures["total"] * 60)),
+            "accompagnement": duree_fr(minutes=round(heures["accompagnement"] * 60)),
+            "travail_personnel": duree_fr(minutes=round(heures["travail_personnel"] * 60)),
+            "realise": duree_fr(minutes=round(heures["realise"] * 60)),
         },
         "sections": sections,
-        "plan": list(selectors.plan_action(synthese=synthese)),
-        "comparaison": selectors.comparer_scenarios(contenu),
-        "ecarts": selectors.calculer_ecarts(contenu),
+        "plan": list(selectors.plan_action_lister(synthese=synthese)),
+        "comparaison": selectors.scenarios_comparer(contenu=contenu),
+        "ecarts": selectors.ecarts_calculer(contenu=contenu),
         "suivi": _suivi(bilan),
-        "version": selectors.derniere_version(synthese=synthese),
+        "version": selectors.derniere_version_obtenir(synthese=synthese),
     }

@@ -3,14 +3,16 @@ computed parts (weighted scenario totals, competency gaps), the versions the ben
 read, and the word-level comparison of two versions. Who may work on it: ``beneficiaires.acces``.
 
 Every query runs through the tenant-scoped manager; objects named in a URL are read through
-``synthese_get`` (404 elsewhere).
+``synthese_obtenir`` (404 elsewhere).
 """
 
 from __future__ import annotations
 
 import difflib
 import re
+import uuid
 from dataclasses import dataclass, field
+from html import unescape
 
 from django.db.models import QuerySet
 from django.utils.html import escape
@@ -18,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from beneficiaires import acces
-from beneficiaires.models import Bilan, Phase, StatutBilan
+from beneficiaires.models import Beneficiaire, Bilan, Phase, StatutBilan
 from bilan.core.models import Organisation, SignatureRole, SignedDocument, User
 from bilan.core.tenancy import get_for_organisation
 from syntheses.models import (
@@ -62,7 +64,7 @@ def est_beneficiaire(*, user: User, synthese: Synthese) -> bool:
     )
 
 
-def bilan_permet_synthese(bilan: Bilan) -> bool:
+def bilan_permet_synthese(*, bilan: Bilan) -> bool:
     """The synthèse is written from the conclusion phase on (R6313-4 3°)."""
     if bilan.statut == StatutBilan.EN_COURS:
         return bilan.phase == Phase.CONCLUSION
@@ -78,17 +80,17 @@ def _qs() -> QuerySet[Synthese]:
     )
 
 
-def synthese_get(*, organisation: Organisation, public_id) -> Synthese:
+def synthese_obtenir(*, organisation: Organisation, public_id: uuid.UUID | str) -> Synthese:
     return get_for_organisation(
         Synthese, organisation=organisation, public_id=public_id, queryset=_qs()
     )
 
 
-def synthese_du_bilan(*, bilan: Bilan) -> Synthese | None:
+def bilan_synthese_obtenir(*, bilan: Bilan) -> Synthese | None:
     return _qs().filter(bilan=bilan).first()
 
 
-def synthese_du_beneficiaire(*, beneficiaire) -> Synthese | None:
+def beneficiaire_synthese_obtenir(*, beneficiaire: Beneficiaire) -> Synthese | None:
     """The beneficiary's most recent synthèse that has been shared at least once."""
     return (
         _qs()
@@ -99,56 +101,64 @@ def synthese_du_beneficiaire(*, beneficiaire) -> Synthese | None:
     )
 
 
-def versions(*, synthese: Synthese) -> QuerySet[SyntheseVersion]:
+def versions_lister(*, synthese: Synthese) -> QuerySet[SyntheseVersion]:
     return SyntheseVersion.objects.filter(synthese=synthese).select_related("cree_par", "document")
 
 
-def version_get(*, synthese: Synthese, numero) -> SyntheseVersion | None:
-    try:
-        numero = int(numero)
-    except (TypeError, ValueError):
+def version_obtenir(*, synthese: Synthese, numero: int | str | None) -> SyntheseVersion | None:
+    """The version numbered ``numero`` (as read from a URL), or None when there is none."""
+    if numero is None:
         return None
-    return versions(synthese=synthese).filter(numero=numero).first()
+    try:
+        entier = int(numero)
+    except ValueError:
+        return None
+    return versions_lister(synthese=synthese).filter(numero=entier).first()
 
 
-def derniere_version(*, synthese: Synthese) -> SyntheseVersion | None:
-    return versions(synthese=synthese).order_by("-numero").first()
+def derniere_version_obtenir(*, synthese: Synthese) -> SyntheseVersion | None:
+    return versions_lister(synthese=synthese).order_by("-numero").first()
 
 
-def derniere_version_partagee(*, synthese: Synthese) -> SyntheseVersion | None:
+def derniere_version_partagee_obtenir(*, synthese: Synthese) -> SyntheseVersion | None:
     """What the beneficiary reads: the newest shared version, never the live draft."""
-    return versions(synthese=synthese).filter(motif__in=MOTIFS_PARTAGES).order_by("-numero").first()
+    return (
+        versions_lister(synthese=synthese)
+        .filter(motif__in=MOTIFS_PARTAGES)
+        .order_by("-numero")
+        .first()
+    )
 
 
-def commentaires(*, synthese: Synthese) -> QuerySet[Commentaire]:
+def commentaires_lister(*, synthese: Synthese) -> QuerySet[Commentaire]:
     return Commentaire.objects.filter(synthese=synthese).select_related("auteur", "version")
 
 
-def plan_action(*, synthese: Synthese) -> QuerySet[EtapePlanAction]:
+def plan_action_lister(*, synthese: Synthese) -> QuerySet[EtapePlanAction]:
     return EtapePlanAction.objects.filter(synthese=synthese).order_by("ordre", "pk")
 
 
-def criteres(*, synthese: Synthese) -> QuerySet[Critere]:
+def criteres_lister(*, synthese: Synthese) -> QuerySet[Critere]:
     return Critere.objects.filter(synthese=synthese).order_by("pk")
 
 
-def scenarios(*, synthese: Synthese) -> QuerySet[Scenario]:
+def scenarios_lister(*, synthese: Synthese) -> QuerySet[Scenario]:
     return Scenario.objects.filter(synthese=synthese).prefetch_related("notes").order_by("lettre")
 
 
-def ecarts_qs(*, synthese: Synthese) -> QuerySet[EcartCompetence]:
+def ecarts_lister(*, synthese: Synthese) -> QuerySet[EcartCompetence]:
     return EcartCompetence.objects.filter(synthese=synthese).order_by("pk")
 
 
-def documents_signes(*, synthese: Synthese) -> QuerySet[SignedDocument]:
+def documents_signes_lister(*, synthese: Synthese) -> QuerySet[SignedDocument]:
     """Every synthèse document, newest first (signed ones stay after a correction)."""
     return SignedDocument.objects.filter(kind=KIND, subject_id=synthese.public_id).order_by(
         "-version"
     )
 
 
-def documents_signes_par_beneficiaire(*, synthese: Synthese) -> QuerySet[SignedDocument]:
-    return documents_signes(synthese=synthese).filter(
+def documents_signes_par_beneficiaire_lister(*, synthese: Synthese) -> QuerySet[SignedDocument]:
+    return documents_signes_lister(synthese=synthese).filter(
         status=SignedDocument.Status.SIGNE, signatures__role=SignatureRole.BENEFICIAIRE
     )
 
@@ -156,10 +166,10 @@ def documents_signes_par_beneficiaire(*, synthese: Synthese) -> QuerySet[SignedD
 # --- Snapshot ---------------------------------------------------------------------------------
 
 
-def contenu_actuel(synthese: Synthese) -> dict:
+def synthese_contenu_actuel(*, synthese: Synthese) -> dict:
     """The live content as plain JSON (what a version keeps; compared to detect unshared
     edits). Only str, int and None, so it survives the JSON round trip unchanged."""
-    crits = list(criteres(synthese=synthese))
+    crits = list(criteres_lister(synthese=synthese))
     return {
         "sections": {key: getattr(synthese, key) for key in SECTION_KEYS},
         "plan": [
@@ -171,7 +181,7 @@ def contenu_actuel(synthese: Synthese) -> dict:
                 "ressource": e.ressource,
                 "statut": e.statut,
             }
-            for e in plan_action(synthese=synthese)
+            for e in plan_action_lister(synthese=synthese)
         ],
         "criteres": [
             {"id": str(c.public_id), "libelle": c.libelle, "poids": c.poids} for c in crits
@@ -186,7 +196,7 @@ def contenu_actuel(synthese: Synthese) -> dict:
                     str(n.critere.public_id): n.note for n in s.notes.select_related("critere")
                 },
             }
-            for s in scenarios(synthese=synthese)
+            for s in scenarios_lister(synthese=synthese)
         ],
         "ecarts": [
             {
@@ -195,15 +205,15 @@ def contenu_actuel(synthese: Synthese) -> dict:
                 "niveau_actuel": e.niveau_actuel,
                 "niveau_requis": e.niveau_requis,
             }
-            for e in ecarts_qs(synthese=synthese)
+            for e in ecarts_lister(synthese=synthese)
         ],
     }
 
 
-def modifications_non_partagees(synthese: Synthese) -> bool:
+def synthese_modifiee_depuis_partage(*, synthese: Synthese) -> bool:
     """True when the live content differs from the newest shared version (or none exists)."""
-    version = derniere_version_partagee(synthese=synthese)
-    return version is None or version.contenu != contenu_actuel(synthese)
+    version = derniere_version_partagee_obtenir(synthese=synthese)
+    return version is None or version.contenu != synthese_contenu_actuel(synthese=synthese)
 
 
 # --- Computed parts ---------------------------------------------------------------------------
@@ -239,7 +249,7 @@ class Comparaison:
         return [ligne for ligne in self.lignes if ligne.meilleur]
 
 
-def comparer_scenarios(contenu: dict) -> Comparaison:
+def scenarios_comparer(*, contenu: dict) -> Comparaison:
     """Weighted totals: sum of weight x score (0-5) over the criteria; the best scenario(s)
     have the highest total (ties all marked; none when nothing is scored)."""
     crits = contenu.get("criteres", [])
@@ -266,7 +276,7 @@ def comparer_scenarios(contenu: dict) -> Comparaison:
     return comparaison
 
 
-def calculer_ecarts(contenu: dict) -> list[dict]:
+def ecarts_calculer(*, contenu: dict) -> list[dict]:
     """Each line with ``ecart`` = required level - current level (positive: to develop)."""
     lignes = []
     for e in contenu.get("ecarts", []):
@@ -280,7 +290,7 @@ def calculer_ecarts(contenu: dict) -> list[dict]:
 _BLOCK_RE = re.compile(r"<(p|ul|ol|h3|h4|blockquote|br)\b", re.IGNORECASE)
 
 
-def section_html(value: str) -> SafeString:
+def section_rendre_html(*, value: str) -> SafeString:
     """A stored section (already ``sanitize_html``-ed) for display: plain text gets its line
     breaks back as paragraphs; HTML is left as it is."""
     value = value or ""
@@ -292,10 +302,10 @@ def section_html(value: str) -> SafeString:
     )
 
 
-def sections_affichees(contenu: dict) -> list[dict]:
+def sections_afficher(*, contenu: dict) -> list[dict]:
     sections = contenu.get("sections", {})
     return [
-        {"key": key, "label": label, "html": section_html(sections.get(key, ""))}
+        {"key": key, "label": label, "html": section_rendre_html(value=sections.get(key, ""))}
         for key, label in SECTIONS
     ]
 
@@ -306,8 +316,6 @@ _TAG_RE = re.compile(r"<[^>]+>")
 
 
 def _texte(html: str) -> str:
-    from html import unescape
-
     return unescape(_TAG_RE.sub(" ", html or ""))
 
 
@@ -316,7 +324,7 @@ def _lignes_structurees(contenu: dict) -> dict[str, str]:
         f"{i}. {e['intitule']} — {e['echeance'] or ''} {e['responsable']} {e['ressource']}"
         for i, e in enumerate(contenu.get("plan", []), start=1)
     )
-    comparaison = comparer_scenarios(contenu)
+    comparaison = scenarios_comparer(contenu=contenu)
     scen = "\n".join(
         f"{ligne.lettre} {ligne.intitule} : {ligne.total}/{ligne.maximum}"
         for ligne in comparaison.lignes
@@ -334,12 +342,12 @@ def _lignes_structurees(contenu: dict) -> dict[str, str]:
     }
 
 
-def diff_html(avant: str, apres: str) -> SafeString:
+def texte_comparer_html(*, avant: str, apres: str) -> SafeString:
     """Word-level difference, HTML-escaped, with <del>/<ins> and visually hidden labels so
     screen readers announce what was removed and added."""
     mots_a = re.findall(r"\S+|\s+", avant)
     mots_b = re.findall(r"\S+|\s+", apres)
-    morceaux = []
+    morceaux: list[str] = []
     retire = '<del><span class="visually-hidden">{} </span>{}</del>'
     ajoute = '<ins><span class="visually-hidden">{} </span>{}</ins>'
     for op, a1, a2, b1, b2 in difflib.SequenceMatcher(None, mots_a, mots_b).get_opcodes():
@@ -354,7 +362,7 @@ def diff_html(avant: str, apres: str) -> SafeString:
     return mark_safe(html)  # noqa: S308  (every piece escaped above)
 
 
-def comparer_versions(a: SyntheseVersion, b: SyntheseVersion) -> list[dict]:
+def versions_comparer(*, a: SyntheseVersion, b: SyntheseVersion) -> list[dict]:
     """Per part (the 7 sections, then the structured parts): changed or not, and the diff."""
     libelles = dict(SECTIONS) | {
         "plan": _("Plan d'action"),
@@ -375,7 +383,7 @@ def comparer_versions(a: SyntheseVersion, b: SyntheseVersion) -> list[dict]:
                 "key": key,
                 "label": label,
                 "change": change,
-                "diff": diff_html(avant, apres) if change else None,
+                "diff": texte_comparer_html(avant=avant, apres=apres) if change else None,
             }
         )
     return parties

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from bilan.core.tenancy import for_each_organisation
+from syntheses.services.retention import organisation_purger
 
 
 @shared_task(acks_late=True, time_limit=900, soft_time_limit=840)
@@ -15,9 +16,7 @@ def purger_bilans_clos() -> dict:
     Suggested beat entry (settings): ``"purger-bilans-clos": {"task":
     "syntheses.tasks.purger_bilans_clos", "schedule": crontab(hour=3, minute=30)}``.
     """
-    from syntheses.services.retention import purger_organisation
-
     aujourdhui = timezone.localdate()
     return for_each_organisation(
-        lambda organisation: purger_organisation(organisation=organisation, aujourdhui=aujourdhui)
+        lambda organisation: organisation_purger(organisation=organisation, aujourdhui=aujourdhui)
     )

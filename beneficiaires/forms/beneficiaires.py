@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -38,10 +40,11 @@ class BeneficiaireForm(forms.ModelForm):
             "consultant",
         ]
 
-    def __init__(self, *args, organisation: Organisation, **kwargs):
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["consultant"].queryset = consultants_of(organisation)
-        self.fields["consultant"].empty_label = _("— à attribuer —")
+        consultant = cast(forms.ModelChoiceField, self.fields["consultant"])
+        consultant.queryset = consultants_of(organisation)
+        consultant.empty_label = _("— à attribuer —")
         self.fields["employeur_siret"].help_text = _("14 chiffres, si la personne est salariée.")
         self.fields["telephone"].widget.attrs["autocomplete"] = "tel"
         self.fields["email"].widget.attrs["autocomplete"] = "email"
@@ -103,9 +106,11 @@ class EntretienPrealableForm(forms.ModelForm):
             "commentaire": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, organisation: Organisation, **kwargs):
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["consultant"].queryset = consultants_of(organisation)
+        cast(forms.ModelChoiceField, self.fields["consultant"]).queryset = consultants_of(
+            organisation
+        )
 
 
 BILAN_FIELDS = [
@@ -178,13 +183,15 @@ class BilanForm(forms.ModelForm):
             "conditions_paiement": forms.Textarea(attrs={"rows": 2}),
         }
 
-    def __init__(self, *args, organisation: Organisation, **kwargs):
+    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         consultants = consultants_of(organisation)
-        self.fields["consultant"].queryset = consultants
-        self.fields["consultants_associes"].queryset = consultants
-        self.fields["consultants_associes"].required = False
-        self.fields["programme"].queryset = Programme.objects.filter(actif=True)
+        cast(forms.ModelChoiceField, self.fields["consultant"]).queryset = consultants
+        associes = cast(forms.ModelMultipleChoiceField, self.fields["consultants_associes"])
+        associes.queryset = consultants
+        associes.required = False
+        programme = cast(forms.ModelChoiceField, self.fields["programme"])
+        programme.queryset = Programme.objects.filter(actif=True)
         self.fields["programme"].required = False
 
 

@@ -1,6 +1,8 @@
 """Forms of the programme pages: the programme itself and its étapes (a formset). The calendar
 proposal of a bilan is the séances' (``seances.forms.programmes``)."""
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -63,6 +65,14 @@ class EtapeForm(forms.Form):
 
 
 class BaseEtapeFormSet(forms.BaseFormSet):
+    renderer: Any  # set by BaseFormSet.__init__ (missing from the type stubs)
+
+    def refuser(self, messages: list[str]) -> None:
+        """Show a refusal of the service above the rows, as ``full_clean`` shows its own."""
+        self._non_form_errors = self.error_class(
+            messages, error_class="nonform", renderer=self.renderer
+        )
+
     def etapes(self) -> list[dict]:
         """The étapes kept, in the chosen order (deleted and untouched empty rows left out)."""
         return [
@@ -71,6 +81,9 @@ class BaseEtapeFormSet(forms.BaseFormSet):
         ]
 
 
-EtapeFormSet = forms.formset_factory(
-    EtapeForm, formset=BaseEtapeFormSet, extra=2, can_order=True, can_delete=True, max_num=60
+EtapeFormSet = cast(
+    type[BaseEtapeFormSet],
+    forms.formset_factory(
+        EtapeForm, formset=BaseEtapeFormSet, extra=2, can_order=True, can_delete=True, max_num=60
+    ),
 )

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from beneficiaires.models import Beneficiaire, Document
-from beneficiaires.selectors import beneficiaire_email_taken
+from beneficiaires.selectors import beneficiaire_email_existe
 from bilan.core.models import Invitation, Organisation, User
 from bilan.core.services import invitation_creer
 
@@ -53,7 +53,7 @@ def beneficiaire_creer(*, organisation: Organisation, fiche: FicheBeneficiaire) 
     """Create a beneficiary; an email already known in the organisation is refused."""
     fiche = replace(fiche, email=fiche.email.strip().lower())
     _check_consultant(organisation=organisation, consultant=fiche.consultant)
-    if beneficiaire_email_taken(email=fiche.email):
+    if beneficiaire_email_existe(email=fiche.email):
         raise _email_deja_pris()
     try:
         with transaction.atomic():
@@ -66,7 +66,7 @@ def beneficiaire_creer(*, organisation: Organisation, fiche: FicheBeneficiaire) 
 def beneficiaire_modifier(*, beneficiaire: Beneficiaire, fiche: FicheBeneficiaire) -> Beneficiaire:
     """Replace the beneficiary's identity and situation with ``fiche``."""
     fiche = replace(fiche, email=fiche.email.strip().lower())
-    if beneficiaire_email_taken(email=fiche.email, exclude_pk=beneficiaire.pk):
+    if beneficiaire_email_existe(email=fiche.email, exclude_pk=beneficiaire.pk):
         raise _email_deja_pris()
     _check_consultant(organisation=beneficiaire.organisation, consultant=fiche.consultant)
     champs = asdict(fiche)

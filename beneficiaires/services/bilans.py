@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from beneficiaires.budget import Demande, depasse, message_depassement
 from beneficiaires.consentements import apres_revocation
+from beneficiaires.conventions import TRIPARTITE
 from beneficiaires.cycle import TERMINAUX
 from beneficiaires.financement import convention_refusee_par_silence, financement_problemes
 from beneficiaires.models import (
@@ -32,7 +33,7 @@ from beneficiaires.models import (
     StatutBilan,
 )
 from beneficiaires.relances import alerte_cpf_entree_planifier
-from beneficiaires.selectors import convention_signee_par, documents_non_signes
+from beneficiaires.selectors import bilan_signatures_manquantes, convention_est_signee_par
 from beneficiaires.services.financement import bilan_financement_valider
 from bilan.core.formatting import date_fr
 from bilan.core.models import Organisation, SignatureRole, User
@@ -42,7 +43,12 @@ from bilan.core.models import Organisation, SignatureRole, User
 
 @transaction.atomic
 def consentement_accorder(
-    *, beneficiaire: Beneficiaire, type: str, methode: str, par: User | None, destinataire=""
+    *,
+    beneficiaire: Beneficiaire,
+    type: str,
+    methode: str,
+    par: User | None,
+    destinataire: str = "",
 ) -> Consentement:
     """Record a consent (dated, with how it was given). One active consent per object."""
     if Consentement.objects.filter(
@@ -80,7 +86,7 @@ def consentement_revoquer(*, consentement: Consentement) -> Consentement:
     return consentement
 
 
-def consentement_actif(*, beneficiaire: Beneficiaire, type: str) -> bool:
+def consentement_est_actif(*, beneficiaire: Beneficiaire, type: str) -> bool:
     return Consentement.objects.filter(
         beneficiaire=beneficiaire, type=type, revoque_le__isnull=True
     ).exists()
@@ -89,7 +95,7 @@ def consentement_actif(*, beneficiaire: Beneficiaire, type: str) -> bool:
 def beneficiaire_enregistrer_besoins(*, beneficiaire: Beneficiaire, besoins: str) -> Beneficiaire:
     """Store accessibility needs (health data, RGPD art. 9) only under an active consent."""
     besoins = besoins.strip()
-    if besoins and not consentement_actif(
+    if besoins and not consentement_est_actif(
         beneficiaire=beneficiaire, type=Consentement.Type.ACCESSIBILITE
     ):
         raise ValidationError(
@@ -147,7 +153,9 @@ def entretien_prealable_enregistrer(
         beneficiaire=beneficiaire, statut=StatutBilan.DEMANDE
     ):
         bilan.entretien_prealable = entretien
-        bilan_transition(bilan=bilan, vers=StatutBilan.PREALABLE_REALISE, par=consultant, motif="")
+        bilan_changer_statut(
+            bilan=bilan, vers=StatutBilan.PREALABLE_REALISE, par=consultant, motif=""
+        )
     return entretien
 
 
@@ -273,7 +281,7 @@ def bilan_modifier(*, bilan: Bilan, dossier: DossierBilan) -> Bilan:
 # --- Lifecycle ------------------------------------------------------------------------------
 
 
-def bilan_transition(
+def bilan_changer_statut(
     *, bilan: Bilan, vers: str, par: User | None, motif: str, phase: str = ""
 ) -> Bilan:
     """Move a (locked) bilan to status ``vers`` and record who, when and why in its history.
@@ -298,25 +306,25 @@ def bilan_verrouiller(*, bilan: Bilan) -> Bilan:
     )
 
 
-def fin_reflexion(bilan: Bilan) -> dt.date | None:
+def bilan_fin_reflexion(*, bilan: Bilan) -> dt.date | None:
     if bilan.entretien_prealable is None:
         return None
     date = timezone.localtime(bilan.entretien_prealable.date).date()
     return date + dt.timedelta(days=bilan.organisation.delai_reflexion_jours)
 
 
-def manques_confirmation(bilan: Bilan, *, aujourdhui: dt.date) -> list[str]:
+def bilan_manques_confirmation(*, bilan: Bilan, aujourdhui: dt.date) -> list[str]:
     """What still prevents confirming the bilan (moving to "en attente")."""
     manques = []
     if bilan.statut != StatutBilan.PREALABLE_REALISE:
         manques.append(_("L'entretien préalable doit avoir eu lieu."))
     else:
-        fin = fin_reflexion(bilan)
+        fin = bilan_fin_reflexion(bilan=bilan)
         if fin and aujourdhui < fin:
             manques.append(
-                _("Le délai de réflexion court jusqu'au %(date)s.") % {"date": date_fr(fin)}
+                _("Le délai de réflexion court jusqu'au %(date)s.") % {"date": date_fr(jour=fin)}
             )
-    if not consentement_actif(
+    if not consentement_est_actif(
         beneficiaire=bilan.beneficiaire, type=Consentement.Type.PARTICIPATION
     ):
         manques.append(_("Le consentement de la personne au bilan n'est pas enregistré."))
@@ -333,13 +341,13 @@ def manques_confirmation(bilan: Bilan, *, aujourdhui: dt.date) -> list[str]:
 def bilan_confirmer(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None) -> Bilan:
     """The beneficiary confirms after the reflection period: wait for financing/signature."""
     bilan = bilan_verrouiller(bilan=bilan)
-    manques = manques_confirmation(bilan, aujourdhui=aujourdhui or timezone.localdate())
+    manques = bilan_manques_confirmation(bilan=bilan, aujourdhui=aujourdhui or timezone.localdate())
     if manques:
         raise ValidationError(manques)
-    return bilan_transition(bilan=bilan, vers=StatutBilan.ATTENTE, par=par, motif="")
+    return bilan_changer_statut(bilan=bilan, vers=StatutBilan.ATTENTE, par=par, motif="")
 
 
-def manques_demarrage(bilan: Bilan, *, aujourdhui: dt.date) -> list[str]:
+def bilan_manques_demarrage(*, bilan: Bilan, aujourdhui: dt.date) -> list[str]:
     """What still prevents starting the bilan: financing rules and signatures."""
     manques = []
     if bilan.statut != StatutBilan.ATTENTE:
@@ -347,7 +355,7 @@ def manques_demarrage(bilan: Bilan, *, aujourdhui: dt.date) -> list[str]:
     manques += financement_problemes(
         bilan=bilan, aujourdhui=aujourdhui, organisation=bilan.organisation
     )
-    manques += documents_non_signes(bilan=bilan)
+    manques += bilan_signatures_manquantes(bilan=bilan)
     return manques
 
 
@@ -356,12 +364,12 @@ def bilan_demarrer(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None
     """Start the bilan: status "en cours", phase préliminaire."""
     bilan = bilan_verrouiller(bilan=bilan)
     aujourdhui = aujourdhui or timezone.localdate()
-    manques = manques_demarrage(bilan, aujourdhui=aujourdhui)
+    manques = bilan_manques_demarrage(bilan=bilan, aujourdhui=aujourdhui)
     if manques:
         raise ValidationError(manques)
     if bilan.date_debut_reelle is None:
         bilan.date_debut_reelle = max(aujourdhui, bilan.date_debut_prevue or aujourdhui)
-    bilan = bilan_transition(
+    bilan = bilan_changer_statut(
         bilan=bilan, vers=StatutBilan.EN_COURS, par=par, motif="", phase=Phase.PRELIMINAIRE
     )
     alerte_cpf_entree_planifier(bilan=bilan)  # CPF: entry declaration alert to the admins
@@ -376,7 +384,9 @@ def bilan_abandonner(*, bilan: Bilan, motif: str, par: User) -> Bilan:
     if not motif.strip():
         raise ValidationError({"motif": _("Indiquez le motif de l'abandon.")})
     bilan.motif_abandon = motif.strip()
-    return bilan_transition(bilan=bilan, vers=StatutBilan.ABANDONNE, par=par, motif=motif.strip())
+    return bilan_changer_statut(
+        bilan=bilan, vers=StatutBilan.ABANDONNE, par=par, motif=motif.strip()
+    )
 
 
 @transaction.atomic
@@ -393,7 +403,7 @@ def bilan_refuser(*, bilan: Bilan, motif: str, par: User | None) -> Bilan:
     if not motif.strip():
         raise ValidationError({"motif": _("Indiquez le motif du refus.")})
     bilan.motif_refus = motif.strip()
-    return bilan_transition(bilan=bilan, vers=StatutBilan.REFUSE, par=par, motif=motif.strip())
+    return bilan_changer_statut(bilan=bilan, vers=StatutBilan.REFUSE, par=par, motif=motif.strip())
 
 
 def bilans_refuser_conventions_expirees(*, aujourdhui: dt.date) -> int:
@@ -402,12 +412,12 @@ def bilans_refuser_conventions_expirees(*, aujourdhui: dt.date) -> int:
     refuses = 0
     for bilan in Bilan.objects.filter(
         statut__in=[StatutBilan.PREALABLE_REALISE, StatutBilan.ATTENTE],
-        financement__in=["plan_employeur", "conge_reclassement"],
+        financement__in=TRIPARTITE,
         convention_transmise_le__isnull=False,
     ):
         if convention_refusee_par_silence(
             transmise_le=bilan.convention_transmise_le,
-            signee=convention_signee_par(bilan=bilan, role=SignatureRole.BENEFICIAIRE),
+            signee=convention_est_signee_par(bilan=bilan, role=SignatureRole.BENEFICIAIRE),
             aujourdhui=aujourdhui,
         ):
             bilan_refuser(

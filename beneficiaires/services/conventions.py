@@ -6,32 +6,34 @@ kinds and the contract's after-signature follow-up are declared in beneficiaires
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from beneficiaires.conventions import DOCUMENTS, type_document
+from beneficiaires.conventions import DOCUMENTS, TypeDocument, type_document
 from beneficiaires.models import Bilan, Phase
-from beneficiaires.selectors import document_courant, mentions_manquantes
-from bilan.core.models import SignedDocument
+from beneficiaires.selectors import convention_courante_obtenir, convention_mentions_manquantes
+from bilan.core.models import SignedDocument, User
 from bilan.core.signatures import document_emettre, document_nouvelle_version
 
 
-def _contexte(bilan: Bilan) -> dict:
+def _contexte(bilan: Bilan) -> dict[str, Any]:
     return {
         "bilan": bilan,
         "beneficiaire": bilan.beneficiaire,
         "kind": type_document(bilan=bilan),
         "seances": bilan.seances.order_by("debut"),  # reverse relation: no import of seances
-        "etapes": bilan.programme.etapes.all() if bilan.programme_id else [],
+        "etapes": bilan.programme.etapes.all() if bilan.programme is not None else [],
         "phases": Phase.choices,
         "date_emission": timezone.localdate(),
     }
 
 
 @transaction.atomic
-def convention_emettre(*, bilan: Bilan, par) -> SignedDocument:
+def convention_emettre(*, bilan: Bilan, par: User) -> SignedDocument:
     """Issue the route's document once every mandatory mention is present (each missing one is
     named). An unsigned previous version is cancelled; a signed one stays as it is and the new
     version is an amendment. For a tripartite convention, issuing starts the employee's 10 days.
@@ -44,11 +46,11 @@ def convention_emettre(*, bilan: Bilan, par) -> SignedDocument:
                 "de convention."
             )
         )
-    manques = mentions_manquantes(bilan=bilan)
+    manques = convention_mentions_manquantes(bilan=bilan)
     if manques:
         raise ValidationError(manques)
     spec = DOCUMENTS[kind]
-    courant = document_courant(bilan=bilan)
+    courant = convention_courante_obtenir(bilan=bilan)
     if courant is not None:
         document = document_nouvelle_version(
             document=courant,
@@ -60,14 +62,14 @@ def convention_emettre(*, bilan: Bilan, par) -> SignedDocument:
         document = document_emettre(
             organisation=bilan.organisation,
             kind=kind,
-            title=str(spec["titre"]),
+            title=str(spec.titre),
             subject_id=bilan.public_id,
             beneficiaire=bilan.beneficiaire,
             html_template="pdf/convention.html",
             context=_contexte(bilan),
-            required_roles=[str(r) for r in spec["roles"]],
+            required_roles=[str(r) for r in spec.roles],
             created_by=par,
         )
-    if kind == "convention_tripartite":
+    if kind == TypeDocument.CONVENTION_TRIPARTITE:
         Bilan.objects.filter(pk=bilan.pk).update(convention_transmise_le=timezone.localdate())
     return document

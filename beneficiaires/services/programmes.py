@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -19,11 +20,12 @@ from beneficiaires import programmes as catalogue
 from beneficiaires.models import Phase, Programme, ProgrammeEtape, TypeSeance
 from bilan.core.models import Organisation
 
+ETAPE = gettext_lazy("Étape")
 CHAMPS_ETAPE = ("phase", "type", "intitule", "duree_minutes", "ecart_jours")
 
 
 def etapes_nettoyer(
-    *, etapes: list[dict[str, Any]], libelle: str = gettext_lazy("Étape")
+    *, etapes: list[dict[str, Any]], libelle: str | Promise = ETAPE
 ) -> list[dict[str, Any]]:
     """Normalise and check each étape (or séance to plan) on its own: choices, bounds; French
     messages numbered with ``libelle``. Raises ``ValidationError`` listing every problem."""
@@ -31,7 +33,7 @@ def etapes_nettoyer(
     erreurs: list[str] = []
     for numero, etape in enumerate(etapes, start=1):
         try:
-            propre = {
+            propre: dict[str, Any] = {
                 "phase": str(etape["phase"]),
                 "type": str(etape["type"]),
                 "intitule": str(etape["intitule"]).strip(),
@@ -95,7 +97,7 @@ def programme_copier_modele(*, organisation: Organisation, slug: str) -> Program
     The copy keeps the template's étapes and follow-up; a second copy is named
     "<nom> (copie 2)", and so on, since names are unique in an organisation.
     """
-    modele = catalogue.modele_get(slug)
+    modele = catalogue.modele_obtenir(slug=slug)
     if modele is None:
         raise ValidationError(_("Ce modèle de programme n'existe pas."), code="modele_inconnu")
     for _tentative in range(5):
@@ -131,7 +133,7 @@ def programme_enregistrer_etapes(*, programme: Programme, etapes: list[dict[str,
     interview (entretien or restitution).
     """
     propres = etapes_nettoyer(etapes=etapes)
-    erreurs = catalogue.erreurs_etapes(propres)
+    erreurs = catalogue.erreurs_etapes(etapes=propres)
     if erreurs:
         raise ValidationError(erreurs)
     # Serialise concurrent edits of the same programme.
@@ -144,25 +146,32 @@ def programme_enregistrer_etapes(*, programme: Programme, etapes: list[dict[str,
 
 
 @transaction.atomic
-def programme_modifier(*, programme: Programme, etapes: list[dict], **champs) -> Programme:
-    """Update the programme's own fields (nom, description, suivi_mois, suivi_duree_minutes,
-    actif) and replace its étapes, all or nothing."""
-    autorises = {"nom", "description", "suivi_mois", "suivi_duree_minutes", "actif"}
-    inconnus = set(champs) - autorises
-    if inconnus:
-        raise TypeError(f"Champs inattendus : {sorted(inconnus)}")
-    nom = champs.get("nom")
+def programme_modifier(
+    *,
+    programme: Programme,
+    etapes: list[dict[str, Any]],
+    nom: str,
+    description: str,
+    suivi_mois: int,
+    suivi_duree_minutes: int,
+    actif: bool,
+) -> Programme:
+    """Update the programme's own fields and replace its étapes, all or nothing. Every field
+    is named: a caller that forgets one fails instead of leaving it unchanged."""
     if nom and Programme.objects.filter(nom=nom).exclude(pk=programme.pk).exists():
         raise ValidationError({"nom": _("Un autre programme de l'organisme porte déjà ce nom.")})
-    for champ, valeur in champs.items():
-        setattr(programme, champ, valeur)
+    programme.nom = nom
+    programme.description = description
+    programme.suivi_mois = suivi_mois
+    programme.suivi_duree_minutes = suivi_duree_minutes
+    programme.actif = actif
     programme.full_clean(exclude=["organisation"])
     programme.save()
     programme_enregistrer_etapes(programme=programme, etapes=etapes)
     return programme
 
 
-def programme_etapes_dicts(*, programme: Programme) -> list[dict[str, Any]]:
+def programme_etapes_lister(*, programme: Programme) -> list[dict[str, Any]]:
     return [
         {champ: getattr(e, champ) for champ in CHAMPS_ETAPE}
         for e in ProgrammeEtape.objects.filter(programme=programme).order_by("ordre")
@@ -181,8 +190,10 @@ def programme_proposer_calendrier(
     """
     proposition: list[dict[str, Any]] = []
     precedent = debut
-    for ordre, etape in enumerate(programme_etapes_dicts(programme=programme), start=1):
-        date, decale = catalogue.placer(precedent, etape["ecart_jours"] if ordre > 1 else 0)
+    for ordre, etape in enumerate(programme_etapes_lister(programme=programme), start=1):
+        date, decale = catalogue.placer(
+            precedent=precedent, ecart_jours=etape["ecart_jours"] if ordre > 1 else 0
+        )
         proposition.append({"ordre": ordre, **etape, "debut": date, "decale": decale})
         precedent = date
     return proposition

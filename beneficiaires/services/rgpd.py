@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from beneficiaires.models import Beneficiaire, Consentement, DemandeSuppression
+from beneficiaires.services.bilans import consentement_accorder
 from bilan.core.emails import send_templated_email_on_commit
 from bilan.core.models import Membership, Role, User
 
@@ -52,8 +53,6 @@ def suppression_demander(
 def consentement_portail_accorder(
     *, beneficiaire: Beneficiaire, type: str, destinataire: str, par: User
 ) -> Consentement:
-    from beneficiaires.services.bilans import consentement_accorder
-
     if type not in CONSENTEMENTS_PORTAIL:
         raise ValidationError({"type": _("Ce consentement se donne avec votre consultant·e.")})
     return consentement_accorder(

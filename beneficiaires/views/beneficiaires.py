@@ -2,7 +2,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -17,23 +17,24 @@ from beneficiaires.forms.beneficiaires import (
     DocumentForm,
     EntretienPrealableForm,
 )
-from beneficiaires.models import Beneficiaire, Consentement, Document
+from beneficiaires.models import Beneficiaire, Consentement, DemandeSuppression, Document
 from beneficiaires.services import beneficiaires as services
 from beneficiaires.services import bilans as services_bilans
 from beneficiaires.services.beneficiaires import FicheBeneficiaire
 from bilan.core.audit import audit_record
 from bilan.core.form_errors import add_errors
+from bilan.core.middleware import StaffRequest
 from bilan.core.models import AuditEvent, Role
 from bilan.core.permissions import role_required, staff_required
 from bilan.core.tenancy import get_for_organisation
 
 
 def _beneficiaire(
-    request: HttpRequest, beneficiaire_id: uuid.UUID, droit: acces.Droit = acces.Droit.VOIR
+    request: StaffRequest, beneficiaire_id: uuid.UUID, droit: acces.Droit = acces.Droit.VOIR
 ) -> Beneficiaire:
     """The beneficiary named in the URL (404 elsewhere or outside need-to-know), if the
     member holds ``droit`` on it (403 otherwise)."""
-    beneficiaire = selectors.beneficiaire_get(
+    beneficiaire = selectors.beneficiaire_obtenir(
         organisation=request.organisation, public_id=beneficiaire_id
     )
     acces.exiger_beneficiaire(membership=request.membership, beneficiaire=beneficiaire, droit=droit)
@@ -41,10 +42,10 @@ def _beneficiaire(
 
 
 @staff_required
-def beneficiaire_list(request):
+def beneficiaire_list(request: StaffRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     mine = request.GET.get("mes") == "1"
-    beneficiaires = selectors.beneficiaire_list(
+    beneficiaires = selectors.beneficiaires_lister(
         visibles=acces.beneficiaires_visibles(membership=request.membership),
         search=search,
         consultant=request.user if mine else None,
@@ -57,7 +58,7 @@ def beneficiaire_list(request):
 
 
 @staff_required
-def beneficiaire_create(request):
+def beneficiaire_create(request: StaffRequest) -> HttpResponse:
     if not acces.creer_beneficiaire_permis(membership=request.membership):
         raise PermissionDenied(_("Votre rôle ne permet pas cette action."))
     data = request.POST if request.method == "POST" else None
@@ -83,10 +84,10 @@ def beneficiaire_create(request):
     return render(request, "beneficiaires/form.html", {"form": form}, status=status)
 
 
-def _detail_page(request, beneficiaire, *, status=200, **forms):
+def _detail_page(request: StaffRequest, beneficiaire, *, status=200, **forms):
     organisation = request.organisation
     droits = acces.acces_beneficiaire(membership=request.membership, beneficiaire=beneficiaire)
-    documents = selectors.documents_for(beneficiaire=beneficiaire)
+    documents = selectors.documents_lister(beneficiaire=beneficiaire)
     if not droits.lire_confidentiel:
         # Work documents are bilan content (rule 11): administrative pieces only.
         documents = documents.filter(categorie=Document.Categorie.ADMINISTRATIF)
@@ -112,7 +113,7 @@ def _detail_page(request, beneficiaire, *, status=200, **forms):
 
 @require_POST
 @staff_required
-def entretien_create(request, beneficiaire_id):
+def entretien_create(request: StaffRequest, beneficiaire_id: uuid.UUID) -> HttpResponse:
     beneficiaire = _beneficiaire(request, beneficiaire_id, acces.Droit.ADMINISTRER)
     form = EntretienPrealableForm(request.POST, organisation=request.organisation)
     if form.is_valid():
@@ -138,7 +139,7 @@ def entretien_create(request, beneficiaire_id):
 
 @require_POST
 @staff_required
-def consentement_create(request, beneficiaire_id):
+def consentement_create(request: StaffRequest, beneficiaire_id: uuid.UUID) -> HttpResponse:
     beneficiaire = _beneficiaire(request, beneficiaire_id, acces.Droit.ADMINISTRER)
     form = ConsentementForm(request.POST)
     if form.is_valid():
@@ -156,7 +157,9 @@ def consentement_create(request, beneficiaire_id):
 
 @require_POST
 @staff_required
-def consentement_revoke(request, beneficiaire_id, consentement_id):
+def consentement_revoke(
+    request: StaffRequest, beneficiaire_id: uuid.UUID, consentement_id: uuid.UUID
+) -> HttpResponse:
     beneficiaire = _beneficiaire(request, beneficiaire_id, acces.Droit.ADMINISTRER)
     consentement = get_for_organisation(
         Consentement,
@@ -171,7 +174,7 @@ def consentement_revoke(request, beneficiaire_id, consentement_id):
 
 @require_POST
 @staff_required
-def besoins_update(request, beneficiaire_id):
+def besoins_update(request: StaffRequest, beneficiaire_id: uuid.UUID) -> HttpResponse:
     beneficiaire = _beneficiaire(request, beneficiaire_id, acces.Droit.VOIR_BESOINS)
     form = BesoinsForm(request.POST)
     if form.is_valid():
@@ -188,7 +191,7 @@ def besoins_update(request, beneficiaire_id):
 
 
 @staff_required
-def beneficiaire_detail(request, beneficiaire_id):
+def beneficiaire_detail(request: StaffRequest, beneficiaire_id: uuid.UUID) -> HttpResponse:
     beneficiaire = _beneficiaire(request, beneficiaire_id)
     audit_record(
         request=request,
@@ -203,7 +206,7 @@ def beneficiaire_detail(request, beneficiaire_id):
 
 @require_POST
 @staff_required
-def document_upload(request, beneficiaire_id):
+def document_upload(request: StaffRequest, beneficiaire_id: uuid.UUID) -> HttpResponse:
     beneficiaire = _beneficiaire(request, beneficiaire_id, acces.Droit.ADMINISTRER)
     form = DocumentForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -221,10 +224,12 @@ def document_upload(request, beneficiaire_id):
 
 
 @staff_required
-def document_download(request, beneficiaire_id, document_id):
+def document_download(
+    request: StaffRequest, beneficiaire_id: uuid.UUID, document_id: uuid.UUID
+) -> HttpResponse:
     """Serve a private file after re-checking access; every download is logged."""
     beneficiaire = _beneficiaire(request, beneficiaire_id)
-    document = selectors.document_get(beneficiaire=beneficiaire, public_id=document_id)
+    document = selectors.document_obtenir(beneficiaire=beneficiaire, public_id=document_id)
     if document.categorie != Document.Categorie.ADMINISTRATIF:
         acces.exiger_beneficiaire(
             membership=request.membership,
@@ -251,7 +256,7 @@ def document_download(request, beneficiaire_id, document_id):
 
 
 @staff_required
-def beneficiaire_edit(request, beneficiaire_id):
+def beneficiaire_edit(request: StaffRequest, beneficiaire_id: uuid.UUID) -> HttpResponse:
     beneficiaire = _beneficiaire(request, beneficiaire_id, acces.Droit.ADMINISTRER)
     data = request.POST if request.method == "POST" else None
     form = BeneficiaireForm(data, instance=beneficiaire, organisation=request.organisation)
@@ -277,7 +282,7 @@ def beneficiaire_edit(request, beneficiaire_id):
 
 @require_POST
 @staff_required
-def beneficiaire_invite(request, beneficiaire_id):
+def beneficiaire_invite(request: StaffRequest, beneficiaire_id: uuid.UUID) -> HttpResponse:
     beneficiaire = _beneficiaire(request, beneficiaire_id, acces.Droit.ADMINISTRER)
     try:
         services.beneficiaire_inviter_au_portail(beneficiaire=beneficiaire, par=request.user)
@@ -294,10 +299,8 @@ def beneficiaire_invite(request, beneficiaire_id):
 
 @require_POST
 @role_required(Role.ADMIN)
-def demande_suppression_traiter(request, demande_id):
+def demande_suppression_traiter(request: StaffRequest, demande_id: uuid.UUID) -> HttpResponse:
     """An admin answers an erasure request (what was erased, what the law keeps and why)."""
-    from beneficiaires.models import DemandeSuppression
-
     demande = get_for_organisation(
         DemandeSuppression, organisation=request.organisation, public_id=demande_id
     )

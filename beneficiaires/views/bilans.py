@@ -2,6 +2,7 @@
 
 import csv
 import io
+import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -17,11 +18,12 @@ from beneficiaires.services import bilans as services_bilans
 from beneficiaires.services.bilans import DossierBilan
 from bilan.core.audit import audit_record
 from bilan.core.form_errors import add_errors
+from bilan.core.middleware import StaffRequest
 from bilan.core.models import AuditEvent, Role
 from bilan.core.permissions import role_required, staff_required
 
 
-def _filters(request):
+def _filters(request: StaffRequest):
     """The list's filters from the query string; a consultant sees their own by default."""
     is_admin = request.membership.role == Role.ADMIN
     consultant_param = request.GET.get("consultant", "" if is_admin else "moi")
@@ -47,10 +49,10 @@ def _filters(request):
 
 
 @staff_required
-def bilan_list(request):
+def bilan_list(request: StaffRequest) -> HttpResponse:
     filters, consultant_param = _filters(request)
     try:
-        bilans = selectors.bilan_list(**filters)
+        bilans = selectors.bilans_lister(**filters)
         page = Paginator(bilans, 25).get_page(request.GET.get("page"))
     except ValidationError:  # a malformed date in the query string
         messages.error(request, _("Les dates de filtre sont invalides (format AAAA-MM-JJ)."))
@@ -74,10 +76,10 @@ def bilan_list(request):
 
 
 @role_required(Role.ADMIN)
-def bilan_export(request):
+def bilan_export(request: StaffRequest) -> HttpResponse:
     """CSV of the filtered list (identity and administrative data only, no bilan content)."""
     filters, _param = _filters(request)
-    bilans = selectors.bilan_list(**filters)
+    bilans = selectors.bilans_lister(**filters)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(
@@ -122,8 +124,8 @@ def bilan_export(request):
 
 
 @staff_required
-def bilan_create(request, beneficiaire_id):
-    beneficiaire = selectors.beneficiaire_get(
+def bilan_create(request: StaffRequest, beneficiaire_id: uuid.UUID) -> HttpResponse:
+    beneficiaire = selectors.beneficiaire_obtenir(
         organisation=request.organisation, public_id=beneficiaire_id
     )
     acces.exiger_beneficiaire(
@@ -162,8 +164,8 @@ def _dossier(form: BilanForm) -> DossierBilan:
 
 
 @staff_required
-def bilan_edit(request, bilan_id):
-    bilan = selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+def bilan_edit(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
+    bilan = selectors.bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=acces.Droit.ADMINISTRER)
     data = request.POST if request.method == "POST" else None
     form = BilanForm(data, instance=bilan, organisation=request.organisation)

@@ -4,39 +4,43 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beneficiaires import acces, selectors
+from beneficiaires.conventions import TypeDocument
 from beneficiaires.models import Bilan
 from beneficiaires.services import conventions
 from bilan.core import signatures
 from bilan.core.audit import client_info
 from bilan.core.form_errors import flash_errors
-from bilan.core.middleware import TenantRequest
+from bilan.core.middleware import StaffRequest
 from bilan.core.models import SignatureRole, SignedDocument
 from bilan.core.permissions import staff_required
 from bilan.core.tenancy import get_for_organisation
 from bilan.core.views.signatures import methode_authentification, serve_signed_document
 
 
-def _bilan(request: TenantRequest, bilan_id: uuid.UUID, droit: acces.Droit) -> Bilan:
+def _bilan(request: StaffRequest, bilan_id: uuid.UUID, droit: acces.Droit) -> Bilan:
     """The bilan named in the URL: 404 elsewhere or outside need-to-know, 403 without
     ``droit``."""
-    bilan = selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = selectors.bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=droit)
     return bilan
 
 
-def _document(request, bilan, signed_document_id) -> SignedDocument:
+def _document(request: StaffRequest, bilan, signed_document_id: uuid.UUID) -> SignedDocument:
     # Administrative documents of the bilan only: a synthèse filed under the bilan (older
     # versions did) is bilan content and is served by the synthèse pages.
     return get_for_organisation(
         SignedDocument,
         organisation=request.organisation,
         public_id=signed_document_id,
-        queryset=SignedDocument.objects.filter(subject_id=bilan.public_id).exclude(kind="synthese"),
+        queryset=SignedDocument.objects.filter(subject_id=bilan.public_id).filter(
+            kind__in=list(TypeDocument)
+        ),
     )
 
 
@@ -46,7 +50,7 @@ def _back(bilan):
 
 @require_POST
 @staff_required
-def convention_emettre(request, bilan_id):
+def convention_emettre(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
     bilan = _bilan(request, bilan_id, acces.Droit.ADMINISTRER)
     try:
         document = conventions.convention_emettre(bilan=bilan, par=request.user)
@@ -63,7 +67,9 @@ def convention_emettre(request, bilan_id):
 
 @require_POST
 @staff_required
-def document_signer(request, bilan_id, signed_document_id):
+def document_signer(
+    request: StaffRequest, bilan_id: uuid.UUID, signed_document_id: uuid.UUID
+) -> HttpResponse:
     bilan = _bilan(request, bilan_id, acces.Droit.ADMINISTRER)
     document = _document(request, bilan, signed_document_id)
     try:
@@ -83,7 +89,9 @@ def document_signer(request, bilan_id, signed_document_id):
 
 @require_POST
 @staff_required
-def lien_employeur(request, bilan_id, signed_document_id):
+def lien_employeur(
+    request: StaffRequest, bilan_id: uuid.UUID, signed_document_id: uuid.UUID
+) -> HttpResponse:
     bilan = _bilan(request, bilan_id, acces.Droit.ADMINISTRER)
     document = _document(request, bilan, signed_document_id)
     try:
@@ -107,7 +115,9 @@ def lien_employeur(request, bilan_id, signed_document_id):
 
 
 @staff_required
-def document_telecharger(request, bilan_id, signed_document_id):
+def document_telecharger(
+    request: StaffRequest, bilan_id: uuid.UUID, signed_document_id: uuid.UUID
+) -> HttpResponse:
     bilan = _bilan(request, bilan_id, acces.Droit.VOIR)
     document = _document(request, bilan, signed_document_id)
     return serve_signed_document(

@@ -1,13 +1,16 @@
 """The beneficiary's side of the dossier documents: read, sign, download."""
 
-from django import forms
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from beneficiaires.acces import PortailRequest
+from beneficiaires.forms.portail import SignatureForm
 from bilan.core import signatures
 from bilan.core.audit import client_info
 from bilan.core.models import SignatureRole, SignedDocument
@@ -16,14 +19,7 @@ from bilan.core.tenancy import get_for_organisation
 from bilan.core.views.signatures import methode_authentification, serve_signed_document
 
 
-class SignatureForm(forms.Form):
-    accord = forms.BooleanField(
-        label=gettext_lazy("J'ai lu le document et je le signe électroniquement."),
-        error_messages={"required": gettext_lazy("Cochez la case pour signer.")},
-    )
-
-
-def _documents(request):
+def _documents(request: PortailRequest):
     return (
         SignedDocument.objects.filter(beneficiaire_id=request.portal_access.beneficiaire_id)
         .exclude(status=SignedDocument.Status.ANNULE)
@@ -32,7 +28,7 @@ def _documents(request):
     )
 
 
-def _document(request, signed_document_id) -> SignedDocument:
+def _document(request: PortailRequest, signed_document_id: uuid.UUID) -> SignedDocument:
     return get_for_organisation(
         SignedDocument,
         organisation=request.organisation,
@@ -42,16 +38,17 @@ def _document(request, signed_document_id) -> SignedDocument:
 
 
 @portal_required
-def documents(request):
+def documents(request: PortailRequest) -> HttpResponse:
     items = []
     for document in _documents(request):
         roles = {s.role for s in document.signatures.all()}
+        # Some kinds (the synthèse) are read and signed on their own page.
+        page = signatures.document_kinds.page_signature(document.kind)
         items.append(
             {
                 "document": document,
-                # The synthèse is read and signed on its own page (shared reading first).
-                "synthese": document.kind == "synthese",
-                "a_signer": document.kind != "synthese"
+                "page_signature": page,
+                "a_signer": page is None
                 and document.status == SignedDocument.Status.EMIS
                 and SignatureRole.BENEFICIAIRE in document.required_roles
                 and SignatureRole.BENEFICIAIRE not in roles,
@@ -62,11 +59,12 @@ def documents(request):
 
 @require_POST
 @portal_required
-def document_signer(request, signed_document_id):
+def document_signer(request: PortailRequest, signed_document_id: uuid.UUID) -> HttpResponse:
     document = _document(request, signed_document_id)
-    if document.kind == "synthese":
-        messages.info(request, _("Votre synthèse se lit et se signe sur la page « Ma synthèse »."))
-        return redirect("portail_synthese:lire")
+    page = signatures.document_kinds.page_signature(document.kind)
+    if page is not None:
+        messages.info(request, _("Ce document se lit et se signe sur sa propre page."))
+        return redirect(page.url_name)
     form = SignatureForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Cochez la case pour signer."))
@@ -88,7 +86,7 @@ def document_signer(request, signed_document_id):
 
 
 @portal_required
-def document_telecharger(request, signed_document_id):
+def document_telecharger(request: PortailRequest, signed_document_id: uuid.UUID) -> HttpResponse:
     document = _document(request, signed_document_id)
     return serve_signed_document(
         request, document, signed=document.status == SignedDocument.Status.SIGNE

@@ -5,9 +5,12 @@ programme's detail and edition. The calendar proposal of a bilan is the séances
 Every member reads; admins and consultants copy and edit.
 """
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -19,6 +22,7 @@ from beneficiaires.forms.programmes import EtapeFormSet, ProgrammeForm
 from beneficiaires.models import Programme, ProgrammeEtape, TypeSeance
 from beneficiaires.services import programmes as services
 from bilan.core.formatting import duree_fr
+from bilan.core.middleware import StaffRequest
 from bilan.core.models import Role
 from bilan.core.permissions import role_required, staff_required
 from bilan.core.tenancy import get_for_organisation
@@ -26,12 +30,12 @@ from bilan.core.tenancy import get_for_organisation
 EDITEURS = (Role.ADMIN, Role.CONSULTANT)
 
 
-def _peut_modifier(request) -> bool:
+def _peut_modifier(request: StaffRequest) -> bool:
     membership = getattr(request, "membership", None)
     return membership is not None and membership.role in EDITEURS
 
 
-def _programme_get(request, programme_id) -> Programme:
+def _programme_get(request: StaffRequest, programme_id: uuid.UUID) -> Programme:
     return get_for_organisation(
         Programme, organisation=request.organisation, public_id=programme_id
     )
@@ -43,7 +47,7 @@ def _messages_de(exc: ValidationError) -> list[str]:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def programme_list(request):
+def programme_list(request: StaffRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not _peut_modifier(request):
@@ -85,16 +89,16 @@ def _repartition(etapes) -> dict:
         lignes.append(
             {
                 "phase": phase.label,
-                "accompagnement": duree_fr(acc),
-                "travail_personnel": duree_fr(tp),
-                "total": duree_fr(acc + tp),
+                "accompagnement": duree_fr(minutes=acc),
+                "travail_personnel": duree_fr(minutes=tp),
+                "total": duree_fr(minutes=acc + tp),
             }
         )
     par_type = [
         {
             "type": t.label,
             "nombre": sum(1 for e in etapes if e.type == t),
-            "duree": duree_fr(sum(e.duree_minutes for e in etapes if e.type == t)),
+            "duree": duree_fr(minutes=sum(e.duree_minutes for e in etapes if e.type == t)),
         }
         for t in TypeSeance
     ]
@@ -103,15 +107,15 @@ def _repartition(etapes) -> dict:
     return {
         "par_phase": lignes,
         "par_type": [t for t in par_type if t["nombre"]],
-        "accompagnement": duree_fr(acc),
-        "travail_personnel": duree_fr(tp),
-        "total": duree_fr(acc + tp),
-        "reste": duree_fr(max(BUDGET_MINUTES - acc - tp, 0)),
+        "accompagnement": duree_fr(minutes=acc),
+        "travail_personnel": duree_fr(minutes=tp),
+        "total": duree_fr(minutes=acc + tp),
+        "reste": duree_fr(minutes=max(BUDGET_MINUTES - acc - tp, 0)),
     }
 
 
 @staff_required
-def programme_detail(request, programme_id):
+def programme_detail(request: StaffRequest, programme_id: uuid.UUID) -> HttpResponse:
     programme = _programme_get(request, programme_id)
     etapes = list(ProgrammeEtape.objects.filter(programme=programme).order_by("ordre"))
     return render(
@@ -128,24 +132,29 @@ def programme_detail(request, programme_id):
 
 @role_required(*EDITEURS)
 @require_http_methods(["GET", "POST"])
-def programme_modifier(request, programme_id):
+def programme_modifier(request: StaffRequest, programme_id: uuid.UUID) -> HttpResponse:
     programme = _programme_get(request, programme_id)
     if request.method == "POST":
         form = ProgrammeForm(request.POST, programme=programme)
         formset = EtapeFormSet(request.POST, prefix="etapes")
         if form.is_valid() and formset.is_valid():
             try:
+                data = form.cleaned_data
                 services.programme_modifier(
-                    programme=programme, etapes=formset.etapes(), **form.cleaned_data
+                    programme=programme,
+                    etapes=formset.etapes(),
+                    nom=data["nom"],
+                    description=data["description"],
+                    suivi_mois=data["suivi_mois"],
+                    suivi_duree_minutes=data["suivi_duree_minutes"],
+                    actif=data["actif"],
                 )
             except ValidationError as exc:
                 if hasattr(exc, "error_dict"):
                     for champ, erreurs in exc.error_dict.items():
                         form.add_error(champ if champ in form.fields else None, erreurs)
                 else:
-                    formset._non_form_errors = formset.error_class(
-                        exc.messages, error_class="nonform", renderer=formset.renderer
-                    )
+                    formset.refuser(exc.messages)
             else:
                 messages.success(request, _("Programme enregistré."))
                 return redirect("programmes:detail", programme_id=programme.public_id)
@@ -155,7 +164,7 @@ def programme_modifier(request, programme_id):
             prefix="etapes",
             initial=[
                 {**e, "ORDER": i}
-                for i, e in enumerate(services.programme_etapes_dicts(programme=programme), 1)
+                for i, e in enumerate(services.programme_etapes_lister(programme=programme), 1)
             ],
         )
     en_erreur = request.method == "POST"

@@ -111,8 +111,11 @@ def evenements_audit(
     return qs.order_by("-created_at", "-pk")
 
 
-def evenements_audit_pour_beneficiaire(
-    *, beneficiaire: TenantOwned, user: User
-) -> QuerySet[AuditEvent]:
+def evenements_audit_pour_beneficiaire(*, beneficiaire_id: int, user: User) -> QuerySet[AuditEvent]:
     """Who accessed the beneficiary's dossier: every staff access, not their own."""
-    return evenements_audit(beneficiaire=beneficiaire).exclude(actor=user)
+    return (
+        AuditEvent.objects.select_related("actor", "beneficiaire")
+        .filter(beneficiaire_id=beneficiaire_id)
+        .exclude(actor=user)
+        .order_by("-created_at", "-pk")
+    )

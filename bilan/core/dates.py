@@ -57,7 +57,7 @@ def ajouter_jours_ouvres(*, depart: dt.date, jours: int) -> dt.date:
     return courant
 
 
-def ajouter_mois(jour: dt.date, mois: int) -> dt.date:
+def ajouter_mois(*, jour: dt.date, mois: int) -> dt.date:
     """``jour`` + ``mois`` months, the day clamped to the month's length (31 August + 6 months
     -> 28/29 February)."""
     annee, index = divmod(jour.month - 1 + mois, 12)

@@ -1,10 +1,13 @@
-from typing import cast
+from typing import Any, cast
 
 from allauth.account.forms import SignupForm
 from allauth.core import context as allauth_context
 from django import forms
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from bilan.core import verification
 from bilan.core.adapters import pending_invitation_from_session
 from bilan.core.models import Organisation, Role
 
@@ -103,3 +106,63 @@ class AuditFilterForm(forms.Form):
         utilisateur.choices = [("", _("Tout le monde"))] + [
             (str(m.user.public_id), str(m.user)) for m in members
         ]
+
+
+class SignForm(forms.Form):
+    consent = forms.BooleanField(
+        label=_("J'ai lu le document et je le signe"),
+        required=True,
+        error_messages={
+            "required": _("Cochez la case pour confirmer que vous signez le document.")
+        },
+    )
+
+
+class VerificationForm(forms.Form):
+    fichier = forms.FileField(
+        label=_("Document PDF à vérifier"),
+        required=False,
+        help_text=_("20 Mo au plus. Le fichier n'est pas conservé."),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+    empreinte = forms.CharField(
+        label=_("ou empreinte SHA-256 du document"),
+        required=False,
+        max_length=200,
+        help_text=_("64 caractères hexadécimaux, imprimés sur la page de preuve."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    def clean_fichier(self):
+        fichier = self.cleaned_data.get("fichier")
+        if fichier and fichier.size > verification.TAILLE_MAX:
+            raise forms.ValidationError(
+                gettext("Le fichier dépasse %(max)s.")
+                % {"max": filesizeformat(verification.TAILLE_MAX)}
+            )
+        return fichier
+
+    def clean_empreinte(self):
+        texte = self.cleaned_data.get("empreinte", "").strip()
+        if not texte:
+            return ""
+        valeur = verification.empreinte_normalisee(texte)
+        if valeur is None:
+            raise forms.ValidationError(
+                gettext("Une empreinte SHA-256 compte 64 caractères de 0 à 9 et de a à f.")
+            )
+        return valeur
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        fichier, empreinte = data.get("fichier"), data.get("empreinte")
+        if not self.errors:
+            if fichier and empreinte:
+                raise forms.ValidationError(
+                    gettext("Déposez un fichier ou collez une empreinte, pas les deux.")
+                )
+            if not fichier and not empreinte:
+                raise forms.ValidationError(
+                    gettext("Déposez le document PDF ou collez son empreinte SHA-256.")
+                )
+        return data

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from bilan.core import selectors
-from bilan.core.models import Membership, Organisation
+from bilan.core.models import Membership, Organisation, User
 from bilan.core.tenancy import tenant_context
 
 STAFF_PREFIX = "/app/"
@@ -30,6 +30,22 @@ class TenantRequest(HttpRequest):
     organisation: Organisation
     membership: Membership | None
     portal_access: selectors.AccesPortail | None
+
+
+class StaffRequest(TenantRequest):
+    """For annotations only: a request of the staff space behind ``staff_required`` or
+    ``role_required`` (``bilan.core.permissions``): a logged-in member of the organisation."""
+
+    user: User
+    membership: Membership
+
+
+class PortalRequest(TenantRequest):
+    """For annotations only: a request of the portal behind ``portal_required``: a logged-in
+    beneficiary with their access to the organisation."""
+
+    user: User
+    portal_access: selectors.AccesPortail
 
 
 class StaffMFARequiredMiddleware:

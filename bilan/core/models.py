@@ -1,11 +1,14 @@
 import hashlib
 import uuid
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.files.storage import Storage, storages
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from bilan.core import checks  # noqa: F401  (registers the system checks, see its docstring)
@@ -13,7 +16,7 @@ from bilan.core.tenant_scope import TenantOwned
 from bilan.core.validators import validate_siret
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra_fields):
@@ -58,7 +61,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = _("utilisateur·rice")
@@ -75,9 +78,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.first_name or self.email
 
 
-def private_storage():
-    from django.core.files.storage import storages
-
+def private_storage() -> Storage:
     return storages["private"]
 
 
@@ -275,7 +276,7 @@ class Invitation(models.Model):
         )
 
     @property
-    def status_label(self) -> str:
+    def status_label(self) -> str | Promise:
         if self.accepted_at:
             return _("acceptée")
         if self.revoked_at:

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cryptography.hazmat.primitives.serialization import Encoding
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -181,8 +182,6 @@ def verifier_cachet(*, pdf: bytes, trust_roots: Iterable[Any]) -> dict[str, Any]
     roots = []
     for cert in trust_roots:
         if not isinstance(cert, asn1_x509.Certificate):
-            from cryptography.hazmat.primitives.serialization import Encoding
-
             cert = asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
         roots.append(cert)
     try:

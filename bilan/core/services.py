@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass, fields
+from datetime import date, timedelta
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
-from django.forms import ModelForm
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +22,7 @@ from bilan.core.models import Invitation, Membership, Organisation, Role, User, 
 from bilan.core.tenancy import TenantOwned
 
 
-def invitation_url(*, token: str) -> str:
+def invitation_lien_construire(*, token: str) -> str:
     return f"{settings.SITE_URL}{reverse('invitation_accept', kwargs={'token': token})}"
 
 
@@ -81,7 +83,7 @@ def invitation_creer(
         context={
             "organisation": organisation,
             "invitation": invitation,
-            "url": invitation_url(token=token),
+            "url": invitation_lien_construire(token=token),
             "invited_by": invited_by,
             "validity_days": settings.INVITATION_VALIDITY_DAYS,
         },
@@ -172,10 +174,41 @@ def membre_definir_actif(*, membership: Membership, is_active: bool, by: User) -
     return membership
 
 
-def organisation_modifier(*, organisation: Organisation, form: ModelForm) -> Organisation:
-    """Save the organisation settings form (validated by the caller)."""
-    if form.instance.pk != organisation.pk:
-        raise ValueError("Le formulaire ne porte pas sur cet organisme.")
-    with transaction.atomic():
-        saved: Organisation = form.save()
-        return saved
+@dataclass(frozen=True, kw_only=True)
+class FicheOrganisation:
+    """The settings an admin edits on the organisation page. Every field is named: a caller
+    that forgets one fails instead of leaving it unchanged."""
+
+    raison_sociale: str
+    siret: str
+    numero_declaration_activite: str
+    qualiopi_numero_certificat: str
+    qualiopi_date_expiration: date | None
+    qualiopi_couvre_bilans: bool
+    referent_handicap_nom: str
+    referent_handicap_contact: str
+    delai_reflexion_jours: int
+    seuil_accompagnement_heures: Decimal
+    suivi_delai_mois: int
+    abandon_alerte_semaines: int
+
+
+@transaction.atomic
+def organisation_modifier(
+    *,
+    organisation: Organisation,
+    fiche: FicheOrganisation,
+    logo: File | None,
+    logo_retirer: bool,
+) -> Organisation:
+    """Save the organisation's settings. ``logo`` is a new image to store (None keeps the
+    current one); ``logo_retirer`` removes it. The model's validators run before saving."""
+    for champ in fields(fiche):
+        setattr(organisation, champ.name, getattr(fiche, champ.name))
+    if logo is not None:
+        organisation.logo = logo  # stored by save(), see FileField
+    elif logo_retirer:
+        organisation.logo = ""
+    organisation.full_clean()
+    organisation.save()
+    return organisation

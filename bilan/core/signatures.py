@@ -38,6 +38,7 @@ import logging
 import secrets
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -49,6 +50,7 @@ from django.db import transaction
 from django.db.models import Max, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from bilan.core.audit import ClientInfo
@@ -89,18 +91,41 @@ class AfterSignature(Protocol):
     def __call__(self, *, document: SignedDocument, signature: Signature) -> None: ...
 
 
+@dataclass(frozen=True)
+class PageSignature:
+    """A portal page of its own where the beneficiary reads and signs a kind of document:
+    ``url_name`` (no argument) and the French label of the link to it."""
+
+    url_name: str
+    libelle: str | Promise
+
+
 class DocumentKindRegistry:
     """The document kinds the apps declare, with their after-signature handlers."""
 
     def __init__(self) -> None:
         self._handlers: dict[str, list[AfterSignature]] = {}
+        self._pages: dict[str, PageSignature] = {}
 
-    def register(self, *kinds: str, after_signature: AfterSignature | None = None) -> None:
-        """Declare ``kinds`` (idempotent) and, optionally, a handler run after each signature."""
+    def register(
+        self,
+        *kinds: str,
+        after_signature: AfterSignature | None = None,
+        page_signature: PageSignature | None = None,
+    ) -> None:
+        """Declare ``kinds`` (idempotent) and, optionally, a handler run after each signature
+        and the portal page where the beneficiary reads and signs documents of these kinds
+        (when it is not the portal's list of documents)."""
         for kind in kinds:
             handlers = self._handlers.setdefault(kind, [])
             if after_signature is not None and after_signature not in handlers:
                 handlers.append(after_signature)
+            if page_signature is not None:
+                self._pages[kind] = page_signature
+
+    def page_signature(self, kind: str) -> PageSignature | None:
+        """The page where ``kind`` is signed, or None: the portal's list of documents."""
+        return self._pages.get(kind)
 
     def kinds(self) -> frozenset[str]:
         return frozenset(self._handlers)

@@ -67,9 +67,10 @@ def document_par_empreinte(*, sha256: str) -> dict | None:
     issued PDF, before signatures). None when nothing matches. Nothing else of the document
     (content, beneficiary) leaves this function.
     """
-    sha256 = empreinte_normalisee(sha256)
-    if sha256 is None:
+    normalisee = empreinte_normalisee(sha256)
+    if normalisee is None:
         return None
+    sha256 = normalisee
 
     def chercher(organisation: Organisation) -> dict | None:
         document = (

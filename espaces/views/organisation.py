@@ -1,9 +1,14 @@
 """The organisation's administration page (settings, members, invitations, erasure requests) and
 the access journal: they gather the core's accounts and the beneficiaries' requests."""
 
+import uuid
+from dataclasses import fields as dataclass_fields
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,11 +24,12 @@ from bilan.core.forms import (
     OrganisationForm,
     StaffInvitationForm,
 )
+from bilan.core.middleware import StaffRequest
 from bilan.core.models import Role
 from bilan.core.permissions import role_required, staff_required
 
 
-def _organisation_page(request, *, form=None, invitation_form=None, status=200):
+def _organisation_page(request: StaffRequest, *, form=None, invitation_form=None, status=200):
     organisation = request.organisation
     members = selectors.membres_de_organisation(organisation=organisation)
     is_admin = request.membership.role == Role.ADMIN
@@ -45,24 +51,42 @@ def _demandes_suppression():
 
 
 @staff_required
-def organisation_settings(request):
+def organisation_settings(request: StaffRequest) -> HttpResponse:
     if request.method == "POST":
         if request.membership.role != Role.ADMIN:
             raise PermissionDenied(_("Seul·e un·e administrateur·rice peut modifier l'organisme."))
         form = OrganisationForm(request.POST, request.FILES, instance=request.organisation)
         if form.is_valid():
-            services.organisation_modifier(organisation=request.organisation, form=form)
-            messages.success(request, _("Les informations de l'organisme sont enregistrées."))
-            return redirect("app:organisation")
+            data = form.cleaned_data
+            fiche = services.FicheOrganisation(
+                **{
+                    champ.name: data[champ.name]
+                    for champ in dataclass_fields(services.FicheOrganisation)
+                }
+            )
+            try:
+                services.organisation_modifier(
+                    organisation=request.organisation,
+                    fiche=fiche,
+                    # The form's file field answers the new upload, False when "clear" is
+                    # ticked, or the current file when nothing was sent.
+                    logo=data["logo"] if isinstance(data["logo"], UploadedFile) else None,
+                    logo_retirer=data["logo"] is False,
+                )
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(request, _("Les informations de l'organisme sont enregistrées."))
+                return redirect("app:organisation")
         return _organisation_page(request, form=form, status=400)
     return _organisation_page(request)
 
 
 @role_required(Role.ADMIN)
-def audit_journal(request):
+def audit_journal(request: StaffRequest) -> HttpResponse:
     """The access journal, for admins: who read or downloaded what, filterable."""
 
-    beneficiaires = list(beneficiaires_selectors.beneficiaire_list())
+    beneficiaires = list(beneficiaires_selectors.beneficiaires_lister())
     members = list(selectors.membres_de_organisation(organisation=request.organisation))
     form = AuditFilterForm(request.GET or None, beneficiaires=beneficiaires, members=members)
     beneficiaire = actor = None
@@ -85,7 +109,7 @@ def audit_journal(request):
 
 @require_POST
 @role_required(Role.ADMIN)
-def invitation_create(request):
+def invitation_create(request: StaffRequest) -> HttpResponse:
     form = StaffInvitationForm(request.POST)
     if form.is_valid():
         try:
@@ -108,7 +132,7 @@ def invitation_create(request):
 
 @require_POST
 @role_required(Role.ADMIN)
-def invitation_revoke(request, invitation_id):
+def invitation_revoke(request: StaffRequest, invitation_id: uuid.UUID) -> HttpResponse:
     invitation = selectors.invitation_obtenir(
         organisation=request.organisation, public_id=invitation_id
     )
@@ -119,7 +143,7 @@ def invitation_revoke(request, invitation_id):
 
 @require_POST
 @role_required(Role.ADMIN)
-def membership_role(request, membership_id):
+def membership_role(request: StaffRequest, membership_id: uuid.UUID) -> HttpResponse:
     membership = selectors.membre_obtenir(
         organisation=request.organisation, public_id=membership_id
     )
@@ -138,17 +162,17 @@ def membership_role(request, membership_id):
 
 @require_POST
 @role_required(Role.ADMIN)
-def membership_deactivate(request, membership_id):
+def membership_deactivate(request: StaffRequest, membership_id: uuid.UUID) -> HttpResponse:
     return _membership_set_active(request, membership_id, is_active=False)
 
 
 @require_POST
 @role_required(Role.ADMIN)
-def membership_reactivate(request, membership_id):
+def membership_reactivate(request: StaffRequest, membership_id: uuid.UUID) -> HttpResponse:
     return _membership_set_active(request, membership_id, is_active=True)
 
 
-def _membership_set_active(request, membership_id, *, is_active: bool):
+def _membership_set_active(request: StaffRequest, membership_id: uuid.UUID, *, is_active: bool):
     membership = selectors.membre_obtenir(
         organisation=request.organisation, public_id=membership_id
     )

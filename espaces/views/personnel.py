@@ -5,6 +5,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,26 +18,26 @@ from beneficiaires.conventions import type_document
 from beneficiaires.cycle import TERMINAUX
 from beneficiaires.forms.beneficiaires import PaiementForm
 from beneficiaires.models import Bilan, Financement, Phase, StatutBilan
-from beneficiaires.selectors import contrat_signe_le, documents_du_bilan
+from beneficiaires.selectors import bilan_documents_lister, contrat_date_signature
 from beneficiaires.services import bilans as services_bilans
 from beneficiaires.services.financement import paiement_enregistrer
 from bilan.core import selectors
 from bilan.core.form_errors import add_errors, flash_errors
-from bilan.core.middleware import TenantRequest
+from bilan.core.middleware import StaffRequest
 from bilan.core.permissions import staff_required
-from relances.selectors import relances_du_bilan
+from relances.selectors import bilan_relances_lister
 from seances.models import Seance
 from seances.selectors import seances as seances_selectors
 from seances.services import phases
 
 
 @staff_required
-def dashboard(request):
+def dashboard(request: StaffRequest) -> HttpResponse:
 
     organisation = request.organisation
     stats = {
-        "beneficiaires": beneficiaires_selectors.beneficiaire_count(),
-        "mes_beneficiaires": beneficiaires_selectors.beneficiaire_count(consultant=request.user),
+        "beneficiaires": beneficiaires_selectors.beneficiaires_compter(),
+        "mes_beneficiaires": beneficiaires_selectors.beneficiaires_compter(consultant=request.user),
         "membres": selectors.membres_de_organisation(organisation=organisation)
         .filter(is_active=True)
         .count(),
@@ -50,28 +51,30 @@ def dashboard(request):
 
 
 @staff_required
-def bilan_detail(request, bilan_id):
+def bilan_detail(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
     """The dossier at a glance: status, phase, hours of 24, next séance, what is missing.
     Administrative data only: seen by every member with need-to-know (``acces``)."""
     bilan = _bilan(request, bilan_id, acces.Droit.VOIR)
     return _detail_page(request, bilan)
 
 
-def _bilan(request: TenantRequest, bilan_id: uuid.UUID, droit: acces.Droit) -> Bilan:
+def _bilan(request: StaffRequest, bilan_id: uuid.UUID, droit: acces.Droit) -> Bilan:
     """The bilan named in the URL: 404 elsewhere or outside need-to-know, 403 without
     ``droit``."""
-    bilan = beneficiaires_selectors.bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = beneficiaires_selectors.bilan_obtenir(
+        organisation=request.organisation, public_id=bilan_id
+    )
     acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=droit)
     return bilan
 
 
-def _detail_page(request, bilan, *, paiement_form=None, status=200):
+def _detail_page(request: StaffRequest, bilan, *, paiement_form=None, status=200):
 
     aujourdhui = timezone.localdate()
     if bilan.statut in {StatutBilan.DEMANDE, StatutBilan.PREALABLE_REALISE}:
-        manques = services_bilans.manques_confirmation(bilan, aujourdhui=aujourdhui)
+        manques = services_bilans.bilan_manques_confirmation(bilan=bilan, aujourdhui=aujourdhui)
     elif bilan.statut == StatutBilan.ATTENTE:
-        manques = services_bilans.manques_demarrage(bilan, aujourdhui=aujourdhui)
+        manques = services_bilans.bilan_manques_demarrage(bilan=bilan, aujourdhui=aujourdhui)
     else:
         manques = []
     return render(
@@ -85,13 +88,13 @@ def _detail_page(request, bilan, *, paiement_form=None, status=200):
             "seances": Seance.objects.filter(bilan=bilan).order_by("debut"),
             "manques": manques,
             "evenements": bilan.evenements.select_related("par"),
-            "documents": documents_du_bilan(bilan=bilan),
+            "documents": bilan_documents_lister(bilan=bilan),
             "type_document": type_document(bilan=bilan),
-            "fin_reflexion": services_bilans.fin_reflexion(bilan),
+            "fin_reflexion": services_bilans.bilan_fin_reflexion(bilan=bilan),
             "phases": Phase.choices,
             "terminal": bilan.statut in TERMINAUX,
             "financement": _financement_infos(bilan),
-            "relances": relances_du_bilan(bilan_id=bilan.pk),
+            "relances": bilan_relances_lister(bilan_id=bilan.pk),
             "paiements": bilan.paiements.all(),
             "paiement_form": paiement_form or PaiementForm(initial={"le": aujourdhui}),
         },
@@ -127,7 +130,7 @@ def _financement_infos(bilan) -> dict:
                 evenement_le=bilan.date_fin_reelle
             )
     if bilan.financement == Financement.PERSONNEL:
-        signe_le = contrat_signe_le(bilan=bilan)
+        signe_le = contrat_date_signature(bilan=bilan)
         infos["contrat_signe_le"] = signe_le
         if signe_le:
             infos["retractation_fin"] = fin.retractation_fin(contrat_signe_le=signe_le)
@@ -151,7 +154,7 @@ def _financement_infos(bilan) -> dict:
 
 @require_POST
 @staff_required
-def paiement_create(request, bilan_id):
+def paiement_create(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
     """Record a payment of a self-funded bilan; the rules (L6353-6) refuse it with a message."""
 
     bilan = _bilan(request, bilan_id, acces.Droit.ADMINISTRER)
@@ -165,7 +168,7 @@ def paiement_create(request, bilan_id):
             le=form.cleaned_data["le"],
             mode=form.cleaned_data["mode"],
             par=request.user,
-            contrat_signe_le=contrat_signe_le(bilan=bilan),
+            contrat_signe_le=contrat_date_signature(bilan=bilan),
         )
     except ValidationError as exc:
         add_errors(form, exc)
@@ -186,7 +189,7 @@ ACTIONS = {
 
 @require_POST
 @staff_required
-def bilan_action(request, bilan_id, action):
+def bilan_action(request: StaffRequest, bilan_id: uuid.UUID, action) -> HttpResponse:
     bilan = _bilan(request, bilan_id, acces.Droit.ADMINISTRER)
     motif = request.POST.get("motif", "")
     try:

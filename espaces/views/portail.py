@@ -1,6 +1,8 @@
 """The beneficiary's portal pages that gather several apps: the home and the personal data page
 (consents, export, erasure request)."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -8,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from beneficiaires.acces import PortailRequest
 from beneficiaires.models import Consentement
 from beneficiaires.services.bilans import consentement_revoquer as revoquer
 from beneficiaires.services.rgpd import CONSENTEMENTS_PORTAIL, consentement_portail_accorder
@@ -22,7 +25,7 @@ from espaces.forms import ConsentementPortailForm, SuppressionForm
 
 
 @portal_required
-def portail_home(request):
+def portail_home(request: PortailRequest) -> HttpResponse:
 
     beneficiaire = request.portal_access.beneficiaire
     return render(
@@ -36,7 +39,7 @@ def portail_home(request):
     )
 
 
-def _donnees_page(request, *, status=200, **forms_):
+def _donnees_page(request: PortailRequest, *, status=200, **forms_):
 
     beneficiaire = request.portal_access.beneficiaire
     return render(
@@ -54,13 +57,13 @@ def _donnees_page(request, *, status=200, **forms_):
 
 
 @portal_required
-def donnees_page(request):
+def donnees_page(request: PortailRequest) -> HttpResponse:
     return _donnees_page(request)
 
 
 @require_POST
 @portal_required
-def consentement_accorder(request):
+def consentement_accorder(request: PortailRequest) -> HttpResponse:
 
     form = ConsentementPortailForm(request.POST)
     if form.is_valid():
@@ -84,7 +87,7 @@ def consentement_accorder(request):
 
 @require_POST
 @portal_required
-def consentement_revoquer(request, consentement_id):
+def consentement_revoquer(request: PortailRequest, consentement_id: uuid.UUID) -> HttpResponse:
 
     consentement = get_for_organisation(
         Consentement,
@@ -101,7 +104,7 @@ def consentement_revoquer(request, consentement_id):
 
 
 @portal_required
-def donnees_archive(request):
+def donnees_archive(request: PortailRequest) -> HttpResponse:
     """Download of the beneficiary's data (JSON) and documents, as a zip; logged."""
 
     beneficiaire = request.portal_access.beneficiaire
@@ -121,7 +124,7 @@ def donnees_archive(request):
 
 @require_POST
 @portal_required
-def suppression_demander(request):
+def suppression_demander(request: PortailRequest) -> HttpResponse:
 
     form = SuppressionForm(request.POST)
     if form.is_valid():

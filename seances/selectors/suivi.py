@@ -34,7 +34,7 @@ def suivi_date_par_defaut(*, bilan: Bilan) -> dt.datetime | None:
     """End + the organisation's delay (months), 10:00 Europe/Paris; None before the end."""
     if bilan.date_fin_reelle is None:
         return None
-    jour = ajouter_mois(bilan.date_fin_reelle, bilan.organisation.suivi_delai_mois)
+    jour = ajouter_mois(jour=bilan.date_fin_reelle, mois=bilan.organisation.suivi_delai_mois)
     return dt.datetime.combine(jour, HEURE_PAR_DEFAUT, tzinfo=PARIS)
 
 
@@ -107,7 +107,9 @@ def suivi_taux_realisation(*, debut: dt.date, fin: dt.date) -> TauxSuivi:
         if suivi is not None and suivi.statut != EntretienSuivi.Statut.ANNULE:
             echeance = suivi.date_prevue.astimezone(PARIS).date()
         else:
-            echeance = ajouter_mois(bilan.date_fin_reelle, bilan.organisation.suivi_delai_mois)
+            echeance = ajouter_mois(
+                jour=bilan.date_fin_reelle, mois=bilan.organisation.suivi_delai_mois
+            )
         if debut <= echeance <= fin:
             dus += 1
             if suivi is not None and suivi.statut == EntretienSuivi.Statut.REALISE:

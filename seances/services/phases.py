@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from beneficiaires.cycle import ORDRE_PHASES, rang_phase
 from beneficiaires.models import Bilan, BilanEvenement, Phase, StatutBilan
 from beneficiaires.relances import alerte_cpf_sortie_planifier
-from beneficiaires.services.bilans import bilan_transition, bilan_verrouiller
+from beneficiaires.services.bilans import bilan_changer_statut, bilan_verrouiller
 from bilan.core.formatting import heures_fr
 from bilan.core.models import User
 from enquetes.relances import enquetes_planifier
@@ -30,8 +30,8 @@ def bilan_changer_phase(*, bilan: Bilan, vers: str, motif: str, par: User) -> Bi
     bilan = bilan_verrouiller(bilan=bilan)
     if bilan.statut != StatutBilan.EN_COURS:
         raise ValidationError(_("Seul un bilan en cours change de phase."))
-    actuelle = rang_phase(bilan.phase)
-    if vers not in ORDRE_PHASES or rang_phase(vers) != actuelle + 1:
+    actuelle = rang_phase(phase=bilan.phase)
+    if vers not in ORDRE_PHASES or rang_phase(phase=vers) != actuelle + 1:
         raise ValidationError(_("Les trois phases se suivent dans l'ordre, sans en sauter."))
     if not motif.strip():
         raise ValidationError({"motif": _("Indiquez pourquoi la phase change.")})
@@ -66,7 +66,7 @@ def bilan_remettre_synthese(*, bilan: Bilan, par: User) -> Bilan:
         raise ValidationError(
             _("La conclusion passe par au moins un entretien individuel réalisé (R6313-4).")
         )
-    return bilan_transition(bilan=bilan, vers=StatutBilan.SYNTHESE_REMISE, par=par, motif="")
+    return bilan_changer_statut(bilan=bilan, vers=StatutBilan.SYNTHESE_REMISE, par=par, motif="")
 
 
 @transaction.atomic
@@ -76,7 +76,7 @@ def bilan_clore(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None) -
     if bilan.statut != StatutBilan.SYNTHESE_REMISE:
         raise ValidationError(_("Un bilan se clôt après la remise de la synthèse."))
     bilan.date_fin_reelle = aujourdhui or timezone.localdate()
-    bilan_transition(bilan=bilan, vers=StatutBilan.CLOS, par=par, motif="")
+    bilan_changer_statut(bilan=bilan, vers=StatutBilan.CLOS, par=par, motif="")
     # Surveys, follow-up invitation, CPF exit alert: each app plans its own reminders.
     enquetes_planifier(bilan=bilan, fin=bilan.date_fin_reelle)
     invitation_suivi_planifier(bilan=bilan, fin=bilan.date_fin_reelle)
@@ -92,6 +92,6 @@ def bilan_clore(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None) -
     if heures < seuil:
         avertissements.append(
             _("Accompagnement réalisé : %(h)s h, sous le seuil de %(s)s h (décret en attente).")
-            % {"h": heures_fr(round(heures, 2)), "s": heures_fr(seuil)}
+            % {"h": heures_fr(valeur=round(heures, 2)), "s": heures_fr(valeur=seuil)}
         )
     return avertissements

@@ -62,7 +62,7 @@ def seances_planifier_depuis_programme(
     if erreurs:
         raise ValidationError(erreurs)
     chronologie = sorted(zip(debuts, propres, strict=True), key=lambda p: p[0])
-    if not phases_dans_l_ordre(p["phase"] for _d, p in chronologie):
+    if not phases_dans_l_ordre(phases=[p["phase"] for _d, p in chronologie]):
         raise ValidationError(
             _(
                 "Les dates placent une séance d'une phase avant une séance de la phase "
@@ -72,7 +72,7 @@ def seances_planifier_depuis_programme(
         )
     budget_verifier(
         bilan=verrou,
-        demande_minutes=etapes_minutes_comptees(propres),
+        demande_minutes=etapes_minutes_comptees(etapes=propres),
         demande=Demande.PLANNING,
         champ=None,
     )

@@ -207,7 +207,7 @@ def seance_realiser(*, seance: Seance, duree_realisee_minutes: int) -> Seance:
         raise ValidationError(_("Cette séance n'est plus planifiée."))
     if bilan.statut != StatutBilan.EN_COURS:
         raise ValidationError(_("Le bilan doit être en cours pour réaliser une séance."))
-    if rang_phase(seance.phase) > rang_phase(bilan.phase):
+    if rang_phase(phase=seance.phase) > rang_phase(phase=bilan.phase):
         raise ValidationError(
             _("Cette séance relève de la %(phase)s, qui n'a pas encore commencé.")
             % {"phase": seance.get_phase_display().lower()}
@@ -243,7 +243,7 @@ def seance_lire_notes(*, seance: Seance, par: User, client: ClientInfo | None) -
         object_type="notes_seance",
         object_id=seance.public_id,
         object_label=_("Notes de la séance du %(date)s")
-        % {"date": date_fr(timezone.localtime(seance.debut))},
+        % {"date": date_fr(jour=timezone.localtime(seance.debut))},
         beneficiaire=seance.bilan.beneficiaire,
     )
     return seance.notes

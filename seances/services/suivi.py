@@ -71,7 +71,7 @@ def suivi_planifier(
         raise ValidationError(
             {
                 "date_prevue": _("L'entretien de suivi a lieu après la fin du bilan (%(fin)s).")
-                % {"fin": date_fr(bilan.date_fin_reelle)}
+                % {"fin": date_fr(jour=bilan.date_fin_reelle)}
             },
             code="avant_fin",
         )

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from beneficiaires import acces
 from beneficiaires.models import Beneficiaire, Bilan
-from beneficiaires.selectors import bilan_get
+from beneficiaires.selectors import bilan_obtenir
 from bilan.core.audit import audit_record, client_info
 from bilan.core.form_errors import flash_errors
 from bilan.core.middleware import TenantRequest
@@ -161,7 +161,7 @@ def demande_creer(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
 @require_GET
 def attestation_assiduite(request: TenantRequest, bilan_id: uuid.UUID) -> HttpResponse:
     """The bilan's attendance certificate (PDF attachment), logged as a download."""
-    bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     _verifier(request, bilan, agir=False)
     content = lecture.attestation_assiduite_pdf(bilan=bilan)
     audit_record(

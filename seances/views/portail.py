@@ -6,7 +6,7 @@ import uuid
 from django.conf import settings
 from django.http import Http404, HttpResponse
 
-from beneficiaires.selectors import bilan_courant
+from beneficiaires.selectors import bilan_courant_obtenir
 from bilan.core.middleware import TenantRequest
 from bilan.core.permissions import portal_required
 from bilan.core.tenancy import get_for_organisation
@@ -38,7 +38,7 @@ def seance_ics(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
 def attestation_assiduite(request: TenantRequest) -> HttpResponse:
     """The beneficiary's own attendance certificate, generated from the signatures."""
 
-    bilan = bilan_courant(beneficiaire=acces_portail(request).beneficiaire)
+    bilan = bilan_courant_obtenir(beneficiaire=acces_portail(request).beneficiaire)
     if bilan is None:
         raise Http404
     response = HttpResponse(attestation_assiduite_pdf(bilan=bilan), content_type="application/pdf")

@@ -19,7 +19,7 @@ from beneficiaires import acces
 from beneficiaires.budget import BUDGET_MINUTES
 from beneficiaires.models import Bilan, Programme
 from beneficiaires.programmes import date_suivi
-from beneficiaires.selectors import bilan_get
+from beneficiaires.selectors import bilan_obtenir
 from beneficiaires.services.programmes import programme_proposer_calendrier
 from bilan.core.dates import prochain_jour_ouvre
 from bilan.core.formatting import duree_fr
@@ -42,7 +42,7 @@ def _url_apres_planification(bilan: Bilan) -> str:
 def bilan_calendrier(request: TenantRequest, bilan_id: UUID) -> HttpResponse:
     """The calendar a programme proposes for the bilan (working days, French holidays), to edit
     and plan as séances within the 24 hours."""
-    bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     peut_planifier = acces.exiger_bilan(membership=request.membership, bilan=bilan).accompagner
     if request.method == "POST" and not peut_planifier:
         raise PermissionDenied(_("Votre rôle ne permet pas de planifier ce bilan."))
@@ -99,7 +99,7 @@ def bilan_calendrier(request: TenantRequest, bilan_id: UUID) -> HttpResponse:
             )
         if proposition:
             fin = timezone.localtime(proposition[-1]["debut"]).date()
-            suivi = date_suivi(fin, programme.suivi_mois)
+            suivi = date_suivi(fin=fin, mois=programme.suivi_mois)
     elif choix.is_bound:
         status = 400
     deja = bilan_minutes_comptees(bilan=bilan)
@@ -117,8 +117,8 @@ def bilan_calendrier(request: TenantRequest, bilan_id: UUID) -> HttpResponse:
             "lignes": lignes,
             "programme": programme,
             "suivi": suivi,
-            "deja": duree_fr(deja),
-            "reste": duree_fr(max(BUDGET_MINUTES - deja, 0)),
+            "deja": duree_fr(minutes=deja),
+            "reste": duree_fr(minutes=max(BUDGET_MINUTES - deja, 0)),
             "peut_planifier": peut_planifier,
             "a_des_programmes": Programme.objects.exists(),
         },

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from beneficiaires import acces
 from beneficiaires.models import Phase
-from beneficiaires.selectors import bilan_get
+from beneficiaires.selectors import bilan_obtenir
 from bilan.core.audit import client_info
 from bilan.core.form_errors import add_errors
 from bilan.core.middleware import TenantRequest
@@ -41,7 +41,7 @@ def _acces(request: TenantRequest, seance: Seance) -> acces.AccesBilan:
 
 @staff_required
 def seance_create(request: TenantRequest, bilan_id: uuid.UUID) -> HttpResponse:
-    bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=acces.Droit.ACCOMPAGNER)
     data = request.POST if request.method == "POST" else None
     form = SeanceForm(

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from beneficiaires import acces
 from beneficiaires.models import Bilan
-from beneficiaires.selectors import bilan_get
+from beneficiaires.selectors import bilan_obtenir
 from bilan.core.form_errors import add_errors, flash_errors
 from bilan.core.middleware import TenantRequest
 from bilan.core.permissions import staff_required
@@ -39,7 +39,7 @@ def _exiger(request: TenantRequest, bilan: Bilan, droit: acces.Droit) -> acces.A
 @require_http_methods(["GET", "POST"])
 def bilan_suivi(request: TenantRequest, bilan_id: uuid.UUID) -> HttpResponse:
     """Show the bilan's follow-up; plan or re-plan it (date prefilled with the default)."""
-    bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     droits = _exiger(request, bilan, acces.Droit.VOIR)
     suivi = lecture.suivi_du_bilan(bilan=bilan)
     termine = lecture.bilan_termine(bilan=bilan)

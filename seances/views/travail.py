@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from beneficiaires import acces
 from beneficiaires.models import Bilan
-from beneficiaires.selectors import bilan_get
+from beneficiaires.selectors import bilan_obtenir
 from bilan.core.audit import audit_record
 from bilan.core.form_errors import add_errors
 from bilan.core.middleware import TenantRequest
@@ -60,7 +60,7 @@ def _rendu(consigne: Consigne) -> Rendu | None:
 @staff_required
 def bilan_travail(request: TenantRequest, bilan_id: uuid.UUID) -> HttpResponse:
     """The consignes of one bilan, and its personal-work séances still without one."""
-    bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     droits = _exiger(request, bilan, acces.Droit.VOIR)
     return render(
         request,

@@ -22,10 +22,12 @@ their SHA-256, versioned, signable in the application, verifiable on ``/verifier
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -62,9 +64,9 @@ INTITULE_ACTION = gettext_lazy("Bilan de compétences (article L6313-1, 2° du c
 # --- Selectors --------------------------------------------------------------------------------
 
 
-def documents_fin(*, bilan: Bilan) -> list[SignedDocument]:
+def documents_fin_lister(*, bilan: Bilan) -> list[SignedDocument]:
     """Every version of both end documents of ``bilan``, by kind then newest first."""
-    documents = []
+    documents: list[SignedDocument] = []
     for kind in KINDS:
         documents.extend(documents_signes_du_sujet(kind=kind, subject_id=bilan.public_id))
     return documents
@@ -78,7 +80,7 @@ def _seances_realisees(bilan: Bilan) -> list[Seance]:
     )
 
 
-def heures_par_modalite(*, bilan: Bilan) -> dict:
+def bilan_heures_par_modalite(*, bilan: Bilan) -> dict:
     """Claimable realised minutes split by modality: ``{"presentiel", "distanciel", "total",
     "accompagnement", "travail_personnel"}`` (minutes) plus ``*_hm`` strings ("3 h 30").
 
@@ -109,17 +111,15 @@ def heures_par_modalite(*, bilan: Bilan) -> dict:
     return {**minutes, **{f"{k}_hm": heures_minutes(minutes=v) for k, v in minutes.items()}}
 
 
-def _periode(bilan: Bilan, seances: list[Seance]):
+def _periode(bilan: Bilan, seances: list[Seance]) -> tuple[dt.date | None, dt.date | None]:
     debut = bilan.date_debut_reelle
     fin = bilan.date_fin_reelle
     if fin is None and seances:
-        from django.utils import timezone
-
         fin = timezone.localtime(seances[-1].debut).date()
     return debut, fin
 
 
-def _synthese_remise_le(bilan: Bilan):
+def _synthese_remise_le(bilan: Bilan) -> dt.datetime | None:
     try:
         synthese = bilan.synthese
     except Exception:  # noqa: BLE001  (no synthèse row: the date is simply unknown)
@@ -127,7 +127,7 @@ def _synthese_remise_le(bilan: Bilan):
     return synthese.remise_le
 
 
-def attestation_fin_contexte(*, bilan: Bilan) -> dict:
+def attestation_fin_construire_contexte(*, bilan: Bilan) -> dict:
     seances = _seances_realisees(bilan)
     debut, fin = _periode(bilan, seances)
     return {
@@ -135,13 +135,13 @@ def attestation_fin_contexte(*, bilan: Bilan) -> dict:
         "beneficiaire": bilan.beneficiaire,
         "date_debut": debut,
         "date_fin": fin,
-        "heures": heures_par_modalite(bilan=bilan),
+        "heures": bilan_heures_par_modalite(bilan=bilan),
         "synthese_remise_le": _synthese_remise_le(bilan),
         "consultant": bilan.consultant,
     }
 
 
-def certificat_realisation_contexte(*, bilan: Bilan) -> dict:
+def certificat_realisation_construire_contexte(*, bilan: Bilan) -> dict:
     seances = _seances_realisees(bilan)
     debut, fin = _periode(bilan, seances)
     beneficiaire = bilan.beneficiaire
@@ -153,7 +153,7 @@ def certificat_realisation_contexte(*, bilan: Bilan) -> dict:
         "intitule_action": INTITULE_ACTION,
         "date_debut": debut,
         "date_fin": fin,
-        "heures": heures_par_modalite(bilan=bilan),
+        "heures": bilan_heures_par_modalite(bilan=bilan),
         "financement": bilan.get_financement_display(),
         "financeur": bilan.financeur_nom,
         "financeur_reference": bilan.financeur_reference,
@@ -194,7 +194,9 @@ def certificat_realisation_manques(*, bilan: Bilan) -> list[str]:
     return manques
 
 
-def _emettre(*, bilan: Bilan, par: User, kind: str, template: str, context: dict):
+def _emettre(
+    *, bilan: Bilan, par: User, kind: str, template: str, context: dict[str, Any]
+) -> SignedDocument:
     return document_emettre(
         organisation=bilan.organisation,
         kind=kind,
@@ -228,7 +230,7 @@ def attestation_fin_emettre(*, bilan: Bilan, par: User) -> SignedDocument:
         par=par,
         kind=KIND_ATTESTATION,
         template="pdf/attestation_fin.html",
-        context=attestation_fin_contexte(bilan=bilan),
+        context=attestation_fin_construire_contexte(bilan=bilan),
     )
 
 
@@ -245,5 +247,5 @@ def certificat_realisation_emettre(*, bilan: Bilan, par: User) -> SignedDocument
         par=par,
         kind=KIND_CERTIFICAT,
         template="pdf/certificat_realisation.html",
-        context=certificat_realisation_contexte(bilan=bilan),
+        context=certificat_realisation_construire_contexte(bilan=bilan),
     )

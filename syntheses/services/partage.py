@@ -13,9 +13,10 @@ member then sends the signed PDF (downloaded from the documents page) through th
 secure channel (e.g. the CEP operator's secure mail or platform). No download link for
 strangers is created here: such a link would be a bearer secret to a confidential document,
 and the ``Partage`` table has no token field. Revoking the consent (or the share) ends it:
-``partages_actifs`` only lists shares whose own revocation date and whose consent's are empty,
-so a revoked consent ends its shares even before ``partages_clore_pour_consentement`` stamps
-them (``syntheses/consentements.py`` registers it to run when a consent is revoked).
+``partages_actifs_lister`` only lists shares whose own revocation date and whose consent's
+are empty, so a revoked consent ends its shares even before
+``partages_clore_pour_consentement`` stamps them (``syntheses/consentements.py`` registers it
+to run when a consent is revoked).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ TYPES_PARTAGE = frozenset({Consentement.Type.SYNTHESE_CEP, Consentement.Type.SYN
 # --- Selectors --------------------------------------------------------------------------------
 
 
-def partages_actifs(synthese: Synthese) -> QuerySet[Partage]:
+def partages_actifs_lister(*, synthese: Synthese) -> QuerySet[Partage]:
     """Shares of ``synthese`` still in force: neither the share nor its consent revoked."""
     return (
         Partage.objects.filter(
@@ -54,7 +55,7 @@ def partages_actifs(synthese: Synthese) -> QuerySet[Partage]:
     )
 
 
-def partages(synthese: Synthese) -> QuerySet[Partage]:
+def partages_lister(*, synthese: Synthese) -> QuerySet[Partage]:
     """Every share of ``synthese`` (history), newest first."""
     return (
         Partage.objects.filter(synthese=synthese)
@@ -63,7 +64,7 @@ def partages(synthese: Synthese) -> QuerySet[Partage]:
     )
 
 
-def synthese_signee(synthese: Synthese) -> bool:
+def synthese_est_signee(*, synthese: Synthese) -> bool:
     if synthese.document_id is None:
         return False
     return SignedDocument.objects.filter(
@@ -124,7 +125,7 @@ def synthese_partager_tiers(
             raise ValidationError(
                 _("L'adresse électronique du destinataire est invalide.")
             ) from None
-    if not synthese_signee(synthese):
+    if not synthese_est_signee(synthese=synthese):
         raise ValidationError(_("Seule une synthèse signée peut être transmise."))
     partage = Partage.objects.create(
         organisation_id=synthese.organisation_id,

@@ -14,7 +14,7 @@ Purge date = the end of the action: ``Bilan.date_fin_reelle`` for a closed bilan
 ``bilan_clore``), the day of the abandonment for an abandoned one. Kept items go at the latest
 on the closure date + 3 years, or earlier when the consent is revoked (the next run purges).
 
-What is destroyed (``purger_bilan``): séance notes (blanked), submissions of guided personal work
+What is destroyed (``bilan_purger``): séance notes (blanked), submissions of guided personal work
 and their files, the dossier's files, the synthèse's drafts (versions without a signed document)
 and comments, and, without a live exception, the synthèse's text and structured parts and its
 signed PDF (rows and files). What is kept: administrative and quality evidence with its own
@@ -35,8 +35,9 @@ import logging
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.files.storage import Storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -55,7 +56,7 @@ from syntheses.models import (
     Synthese,
     SyntheseVersion,
 )
-from syntheses.services.partage import partages_actifs
+from syntheses.services.partage import partages_actifs_lister
 
 if TYPE_CHECKING:
     from bilan.core.models import Organisation, User
@@ -101,7 +102,7 @@ def _plus_annees(jour: dt.date, annees: int) -> dt.date:
         return jour.replace(year=jour.year + annees, day=28)
 
 
-def date_cloture(bilan: Bilan) -> dt.date | None:
+def bilan_date_cloture(*, bilan: Bilan) -> dt.date | None:
     """The day the action ended (closure or abandonment), or None while it runs."""
     if bilan.statut == StatutBilan.CLOS:
         return bilan.date_fin_reelle or timezone.localtime(bilan.updated_at).date()
@@ -145,7 +146,7 @@ def _exceptions(bilan: Bilan, synthese: Synthese | None, limite: dt.date | None)
         )
     if synthese is not None:
         partage = (
-            partages_actifs(synthese)
+            partages_actifs_lister(synthese=synthese)
             .filter(consentement__type=Consentement.Type.SYNTHESE_CEP)
             .first()
         )
@@ -164,7 +165,7 @@ def _exceptions(bilan: Bilan, synthese: Synthese | None, limite: dt.date | None)
     return exceptions
 
 
-def statut_conservation(*, bilan: Bilan, aujourdhui: dt.date | None = None) -> dict:
+def bilan_statut_conservation(*, bilan: Bilan, aujourdhui: dt.date | None = None) -> dict:
     """Where ``bilan`` stands with R6313-7.
 
     ``{"termine", "cloture_le", "purge_le", "limite_exceptions", "exceptions" (list of dicts:
@@ -173,7 +174,7 @@ def statut_conservation(*, bilan: Bilan, aujourdhui: dt.date | None = None) -> d
     closure date; ``limite_exceptions`` = closure + 3 years, never beyond.
     """
     aujourdhui = aujourdhui or timezone.localdate()
-    cloture = date_cloture(bilan)
+    cloture = bilan_date_cloture(bilan=bilan)
     limite = _plus_annees(cloture, DUREE_EXCEPTION_ANS) if cloture else None
     synthese = _synthese(bilan)
     exceptions = _exceptions(bilan, synthese, limite)
@@ -197,13 +198,13 @@ def statut_conservation(*, bilan: Bilan, aujourdhui: dt.date | None = None) -> d
 # --- Purge ------------------------------------------------------------------------------------
 
 
-def _supprimer_fichiers_apres_commit(fichiers: list) -> None:
+def _supprimer_fichiers_apres_commit(fichiers: list[tuple[Storage, str]]) -> None:
     """Delete (storage, name) pairs once the transaction has committed."""
     fichiers = [(storage, name) for storage, name in fichiers if name]
     if not fichiers:
         return
 
-    def supprimer():
+    def supprimer() -> None:
         for storage, name in fichiers:
             try:
                 storage.delete(name)
@@ -238,7 +239,7 @@ def _autre_bilan_ouvert(bilan: Bilan) -> bool:
 
 
 @transaction.atomic
-def purger_bilan(*, bilan: Bilan, aujourdhui: dt.date, par: User | None = None) -> list[Purge]:
+def bilan_purger(*, bilan: Bilan, aujourdhui: dt.date, par: User | None = None) -> list[Purge]:
     """Destroy the work documents of an ended bilan whose purge date has come (R6313-7).
 
     Returns the ``Purge`` rows written (one per kind destroyed; none when there was nothing
@@ -250,7 +251,7 @@ def purger_bilan(*, bilan: Bilan, aujourdhui: dt.date, par: User | None = None) 
         .select_related("beneficiaire")
         .get(pk=bilan.pk)
     )
-    statut = statut_conservation(bilan=bilan, aujourdhui=aujourdhui)
+    statut = bilan_statut_conservation(bilan=bilan, aujourdhui=aujourdhui)
     if not statut["termine"]:
         raise ValidationError(_("Ce bilan n'est pas terminé : rien n'est détruit avant sa fin."))
     if not statut["purge_due"]:
@@ -260,7 +261,7 @@ def purger_bilan(*, bilan: Bilan, aujourdhui: dt.date, par: User | None = None) 
     garder_documents = statut["garder_documents"]
     if statut["exceptions_en_vigueur"]:
         raison_base = _("Fin du bilan (R6313-7) ; exception en vigueur jusqu'au %(d)s") % {
-            "d": date_fr(statut["limite_exceptions"])
+            "d": date_fr(jour=statut["limite_exceptions"])
         }
     elif statut["exceptions"]:
         raison_base = _("Fin du délai de 3 ans de l'exception (R6313-7)")
@@ -358,7 +359,7 @@ def purger_bilan(*, bilan: Bilan, aujourdhui: dt.date, par: User | None = None) 
     return purges
 
 
-def bilans_a_purger(*, aujourdhui: dt.date):
+def bilans_a_purger_lister(*, aujourdhui: dt.date) -> QuerySet[Bilan]:
     """Ended bilans of the bound organisation whose purge date has come."""
     return Bilan.objects.filter(
         Q(statut=StatutBilan.CLOS, date_fin_reelle__lte=aujourdhui)
@@ -367,16 +368,16 @@ def bilans_a_purger(*, aujourdhui: dt.date):
     ).order_by("pk")
 
 
-def purger_organisation(*, organisation: Organisation, aujourdhui: dt.date) -> int:
+def organisation_purger(*, organisation: Organisation, aujourdhui: dt.date) -> int:
     """Purge every due bilan of the bound ``organisation``; returns the Purge rows written.
 
     One savepoint per bilan: a failure is logged and does not stop the others.
     """
     total = 0
-    for bilan in bilans_a_purger(aujourdhui=aujourdhui):
+    for bilan in bilans_a_purger_lister(aujourdhui=aujourdhui):
         try:
             with transaction.atomic():
-                total += len(purger_bilan(bilan=bilan, aujourdhui=aujourdhui))
+                total += len(bilan_purger(bilan=bilan, aujourdhui=aujourdhui))
         except ValidationError:
             continue
         except Exception:

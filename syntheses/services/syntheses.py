@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import string
+from collections.abc import Mapping
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -45,10 +47,14 @@ from syntheses.models import (
     Synthese,
     SyntheseVersion,
 )
+from syntheses.pdf import synthese_contexte
 
 SECTION_KEYS = selectors.SECTION_KEYS
 LETTRES = string.ascii_uppercase[:3]  # scenarios A, B, C
 PDF_TEMPLATE = "pdf/synthese.html"
+
+# A number as typed in a form (parsed and bounded by the service) or already an int.
+Saisie = int | str | None
 
 
 class ConflitRevision(ValidationError):
@@ -130,13 +136,19 @@ def _refresh(synthese: Synthese, locked: Synthese) -> Synthese:
     return synthese
 
 
-def _nouvelle_version(synthese: Synthese, *, motif: str, par: User | None, document=None):
+def _nouvelle_version(
+    synthese: Synthese,
+    *,
+    motif: str,
+    par: User | None,
+    document: SignedDocument | None = None,
+) -> SyntheseVersion:
     last = SyntheseVersion.objects.filter(synthese=synthese).aggregate(m=Max("numero"))["m"]
     return SyntheseVersion.objects.create(
         organisation_id=synthese.organisation_id,
         synthese=synthese,
         numero=(last or 0) + 1,
-        contenu=selectors.contenu_actuel(synthese),
+        contenu=selectors.synthese_contenu_actuel(synthese=synthese),
         motif=motif,
         cree_par=par,
         document=document,
@@ -150,14 +162,14 @@ def _nouvelle_version(synthese: Synthese, *, motif: str, par: User | None, docum
 def synthese_obtenir_ou_creer(*, bilan: Bilan, par: User) -> Synthese:
     """The bilan's synthèse, created (brouillon) on first opening, from the conclusion phase."""
     _exiger_acces(par, bilan)
-    existante = selectors.synthese_du_bilan(bilan=bilan)
+    existante = selectors.bilan_synthese_obtenir(bilan=bilan)
     if existante is not None:
         return existante
     bilan = Bilan.objects.select_for_update().get(pk=bilan.pk)
-    existante = selectors.synthese_du_bilan(bilan=bilan)
+    existante = selectors.bilan_synthese_obtenir(bilan=bilan)
     if existante is not None:
         return existante
-    if not selectors.bilan_permet_synthese(bilan):
+    if not selectors.bilan_permet_synthese(bilan=bilan):
         raise ValidationError(
             _(
                 "La synthèse se rédige pendant la phase de conclusion du bilan (R6313-4) : "
@@ -167,7 +179,7 @@ def synthese_obtenir_ou_creer(*, bilan: Bilan, par: User) -> Synthese:
     return Synthese.objects.create(organisation_id=bilan.organisation_id, bilan=bilan)
 
 
-def nettoyer_sections(sections: dict) -> dict:
+def sections_nettoyer(*, sections: dict) -> dict:
     """Only the 7 known sections, each through the allow-list sanitiser."""
     return {
         key: sanitize_html(str(sections[key] or "")).strip()
@@ -177,7 +189,9 @@ def nettoyer_sections(sections: dict) -> dict:
 
 
 @transaction.atomic
-def synthese_enregistrer(*, synthese: Synthese, revision: int, sections: dict, par: User):
+def synthese_enregistrer(
+    *, synthese: Synthese, revision: int, sections: dict[str, str], par: User
+) -> Synthese:
     """Save the sections if ``revision`` is still the stored one; revision + 1.
 
     Raises ``ConflitRevision`` (nothing written) when the stored revision is newer, and
@@ -186,7 +200,7 @@ def synthese_enregistrer(*, synthese: Synthese, revision: int, sections: dict, p
     _exiger_acces(par, synthese.bilan)
     locked = _lock(synthese)
     _exiger_modifiable(locked)
-    propres = nettoyer_sections(sections)
+    propres = sections_nettoyer(sections=sections)
     try:
         revision = int(revision)
     except (TypeError, ValueError):
@@ -296,7 +310,7 @@ def etape_modifier(
 
 
 def _renumeroter(synthese: Synthese) -> None:
-    for ordre, etape in enumerate(selectors.plan_action(synthese=synthese), start=1):
+    for ordre, etape in enumerate(selectors.plan_action_lister(synthese=synthese), start=1):
         if etape.ordre != ordre:
             etape.ordre = ordre
             etape.save(update_fields=["ordre", "updated_at"])
@@ -317,7 +331,7 @@ def etape_deplacer(*, etape: EtapePlanAction, vers: str, par: User) -> None:
     _exiger_acces(par, etape.synthese.bilan)
     locked = _lock(etape.synthese)
     _exiger_modifiable(locked)
-    etapes = list(selectors.plan_action(synthese=locked))
+    etapes = list(selectors.plan_action_lister(synthese=locked))
     index = next(i for i, e in enumerate(etapes) if e.pk == etape.pk)
     cible = index - 1 if vers == "haut" else index + 1
     if vers not in ("haut", "bas") or not 0 <= cible < len(etapes):
@@ -332,9 +346,9 @@ def etape_deplacer(*, etape: EtapePlanAction, vers: str, par: User) -> None:
 # --- Scenario comparison ----------------------------------------------------------------------
 
 
-def _entier(valeur, *, champ: str, mini: int, maxi: int, message: str) -> int:
+def _entier(valeur: Saisie, *, champ: str, mini: int, maxi: int, message: str) -> int:
     try:
-        nombre = int(valeur)
+        nombre = int(valeur)  # type: ignore[arg-type]  # None: TypeError, refused below
     except (TypeError, ValueError):
         raise ValidationError({champ: message}) from None
     if not mini <= nombre <= maxi:
@@ -342,7 +356,7 @@ def _entier(valeur, *, champ: str, mini: int, maxi: int, message: str) -> int:
     return nombre
 
 
-def _valider_critere(libelle, poids) -> tuple[str, int]:
+def _valider_critere(libelle: str | None, poids: Saisie) -> tuple[str, int]:
     libelle = (libelle or "").strip()
     if not libelle:
         raise ValidationError({"libelle": _("Nommez le critère.")})
@@ -355,7 +369,7 @@ def _valider_critere(libelle, poids) -> tuple[str, int]:
 
 
 @transaction.atomic
-def critere_ajouter(*, synthese: Synthese, libelle: str, poids, par: User) -> Critere:
+def critere_ajouter(*, synthese: Synthese, libelle: str, poids: Saisie, par: User) -> Critere:
     _exiger_acces(par, synthese.bilan)
     locked = _lock(synthese)
     _exiger_modifiable(locked)
@@ -366,7 +380,7 @@ def critere_ajouter(*, synthese: Synthese, libelle: str, poids, par: User) -> Cr
 
 
 @transaction.atomic
-def critere_modifier(*, critere: Critere, libelle: str, poids, par: User) -> Critere:
+def critere_modifier(*, critere: Critere, libelle: str, poids: Saisie, par: User) -> Critere:
     _exiger_acces(par, critere.synthese.bilan)
     _exiger_modifiable(_lock(critere.synthese))
     critere.libelle, critere.poids = _valider_critere(libelle, poids)
@@ -381,7 +395,9 @@ def critere_supprimer(*, critere: Critere, par: User) -> None:
     critere.delete()
 
 
-def _valider_scenario(intitule, avantages, risques) -> dict:
+def _valider_scenario(
+    intitule: str | None, avantages: str | None, risques: str | None
+) -> dict[str, str]:
     intitule = (intitule or "").strip()
     if not intitule:
         raise ValidationError({"intitule": _("Donnez un intitulé au scénario.")})
@@ -432,14 +448,16 @@ def scenario_supprimer(*, scenario: Scenario, par: User) -> None:
 
 
 @transaction.atomic
-def scenario_noter(*, scenario: Scenario, notes: dict, par: User) -> Scenario:
+def scenario_noter(
+    *, scenario: Scenario, notes: Mapping[Critere | str, Saisie], par: User
+) -> Scenario:
     """Score the scenario on criteria: ``notes`` maps a criterion (object or public id) to a
     score from 0 to 5; ``None`` or ``""`` removes the score. All or nothing."""
     _exiger_acces(par, scenario.synthese.bilan)
     locked = _lock(scenario.synthese)
     _exiger_modifiable(locked)
-    crits = {str(c.public_id): c for c in selectors.criteres(synthese=locked)}
-    propres = {}
+    crits = {str(c.public_id): c for c in selectors.criteres_lister(synthese=locked)}
+    propres: dict[Critere, int | None] = {}
     for cle, valeur in notes.items():
         critere = crits.get(str(getattr(cle, "public_id", cle)))
         if critere is None:
@@ -470,7 +488,9 @@ def scenario_noter(*, scenario: Scenario, notes: dict, par: User) -> Scenario:
 # --- Competency gaps --------------------------------------------------------------------------
 
 
-def _valider_ecart(competence, cible, niveau_actuel, niveau_requis) -> dict:
+def _valider_ecart(
+    competence: str | None, cible: str | None, niveau_actuel: Saisie, niveau_requis: Saisie
+) -> dict[str, Any]:
     competence = (competence or "").strip()
     if not competence:
         raise ValidationError({"competence": _("Nommez la compétence.")})
@@ -489,7 +509,13 @@ def _valider_ecart(competence, cible, niveau_actuel, niveau_requis) -> dict:
 
 @transaction.atomic
 def ecart_ajouter(
-    *, synthese: Synthese, competence, niveau_actuel, niveau_requis, par: User, cible=""
+    *,
+    synthese: Synthese,
+    competence: str,
+    niveau_actuel: Saisie,
+    niveau_requis: Saisie,
+    par: User,
+    cible: str = "",
 ) -> EcartCompetence:
     _exiger_acces(par, synthese.bilan)
     locked = _lock(synthese)
@@ -502,7 +528,13 @@ def ecart_ajouter(
 
 @transaction.atomic
 def ecart_modifier(
-    *, ecart: EcartCompetence, competence, niveau_actuel, niveau_requis, par: User, cible=""
+    *,
+    ecart: EcartCompetence,
+    competence: str,
+    niveau_actuel: Saisie,
+    niveau_requis: Saisie,
+    par: User,
+    cible: str = "",
 ) -> EcartCompetence:
     _exiger_acces(par, ecart.synthese.bilan)
     _exiger_modifiable(_lock(ecart.synthese))
@@ -573,7 +605,7 @@ def commentaire_ajouter(*, synthese: Synthese, section: str, texte: str, par: Us
     return Commentaire.objects.create(
         organisation_id=locked.organisation_id,
         synthese=locked,
-        version=selectors.derniere_version_partagee(synthese=locked),
+        version=selectors.derniere_version_partagee_obtenir(synthese=locked),
         section=section,
         auteur=par,
         texte=texte,
@@ -593,11 +625,11 @@ def synthese_reviser(*, synthese: Synthese, par: User) -> SyntheseVersion:
         Synthese.Statut.VALIDEE,
     ):
         raise ValidationError(_("On révise une synthèse déjà partagée avec le ou la bénéficiaire."))
-    if not selectors.modifications_non_partagees(locked):
+    if not selectors.synthese_modifiee_depuis_partage(synthese=locked):
         raise ValidationError(
             _("Aucune modification depuis la dernière version partagée : rien à réviser.")
         )
-    if locked.document_id and locked.document.status == SignedDocument.Status.EMIS:
+    if locked.document is not None and locked.document.status == SignedDocument.Status.EMIS:
         document_annuler(document=locked.document)
     version = _nouvelle_version(locked, motif=selectors.MOTIF_REVISEE, par=par)
     Commentaire.objects.filter(synthese=locked, traite=False).update(traite=True)
@@ -638,7 +670,7 @@ def synthese_valider(*, synthese: Synthese, role: str, par: User) -> Synthese:
             _("La validation porte sur une synthèse partagée ou révisée (elle est « %(s)s »).")
             % {"s": locked.get_statut_display()}
         )
-    if selectors.modifications_non_partagees(locked):
+    if selectors.synthese_modifiee_depuis_partage(synthese=locked):
         raise ValidationError(
             _(
                 "Le texte a été modifié depuis la dernière version partagée : partagez ou "
@@ -664,8 +696,6 @@ def synthese_valider(*, synthese: Synthese, role: str, par: User) -> Synthese:
 def synthese_emettre_pour_signature(*, synthese: Synthese, par: User) -> SignedDocument:
     """Issue the PDF of the validated synthèse (stored once, SHA-256) for the beneficiary's
     and the consultant's signatures; kept on the synthèse and on its validated version."""
-    from syntheses.pdf import synthese_contexte
-
     _exiger_acces(par, synthese.bilan)
     locked = _lock(synthese)
     _exiger_modifiable(locked)
@@ -673,9 +703,9 @@ def synthese_emettre_pour_signature(*, synthese: Synthese, par: User) -> SignedD
         raise ValidationError(
             _("La synthèse s'émet pour signature une fois validée par les deux parties.")
         )
-    if locked.document_id and locked.document.status == SignedDocument.Status.EMIS:
+    if locked.document is not None and locked.document.status == SignedDocument.Status.EMIS:
         raise ValidationError(_("La synthèse est déjà émise : elle attend les signatures."))
-    if selectors.modifications_non_partagees(locked):
+    if selectors.synthese_modifiee_depuis_partage(synthese=locked):
         raise ValidationError(
             _("Le texte a changé depuis sa validation : révisez-le et faites-le valider à nouveau.")
         )
@@ -693,7 +723,7 @@ def synthese_emettre_pour_signature(*, synthese: Synthese, par: User) -> SignedD
     )
     locked.document = document
     locked.save(update_fields=["document", "updated_at"])
-    version = selectors.derniere_version(synthese=locked)
+    version = selectors.derniere_version_obtenir(synthese=locked)
     if version is not None and version.document_id is None:
         version.document = document
         version.save(update_fields=["document", "updated_at"])

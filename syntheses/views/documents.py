@@ -10,42 +10,42 @@ from __future__ import annotations
 
 import uuid
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from beneficiaires import acces
-from beneficiaires.models import Bilan, Consentement
-from beneficiaires.selectors import bilan_get
+from beneficiaires.models import Bilan
+from beneficiaires.selectors import bilan_obtenir
 from bilan.core.audit import client_info
 from bilan.core.form_errors import flash_errors
+from bilan.core.middleware import StaffRequest
 from bilan.core.models import SignatureRole, SignedDocument
 from bilan.core.permissions import staff_required
 from bilan.core.signatures import document_signer
 from bilan.core.tenancy import get_for_organisation
 from bilan.core.views.signatures import methode_authentification, serve_signed_document
+from syntheses.forms import PartageForm
 from syntheses.models import Partage, Synthese
 from syntheses.services import documents_fin, partage, retention
 
 
 def _bilan(
-    request: HttpRequest, bilan_id: uuid.UUID, droit: acces.Droit = acces.Droit.ADMINISTRER
+    request: StaffRequest, bilan_id: uuid.UUID, droit: acces.Droit = acces.Droit.ADMINISTRER
 ) -> Bilan:
     """End documents, the synthèse's sharing and retention are the bilan's administration
     (``beneficiaires.acces``): 404 outside need-to-know, 403 without the right."""
-    bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=droit)
     return bilan
 
 
-def _document(request, bilan, signed_document_id) -> SignedDocument:
+def _document(request: StaffRequest, bilan, signed_document_id: uuid.UUID) -> SignedDocument:
     return get_for_organisation(
         SignedDocument,
         organisation=request.organisation,
@@ -64,60 +64,35 @@ def _retour(bilan):
     return redirect("documents_fin:liste", bilan_id=bilan.public_id)
 
 
-class PartageForm(forms.Form):
-    consentement = forms.ModelChoiceField(
-        label=gettext_lazy("Consentement du ou de la bénéficiaire"),
-        queryset=None,  # set per bilan in __init__ (the manager needs a bound organisation)
-        to_field_name="public_id",
-        empty_label=None,
-    )
-    destinataire = forms.CharField(
-        label=gettext_lazy("Destinataire (organisme et personne)"), max_length=200
-    )
-    courriel = forms.EmailField(
-        label=gettext_lazy("Courriel du ou de la destinataire"), required=False
-    )
-
-    def __init__(self, *args, bilan, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["consentement"].queryset = Consentement.objects.filter(
-            beneficiaire_id=bilan.beneficiaire_id,
-            type__in=partage.TYPES_PARTAGE,
-            revoque_le__isnull=True,
-        )
-        self.fields["consentement"].label_from_instance = lambda c: (
-            f"{c.get_type_display()}{' — ' + c.destinataire if c.destinataire else ''}"
-            f" ({timezone.localtime(c.accorde_le):%d/%m/%Y})"
-        )
-
-
 @never_cache
 @staff_required
 @require_GET
-def liste(request, bilan_id):
+def liste(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
     bilan = _bilan(request, bilan_id)
     synthese = _synthese(bilan)
     form = PartageForm(bilan=bilan)
     context = {
         "bilan": bilan,
-        "documents": documents_fin.documents_fin(bilan=bilan),
+        "documents": documents_fin.documents_fin_lister(bilan=bilan),
         "manques_attestation": documents_fin.attestation_fin_manques(bilan=bilan),
         "manques_certificat": documents_fin.certificat_realisation_manques(bilan=bilan),
         "synthese": synthese,
-        "synthese_signee": synthese is not None and partage.synthese_signee(synthese),
-        "partages": list(partage.partages(synthese)) if synthese else [],
-        "actifs": set(partage.partages_actifs(synthese).values_list("pk", flat=True))
+        "synthese_signee": synthese is not None and partage.synthese_est_signee(synthese=synthese),
+        "partages": list(partage.partages_lister(synthese=synthese)) if synthese else [],
+        "actifs": set(
+            partage.partages_actifs_lister(synthese=synthese).values_list("pk", flat=True)
+        )
         if synthese
         else set(),
         "form": form,
-        "peut_partager": bool(form.fields["consentement"].queryset.exists()),
+        "peut_partager": form.consentements.exists(),
     }
     return render(request, "documents_fin/liste.html", context)
 
 
 @staff_required
 @require_POST
-def emettre(request, bilan_id, kind):
+def emettre(request: StaffRequest, bilan_id: uuid.UUID, kind) -> HttpResponse:
     bilan = _bilan(request, bilan_id)
     service = {
         documents_fin.KIND_ATTESTATION: documents_fin.attestation_fin_emettre,
@@ -138,7 +113,9 @@ def emettre(request, bilan_id, kind):
 
 @staff_required
 @require_POST
-def signer(request, bilan_id, signed_document_id):
+def signer(
+    request: StaffRequest, bilan_id: uuid.UUID, signed_document_id: uuid.UUID
+) -> HttpResponse:
     bilan = _bilan(request, bilan_id)
     document = _document(request, bilan, signed_document_id)
     try:
@@ -159,7 +136,9 @@ def signer(request, bilan_id, signed_document_id):
 @never_cache
 @staff_required
 @require_GET
-def telecharger(request, bilan_id, signed_document_id):
+def telecharger(
+    request: StaffRequest, bilan_id: uuid.UUID, signed_document_id: uuid.UUID
+) -> HttpResponse:
     bilan = _bilan(request, bilan_id)
     document = _document(request, bilan, signed_document_id)
     return serve_signed_document(
@@ -169,7 +148,7 @@ def telecharger(request, bilan_id, signed_document_id):
 
 @staff_required
 @require_POST
-def partager(request, bilan_id):
+def partager(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
     bilan = _bilan(request, bilan_id)
     synthese = _synthese(bilan)
     form = PartageForm(request.POST, bilan=bilan)
@@ -178,7 +157,7 @@ def partager(request, bilan_id):
     elif not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
     else:
         try:
             partage.synthese_partager_tiers(
@@ -204,7 +183,9 @@ def partager(request, bilan_id):
 
 @staff_required
 @require_POST
-def partage_revoquer(request, bilan_id, partage_id):
+def partage_revoquer(
+    request: StaffRequest, bilan_id: uuid.UUID, partage_id: uuid.UUID
+) -> HttpResponse:
     bilan = _bilan(request, bilan_id)
     objet = get_for_organisation(
         Partage,
@@ -220,9 +201,9 @@ def partage_revoquer(request, bilan_id, partage_id):
 @never_cache
 @staff_required
 @require_GET
-def conservation(request, bilan_id):
+def conservation(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
     bilan = _bilan(request, bilan_id)
-    statut = retention.statut_conservation(bilan=bilan)
+    statut = retention.bilan_statut_conservation(bilan=bilan)
     return render(
         request,
         "documents_fin/conservation.html",
@@ -237,10 +218,10 @@ def conservation(request, bilan_id):
 
 @staff_required
 @require_POST
-def purger(request, bilan_id):
+def purger(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
     bilan = _bilan(request, bilan_id, acces.Droit.DETRUIRE)
     try:
-        purges = retention.purger_bilan(
+        purges = retention.bilan_purger(
             bilan=bilan, aujourdhui=timezone.localdate(), par=request.user
         )
     except ValidationError as exc:

@@ -8,13 +8,16 @@ are not staff reads: they are not written to the audit trail.
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from beneficiaires.acces import PortailRequest
 from bilan.core.audit import client_info
 from bilan.core.form_errors import flash_errors
 from bilan.core.models import SignatureRole, SignedDocument
@@ -24,15 +27,15 @@ from bilan.core.tenancy import get_for_organisation
 from bilan.core.views.signatures import methode_authentification, serve_signed_document
 from syntheses import selectors
 from syntheses.forms import CommentaireForm, SignatureForm
-from syntheses.models import Synthese
+from syntheses.models import Commentaire, Synthese
 from syntheses.services import syntheses as services
 
 
-def _synthese(request) -> Synthese | None:
-    return selectors.synthese_du_beneficiaire(beneficiaire=request.portal_access.beneficiaire)
+def _synthese(request: PortailRequest) -> Synthese | None:
+    return selectors.beneficiaire_synthese_obtenir(beneficiaire=request.portal_access.beneficiaire)
 
 
-def _exiger(request) -> Synthese:
+def _exiger(request: PortailRequest) -> Synthese:
     synthese = _synthese(request)
     if synthese is None:
         raise Http404
@@ -48,17 +51,19 @@ def _retour(ancre: str = ""):
 
 @portal_required
 @require_GET
-def lire(request):
+def lire(request: PortailRequest) -> HttpResponse:
     synthese = _synthese(request)
     if synthese is None:
         return render(request, "portail/synthese_absente.html")
-    version = selectors.derniere_version_partagee(synthese=synthese)
+    version = selectors.derniere_version_partagee_obtenir(synthese=synthese)
+    if version is None:  # the selector only finds syntheses shared at least once
+        return render(request, "portail/synthese_absente.html")
     contenu = version.contenu
-    commentaires = selectors.commentaires(synthese=synthese).filter(auteur=request.user)
-    par_section = {}
+    commentaires = selectors.commentaires_lister(synthese=synthese).filter(auteur=request.user)
+    par_section: dict[str, list[Commentaire]] = {}
     for c in commentaires:
         par_section.setdefault(c.section, []).append(c)
-    sections = selectors.sections_affichees(contenu)
+    sections = selectors.sections_afficher(contenu=contenu)
     for s in sections:
         s["commentaires"] = par_section.get(s["key"], [])
     document = synthese.document
@@ -75,7 +80,7 @@ def lire(request):
             .filter(role=SignatureRole.BENEFICIAIRE)
             .first()
         )
-    signes = list(selectors.documents_signes_par_beneficiaire(synthese=synthese))
+    signes = list(selectors.documents_signes_par_beneficiaire_lister(synthese=synthese))
     preuves = {d.pk: list(signatures_du_document(document=d)) for d in signes}
     en_relecture = synthese.statut in (Synthese.Statut.PARTAGEE, Synthese.Statut.REVISEE)
     return render(
@@ -86,8 +91,8 @@ def lire(request):
             "version": version,
             "sections": sections,
             "plan": contenu.get("plan", []),
-            "comparaison": selectors.comparer_scenarios(contenu),
-            "ecarts": selectors.calculer_ecarts(contenu),
+            "comparaison": selectors.scenarios_comparer(contenu=contenu),
+            "ecarts": selectors.ecarts_calculer(contenu=contenu),
             "en_relecture": en_relecture,
             "peut_valider": en_relecture and synthese.validee_beneficiaire_le is None,
             "commentaire_form": CommentaireForm(),
@@ -102,7 +107,7 @@ def lire(request):
 
 @portal_required
 @require_POST
-def commenter(request):
+def commenter(request: PortailRequest) -> HttpResponse:
     synthese = _exiger(request)
     form = CommentaireForm(request.POST)
     if not form.is_valid():
@@ -124,7 +129,7 @@ def commenter(request):
 
 @portal_required
 @require_POST
-def valider(request):
+def valider(request: PortailRequest) -> HttpResponse:
     synthese = _exiger(request)
     try:
         services.synthese_valider(
@@ -139,7 +144,7 @@ def valider(request):
 
 @portal_required
 @require_POST
-def signer(request):
+def signer(request: PortailRequest) -> HttpResponse:
     synthese = _exiger(request)
     form = SignatureForm(request.POST)
     if not form.is_valid():
@@ -162,11 +167,11 @@ def signer(request):
 
 @portal_required
 @require_GET
-def telecharger(request, signed_document_id):
+def telecharger(request: PortailRequest, signed_document_id: uuid.UUID) -> HttpResponse:
     """A synthèse document the beneficiary signed (signed PDF when complete), or the issued
     one awaiting their signature."""
     synthese = _exiger(request)
-    qs = selectors.documents_signes(synthese=synthese).filter(
+    qs = selectors.documents_signes_lister(synthese=synthese).filter(
         beneficiaire_id=request.portal_access.beneficiaire_id
     )
     document = get_for_organisation(

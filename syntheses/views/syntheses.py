@@ -9,9 +9,11 @@ shows the synthèse is audit-logged; writes go through ``syntheses.services``.
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import time_format
@@ -20,10 +22,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from beneficiaires import acces
 from beneficiaires.models import Bilan
-from beneficiaires.selectors import bilan_get
+from beneficiaires.selectors import bilan_obtenir
 from bilan.core.audit import audit_record, client_info
 from bilan.core.form_errors import add_errors, flash_errors
-from bilan.core.middleware import TenantRequest
+from bilan.core.middleware import StaffRequest
 from bilan.core.models import AuditEvent, SignatureRole, SignedDocument
 from bilan.core.permissions import staff_required
 from bilan.core.signatures import roles_manquants_du_document
@@ -44,7 +46,7 @@ from syntheses.models import Critere, EcartCompetence, EtapePlanAction, Scenario
 from syntheses.services import syntheses as services
 
 
-def _exiger_acces(request: TenantRequest, bilan: Bilan) -> None:
+def _exiger_acces(request: StaffRequest, bilan: Bilan) -> None:
     """404 outside need-to-know; 403 for a member who sees the bilan but may not read or
     write its synthèse (assistants): ``beneficiaires.acces``."""
     droits = acces.exiger_bilan(membership=request.membership, bilan=bilan)
@@ -52,13 +54,13 @@ def _exiger_acces(request: TenantRequest, bilan: Bilan) -> None:
         raise PermissionDenied(_("Cette synthèse est réservée aux consultant·es du bilan."))
 
 
-def _synthese(request, synthese_id) -> Synthese:
-    synthese = selectors.synthese_get(organisation=request.organisation, public_id=synthese_id)
+def _synthese(request: StaffRequest, synthese_id: uuid.UUID) -> Synthese:
+    synthese = selectors.synthese_obtenir(organisation=request.organisation, public_id=synthese_id)
     _exiger_acces(request, synthese.bilan)
     return synthese
 
 
-def _journaliser(request, synthese: Synthese, *, quoi: str = "") -> None:
+def _journaliser(request: StaffRequest, synthese: Synthese, *, quoi: str = "") -> None:
     bilan = synthese.bilan
     label = _("Synthèse — %(b)s") % {"b": bilan}
     audit_record(
@@ -98,16 +100,18 @@ def _etat_document(synthese: Synthese) -> dict | None:
     }
 
 
-def _page(request, synthese: Synthese, *, form=None, conflit=None, status=200, **forms_extra):
+def _page(
+    request: StaffRequest, synthese: Synthese, *, form=None, conflit=None, status=200, **forms_extra
+):
     """The editor page with every part; logged as a staff read of the synthèse."""
     bilan = synthese.bilan
     modifiable = synthese.statut not in selectors.STATUTS_IMMUABLES
-    contenu = selectors.contenu_actuel(synthese)
-    crits = list(selectors.criteres(synthese=synthese))
-    scen = list(selectors.scenarios(synthese=synthese))
-    ecarts = list(selectors.ecarts_qs(synthese=synthese))
-    calcules = selectors.calculer_ecarts(contenu)
-    etapes = list(selectors.plan_action(synthese=synthese))
+    contenu = selectors.synthese_contenu_actuel(synthese=synthese)
+    crits = list(selectors.criteres_lister(synthese=synthese))
+    scen = list(selectors.scenarios_lister(synthese=synthese))
+    ecarts = list(selectors.ecarts_lister(synthese=synthese))
+    calcules = selectors.ecarts_calculer(contenu=contenu)
+    etapes = list(selectors.plan_action_lister(synthese=synthese))
     _journaliser(request, synthese)
     return render(
         request,
@@ -118,10 +122,10 @@ def _page(request, synthese: Synthese, *, form=None, conflit=None, status=200, *
             "modifiable": modifiable,
             "form": form or SyntheseForm(initial=_initial(synthese)),
             "conflit": conflit,
-            "sections": selectors.sections_affichees(contenu),
-            "commentaires": selectors.commentaires(synthese=synthese),
-            "non_partagees": selectors.modifications_non_partagees(synthese),
-            "derniere_partagee": selectors.derniere_version_partagee(synthese=synthese),
+            "sections": selectors.sections_afficher(contenu=contenu),
+            "commentaires": selectors.commentaires_lister(synthese=synthese),
+            "non_partagees": selectors.synthese_modifiee_depuis_partage(synthese=synthese),
+            "derniere_partagee": selectors.derniere_version_partagee_obtenir(synthese=synthese),
             "etapes": [
                 (e, EtapeForm(prefix=f"etape-{e.public_id}", initial=_etape_initial(e)))
                 for e in etapes
@@ -158,7 +162,7 @@ def _page(request, synthese: Synthese, *, form=None, conflit=None, status=200, *
                 for s in scen
             ],
             "scenario_form": forms_extra.get("scenario_form") or ScenarioForm(prefix="scenario"),
-            "comparaison": selectors.comparer_scenarios(contenu),
+            "comparaison": selectors.scenarios_comparer(contenu=contenu),
             "ecarts": [
                 (
                     e,
@@ -177,8 +181,8 @@ def _page(request, synthese: Synthese, *, form=None, conflit=None, status=200, *
             ],
             "ecart_form": forms_extra.get("ecart_form") or EcartForm(prefix="ecart"),
             "etat_document": _etat_document(synthese),
-            "documents": selectors.documents_signes(synthese=synthese),
-            "versions": selectors.versions(synthese=synthese).order_by("-numero"),
+            "documents": selectors.documents_signes_lister(synthese=synthese),
+            "versions": selectors.versions_lister(synthese=synthese).order_by("-numero"),
             "signature_form": SignatureForm(),
             "remise_form": forms_extra.get("remise_form") or RemiseForm(),
             "peut_signer": selectors.peut_signer_consultant(user=request.user, bilan=bilan),
@@ -203,10 +207,10 @@ def _etape_initial(e: EtapePlanAction) -> dict:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def editeur(request, bilan_id):
+def editeur(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
     """GET: the synthèse (created on first opening, from the conclusion phase). POST: save
     the 7 sections if the revision read is still current."""
-    bilan = bilan_get(organisation=request.organisation, public_id=bilan_id)
+    bilan = bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     _exiger_acces(request, bilan)
     try:
         synthese = services.synthese_obtenir_ou_creer(bilan=bilan, par=request.user)
@@ -241,7 +245,7 @@ def editeur(request, bilan_id):
 
 @staff_required
 @require_POST
-def autosave(request, synthese_id):
+def autosave(request: StaffRequest, synthese_id: uuid.UUID) -> HttpResponse:
     """JSON autosave of the sections (autosave.js): {"revision": n}, or 409 {"conflit": true}
     when newer text exists, or 400 {"erreur": ...} when the synthèse cannot be changed."""
     synthese = _synthese(request, synthese_id)
@@ -294,8 +298,8 @@ def _objet(model, synthese: Synthese, public_id):
 
 
 def _lignes(
-    request,
-    synthese_id,
+    request: StaffRequest,
+    synthese_id: uuid.UUID,
     *,
     modele,
     form_class,
@@ -344,16 +348,16 @@ def _lignes(
     return _retour(synthese, ancre)
 
 
-def _deplacer_etape(request, synthese, etape):
+def _deplacer_etape(request: StaffRequest, synthese, etape):
     services.etape_deplacer(etape=etape, vers=request.POST["action"], par=request.user)
     return _("Ordre du plan d'action modifié.")
 
 
-def _noter_scenario(request, synthese, scenario):
+def _noter_scenario(request: StaffRequest, synthese, scenario):
     form = NotesForm(
         request.POST,
         prefix=f"notes-{scenario.public_id}",
-        criteres=selectors.criteres(synthese=synthese),
+        criteres=selectors.criteres_lister(synthese=synthese),
     )
     if not form.is_valid():
         raise ValidationError(_("Chaque note va de 0 à 5."))
@@ -363,7 +367,7 @@ def _noter_scenario(request, synthese, scenario):
 
 @staff_required
 @require_POST
-def plan(request, synthese_id):
+def plan(request: StaffRequest, synthese_id: uuid.UUID) -> HttpResponse:
     return _lignes(
         request,
         synthese_id,
@@ -386,7 +390,7 @@ def plan(request, synthese_id):
 
 @staff_required
 @require_POST
-def criteres(request, synthese_id):
+def criteres(request: StaffRequest, synthese_id: uuid.UUID) -> HttpResponse:
     return _lignes(
         request,
         synthese_id,
@@ -408,7 +412,7 @@ def criteres(request, synthese_id):
 
 @staff_required
 @require_POST
-def scenarios(request, synthese_id):
+def scenarios(request: StaffRequest, synthese_id: uuid.UUID) -> HttpResponse:
     return _lignes(
         request,
         synthese_id,
@@ -431,7 +435,7 @@ def scenarios(request, synthese_id):
 
 @staff_required
 @require_POST
-def ecarts(request, synthese_id):
+def ecarts(request: StaffRequest, synthese_id: uuid.UUID) -> HttpResponse:
     return _lignes(
         request,
         synthese_id,
@@ -451,7 +455,9 @@ def ecarts(request, synthese_id):
     )
 
 
-def _action(request, synthese_id, fonction, succes: str, *, ancre="workflow"):
+def _action(
+    request: StaffRequest, synthese_id: uuid.UUID, fonction, succes: str, *, ancre="workflow"
+):
     synthese = _synthese(request, synthese_id)
     try:
         fonction(synthese)
@@ -464,7 +470,7 @@ def _action(request, synthese_id, fonction, succes: str, *, ancre="workflow"):
 
 @staff_required
 @require_POST
-def partager(request, synthese_id):
+def partager(request: StaffRequest, synthese_id: uuid.UUID) -> HttpResponse:
     return _action(
         request,
         synthese_id,
@@ -475,7 +481,7 @@ def partager(request, synthese_id):
 
 @staff_required
 @require_POST
-def reviser(request, synthese_id):
+def reviser(request: StaffRequest, synthese_id: uuid.UUID) -> HttpResponse:
     return _action(
         request,
         synthese_id,
@@ -486,7 +492,7 @@ def reviser(request, synthese_id):
 
 @staff_required
 @require_POST
-def valider(request, synthese_id):
+def valider(request: StaffRequest, synthese_id: uuid.UUID) -> HttpResponse:
     return _action(
         request,
         synthese_id,
@@ -499,7 +505,7 @@ def valider(request, synthese_id):
 
 @staff_required
 @require_POST
-def emettre(request, synthese_id):
+def emettre(request: StaffRequest, synthese_id: uuid.UUID) -> HttpResponse:
     return _action(
         request,
         synthese_id,
@@ -510,7 +516,7 @@ def emettre(request, synthese_id):
 
 @staff_required
 @require_POST
-def signer(request, synthese_id):
+def signer(request: StaffRequest, synthese_id: uuid.UUID) -> HttpResponse:
     synthese = _synthese(request, synthese_id)
     form = SignatureForm(request.POST)
     if not form.is_valid():
@@ -532,7 +538,7 @@ def signer(request, synthese_id):
 
 @staff_required
 @require_POST
-def nouvelle_version(request, synthese_id):
+def nouvelle_version(request: StaffRequest, synthese_id: uuid.UUID) -> HttpResponse:
     return _action(
         request,
         synthese_id,
@@ -546,7 +552,7 @@ def nouvelle_version(request, synthese_id):
 
 @staff_required
 @require_POST
-def remettre(request, synthese_id):
+def remettre(request: StaffRequest, synthese_id: uuid.UUID) -> HttpResponse:
     synthese = _synthese(request, synthese_id)
     form = RemiseForm(request.POST)
     if not form.is_valid():
@@ -566,15 +572,15 @@ def remettre(request, synthese_id):
 
 @staff_required
 @require_GET
-def versions(request, synthese_id):
+def versions(request: StaffRequest, synthese_id: uuid.UUID) -> HttpResponse:
     """Every kept version; with ?a=<n>&b=<m>, the per-part differences from a to b."""
     synthese = _synthese(request, synthese_id)
-    toutes = list(selectors.versions(synthese=synthese).order_by("numero"))
-    a = selectors.version_get(synthese=synthese, numero=request.GET.get("a"))
-    b = selectors.version_get(synthese=synthese, numero=request.GET.get("b"))
+    toutes = list(selectors.versions_lister(synthese=synthese).order_by("numero"))
+    a = selectors.version_obtenir(synthese=synthese, numero=request.GET.get("a"))
+    b = selectors.version_obtenir(synthese=synthese, numero=request.GET.get("b"))
     if a is None and b is None and len(toutes) >= 2:
         a, b = toutes[-2], toutes[-1]
-    parties = selectors.comparer_versions(a, b) if a is not None and b is not None else None
+    parties = selectors.versions_comparer(a=a, b=b) if a is not None and b is not None else None
     _journaliser(request, synthese, quoi=" (versions)")
     return render(
         request,
@@ -594,12 +600,14 @@ def versions(request, synthese_id):
 
 @staff_required
 @require_GET
-def document(request, synthese_id, signed_document_id):
+def document(
+    request: StaffRequest, synthese_id: uuid.UUID, signed_document_id: uuid.UUID
+) -> HttpResponse:
     synthese = _synthese(request, synthese_id)
     doc = get_for_organisation(
         SignedDocument,
         organisation=request.organisation,
         public_id=signed_document_id,
-        queryset=selectors.documents_signes(synthese=synthese),
+        queryset=selectors.documents_signes_lister(synthese=synthese),
     )
     return serve_signed_document(request, doc, signed=doc.status == SignedDocument.Status.SIGNE)

@@ -108,7 +108,7 @@ def test_a_consent_is_recorded_once_and_revocable(world):
     with tenant_context(world.org_a):
         assert Consentement.objects.count() == 1
         services_bilans.consentement_revoquer(consentement=consentement)
-        assert not services_bilans.consentement_actif(
+        assert not services_bilans.consentement_est_actif(
             beneficiaire=world.beneficiaire_a, type=Consentement.Type.PARTICIPATION
         )
     _consent(world)  # may be given again after a revocation
@@ -307,7 +307,7 @@ def test_missing_mentions_are_named_and_nothing_is_issued(org_a, world):
 def test_cpf_needs_no_convention(org_a, world):
     bilan = _pret(world, financement="cpf")
     with tenant_context(world.org_a):
-        assert selectors.documents_non_signes(bilan=bilan) == []
+        assert selectors.bilan_signatures_manquantes(bilan=bilan) == []
         with pytest.raises(ValidationError, match="Mon Compte Formation"):
             conventions.convention_emettre(bilan=bilan, par=world.consultant_a)
 
@@ -441,7 +441,7 @@ def test_the_employer_link_shows_only_the_convention(
     bilan = _tripartite(world, transmise_il_y_a=0)
     with tenant_context(world.org_a):
         Bilan.objects.filter(pk=bilan.pk).update(objectifs="SECRET-OBJECTIF-123")
-        document = selectors.document_courant(bilan=bilan)
+        document = selectors.convention_courante_obtenir(bilan=bilan)
     with django_capture_on_commit_callbacks(execute=True):
         response = _login_admin(world).post(
             f"/app/bilans/{bilan.public_id}/documents/{document.public_id}/lien-employeur/"

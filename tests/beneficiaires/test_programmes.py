@@ -15,7 +15,7 @@ from beneficiaires.models import Phase, Programme, ProgrammeEtape, TypeSeance
 from beneficiaires.services.programmes import (
     programme_copier_modele,
     programme_enregistrer_etapes,
-    programme_etapes_dicts,
+    programme_etapes_lister,
     programme_proposer_calendrier,
 )
 from bilan.core import dates
@@ -59,7 +59,7 @@ def test_every_builtin_is_valid(modele):
     assert any(e["type"] in {TypeSeance.ENTRETIEN, TypeSeance.RESTITUTION} for e in conclusion)
     assert all(15 <= e["duree_minutes"] <= 480 for e in etapes)
     assert 3 <= modele.suivi_mois <= 9
-    assert catalogue.erreurs_etapes(etapes) == []
+    assert catalogue.erreurs_etapes(etapes=etapes) == []
 
 
 def test_builtins_follow_their_seeds():
@@ -97,7 +97,7 @@ def test_copy_creates_an_editable_programme_in_the_organisation(world):
     with tenant_context(world.org_a):
         assert programme.organisation == world.org_a
         assert programme.modele_source == modele.slug
-        etapes = programme_etapes_dicts(programme=programme)
+        etapes = programme_etapes_lister(programme=programme)
     assert etapes == [e.as_dict() for e in modele.etapes]
 
 
@@ -137,18 +137,18 @@ def test_copies_are_scoped_to_their_organisation(world, login_as):
 def test_editing_over_24_hours_is_refused_and_nothing_is_written(world):
     programme = copie(world.org_a)
     with tenant_context(world.org_a):
-        before = programme_etapes_dicts(programme=programme)
+        before = programme_etapes_lister(programme=programme)
         etapes = [*before, {**before[-1], "intitule": "Séance de trop", "duree_minutes": 90}]
         with pytest.raises(ValidationError) as exc:
             programme_enregistrer_etapes(programme=programme, etapes=etapes)
         assert "dépasse de 1 h 30 les 24 heures" in " ".join(exc.value.messages)
-        assert programme_etapes_dicts(programme=programme) == before
+        assert programme_etapes_lister(programme=programme) == before
 
 
 def test_phases_out_of_order_and_missing_conclusion_interview_are_refused(world):
     programme = copie(world.org_a)
     with tenant_context(world.org_a):
-        before = programme_etapes_dicts(programme=programme)
+        before = programme_etapes_lister(programme=programme)
         misordered = [before[3], before[0], *before[4:]]
         with pytest.raises(ValidationError, match="dans l'ordre"):
             programme_enregistrer_etapes(programme=programme, etapes=misordered)
@@ -158,13 +158,13 @@ def test_phases_out_of_order_and_missing_conclusion_interview_are_refused(world)
         ]
         with pytest.raises(ValidationError, match="conclusion doit comporter"):
             programme_enregistrer_etapes(programme=programme, etapes=no_interview)
-        assert programme_etapes_dicts(programme=programme) == before
+        assert programme_etapes_lister(programme=programme) == before
 
 
 def test_valid_edit_replaces_the_etapes(world):
     programme = copie(world.org_a)
     with tenant_context(world.org_a):
-        etapes = programme_etapes_dicts(programme=programme)[:-1]
+        etapes = programme_etapes_lister(programme=programme)[:-1]
         etapes[-1] = {**etapes[-1], "type": TypeSeance.RESTITUTION}
         programme_enregistrer_etapes(programme=programme, etapes=etapes)
         assert ProgrammeEtape.objects.filter(programme=programme).count() == 11
@@ -239,12 +239,18 @@ def test_calendar_skips_french_public_holidays(world):
         dt.date(2026, 5, 22),
     ]
     # A start on 1 May (Friday, holiday) moves to Monday 4 May, across the summer-time change.
-    assert catalogue.placer(paris(2026, 5, 1, 9, 0), 0)[0] == paris(2026, 5, 4, 9, 0)
-    assert catalogue.placer(paris(2026, 3, 27, 9, 0), 1)[0] == paris(2026, 3, 30, 9, 0)
+    assert catalogue.placer(precedent=paris(2026, 5, 1, 9, 0), ecart_jours=0)[0] == paris(
+        2026, 5, 4, 9, 0
+    )
+    assert catalogue.placer(precedent=paris(2026, 3, 27, 9, 0), ecart_jours=1)[0] == paris(
+        2026, 3, 30, 9, 0
+    )
 
 
 def test_follow_up_date_is_months_later_on_a_working_day():
-    assert catalogue.date_suivi(dt.date(2026, 8, 31), 6) == dt.date(2027, 3, 1)  # 28 Feb: Sunday
+    assert catalogue.date_suivi(fin=dt.date(2026, 8, 31), mois=6) == dt.date(
+        2027, 3, 1
+    )  # 28 Feb: Sunday
 
 
 # --- planning a bilan ---------------------------------------------------------------------------
@@ -323,7 +329,7 @@ def test_admin_copies_views_and_edits_a_programme(world, login_as):
     assert response.status_code == 302
     with tenant_context(world.org_a):
         programme = Programme.objects.get()
-        etapes = programme_etapes_dicts(programme=programme)
+        etapes = programme_etapes_lister(programme=programme)
     assert response["Location"] == f"/app/programmes/{programme.public_id}/"
     detail = html.unescape(client.get(response["Location"]).content.decode())
     assert "Heures par phase" in detail
@@ -362,7 +368,7 @@ def test_admin_copies_views_and_edits_a_programme(world, login_as):
     assert "dépasse de 1 h" in page
     assert "resume-erreurs" in page
     with tenant_context(world.org_a):
-        assert programme_etapes_dicts(programme=programme) == etapes
+        assert programme_etapes_lister(programme=programme) == etapes
         assert Programme.objects.get().nom == programme.nom
 
     # A field error is shown at the field and in the summary.
@@ -387,7 +393,7 @@ def test_admin_copies_views_and_edits_a_programme(world, login_as):
     assert response.status_code == 302
     with tenant_context(world.org_a):
         programme.refresh_from_db()
-        saved = programme_etapes_dicts(programme=programme)
+        saved = programme_etapes_lister(programme=programme)
     assert (programme.nom, programme.suivi_mois, programme.suivi_duree_minutes) == (
         "Mon programme",
         7,

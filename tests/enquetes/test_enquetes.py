@@ -38,7 +38,7 @@ def clos(world):
 
 def _donnees(org, kind, **surcharges):
     with tenant_context(org):
-        questions = services.questions_actives(organisation=org, kind=kind)
+        questions = services.questions_actives_lister(organisation=org, kind=kind)
     donnees = {}
     for q in questions:
         if q.type == Question.Type.NOTE:
@@ -109,7 +109,7 @@ def test_a_missing_required_answer_is_refused_and_nothing_is_written(world, clos
 
 def test_the_emailed_link_answers_without_login_once(world, clos, client):
     reponse = _reponse(world.org_a, clos)
-    token = services.jeton_reponse(reponse)
+    token = services.reponse_jeton_signer(reponse=reponse)
     url = f"/enquete/{world.org_a.public_id}/{token}/"
     page = client.get(url)
     assert page.status_code == 200
@@ -123,7 +123,7 @@ def test_the_emailed_link_answers_without_login_once(world, clos, client):
 
 
 def test_a_link_is_bound_to_its_organisation(world, clos, client):
-    token = services.jeton_reponse(_reponse(world.org_a, clos))
+    token = services.reponse_jeton_signer(reponse=_reponse(world.org_a, clos))
     assert client.get(f"/enquete/{world.org_b.public_id}/{token}/").status_code == 404
     assert client.get(f"/enquete/{world.org_a.public_id}/faux/").status_code == 404
     # Only the hash is stored.
@@ -162,14 +162,14 @@ def test_satisfaction_rate_and_response_counts(world):
                 )
     jour = timezone.localdate()
     with tenant_context(world.org_a):
-        taux = selectors.taux_satisfaction(debut=jour, fin=jour)
+        taux = selectors.satisfaction_calculer(debut=jour, fin=jour)
     chaud = taux["chaud"]
     assert (chaud.envoyees, chaud.repondues, chaud.notes, chaud.satisfaites) == (4, 3, 3, 2)
     assert chaud.taux_reponse == 75.0
     assert chaud.taux == 66.7
     assert taux["froid"].envoyees == 0
     with tenant_context(world.org_b):
-        assert selectors.taux_satisfaction(debut=jour, fin=jour)["chaud"].envoyees == 0
+        assert selectors.satisfaction_calculer(debut=jour, fin=jour)["chaud"].envoyees == 0
 
 
 def test_admins_edit_questions_and_settings(world, login_as):
@@ -188,7 +188,7 @@ def test_admins_edit_questions_and_settings(world, login_as):
     with tenant_context(world.org_a):
         question = Question.objects.get(libelle="Avez-vous suivi une formation ?")
         assert question.options == ["Oui", "Non"]
-        parametres = services.parametres_enquete(organisation=world.org_a)
+        parametres = services.parametres_obtenir(organisation=world.org_a)
         assert (parametres.froid_delai_mois, parametres.rappel_jours) == (3, 10)
     client.post(f"/app/enquetes/questions/{question.public_id}/retirer/")
     with tenant_context(world.org_a):
@@ -197,5 +197,5 @@ def test_admins_edit_questions_and_settings(world, login_as):
     # Out of range: refused.
     client.post("/app/enquetes/reglages/", {"froid_delai_mois": "9", "rappel_jours": "10"})
     with tenant_context(world.org_a):
-        assert services.parametres_enquete(organisation=world.org_a).froid_delai_mois == 3
+        assert services.parametres_obtenir(organisation=world.org_a).froid_delai_mois == 3
     assert login_as(world.consultant_a).get("/app/enquetes/").status_code == 403

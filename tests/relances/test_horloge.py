@@ -13,7 +13,7 @@ from django.core import mail
 from bilan.core.tenancy import tenant_context
 from enquetes.services import parametres_modifier
 from relances.models import Relance
-from relances.selectors import relances_du_bilan
+from relances.selectors import bilan_relances_lister
 from seances.services.phases import bilan_clore
 from tests.factories.bilans import bilan_for
 
@@ -37,7 +37,7 @@ def test_closed_today_chaud_today_froid_and_follow_up_later_each_once(world, eag
     with time_machine.travel(cloture, tick=False):
         with tenant_context(world.org_a):
             bilan_clore(bilan=bilan, par=world.consultant_a)
-            plan = {r.kind: r.due_le for r in relances_du_bilan(bilan_id=bilan.pk)}
+            plan = {r.kind: r.due_le for r in bilan_relances_lister(bilan_id=bilan.pk)}
         assert plan[K.ENQUETE_FROID] == dt.datetime(2026, 7, 10, 10, 0, tzinfo=PARIS)
         assert plan[K.ENQUETE_FROID_RAPPEL] == dt.datetime(2026, 7, 17, 10, 0, tzinfo=PARIS)
         assert plan[K.SUIVI_INVITATION] == dt.datetime(2026, 9, 10, 10, 0, tzinfo=PARIS)
@@ -72,5 +72,5 @@ def test_closed_today_chaud_today_froid_and_follow_up_later_each_once(world, eag
     assert all(n == 1 for n in sujets.values()), sujets
     assert any("entretien de suivi" in s for s in sujets)
     with tenant_context(world.org_a):
-        statuts = {r.kind: r.statut for r in relances_du_bilan(bilan_id=bilan.pk)}
+        statuts = {r.kind: r.statut for r in bilan_relances_lister(bilan_id=bilan.pk)}
     assert set(statuts.values()) == {Relance.Statut.ENVOYEE}

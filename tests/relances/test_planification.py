@@ -11,7 +11,7 @@ from beneficiaires.relances import alerte_cpf_entree_planifier, retractation_fin
 from bilan.core.tenancy import tenant_context
 from relances import services
 from relances.models import Relance
-from relances.selectors import relances_du_bilan
+from relances.selectors import bilan_relances_lister
 from seances.relances import rappels_seance_planifier
 from tests.factories.bilans import bilan_for
 from tests.relances.conftest import seance_de
@@ -122,7 +122,7 @@ def test_closing_a_bilan_plans_surveys_follow_up_and_cpf_exit(world):
     )
     with tenant_context(world.org_a):
         bilan_clore(bilan=bilan, par=world.consultant_a)
-        rows = {r.kind: r for r in relances_du_bilan(bilan_id=bilan.pk)}
+        rows = {r.kind: r for r in bilan_relances_lister(bilan_id=bilan.pk)}
     assert set(rows) == {
         K.ENQUETE_CHAUD,
         K.ENQUETE_CHAUD_RAPPEL,

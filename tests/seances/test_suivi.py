@@ -81,9 +81,9 @@ def test_default_date_follows_the_organisations_delay(world):
 
 
 def test_ajouter_mois():
-    assert dates.ajouter_mois(dt.date(2026, 1, 15), 6) == dt.date(2026, 7, 15)
-    assert dates.ajouter_mois(dt.date(2026, 8, 31), 6) == dt.date(2027, 2, 28)
-    assert dates.ajouter_mois(dt.date(2027, 8, 31), 6) == dt.date(2028, 2, 29)
+    assert dates.ajouter_mois(jour=dt.date(2026, 1, 15), mois=6) == dt.date(2026, 7, 15)
+    assert dates.ajouter_mois(jour=dt.date(2026, 8, 31), mois=6) == dt.date(2027, 2, 28)
+    assert dates.ajouter_mois(jour=dt.date(2027, 8, 31), mois=6) == dt.date(2028, 2, 29)
 
 
 def test_result_required_to_mark_realised_and_never_counted(world):

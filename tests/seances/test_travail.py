@@ -463,6 +463,6 @@ def test_staff_bilan_page_lists_consignes(world, login_as, monde):
 
 
 def test_duree_fr():
-    assert formatting.duree_fr(90) == "1 h 30"
-    assert formatting.duree_fr(120) == "2 h"
-    assert formatting.duree_fr(45) == "45 min"
+    assert formatting.duree_fr(minutes=90) == "1 h 30"
+    assert formatting.duree_fr(minutes=120) == "2 h"
+    assert formatting.duree_fr(minutes=45) == "45 min"

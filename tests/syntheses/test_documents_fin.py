@@ -96,7 +96,7 @@ def _texte(document):
 
 def test_hours_by_modality_match_the_claimable_total(world, bilan):
     with tenant_context(world.org_a):
-        heures = documents_fin.heures_par_modalite(bilan=bilan)
+        heures = documents_fin.bilan_heures_par_modalite(bilan=bilan)
         assert heures["presentiel"] == 120
         assert heures["distanciel"] == 90
         assert heures["total"] == 210 == minutes_realisees_financables(bilan=bilan)

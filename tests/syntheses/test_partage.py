@@ -10,7 +10,7 @@ from bilan.core.tenancy import tenant_context
 from syntheses.models import Partage, Synthese
 from syntheses.services.partage import (
     partage_revoquer,
-    partages_actifs,
+    partages_actifs_lister,
     partages_clore_pour_consentement,
     synthese_partager_tiers,
 )
@@ -95,7 +95,7 @@ def test_share_with_cep_under_active_consent_is_recorded_and_logged(world, synth
     partage = _partager(world, synthese, consentement, courriel="Conseil@CEP.test")
     with tenant_context(world.org_a):
         assert partage.courriel == "conseil@cep.test"
-        assert list(partages_actifs(synthese)) == [partage]
+        assert list(partages_actifs_lister(synthese=synthese)) == [partage]
         event = AuditEvent.objects.get(object_type="partage_synthese")
     assert event.action == AuditEvent.Action.EXPORT
     assert event.object_id == partage.public_id
@@ -154,12 +154,12 @@ def test_revoking_the_consent_or_the_share_ends_it(world, synthese):
     p2 = _partager(world, synthese, tiers, destinataire="Mission locale")
     with tenant_context(world.org_a):
         consentement_revoquer(consentement=cep)
-        assert list(partages_actifs(synthese)) == [p2]
+        assert list(partages_actifs_lister(synthese=synthese)) == [p2]
         p1.refresh_from_db()
         assert p1.revoque_le is not None  # stamped by the consent's revocation itself
         assert partages_clore_pour_consentement(consentement=cep) == 0
         partage_revoquer(partage=p2)
-        assert not partages_actifs(synthese).exists()
+        assert not partages_actifs_lister(synthese=synthese).exists()
 
 
 def test_share_view(world, synthese, login_as):

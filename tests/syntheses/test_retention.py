@@ -16,7 +16,7 @@ from seances.models import Rendu, RenduFichier, Seance
 from seances.services import travail
 from syntheses.models import Commentaire, Purge, Synthese, SyntheseVersion
 from syntheses.services.partage import synthese_partager_tiers
-from syntheses.services.retention import purger_bilan, statut_conservation
+from syntheses.services.retention import bilan_purger, bilan_statut_conservation
 from syntheses.tasks import purger_bilans_clos
 from tests.factories.beneficiaires import document_for
 from tests.factories.bilans import bilan_for
@@ -115,7 +115,7 @@ class Dossier:
 
     def purger(self, capture, aujourdhui=CLOTURE, par=None):
         with capture(execute=True), tenant_context(self.world.org_a):
-            return purger_bilan(bilan=self.bilan, aujourdhui=aujourdhui, par=par)
+            return bilan_purger(bilan=self.bilan, aujourdhui=aujourdhui, par=par)
 
 
 @pytest.fixture
@@ -149,7 +149,7 @@ def _work_gone(d):
 def test_without_exception_everything_goes_at_closure(dossier, django_capture_on_commit_callbacks):
     world = dossier.world
     with tenant_context(world.org_a):
-        statut = statut_conservation(bilan=dossier.bilan, aujourdhui=CLOTURE)
+        statut = bilan_statut_conservation(bilan=dossier.bilan, aujourdhui=CLOTURE)
     assert statut["purge_le"] == CLOTURE
     assert statut["exceptions"] == []
     purges = dossier.purger(django_capture_on_commit_callbacks)
@@ -188,7 +188,7 @@ def test_follow_up_consent_keeps_the_signed_synthese_and_files_for_three_years(
     world = dossier.world
     _consent(world, "conservation_suivi")
     with tenant_context(world.org_a):
-        statut = statut_conservation(bilan=dossier.bilan, aujourdhui=CLOTURE)
+        statut = bilan_statut_conservation(bilan=dossier.bilan, aujourdhui=CLOTURE)
     assert statut["limite_exceptions"] == dt.date(2029, 5, 4)
     assert statut["garder_synthese"]
     assert statut["garder_documents"]
@@ -217,7 +217,7 @@ def test_cep_consent_keeps_the_synthese_only_with_a_share(
     world = dossier.world
     cep = _consent(world, "synthese_cep")
     with tenant_context(world.org_a):
-        assert statut_conservation(bilan=dossier.bilan)["exceptions"] == []
+        assert bilan_statut_conservation(bilan=dossier.bilan)["exceptions"] == []
         synthese_partager_tiers(
             synthese=dossier.synthese,
             consentement=cep,
@@ -225,7 +225,7 @@ def test_cep_consent_keeps_the_synthese_only_with_a_share(
             courriel="",
             par=world.consultant_a,
         )
-        statut = statut_conservation(bilan=dossier.bilan, aujourdhui=CLOTURE)
+        statut = bilan_statut_conservation(bilan=dossier.bilan, aujourdhui=CLOTURE)
     assert statut["garder_synthese"]
     assert not statut["garder_documents"]
     dossier.purger(django_capture_on_commit_callbacks)
@@ -250,14 +250,14 @@ def test_running_bilan_is_refused_and_nothing_written(world, django_capture_on_c
     bilan = bilan_for(world.beneficiaire_a, statut="en_cours", phase="investigation")
     with tenant_context(world.org_a):
         with pytest.raises(ValidationError, match="pas terminé"):
-            purger_bilan(bilan=bilan, aujourdhui=CLOTURE)
+            bilan_purger(bilan=bilan, aujourdhui=CLOTURE)
         assert not Purge.objects.exists()
 
 
 def test_before_purge_date_is_refused(dossier):
     with tenant_context(dossier.world.org_a):
         with pytest.raises(ValidationError, match="pas encore venue"):
-            purger_bilan(bilan=dossier.bilan, aujourdhui=CLOTURE - dt.timedelta(days=1))
+            bilan_purger(bilan=dossier.bilan, aujourdhui=CLOTURE - dt.timedelta(days=1))
         assert not Purge.objects.exists()
 
 

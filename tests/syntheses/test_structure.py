@@ -40,7 +40,9 @@ def test_weighted_totals_and_best_scenario(world, synthese):
         services.scenario_noter(scenario=a, notes={salaire: 3, mobilite: 5}, par=par)  # 15+10
         services.scenario_noter(scenario=b, notes={salaire: 4, mobilite: 1}, par=par)  # 20+2
         services.scenario_noter(scenario=c, notes={salaire: 5}, par=par)  # 25 + unscored
-        comparaison = selectors.comparer_scenarios(selectors.contenu_actuel(synthese))
+        comparaison = selectors.scenarios_comparer(
+            contenu=selectors.synthese_contenu_actuel(synthese=synthese)
+        )
     totals = {ligne.lettre: ligne.total for ligne in comparaison.lignes}
     assert totals == {"A": 25, "B": 22, "C": 25}
     assert {ligne.lettre for ligne in comparaison.meilleurs} == {"A", "C"}  # a tie
@@ -50,7 +52,9 @@ def test_weighted_totals_and_best_scenario(world, synthese):
 
     with tenant_context(world.org_a):
         services.scenario_noter(scenario=c, notes={str(mobilite.public_id): 1}, par=par)
-        comparaison = selectors.comparer_scenarios(selectors.contenu_actuel(synthese))
+        comparaison = selectors.scenarios_comparer(
+            contenu=selectors.synthese_contenu_actuel(synthese=synthese)
+        )
     assert [ligne.lettre for ligne in comparaison.meilleurs] == ["C"]  # 25 + 2 = 27
 
 
@@ -88,7 +92,9 @@ def test_competency_gaps(world, synthese):
             services.ecart_ajouter(
                 synthese=synthese, competence="Excel", niveau_actuel=5, niveau_requis=3, par=par
             )
-        lignes = selectors.calculer_ecarts(selectors.contenu_actuel(synthese))
+        lignes = selectors.ecarts_calculer(
+            contenu=selectors.synthese_contenu_actuel(synthese=synthese)
+        )
     assert [(e["competence"], e["ecart"], e["a_developper"]) for e in lignes] == [
         ("Anglais", 2, True),
         ("Animation", -1, False),
@@ -110,7 +116,9 @@ def test_action_plan_is_ordered(world, synthese):
         trois = services.etape_ajouter(synthese=synthese, intitule="Se former", par=par)
         assert [e.ordre for e in (un, deux, trois)] == [1, 2, 3]
         services.etape_deplacer(etape=trois, vers="haut", par=par)
-        assert list(selectors.plan_action(synthese=synthese).values_list("pk", flat=True)) == [
+        assert list(
+            selectors.plan_action_lister(synthese=synthese).values_list("pk", flat=True)
+        ) == [
             un.pk,
             trois.pk,
             deux.pk,
@@ -118,7 +126,9 @@ def test_action_plan_is_ordered(world, synthese):
         with pytest.raises(ValidationError):
             services.etape_deplacer(etape=un, vers="haut", par=par)
         services.etape_supprimer(etape=trois, par=par)
-        assert list(selectors.plan_action(synthese=synthese).values_list("ordre", flat=True)) == [
+        assert list(
+            selectors.plan_action_lister(synthese=synthese).values_list("ordre", flat=True)
+        ) == [
             1,
             2,
         ]

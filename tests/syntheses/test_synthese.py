@@ -328,7 +328,7 @@ def test_validation_refused_with_unshared_edits_then_revision(world, synthese):
             synthese=synthese, role=SignatureRole.CONSULTANT, par=world.consultant_a
         )
         assert synthese.statut == Synthese.Statut.VALIDEE
-        assert selectors.derniere_version(synthese=synthese).motif == "Validée"
+        assert selectors.derniere_version_obtenir(synthese=synthese).motif == "Validée"
 
 
 def test_full_flow_sign_then_immutable_then_new_version_keeps_signed_document(

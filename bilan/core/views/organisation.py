@@ -3,7 +3,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,25 +17,25 @@ from bilan.core.form_errors import flash_errors
 from bilan.core.forms import (
     OrganisationSwitchForm,
 )
-from bilan.core.middleware import SESSION_ORG_APP, SESSION_ORG_PORTAL
+from bilan.core.middleware import SESSION_ORG_APP, SESSION_ORG_PORTAL, PortalRequest, StaffRequest
 from bilan.core.models import User
 from bilan.core.permissions import portal_required, staff_required
 
 # --- Public -----------------------------------------------------------------------------------
 
 
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("account_login")
     return redirect(home_url_for(request.user))
 
 
 @login_required
-def no_access(request):
+def no_access(request: HttpRequest) -> HttpResponse:
     return render(request, "core/no_access.html", status=403)
 
 
-def invitation_accept(request, token: str):
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """Landing page of an invitation link: sign up, log in, or accept with the current account."""
     invitation = selectors.invitation_trouver(token=token)
     if invitation is None:
@@ -67,7 +68,7 @@ def invitation_accept(request, token: str):
 
 
 @staff_required
-def organisation_logo(request):
+def organisation_logo(request: StaffRequest) -> HttpResponseBase:
     logo = request.organisation.logo
     if not logo:
         raise Http404
@@ -76,7 +77,7 @@ def organisation_logo(request):
 
 @require_POST
 @staff_required
-def organisation_switch(request):
+def organisation_switch(request: StaffRequest) -> HttpResponse:
     return _switch(request, SESSION_ORG_APP, selectors.membres_du_compte, "app:dashboard")
 
 
@@ -84,10 +85,10 @@ def organisation_switch(request):
 
 
 @portal_required
-def portail_acces(request):
+def portail_acces(request: PortalRequest) -> HttpResponse:
     """The beneficiary sees who, in the organisation, opened their dossier or its documents."""
     events = evenements_audit_pour_beneficiaire(
-        beneficiaire=request.portal_access.beneficiaire, user=request.user
+        beneficiaire_id=request.portal_access.beneficiaire_id, user=request.user
     )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "portail/acces.html", {"page": page})
@@ -95,11 +96,11 @@ def portail_acces(request):
 
 @require_POST
 @portal_required
-def portail_switch(request):
+def portail_switch(request: PortalRequest) -> HttpResponse:
     return _switch(request, SESSION_ORG_PORTAL, selectors.acces_portail_du_compte, "portail:home")
 
 
-def _switch(request, session_key, rows_for_user, target):
+def _switch(request: HttpRequest, session_key, rows_for_user, target):
     form = OrganisationSwitchForm(request.POST)
     if form.is_valid():
         wanted = form.cleaned_data["organisation"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 
 from allauth.account.internal.flows.login import get_authentication_records
-from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -20,11 +19,11 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from bilan.core.audit import audit_record, client_info
+from bilan.core.forms import SignForm
 from bilan.core.models import AuditEvent, Organisation, SignedDocument, SigningLink, User
 from bilan.core.signatures import (
     MethodeAuthentification,
@@ -44,16 +43,6 @@ def methode_authentification(request: HttpRequest) -> MethodeAuthentification:
     if "code" in methods:
         return MethodeAuthentification.SESSION_CODE_COURRIEL
     return MethodeAuthentification.SESSION_MOT_DE_PASSE
-
-
-class SignForm(forms.Form):
-    consent = forms.BooleanField(
-        label=gettext_lazy("J'ai lu le document et je le signe"),
-        required=True,
-        error_messages={
-            "required": gettext_lazy("Cochez la case pour confirmer que vous signez le document.")
-        },
-    )
 
 
 def _no_referrer(response: HttpResponse) -> HttpResponse:

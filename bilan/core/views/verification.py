@@ -3,73 +3,29 @@
 
 from __future__ import annotations
 
-from django import forms
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.defaultfilters import filesizeformat
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from bilan.core import verification
 from bilan.core.audit import client_ip
-
-
-class VerificationForm(forms.Form):
-    fichier = forms.FileField(
-        label=gettext_lazy("Document PDF à vérifier"),
-        required=False,
-        help_text=gettext_lazy("20 Mo au plus. Le fichier n'est pas conservé."),
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
-    )
-    empreinte = forms.CharField(
-        label=gettext_lazy("ou empreinte SHA-256 du document"),
-        required=False,
-        max_length=200,
-        help_text=gettext_lazy("64 caractères hexadécimaux, imprimés sur la page de preuve."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
-
-    def clean_fichier(self):
-        fichier = self.cleaned_data.get("fichier")
-        if fichier and fichier.size > verification.TAILLE_MAX:
-            raise forms.ValidationError(
-                _("Le fichier dépasse %(max)s.") % {"max": filesizeformat(verification.TAILLE_MAX)}
-            )
-        return fichier
-
-    def clean_empreinte(self):
-        texte = self.cleaned_data.get("empreinte", "").strip()
-        if not texte:
-            return ""
-        valeur = verification.empreinte_normalisee(texte)
-        if valeur is None:
-            raise forms.ValidationError(
-                _("Une empreinte SHA-256 compte 64 caractères de 0 à 9 et de a à f.")
-            )
-        return valeur
-
-    def clean(self):
-        data = super().clean()
-        fichier, empreinte = data.get("fichier"), data.get("empreinte")
-        if not self.errors:
-            if fichier and empreinte:
-                raise forms.ValidationError(
-                    _("Déposez un fichier ou collez une empreinte, pas les deux.")
-                )
-            if not fichier and not empreinte:
-                raise forms.ValidationError(
-                    _("Déposez le document PDF ou collez son empreinte SHA-256.")
-                )
-        return data
+from bilan.core.forms import VerificationForm
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def verifier(request):
+def verifier(request: HttpRequest) -> HttpResponse:
     bound = request.method == "POST"
     form = VerificationForm(request.POST if bound else None, request.FILES if bound else None)
-    context = {"form": form, "resultat": None, "empreinte": None, "limite": False}
+    context: dict[str, Any] = {
+        "form": form,
+        "resultat": None,
+        "empreinte": None,
+        "limite": False,
+    }
     status = 200
     if request.method == "POST":
         if not verification.verification_autorisee(ip=client_ip(request)):

@@ -11,14 +11,18 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
+from beneficiaires.conventions import TRIPARTITE
 from beneficiaires.models import (
     Beneficiaire,
     Bilan,
     BilanEvenement,
     Consentement,
     EntretienPrealable,
+    Financement,
+    Phase,
     PortalAccess,
     Programme,
+    StatutBilan,
 )
 from beneficiaires.services.programmes import (
     programme_copier_modele,
@@ -96,15 +100,15 @@ def _user(email: str, first_name: str, last_name: str) -> User:
 # One dossier on every financing route and in every state of the lifecycle.
 DOSSIERS = [
     # (prénom, nom, route, statut, phase)
-    ("Alice", "Fontaine", "personnel", "demande", ""),
-    ("Bruno", "Lambert", "cpf", "prealable_realise", ""),
-    ("Chloé", "Marchand", "plan_employeur", "attente", ""),
-    ("David", "Rousseau", "opco", "en_cours", "investigation"),
-    ("Emma", "Vincent", "france_travail", "synthese_remise", "conclusion"),
-    ("Farid", "Benali", "personnel", "clos", "conclusion"),
-    ("Gaëlle", "Perrin", "transitions_pro", "abandonne", "preliminaire"),
-    ("Hugo", "Caron", "conge_reclassement", "refuse", ""),
-    ("Inès", "Morel", "autre_financeur", "en_cours", "investigation"),
+    ("Alice", "Fontaine", Financement.PERSONNEL, StatutBilan.DEMANDE, ""),
+    ("Bruno", "Lambert", Financement.CPF, StatutBilan.PREALABLE_REALISE, ""),
+    ("Chloé", "Marchand", Financement.PLAN_EMPLOYEUR, StatutBilan.ATTENTE, ""),
+    ("David", "Rousseau", Financement.OPCO, StatutBilan.EN_COURS, Phase.INVESTIGATION),
+    ("Emma", "Vincent", Financement.FRANCE_TRAVAIL, StatutBilan.SYNTHESE_REMISE, Phase.CONCLUSION),
+    ("Farid", "Benali", Financement.PERSONNEL, StatutBilan.CLOS, Phase.CONCLUSION),
+    ("Gaëlle", "Perrin", Financement.TRANSITIONS_PRO, StatutBilan.ABANDONNE, Phase.PRELIMINAIRE),
+    ("Hugo", "Caron", Financement.CONGE_RECLASSEMENT, StatutBilan.REFUSE, ""),
+    ("Inès", "Morel", Financement.AUTRE_FINANCEUR, StatutBilan.EN_COURS, Phase.INVESTIGATION),
 ]
 
 
@@ -128,12 +132,8 @@ def _seed_bilans(organisation, consultants) -> int:
                 "nom": nom,
                 "consultant": consultant,
                 "statut": "salarie_prive",
-                "employeur_nom": "Transports Durand"
-                if "employeur" in route or "reclassement" in route
-                else "",
-                "employeur_siret": "55210055400013"
-                if "employeur" in route or "reclassement" in route
-                else "",
+                "employeur_nom": "Transports Durand" if route in TRIPARTITE else "",
+                "employeur_siret": "55210055400013" if route in TRIPARTITE else "",
             },
         )
         # Ended dossiers lie in the past, running ones straddle today, waiting ones start later.
@@ -145,7 +145,7 @@ def _seed_bilans(organisation, consultants) -> int:
         }.get(statut, 15)
         debut = today + dt.timedelta(days=decalage + index)
         entretien = None
-        if statut != "demande":
+        if statut != StatutBilan.DEMANDE:
             entretien = EntretienPrealable.objects.create(
                 organisation=organisation,
                 beneficiaire=beneficiaire,
@@ -172,7 +172,7 @@ def _seed_bilans(organisation, consultants) -> int:
             beneficiaire=beneficiaire,
             numero=numero,
             # Planned while open; the final state is written once the séances exist.
-            statut="en_cours" if phase else statut,
+            statut=StatutBilan.EN_COURS if phase else statut,
             phase=phase,
             consultant=consultant,
             entretien_prealable=entretien,
@@ -186,23 +186,27 @@ def _seed_bilans(organisation, consultants) -> int:
             financement=route,
             prix_ttc=Decimal("1800.00"),
             conditions_paiement="Paiement à réception de facture, à 30 jours.",
-            financeur_nom="OPCO Mobilités" if route in {"opco", "autre_financeur"} else "",
-            financeur_reference="DEMO-2026-001" if route in {"opco", "autre_financeur"} else "",
-            employeur_signataire_nom="Paul Durand"
-            if "employeur" in route or "reclassement" in route
+            financeur_nom="OPCO Mobilités"
+            if route in {Financement.OPCO, Financement.AUTRE_FINANCEUR}
             else "",
-            employeur_signataire_email="rh@durand.example"
-            if "employeur" in route or "reclassement" in route
+            financeur_reference="DEMO-2026-001"
+            if route in {Financement.OPCO, Financement.AUTRE_FINANCEUR}
             else "",
-            cpf_proposition_commande_le=today - dt.timedelta(days=20) if route == "cpf" else None,
-            cpf_aucun_bilan_finance_5_ans=True if route == "cpf" else None,
-            motif_abandon="Reprise d'un emploi à temps plein." if statut == "abandonne" else "",
+            employeur_signataire_nom="Paul Durand" if route in TRIPARTITE else "",
+            employeur_signataire_email="rh@durand.example" if route in TRIPARTITE else "",
+            cpf_proposition_commande_le=today - dt.timedelta(days=20)
+            if route == Financement.CPF
+            else None,
+            cpf_aucun_bilan_finance_5_ans=True if route == Financement.CPF else None,
+            motif_abandon="Reprise d'un emploi à temps plein."
+            if statut == StatutBilan.ABANDONNE
+            else "",
             motif_refus="Convention non signée dans les 10 jours (R6313-8)."
-            if statut == "refuse"
+            if statut == StatutBilan.REFUSE
             else "",
         )
         BilanEvenement.objects.create(organisation=organisation, bilan=bilan, vers=statut)
-        if statut not in {"demande", "refuse"}:
+        if statut not in {StatutBilan.DEMANDE, StatutBilan.REFUSE}:
             heure = timezone.make_aware(dt.datetime.combine(debut, dt.time(9, 30)))
             seances_planifier_depuis_programme(
                 bilan=bilan,
@@ -212,7 +216,7 @@ def _seed_bilans(organisation, consultants) -> int:
             Seance.objects.filter(bilan=bilan, debut__lt=timezone.now()).update(
                 statut=Seance.Statut.REALISEE, duree_realisee_minutes=F("duree_minutes")
             )
-            if statut == "abandonne":
+            if statut == StatutBilan.ABANDONNE:
                 Seance.objects.filter(bilan=bilan, statut=Seance.Statut.PLANIFIEE).update(
                     statut=Seance.Statut.ANNULEE, motif="Bilan abandonné"
                 )
