@@ -19,7 +19,7 @@ from bilan.core.tenancy import get_for_organisation
 from seances.models import STATUTS_COMPTES, Seance
 
 
-def seance_get(*, organisation: Organisation, public_id: uuid.UUID | str) -> Seance:
+def seance_obtenir(*, organisation: Organisation, public_id: uuid.UUID | str) -> Seance:
     """One séance of ``organisation`` by public id (its bilan, beneficiary and consultants
     joined), or 404. Need-to-know is the caller's (``beneficiaires.acces``)."""
     return get_for_organisation(

@@ -38,7 +38,7 @@ def suivi_date_par_defaut(*, bilan: Bilan) -> dt.datetime | None:
     return dt.datetime.combine(jour, HEURE_PAR_DEFAUT, tzinfo=PARIS)
 
 
-def suivi_get(*, organisation: Organisation, public_id: uuid.UUID | str) -> EntretienSuivi:
+def suivi_obtenir(*, organisation: Organisation, public_id: uuid.UUID | str) -> EntretienSuivi:
     """One follow-up of ``organisation`` by public id, or 404."""
     return get_for_organisation(
         EntretienSuivi,

@@ -91,14 +91,14 @@ def seances_travail_sans_consigne(*, bilan: Bilan) -> QuerySet[Seance]:
     ).order_by("debut")
 
 
-def consigne_get(*, organisation: Organisation, public_id: uuid.UUID | str) -> Consigne:
+def consigne_obtenir(*, organisation: Organisation, public_id: uuid.UUID | str) -> Consigne:
     """Staff accessor (404 outside the organisation)."""
     return get_for_organisation(
         Consigne, organisation=organisation, public_id=public_id, queryset=_consignes()
     )
 
 
-def consigne_get_pour_beneficiaire(
+def consigne_obtenir_pour_beneficiaire(
     *, organisation: Organisation, beneficiaire: Beneficiaire, public_id: uuid.UUID | str
 ) -> Consigne:
     """Portal accessor: 404 unless the consigne is the beneficiary's own."""
@@ -113,7 +113,7 @@ def consigne_get_pour_beneficiaire(
     )
 
 
-def rendu_fichier_get(*, consigne: Consigne, public_id: uuid.UUID | str) -> RenduFichier:
+def rendu_fichier_obtenir(*, consigne: Consigne, public_id: uuid.UUID | str) -> RenduFichier:
     """A file of the consigne's submission (404 otherwise)."""
     return get_for_organisation(
         RenduFichier,

@@ -28,7 +28,7 @@ from bilan.core.tenancy import tenant_context
 from seances.forms.seances import AnnulerForm, DeplacerForm
 from seances.models import Seance
 from seances.selectors import agenda as ag
-from seances.selectors.seances import seance_conflits, seance_get
+from seances.selectors.seances import seance_conflits, seance_obtenir
 from seances.services import seances as services
 from seances.services.agenda import agenda_flux_creer, agenda_flux_revoquer
 from seances.views.requete import utilisateur
@@ -158,7 +158,7 @@ def agenda(request: TenantRequest) -> HttpResponse:
 def _seance_modifiable(request: TenantRequest, seance_id: uuid.UUID) -> Seance:
     """The séance (404 outside the organisation or need-to-know), if the member may move or
     cancel it (403)."""
-    seance = seance_get(organisation=request.organisation, public_id=seance_id)
+    seance = seance_obtenir(organisation=request.organisation, public_id=seance_id)
     acces.exiger_bilan(
         membership=request.membership, bilan=seance.bilan, consultant_seance_id=seance.consultant_id
     )

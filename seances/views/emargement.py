@@ -36,7 +36,7 @@ from bilan.core.tenancy import get_for_organisation, tenant_context
 from seances.forms.emargement import ACCORD_LABEL, AccordForm, DessinForm
 from seances.models import DemandeEmargement, Emargement, Seance
 from seances.selectors import emargement as lecture
-from seances.selectors.seances import seance_get
+from seances.selectors.seances import seance_obtenir
 from seances.services import emargement as svc
 from seances.views.requete import acces_portail, utilisateur
 
@@ -65,7 +65,7 @@ def seance_emargement(request: TenantRequest, seance_id: uuid.UUID) -> HttpRespo
     POST ``action``: ``consultant`` (the consultant signs, ``session``) or ``dessin`` (the
     beneficiary draws their signature; without JavaScript they confirm in their portal).
     """
-    seance = seance_get(organisation=request.organisation, public_id=seance_id)
+    seance = seance_obtenir(organisation=request.organisation, public_id=seance_id)
     bilan = seance.bilan
     droits = _verifier(
         request, bilan, agir=request.method == "POST", consultant_seance_id=seance.consultant_id
@@ -141,7 +141,7 @@ def seance_emargement(request: TenantRequest, seance_id: uuid.UUID) -> HttpRespo
 @require_POST
 def demande_creer(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
     """Send the beneficiary a remote signing request (portal + emailed single-use link)."""
-    seance = seance_get(organisation=request.organisation, public_id=seance_id)
+    seance = seance_obtenir(organisation=request.organisation, public_id=seance_id)
     _verifier(request, seance.bilan, agir=True, consultant_seance_id=seance.consultant_id)
     try:
         svc.demande_emargement_creer(seance=seance)

@@ -26,7 +26,7 @@ from seances.views.requete import utilisateur
 
 def _seance(request: TenantRequest, seance_id: uuid.UUID) -> Seance:
     """The séance named in the URL; 404 elsewhere or outside need-to-know (``acces``)."""
-    seance = selectors.seance_get(organisation=request.organisation, public_id=seance_id)
+    seance = selectors.seance_obtenir(organisation=request.organisation, public_id=seance_id)
     _acces(request, seance).exiger(acces.Droit.VOIR)
     return seance
 

@@ -105,7 +105,7 @@ def bilan_suivi(request: TenantRequest, bilan_id: uuid.UUID) -> HttpResponse:
 @staff_required
 @require_POST
 def suivi_resultat(request: TenantRequest, suivi_id: uuid.UUID) -> HttpResponse:
-    suivi = lecture.suivi_get(organisation=request.organisation, public_id=suivi_id)
+    suivi = lecture.suivi_obtenir(organisation=request.organisation, public_id=suivi_id)
     _exiger(request, suivi.bilan, acces.Droit.ACCOMPAGNER)
     form = ResultatSuiviForm(request.POST)
     if not form.is_valid():
@@ -130,7 +130,7 @@ def suivi_resultat(request: TenantRequest, suivi_id: uuid.UUID) -> HttpResponse:
 @staff_required
 @require_POST
 def suivi_annuler(request: TenantRequest, suivi_id: uuid.UUID) -> HttpResponse:
-    suivi = lecture.suivi_get(organisation=request.organisation, public_id=suivi_id)
+    suivi = lecture.suivi_obtenir(organisation=request.organisation, public_id=suivi_id)
     _exiger(request, suivi.bilan, acces.Droit.ORGANISER_SUIVI)
     try:
         suivi_services.suivi_annuler(suivi=suivi, par=utilisateur(request))

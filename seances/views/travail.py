@@ -28,7 +28,7 @@ from bilan.core.permissions import portal_required, staff_required
 from seances.forms.travail import ConsigneForm, RenduForm, RetourForm
 from seances.models import Consigne, Rendu, RenduFichier
 from seances.selectors import travail as lecture
-from seances.selectors.seances import seance_get
+from seances.selectors.seances import seance_obtenir
 from seances.services import travail
 from seances.views.requete import acces_portail, utilisateur
 
@@ -78,7 +78,7 @@ def bilan_travail(request: TenantRequest, bilan_id: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def consigne_edit(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
     """Create the consigne of a personal-work séance, or edit it while nothing is submitted."""
-    seance = seance_get(organisation=request.organisation, public_id=seance_id)
+    seance = seance_obtenir(organisation=request.organisation, public_id=seance_id)
     _exiger(request, seance.bilan, acces.Droit.ACCOMPAGNER)
     consigne: Consigne | None = getattr(seance, "consigne", None)
     if consigne is not None and _rendu(consigne) is not None:
@@ -138,7 +138,7 @@ def consigne_edit(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def consigne_detail(request: TenantRequest, consigne_id: uuid.UUID) -> HttpResponse:
     """Read the consigne and the submission (logged), download its files, give feedback."""
-    consigne = lecture.consigne_get(organisation=request.organisation, public_id=consigne_id)
+    consigne = lecture.consigne_obtenir(organisation=request.organisation, public_id=consigne_id)
     bilan = consigne.seance.bilan
     droits = _exiger(request, bilan, acces.Droit.VOIR)
     peut_ecrire = droits.accompagner
@@ -192,10 +192,10 @@ def consigne_detail(request: TenantRequest, consigne_id: uuid.UUID) -> HttpRespo
 def rendu_fichier(
     request: TenantRequest, consigne_id: uuid.UUID, fichier_id: uuid.UUID
 ) -> HttpResponse:
-    consigne = lecture.consigne_get(organisation=request.organisation, public_id=consigne_id)
+    consigne = lecture.consigne_obtenir(organisation=request.organisation, public_id=consigne_id)
     bilan = consigne.seance.bilan
     _exiger(request, bilan, acces.Droit.LIRE_CONFIDENTIEL)
-    fichier = lecture.rendu_fichier_get(consigne=consigne, public_id=fichier_id)
+    fichier = lecture.rendu_fichier_obtenir(consigne=consigne, public_id=fichier_id)
     audit_record(
         request=request,
         action=AuditEvent.Action.DOWNLOAD,
@@ -219,7 +219,7 @@ def portail_liste(request: TenantRequest) -> HttpResponse:
 @portal_required
 @require_http_methods(["GET", "POST"])
 def portail_consigne(request: TenantRequest, consigne_id: uuid.UUID) -> HttpResponse:
-    consigne = lecture.consigne_get_pour_beneficiaire(
+    consigne = lecture.consigne_obtenir_pour_beneficiaire(
         organisation=request.organisation,
         beneficiaire=acces_portail(request).beneficiaire,
         public_id=consigne_id,
@@ -276,9 +276,9 @@ def portail_fichier(
     request: TenantRequest, consigne_id: uuid.UUID, fichier_id: uuid.UUID
 ) -> HttpResponse:
     """The beneficiary downloads a file they submitted."""
-    consigne = lecture.consigne_get_pour_beneficiaire(
+    consigne = lecture.consigne_obtenir_pour_beneficiaire(
         organisation=request.organisation,
         beneficiaire=acces_portail(request).beneficiaire,
         public_id=consigne_id,
     )
-    return _serve(lecture.rendu_fichier_get(consigne=consigne, public_id=fichier_id))
+    return _serve(lecture.rendu_fichier_obtenir(consigne=consigne, public_id=fichier_id))
