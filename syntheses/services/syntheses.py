@@ -633,6 +633,13 @@ def synthese_reviser(*, synthese: Synthese, par: User) -> SyntheseVersion:
         document_annuler(document=locked.document)
     version = _nouvelle_version(locked, motif=selectors.MOTIF_REVISEE, par=par)
     Commentaire.objects.filter(synthese=locked, traite=False).update(traite=True)
+    _rouvrir(locked)
+    _refresh(synthese, locked)
+    return version
+
+
+def _rouvrir(locked: Synthese) -> None:
+    """Back to « révisée »: both validations and the issued document no longer hold."""
     locked.statut = Synthese.Statut.REVISEE
     locked.validee_beneficiaire_le = None
     locked.validee_consultant_le = None
@@ -646,8 +653,6 @@ def synthese_reviser(*, synthese: Synthese, par: User) -> SyntheseVersion:
             "updated_at",
         ]
     )
-    _refresh(synthese, locked)
-    return version
 
 
 @transaction.atomic
@@ -775,19 +780,7 @@ def synthese_nouvelle_version(*, synthese: Synthese, par: User) -> SyntheseVersi
             _("Une nouvelle version se crée à partir d'une synthèse signée et pas encore remise.")
         )
     version = _nouvelle_version(locked, motif=selectors.MOTIF_CORRECTION, par=par)
-    locked.statut = Synthese.Statut.REVISEE
-    locked.validee_beneficiaire_le = None
-    locked.validee_consultant_le = None
-    locked.document = None
-    locked.save(
-        update_fields=[
-            "statut",
-            "validee_beneficiaire_le",
-            "validee_consultant_le",
-            "document",
-            "updated_at",
-        ]
-    )
+    _rouvrir(locked)
     _refresh(synthese, locked)
     return version
 
