@@ -309,3 +309,41 @@ def test_a_consultant_who_opens_a_file_follows_it(world, login_as):
     with tenant_context(world.org_a):
         assert Beneficiaire.objects.get(email="noa@exemple.test").consultant == world.consultant_a
     assert login_as(world.consultant_a).get(response["Location"]).status_code == 200
+
+
+def test_regle_11_the_dossier_page_offers_each_member_only_what_they_may_do(
+    world, login_as, dossier, assistant
+):
+    """The assistant reads the dossier page without the actions the server would refuse;
+    the bilan's consultant gets them."""
+    bilan = dossier["bilan"]
+    url = f"/app/bilans/{bilan.public_id}/"
+    actions = (
+        f"/app/bilans/{bilan.public_id}/action/abandonner/",
+        f"/app/bilans/{bilan.public_id}/modifier/",
+        f"/app/seances/nouvelle/{bilan.public_id}/",
+        f"/app/syntheses/bilans/{bilan.public_id}/",
+    )
+    page = _page(login_as(assistant).get(url))
+    assert bilan.numero in page
+    assert not [a for a in actions if a in page]
+    page = _page(login_as(world.consultant_a).get(url))
+    assert [a for a in actions if a in page] == list(actions)
+
+
+def test_regle_11_the_beneficiary_page_offers_the_assistant_no_action(
+    world, login_as, dossier, assistant
+):
+    url = f"/app/beneficiaires/{world.beneficiaire_a.public_id}/"
+    actions = (
+        f"{url}modifier/",
+        f"{url}consentements/",
+        f"{url}entretien/",
+        f"{url}documents/",
+        f"/app/bilans/nouveau/{world.beneficiaire_a.public_id}/",
+    )
+    page = _page(login_as(assistant).get(url))
+    assert world.beneficiaire_a.nom in page
+    assert not [a for a in actions if f'"{a}"' in page]
+    page = _page(login_as(world.consultant_a).get(url))
+    assert [a for a in actions if f'"{a}"' in page] == list(actions)
