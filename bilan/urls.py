@@ -5,13 +5,13 @@ namespace. The "app" and "portail" namespaces gather pages of several apps.
 """
 
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.generic import TemplateView
 
 from beneficiaires import urls as beneficiaires_urls
 from bilan.core import health
 from bilan.core import urls as core_urls
+from bilan.core.views import connexion as connexion_views
 from bilan.core.views import organisation as core_views
 from enquetes import urls as enquetes_urls
 from espaces import urls as espaces_urls
@@ -19,10 +19,12 @@ from relances import urls as relances_urls
 from seances import urls as seances_urls
 from syntheses import urls as syntheses_urls
 
-# The Django admin is for superusers only, behind the same allauth login (and MFA).
+# The Django admin is for superusers only, behind the same allauth login (and MFA): its own
+# login form is never served (``admin_connexion`` sends to allauth's, where the rate limits and
+# the MFA stage apply; StaffMFARequiredMiddleware checks the session passed the second factor).
 # Patching the default site's methods keeps ``django.contrib.admin`` as it is (no custom site
 # class to install), hence the ignores.
-admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
+admin.site.login = connexion_views.admin_connexion  # type: ignore[method-assign]
 admin.site.site_header = "Bilan — administration technique"
 admin.site.has_permission = (  # type: ignore[method-assign]
     lambda request: request.user.is_active and request.user.is_superuser

@@ -10,7 +10,7 @@ from django.test import Client
 from bilan.core.models import Organisation, Role, User
 from bilan.core.tenancy import tenant_context
 from tests.factories.beneficiaires import beneficiaire_with_portal
-from tests.factories.core import OrganisationFactory, staff_user
+from tests.factories.core import OrganisationFactory, connecter_avec_mfa, staff_user
 
 # Sync Playwright runs an event loop in the test thread; Django's ORM refuses that without this.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -109,9 +109,7 @@ def login_as():
     """``login_as(user)`` returns a test client logged in as ``user`` (MFA already passed)."""
 
     def _login(user: User) -> Client:
-        client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        return client
+        return connecter_avec_mfa(Client(), user)
 
     return _login
 

@@ -4,8 +4,10 @@ Both are security boundaries, so they live here rather than in per-view decorato
 could forget.
 """
 
+from allauth.account.authentication import get_authentication_records
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import redirect
@@ -48,11 +50,28 @@ class PortalRequest(TenantRequest):
     portal_access: selectors.AccesPortail
 
 
-class StaffMFARequiredMiddleware:
-    """Send staff without a second factor (TOTP or passkey) to enrol before any staff page.
+def session_a_passe_mfa(request: HttpRequest, user: User) -> bool:
+    """Whether this session completed a second-factor step for ``user``.
 
-    allauth.mfa ships no enforcement hook, so the project enforces it here. It applies to the
-    staff space and to the Django admin; /accounts/ (where enrolment happens) stays reachable.
+    allauth records each authentication method used in the session, bound to the account
+    (``get_authentication_records``): the MFA stage of the login, a passkey login, or an MFA
+    re-authentication each add a record whose method is "mfa". A password, an e-mailed code or a
+    password confirmation never do. A login as another account starts a new list.
+    """
+    return any(
+        record.get("method") == "mfa" for record in get_authentication_records(request, user)
+    )
+
+
+class StaffMFARequiredMiddleware:
+    """Staff and superusers reach ``/app/`` and ``/admin/`` only from a session that passed
+    a second factor (TOTP, passkey or recovery code).
+
+    allauth.mfa ships no enforcement hook, so the project enforces it here, in two steps:
+    without any factor enrolled, the account is sent to enrol one; with a factor, a session that
+    has not passed it (password only, e-mailed code only, or a factor enrolled after the login)
+    is sent to allauth's MFA re-authentication, which records the step and comes back (``next``).
+    /accounts/ (login, enrolment, re-authentication) stays reachable.
     """
 
     def __init__(self, get_response):
@@ -62,12 +81,9 @@ class StaffMFARequiredMiddleware:
         path = request.path_info
         guarded = path.startswith(STAFF_PREFIX) or path.startswith(ADMIN_PREFIX)
         user = request.user
-        if (
-            guarded
-            and user.is_authenticated
-            and selectors.mfa_obligatoire(user=user)
-            and not selectors.mfa_forte_configuree(user=user)
-        ):
+        if not (guarded and user.is_authenticated and selectors.mfa_obligatoire(user=user)):
+            return self.get_response(request)
+        if not selectors.mfa_forte_configuree(user=user):
             messages.warning(
                 request,
                 _(
@@ -76,6 +92,20 @@ class StaffMFARequiredMiddleware:
                 ),
             )
             return redirect("mfa_activate_totp")
+        if not session_a_passe_mfa(request, user):
+            messages.info(
+                request,
+                _(
+                    "Confirmez votre identité avec votre second facteur (application "
+                    "d'authentification, clé de sécurité ou code de récupération) pour continuer."
+                ),
+            )
+            etape = (
+                "mfa_reauthenticate"
+                if selectors.mfa_par_code_possible(user=user)
+                else "mfa_reauthenticate_webauthn"
+            )
+            return redirect_to_login(request.get_full_path(), login_url=reverse(etape))
         return self.get_response(request)
 
 

@@ -48,6 +48,14 @@ def mfa_forte_configuree(*, user: User) -> bool:
     ).exists()
 
 
+def mfa_par_code_possible(*, user: User) -> bool:
+    """Whether ``user`` can pass the second factor by typing a code (TOTP or recovery code);
+    otherwise only by security key (WebAuthn)."""
+    return Authenticator.objects.filter(
+        user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.RECOVERY_CODES]
+    ).exists()
+
+
 def membres_du_compte(*, user: User) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(user=user, is_active=True, organisation__is_active=True)

@@ -27,7 +27,7 @@ from seances.models import Seance
 from seances.services import phases
 from tests.factories.beneficiaires import dossier_bilan
 from tests.factories.bilans import bilan_for
-from tests.factories.core import staff_user
+from tests.factories.core import connecter_avec_mfa, staff_user
 
 pytestmark = pytest.mark.django_db
 AUJOURDHUI = timezone.localdate()
@@ -462,7 +462,7 @@ def _login_admin(world):
     from django.test import Client
 
     client = Client()
-    client.force_login(world.admin_a, backend="django.contrib.auth.backends.ModelBackend")
+    connecter_avec_mfa(client, world.admin_a)
     return client
 
 

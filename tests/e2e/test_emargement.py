@@ -20,6 +20,7 @@ from seances.models import Emargement, Seance
 from seances.selectors import emargement as lecture
 from seances.services import emargement as svc
 from tests.factories.bilans import bilan_for
+from tests.factories.core import connecter_avec_mfa
 
 pytestmark = pytest.mark.e2e
 
@@ -127,7 +128,7 @@ def test_remote_seance_signed_in_the_portal_shows_both_signatures(
 
     # The consultant downloads the certificate: both signatures are on it.
     client = Client()
-    client.force_login(world.consultant_a, backend="django.contrib.auth.backends.ModelBackend")
+    connecter_avec_mfa(client, world.consultant_a)
     response = client.get(f"/app/seances/bilans/{bilan.public_id}/attestation-assiduite.pdf")
     assert response.status_code == 200
     text = _pdf_text(response.content)
@@ -147,7 +148,7 @@ def test_drawn_signature_on_the_consultant_device(
     seance = _realised_seance(bilan, modalite=Seance.Modalite.PRESENTIEL, intitule="Sur place")
     # A staff session (MFA is enrolled for the test staff) handed to the browser.
     client = Client()
-    client.force_login(world.consultant_a, backend="django.contrib.auth.backends.ModelBackend")
+    connecter_avec_mfa(client, world.consultant_a)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     context = browser.new_context(viewport=PHONE, locale="fr-FR")
     context.add_cookies(

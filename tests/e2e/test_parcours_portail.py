@@ -27,6 +27,7 @@ from seances.services import emargement
 from seances.services.travail import consigne_creer
 from syntheses.services import syntheses
 from tests.factories.beneficiaires import BeneficiaireFactory
+from tests.factories.core import connecter_avec_mfa
 
 pytestmark = pytest.mark.e2e
 PHONE = {"width": 375, "height": 812}
@@ -212,7 +213,7 @@ def test_a_new_beneficiary_goes_through_the_whole_portal_on_a_phone(
                 synthese=synthese, par=world.consultant_a
             )
         staff = Client()
-        staff.force_login(world.consultant_a, backend="django.contrib.auth.backends.ModelBackend")
+        connecter_avec_mfa(staff, world.consultant_a)
         staff.post(f"/app/syntheses/{synthese.public_id}/signer/", {"accord": "on"})
         page.goto(base + "/portail/synthese/")
         signature = page.get_by_role("region", name="Signature")

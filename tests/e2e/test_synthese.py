@@ -16,6 +16,7 @@ from bilan.core.tenancy import tenant_context
 from syntheses.models import Commentaire, Synthese
 from syntheses.services import syntheses as services
 from tests.factories.bilans import bilan_for
+from tests.factories.core import connecter_avec_mfa
 
 pytestmark = pytest.mark.e2e
 
@@ -132,7 +133,7 @@ def test_beneficiary_comments_validates_signs_and_downloads(
                 synthese=synthese, par=world.consultant_a
             )
         staff = Client()
-        staff.force_login(world.consultant_a, backend="django.contrib.auth.backends.ModelBackend")
+        connecter_avec_mfa(staff, world.consultant_a)
         response = staff.post(f"/app/syntheses/{synthese.public_id}/signer/", {"accord": "on"})
         assert response.status_code == 302
 
@@ -177,7 +178,7 @@ def test_consultant_autosave_then_conflict_warning(
 
     bilan = bilan_for(world.beneficiaire_a, statut=StatutBilan.EN_COURS, phase="conclusion")
     client = Client()
-    client.force_login(world.consultant_a, backend="django.contrib.auth.backends.ModelBackend")
+    connecter_avec_mfa(client, world.consultant_a)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     context = browser.new_context(viewport=PHONE, locale="fr-FR")
     context.add_cookies(

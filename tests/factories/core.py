@@ -1,5 +1,8 @@
 import factory
+from allauth.account.internal.flows.login import record_authentication
 from allauth.account.models import EmailAddress
+from django.http import HttpRequest
+from django.test import Client
 from django.utils.text import slugify
 
 from bilan.core.mfa import totp_enable
@@ -55,3 +58,17 @@ def staff_user(*, organisation: Organisation, role: str = Role.CONSULTANT, mfa: 
     if mfa:
         totp_enable(user=user, secret=TEST_TOTP_SECRET)
     return user
+
+
+def connecter_avec_mfa(client: Client, user: User) -> Client:
+    """Log ``client`` in as ``user`` as if allauth's whole flow had run (password, then the
+    second factor): the session carries allauth's records of both steps, which the staff MFA
+    middleware checks. For tests that are not about the login itself."""
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    request = HttpRequest()
+    request.session = session
+    record_authentication(request, user, "password", email=user.email)
+    record_authentication(request, user, "mfa", type="totp")
+    session.save()
+    return client
