@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
+from bilan.core.colonnes import ColonnesMaintenues
 from bilan.core.models import Organisation, TenantOwned, private_storage
 from bilan.core.validators import validate_siret
 
@@ -358,8 +359,10 @@ class Modalite(models.TextChoices):
     MIXTE = "mixte", _("Mixte")
 
 
-class Bilan(TenantOwned):
+class Bilan(TenantOwned, ColonnesMaintenues):
     """The dossier: one bilan de compétences of one beneficiary, at most 24 hours."""
+
+    colonnes_maintenues = frozenset({"minutes_comptees"})
 
     beneficiaire = models.ForeignKey(Beneficiaire, on_delete=models.PROTECT, related_name="bilans")
     numero = models.CharField(_("numéro"), max_length=20)
@@ -480,7 +483,8 @@ class Bilan(TenantOwned):
     date_fin_reelle = models.DateField(_("fin réelle"), null=True, blank=True)
     motif_abandon = models.TextField(_("motif d'abandon"), blank=True)
     motif_refus = models.TextField(_("motif du refus"), blank=True)
-    # Maintained by a PostgreSQL trigger on seances_seance; the CHECK below is the 24 hours.
+    # Maintained by the PostgreSQL trigger seances_budget_24h alone (Django never writes it,
+    # the application role cannot: bilan.core.colonnes); the CHECK below is the 24 hours.
     minutes_comptees = models.PositiveIntegerField(_("minutes comptées"), default=0, editable=False)
 
     class Meta:

@@ -4,7 +4,9 @@ import os
 import shutil
 from dataclasses import dataclass
 
+import psycopg
 import pytest
+from django.db import connections
 from django.test import Client
 
 from bilan.core.models import Organisation, Role, User
@@ -27,6 +29,9 @@ CHROMIUM_ARGS = [
 ]
 
 
+_OWNER: list[str] = []  # the owner role's (user, password), set by django_db_setup
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Run every test as the application role, as production does.
@@ -45,6 +50,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
         cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{role}"')
     settings_dict = connections["default"].settings_dict
     owner = (settings_dict["USER"], settings_dict["PASSWORD"])
+    _OWNER[:] = owner
     for connection in connections.all():
         connection.close()
     settings_dict["USER"], settings_dict["PASSWORD"] = role, settings.TEST_APP_DATABASE_PASSWORD
@@ -52,6 +58,23 @@ def django_db_setup(django_db_setup, django_db_blocker):
     for connection in connections.all():
         connection.close()
     settings_dict["USER"], settings_dict["PASSWORD"] = owner  # the owner drops the database
+
+
+@pytest.fixture
+def owner_cursor(django_db_setup):
+    """A cursor on the test database as the tables' owner (who runs the migrations), in a
+    transaction rolled back at the end: DDL and GRANTs tried here leave nothing behind."""
+    settings_dict = connections["default"].settings_dict
+    with psycopg.connect(
+        host=settings_dict["HOST"] or None,
+        port=settings_dict["PORT"] or None,
+        dbname=settings_dict["NAME"],
+        user=_OWNER[0],
+        password=_OWNER[1],
+    ) as owner_connection:
+        with owner_connection.cursor() as cursor:
+            yield cursor
+        owner_connection.rollback()
 
 
 @pytest.fixture(autouse=True)

@@ -13,6 +13,7 @@ from django.apps import AppConfig, apps
 from django.core.checks import CheckMessage, Error, Tags, register
 from django.db import connections
 
+from bilan.core.colonnes import colonnes_maintenues_problemes
 from bilan.core.rls import protection_problems
 from bilan.core.tenant_scope import TenantManager, TenantOwned
 
@@ -47,4 +48,19 @@ def tenant_tables_protected(
     for alias in databases or []:
         for problem in protection_problems(connections[alias]):
             errors.append(Error(problem, id="bilan.E002"))
+    return errors
+
+
+@register(Tags.database)
+def trigger_columns_reserved(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    """With ``check --database default``: a column a trigger maintains (``colonnes_maintenues``)
+    is not updatable by the application role, and every other column of its table is."""
+    errors: list[CheckMessage] = []
+    for alias in databases or []:
+        for problem in colonnes_maintenues_problemes(connections[alias]):
+            errors.append(Error(problem, id="bilan.E003"))
     return errors
