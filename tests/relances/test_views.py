@@ -165,9 +165,7 @@ def test_preview_escapes_a_first_name_in_the_text_and_the_srcdoc(world, login_as
     """A beneficiary named ``<script>…`` is shown as text in the admin page: the text part is
     escaped, the HTML part stays whole inside ``srcdoc``; the raw tag is nowhere."""
     with tenant_context(world.org_a):
-        type(world.beneficiaire_a).objects.filter(pk=world.beneficiaire_a.pk).update(
-            prenom=SCRIPT
-        )
+        type(world.beneficiaire_a).objects.filter(pk=world.beneficiaire_a.pk).update(prenom=SCRIPT)
     bilan = bilan_for(
         world.beneficiaire_a,
         statut="attente",
