@@ -215,9 +215,8 @@ def _variables_lues(source: str, fichier: str) -> set[str]:
     noms = set()
 
     def nom(noeud: ast.expr, ligne: int) -> None:
-        assert isinstance(noeud, ast.Constant) and isinstance(noeud.value, str), (
-            f"{fichier}:{ligne} : nom de variable non littéral"
-        )
+        litteral = isinstance(noeud, ast.Constant) and isinstance(noeud.value, str)
+        assert litteral, f"{fichier}:{ligne} : nom de variable non littéral"
         noms.add(noeud.value)
 
     for noeud in ast.walk(ast.parse(source)):
