@@ -14,7 +14,109 @@ from django.utils.translation import gettext as _
 from beneficiaires.models import Beneficiaire
 from bilan.core.models import Organisation
 from bilan.core.tenancy import get_for_organisation
-from enquetes.models import KindEnquete, Question, Reponse, ReponseItem
+from enquetes.models import (
+    KindEnquete,
+    ParametresEnquete,
+    Question,
+    Questionnaire,
+    Reponse,
+    ReponseItem,
+)
+
+NOTE = Question.Type.NOTE
+CHOIX = Question.Type.CHOIX
+TEXTE = Question.Type.TEXTE
+
+# Default questionnaires: title, then (question, type, options, required, counts in the rate).
+QUESTIONS_PAR_DEFAUT: dict[str, tuple[str, list[tuple[str, str, list[str], bool, bool]]]] = {
+    KindEnquete.CHAUD: (
+        "Votre avis sur votre bilan de compétences",
+        [
+            ("Dans l'ensemble, êtes-vous satisfait·e de votre bilan ?", NOTE, [], True, True),
+            ("L'accompagnement de votre consultant·e vous a-t-il aidé·e ?", NOTE, [], True, False),
+            (
+                "Les objectifs fixés au début du bilan ont-ils été atteints ?",
+                CHOIX,
+                ["Oui, tout à fait", "En partie", "Non"],
+                True,
+                False,
+            ),
+            (
+                "Les conditions (lieu, outils, rythme) vous ont-elles convenu ?",
+                NOTE,
+                [],
+                False,
+                False,
+            ),
+            (
+                "Recommanderiez-vous ce bilan à une personne de votre entourage ?",
+                CHOIX,
+                ["Oui", "Peut-être", "Non"],
+                False,
+                False,
+            ),
+            ("Que pourrions-nous améliorer ?", TEXTE, [], False, False),
+        ],
+    ),
+    KindEnquete.FROID: (
+        "Quelques mois après votre bilan de compétences",
+        [
+            ("Avec le recul, êtes-vous satisfait·e de votre bilan ?", NOTE, [], True, True),
+            (
+                "Où en est votre projet aujourd'hui ?",
+                CHOIX,
+                [
+                    "Réalisé",
+                    "En cours de réalisation",
+                    "Modifié",
+                    "Pas encore engagé",
+                    "Abandonné",
+                ],
+                True,
+                False,
+            ),
+            ("Le bilan vous a-t-il été utile pour avancer ?", NOTE, [], False, False),
+            ("Un commentaire ?", TEXTE, [], False, False),
+        ],
+    ),
+}
+
+
+def parametres_lire(*, organisation: Organisation) -> ParametresEnquete:
+    """The organisation's survey settings; the defaults, unsaved, before any were stored (a
+    page that shows them writes nothing)."""
+    return ParametresEnquete.objects.filter().first() or ParametresEnquete(
+        organisation=organisation
+    )
+
+
+def questionnaire_lire(
+    *, organisation: Organisation, kind: KindEnquete | str
+) -> tuple[Questionnaire, list[Question]]:
+    """The questionnaire of ``kind`` and its active questions, as stored; before the first
+    survey seeds it, the default one, unsaved (``pk`` None): reading never writes."""
+    kind = KindEnquete(kind)
+    questionnaire = Questionnaire.objects.filter(kind=kind).first()
+    if questionnaire is not None:
+        return questionnaire, list(
+            questionnaire.questions.filter(active=True).order_by("ordre", "pk")
+        )
+    titre, questions = QUESTIONS_PAR_DEFAUT[kind]
+    questionnaire = Questionnaire(organisation=organisation, kind=kind, titre=titre)
+    return questionnaire, [
+        Question(
+            organisation=organisation,
+            ordre=ordre,
+            libelle=libelle,
+            type=type_,
+            options=options,
+            obligatoire=obligatoire,
+            compte_satisfaction=satisfaction,
+        )
+        for ordre, (libelle, type_, options, obligatoire, satisfaction) in enumerate(
+            questions, start=1
+        )
+    ]
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from beneficiaires.models import Bilan
 from bilan.core.models import Organisation
+from enquetes import selectors
 from enquetes.models import (
     KindEnquete,
     ParametresEnquete,
@@ -26,62 +27,11 @@ from enquetes.models import (
 from relances.models import Relance
 from relances.services import relance_annuler
 
+# The default questions, seeded on first use (``questionnaire_obtenir``); the staff page
+# shows them unsaved until then (``selectors.questionnaire_lire``).
+QUESTIONS_PAR_DEFAUT = selectors.QUESTIONS_PAR_DEFAUT
 NOTE = Question.Type.NOTE
 CHOIX = Question.Type.CHOIX
-TEXTE = Question.Type.TEXTE
-
-QUESTIONS_PAR_DEFAUT = {
-    KindEnquete.CHAUD: (
-        "Votre avis sur votre bilan de compétences",
-        [
-            ("Dans l'ensemble, êtes-vous satisfait·e de votre bilan ?", NOTE, [], True, True),
-            ("L'accompagnement de votre consultant·e vous a-t-il aidé·e ?", NOTE, [], True, False),
-            (
-                "Les objectifs fixés au début du bilan ont-ils été atteints ?",
-                CHOIX,
-                ["Oui, tout à fait", "En partie", "Non"],
-                True,
-                False,
-            ),
-            (
-                "Les conditions (lieu, outils, rythme) vous ont-elles convenu ?",
-                NOTE,
-                [],
-                False,
-                False,
-            ),
-            (
-                "Recommanderiez-vous ce bilan à une personne de votre entourage ?",
-                CHOIX,
-                ["Oui", "Peut-être", "Non"],
-                False,
-                False,
-            ),
-            ("Que pourrions-nous améliorer ?", TEXTE, [], False, False),
-        ],
-    ),
-    KindEnquete.FROID: (
-        "Quelques mois après votre bilan de compétences",
-        [
-            ("Avec le recul, êtes-vous satisfait·e de votre bilan ?", NOTE, [], True, True),
-            (
-                "Où en est votre projet aujourd'hui ?",
-                CHOIX,
-                [
-                    "Réalisé",
-                    "En cours de réalisation",
-                    "Modifié",
-                    "Pas encore engagé",
-                    "Abandonné",
-                ],
-                True,
-                False,
-            ),
-            ("Le bilan vous a-t-il été utile pour avancer ?", NOTE, [], False, False),
-            ("Un commentaire ?", TEXTE, [], False, False),
-        ],
-    ),
-}
 
 
 def parametres_obtenir(*, organisation: Organisation) -> ParametresEnquete:

@@ -49,17 +49,16 @@ def _periode(request: HttpRequest) -> tuple[dt.date, dt.date]:
 def tableau(request: StaffRequest) -> HttpResponse:
     organisation = request.organisation
     debut, fin = _periode(request)
-    questionnaires = [
-        services.questionnaire_obtenir(organisation=organisation, kind=kind) for kind in KindEnquete
-    ]
+    # A GET never writes: before the first survey, the default questionnaires and settings
+    # are shown unsaved (they are stored on first use or first change).
     return render(
         request,
         "enquetes/tableau.html",
         {
-            "parametres": services.parametres_obtenir(organisation=organisation),
+            "parametres": selectors.parametres_lire(organisation=organisation),
             "questionnaires": [
-                (q, list(q.questions.filter(active=True).order_by("ordre", "pk")))
-                for q in questionnaires
+                selectors.questionnaire_lire(organisation=organisation, kind=kind)
+                for kind in KindEnquete
             ],
             "taux": selectors.satisfaction_calculer(debut=debut, fin=fin),
             "debut": debut,
@@ -145,8 +144,9 @@ def _formulaire(
 ):
     erreurs = dict(erreurs or {})
     valeurs = valeurs or {}
-    questionnaire = services.questionnaire_obtenir(
-        organisation=organisation, kind=KindEnquete(reponse.kind)
+    # Read only (the survey row's creation seeded its questionnaire).
+    questionnaire, questions = selectors.questionnaire_lire(
+        organisation=organisation, kind=reponse.kind
     )
     lignes = [
         {
@@ -155,9 +155,7 @@ def _formulaire(
             "valeur": valeurs.get(f"q{question.pk}", ""),
             "erreurs": erreurs.get(f"q{question.pk}", []),
         }
-        for question in services.questions_actives_lister(
-            organisation=organisation, kind=KindEnquete(reponse.kind)
-        )
+        for question in questions
     ]
     return render(
         request,

@@ -71,6 +71,26 @@ def bilan_permet_synthese(*, bilan: Bilan) -> bool:
     return bilan.statut in {StatutBilan.SYNTHESE_REMISE, StatutBilan.CLOS}
 
 
+# A bilan that ended this way never gets a new synthèse: the action is over and its work
+# documents go at its end (R6313-7). An existing synthèse stays readable.
+STATUTS_SANS_NOUVELLE_SYNTHESE = {StatutBilan.CLOS, StatutBilan.ABANDONNE, StatutBilan.REFUSE}
+
+
+def synthese_refus_commencer(*, bilan: Bilan) -> str | None:
+    """Why a synthèse cannot be started on ``bilan`` now (a French message), or None."""
+    if bilan.statut in STATUTS_SANS_NOUVELLE_SYNTHESE:
+        return _(
+            "Ce bilan est %(statut)s : une synthèse ne s'y commence plus (les documents de "
+            "travail sont détruits à la fin de l'action, R6313-7)."
+        ) % {"statut": bilan.get_statut_display().lower()}
+    if not bilan_permet_synthese(bilan=bilan):
+        return _(
+            "La synthèse se rédige pendant la phase de conclusion du bilan (R6313-4) : "
+            "ce bilan n'y est pas encore."
+        )
+    return None
+
+
 # --- Accessors --------------------------------------------------------------------------------
 
 

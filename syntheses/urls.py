@@ -10,6 +10,7 @@ from syntheses.views import syntheses as views_syntheses
 # Namespace "syntheses".
 syntheses_patterns = [
     path("bilans/<uuid:bilan_id>/", views_syntheses.editeur, name="editeur"),
+    path("bilans/<uuid:bilan_id>/commencer/", views_syntheses.commencer, name="commencer"),
     path("<uuid:synthese_id>/autosave/", views_syntheses.autosave, name="autosave"),
     path("<uuid:synthese_id>/plan/", views_syntheses.plan, name="plan"),
     path("<uuid:synthese_id>/criteres/", views_syntheses.criteres, name="criteres"),

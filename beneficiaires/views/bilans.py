@@ -1,7 +1,5 @@
 """Staff pages of the dossier: list, opening, the dossier at a glance, lifecycle actions."""
 
-import csv
-import io
 import uuid
 
 from django.contrib import messages
@@ -17,6 +15,7 @@ from beneficiaires.models import Financement, Phase, StatutBilan
 from beneficiaires.services import bilans as services_bilans
 from beneficiaires.services.bilans import DossierBilan
 from bilan.core.audit import audit_record
+from bilan.core.exports import csv_reponse
 from bilan.core.form_errors import add_errors
 from bilan.core.middleware import StaffRequest
 from bilan.core.models import AuditEvent, Role
@@ -80,10 +79,31 @@ def bilan_export(request: StaffRequest) -> HttpResponse:
     """CSV of the filtered list (identity and administrative data only, no bilan content)."""
     filters, _param = _filters(request)
     bilans = selectors.bilans_lister(**filters)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(
+    lignes = [
         [
+            bilan.numero,
+            str(bilan.beneficiaire),
+            bilan.beneficiaire.email,
+            str(bilan.consultant),
+            bilan.get_statut_display(),
+            bilan.get_phase_display(),
+            bilan.get_financement_display(),
+            bilan.date_debut_prevue or "",
+            bilan.date_fin_prevue or "",
+            f"{bilan.heures_prevues:g}",
+        ]
+        for bilan in bilans
+    ]
+    audit_record(
+        request=request,
+        action=AuditEvent.Action.EXPORT,
+        object_type="liste_bilans",
+        object_id=request.organisation.public_id,
+        object_label=_("Export CSV de %(n)s bilans") % {"n": len(lignes)},
+    )
+    return csv_reponse(
+        nom_fichier="bilans.csv",
+        entetes=[
             "numero",
             "beneficiaire",
             "courriel",
@@ -94,33 +114,9 @@ def bilan_export(request: StaffRequest) -> HttpResponse:
             "debut_prevu",
             "fin_prevue",
             "heures_prevues",
-        ]
+        ],
+        lignes=lignes,
     )
-    for bilan in bilans:
-        writer.writerow(
-            [
-                bilan.numero,
-                str(bilan.beneficiaire),
-                bilan.beneficiaire.email,
-                str(bilan.consultant),
-                bilan.get_statut_display(),
-                bilan.get_phase_display(),
-                bilan.get_financement_display(),
-                bilan.date_debut_prevue or "",
-                bilan.date_fin_prevue or "",
-                f"{bilan.heures_prevues:g}",
-            ]
-        )
-    audit_record(
-        request=request,
-        action=AuditEvent.Action.EXPORT,
-        object_type="liste_bilans",
-        object_id=request.organisation.public_id,
-        object_label=_("Export CSV de %(n)s bilans") % {"n": bilans.count()},
-    )
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="bilans.csv"'
-    return response
 
 
 @staff_required

@@ -23,12 +23,22 @@ def sender_for(organisation) -> str:
     return formataddr((nom, adresse))
 
 
+def _sans_marque_sure(rendu: str) -> str:
+    """The rendered part as a plain ``str``. ``render_to_string`` returns a ``SafeString``,
+    which a page would print as it is: the text part (rendered with autoescape off, so a
+    first name ``<script>`` stays raw) and the HTML part must be escaped like any other data
+    wherever they are shown (the preview page, an ``srcdoc`` attribute)."""
+    return str.__str__(rendu)
+
+
 def render_templated_email(*, template: str, context: dict) -> tuple[str, str, str]:
+    """Subject, text and HTML of ``emails/<template>-…``, each a plain ``str`` (never marked
+    safe): the text is plain text, the HTML is a document to send, not markup to embed."""
     context = {"site_url": settings.SITE_URL, **context}
     # Subjects are plain text: undo the HTML escaping of the template engine ("L'Atelier").
     subject = unescape(render_to_string(f"emails/{template}-subject.txt", context)).strip()
-    text = render_to_string(f"emails/{template}-body-text.txt", context)
-    html = render_to_string(f"emails/{template}-body-html.html", context)
+    text = _sans_marque_sure(render_to_string(f"emails/{template}-body-text.txt", context))
+    html = _sans_marque_sure(render_to_string(f"emails/{template}-body-html.html", context))
     return " ".join(subject.split()), text, html
 
 

@@ -13,7 +13,15 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from bilan.settings.env import env_bool, env_database, env_int, env_list, env_str, env_url
+from bilan.settings.env import (
+    env_bool,
+    env_choice,
+    env_database,
+    env_int,
+    env_list,
+    env_str,
+    env_url,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = Path(env_str("BILAN_DATA_DIR", str(BASE_DIR / "var")))
@@ -218,26 +226,53 @@ STAFF_SESSION_IDLE_SECONDS = env_int("STAFF_SESSION_IDLE_SECONDS", 2 * 3600)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
 
 # --- Email --------------------------------------------------------------------------------
-EMAIL_HOST = env_str("EMAIL_HOST", "")
-if EMAIL_HOST:
+# EMAIL_BACKEND chooses how e-mails leave: "smtp" (EMAIL_HOST…), "console" (printed on the
+# standard output) or "file" (one .log file per connection in EMAIL_FILE_PATH, for staging
+# and tests). Default: smtp when EMAIL_HOST is set, else console (the embedded default).
+email_host = env_str("EMAIL_HOST", "")
+email_backend = env_choice(
+    "EMAIL_BACKEND", {"smtp", "console", "file"}, "smtp" if email_host else "console"
+)
+if email_backend == "smtp":
+    if not email_host:
+        raise ImproperlyConfigured("EMAIL_BACKEND=smtp demande EMAIL_HOST (le serveur SMTP).")
+    # A relay on this machine (Postfix, OpenSMTPD…) listens on port 25 without TLS: with
+    # EMAIL_HOST=localhost the defaults are port 25 and no STARTTLS. A remote server gets
+    # STARTTLS on 587, or implicit TLS on 465 with EMAIL_USE_SSL=true.
+    email_relais_local = email_host in {"localhost", "127.0.0.1", "::1"}
+    email_use_ssl = env_bool("EMAIL_USE_SSL", False)
+    email_use_tls = env_bool("EMAIL_USE_TLS", not email_use_ssl and not email_relais_local)
+    if email_use_ssl and email_use_tls:
+        raise ImproperlyConfigured(
+            "EMAIL_USE_TLS et EMAIL_USE_SSL s'excluent : STARTTLS (587) ou TLS implicite (465)."
+        )
+    email_port_defaut = 465 if email_use_ssl else 25 if email_relais_local else 587
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": EMAIL_HOST,
-                "port": env_int("EMAIL_PORT", 587),
+                "host": email_host,
+                "port": env_int("EMAIL_PORT", email_port_defaut),
                 "username": env_str("EMAIL_HOST_USER", ""),
                 "password": env_str("EMAIL_HOST_PASSWORD", ""),
-                "use_tls": env_bool("EMAIL_USE_TLS", True),
-                "use_ssl": env_bool("EMAIL_USE_SSL", False),
+                "use_tls": email_use_tls,
+                "use_ssl": email_use_ssl,
                 "timeout": env_int("EMAIL_TIMEOUT", 10),
             },
+        }
+    }
+    del email_relais_local, email_use_ssl, email_use_tls, email_port_defaut
+elif email_backend == "file":
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": env_str("EMAIL_FILE_PATH", str(DATA_DIR / "courriels"))},
         }
     }
 else:
     # The embedded default prints emails (login codes, invitations) on the console.
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
-del EMAIL_HOST
+del email_host, email_backend
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Bilan <ne-pas-repondre@bilan.localhost>")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 

@@ -45,6 +45,18 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={value!r} n'est pas un entier.") from None
 
 
+def env_choice(name: str, choices: set[str], default: str) -> str:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered not in choices:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} : valeur attendue parmi {', '.join(sorted(choices))}."
+        )
+    return lowered
+
+
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
     value = os.environ.get(name)
     if value is None:

@@ -160,7 +160,8 @@ def _nouvelle_version(
 
 @transaction.atomic
 def synthese_obtenir_ou_creer(*, bilan: Bilan, par: User) -> Synthese:
-    """The bilan's synthèse, created (brouillon) on first opening, from the conclusion phase."""
+    """The bilan's synthèse, created (brouillon) when the consultant starts it (a POST), from
+    the conclusion phase; never on a closed, abandoned or refused bilan."""
     _exiger_acces(par, bilan)
     existante = selectors.bilan_synthese_obtenir(bilan=bilan)
     if existante is not None:
@@ -169,13 +170,9 @@ def synthese_obtenir_ou_creer(*, bilan: Bilan, par: User) -> Synthese:
     existante = selectors.bilan_synthese_obtenir(bilan=bilan)
     if existante is not None:
         return existante
-    if not selectors.bilan_permet_synthese(bilan=bilan):
-        raise ValidationError(
-            _(
-                "La synthèse se rédige pendant la phase de conclusion du bilan (R6313-4) : "
-                "ce bilan n'y est pas encore."
-            )
-        )
+    refus = selectors.synthese_refus_commencer(bilan=bilan)
+    if refus is not None:
+        raise ValidationError(refus)
     return Synthese.objects.create(organisation_id=bilan.organisation_id, bilan=bilan)
 
 

@@ -208,17 +208,25 @@ def _etape_initial(e: EtapePlanAction) -> dict:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def editeur(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
-    """GET: the synthèse (created on first opening, from the conclusion phase). POST: save
-    the 7 sections if the revision read is still current."""
+    """GET: the synthèse, or before it exists a page that offers to start it (a GET never
+    writes; starting is the POST of ``commencer``). POST: save the 7 sections if the revision
+    read is still current."""
     bilan = bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     _exiger_acces(request, bilan)
+    if request.method == "GET":
+        existante = selectors.bilan_synthese_obtenir(bilan=bilan)
+        if existante is not None:
+            return _page(request, existante)
+        refus = selectors.synthese_refus_commencer(bilan=bilan)
+        if refus is not None:
+            messages.error(request, refus)
+            return redirect("bilans:detail", bilan_id=bilan.public_id)
+        return render(request, "syntheses/commencer.html", {"bilan": bilan})
     try:
         synthese = services.synthese_obtenir_ou_creer(bilan=bilan, par=request.user)
     except ValidationError as exc:
         flash_errors(request, exc)
         return redirect("bilans:detail", bilan_id=bilan.public_id)
-    if request.method == "GET":
-        return _page(request, synthese)
     form = SyntheseForm(request.POST)
     if not form.is_valid():
         return _page(request, synthese, form=form, status=400)
@@ -240,6 +248,21 @@ def editeur(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
         request,
         _("Synthèse enregistrée (révision %(r)s).") % {"r": synthese.revision},
     )
+    return _retour(synthese, "redaction")
+
+
+@staff_required
+@require_POST
+def commencer(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
+    """Start the bilan's synthèse (a draft), then open it; refused with the reason (closed
+    bilan, phase not reached), nothing written."""
+    bilan = bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
+    _exiger_acces(request, bilan)
+    try:
+        synthese = services.synthese_obtenir_ou_creer(bilan=bilan, par=request.user)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+        return redirect("bilans:detail", bilan_id=bilan.public_id)
     return _retour(synthese, "redaction")
 
 

@@ -1,7 +1,9 @@
 """The dossier's lifecycle: consents, prior interview, opening, transitions and documents."""
 
+import csv
 import datetime as dt
 import html
+import io
 from decimal import Decimal
 
 import pytest
@@ -504,6 +506,27 @@ def test_csv_export_is_for_admins_and_is_logged(world, login_as):
     assert content.splitlines()[0].startswith("numero;beneficiaire")
     with tenant_context(world.org_a):
         assert AuditEvent.objects.filter(action="export").count() == 1
+
+
+def test_csv_export_neutralises_formulas(world, login_as):
+    """CSV/formula injection: a name a spreadsheet would run is written as text (an apostrophe
+    in front); the other cells are unchanged."""
+    formule = '=HYPERLINK("http://x","y")'
+    with tenant_context(world.org_a):
+        Beneficiaire.objects.filter(pk=world.beneficiaire_a.pk).update(
+            prenom=formule, nom="@SUM(A1)", email="-moins@exemple.test"
+        )
+    bilan = bilan_for(world.beneficiaire_a)
+    response = login_as(world.admin_a).get("/app/bilans/export.csv")
+    assert response.status_code == 200
+    lignes = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    [ligne] = [row for row in lignes[1:] if row[0] == bilan.numero]
+    assert ligne[1] == "'" + formule + " @SUM(A1)"
+    assert ligne[2] == "'-moins@exemple.test"
+    assert ligne[3] == str(world.consultant_a)  # ordinary cells untouched
+    for row in lignes:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
 
 
 def test_the_dossier_page_shows_the_essentials(world, login_as):

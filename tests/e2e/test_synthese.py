@@ -197,6 +197,11 @@ def test_consultant_autosave_then_conflict_warning(
         )
         page.goto(f"{live_server.url}/app/syntheses/bilans/{bilan.public_id}/")
         expect(page.get_by_role("heading", level=1)).to_contain_text("Synthèse du bilan")
+        # Opening the page writes nothing: the consultant starts the synthèse (a POST).
+        expect(page.locator("#synthese-absente")).to_be_visible()
+        with tenant_context(world.org_a):
+            assert not Synthese.objects.filter(bilan=bilan).exists()
+        page.get_by_role("button", name="Commencer la synthèse").click()
         _assert_accessible_basics(page)
         area = page.get_by_label("Circonstances du bilan")
         area.fill("Texte saisi dans le navigateur")

@@ -66,6 +66,30 @@ def test_default_questions_are_seeded_once_per_organisation(world):
         assert services.questionnaire_obtenir(organisation=world.org_b, kind="chaud").pk != a1.pk
 
 
+def test_the_staff_page_shows_the_defaults_without_writing_them(world, login_as):
+    """A GET writes nothing: before the first survey, the page lists the default questions and
+    settings unsaved (no withdraw button yet); the first change stores them."""
+    from enquetes.models import ParametresEnquete, Questionnaire
+
+    client = login_as(world.admin_a)
+    page = client.get("/app/enquetes/").content.decode()
+    assert "Où en est votre projet aujourd&#x27;hui ?" in page
+    assert "Questions par défaut" in page
+    assert "/retirer/" not in page
+    with tenant_context(world.org_a):
+        assert not Questionnaire.objects.exists()
+        assert not Question.objects.exists()
+        assert not ParametresEnquete.objects.exists()
+    client.post(
+        "/app/enquetes/questions/ajouter/",
+        {"kind": "chaud", "libelle": "Et encore ?", "type": "texte"},
+    )
+    page = client.get("/app/enquetes/").content.decode()
+    assert "/retirer/" in page
+    with tenant_context(world.org_a):
+        assert Question.objects.filter(questionnaire__kind="chaud").count() == 7
+
+
 def test_closing_prepares_one_survey_per_kind(world, clos):
     with tenant_context(world.org_a):
         assert sorted(Reponse.objects.filter(bilan=clos).values_list("kind", flat=True)) == [

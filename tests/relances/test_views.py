@@ -2,13 +2,16 @@
 dossier of the organisation (and only of it)."""
 
 import datetime as dt
+from html.parser import HTMLParser
 
 import pytest
 from django.core import mail
 from django.utils import timezone
+from django.utils.safestring import SafeData
 
 from bilan.core.tenancy import tenant_context
 from relances.models import Relance
+from relances.services import relance_apercu
 from tests.factories.bilans import bilan_for
 
 pytestmark = pytest.mark.django_db
@@ -124,3 +127,71 @@ def test_emails_carry_no_confidential_content(world, eager, drain):
         assert "burn-out" not in contenu
         assert "santé" not in contenu
         assert "Organisme A" in contenu
+
+
+class _Apercu(HTMLParser):
+    """The preview page's text part (``#apercu-texte``) and the iframe's ``srcdoc``, as a
+    browser reads them (entities decoded)."""
+
+    def __init__(self):
+        super().__init__()
+        self.texte = ""
+        self.srcdoc = None
+        self._dans_texte = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "pre" and attrs.get("id") == "apercu-texte":
+            self._dans_texte = True
+        elif tag == "iframe":
+            self.srcdoc = attrs.get("srcdoc")
+
+    def handle_endtag(self, tag):
+        if tag == "pre":
+            self._dans_texte = False
+
+    def handle_data(self, data):
+        if self._dans_texte:
+            self.texte += data
+
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+@pytest.mark.parametrize(
+    "kind", ["retractation_fin", "abandon_risque", "convention_signature_rappel"]
+)
+def test_preview_escapes_a_first_name_in_the_text_and_the_srcdoc(world, login_as, kind):
+    """A beneficiary named ``<script>…`` is shown as text in the admin page: the text part is
+    escaped, the HTML part stays whole inside ``srcdoc``; the raw tag is nowhere."""
+    with tenant_context(world.org_a):
+        type(world.beneficiaire_a).objects.filter(pk=world.beneficiaire_a.pk).update(prenom=SCRIPT)
+    bilan = bilan_for(
+        world.beneficiaire_a,
+        statut="attente",
+        financement="plan_employeur",
+        convention_transmise_le=dt.date(2026, 1, 2),
+    )
+    with tenant_context(world.org_a):
+        bilan.refresh_from_db()
+        sujet, texte, html = relance_apercu(organisation=world.org_a, kind=kind, bilan=bilan)
+    # The service's parts are plain strings: nothing marks them safe for a page.
+    assert not isinstance(texte, SafeData)
+    assert not isinstance(html, SafeData)
+    assert SCRIPT in texte  # plain text: the name as typed
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # the e-mail's HTML escapes it
+
+    response = login_as(world.admin_a).get(
+        f"/app/relances/apercu/?kind={kind}&bilan={bilan.public_id}"
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert SCRIPT not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    lu = _Apercu()
+    lu.feed(page)
+    assert SCRIPT in lu.texte  # shown as text, not run as markup
+    # The srcdoc attribute holds the whole e-mail document, unbroken.
+    assert lu.srcdoc == html
+    assert lu.srcdoc.startswith("<!DOCTYPE html>")
+    assert mail.outbox == []

@@ -125,9 +125,46 @@ def test_synthese_created_only_from_the_conclusion_phase(world, login_as):
         assert not Synthese.objects.filter(bilan=bilan).exists()
 
 
-def test_editor_creates_then_shows_the_seven_sections(world, login_as):
+@pytest.mark.parametrize("statut", ["clos", "abandonne", "refuse"])
+def test_no_synthese_starts_on_an_ended_bilan(world, login_as, statut):
+    """A closed, abandoned or refused bilan never gets a new synthèse: neither the page nor the
+    POST writes, and the consultant reads why, in French."""
+    bilan = _bilan(world, statut=statut, phase="conclusion")
+    client = login_as(world.consultant_a)
+    response = client.get(f"/app/syntheses/bilans/{bilan.public_id}/", follow=True)
+    assert response.redirect_chain == [(f"/app/bilans/{bilan.public_id}/", 302)]
+    assert "une synthèse ne s&#x27;y commence plus" in response.content.decode()
+    response = client.post(f"/app/syntheses/bilans/{bilan.public_id}/commencer/", follow=True)
+    assert response.redirect_chain == [(f"/app/bilans/{bilan.public_id}/", 302)]
+    assert "une synthèse ne s&#x27;y commence plus" in response.content.decode()
+    with tenant_context(world.org_a):
+        with pytest.raises(ValidationError, match="ne s'y commence plus"):
+            services.synthese_obtenir_ou_creer(bilan=bilan, par=world.consultant_a)
+        assert not Synthese.objects.filter(bilan=bilan).exists()
+
+
+def test_editor_offers_to_start_then_shows_the_seven_sections(world, login_as):
+    """Opening the page writes nothing (a GET): it offers to start the synthèse; the POST
+    creates it (was: created by the GET, issue 12 item 5)."""
     bilan = _bilan(world)
-    response = login_as(world.consultant_a).get(f"/app/syntheses/bilans/{bilan.public_id}/")
+    client = login_as(world.consultant_a)
+    url = f"/app/syntheses/bilans/{bilan.public_id}/"
+    response = client.get(url)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="synthese-absente"' in page
+    assert f'action="/app/syntheses/bilans/{bilan.public_id}/commencer/"' in page
+    assert 'name="revision"' not in page
+    with tenant_context(world.org_a):
+        assert not Synthese.objects.filter(bilan=bilan).exists()
+    response = client.post(f"/app/syntheses/bilans/{bilan.public_id}/commencer/")
+    assert response.status_code == 302
+    assert response["Location"] == url + "#redaction"
+    # Starting twice (a double click) keeps the one synthèse.
+    assert client.post(f"/app/syntheses/bilans/{bilan.public_id}/commencer/").status_code == 302
+    with tenant_context(world.org_a):
+        assert Synthese.objects.filter(bilan=bilan).count() == 1
+    response = client.get(url)
     assert response.status_code == 200
     html = response.content.decode()
     for key in selectors.SECTION_KEYS:
