@@ -1,8 +1,11 @@
 """The outbox of due actions: every reminder, survey and alert is a row written in the same
 transaction as the event that causes it, with a due time and a unique key.
 
-A beat task (every minute) claims due rows and hands each to a Celery task that sends it once
-(``relances.services``). Nothing months away ever waits in the broker.
+A beat task (every 30 seconds) claims due rows under a short lease and hands each to a Celery
+task that sends it once (``relances.services``). Nothing months away ever waits in the broker.
+
+``ExecutionQuotidienne`` is the daily tasks' key: one row per task, day and organisation,
+written in the same transaction as that day's work, so a duplicated beat does the work once.
 """
 
 from django.db import models
@@ -72,6 +75,15 @@ class Relance(TenantOwned):
     derniere_erreur = models.TextField(_("dernière erreur"), blank=True)
     envoyee_le = models.DateTimeField(_("envoyée le"), null=True, blank=True)
     reclamee_le = models.DateTimeField(_("prise en charge le"), null=True, blank=True)
+    # The claim's lease (relances.services): who may send the row (the claim's token, carried by
+    # its task message) and until when; an expired lease is claimed again by the dispatcher.
+    bail_jeton = models.UUIDField(_("jeton de prise en charge"), null=True, blank=True)
+    bail_expire_le = models.DateTimeField(
+        _("prise en charge valable jusqu'au"), null=True, blank=True
+    )
+    # Each send attempt is counted (``tentatives``) and dated in its own transaction before the
+    # mail server is contacted: it survives a worker killed in the middle of the send.
+    derniere_tentative_le = models.DateTimeField(_("dernière tentative le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("relance")
@@ -95,3 +107,26 @@ class Relance(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.due_le:%d/%m/%Y %H:%M}"
+
+
+class ExecutionQuotidienne(TenantOwned):
+    """A daily task did its work for this organisation on this day (``tache_quotidienne_executer``).
+
+    Written in the organisation's transaction of that work: a second run the same day (beat
+    duplicated, a task redelivered) waits on the unique key, then finds the row and does nothing;
+    a run that failed left no row, so the next one does the work."""
+
+    tache = models.CharField(_("tâche"), max_length=100)
+    jour = models.DateField(_("jour"))
+
+    class Meta:
+        verbose_name = _("exécution quotidienne")
+        verbose_name_plural = _("exécutions quotidiennes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "tache", "jour"], name="execution_quotidienne_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tache} — {self.jour:%d/%m/%Y}"
