@@ -3,9 +3,6 @@ transaction as the event that causes it, with a due time and a unique key.
 
 A beat task (every 30 seconds) claims due rows under a short lease and hands each to a Celery
 task that sends it once (``relances.services``). Nothing months away ever waits in the broker.
-
-``ExecutionQuotidienne`` is the daily tasks' key: one row per task, day and organisation,
-written in the same transaction as that day's work, so a duplicated beat does the work once.
 """
 
 from django.db import models
@@ -107,26 +104,3 @@ class Relance(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.due_le:%d/%m/%Y %H:%M}"
-
-
-class ExecutionQuotidienne(TenantOwned):
-    """A daily task did its work for this organisation on this day (``tache_quotidienne_executer``).
-
-    Written in the organisation's transaction of that work: a second run the same day (beat
-    duplicated, a task redelivered) waits on the unique key, then finds the row and does nothing;
-    a run that failed left no row, so the next one does the work."""
-
-    tache = models.CharField(_("tâche"), max_length=100)
-    jour = models.DateField(_("jour"))
-
-    class Meta:
-        verbose_name = _("exécution quotidienne")
-        verbose_name_plural = _("exécutions quotidiennes")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organisation", "tache", "jour"], name="execution_quotidienne_unique"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.tache} — {self.jour:%d/%m/%Y}"

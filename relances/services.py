@@ -43,9 +43,6 @@ the row shows two attempts, so the copy is recognisable and mail clients and ser
 de-duplicate by ``Message-ID`` drop it.
 
 Clocks: leases are written and compared with the application servers' clocks (NTP assumed).
-
-``tache_quotidienne_executer`` makes the daily tasks (purge, expired conventions, the sweep) do
-their work once per day and organisation when beat is duplicated (``ExecutionQuotidienne``).
 """
 
 from __future__ import annotations
@@ -56,7 +53,6 @@ import logging
 import smtplib
 import uuid
 import zoneinfo
-from collections.abc import Callable
 from email.utils import parseaddr
 from functools import partial
 
@@ -73,7 +69,7 @@ from redis.exceptions import RedisError
 from bilan.core.emails import render_templated_email, send_rendered_email
 from bilan.core.models import Organisation
 from bilan.core.tenancy import for_each_organisation, get_active_organisation, tenant_context
-from relances.models import ExecutionQuotidienne, Relance
+from relances.models import Relance
 from relances.registre import registre
 from relances.selectors import Dossier
 
@@ -222,37 +218,6 @@ def relances_balayage(*, organisation: Organisation, maintenant: dt.datetime) ->
         balayage(organisation=organisation, maintenant=maintenant)
         for balayage in registre.balayages()
     )
-
-
-# --- Daily tasks: once per day and organisation ----------------------------------------------
-
-
-def tache_quotidienne_executer[T](
-    *, tache: str, jour: dt.date, job: Callable[[Organisation], T]
-) -> dict[int, T | None]:
-    """Run a daily task's ``job`` for each active organisation, once per ``jour``: the
-    organisation's ``ExecutionQuotidienne`` row is written first, in the same transaction as the
-    job (``for_each_organisation``). A concurrent second run (beat duplicated) waits on the
-    unique key until the first commits, then skips (None); a run that failed rolled its row
-    back, so the next run does the work. Returns the job's results by organisation id."""
-
-    def une_fois(organisation: Organisation) -> T | None:
-        try:
-            with transaction.atomic():
-                ExecutionQuotidienne.objects.create(
-                    organisation=organisation, tache=tache, jour=jour
-                )
-        except IntegrityError:
-            logger.info(
-                "Tâche quotidienne %s déjà faite le %s pour l'organisme %s",
-                tache,
-                jour,
-                organisation.pk,
-            )
-            return None
-        return job(organisation)
-
-    return for_each_organisation(une_fois)
 
 
 # --- Claiming and handing over ----------------------------------------------------------------

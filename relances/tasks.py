@@ -4,14 +4,13 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from bilan.core.tasks import run_for_organisation
+from bilan.core.tasks import run_alone_for_each_organisation, run_for_organisation
 from relances.services import (
     Resultat,
     relance_envoyer,
     relance_prendre,
     relances_balayage,
     relances_reclamer,
-    tache_quotidienne_executer,
 )
 
 
@@ -55,14 +54,11 @@ def dispatcher_relances() -> int:
 @shared_task(
     name="relances.tasks.balayage_quotidien", acks_late=True, time_limit=600, soft_time_limit=540
 )
-def balayage_quotidien() -> dict[int, int | None]:
-    """Daily: plan the reminders that depend on the calendar (idempotent by key), once per day
-    and organisation even when beat is duplicated."""
+def balayage_quotidien() -> dict[int, int]:
+    """Daily: plan the reminders that depend on the calendar (idempotent by key), one run at a time
+    per organisation even when beat is duplicated."""
     maintenant = timezone.now()
-    return tache_quotidienne_executer(
-        tache="relances.balayage_quotidien",
-        jour=timezone.localdate(maintenant),
-        job=lambda organisation: relances_balayage(
-            organisation=organisation, maintenant=maintenant
-        ),
+    return run_alone_for_each_organisation(
+        "relances.balayage_quotidien",
+        lambda organisation: relances_balayage(organisation=organisation, maintenant=maintenant),
     )
