@@ -61,7 +61,8 @@ class BoiteFichiers(BaseEmailBackend):
             nom = uuid.uuid4().hex
             message_id = message.extra_headers.get("Message-ID", "")
             marqueur = f"{os.getpid()} {message.to[0]} {message_id}"
-            (self.dossier / f"{nom}.debut").write_text(marqueur)
+            (self.dossier / f"{nom}.tmp").write_text(marqueur)
+            os.replace(self.dossier / f"{nom}.tmp", self.dossier / f"{nom}.debut")
             if message.to[0].startswith("lent") and self.lent_secondes:
                 try:
                     (self.dossier / "lent.vu").open("x").close()
