@@ -10,12 +10,18 @@ in the embedded mode (tasks in-process, ``CELERY_TASK_ALWAYS_EAGER``) with the l
 backend: each row is claimed (SKIP LOCKED, batches of 100, one transaction per batch and
 organisation), handed over after the commit, locked again, rendered (subject, text, HTML),
 "sent" and marked sent by the real task code. Prints the figure recorded in bench/RESULTS.md.
+
+``test_500_rows_one_worker_killed`` (``-k killed``): 500 due rows, a real worker (prefork, 2
+processes) and beat with the production lease and tick, one pool process ``kill -9``ed in the
+middle of a send and the (private) Redis restarted empty (``tests/relances/panne.py``). Prints
+e-mails received, duplicates, lost, and the time to recover.
 """
 
 import datetime as dt
 import time
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
@@ -25,6 +31,7 @@ from relances.models import Relance
 from relances.services import relances_reclamer
 from tests.conftest import django_db_setup  # noqa: F401  (run as the application role)
 from tests.factories.core import OrganisationFactory
+from tests.relances.panne import panne_executer
 
 ROWS = 10_000
 ORGANISATIONS = 2
@@ -79,3 +86,22 @@ def test_dispatcher_drains_10000_rows_once():
         )
     finally:
         app.conf.task_always_eager = before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_500_rows_one_worker_killed(tmp_path):
+    organisation = OrganisationFactory(raison_sociale="Organisme panne")
+    bail = settings.RELANCES_BAIL_SECONDES
+    tick = settings.CELERY_BEAT_SCHEDULE["relances-dispatcher"]["schedule"]
+    mesure = panne_executer(
+        organisation=organisation,
+        lignes=500,
+        bail=bail,
+        tick=tick,
+        dossier=tmp_path,
+        delai_max=600,
+    )
+    print(f"\nBENCH panne (bail {bail} s, tick {tick:.0f} s): {mesure.resume()}")
+    assert mesure.perdus == 0
+    assert mesure.doublons == 0
+    assert mesure.reprise_s is not None

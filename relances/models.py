@@ -1,8 +1,8 @@
 """The outbox of due actions: every reminder, survey and alert is a row written in the same
 transaction as the event that causes it, with a due time and a unique key.
 
-A beat task (every minute) claims due rows and hands each to a Celery task that sends it once
-(``relances.services``). Nothing months away ever waits in the broker.
+A beat task (every 30 seconds) claims due rows under a short lease and hands each to a Celery
+task that sends it once (``relances.services``). Nothing months away ever waits in the broker.
 """
 
 from django.db import models
@@ -72,6 +72,15 @@ class Relance(TenantOwned):
     derniere_erreur = models.TextField(_("dernière erreur"), blank=True)
     envoyee_le = models.DateTimeField(_("envoyée le"), null=True, blank=True)
     reclamee_le = models.DateTimeField(_("prise en charge le"), null=True, blank=True)
+    # The claim's lease (relances.services): who may send the row (the claim's token, carried by
+    # its task message) and until when; an expired lease is claimed again by the dispatcher.
+    bail_jeton = models.UUIDField(_("jeton de prise en charge"), null=True, blank=True)
+    bail_expire_le = models.DateTimeField(
+        _("prise en charge valable jusqu'au"), null=True, blank=True
+    )
+    # Each send attempt is counted (``tentatives``) and dated in its own transaction before the
+    # mail server is contacted: it survives a worker killed in the middle of the send.
+    derniere_tentative_le = models.DateTimeField(_("dernière tentative le"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("relance")

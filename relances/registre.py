@@ -64,7 +64,7 @@ class Balayage(Protocol):
 class TacheEnvoi(Protocol):
     """The Celery task that sends one claimed row (``relances.tasks.envoyer_relance``)."""
 
-    def delay(self, organisation_id: int, relance_id: int) -> object: ...
+    def delay(self, organisation_id: int, relance_id: int, jeton: str) -> object: ...
 
 
 def toujours_pertinente(*, relance: Relance, maintenant: dt.datetime) -> bool:

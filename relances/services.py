@@ -1,24 +1,48 @@
 """Writes of the outbox: planning rows from events, the dispatcher, and sending one row.
 
-Exactly once, with several workers, redeliveries, crashes and duplicate beat ticks:
+Exactly once, with several workers, redeliveries, crashes, a broker restarted empty and
+duplicate beat ticks:
 
 1. **Planning** is an upsert on ``(organisation, cle_unique)``: the same event never makes two
    rows; a moved event moves the pending row's ``due_le``; a cancelled one cancels it. Always in
    the caller's transaction (the hooks run inside the event's service).
-2. **Claiming** (``relances_reclamer``): per organisation, ``SELECT … FOR UPDATE SKIP LOCKED``
-   on due rows, then ``statut = en_cours, reclamee_le = maintenant`` in the same transaction, so
-   two dispatchers never claim the same row. Rows stuck ``en_cours`` longer than
-   ``RECLAMER_APRES`` (a worker killed mid-task, a lost message) are claimed again.
-3. **Handing over** happens after the commit (``on_commit``): one Celery task per row. When the
-   broker is down, the rows not handed over go back to ``a_envoyer`` and wait for the next tick;
-   the web app never notices.
-4. **Sending** (``relance_envoyer``, in the task, organisation bound): the row is locked and must
-   still be ``en_cours``; it is re-checked against the world (séance still planned, survey not
-   answered…), sent, and marked ``envoyee`` in the same transaction. A redelivered or duplicate
-   task finds ``envoyee`` (or a row back to ``a_envoyer``) and does nothing.
+2. **Claiming** (``relances_reclamer``, beat every 30 s): per organisation, ``SELECT … FOR
+   UPDATE SKIP LOCKED`` on due rows, then, in the same transaction, ``statut = en_cours`` and a
+   **lease**: a fresh token (``bail_jeton``, one per claimed batch) valid until
+   ``bail_expire_le = maintenant + RELANCES_BAIL_SECONDES`` (60 s). Two dispatchers never claim
+   the same row. A row ``en_cours`` whose lease has expired (its message lost with a broker
+   restarted empty, its worker killed) is claimed again, with a new token, at the next tick:
+   recovered within the lease plus one tick (≤ 90 s), never after a fixed quarter of an hour.
+3. **Handing over** happens after the commit (``on_commit``): one Celery task per row, carrying
+   the token, expiring with the lease (a message older than its lease is dropped by the worker:
+   the row has been, or will be, claimed again). When the broker is down, the rows not handed
+   over go back to ``a_envoyer`` and wait for the next tick; the web app never notices.
+4. **Taking** (``relance_prendre``, the task's first transaction): row locked, still
+   ``en_cours`` and still under the message's token, else the message is stale or a duplicate
+   and does nothing. The attempt is counted and dated (``tentatives``,
+   ``derniere_tentative_le``) and the lease renewed, then **committed before the mail server is
+   contacted**: an attempt survives the kill of its worker.
+5. **Sending** (``relance_envoyer``, the task's second transaction): the row is locked again and
+   the lease re-checked under that lock (``en_cours``, same token); it is re-checked against the
+   world (séance still planned, survey not answered…), sent, and marked ``envoyee`` in that
+   transaction. While the mail server talks, the row lock *is* the lease's heartbeat:
+   PostgreSQL holds it exactly as long as the sender's connection lives, the dispatcher skips
+   locked rows whatever the lease's clock says, and a second delivery of the same message waits
+   for the lock and then finds ``envoyee``. When the sender dies, PostgreSQL rolls back and
+   frees the row at once; only the lease's expiry is left to wait for. Nothing is sent without
+   the lock and the token, so an expired lease never lets two senders talk to the mail server.
+6. **A network error** puts the row to rest: ``en_cours`` with no token and a lease that ends
+   after the backoff (30 s, doubling, at most 30 min); the dispatcher takes it again then. After
+   ``MAX_TENTATIVES`` attempts (killed ones count too: a row that kills its worker stops), the
+   row is ``echec`` and an administrator decides.
 
 The one window no database can close: a worker killed after the mail server accepted the message
-and before the COMMIT. The row is then reclaimed and sent a second time (at least once there).
+and before the COMMIT. The row is then reclaimed and sent a second time (at least once there);
+every message of a row carries the same ``Message-ID`` (``<relance-{public_id}@{domain}>``) and
+the row shows two attempts, so the copy is recognisable and mail clients and servers that
+de-duplicate by ``Message-ID`` drop it.
+
+Clocks: leases are written and compared with the application servers' clocks (NTP assumed).
 """
 
 from __future__ import annotations
@@ -29,6 +53,7 @@ import logging
 import smtplib
 import uuid
 import zoneinfo
+from email.utils import parseaddr
 from functools import partial
 
 from django.conf import settings
@@ -54,8 +79,9 @@ S = Relance.Statut
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 HEURE_ENVOI = dt.time(10, 0)
 
-RECLAMER_APRES = dt.timedelta(minutes=15)  # > the send task's hard time limit (2 min) + retries
 MAX_TENTATIVES = 5
+ATTENTE_RESEAU = dt.timedelta(seconds=30)  # backoff after a network error, doubled each time
+ATTENTE_RESEAU_MAX = dt.timedelta(minutes=30)
 
 
 class ErreurReseau(ConnectionError):
@@ -65,6 +91,7 @@ class ErreurReseau(ConnectionError):
 class Resultat(enum.StrEnum):
     """What sending one row did (the send task's return value)."""
 
+    PRISE = "prise"  # lease taken and attempt counted: send now (``relance_prendre``)
     ENVOYEE = "envoyee"
     IGNOREE = "ignoree"  # already sent, cancelled or released: a duplicate or late delivery
     ANNULEE = "annulee"  # no longer relevant at send time
@@ -76,6 +103,18 @@ class Resultat(enum.StrEnum):
 ERREURS_RESEAU = (ConnectionError, TimeoutError, smtplib.SMTPException, OSError)
 # The broker refusing a hand-over: the rows wait for the next tick.
 ERREURS_COURTIER = (ConnectionError, TimeoutError, OSError, OperationalError, RedisError)
+
+
+def bail() -> dt.timedelta:
+    """How long a claim stays valid without its sender: ``RELANCES_BAIL_SECONDES``."""
+    return dt.timedelta(seconds=settings.RELANCES_BAIL_SECONDES)
+
+
+def relance_message_id(*, relance: Relance) -> str:
+    """The ``Message-ID`` of every e-mail of ``relance``: the same for each attempt, so a copy
+    sent again after a kill between the mail server's acceptance and the COMMIT is known."""
+    domaine = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "bilan.localhost"
+    return f"<relance-{relance.public_id}@{domaine}>"
 
 
 def a_paris(*, jour: dt.date, heure: dt.time = HEURE_ENVOI) -> dt.datetime:
@@ -143,6 +182,8 @@ def relance_planifier(
             setattr(relance, champ, valeur)
         relance.statut = S.A_ENVOYER
         relance.reclamee_le = None
+        relance.bail_jeton = None
+        relance.bail_expire_le = None
         relance.save()
     return relance
 
@@ -163,6 +204,8 @@ def relance_reessayer(*, relance: Relance) -> Relance:
     relance.tentatives = 0
     relance.due_le = timezone.now()
     relance.reclamee_le = None
+    relance.bail_jeton = None
+    relance.bail_expire_le = None
     relance.save()
     return relance
 
@@ -180,11 +223,14 @@ def relances_balayage(*, organisation: Organisation, maintenant: dt.datetime) ->
 # --- Claiming and handing over ----------------------------------------------------------------
 
 
-def _reclamer_lot(*, maintenant: dt.datetime, lot: int) -> list[int]:
+def _reclamer_lot(*, maintenant: dt.datetime, lot: int) -> tuple[list[int], uuid.UUID]:
     """Claim up to ``lot`` due rows of the bound organisation (same transaction as the caller):
-    due and pending, or stuck ``en_cours`` since before ``maintenant - RECLAMER_APRES``."""
-    dues = Q(statut=S.A_ENVOYER, due_le__lte=maintenant) | Q(
-        statut=S.EN_COURS, reclamee_le__lt=maintenant - RECLAMER_APRES
+    due and pending, or ``en_cours`` with an expired lease (or none: written before leases).
+    Returns their ids and the claim's token."""
+    dues = (
+        Q(statut=S.A_ENVOYER, due_le__lte=maintenant)
+        | Q(statut=S.EN_COURS, bail_expire_le__lt=maintenant)
+        | Q(statut=S.EN_COURS, bail_expire_le__isnull=True)
     )
     ids = list(
         Relance.objects.filter(dues)
@@ -192,36 +238,46 @@ def _reclamer_lot(*, maintenant: dt.datetime, lot: int) -> list[int]:
         .select_for_update(skip_locked=True)
         .values_list("pk", flat=True)[:lot]
     )
+    jeton = uuid.uuid4()
     if ids:
         Relance.objects.filter(pk__in=ids).update(
-            statut=S.EN_COURS, reclamee_le=maintenant, updated_at=timezone.now()
+            statut=S.EN_COURS,
+            reclamee_le=maintenant,
+            bail_jeton=jeton,
+            bail_expire_le=maintenant + bail(),
+            updated_at=timezone.now(),
         )
-    return ids
+    return ids, jeton
 
 
-def _liberer(*, organisation_id: int, ids: list[int], maintenant: dt.datetime) -> None:
+def _liberer(*, organisation_id: int, ids: list[int], jeton: uuid.UUID) -> None:
     """Rows claimed but never handed to the broker go back to the queue."""
     organisation = Organisation.objects.get(pk=organisation_id)
     with tenant_context(organisation):
-        Relance.objects.filter(pk__in=ids, statut=S.EN_COURS, reclamee_le=maintenant).update(
-            statut=S.A_ENVOYER, reclamee_le=None, updated_at=timezone.now()
+        Relance.objects.filter(pk__in=ids, statut=S.EN_COURS, bail_jeton=jeton).update(
+            statut=S.A_ENVOYER,
+            reclamee_le=None,
+            bail_jeton=None,
+            bail_expire_le=None,
+            updated_at=timezone.now(),
         )
 
 
-def _publier(organisation_id: int, ids: list[int], maintenant: dt.datetime) -> None:
-    """After the claim commits: one task per row (``delay_on_commit`` semantics). If the broker
-    is unreachable, what was not handed over is released and waits for the next tick."""
+def _publier(organisation_id: int, ids: list[int], jeton: uuid.UUID) -> None:
+    """After the claim commits: one task per row, carrying the claim's token
+    (``delay_on_commit`` semantics). If the broker is unreachable, what was not handed over is
+    released and waits for the next tick."""
     tache = registre.tache_envoi()
     for index, relance_id in enumerate(ids):
         try:
-            tache.delay(organisation_id, relance_id)
+            tache.delay(organisation_id, relance_id, str(jeton))
         except ERREURS_COURTIER as exc:
             logger.warning(
                 "Courtier injoignable, %d relance(s) attendront le prochain passage : %s",
                 len(ids) - index,
                 exc.__class__.__name__,
             )
-            _liberer(organisation_id=organisation_id, ids=ids[index:], maintenant=maintenant)
+            _liberer(organisation_id=organisation_id, ids=ids[index:], jeton=jeton)
             return
 
 
@@ -229,17 +285,17 @@ def relances_reclamer(
     *, maintenant: dt.datetime | None = None, lot: int = 100, max_tours: int = 1000
 ) -> int:
     """Claim every due row, organisation by organisation, ``lot`` at a time (each batch its own
-    short transaction, ``SELECT … FOR UPDATE SKIP LOCKED``), and hand each to the send task
-    once that batch has committed. Returns the number of rows claimed. Safe to run twice at
-    once (beat twice, two workers)."""
+    short transaction, ``SELECT … FOR UPDATE SKIP LOCKED``, its own lease token), and hand each
+    to the send task once that batch has committed. Returns the number of rows claimed. Safe to
+    run twice at once (beat twice, two workers)."""
     quand = maintenant or timezone.now()
     total = 0
     for _tour in range(max_tours):
 
         def job(organisation: Organisation) -> int:
-            ids = _reclamer_lot(maintenant=quand, lot=lot)
+            ids, jeton = _reclamer_lot(maintenant=quand, lot=lot)
             if ids:
-                transaction.on_commit(partial(_publier, organisation.pk, ids, quand))
+                transaction.on_commit(partial(_publier, organisation.pk, ids, jeton))
             return len(ids)
 
         claimed = sum(for_each_organisation(job).values())
@@ -292,26 +348,77 @@ def relance_apercu(
     return relance_rendre(relance=relance, apercu=True)
 
 
-def relance_envoyer(*, organisation: Organisation, relance_id: int) -> Resultat:
-    """Send one claimed row exactly once (called by the task, organisation bound, in one
-    transaction): lock, re-check (the kind's ``pertinente``), send, mark sent. Errors are
-    recorded on the row; a network error answers ``A_REESSAYER`` (the task retries after this
-    transaction has committed)."""
+def _verrouiller(*, relance_id: int, jeton: str | None) -> Relance | None:
+    """The row, locked, if it is still ``en_cours`` under the lease ``jeton``; else None (a
+    stale message: sent, cancelled, released, or claimed again since)."""
     relance = (
         Relance.objects.select_for_update(of=("self",))
         .select_related("organisation", "bilan", "seance")
         .filter(pk=relance_id)
         .first()
     )
-    if relance is None or relance.statut != S.EN_COURS:
+    if (
+        relance is None
+        or relance.statut != S.EN_COURS
+        or jeton is None
+        or str(relance.bail_jeton) != jeton
+    ):
+        return None
+    return relance
+
+
+def _finir(relance: Relance, *, statut: str, erreur: str | None = None) -> None:
+    """Leave ``en_cours`` for good (sent, cancelled, failed): the lease ends with it."""
+    relance.statut = statut
+    relance.bail_jeton = None
+    relance.bail_expire_le = None
+    champs = ["statut", "bail_jeton", "bail_expire_le", "updated_at"]
+    if erreur is not None:
+        relance.derniere_erreur = erreur[:2000]
+        champs.append("derniere_erreur")
+    relance.save(update_fields=champs)
+
+
+def relance_prendre(*, organisation: Organisation, relance_id: int, jeton: str | None) -> Resultat:
+    """First transaction of the send task (organisation bound): check the lease under the row
+    lock, count and date the attempt, renew the lease. Committed before any mail server is
+    contacted. ``PRISE``: call ``relance_envoyer`` next; anything else: nothing to send."""
+    relance = _verrouiller(relance_id=relance_id, jeton=jeton)
+    if relance is None:
+        return Resultat.IGNOREE
+    if relance.tentatives >= MAX_TENTATIVES:
+        # Killed in the middle of each attempt (e.g. a message that crashes its worker).
+        _finir(
+            relance,
+            statut=S.ECHEC,
+            erreur=_("Envoi interrompu à chaque tentative (%(n)d).") % {"n": relance.tentatives},
+        )
+        return Resultat.ECHEC
+    maintenant = timezone.now()
+    relance.tentatives += 1
+    relance.derniere_tentative_le = maintenant
+    relance.bail_expire_le = maintenant + bail()
+    relance.save(
+        update_fields=["tentatives", "derniere_tentative_le", "bail_expire_le", "updated_at"]
+    )
+    return Resultat.PRISE
+
+
+def relance_envoyer(*, organisation: Organisation, relance_id: int, jeton: str | None) -> Resultat:
+    """Second transaction of the send task (organisation bound), after ``relance_prendre``:
+    lock, re-check the lease (same token, still ``en_cours``) and the world (the kind's
+    ``pertinente``), send with the row's ``Message-ID``, mark sent; the lock is held until
+    the COMMIT, so nobody else sends meanwhile. Errors are recorded on the row; a network error
+    answers ``A_REESSAYER`` and rests the row until its backoff ends (the dispatcher takes it
+    again then)."""
+    relance = _verrouiller(relance_id=relance_id, jeton=jeton)
+    if relance is None:
         return Resultat.IGNOREE
     type_relance = registre.type_de(relance.kind)
     maintenant = timezone.now()
     if not type_relance.pertinente(relance=relance, maintenant=maintenant):
-        relance.statut = S.ANNULEE
-        relance.save(update_fields=["statut", "updated_at"])
+        _finir(relance, statut=S.ANNULEE)
         return Resultat.ANNULEE
-    relance.tentatives += 1
     try:
         subject, text, html = relance_rendre(relance=relance)
         send_rendered_email(
@@ -320,24 +427,39 @@ def relance_envoyer(*, organisation: Organisation, relance_id: int) -> Resultat:
             text=text,
             html=html,
             organisation=organisation,
+            message_id=relance_message_id(relance=relance),
         )
     except ERREURS_RESEAU as exc:
-        relance.derniere_erreur = f"{exc.__class__.__name__}: {exc}"[:2000]
+        erreur = f"{exc.__class__.__name__}: {exc}"
         if relance.tentatives >= MAX_TENTATIVES:
-            relance.statut = S.ECHEC
-        relance.save(update_fields=["tentatives", "derniere_erreur", "statut", "updated_at"])
-        return Resultat.ECHEC if relance.statut == S.ECHEC else Resultat.A_REESSAYER
+            _finir(relance, statut=S.ECHEC, erreur=erreur)
+            return Resultat.ECHEC
+        attente = min(ATTENTE_RESEAU * 2 ** (relance.tentatives - 1), ATTENTE_RESEAU_MAX)
+        relance.derniere_erreur = erreur[:2000]
+        relance.bail_jeton = None  # no message holds the row: the dispatcher takes it again
+        relance.bail_expire_le = timezone.now() + attente
+        relance.save(
+            update_fields=["derniere_erreur", "bail_jeton", "bail_expire_le", "updated_at"]
+        )
+        return Resultat.A_REESSAYER
     except Exception as exc:  # a bug or bad data: no retry, an admin looks at the outbox
         logger.exception("Relance %s non envoyée", relance.pk)
-        relance.derniere_erreur = f"{exc.__class__.__name__}: {exc}"[:2000]
-        relance.statut = S.ECHEC
-        relance.save(update_fields=["tentatives", "derniere_erreur", "statut", "updated_at"])
+        _finir(relance, statut=S.ECHEC, erreur=f"{exc.__class__.__name__}: {exc}")
         return Resultat.ECHEC
     relance.statut = S.ENVOYEE
     relance.envoyee_le = maintenant
     relance.derniere_erreur = ""
+    relance.bail_jeton = None
+    relance.bail_expire_le = None
     relance.save(
-        update_fields=["statut", "envoyee_le", "tentatives", "derniere_erreur", "updated_at"]
+        update_fields=[
+            "statut",
+            "envoyee_le",
+            "derniere_erreur",
+            "bail_jeton",
+            "bail_expire_le",
+            "updated_at",
+        ]
     )
     if type_relance.apres_envoi is not None:
         type_relance.apres_envoi(relance=relance, maintenant=maintenant)

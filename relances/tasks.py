@@ -1,40 +1,42 @@
 """Thin tasks: ids in, bind the organisation, call a service (``relances.services``)."""
 
-from celery import Task, shared_task
+from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
-from bilan.core.tasks import run_for_organisation
-from bilan.core.tenancy import for_each_organisation
+from bilan.core.tasks import run_alone_for_each_organisation, run_for_organisation
 from relances.services import (
-    ErreurReseau,
     Resultat,
     relance_envoyer,
+    relance_prendre,
     relances_balayage,
     relances_reclamer,
 )
 
 
 @shared_task(
-    bind=True,
     name="relances.tasks.envoyer_relance",
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(ConnectionError,),
-    retry_backoff=30,
-    retry_backoff_max=1800,
-    retry_jitter=True,
-    max_retries=5,
+    # A message older than its claim's lease is useless: the row is claimed again with a new
+    # token, and the worker drops the stale message without touching the database.
+    expires=settings.RELANCES_BAIL_SECONDES,
     time_limit=120,
     soft_time_limit=90,
 )
-def envoyer_relance(self: Task, organisation_id: int, relance_id: int) -> str:
-    """Send one claimed outbox row. Idempotent: the service re-checks the row under a lock."""
-    resultat = run_for_organisation(organisation_id, relance_envoyer, relance_id=relance_id)
-    # Raised after the transaction committed (the attempt and its error are recorded). In the
-    # embedded in-process mode, no immediate retry loop: the dispatcher reclaims the row later.
-    if resultat == Resultat.A_REESSAYER and not self.request.is_eager:
-        raise ErreurReseau(f"relance {relance_id} : serveur de courriel injoignable")
-    return resultat
+def envoyer_relance(organisation_id: int, relance_id: int, jeton: str | None = None) -> str:
+    """Send one claimed outbox row, in two transactions: take the lease and count the attempt
+    (committed), then send under the row lock and mark sent. Idempotent: both re-check the
+    lease under the lock. No Celery retry: after a network error the row rests until its
+    backoff ends and the dispatcher takes it again (relances.services)."""
+    resultat = run_for_organisation(
+        organisation_id, relance_prendre, relance_id=relance_id, jeton=jeton
+    )
+    if resultat != Resultat.PRISE:
+        return resultat
+    return run_for_organisation(
+        organisation_id, relance_envoyer, relance_id=relance_id, jeton=jeton
+    )
 
 
 @shared_task(
@@ -42,10 +44,10 @@ def envoyer_relance(self: Task, organisation_id: int, relance_id: int) -> str:
     acks_late=True,
     time_limit=300,
     soft_time_limit=240,
-    expires=55,
+    expires=25,
 )
 def dispatcher_relances() -> int:
-    """Beat, every minute: claim due rows and hand each to ``envoyer_relance``."""
+    """Beat, every 30 seconds: claim due rows and hand each to ``envoyer_relance``."""
     return relances_reclamer(maintenant=timezone.now())
 
 
@@ -53,8 +55,10 @@ def dispatcher_relances() -> int:
     name="relances.tasks.balayage_quotidien", acks_late=True, time_limit=600, soft_time_limit=540
 )
 def balayage_quotidien() -> dict[int, int]:
-    """Daily: plan the reminders that depend on the calendar (idempotent by key)."""
+    """Daily: plan the reminders that depend on the calendar (idempotent by key), one run at a time
+    per organisation even when beat is duplicated."""
     maintenant = timezone.now()
-    return for_each_organisation(
-        lambda organisation: relances_balayage(organisation=organisation, maintenant=maintenant)
+    return run_alone_for_each_organisation(
+        "relances.balayage_quotidien",
+        lambda organisation: relances_balayage(organisation=organisation, maintenant=maintenant),
     )

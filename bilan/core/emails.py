@@ -42,10 +42,21 @@ def render_templated_email(*, template: str, context: dict) -> tuple[str, str, s
     return " ".join(subject.split()), text, html
 
 
-def send_rendered_email(*, to: str, subject: str, text: str, html: str, organisation=None) -> None:
-    """Send now (callers that already run after commit, such as the reminder task)."""
+def send_rendered_email(
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    organisation=None,
+    message_id: str | None = None,
+) -> None:
+    """Send now (callers that already run after commit, such as the reminder task).
+    ``message_id``: a stable ``Message-ID`` (the outbox's, the same for every attempt of a row);
+    by default a fresh one."""
+    headers = {"Message-ID": message_id} if message_id else None
     message = EmailMultiAlternatives(
-        subject=subject, body=text, from_email=sender_for(organisation), to=[to]
+        subject=subject, body=text, from_email=sender_for(organisation), to=[to], headers=headers
     )
     message.attach_alternative(html, "text/html")
     message.send()

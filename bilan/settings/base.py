@@ -151,11 +151,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "beneficiaires.tasks.refuser_conventions_expirees",
         "schedule": crontab(hour=6, minute=0),
     },
-    # The outbox: claim due reminders, surveys and alerts every minute (relances.services).
+    # The outbox: claim due reminders, surveys and alerts every 30 s (relances.services); a
+    # claim whose sender vanished is taken again at the first tick after its lease.
     "relances-dispatcher": {
         "task": "relances.tasks.dispatcher_relances",
-        "schedule": 60.0,
-        "options": {"expires": 55},
+        "schedule": 30.0,
+        "options": {"expires": 25},
     },
     # Reminders that no event writes: signature, CPF declarations, Qualiopi, dropout risk.
     "relances-balayage-quotidien": {
@@ -163,6 +164,9 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=15),
     },
 }
+# The outbox's claim lease (relances.services): lease + one dispatcher tick = the longest a
+# claimed row waits after its worker or the broker failed (60 + 30 s, within 2 minutes).
+RELANCES_BAIL_SECONDES = 60
 
 # --- Authentication (django-allauth) ------------------------------------------------------
 AUTH_USER_MODEL = "core.User"

@@ -50,7 +50,10 @@ def test_nothing_is_handed_over_before_the_commit(world, django_capture_on_commi
         assert len(callbacks) == 1
         assert _reload(world.org_a, relance).statut == S.EN_COURS
         callbacks[0]()
-    delay.assert_called_once_with(world.org_a.pk, relance.pk)
+    # The message carries the claim's lease token.
+    jeton = _reload(world.org_a, relance).bail_jeton
+    assert jeton is not None
+    delay.assert_called_once_with(world.org_a.pk, relance.pk, str(jeton))
 
 
 @pytest.mark.django_db
@@ -91,12 +94,19 @@ def test_a_redelivered_task_for_a_sent_row_sends_nothing(world, eager, drain):
 @pytest.mark.django_db
 def test_a_row_left_en_cours_by_a_killed_worker_is_reclaimed_and_sent_once(world, eager, drain):
     maintenant = timezone.now()
-    # The worker died after the claim, before sending: the row stays "en cours".
+    # The worker died after the claim, before sending: the row stays "en cours", its lease ends.
     bloquee = _due_row(
-        world.org_a, statut=S.EN_COURS, reclamee_le=maintenant - dt.timedelta(minutes=20)
+        world.org_a,
+        statut=S.EN_COURS,
+        reclamee_le=maintenant - dt.timedelta(minutes=20),
+        bail_expire_le=maintenant - dt.timedelta(seconds=1),
     )
     recente = _due_row(
-        world.org_a, statut=S.EN_COURS, reclamee_le=maintenant - dt.timedelta(minutes=2), cle="r"
+        world.org_a,
+        statut=S.EN_COURS,
+        reclamee_le=maintenant - dt.timedelta(seconds=20),
+        bail_expire_le=maintenant + dt.timedelta(seconds=40),
+        cle="r",
     )
     assert drain(maintenant) == 1
     assert _reload(world.org_a, bloquee).statut == S.ENVOYEE
@@ -174,7 +184,7 @@ def test_two_dispatchers_at_once_claim_each_row_once(world):
     barrier = threading.Barrier(2)
     errors = []
 
-    def fake_delay(organisation_id, relance_id):
+    def fake_delay(organisation_id, relance_id, jeton):
         with lock:
             handed.append(relance_id)
 
