@@ -399,7 +399,7 @@ def test_regle_14_command_dry_run_lists_what_would_go_and_touches_nothing(
     with django_capture_on_commit_callbacks(execute=True):
         sortie = _commande("--organisation", world.org_a.slug)
     assert f"Bilan {ferme.bilan.numero} (clos, fin : 04/05/2026) — détruit :" in sortie
-    assert "Purge terminée : 1 bilan purgé(s)" in sortie
+    assert "Purge terminée : 1 bilan purgé, " in sortie
     assert world.org_b.slug not in sortie
     with tenant_context(world.org_a):
         ferme.seance.refresh_from_db()
@@ -410,6 +410,6 @@ def test_regle_14_command_dry_run_lists_what_would_go_and_touches_nothing(
 
     sortie = _commande("--organisation", world.org_b.slug, "--dry-run")
     assert "Rien à détruire." in sortie
-    assert "Simulation terminée : 0 bilan" in sortie
+    assert "Simulation terminée : 0 bilan à purger, 0 nature(s)" in sortie
     with pytest.raises(CommandError, match="inconnu"):
         _commande("--organisation", "inconnu")

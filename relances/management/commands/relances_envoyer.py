@@ -44,11 +44,11 @@ class TachesQuotidiennes:
             if isinstance(entree["schedule"], crontab)
         }
         self.derniere: dict[str, dt.datetime] = {}
+        current_app.loader.import_default_modules()  # the apps' tasks.py (autodiscovery)
 
     def executer(self) -> list[tuple[str, str]]:
         """Run the entries that are due; returns (name, outcome) for each one run. A failure is
         logged and does not stop the others (nor the loop)."""
-        current_app.loader.import_default_modules()  # the apps' tasks.py (autodiscovery)
         faites = []
         for nom, (tache, horaire) in self.entrees.items():
             derniere = self.derniere.get(nom)

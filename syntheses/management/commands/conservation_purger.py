@@ -7,7 +7,6 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from bilan.core.formatting import date_fr
 from bilan.core.models import Organisation
@@ -77,15 +76,19 @@ class Command(BaseCommand):
                     self.stdout.write(f"    - {purge.objet} : {purge.nombre}")
                 total_bilans += 1
                 total_objets += len(purges)
-        bilans = ngettext("%(n)s bilan", "%(n)s bilans", total_bilans) % {"n": total_bilans}
+        # French plural (0 and 1 singular), whatever the catalogue holds.
+        singulier = total_bilans <= 1
         if dry_run:
+            bilans = _("%(n)s bilan à purger") if singulier else _("%(n)s bilans à purger")
             bilan_final = _(
-                "Simulation terminée : %(bilans)s à purger, %(objets)s nature(s) de documents. "
+                "Simulation terminée : %(bilans)s, %(objets)s nature(s) de documents. "
                 "Rien n'a été détruit."
             )
         else:
+            bilans = _("%(n)s bilan purgé") if singulier else _("%(n)s bilans purgés")
             bilan_final = _(
-                "Purge terminée : %(bilans)s purgé(s), "
-                "%(objets)s nature(s) de documents détruite(s)."
+                "Purge terminée : %(bilans)s, %(objets)s nature(s) de documents détruite(s)."
             )
-        self.stdout.write(bilan_final % {"bilans": bilans, "objets": total_objets})
+        self.stdout.write(
+            bilan_final % {"bilans": bilans % {"n": total_bilans}, "objets": total_objets}
+        )
