@@ -481,6 +481,10 @@ class Bilan(TenantOwned, ColonnesMaintenues):
     autorisation_reponse_le = models.DateField(_("réponse reçue le"), null=True, blank=True)
     date_debut_reelle = models.DateField(_("début réel"), null=True, blank=True)
     date_fin_reelle = models.DateField(_("fin réelle"), null=True, blank=True)
+    # The day the dossier ended (closure, abandonment or refusal), written by the transition
+    # (beneficiaires.services.bilans.bilan_changer_statut): where the R6313-7 periods start.
+    # Never derived afterwards from another date (least of all the last update).
+    termine_le = models.DateField(_("fin du bilan le"), null=True, blank=True, editable=False)
     motif_abandon = models.TextField(_("motif d'abandon"), blank=True)
     motif_refus = models.TextField(_("motif du refus"), blank=True)
     # Maintained by the PostgreSQL trigger seances_budget_24h alone (Django never writes it,

@@ -282,14 +282,26 @@ def bilan_modifier(*, bilan: Bilan, dossier: DossierBilan) -> Bilan:
 
 
 def bilan_changer_statut(
-    *, bilan: Bilan, vers: str, par: User | None, motif: str, phase: str = ""
+    *,
+    bilan: Bilan,
+    vers: str,
+    par: User | None,
+    motif: str,
+    phase: str = "",
+    termine_le: dt.date | None = None,
 ) -> Bilan:
     """Move a (locked) bilan to status ``vers`` and record who, when and why in its history.
-    Callers check the transition's preconditions first."""
+    Callers check the transition's preconditions first.
+
+    Entering an end state (closed, abandoned, refused) records the day the dossier ended in
+    ``Bilan.termine_le`` (``termine_le``, by default today), where the R6313-7 retention
+    periods start; it is written once and never moves afterwards."""
     de = bilan.statut
     bilan.statut = vers
     if phase:
         bilan.phase = phase
+    if vers in TERMINAUX and bilan.termine_le is None:
+        bilan.termine_le = termine_le or timezone.localdate()
     bilan.save()
     BilanEvenement.objects.create(
         organisation=bilan.organisation, bilan=bilan, de=de, vers=vers, par=par, motif=motif

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from beneficiaires import acces, selectors
@@ -21,12 +22,16 @@ from beneficiaires.models import Beneficiaire, Consentement, DemandeSuppression,
 from beneficiaires.services import beneficiaires as services
 from beneficiaires.services import bilans as services_bilans
 from beneficiaires.services.beneficiaires import FicheBeneficiaire
-from bilan.core.audit import audit_record
+from bilan.core.audit import TypeObjet, audit_record
 from bilan.core.form_errors import add_errors
 from bilan.core.middleware import StaffRequest
 from bilan.core.models import AuditEvent, Role
 from bilan.core.permissions import role_required, staff_required
 from bilan.core.tenancy import get_for_organisation
+
+# Journal: kind and id only, never a title (bilan.core.audit).
+DOSSIER = TypeObjet("dossier", gettext_lazy("Dossier de bénéficiaire"))
+DOCUMENT = TypeObjet("document", gettext_lazy("Document du dossier"))
 
 
 def _beneficiaire(
@@ -196,9 +201,8 @@ def beneficiaire_detail(request: StaffRequest, beneficiaire_id: uuid.UUID) -> Ht
     audit_record(
         request=request,
         action=AuditEvent.Action.READ,
-        object_type="dossier",
+        objet=DOSSIER,
         object_id=beneficiaire.public_id,
-        object_label=_("Dossier de %(name)s") % {"name": beneficiaire},
         beneficiaire=beneficiaire,
     )
     return _detail_page(request, beneficiaire)
@@ -239,9 +243,8 @@ def document_download(
     audit_record(
         request=request,
         action=AuditEvent.Action.DOWNLOAD,
-        object_type="document",
+        objet=DOCUMENT,
         object_id=document.public_id,
-        object_label=document.titre,
         beneficiaire=beneficiaire,
     )
     # Read inside the tenant transaction: the response must not stream after it ends.

@@ -8,18 +8,22 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from beneficiaires import acces, selectors
 from beneficiaires.forms.beneficiaires import BILAN_FIELDS, BilanForm, consultants_of
 from beneficiaires.models import Financement, Phase, StatutBilan
 from beneficiaires.services import bilans as services_bilans
 from beneficiaires.services.bilans import DossierBilan
-from bilan.core.audit import audit_record
+from bilan.core.audit import TypeObjet, audit_record
 from bilan.core.exports import csv_reponse
 from bilan.core.form_errors import add_errors
 from bilan.core.middleware import StaffRequest
 from bilan.core.models import AuditEvent, Role
 from bilan.core.permissions import role_required, staff_required
+
+# Journal: kind and id only (bilan.core.audit).
+LISTE_BILANS = TypeObjet("liste_bilans", gettext_lazy("Export CSV des bilans"))
 
 
 def _filters(request: StaffRequest):
@@ -97,9 +101,8 @@ def bilan_export(request: StaffRequest) -> HttpResponse:
     audit_record(
         request=request,
         action=AuditEvent.Action.EXPORT,
-        object_type="liste_bilans",
+        objet=LISTE_BILANS,
         object_id=request.organisation.public_id,
-        object_label=_("Export CSV de %(n)s bilans") % {"n": len(lignes)},
     )
     return csv_reponse(
         nom_fichier="bilans.csv",

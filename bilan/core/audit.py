@@ -2,6 +2,11 @@
 
 Services call ``audit_enregistrer`` (views: ``audit_record``, which reads the request) when
 they show confidential content or hand out a file; the rows are append-only in the database.
+
+A row says who, when, from where, what kind of object and which one (its public id), never
+what the object contained: no title, file name, recipient or name. The label is built here
+from the kind and the id (``TypeObjet``), so the journal cannot keep the title of a document
+that the R6313-7 purge destroys later; callers have no free-text field to fill.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.functional import Promise
 
 from bilan.core.models import AuditEvent, Organisation, User
 from bilan.core.tenancy import TenantOwned
@@ -47,6 +53,21 @@ def client_info(request: HttpRequest) -> ClientInfo:
     )
 
 
+@dataclass(frozen=True)
+class TypeObjet:
+    """A kind of journalled object: its code (``AuditEvent.object_type``) and its neutral
+    label. Each application declares its kinds where it journals them."""
+
+    code: str
+    libelle: str | Promise
+
+
+def audit_libelle(*, objet: TypeObjet, object_id: uuid.UUID) -> str:
+    """The neutral label of a journal row: the kind and the start of the id, nothing else
+    (e.g. « Document du dossier 3f2a9c1b »)."""
+    return f"{objet.libelle} {object_id.hex[:8]}"[:200]
+
+
 @transaction.atomic
 def audit_enregistrer(
     *,
@@ -54,19 +75,19 @@ def audit_enregistrer(
     acteur: User,
     client: ClientInfo | None,
     action: AuditEvent.Action,
-    object_type: str,
+    objet: TypeObjet,
     object_id: uuid.UUID,
-    object_label: str,
     beneficiaire: TenantOwned | None = None,
 ) -> AuditEvent:
-    """Record that ``acteur`` read, exported or downloaded an object, and from where."""
+    """Record that ``acteur`` read, exported or downloaded an object, and from where: its
+    kind and id only, never its content (see the module docstring)."""
     return AuditEvent.objects.create(
         organisation=organisation,
         actor=acteur,
         action=action,
-        object_type=object_type,
+        object_type=objet.code,
         object_id=object_id,
-        object_label=object_label[:200],
+        object_label=audit_libelle(objet=objet, object_id=object_id),
         beneficiaire=beneficiaire,
         ip_address=(client.ip or None) if client is not None else None,
         user_agent=client.user_agent[:300] if client is not None else "",
@@ -77,9 +98,8 @@ def audit_record(
     *,
     request: HttpRequest,
     action: AuditEvent.Action,
-    object_type: str,
+    objet: TypeObjet,
     object_id: uuid.UUID,
-    object_label: str,
     beneficiaire: TenantOwned | None = None,
 ) -> AuditEvent:
     """For views: ``audit_enregistrer`` for the request's user, organisation and client."""
@@ -92,9 +112,8 @@ def audit_record(
         acteur=user,
         client=client_info(request),
         action=action,
-        object_type=object_type,
+        objet=objet,
         object_id=object_id,
-        object_label=object_label,
         beneficiaire=beneficiaire,
     )
 

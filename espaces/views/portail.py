@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from beneficiaires.acces import PortailRequest
@@ -16,12 +17,18 @@ from beneficiaires.services.bilans import consentement_revoquer as revoquer
 from beneficiaires.services.rgpd import CONSENTEMENTS_PORTAIL, consentement_portail_accorder
 from beneficiaires.services.rgpd import suppression_demander as demander
 from bilan.core import selectors as core_selectors
-from bilan.core.audit import audit_record
+from bilan.core.audit import TypeObjet, audit_record
 from bilan.core.models import AuditEvent
 from bilan.core.permissions import portal_required
 from bilan.core.tenancy import get_for_organisation
 from espaces import selectors as espaces_selectors
 from espaces.forms import ConsentementPortailForm, SuppressionForm
+
+# Journal: kind and id only (bilan.core.audit).
+DONNEES_PERSONNELLES = TypeObjet(
+    "donnees_personnelles",
+    gettext_lazy("Téléchargement de ses données par le ou la bénéficiaire"),
+)
 
 
 @portal_required
@@ -112,9 +119,8 @@ def donnees_archive(request: PortailRequest) -> HttpResponse:
     audit_record(
         request=request,
         action=AuditEvent.Action.EXPORT,
-        object_type="donnees_personnelles",
+        objet=DONNEES_PERSONNELLES,
         object_id=beneficiaire.public_id,
-        object_label=_("Téléchargement de ses données par le ou la bénéficiaire"),
         beneficiaire=beneficiaire,
     )
     response = HttpResponse(content, content_type="application/zip")

@@ -76,7 +76,9 @@ def bilan_clore(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None) -
     if bilan.statut != StatutBilan.SYNTHESE_REMISE:
         raise ValidationError(_("Un bilan se clôt après la remise de la synthèse."))
     bilan.date_fin_reelle = aujourdhui or timezone.localdate()
-    bilan_changer_statut(bilan=bilan, vers=StatutBilan.CLOS, par=par, motif="")
+    bilan_changer_statut(
+        bilan=bilan, vers=StatutBilan.CLOS, par=par, motif="", termine_le=bilan.date_fin_reelle
+    )
     # Surveys, follow-up invitation, CPF exit alert: each app plans its own reminders.
     enquetes_planifier(bilan=bilan, fin=bilan.date_fin_reelle)
     invitation_suivi_planifier(bilan=bilan, fin=bilan.date_fin_reelle)

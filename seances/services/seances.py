@@ -14,17 +14,20 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from beneficiaires import acces
 from beneficiaires.budget import BUDGET_MINUTES, Demande, message_depassement
 from beneficiaires.cycle import TERMINAUX, rang_phase
 from beneficiaires.models import Bilan, Phase, StatutBilan, TypeSeance
-from bilan.core.audit import ClientInfo, audit_enregistrer
-from bilan.core.formatting import date_fr
+from bilan.core.audit import ClientInfo, TypeObjet, audit_enregistrer
 from bilan.core.models import AuditEvent, User
 from seances.models import STATUT_PAR_NATURE, NatureAnnulation, Seance
 from seances.relances import rappels_seance_annuler, rappels_seance_planifier
 from seances.selectors.seances import bilan_minutes_comptees
+
+# Journal: kind and id only (bilan.core.audit).
+NOTES_SEANCE = TypeObjet("notes_seance", gettext_lazy("Notes de séance"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -240,10 +243,8 @@ def seance_lire_notes(*, seance: Seance, par: User, client: ClientInfo | None) -
         acteur=par,
         client=client,
         action=AuditEvent.Action.READ,
-        object_type="notes_seance",
+        objet=NOTES_SEANCE,
         object_id=seance.public_id,
-        object_label=_("Notes de la séance du %(date)s")
-        % {"date": date_fr(jour=timezone.localtime(seance.debut))},
         beneficiaire=seance.bilan.beneficiaire,
     )
     return seance.notes

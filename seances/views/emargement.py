@@ -21,13 +21,14 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from beneficiaires import acces
 from beneficiaires.models import Beneficiaire, Bilan
 from beneficiaires.selectors import bilan_obtenir
-from bilan.core.audit import audit_record, client_info
+from bilan.core.audit import TypeObjet, audit_record, client_info
 from bilan.core.form_errors import flash_errors
 from bilan.core.middleware import TenantRequest
 from bilan.core.models import AuditEvent, Organisation
@@ -41,6 +42,9 @@ from seances.services import emargement as svc
 from seances.views.requete import acces_portail, utilisateur
 
 # --- Staff ------------------------------------------------------------------------------------
+
+# Journal: kind and id only (bilan.core.audit).
+ATTESTATION_ASSIDUITE = TypeObjet("attestation_assiduite", gettext_lazy("Attestation d'assiduité"))
 
 
 def _verifier(
@@ -167,9 +171,8 @@ def attestation_assiduite(request: TenantRequest, bilan_id: uuid.UUID) -> HttpRe
     audit_record(
         request=request,
         action=AuditEvent.Action.DOWNLOAD,
-        object_type="attestation_assiduite",
+        objet=ATTESTATION_ASSIDUITE,
         object_id=bilan.public_id,
-        object_label=_("Attestation d'assiduité — %(n)s") % {"n": bilan.numero},
         beneficiaire=bilan.beneficiaire,
     )
     response = HttpResponse(content, content_type="application/pdf")

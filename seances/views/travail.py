@@ -15,12 +15,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from beneficiaires import acces
 from beneficiaires.models import Bilan
 from beneficiaires.selectors import bilan_obtenir
-from bilan.core.audit import audit_record
+from bilan.core.audit import TypeObjet, audit_record
 from bilan.core.form_errors import add_errors
 from bilan.core.middleware import TenantRequest
 from bilan.core.models import AuditEvent
@@ -31,6 +32,10 @@ from seances.selectors import travail as lecture
 from seances.selectors.seances import seance_obtenir
 from seances.services import travail
 from seances.views.requete import acces_portail, utilisateur
+
+# Journal: kind and id only, never a title or a file name (bilan.core.audit).
+TRAVAIL_PERSONNEL = TypeObjet("travail_personnel", gettext_lazy("Travail personnel guidé"))
+RENDU_FICHIER = TypeObjet("rendu_fichier", gettext_lazy("Fichier rendu (travail personnel)"))
 
 
 def _exiger(request: TenantRequest, bilan: Bilan, droit: acces.Droit) -> acces.AccesBilan:
@@ -167,9 +172,8 @@ def consigne_detail(request: TenantRequest, consigne_id: uuid.UUID) -> HttpRespo
         audit_record(
             request=request,
             action=AuditEvent.Action.READ,
-            object_type="travail_personnel",
+            objet=TRAVAIL_PERSONNEL,
             object_id=consigne.public_id,
-            object_label=_("Travail personnel : %(titre)s") % {"titre": consigne.titre},
             beneficiaire=bilan.beneficiaire,
         )
     return render(
@@ -199,9 +203,8 @@ def rendu_fichier(
     audit_record(
         request=request,
         action=AuditEvent.Action.DOWNLOAD,
-        object_type="rendu_fichier",
+        objet=RENDU_FICHIER,
         object_id=fichier.public_id,
-        object_label=fichier.nom_original,
         beneficiaire=bilan.beneficiaire,
     )
     return _serve(fichier)

@@ -29,9 +29,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from beneficiaires.models import Consentement
-from bilan.core.audit import ClientInfo, audit_enregistrer
+from bilan.core.audit import ClientInfo, TypeObjet, audit_enregistrer
 from bilan.core.models import AuditEvent, SignedDocument
 from syntheses.models import Partage, Synthese
 
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
     from bilan.core.models import User
 
 TYPES_PARTAGE = frozenset({Consentement.Type.SYNTHESE_CEP, Consentement.Type.SYNTHESE_TIERS})
+
+# Journal: kind and id only, never the recipient (bilan.core.audit).
+PARTAGE_SYNTHESE = TypeObjet("partage_synthese", gettext_lazy("Transmission de la synthèse"))
 
 
 # --- Selectors --------------------------------------------------------------------------------
@@ -140,9 +144,8 @@ def synthese_partager_tiers(
         acteur=par,
         client=client,
         action=AuditEvent.Action.EXPORT,
-        object_type="partage_synthese",
+        objet=PARTAGE_SYNTHESE,
         object_id=partage.public_id,
-        object_label=_("Synthèse transmise à %(d)s") % {"d": destinataire},
         beneficiaire=synthese.bilan.beneficiaire,
     )
     return partage

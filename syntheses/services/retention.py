@@ -8,24 +8,46 @@ a) the synthèse, when the beneficiary asked for it to be sent to the CEP operat
 b) documents covered by the beneficiary's written agreement for the follow-up of their situation
    (an active ``conservation_suivi`` consent). The consent model has no list of documents: we
    keep the signed synthèse and the files of the dossier (``beneficiaires.Document``), nothing
-   else (notes, submissions and drafts always go).
+   else (notes, submissions, drafts, prior-interview texts always go).
 
-Purge date = the end of the action: ``Bilan.date_fin_reelle`` for a closed bilan (set by
-``bilan_clore``), the day of the abandonment for an abandoned one. Kept items go at the latest
-on the closure date + 3 years, or earlier when the consent is revoked (the next run purges).
+End of the action = ``Bilan.termine_le``, the day the dossier entered an end state, written once
+by the transition (``bilan_changer_statut``: closure, abandonment, refusal) and never derived
+afterwards (least of all from the last update, which would move the 3-year limit each time the
+row is touched). A refused dossier never started: what was produced for it (the prior
+interview, files, needs) has no purpose left either, and goes the same way (R6313-7, and data
+minimisation, RGPD art. 5-1 c and e). Kept items go at the latest on that date + 3 years, or
+earlier when the consent is revoked (the next run purges). An ended dossier without a recorded
+date (none since migration ``beneficiaires.0011``) is purged as due, and its exceptions are not
+applied: keeping is only lawful within 3 years of a known end.
 
 What is destroyed (``bilan_purger``): séance notes (blanked), submissions of guided personal work
 and their files, the dossier's files, the synthèse's drafts (versions without a signed document)
 and comments, and, without a live exception, the synthèse's text and structured parts and its
-signed PDF (rows and files). What is kept: administrative and quality evidence with its own
-retention (conventions and contracts, attendance signatures, attestations and certificates,
-surveys, the audit trail, the Purge journal itself), and the séance rows (dates, durations,
-attendance), without their notes.
+signed PDF (rows and files). Also, with the work documents:
+
+- the **prior interview**'s texts (request, context, constraints, expectations, comment) are
+  blanked. Its row stays with its date, consultant and outcome: the fact and date of the free
+  prior interview (which opens the reflection period before confirming) are what the file must
+  still show, e.g. for Qualiopi indicator 4 (a prior-interview record per beneficiary; the
+  co-defined objectives stay on the dossier), and audit evidence rests on such records, never
+  on what the person said (domain.md §3.3). Interviews of the beneficiary up to the end of the
+  dossier go, not one still linked to an open dossier, nor one held after the end (a new
+  request);
+- the **accessibility needs** (health data kept under an explicit consent for this bilan's
+  arrangements, RGPD art. 9) are erased, unless another open dossier of the person still
+  needs them. The consent itself stays as recorded (its history is evidence).
+
+What is kept: administrative and quality evidence with its own retention (conventions and
+contracts, attendance signatures, attestations and certificates, surveys, the Purge journal
+itself), the séance rows (dates, durations, attendance) without their notes, and the access
+journal, which holds kinds and ids only, never a title (``bilan.core.audit``), so nothing of
+a destroyed document stays readable there.
 
 Every kind destroyed gets a ``Purge`` row (what, how many, why, by whom or by the nightly task).
 A second run finds nothing left and writes nothing: the purge is idempotent. Files are removed
 from the private storage **after** the transaction commits, so a rollback never leaves rows
-pointing to deleted files.
+pointing to deleted files; a simulation (``simuler=True``, ``conservation_purger --dry-run``)
+runs the same code and rolls back, so it lists exactly what a real run would destroy.
 """
 
 from __future__ import annotations
@@ -42,7 +64,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from beneficiaires.models import Bilan, Consentement, Document, StatutBilan
+from beneficiaires.cycle import TERMINAUX
+from beneficiaires.models import (
+    Beneficiaire,
+    Bilan,
+    Consentement,
+    Document,
+    EntretienPrealable,
+    StatutBilan,
+)
 from bilan.core.formatting import date_fr
 from bilan.core.models import SignedDocument
 from seances.models import Rendu, RenduFichier, Seance
@@ -64,7 +94,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DUREE_EXCEPTION_ANS = 3
-STATUTS_TERMINES = frozenset({StatutBilan.CLOS, StatutBilan.ABANDONNE})
 SECTIONS_TEXTE = (
     "circonstances",
     "competences",
@@ -75,12 +104,15 @@ SECTIONS_TEXTE = (
     "etapes",
 )
 KIND_SYNTHESE = "synthese"
+TEXTES_ENTRETIEN = ("demande", "contexte", "contraintes", "attentes", "commentaire")
 
 OBJETS = {
     "notes": gettext_lazy("Notes confidentielles de séance"),
     "rendus": gettext_lazy("Rendus de travail personnel guidé"),
     "rendus_fichiers": gettext_lazy("Fichiers des rendus de travail personnel"),
     "documents": gettext_lazy("Documents du dossier"),
+    "entretiens": gettext_lazy("Textes de l'entretien préalable"),
+    "besoins": gettext_lazy("Besoins d'aménagement (accessibilité)"),
     "brouillons": gettext_lazy("Versions de travail de la synthèse"),
     "commentaires": gettext_lazy("Commentaires sur la synthèse"),
     "synthese_texte": gettext_lazy("Texte et éléments de travail de la synthèse"),
@@ -103,15 +135,10 @@ def _plus_annees(jour: dt.date, annees: int) -> dt.date:
 
 
 def bilan_date_cloture(*, bilan: Bilan) -> dt.date | None:
-    """The day the action ended (closure or abandonment), or None while it runs."""
-    if bilan.statut == StatutBilan.CLOS:
-        return bilan.date_fin_reelle or timezone.localtime(bilan.updated_at).date()
-    if bilan.statut == StatutBilan.ABANDONNE:
-        if bilan.date_fin_reelle:
-            return bilan.date_fin_reelle
-        evenement = bilan.evenements.filter(vers=StatutBilan.ABANDONNE).order_by("-pk").first()
-        when = evenement.created_at if evenement else bilan.updated_at
-        return timezone.localtime(when).date()
+    """The day the dossier ended (closure, abandonment or refusal), as the transition recorded
+    it; None while it runs, or for an ended dossier whose day was never recorded."""
+    if bilan.statut in TERMINAUX:
+        return bilan.termine_le
     return None
 
 
@@ -174,14 +201,17 @@ def bilan_statut_conservation(*, bilan: Bilan, aujourdhui: dt.date | None = None
     closure date; ``limite_exceptions`` = closure + 3 years, never beyond.
     """
     aujourdhui = aujourdhui or timezone.localdate()
+    termine = bilan.statut in TERMINAUX
     cloture = bilan_date_cloture(bilan=bilan)
     limite = _plus_annees(cloture, DUREE_EXCEPTION_ANS) if cloture else None
     synthese = _synthese(bilan)
     exceptions = _exceptions(bilan, synthese, limite)
-    en_vigueur = bool(exceptions) and (limite is None or aujourdhui < limite)
+    # Running: the exceptions will apply. Ended: only within 3 years of a known end.
+    en_vigueur = bool(exceptions) and (not termine or (limite is not None and aujourdhui < limite))
     types = {e["type"] for e in exceptions} if en_vigueur else set()
     return {
-        "termine": cloture is not None,
+        "termine": termine,
+        "date_inconnue": termine and cloture is None,
         "cloture_le": cloture,
         "purge_le": cloture,
         "limite_exceptions": limite,
@@ -189,7 +219,7 @@ def bilan_statut_conservation(*, bilan: Bilan, aujourdhui: dt.date | None = None
         "exceptions_en_vigueur": en_vigueur,
         "garder_synthese": bool(types),
         "garder_documents": Consentement.Type.CONSERVATION_SUIVI in types,
-        "purge_due": cloture is not None and aujourdhui >= cloture,
+        "purge_due": termine and (cloture is None or aujourdhui >= cloture),
         "synthese": synthese,
         "journal": list(Purge.objects.filter(bilan=bilan).select_related("par")),
     }
@@ -229,22 +259,49 @@ def _documents_synthese(bilan: Bilan, synthese: Synthese | None) -> list[SignedD
     return list(SignedDocument.objects.filter(condition))
 
 
-def _autre_bilan_ouvert(bilan: Bilan) -> bool:
+def _autres_bilans_ouverts(bilan: Bilan) -> QuerySet[Bilan]:
     return (
         Bilan.objects.filter(beneficiaire_id=bilan.beneficiaire_id)
         .exclude(pk=bilan.pk)
-        .exclude(statut__in=[*STATUTS_TERMINES, StatutBilan.REFUSE])
-        .exists()
+        .exclude(statut__in=TERMINAUX)
+    )
+
+
+def _entretiens_a_vider(
+    bilan: Bilan, *, cloture: dt.date | None, autre_ouvert: bool
+) -> QuerySet[EntretienPrealable]:
+    """The beneficiary's prior interviews whose texts go with this dossier: its own, and, when
+    no other dossier is open, every earlier one up to the end day (not a later one: a new
+    request); never one an open dossier still points to."""
+    cible = Q(pk=bilan.entretien_prealable_id) if bilan.entretien_prealable_id else Q(pk__in=[])
+    if not autre_ouvert and cloture is not None:
+        lendemain = cloture + dt.timedelta(days=1)
+        cible |= Q(date__lt=timezone.make_aware(dt.datetime.combine(lendemain, dt.time.min)))
+    en_usage = (
+        _autres_bilans_ouverts(bilan)
+        .filter(entretien_prealable__isnull=False)
+        .values("entretien_prealable_id")
+    )
+    return (
+        EntretienPrealable.objects.filter(beneficiaire_id=bilan.beneficiaire_id)
+        .filter(cible)
+        .exclude(pk__in=en_usage)
+        .exclude(**dict.fromkeys(TEXTES_ENTRETIEN, ""))
     )
 
 
 @transaction.atomic
-def bilan_purger(*, bilan: Bilan, aujourdhui: dt.date, par: User | None = None) -> list[Purge]:
+def bilan_purger(
+    *, bilan: Bilan, aujourdhui: dt.date, par: User | None = None, simuler: bool = False
+) -> list[Purge]:
     """Destroy the work documents of an ended bilan whose purge date has come (R6313-7).
 
     Returns the ``Purge`` rows written (one per kind destroyed; none when there was nothing
     left: idempotent). Refused (``ValidationError``, nothing written) for a bilan still running
-    or before its purge date. ``par`` None means the nightly task.
+    or before its purge date. ``par`` None means the nightly task (or the command).
+
+    ``simuler``: run everything, then roll it back (no file is touched: files go after the
+    commit only) and return the ``Purge`` rows unsaved: what a real run would destroy now.
     """
     bilan = (
         Bilan.objects.select_for_update(of=("self",))
@@ -263,10 +320,17 @@ def bilan_purger(*, bilan: Bilan, aujourdhui: dt.date, par: User | None = None) 
         raison_base = _("Fin du bilan (R6313-7) ; exception en vigueur jusqu'au %(d)s") % {
             "d": date_fr(jour=statut["limite_exceptions"])
         }
+    elif statut["date_inconnue"]:
+        raison_base = _(
+            "Fin du bilan (R6313-7) : date de fin non enregistrée, aucune exception applicable"
+        )
     elif statut["exceptions"]:
         raison_base = _("Fin du délai de 3 ans de l'exception (R6313-7)")
+    elif bilan.statut == StatutBilan.REFUSE:
+        raison_base = _("Bilan refusé : fin de la démarche (R6313-7 ; RGPD, art. 5)")
     else:
         raison_base = _("Fin du bilan (R6313-7) : aucune exception")
+    autre_ouvert = _autres_bilans_ouverts(bilan).exists()
     comptes: dict[str, int] = {}
     fichiers: list = []
 
@@ -283,7 +347,7 @@ def bilan_purger(*, bilan: Bilan, aujourdhui: dt.date, par: User | None = None) 
     rendus.delete()
 
     # 3. The dossier's files, unless kept for the follow-up or still used by an open bilan.
-    if not garder_documents and not _autre_bilan_ouvert(bilan):
+    if not garder_documents and not autre_ouvert:
         # Administrative evidence (e.g. a scanned signed convention) is kept (rule 15).
         documents = list(
             Document.objects.filter(beneficiaire_id=bilan.beneficiaire_id).exclude(
@@ -293,6 +357,20 @@ def bilan_purger(*, bilan: Bilan, aujourdhui: dt.date, par: User | None = None) 
         fichiers += [(d.fichier.storage, d.fichier.name) for d in documents]
         comptes["documents"] = len(documents)
         Document.objects.filter(pk__in=[d.pk for d in documents]).delete()
+
+    # 3b. The prior interview's texts (its date, consultant and outcome stay).
+    maintenant = timezone.now()
+    comptes["entretiens"] = _entretiens_a_vider(
+        bilan, cloture=statut["cloture_le"], autre_ouvert=autre_ouvert
+    ).update(**dict.fromkeys(TEXTES_ENTRETIEN, ""), updated_at=maintenant)
+
+    # 3c. The accessibility needs, unless another open dossier still needs them.
+    if not autre_ouvert:
+        comptes["besoins"] = (
+            Beneficiaire.objects.filter(pk=bilan.beneficiaire_id)
+            .exclude(besoins_accessibilite="")
+            .update(besoins_accessibilite="", updated_at=maintenant)
+        )
 
     if synthese is not None:
         signes = SignedDocument.Status.SIGNE
@@ -339,47 +417,60 @@ def bilan_purger(*, bilan: Bilan, aujourdhui: dt.date, par: User | None = None) 
                     document.delete()
             comptes["synthese_signee"] = len(documents)
 
-    _supprimer_fichiers_apres_commit(fichiers)
-    purges = []
-    for objet, nombre in comptes.items():
-        if not nombre:
-            continue
-        purges.append(
-            Purge.objects.create(
-                organisation_id=bilan.organisation_id,
-                bilan=bilan,
-                objet=str(OBJETS[objet]),
-                nombre=nombre,
-                raison=str(raison_base)[:300],
-                par=par,
-            )
+    purges = [
+        Purge(
+            organisation_id=bilan.organisation_id,
+            bilan=bilan,
+            objet=str(OBJETS[objet]),
+            nombre=nombre,
+            raison=str(raison_base)[:300],
+            par=par,
         )
+        for objet, nombre in comptes.items()
+        if nombre
+    ]
+    if simuler:
+        transaction.set_rollback(True)  # this function's own atomic block: nothing stays
+        return purges
+    _supprimer_fichiers_apres_commit(fichiers)
+    for purge in purges:
+        purge.save(force_insert=True)
     if purges:
         logger.info("Purge R6313-7 : bilan %s, %s objets", bilan.pk, len(purges))
     return purges
 
 
 def bilans_a_purger_lister(*, aujourdhui: dt.date) -> QuerySet[Bilan]:
-    """Ended bilans of the bound organisation whose purge date has come."""
+    """Ended dossiers (closed, abandoned, refused) of the bound organisation whose purge date
+    has come, or whose end day was never recorded (purged as due, see the module docstring)."""
     return Bilan.objects.filter(
-        Q(statut=StatutBilan.CLOS, date_fin_reelle__lte=aujourdhui)
-        | Q(statut=StatutBilan.CLOS, date_fin_reelle__isnull=True)
-        | Q(statut=StatutBilan.ABANDONNE)
+        Q(termine_le__lte=aujourdhui) | Q(termine_le__isnull=True), statut__in=TERMINAUX
     ).order_by("pk")
 
 
-def organisation_purger(*, organisation: Organisation, aujourdhui: dt.date) -> int:
-    """Purge every due bilan of the bound ``organisation``; returns the Purge rows written.
+def bilans_purger(
+    *, aujourdhui: dt.date, simuler: bool = False, par: User | None = None
+) -> list[tuple[Bilan, list[Purge]]]:
+    """Purge (or simulate, see ``bilan_purger``) every due dossier of the bound organisation;
+    returns the dossiers where something went (or would go), with their ``Purge`` rows.
 
-    One savepoint per bilan: a failure is logged and does not stop the others.
+    One savepoint per dossier: a failure is logged and does not stop the others.
     """
-    total = 0
+    faits = []
     for bilan in bilans_a_purger_lister(aujourdhui=aujourdhui):
         try:
             with transaction.atomic():
-                total += len(bilan_purger(bilan=bilan, aujourdhui=aujourdhui))
+                purges = bilan_purger(bilan=bilan, aujourdhui=aujourdhui, par=par, simuler=simuler)
         except ValidationError:
             continue
         except Exception:
             logger.exception("Purge du bilan %s impossible", bilan.pk)
-    return total
+            continue
+        if purges:
+            faits.append((bilan, purges))
+    return faits
+
+
+def organisation_purger(*, organisation: Organisation, aujourdhui: dt.date) -> int:
+    """Purge every due dossier of the bound ``organisation``; returns the Purge rows written."""
+    return sum(len(purges) for _bilan, purges in bilans_purger(aujourdhui=aujourdhui))

@@ -18,12 +18,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from beneficiaires import acces
 from beneficiaires.models import Bilan
 from beneficiaires.selectors import bilan_obtenir
-from bilan.core.audit import audit_record, client_info
+from bilan.core.audit import TypeObjet, audit_record, client_info
 from bilan.core.form_errors import add_errors, flash_errors
 from bilan.core.middleware import StaffRequest
 from bilan.core.models import AuditEvent, SignatureRole, SignedDocument
@@ -45,6 +46,10 @@ from syntheses.forms import (
 from syntheses.models import Critere, EcartCompetence, EtapePlanAction, Scenario, Synthese
 from syntheses.services import syntheses as services
 
+# Journal: kind and id only (bilan.core.audit).
+SYNTHESE = TypeObjet("synthese", gettext_lazy("Synthèse"))
+SYNTHESE_VERSIONS = TypeObjet("synthese", gettext_lazy("Versions de la synthèse"))
+
 
 def _exiger_acces(request: StaffRequest, bilan: Bilan) -> None:
     """404 outside need-to-know; 403 for a member who sees the bilan but may not read or
@@ -60,15 +65,13 @@ def _synthese(request: StaffRequest, synthese_id: uuid.UUID) -> Synthese:
     return synthese
 
 
-def _journaliser(request: StaffRequest, synthese: Synthese, *, quoi: str = "") -> None:
+def _journaliser(request: StaffRequest, synthese: Synthese, *, objet: TypeObjet = SYNTHESE) -> None:
     bilan = synthese.bilan
-    label = _("Synthèse — %(b)s") % {"b": bilan}
     audit_record(
         request=request,
         action=AuditEvent.Action.READ,
-        object_type="synthese",
+        objet=objet,
         object_id=synthese.public_id,
-        object_label=f"{label}{quoi}",
         beneficiaire=bilan.beneficiaire,
     )
 
@@ -604,7 +607,7 @@ def versions(request: StaffRequest, synthese_id: uuid.UUID) -> HttpResponse:
     if a is None and b is None and len(toutes) >= 2:
         a, b = toutes[-2], toutes[-1]
     parties = selectors.versions_comparer(a=a, b=b) if a is not None and b is not None else None
-    _journaliser(request, synthese, quoi=" (versions)")
+    _journaliser(request, synthese, objet=SYNTHESE_VERSIONS)
     return render(
         request,
         "syntheses/versions.html",

@@ -99,9 +99,10 @@ class Dossier:
                 texte="Commentaire",
             )
             self.signe = SignedDocument.objects.get(pk=self.synthese.document_id)
-            # Closed afterwards: the work above is only possible while the bilan runs.
+            # Closed afterwards: the work above is only possible while the bilan runs. The end
+            # day is recorded as the closing transition records it.
             type(self.bilan).objects.filter(pk=self.bilan.pk).update(
-                statut="clos", phase="", date_fin_reelle=CLOTURE
+                statut="clos", phase="", date_fin_reelle=CLOTURE, termine_le=CLOTURE
             )
             self.bilan.refresh_from_db()
         self.chemins = {

@@ -18,11 +18,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.text import slugify
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from bilan.core.audit import audit_record, client_info
+from bilan.core.audit import TypeObjet, audit_record, client_info
 from bilan.core.forms import SignForm
 from bilan.core.models import AuditEvent, Organisation, SignedDocument, SigningLink, User
 from bilan.core.signatures import (
@@ -32,6 +32,10 @@ from bilan.core.signatures import (
     lien_signature_utiliser,
 )
 from bilan.core.tenancy import tenant_context
+
+# Journal: kind and id only, never a document's title (bilan.core.audit).
+DOCUMENT_EMIS = TypeObjet("document_emis", gettext_lazy("Document émis"))
+DOCUMENT_SIGNE = TypeObjet("document_signe", gettext_lazy("Document signé"))
 
 
 def methode_authentification(request: HttpRequest) -> MethodeAuthentification:
@@ -172,13 +176,11 @@ def serve_signed_document(
             status=409 if (document.signed_sha256 if signed else document.issued_sha256) else 404,
         )
     if request.user.is_authenticated and getattr(request, "organisation", None) is not None:
-        label = document.title if not signed else _("%(title)s (signé)") % {"title": document.title}
         audit_record(
             request=request,
             action=AuditEvent.Action.DOWNLOAD,
-            object_type="document_signe" if signed else "document_emis",
+            objet=DOCUMENT_SIGNE if signed else DOCUMENT_EMIS,
             object_id=document.public_id,
-            object_label=f"{label} — v{document.version}",
             beneficiaire=document.beneficiaire,
         )
     return _pdf_response(content, document, signed=signed)

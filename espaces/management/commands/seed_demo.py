@@ -220,7 +220,17 @@ def _seed_bilans(organisation, consultants) -> int:
                 Seance.objects.filter(bilan=bilan, statut=Seance.Statut.PLANIFIEE).update(
                     statut=Seance.Statut.ANNULEE, motif="Bilan abandonné"
                 )
-        Bilan.objects.filter(pk=bilan.pk).update(statut=statut)
+        # Ended ones record their end day as the transitions do (R6313-7 starts there).
+        fin = {
+            StatutBilan.CLOS: debut + dt.timedelta(days=80),
+            StatutBilan.ABANDONNE: debut + dt.timedelta(days=30),
+            StatutBilan.REFUSE: today,
+        }.get(statut)
+        Bilan.objects.filter(pk=bilan.pk).update(
+            statut=statut,
+            termine_le=fin,
+            date_fin_reelle=fin if statut == StatutBilan.CLOS else None,
+        )
     return Bilan.objects.count()
 
 
