@@ -10,8 +10,9 @@ Exactly once, with several workers, redeliveries, crashes and duplicate beat tic
    two dispatchers never claim the same row. Rows stuck ``en_cours`` longer than
    ``RECLAMER_APRES`` (a worker killed mid-task, a lost message) are claimed again.
 3. **Handing over** happens after the commit (``on_commit``): one Celery task per row. When the
-   broker is down, the rows not handed over go back to ``a_envoyer`` and wait for the next tick;
-   the web app never notices.
+   broker is down, the rows not handed over go back to ``a_envoyer``, the run stops there (no
+   claiming them again in a loop) and they wait for the next tick; the web app never notices (no
+   web request publishes a task: it only writes rows).
 4. **Sending** (``relance_envoyer``, in the task, organisation bound): the row is locked and must
    still be ``en_cours``; it is re-checked against the world (séance still planned, survey not
    answered…), sent, and marked ``envoyee`` in the same transaction. A redelivered or duplicate
@@ -208,9 +209,12 @@ def _liberer(*, organisation_id: int, ids: list[int], maintenant: dt.datetime) -
         )
 
 
-def _publier(organisation_id: int, ids: list[int], maintenant: dt.datetime) -> None:
+def _publier(
+    organisation_id: int, ids: list[int], maintenant: dt.datetime, refusees: list[int]
+) -> None:
     """After the claim commits: one task per row (``delay_on_commit`` semantics). If the broker
-    is unreachable, what was not handed over is released and waits for the next tick."""
+    is unreachable, what was not handed over is released and waits for the next tick; the
+    released ids are added to ``refusees``, which stops this run (see ``relances_reclamer``)."""
     tache = registre.tache_envoi()
     for index, relance_id in enumerate(ids):
         try:
@@ -222,6 +226,7 @@ def _publier(organisation_id: int, ids: list[int], maintenant: dt.datetime) -> N
                 exc.__class__.__name__,
             )
             _liberer(organisation_id=organisation_id, ids=ids[index:], maintenant=maintenant)
+            refusees.extend(ids[index:])
             return
 
 
@@ -234,17 +239,20 @@ def relances_reclamer(
     once (beat twice, two workers)."""
     quand = maintenant or timezone.now()
     total = 0
+    refusees: list[int] = []
     for _tour in range(max_tours):
 
         def job(organisation: Organisation) -> int:
             ids = _reclamer_lot(maintenant=quand, lot=lot)
             if ids:
-                transaction.on_commit(partial(_publier, organisation.pk, ids, quand))
+                transaction.on_commit(partial(_publier, organisation.pk, ids, quand, refusees))
             return len(ids)
 
         claimed = sum(for_each_organisation(job).values())
         total += claimed
-        if claimed == 0:
+        # Broker down: the released rows are due again at once; claiming them again would spin
+        # (max_tours hand-overs that each wait for the broker). They wait for the next tick.
+        if claimed == 0 or refusees:
             break
     return total
 

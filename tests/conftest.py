@@ -2,11 +2,14 @@
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 from django.test import Client
 
+from bilan.celery import app
 from bilan.core.models import Organisation, Role, User
 from bilan.core.tenancy import tenant_context
 from tests.factories.beneficiaires import beneficiaire_with_portal
@@ -114,6 +117,31 @@ def login_as():
         return client
 
     return _login
+
+
+@pytest.fixture
+def courtier():
+    """``with courtier(url):`` points the Celery app at another broker (a private Redis, an
+    unreachable port), forgetting its connection and producer pools on the way in and out."""
+
+    def oublier_connexions() -> None:
+        # Dropped, not closed: kombu keeps each pool in a registry keyed by the broker's URL,
+        # and the shared broker's pool is found there again on the way out.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    @contextmanager
+    def _courtier(url: str) -> Iterator[None]:
+        avant = app.conf.broker_url
+        app.conf.broker_url = url
+        oublier_connexions()
+        try:
+            yield
+        finally:
+            app.conf.broker_url = avant
+            oublier_connexions()
+
+    return _courtier
 
 
 @pytest.fixture
