@@ -132,13 +132,19 @@ def courtier():
 
     @contextmanager
     def _courtier(url: str) -> Iterator[None]:
-        avant = app.conf.broker_url
+        # Restore the override layer itself: reading ``app.conf.broker_url`` would also see a
+        # Django setting overridden by the test, and pin it for the rest of the session.
+        changes = app.conf.changes
+        avait, avant = "broker_url" in changes, changes.get("broker_url")
         app.conf.broker_url = url
         oublier_connexions()
         try:
             yield
         finally:
-            app.conf.broker_url = avant
+            if avait:
+                changes["broker_url"] = avant
+            else:
+                changes.pop("broker_url", None)
             oublier_connexions()
 
     return _courtier
