@@ -16,7 +16,9 @@ duplicate beat ticks:
 3. **Handing over** happens after the commit (``on_commit``): one Celery task per row, carrying
    the token, expiring with the lease (a message older than its lease is dropped by the worker:
    the row has been, or will be, claimed again). When the broker is down, the rows not handed
-   over go back to ``a_envoyer`` and wait for the next tick; the web app never notices.
+   over go back to ``a_envoyer``, the run stops there (no claiming them again in a loop) and
+   they wait for the next tick; the web app never notices (no web request publishes a task: it
+   only writes rows).
 4. **Taking** (``relance_prendre``, the task's first transaction): row locked, still
    ``en_cours`` and still under the message's token, else the message is stale or a duplicate
    and does nothing. The attempt is counted and dated (``tentatives``,
@@ -263,10 +265,13 @@ def _liberer(*, organisation_id: int, ids: list[int], jeton: uuid.UUID) -> None:
         )
 
 
-def _publier(organisation_id: int, ids: list[int], jeton: uuid.UUID) -> None:
+def _publier(
+    organisation_id: int, ids: list[int], jeton: uuid.UUID, refusees: list[int]
+) -> None:
     """After the claim commits: one task per row, carrying the claim's token
     (``delay_on_commit`` semantics). If the broker is unreachable, what was not handed over is
-    released and waits for the next tick."""
+    released and waits for the next tick; the released ids are added to ``refusees``, which
+    stops this run (see ``relances_reclamer``)."""
     tache = registre.tache_envoi()
     for index, relance_id in enumerate(ids):
         try:
@@ -278,6 +283,7 @@ def _publier(organisation_id: int, ids: list[int], jeton: uuid.UUID) -> None:
                 exc.__class__.__name__,
             )
             _liberer(organisation_id=organisation_id, ids=ids[index:], jeton=jeton)
+            refusees.extend(ids[index:])
             return
 
 
@@ -290,17 +296,20 @@ def relances_reclamer(
     run twice at once (beat twice, two workers)."""
     quand = maintenant or timezone.now()
     total = 0
+    refusees: list[int] = []
     for _tour in range(max_tours):
 
         def job(organisation: Organisation) -> int:
             ids, jeton = _reclamer_lot(maintenant=quand, lot=lot)
             if ids:
-                transaction.on_commit(partial(_publier, organisation.pk, ids, jeton))
+                transaction.on_commit(partial(_publier, organisation.pk, ids, jeton, refusees))
             return len(ids)
 
         claimed = sum(for_each_organisation(job).values())
         total += claimed
-        if claimed == 0:
+        # Broker down: the released rows are due again at once; claiming them again would spin
+        # (max_tours hand-overs that each wait for the broker). They wait for the next tick.
+        if claimed == 0 or refusees:
             break
     return total
 

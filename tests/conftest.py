@@ -2,6 +2,8 @@
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg
@@ -9,6 +11,7 @@ import pytest
 from django.db import connections
 from django.test import Client
 
+from bilan.celery import app
 from bilan.core.models import Organisation, Role, User
 from bilan.core.tenancy import tenant_context
 from tests.factories.beneficiaires import beneficiaire_with_portal
@@ -135,6 +138,37 @@ def login_as():
         return connecter_avec_mfa(Client(), user)
 
     return _login
+
+
+@pytest.fixture
+def courtier():
+    """``with courtier(url):`` points the Celery app at another broker (a private Redis, an
+    unreachable port), forgetting its connection and producer pools on the way in and out."""
+
+    def oublier_connexions() -> None:
+        # Dropped, not closed: kombu keeps each pool in a registry keyed by the broker's URL,
+        # and the shared broker's pool is found there again on the way out.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    @contextmanager
+    def _courtier(url: str) -> Iterator[None]:
+        # Restore the override layer itself: reading ``app.conf.broker_url`` would also see a
+        # Django setting overridden by the test, and pin it for the rest of the session.
+        changes = app.conf.changes
+        avait, avant = "broker_url" in changes, changes.get("broker_url")
+        app.conf.broker_url = url
+        oublier_connexions()
+        try:
+            yield
+        finally:
+            if avait:
+                changes["broker_url"] = avant
+            else:
+                changes.pop("broker_url", None)
+            oublier_connexions()
+
+    return _courtier
 
 
 @pytest.fixture

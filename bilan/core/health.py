@@ -1,4 +1,13 @@
-"""``/healthz``: database, cache and Celery status as JSON, 503 when the database is down."""
+"""``/healthz``: database, cache and Celery status as JSON.
+
+- ``"status": "ok"``, HTTP 200: everything answers (a broker without a worker is still ``ok``:
+  the outbox keeps the due rows until a worker takes them).
+- ``"status": "degraded"``, HTTP 200, ``"degraded": [...]``: the app serves requests, but a
+  part is down: ``cache`` (Redis unreachable, the process serves from its local fallback, see
+  ``bilan.core.cache``) and/or ``celery`` (broker unreachable: notifications wait in the
+  database outbox and go out once it is back).
+- ``"status": "error"``, HTTP 503: the database does not answer; nothing can be served.
+"""
 
 from typing import Any
 
@@ -22,6 +31,11 @@ def _check_database() -> str:
 
 
 def _check_cache() -> str:
+    """``ok``, ``local-fallback`` (Redis unreachable, the fallback serves) or ``error``."""
+    # The fallback backend pings Redis itself (its set/get would succeed on the fallback).
+    redis_joignable = getattr(cache, "redis_joignable", None)
+    if redis_joignable is not None and not redis_joignable():
+        return "local-fallback"
     try:
         cache.set("healthz", "1", 10)
         return "ok" if cache.get("healthz") == "1" else "error"
@@ -38,7 +52,7 @@ def _check_celery() -> dict[str, Any]:
     try:
         with app.connection_for_read() as conn:
             conn.ensure_connection(max_retries=1, timeout=1)
-        replies = app.control.ping(timeout=0.5) or []
+            replies = app.control.ping(timeout=0.5, connection=conn) or []
     except Exception:  # noqa: BLE001
         return {"status": "broker-unreachable", "workers": 0}
     return {"status": "ok" if replies else "no-worker", "workers": len(replies)}
@@ -48,6 +62,24 @@ def _check_celery() -> dict[str, Any]:
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     database = _check_database()
-    payload = {"database": database, "cache": _check_cache(), "celery": _check_celery()}
-    payload["status"] = "ok" if database == "ok" else "error"
+    payload: dict[str, Any] = {
+        "database": database,
+        "cache": _check_cache(),
+        "celery": _check_celery(),
+    }
+    degraded = [
+        part
+        for part, failing in (
+            ("cache", payload["cache"] != "ok"),
+            ("celery", payload["celery"]["status"] == "broker-unreachable"),
+        )
+        if failing
+    ]
+    if database != "ok":
+        payload["status"] = "error"
+    elif degraded:
+        payload["status"] = "degraded"
+    if degraded:
+        payload["degraded"] = degraded
+    payload.setdefault("status", "ok")
     return JsonResponse(payload, status=200 if database == "ok" else 503)

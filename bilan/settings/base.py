@@ -115,9 +115,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and Celery ---------------------------------------------------------------------
 REDIS_URL = env_url("REDIS_URL", {"redis", "rediss"})
 if REDIS_URL:
+    # Redis down must not lock everyone out: the cache (allauth's rate limits, used TOTP codes)
+    # then falls back to a local-memory cache per process (bilan.core.cache).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "bilan.core.cache.RedisCacheSecours",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "bilan"),
         }

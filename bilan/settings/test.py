@@ -37,7 +37,7 @@ WHITENOISE_AUTOREFRESH = True
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "bilan.core.cache.RedisCacheSecours",
         "LOCATION": os.environ["REDIS_URL"],
         "KEY_PREFIX": "bilan-tests",
     }

@@ -165,6 +165,17 @@ def test_broker_down_leaves_rows_waiting(world, django_capture_on_commit_callbac
 
 
 @pytest.mark.django_db(transaction=True)
+def test_an_unreachable_broker_ends_the_run_instead_of_reclaiming_in_a_loop(world, courtier):
+    """The real broker refusing the hand-over (nothing listens on port 1): the row is released
+    once and the run stops; it does not claim the released row again and again."""
+    relance = _due_row(world.org_a)
+    with courtier("redis://127.0.0.1:1/0"):
+        assert services.relances_reclamer(maintenant=timezone.now(), max_tours=5) == 1
+    row = _reload(world.org_a, relance)
+    assert (row.statut, row.reclamee_le) == (S.A_ENVOYER, None)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_two_dispatchers_at_once_claim_each_row_once(world):
     with tenant_context(world.org_a):
         Relance.objects.bulk_create(
