@@ -265,9 +265,7 @@ def _liberer(*, organisation_id: int, ids: list[int], jeton: uuid.UUID) -> None:
         )
 
 
-def _publier(
-    organisation_id: int, ids: list[int], jeton: uuid.UUID, refusees: list[int]
-) -> None:
+def _publier(organisation_id: int, ids: list[int], jeton: uuid.UUID, refusees: list[int]) -> None:
     """After the claim commits: one task per row, carrying the claim's token
     (``delay_on_commit`` semantics). If the broker is unreachable, what was not handed over is
     released and waits for the next tick; the released ids are added to ``refusees``, which
