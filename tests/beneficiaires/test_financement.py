@@ -618,3 +618,211 @@ def test_echeancier_propose_respecte_la_retractation_et_les_30_pour_cent():
     assert sum(m for _, m in echeances) == D("1800")
     assert [d.month for d, _ in echeances[1:]] == [7, 8, 9]
     assert all(d > premier_le for d, _ in echeances[1:])
+
+
+# --- Survivors of the mutation run (issue 18) -------------------------------------------------
+
+
+def test_regle_22_premier_paiement_30_pourcent_arrondi_a_l_inferieur():
+    # 30 % of 1 234,59 € = 370,377 €: rounded down 370,37 € (rounded to nearest: 370,38 €).
+    assert fin.premier_paiement_maximum(prix=D("1234.59")) == D("370.37")
+    _verifier(prix=D("1234.59"), montant=D("370.37"))
+    with pytest.raises(ValidationError, match="30 %"):
+        _verifier(prix=D("1234.59"), montant=D("370.38"))
+
+
+@pytest.mark.parametrize(
+    ("champs", "attendu"),
+    [
+        (
+            {"date_debut_prevue": None},
+            ("date_debut_prevue", "La date de début prévue n'est pas renseignée."),
+        ),
+        (
+            {"cpf_proposition_commande_le": None},
+            (
+                "cpf_proposition_commande_le",
+                "La date d'envoi de la proposition de commande (Mon Compte Formation) n'est "
+                "pas renseignée.",
+            ),
+        ),
+    ],
+)
+def test_regle_17_dossier_cpf_a_moitie_rempli_donne_un_probleme_pas_une_erreur(champs, attendu):
+    """Only one of the proposal and start dates: the missing one is named (no date compared
+    with None), and nothing else."""
+    detail = fin.financement_problemes_detail(
+        bilan=_bilan(**champs), aujourdhui=AUJOURDHUI, organisation=_organisation()
+    )
+    assert [(p.champ, p.message, p.manquant) for p in detail] == [(*attendu, True)]
+
+
+DEBUT_LONG = date(2026, 9, 1)
+
+
+@pytest.mark.parametrize(
+    ("fin_prevue", "attendu"),
+    [
+        # 6 months or more: 120 days of notice; the request came 100 days before.
+        (date(2027, 3, 1), ["moins de 60 jours"]),
+        # One day short of 6 months: 60 days suffice; the employer still has time to answer.
+        (date(2027, 2, 28), ["n'a pas encore répondu", "le 23/06/2026"]),
+    ],
+)
+def test_regle_21_preavis_de_120_jours_pour_une_action_de_6_mois_dans_la_liste(fin_prevue, attendu):
+    bilan = _bilan(
+        date_debut_prevue=DEBUT_LONG,
+        date_fin_prevue=fin_prevue,
+        sur_temps_de_travail=True,
+        autorisation_demandee_le=DEBUT_LONG - timedelta(days=100),  # 24/05/2026
+    )
+    problemes = _problemes(bilan)
+    assert len(problemes) == 1
+    for morceau in attendu:
+        assert morceau in problemes[0]
+
+
+def test_regle_21_refus_apres_30_jours_lu_dans_la_liste_avec_sa_date():
+    """The answer's date reaches the rule: a refusal after the 30 days does not withdraw the
+    agreement acquired by silence; within the 30 days it is a refusal."""
+    demande = DEBUT_LONG - timedelta(days=100)
+    tardif = _bilan(
+        date_debut_prevue=DEBUT_LONG,
+        sur_temps_de_travail=True,
+        autorisation_demandee_le=demande,
+        autorisation_reponse="refus",
+        autorisation_reponse_le=demande + timedelta(days=31),
+    )
+    assert _problemes(tardif, aujourdhui=date(2026, 7, 1)) == []
+    dans_le_delai = _bilan(
+        date_debut_prevue=DEBUT_LONG,
+        sur_temps_de_travail=True,
+        autorisation_demandee_le=demande,
+        autorisation_reponse="refus",
+        autorisation_reponse_le=demande + timedelta(days=30),
+    )
+    assert _problemes(dans_le_delai, aujourdhui=date(2026, 7, 1)) == [
+        "L'employeur a refusé l'absence : le bilan ne peut pas avoir lieu sur le temps de "
+        "travail (D6323-4)."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("route", "champs", "brouillon", "complet"),
+    [
+        (
+            Financement.CPF,
+            {
+                "cpf_proposition_commande_le": None,
+                "date_debut_prevue": None,
+                "cpf_aucun_bilan_finance_5_ans": False,
+            },
+            {"cpf_aucun_bilan_finance_5_ans"},
+            {"cpf_proposition_commande_le", "date_debut_prevue", "cpf_aucun_bilan_finance_5_ans"},
+        ),
+        (
+            Financement.PLAN_EMPLOYEUR,
+            {"employeur_signataire_nom": ""},
+            set(),
+            {"employeur_signataire_nom"},
+        ),
+        (Financement.PERSONNEL, {"prix_ttc": None}, set(), {"prix_ttc"}),
+    ],
+)
+def test_brouillon_hors_opco_ignore_le_manquant_mais_pas_la_regle(
+    route, champs, brouillon, complet
+):
+    bilan = _bilan(route, **champs)
+    organisation = _organisation()
+
+    def champs_en_erreur(*, complet_demande):
+        try:
+            bilan_financement_valider(
+                bilan=bilan,
+                organisation=organisation,
+                aujourdhui=AUJOURDHUI,
+                complet=complet_demande,
+            )
+        except ValidationError as erreur:
+            return set(erreur.message_dict)
+        return set()
+
+    assert champs_en_erreur(complet_demande=False) == brouillon
+    assert champs_en_erreur(complet_demande=True) == complet
+
+
+@pytest.mark.parametrize(
+    ("siret_employeur", "meme_entreprise"),
+    [
+        ("73282932000074", True),  # the organisation itself
+        ("732 829 320 00108", True),  # same SIREN, another establishment, spaced
+        ("73282933000074", False),  # differs at the 8th digit only, same NIC
+        ("73282932100074", False),  # differs at the 9th digit (last of the SIREN)
+        ("83282932000074", False),  # differs at the 1st digit
+    ],
+)
+def test_regle_26_r6313_5_compare_exactement_les_9_chiffres_du_siren(
+    siret_employeur, meme_entreprise
+):
+    beneficiaire = Beneficiaire(
+        prenom="C", nom="M", employeur_nom="Employeur", employeur_siret=siret_employeur
+    )
+    problemes = _problemes(_bilan(Financement.PERSONNEL, beneficiaire=beneficiaire))
+    if meme_entreprise:
+        assert problemes == [
+            "L'organisme ne peut pas réaliser le bilan de ses propres salarié·es : "
+            "l'employeur du ou de la bénéficiaire (SIRET "
+            f"{''.join(siret_employeur.split())}) est l'organisme lui-même (R6313-5)."
+        ]
+    else:
+        assert problemes == []
+
+
+def test_regle_22_echeancier_propose_chaque_echeance():
+    assert fin.echeancier_propose(
+        prix=D("1800"), contrat_signe_le=date(2026, 6, 1), fin_prevue=date(2026, 9, 15)
+    ) == [
+        (date(2026, 6, 12), D("540.00")),
+        (date(2026, 7, 12), D("420.00")),
+        (date(2026, 8, 12), D("420.00")),
+        (date(2026, 9, 12), D("420.00")),
+    ]
+    # A balance that does not divide: the last part takes the cents left.
+    assert fin.echeancier_propose(
+        prix=D("1000"), contrat_signe_le=date(2026, 6, 1), fin_prevue=date(2026, 9, 15)
+    ) == [
+        (date(2026, 6, 12), D("300.00")),
+        (date(2026, 7, 12), D("233.33")),
+        (date(2026, 8, 12), D("233.33")),
+        (date(2026, 9, 12), D("233.34")),
+    ]
+
+
+def test_regles_04_19_20_premier_jour_de_la_reforme_des_deux_cotes():
+    veille, jour = date(2026, 2, 25), date(2026, 2, 26)
+    assert not fin.cpf_regles_2026_applicables(le=veille)
+    assert fin.cpf_regles_2026_applicables(le=jour)
+    assert fin.cpf_plafond(le=veille) is None
+    assert fin.cpf_plafond(le=jour) == D("1600.00")
+    heures = {"heures_accompagnement": D("14"), "heures_travail_personnel": D("6")}
+    assert fin.cpf_heures_financees(entree_le=veille, **heures) == D("20")
+    assert fin.cpf_heures_financees(entree_le=jour, **heures) == D("14")
+    assert fin.cpf_repartition(prix=D("2000"), entree_le=veille, exoneration="")[
+        "cpf_utilisable"
+    ] == D("2000")
+    # The 5-year declaration is asked from the reform's first day on, not the day before.
+    sans_declaration = {
+        "cpf_proposition_commande_le": date(2026, 2, 2),
+        "cpf_aucun_bilan_finance_5_ans": None,
+    }
+    assert (
+        _problemes(
+            _bilan(date_debut_prevue=veille, **sans_declaration), aujourdhui=date(2026, 2, 10)
+        )
+        == []
+    )
+    le_jour = _problemes(
+        _bilan(date_debut_prevue=jour, **sans_declaration), aujourdhui=date(2026, 2, 10)
+    )
+    assert len(le_jour) == 1
+    assert "n'a pas déclaré" in le_jour[0]
