@@ -756,6 +756,7 @@ def test_brouillon_hors_opco_ignore_le_manquant_mais_pas_la_regle(
     [
         ("73282932000074", True),  # the organisation itself
         ("732 829 320 00108", True),  # same SIREN, another establishment, spaced
+        ("73282932010074", True),  # same SIREN, the NIC differs from its 1st digit
         ("73282933000074", False),  # differs at the 8th digit only, same NIC
         ("73282932100074", False),  # differs at the 9th digit (last of the SIREN)
         ("83282932000074", False),  # differs at the 1st digit
