@@ -194,3 +194,17 @@ def test_regle_02_another_integrity_error_is_not_dressed_as_the_24_hours(world):
             seance=_seance(world, bilan, minutes=1), bilan=bilan
         )
     assert _compte(world, bilan) == 0
+
+
+def test_regle_02_the_count_leaves_out_the_seance_being_changed_and_other_bilans(world):
+    bilan = _bilan(world)
+    autre = bilan_for(world.beneficiaire_a, statut=StatutBilan.EN_COURS, phase=Phase.PRELIMINAIRE)
+    changee = _planifier(world, bilan, minutes=90)
+    _planifier(world, bilan, minutes=45)
+    _planifier(world, autre, minutes=480)  # another bilan's time is not this one's
+    with tenant_context(world.org_a):
+        assert bilan_minutes_comptees(bilan=bilan) == 135
+        assert bilan_minutes_comptees(bilan=bilan, sauf=changee) == 45
+        assert bilan_minutes_comptees(bilan=autre) == 480
+        # A séance not yet saved leaves nothing out.
+        assert bilan_minutes_comptees(bilan=bilan, sauf=_seance(world, bilan, minutes=30)) == 135
