@@ -173,6 +173,14 @@ def cpf_regles_2026_applicables(*, le: date) -> bool:
 # --- Employer authorisation for a CPF bilan on working time (D6323-4) ------------------------
 
 
+def autorisation_preavis_jours(*, debut_prevu: date | None, fin_prevue: date | None) -> int:
+    """Notice the employee owes the employer (D6323-4): 60 calendar days, 120 when the action
+    lasts 6 months or more."""
+    if debut_prevu and fin_prevue and fin_prevue >= ajouter_mois(jour=debut_prevu, mois=6):
+        return AUTORISATION_PREAVIS_JOURS_ACTION_LONGUE
+    return AUTORISATION_PREAVIS_JOURS
+
+
 def autorisation_employeur_etat(
     *,
     demande_le: date | None,
@@ -199,9 +207,7 @@ def autorisation_employeur_etat(
     if demande_le is None:
         return AUTORISATION_A_DEMANDER
     fin_reponse = demande_le + timedelta(days=AUTORISATION_REPONSE_JOURS)
-    preavis = AUTORISATION_PREAVIS_JOURS
-    if debut_prevu and fin_prevue and fin_prevue >= ajouter_mois(jour=debut_prevu, mois=6):
-        preavis = AUTORISATION_PREAVIS_JOURS_ACTION_LONGUE
+    preavis = autorisation_preavis_jours(debut_prevu=debut_prevu, fin_prevue=fin_prevue)
     a_temps = debut_prevu is None or (debut_prevu - demande_le).days >= preavis
     if reponse == ReponseEmployeur.ACCORD:
         return AUTORISATION_ACCORDEE
@@ -482,10 +488,15 @@ def _problemes_cpf(*, bilan: Bilan, aujourdhui: date) -> Iterator[Probleme]:
             yield Probleme(
                 "autorisation_demandee_le",
                 _(
-                    "L'autorisation d'absence a été demandée moins de 60 jours avant le début "
-                    "(D6323-4) : sans accord exprès de l'employeur, le bilan ne peut pas "
+                    "L'autorisation d'absence a été demandée moins de %(jours)s jours avant le "
+                    "début (D6323-4) : sans accord exprès de l'employeur, le bilan ne peut pas "
                     "commencer à cette date."
-                ),
+                )
+                % {
+                    "jours": autorisation_preavis_jours(
+                        debut_prevu=bilan.date_debut_prevue, fin_prevue=bilan.date_fin_prevue
+                    )
+                },
             )
         elif etat == AUTORISATION_EN_ATTENTE and bilan.autorisation_demandee_le is not None:
             fin = bilan.autorisation_demandee_le + timedelta(days=AUTORISATION_REPONSE_JOURS)

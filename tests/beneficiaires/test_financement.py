@@ -664,7 +664,7 @@ DEBUT_LONG = date(2026, 9, 1)
     ("fin_prevue", "attendu"),
     [
         # 6 months or more: 120 days of notice; the request came 100 days before.
-        (date(2027, 3, 1), ["moins de 60 jours"]),
+        (date(2027, 3, 1), ["moins de 120 jours"]),
         # One day short of 6 months: 60 days suffice; the employer still has time to answer.
         (date(2027, 2, 28), ["n'a pas encore répondu", "le 23/06/2026"]),
     ],
