@@ -31,7 +31,3 @@ def phases_dans_l_ordre(*, phases: Iterable[str]) -> bool:
     """Whether ``phases``, in sequence, never go back to an earlier phase."""
     rangs = [rang_phase(phase=p) for p in phases]
     return all(avant <= apres for avant, apres in zip(rangs, rangs[1:], strict=False))
-
-
-def est_terminal(*, statut: str) -> bool:
-    return statut in TERMINAUX

@@ -16,10 +16,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from beneficiaires.acces import PortailRequest
+from bilan.core.form_errors import flash_errors
 from bilan.core.middleware import StaffRequest
 from bilan.core.models import Organisation, Role
 from bilan.core.permissions import portal_required, role_required
@@ -85,9 +87,9 @@ def parametres(request: StaffRequest) -> HttpResponse:
             rappel_jours=_int(request.POST.get("rappel_jours"), 0),
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_errors(request, exc)
     else:
-        messages.success(request, "Réglages des enquêtes enregistrés.")
+        messages.success(request, _("Réglages des enquêtes enregistrés."))
     return redirect("enquetes:tableau")
 
 
@@ -96,7 +98,7 @@ def parametres(request: StaffRequest) -> HttpResponse:
 def question_ajouter(request: StaffRequest) -> HttpResponse:
     kind = request.POST.get("kind", "")
     if kind not in KindEnquete.values:
-        messages.error(request, "Enquête inconnue.")
+        messages.error(request, _("Enquête inconnue."))
         return redirect("enquetes:tableau")
     questionnaire = services.questionnaire_obtenir(
         organisation=request.organisation, kind=KindEnquete(kind)
@@ -111,9 +113,9 @@ def question_ajouter(request: StaffRequest) -> HttpResponse:
             compte_satisfaction=bool(request.POST.get("compte_satisfaction")),
         )
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_errors(request, exc)
     else:
-        messages.success(request, "Question ajoutée.")
+        messages.success(request, _("Question ajoutée."))
     return redirect("enquetes:tableau")
 
 
@@ -124,7 +126,7 @@ def question_retirer(request: StaffRequest, question_id: uuid.UUID) -> HttpRespo
         Question, organisation=request.organisation, public_id=question_id
     )
     services.question_retirer(question=question)
-    messages.success(request, "Question retirée des prochaines enquêtes.")
+    messages.success(request, _("Question retirée des prochaines enquêtes."))
     return redirect("enquetes:tableau")
 
 

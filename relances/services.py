@@ -86,10 +86,6 @@ ATTENTE_RESEAU = dt.timedelta(seconds=30)  # backoff after a network error, doub
 ATTENTE_RESEAU_MAX = dt.timedelta(minutes=30)
 
 
-class ErreurReseau(ConnectionError):
-    """The mail server could not be reached: the task retries with backoff."""
-
-
 class Resultat(enum.StrEnum):
     """What sending one row did (the send task's return value)."""
 

@@ -11,10 +11,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from bilan.core.emails import sender_for
+from bilan.core.form_errors import flash_errors
 from bilan.core.middleware import StaffRequest
 from bilan.core.models import Role
 from bilan.core.permissions import role_required
@@ -53,9 +55,9 @@ def reessayer(request: StaffRequest, relance_id: uuid.UUID) -> HttpResponse:
     try:
         relance_reessayer(relance=relance)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        flash_errors(request, exc)
     else:
-        messages.success(request, "La relance repart au prochain passage (dans la minute).")
+        messages.success(request, _("La relance repart au prochain passage (dans la minute)."))
     return redirect(reverse("relances:outbox") + "?filtre=echec")
 
 
