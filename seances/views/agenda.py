@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from beneficiaires import acces
 from beneficiaires.forms.beneficiaires import consultants_of
 from bilan.core.form_errors import add_errors
-from bilan.core.middleware import TenantRequest
+from bilan.core.middleware import StaffRequest
 from bilan.core.models import Role, User
 from bilan.core.permissions import staff_required
 from bilan.core.tenancy import tenant_context
@@ -31,16 +31,15 @@ from seances.selectors import agenda as ag
 from seances.selectors.seances import seance_conflits, seance_obtenir
 from seances.services import seances as services
 from seances.services.agenda import agenda_flux_creer, agenda_flux_revoquer
-from seances.views.requete import utilisateur
 
 # --- The agenda page --------------------------------------------------------------------------
 
 
-def _est_admin(request: TenantRequest) -> bool:
+def _est_admin(request: StaffRequest) -> bool:
     return request.membership is not None and request.membership.role == Role.ADMIN
 
 
-def _parametres(source: QueryDict, *, request: TenantRequest) -> dict[str, Any]:
+def _parametres(source: QueryDict, *, request: StaffRequest) -> dict[str, Any]:
     """vue / date / consultant from a query string or a posted form, sanitised."""
     valeur_vue = source.get("vue")
     vue = ag.VueAgenda(valeur_vue) if valeur_vue in ag.VueAgenda.values else ag.VueAgenda.SEMAINE
@@ -69,7 +68,7 @@ def _url_agenda(params: dict[str, Any]) -> str:
     return f"{reverse('app:agenda')}?{_query(**params)}"
 
 
-def _consultant_choisi(request: TenantRequest, consultant_param: str) -> User | None:
+def _consultant_choisi(request: StaffRequest, consultant_param: str) -> User | None:
     """(consultant, label): the member whose agenda is shown; None for the whole organisation."""
     if consultant_param == "tous":
         return None
@@ -77,11 +76,11 @@ def _consultant_choisi(request: TenantRequest, consultant_param: str) -> User | 
         choisi = consultants_of(request.organisation).filter(public_id=consultant_param).first()
         if choisi is not None:
             return choisi
-    return utilisateur(request)
+    return request.user
 
 
 def _page_agenda(
-    request: TenantRequest,
+    request: StaffRequest,
     params: dict[str, Any],
     *,
     form_erreur: DeplacerForm | AnnulerForm | None = None,
@@ -148,14 +147,14 @@ def _page_agenda(
 
 @require_GET
 @staff_required
-def agenda(request: TenantRequest) -> HttpResponse:
+def agenda(request: StaffRequest) -> HttpResponse:
     return _page_agenda(request, _parametres(request.GET, request=request))
 
 
 # --- Rescheduling and cancelling --------------------------------------------------------------
 
 
-def _seance_modifiable(request: TenantRequest, seance_id: uuid.UUID) -> Seance:
+def _seance_modifiable(request: StaffRequest, seance_id: uuid.UUID) -> Seance:
     """The séance (404 outside the organisation or need-to-know), if the member may move or
     cancel it (403)."""
     seance = seance_obtenir(organisation=request.organisation, public_id=seance_id)
@@ -173,7 +172,7 @@ def _seance_modifiable(request: TenantRequest, seance_id: uuid.UUID) -> Seance:
 
 
 def _refus(
-    request: TenantRequest,
+    request: StaffRequest,
     params: dict[str, Any],
     form: DeplacerForm | AnnulerForm,
     exc: ValidationError | None = None,
@@ -191,7 +190,7 @@ def _refus(
 
 @require_POST
 @staff_required
-def seance_deplacer(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
+def seance_deplacer(request: StaffRequest, seance_id: uuid.UUID) -> HttpResponse:
     seance = _seance_modifiable(request, seance_id)
     params = _parametres(request.POST, request=request)
     form = DeplacerForm(request.POST, seance=seance)
@@ -217,7 +216,7 @@ def seance_deplacer(request: TenantRequest, seance_id: uuid.UUID) -> HttpRespons
 
 @require_POST
 @staff_required
-def seance_annuler(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
+def seance_annuler(request: StaffRequest, seance_id: uuid.UUID) -> HttpResponse:
     seance = _seance_modifiable(request, seance_id)
     params = _parametres(request.POST, request=request)
     form = AnnulerForm(request.POST, seance=seance)
@@ -245,10 +244,10 @@ def seance_annuler(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse
 
 @never_cache
 @staff_required
-def flux(request: TenantRequest) -> HttpResponse:
+def flux(request: StaffRequest) -> HttpResponse:
     """Create, renew or revoke the member's private feed. The URL is shown once, on creation."""
     url_flux = None
-    user = utilisateur(request)
+    user = request.user
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "creer":

@@ -26,11 +26,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from beneficiaires import acces
+from beneficiaires.acces import PortailRequest
 from beneficiaires.models import Beneficiaire, Bilan
 from beneficiaires.selectors import bilan_obtenir
 from bilan.core.audit import TypeObjet, audit_record, client_info
 from bilan.core.form_errors import flash_errors
-from bilan.core.middleware import TenantRequest
+from bilan.core.middleware import StaffRequest
 from bilan.core.models import AuditEvent, Organisation
 from bilan.core.permissions import portal_required, staff_required
 from bilan.core.tenancy import get_for_organisation, tenant_context
@@ -39,7 +40,6 @@ from seances.models import DemandeEmargement, Emargement, Seance
 from seances.selectors import emargement as lecture
 from seances.selectors.seances import seance_obtenir
 from seances.services import emargement as svc
-from seances.views.requete import acces_portail, utilisateur
 
 # --- Staff ------------------------------------------------------------------------------------
 
@@ -48,7 +48,7 @@ ATTESTATION_ASSIDUITE = TypeObjet("attestation_assiduite", gettext_lazy("Attesta
 
 
 def _verifier(
-    request: TenantRequest, bilan: Bilan, *, agir: bool, consultant_seance_id: int | None = None
+    request: StaffRequest, bilan: Bilan, *, agir: bool, consultant_seance_id: int | None = None
 ) -> acces.AccesBilan:
     """Reading the attendance page or certificate is administrative (any member who sees
     the bilan); acting is for the bilan's consultants and admins (``acces``)."""
@@ -63,7 +63,7 @@ def _verifier(
 @never_cache
 @staff_required
 @require_http_methods(["GET", "POST"])
-def seance_emargement(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
+def seance_emargement(request: StaffRequest, seance_id: uuid.UUID) -> HttpResponse:
     """The séance being signed, on the consultant's device.
 
     POST ``action``: ``consultant`` (the consultant signs, ``session``) or ``dessin`` (the
@@ -83,8 +83,8 @@ def seance_emargement(request: TenantRequest, seance_id: uuid.UUID) -> HttpRespo
                 svc.emargement_signer(
                     seance=seance,
                     role=Emargement.Role.CONSULTANT,
-                    signataire=lecture.utilisateur_nom_complet(user=utilisateur(request)),
-                    user=utilisateur(request),
+                    signataire=lecture.utilisateur_nom_complet(user=request.user),
+                    user=request.user,
                     methode=Emargement.Methode.SESSION,
                     client=client_info(request),
                 )
@@ -97,7 +97,7 @@ def seance_emargement(request: TenantRequest, seance_id: uuid.UUID) -> HttpRespo
                         seance=seance,
                         role=Emargement.Role.BENEFICIAIRE,
                         signataire=dessin_form.cleaned_data["signataire"],
-                        user=utilisateur(request),
+                        user=request.user,
                         methode=Emargement.Methode.DESSIN,
                         client=client_info(request),
                         trace=dessin_form.cleaned_data["trace"],
@@ -130,7 +130,7 @@ def seance_emargement(request: TenantRequest, seance_id: uuid.UUID) -> HttpRespo
             "emargement_beneficiaire": emargements.get(Emargement.Role.BENEFICIAIRE),
             "peut_agir": peut_agir,
             "peut_signer_consultant": lecture.peut_signer_comme_consultant(
-                seance=seance, user=utilisateur(request)
+                seance=seance, user=request.user
             ),
             "realisee": seance.statut == Seance.Statut.REALISEE,
             "a_distance": seance.modalite in lecture.MODALITES_A_DISTANCE,
@@ -143,7 +143,7 @@ def seance_emargement(request: TenantRequest, seance_id: uuid.UUID) -> HttpRespo
 
 @staff_required
 @require_POST
-def demande_creer(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
+def demande_creer(request: StaffRequest, seance_id: uuid.UUID) -> HttpResponse:
     """Send the beneficiary a remote signing request (portal + emailed single-use link)."""
     seance = seance_obtenir(organisation=request.organisation, public_id=seance_id)
     _verifier(request, seance.bilan, agir=True, consultant_seance_id=seance.consultant_id)
@@ -163,7 +163,7 @@ def demande_creer(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
 @never_cache
 @staff_required
 @require_GET
-def attestation_assiduite(request: TenantRequest, bilan_id: uuid.UUID) -> HttpResponse:
+def attestation_assiduite(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
     """The bilan's attendance certificate (PDF attachment), logged as a download."""
     bilan = bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     _verifier(request, bilan, agir=False)
@@ -188,8 +188,8 @@ def attestation_assiduite(request: TenantRequest, bilan_id: uuid.UUID) -> HttpRe
 # --- Portal -----------------------------------------------------------------------------------
 
 
-def _beneficiaire(request: TenantRequest) -> Beneficiaire:
-    return acces_portail(request).beneficiaire
+def _beneficiaire(request: PortailRequest) -> Beneficiaire:
+    return request.portal_access.beneficiaire
 
 
 def _methode_portail(seance: Seance) -> Emargement.Methode:
@@ -201,7 +201,7 @@ def _methode_portail(seance: Seance) -> Emargement.Methode:
 @never_cache
 @portal_required
 @require_GET
-def portail_liste(request: TenantRequest) -> HttpResponse:
+def portail_liste(request: PortailRequest) -> HttpResponse:
     """Séances to sign, each with what is being signed, and the séances already signed."""
     beneficiaire = _beneficiaire(request)
     a_signer = [
@@ -223,7 +223,7 @@ def portail_liste(request: TenantRequest) -> HttpResponse:
 
 @portal_required
 @require_POST
-def portail_signer(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
+def portail_signer(request: PortailRequest, seance_id: uuid.UUID) -> HttpResponse:
     """The beneficiary signs one of their realised séances (``portail`` if remote,
     ``confirmation`` in person), then sees the evidence."""
     beneficiaire = _beneficiaire(request)
@@ -242,7 +242,7 @@ def portail_signer(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse
             seance=seance,
             role=Emargement.Role.BENEFICIAIRE,
             signataire=f"{beneficiaire.prenom} {beneficiaire.nom}",
-            user=utilisateur(request),
+            user=request.user,
             methode=_methode_portail(seance),
             client=client_info(request),
         )
@@ -256,7 +256,7 @@ def portail_signer(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse
 @never_cache
 @portal_required
 @require_GET
-def portail_preuve(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
+def portail_preuve(request: PortailRequest, seance_id: uuid.UUID) -> HttpResponse:
     """The evidence of the beneficiary's own signature of one séance."""
     beneficiaire = _beneficiaire(request)
     seance = get_for_organisation(

@@ -6,18 +6,17 @@ import uuid
 from django.conf import settings
 from django.http import Http404, HttpResponse
 
+from beneficiaires.acces import PortailRequest
 from beneficiaires.selectors import bilan_courant_obtenir
-from bilan.core.middleware import TenantRequest
 from bilan.core.permissions import portal_required
 from bilan.core.tenancy import get_for_organisation
 from seances.models import Seance
 from seances.selectors.agenda import seance_calendrier_ics
 from seances.selectors.emargement import attestation_assiduite_pdf
-from seances.views.requete import acces_portail
 
 
 @portal_required
-def seance_ics(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
+def seance_ics(request: PortailRequest, seance_id: uuid.UUID) -> HttpResponse:
     """One séance as an .ics file, to add to the beneficiary's own calendar."""
 
     seance = get_for_organisation(
@@ -25,7 +24,7 @@ def seance_ics(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
         organisation=request.organisation,
         public_id=seance_id,
         queryset=Seance.objects.filter(
-            bilan__beneficiaire_id=acces_portail(request).beneficiaire_id
+            bilan__beneficiaire_id=request.portal_access.beneficiaire_id
         ),
     )
     contenu = seance_calendrier_ics(seance=seance, url_portail=f"{settings.SITE_URL}/portail/")
@@ -35,10 +34,10 @@ def seance_ics(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
 
 
 @portal_required
-def attestation_assiduite(request: TenantRequest) -> HttpResponse:
+def attestation_assiduite(request: PortailRequest) -> HttpResponse:
     """The beneficiary's own attendance certificate, generated from the signatures."""
 
-    bilan = bilan_courant_obtenir(beneficiaire=acces_portail(request).beneficiaire)
+    bilan = bilan_courant_obtenir(beneficiaire=request.portal_access.beneficiaire)
     if bilan is None:
         raise Http404
     response = HttpResponse(attestation_assiduite_pdf(bilan=bilan), content_type="application/pdf")

@@ -23,7 +23,7 @@ from beneficiaires.selectors import bilan_obtenir
 from beneficiaires.services.programmes import programme_proposer_calendrier
 from bilan.core.dates import prochain_jour_ouvre
 from bilan.core.formatting import duree_fr
-from bilan.core.middleware import TenantRequest
+from bilan.core.middleware import StaffRequest
 from bilan.core.permissions import staff_required
 from seances.forms.programmes import CalendrierChoixForm, SeancePlanFormSet
 from seances.selectors.seances import bilan_minutes_comptees, seance_modalite_par_defaut
@@ -39,7 +39,7 @@ def _url_apres_planification(bilan: Bilan) -> str:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def bilan_calendrier(request: TenantRequest, bilan_id: UUID) -> HttpResponse:
+def bilan_calendrier(request: StaffRequest, bilan_id: UUID) -> HttpResponse:
     """The calendar a programme proposes for the bilan (working days, French holidays), to edit
     and plan as séances within the 24 hours."""
     bilan = bilan_obtenir(organisation=request.organisation, public_id=bilan_id)

@@ -15,23 +15,22 @@ from beneficiaires.models import Phase
 from beneficiaires.selectors import bilan_obtenir
 from bilan.core.audit import client_info
 from bilan.core.form_errors import add_errors
-from bilan.core.middleware import TenantRequest
+from bilan.core.middleware import StaffRequest
 from bilan.core.permissions import staff_required
 from seances.forms.seances import AnnulerForm, NotesForm, RealiserForm, ReporterForm, SeanceForm
 from seances.models import Seance
 from seances.selectors import seances as selectors
 from seances.services import seances as services
-from seances.views.requete import utilisateur
 
 
-def _seance(request: TenantRequest, seance_id: uuid.UUID) -> Seance:
+def _seance(request: StaffRequest, seance_id: uuid.UUID) -> Seance:
     """The séance named in the URL; 404 elsewhere or outside need-to-know (``acces``)."""
     seance = selectors.seance_obtenir(organisation=request.organisation, public_id=seance_id)
     _acces(request, seance).exiger(acces.Droit.VOIR)
     return seance
 
 
-def _acces(request: TenantRequest, seance: Seance) -> acces.AccesBilan:
+def _acces(request: StaffRequest, seance: Seance) -> acces.AccesBilan:
     return acces.acces_bilan(
         membership=request.membership,
         bilan=seance.bilan,
@@ -40,7 +39,7 @@ def _acces(request: TenantRequest, seance: Seance) -> acces.AccesBilan:
 
 
 @staff_required
-def seance_create(request: TenantRequest, bilan_id: uuid.UUID) -> HttpResponse:
+def seance_create(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
     bilan = bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=acces.Droit.ACCOMPAGNER)
     data = request.POST if request.method == "POST" else None
@@ -85,13 +84,13 @@ def seance_create(request: TenantRequest, bilan_id: uuid.UUID) -> HttpResponse:
 
 
 def _detail(
-    request: TenantRequest, seance: Seance, *, status: int = 200, **formulaires: forms.Form
+    request: StaffRequest, seance: Seance, *, status: int = 200, **formulaires: forms.Form
 ) -> HttpResponse:
     droits = _acces(request, seance)
     notes = None
     if droits.lire_notes and seance.notes:
         notes = services.seance_lire_notes(
-            seance=seance, par=utilisateur(request), client=client_info(request)
+            seance=seance, par=request.user, client=client_info(request)
         )
     context = {
         "seance": seance,
@@ -111,13 +110,13 @@ def _detail(
 
 
 @staff_required
-def seance_detail(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
+def seance_detail(request: StaffRequest, seance_id: uuid.UUID) -> HttpResponse:
     return _detail(request, _seance(request, seance_id))
 
 
 @require_POST
 @staff_required
-def seance_action(request: TenantRequest, seance_id: uuid.UUID, action: str) -> HttpResponse:
+def seance_action(request: StaffRequest, seance_id: uuid.UUID, action: str) -> HttpResponse:
     seance = _seance(request, seance_id)
     droits = _acces(request, seance)
     droits.exiger(acces.Droit.ACCOMPAGNER)
@@ -144,7 +143,7 @@ def seance_action(request: TenantRequest, seance_id: uuid.UUID, action: str) -> 
                 )
             else:
                 services.seance_enregistrer_notes(
-                    seance=seance, notes=data["notes"], user=utilisateur(request)
+                    seance=seance, notes=data["notes"], user=request.user
                 )
         except ValidationError as exc:
             add_errors(form, exc)

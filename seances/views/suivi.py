@@ -21,23 +21,22 @@ from beneficiaires import acces
 from beneficiaires.models import Bilan
 from beneficiaires.selectors import bilan_obtenir
 from bilan.core.form_errors import add_errors, flash_errors
-from bilan.core.middleware import TenantRequest
+from bilan.core.middleware import StaffRequest
 from bilan.core.permissions import staff_required
 from seances.forms.travail import ResultatSuiviForm, SuiviForm
 from seances.selectors import suivi as lecture
 from seances.selectors.agenda import date_lue
 from seances.services import suivi as suivi_services
-from seances.views.requete import utilisateur
 
 
-def _exiger(request: TenantRequest, bilan: Bilan, droit: acces.Droit) -> acces.AccesBilan:
+def _exiger(request: StaffRequest, bilan: Bilan, droit: acces.Droit) -> acces.AccesBilan:
     """404 outside need-to-know, 403 without ``droit`` (``beneficiaires.acces``)."""
     return acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=droit)
 
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def bilan_suivi(request: TenantRequest, bilan_id: uuid.UUID) -> HttpResponse:
+def bilan_suivi(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
     """Show the bilan's follow-up; plan or re-plan it (date prefilled with the default)."""
     bilan = bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     droits = _exiger(request, bilan, acces.Droit.VOIR)
@@ -75,7 +74,7 @@ def bilan_suivi(request: TenantRequest, bilan_id: uuid.UUID) -> HttpResponse:
                     date_prevue=form.cleaned_data["date_prevue"],
                     consultant=form.cleaned_data["consultant"],
                     modalite=form.cleaned_data["modalite"],
-                    par=utilisateur(request),
+                    par=request.user,
                 )
             except ValidationError as exc:
                 add_errors(form, exc)
@@ -104,7 +103,7 @@ def bilan_suivi(request: TenantRequest, bilan_id: uuid.UUID) -> HttpResponse:
 
 @staff_required
 @require_POST
-def suivi_resultat(request: TenantRequest, suivi_id: uuid.UUID) -> HttpResponse:
+def suivi_resultat(request: StaffRequest, suivi_id: uuid.UUID) -> HttpResponse:
     suivi = lecture.suivi_obtenir(organisation=request.organisation, public_id=suivi_id)
     _exiger(request, suivi.bilan, acces.Droit.ACCOMPAGNER)
     form = ResultatSuiviForm(request.POST)
@@ -118,7 +117,7 @@ def suivi_resultat(request: TenantRequest, suivi_id: uuid.UUID) -> HttpResponse:
             suivi=suivi,
             resultat=form.cleaned_data["resultat"],
             commentaire=form.cleaned_data["commentaire"],
-            par=utilisateur(request),
+            par=request.user,
         )
     except ValidationError as exc:
         flash_errors(request, exc)
@@ -129,11 +128,11 @@ def suivi_resultat(request: TenantRequest, suivi_id: uuid.UUID) -> HttpResponse:
 
 @staff_required
 @require_POST
-def suivi_annuler(request: TenantRequest, suivi_id: uuid.UUID) -> HttpResponse:
+def suivi_annuler(request: StaffRequest, suivi_id: uuid.UUID) -> HttpResponse:
     suivi = lecture.suivi_obtenir(organisation=request.organisation, public_id=suivi_id)
     _exiger(request, suivi.bilan, acces.Droit.ORGANISER_SUIVI)
     try:
-        suivi_services.suivi_annuler(suivi=suivi, par=utilisateur(request))
+        suivi_services.suivi_annuler(suivi=suivi, par=request.user)
     except ValidationError as exc:
         flash_errors(request, exc)
     else:
@@ -142,7 +141,7 @@ def suivi_annuler(request: TenantRequest, suivi_id: uuid.UUID) -> HttpResponse:
 
 
 @staff_required
-def suivis_list(request: TenantRequest) -> HttpResponse:
+def suivis_list(request: StaffRequest) -> HttpResponse:
     """Planned follow-ups of the organisation and the follow-up rate (Qualiopi ind. 2)."""
     aujourdhui = timezone.localdate()
     debut = date_lue(valeur=request.GET.get("debut"), defaut=dt.date(aujourdhui.year, 1, 1))

@@ -19,11 +19,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from beneficiaires import acces
+from beneficiaires.acces import PortailRequest
 from beneficiaires.models import Bilan
 from beneficiaires.selectors import bilan_obtenir
 from bilan.core.audit import TypeObjet, audit_record
 from bilan.core.form_errors import add_errors
-from bilan.core.middleware import TenantRequest
+from bilan.core.middleware import StaffRequest
 from bilan.core.models import AuditEvent
 from bilan.core.permissions import portal_required, staff_required
 from seances.forms.travail import ConsigneForm, RenduForm, RetourForm
@@ -31,14 +32,13 @@ from seances.models import Consigne, Rendu, RenduFichier
 from seances.selectors import travail as lecture
 from seances.selectors.seances import seance_obtenir
 from seances.services import travail
-from seances.views.requete import acces_portail, utilisateur
 
 # Journal: kind and id only, never a title or a file name (bilan.core.audit).
 TRAVAIL_PERSONNEL = TypeObjet("travail_personnel", gettext_lazy("Travail personnel guidé"))
 RENDU_FICHIER = TypeObjet("rendu_fichier", gettext_lazy("Fichier rendu (travail personnel)"))
 
 
-def _exiger(request: TenantRequest, bilan: Bilan, droit: acces.Droit) -> acces.AccesBilan:
+def _exiger(request: StaffRequest, bilan: Bilan, droit: acces.Droit) -> acces.AccesBilan:
     """404 outside need-to-know, 403 without ``droit`` (``beneficiaires.acces``)."""
     return acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=droit)
 
@@ -63,7 +63,7 @@ def _rendu(consigne: Consigne) -> Rendu | None:
 
 
 @staff_required
-def bilan_travail(request: TenantRequest, bilan_id: uuid.UUID) -> HttpResponse:
+def bilan_travail(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
     """The consignes of one bilan, and its personal-work séances still without one."""
     bilan = bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     droits = _exiger(request, bilan, acces.Droit.VOIR)
@@ -81,7 +81,7 @@ def bilan_travail(request: TenantRequest, bilan_id: uuid.UUID) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def consigne_edit(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
+def consigne_edit(request: StaffRequest, seance_id: uuid.UUID) -> HttpResponse:
     """Create the consigne of a personal-work séance, or edit it while nothing is submitted."""
     seance = seance_obtenir(organisation=request.organisation, public_id=seance_id)
     _exiger(request, seance.bilan, acces.Droit.ACCOMPAGNER)
@@ -115,7 +115,7 @@ def consigne_edit(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
                     ressources=champs["ressources"],
                     echeance=champs["echeance"],
                     temps_attendu_minutes=champs["temps_attendu_minutes"],
-                    par=utilisateur(request),
+                    par=request.user,
                 )
             else:
                 travail.consigne_modifier(
@@ -125,7 +125,7 @@ def consigne_edit(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
                     ressources=champs["ressources"],
                     echeance=champs["echeance"],
                     temps_attendu_minutes=champs["temps_attendu_minutes"],
-                    par=utilisateur(request),
+                    par=request.user,
                 )
         except ValidationError as exc:
             add_errors(form, exc)
@@ -141,7 +141,7 @@ def consigne_edit(request: TenantRequest, seance_id: uuid.UUID) -> HttpResponse:
 
 @staff_required
 @require_http_methods(["GET", "POST"])
-def consigne_detail(request: TenantRequest, consigne_id: uuid.UUID) -> HttpResponse:
+def consigne_detail(request: StaffRequest, consigne_id: uuid.UUID) -> HttpResponse:
     """Read the consigne and the submission (logged), download its files, give feedback."""
     consigne = lecture.consigne_obtenir(organisation=request.organisation, public_id=consigne_id)
     bilan = consigne.seance.bilan
@@ -161,7 +161,7 @@ def consigne_detail(request: TenantRequest, consigne_id: uuid.UUID) -> HttpRespo
         if rendu is not None and form.is_valid():
             try:
                 travail.rendu_retour_enregistrer(
-                    rendu=rendu, retour=form.cleaned_data["retour"], par=utilisateur(request)
+                    rendu=rendu, retour=form.cleaned_data["retour"], par=request.user
                 )
             except ValidationError as exc:
                 add_errors(form, exc)
@@ -194,7 +194,7 @@ def consigne_detail(request: TenantRequest, consigne_id: uuid.UUID) -> HttpRespo
 
 @staff_required
 def rendu_fichier(
-    request: TenantRequest, consigne_id: uuid.UUID, fichier_id: uuid.UUID
+    request: StaffRequest, consigne_id: uuid.UUID, fichier_id: uuid.UUID
 ) -> HttpResponse:
     consigne = lecture.consigne_obtenir(organisation=request.organisation, public_id=consigne_id)
     bilan = consigne.seance.bilan
@@ -214,17 +214,17 @@ def rendu_fichier(
 
 
 @portal_required
-def portail_liste(request: TenantRequest) -> HttpResponse:
-    lignes = lecture.consignes_du_beneficiaire(beneficiaire=acces_portail(request).beneficiaire)
+def portail_liste(request: PortailRequest) -> HttpResponse:
+    lignes = lecture.consignes_du_beneficiaire(beneficiaire=request.portal_access.beneficiaire)
     return render(request, "portail/travail.html", {"lignes": lignes})
 
 
 @portal_required
 @require_http_methods(["GET", "POST"])
-def portail_consigne(request: TenantRequest, consigne_id: uuid.UUID) -> HttpResponse:
+def portail_consigne(request: PortailRequest, consigne_id: uuid.UUID) -> HttpResponse:
     consigne = lecture.consigne_obtenir_pour_beneficiaire(
         organisation=request.organisation,
-        beneficiaire=acces_portail(request).beneficiaire,
+        beneficiaire=request.portal_access.beneficiaire,
         public_id=consigne_id,
     )
     rendu = _rendu(consigne)
@@ -253,7 +253,7 @@ def portail_consigne(request: TenantRequest, consigne_id: uuid.UUID) -> HttpResp
                     texte=form.cleaned_data["texte"],
                     temps_declare_minutes=form.cleaned_data["temps_declare_minutes"],
                     fichiers=form.cleaned_data["fichiers"],
-                    par=utilisateur(request),
+                    par=request.user,
                 )
             except ValidationError as exc:
                 add_errors(form, exc)
@@ -276,12 +276,12 @@ def portail_consigne(request: TenantRequest, consigne_id: uuid.UUID) -> HttpResp
 
 @portal_required
 def portail_fichier(
-    request: TenantRequest, consigne_id: uuid.UUID, fichier_id: uuid.UUID
+    request: PortailRequest, consigne_id: uuid.UUID, fichier_id: uuid.UUID
 ) -> HttpResponse:
     """The beneficiary downloads a file they submitted."""
     consigne = lecture.consigne_obtenir_pour_beneficiaire(
         organisation=request.organisation,
-        beneficiaire=acces_portail(request).beneficiaire,
+        beneficiaire=request.portal_access.beneficiaire,
         public_id=consigne_id,
     )
     return _serve(lecture.rendu_fichier_obtenir(consigne=consigne, public_id=fichier_id))
