@@ -61,10 +61,19 @@ class Beneficiaire(TenantOwned):
         ordering = ["nom", "prenom"]
         constraints = [
             models.UniqueConstraint(
-                "organisation", Lower("email"), name="beneficiaire_email_unique_per_org"
+                "organisation",
+                Lower("email"),
+                name="beneficiaire_email_unique_per_org",
+                violation_error_message=_(
+                    "Un·e bénéficiaire de l'organisme a déjà cette adresse électronique."
+                ),
             ),
             # Target of the composite (organisation_id, beneficiaire_id) foreign keys.
-            models.UniqueConstraint(fields=["organisation", "id"], name="beneficiaire_org_id"),
+            models.UniqueConstraint(
+                fields=["organisation", "id"],
+                name="beneficiaire_org_id",
+                violation_error_message=_("Ce ou cette bénéficiaire existe déjà."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -141,7 +150,9 @@ class PortalAccess(models.Model):
         verbose_name_plural = _("accès au portail")
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "user"], name="portal_access_one_per_user_and_org"
+                fields=["organisation", "user"],
+                name="portal_access_one_per_user_and_org",
+                violation_error_message=_("Ce compte a déjà un accès au portail de l'organisme."),
             ),
         ]
 
@@ -194,8 +205,16 @@ class Consentement(TenantOwned):
                 fields=["organisation", "beneficiaire", "type", "destinataire"],
                 condition=models.Q(revoque_le__isnull=True),
                 name="consentement_un_actif_par_objet",
+                violation_error_message=_(
+                    "Un consentement en vigueur existe déjà pour cet objet : retirez-le avant "
+                    "d'en enregistrer un autre."
+                ),
             ),
-            models.UniqueConstraint(fields=["organisation", "id"], name="consentement_org_id"),
+            models.UniqueConstraint(
+                fields=["organisation", "id"],
+                name="consentement_org_id",
+                violation_error_message=_("Ce consentement existe déjà."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -237,7 +256,11 @@ class EntretienPrealable(TenantOwned):
         verbose_name_plural = _("entretiens préalables")
         ordering = ["-date"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "id"], name="entretien_org_id"),
+            models.UniqueConstraint(
+                fields=["organisation", "id"],
+                name="entretien_org_id",
+                violation_error_message=_("Cet entretien préalable existe déjà."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -255,10 +278,23 @@ class Programme(TenantOwned):
         blank=True,
         help_text=_("Identifiant du modèle fourni dont ce programme est une copie."),
     )
+    # Follow-up window after the end (months, 3 to 9, rule 16) and reflection delay after the
+    # prior interview (days; None = the organisation's): each programme carries its own.
     suivi_mois = models.PositiveSmallIntegerField(
-        _("entretien de suivi après (mois)"),
+        _("entretien de suivi : au plus tôt (mois après la fin)"),
         default=6,
         validators=[MinValueValidator(3), MaxValueValidator(9)],
+    )
+    suivi_mois_max = models.PositiveSmallIntegerField(
+        _("entretien de suivi : au plus tard (mois après la fin)"),
+        default=6,
+        validators=[MinValueValidator(3), MaxValueValidator(9)],
+    )
+    delai_reflexion_jours = models.PositiveSmallIntegerField(
+        _("délai de réflexion après l'entretien préalable (jours)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(60)],
     )
     suivi_duree_minutes = models.PositiveSmallIntegerField(
         _("durée de l'entretien de suivi (minutes)"), default=60
@@ -270,8 +306,25 @@ class Programme(TenantOwned):
         verbose_name_plural = _("programmes")
         ordering = ["nom"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "id"], name="programme_org_id"),
-            models.UniqueConstraint(fields=["organisation", "nom"], name="programme_nom_unique"),
+            models.UniqueConstraint(
+                fields=["organisation", "id"],
+                name="programme_org_id",
+                violation_error_message=_("Ce programme existe déjà."),
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "nom"],
+                name="programme_nom_unique",
+                violation_error_message=_("Un autre programme de l'organisme porte déjà ce nom."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(suivi_mois__gte=3, suivi_mois__lte=models.F("suivi_mois_max"))
+                & models.Q(suivi_mois_max__lte=9),
+                name="programme_fenetre_suivi",
+                violation_error_message=_(
+                    "La fenêtre de l'entretien de suivi va de 3 à 9 mois après la fin du bilan, "
+                    "et son début précède sa fin."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -316,7 +369,9 @@ class ProgrammeEtape(TenantOwned):
         ordering = ["programme", "ordre"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "programme", "ordre"], name="programme_etape_ordre"
+                fields=["organisation", "programme", "ordre"],
+                name="programme_etape_ordre",
+                violation_error_message=_("Deux étapes du programme ont le même numéro d'ordre."),
             ),
         ]
 
@@ -496,12 +551,24 @@ class Bilan(TenantOwned, ColonnesMaintenues):
         verbose_name_plural = _("bilans")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "id"], name="bilan_org_id"),
-            models.UniqueConstraint(fields=["organisation", "numero"], name="bilan_numero_unique"),
+            models.UniqueConstraint(
+                fields=["organisation", "id"],
+                name="bilan_org_id",
+                violation_error_message=_("Ce bilan existe déjà."),
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "numero"],
+                name="bilan_numero_unique",
+                violation_error_message=_("Un autre bilan de l'organisme porte déjà ce numéro."),
+            ),
             models.CheckConstraint(
                 condition=models.Q(heures_accompagnement__gte=0, heures_travail_personnel__gte=0)
                 & models.Q(heures_accompagnement__lte=24 - models.F("heures_travail_personnel")),
                 name="bilan_heures_prevues_max_24",
+                violation_error_message=_(
+                    "Les heures prévues (accompagnement et travail personnel guidé) dépassent "
+                    "les 24 heures d'un bilan (L6313-4)."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(date_fin_prevue__isnull=True)
@@ -512,10 +579,16 @@ class Bilan(TenantOwned, ColonnesMaintenues):
             models.CheckConstraint(
                 condition=~models.Q(statut="en_cours") | ~models.Q(phase=""),
                 name="bilan_en_cours_a_une_phase",
+                violation_error_message=_(
+                    "Un bilan commencé est toujours dans l'une des trois phases."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(minutes_comptees__lte=24 * 60),
                 name="bilan_24_heures_au_plus",
+                violation_error_message=_(
+                    "Les séances du bilan dépasseraient les 24 heures (L6313-4)."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["organisation", "statut"])]
@@ -568,7 +641,11 @@ class Paiement(TenantOwned):
         verbose_name_plural = _("paiements")
         ordering = ["date", "pk"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(montant__gt=0), name="paiement_positif")
+            models.CheckConstraint(
+                condition=models.Q(montant__gt=0),
+                name="paiement_positif",
+                violation_error_message=_("Le montant du paiement doit être supérieur à zéro."),
+            )
         ]
 
 

@@ -6,8 +6,9 @@ its phase, its type, its title, its duration in minutes and its gap in days afte
 étape. Every built-in fits in the 24 hours counted in a bilan (accompaniment + guided personal
 work, L6313-4), runs through the three legal phases in order (R6313-4) and ends with at least one
 individual interview in the conclusion phase (R6313-4 3°). The prior interview and the follow-up
-are outside the 24 hours: the follow-up is the programme's ``suivi_mois``/``suivi_duree_minutes``,
-never an étape.
+are outside the 24 hours: the follow-up is the programme's window (``suivi_mois`` to
+``suivi_mois_max`` months after the end, as each seed says) and ``suivi_duree_minutes``, never an
+étape. A seed may also carry its own reflection delay after the prior interview (seed 003: 10 days).
 
 Calendar: an étape is placed at the previous étape's date + its gap, then moved to the next
 working day when it falls on a Saturday, a Sunday or a French public holiday
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from beneficiaires.budget import BUDGET_MINUTES, etapes_minutes_comptees
 from beneficiaires.cycle import ORDRE_PHASES, rang_phase
-from beneficiaires.models import Phase, TypeSeance
+from beneficiaires.models import Bilan, Phase, TypeSeance
 from bilan.core.dates import ajouter_mois, prochain_jour_ouvre
 from bilan.core.formatting import duree_fr
 
@@ -63,9 +64,11 @@ class ProgrammeModele:
     slug: str
     nom: str
     description: str
-    suivi_mois: int
+    suivi_mois: int  # follow-up window, months after the end: from…
+    suivi_mois_max: int  # …to (rule 16: 3 to 9)
     suivi_duree_minutes: int
     etapes: tuple[EtapeModele, ...]
+    delai_reflexion_jours: int | None = None  # after the prior interview; None: organisation's
 
     @property
     def minutes_comptees(self) -> int:
@@ -99,6 +102,7 @@ MODELES: tuple[ProgrammeModele, ...] = (
             "heure 6 mois après la fin du bilan, en dehors des 24 heures."
         ),
         suivi_mois=6,
+        suivi_mois_max=6,
         suivi_duree_minutes=60,
         etapes=(
             _e(PRE, E, "Entretien d'accueil et d'information : cadre légal, engagements", 1, 0),
@@ -124,7 +128,8 @@ MODELES: tuple[ProgrammeModele, ...] = (
             "consultant, traçabilité). Trois phases. Entretien préalable gratuit avant le bilan ; "
             "suivi proposé entre 3 et 6 mois après, en dehors des 24 heures."
         ),
-        suivi_mois=6,
+        suivi_mois=3,
+        suivi_mois_max=6,
         suivi_duree_minutes=60,
         etapes=(
             _e(
@@ -157,6 +162,7 @@ MODELES: tuple[ProgrammeModele, ...] = (
             "4 heures ponctuée par la remise de la synthèse. Rencontre de suivi à 6 mois."
         ),
         suivi_mois=6,
+        suivi_mois_max=6,
         suivi_duree_minutes=60,
         etapes=(
             _e(PRE, E, "Analyse de la demande, démarche et plan de route du bilan", 2, 0),
@@ -206,6 +212,8 @@ MODELES: tuple[ProgrammeModele, ...] = (
             "Point de suivi 6 à 9 mois après la fin du bilan."
         ),
         suivi_mois=6,
+        suivi_mois_max=9,
+        delai_reflexion_jours=10,
         suivi_duree_minutes=60,
         etapes=(
             _e(PRE, E, "Engagement, besoins, objectifs et circonstances du bilan", 2, 0),
@@ -232,7 +240,8 @@ MODELES: tuple[ProgrammeModele, ...] = (
             "du modèle d'origine est l'entretien de suivi, 3 à 6 mois après le bilan, en dehors "
             "des 24 heures et des trois phases légales."
         ),
-        suivi_mois=6,
+        suivi_mois=3,
+        suivi_mois_max=6,
         suivi_duree_minutes=60,
         etapes=(
             _e(PRE, E, "Attentes : analyse de la demande et définition des objectifs", 2, 0),
@@ -328,3 +337,32 @@ def placer(*, precedent: dt.datetime, ecart_jours: int) -> tuple[dt.datetime, bo
 def date_suivi(*, fin: dt.date, mois: int) -> dt.date:
     """Proposed follow-up date: ``mois`` months after the end, on a working day (rule 16)."""
     return prochain_jour_ouvre(le=ajouter_mois(jour=fin, mois=mois))
+
+
+def suivi_mois_propose(*, prefere: int, au_plus_tot: int | None, au_plus_tard: int | None) -> int:
+    """The follow-up delay proposed (rule 16): the organisation's preferred delay
+    (``prefere``, 6 months by default), brought inside the programme's window when the bilan
+    has one (seed 003: 6 to 9 months → 6; a 3-to-6 window with a preference of 9 → 6)."""
+    if au_plus_tot is None or au_plus_tard is None:
+        return prefere
+    return min(max(prefere, au_plus_tot), au_plus_tard)
+
+
+def bilan_delai_reflexion_jours(*, bilan: Bilan) -> int:
+    """The reflection delay after the prior interview: the bilan's programme's when it sets one
+    (seed 003: 10 days), else the organisation's."""
+    programme = bilan.programme
+    if programme is not None and programme.delai_reflexion_jours is not None:
+        return programme.delai_reflexion_jours
+    return bilan.organisation.delai_reflexion_jours
+
+
+def bilan_suivi_mois(*, bilan: Bilan) -> int:
+    """Months between the bilan's end and its proposed follow-up (rule 16): the organisation's
+    delay, kept inside the window of the bilan's programme when it has one."""
+    programme = bilan.programme
+    return suivi_mois_propose(
+        prefere=bilan.organisation.suivi_delai_mois,
+        au_plus_tot=programme.suivi_mois if programme else None,
+        au_plus_tard=programme.suivi_mois_max if programme else None,
+    )

@@ -34,10 +34,19 @@ class ParametresEnquete(TenantOwned):
         verbose_name = _("réglages des enquêtes")
         verbose_name_plural = _("réglages des enquêtes")
         constraints = [
-            models.UniqueConstraint(fields=["organisation"], name="parametres_enquete_un_par_org"),
+            models.UniqueConstraint(
+                fields=["organisation"],
+                name="parametres_enquete_un_par_org",
+                violation_error_message=_(
+                    "Les réglages des questionnaires existent déjà pour l'organisme."
+                ),
+            ),
             models.CheckConstraint(
                 condition=models.Q(froid_delai_mois__gte=3, froid_delai_mois__lte=6),
                 name="parametres_enquete_froid_3_a_6_mois",
+                violation_error_message=_(
+                    "Le questionnaire à froid part entre 3 et 6 mois après la fin du bilan."
+                ),
             ),
         ]
 
@@ -52,9 +61,15 @@ class Questionnaire(TenantOwned):
         verbose_name_plural = _("questionnaires")
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "kind"], name="questionnaire_un_par_kind"
+                fields=["organisation", "kind"],
+                name="questionnaire_un_par_kind",
+                violation_error_message=_("Ce questionnaire existe déjà pour l'organisme."),
             ),
-            models.UniqueConstraint(fields=["organisation", "id"], name="questionnaire_org_id"),
+            models.UniqueConstraint(
+                fields=["organisation", "id"],
+                name="questionnaire_org_id",
+                violation_error_message=_("Ce questionnaire existe déjà."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -87,10 +102,15 @@ class Question(TenantOwned):
         verbose_name_plural = _("questions")
         ordering = ["ordre", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "id"], name="question_org_id"),
+            models.UniqueConstraint(
+                fields=["organisation", "id"],
+                name="question_org_id",
+                violation_error_message=_("Cette question existe déjà."),
+            ),
             models.CheckConstraint(
                 condition=models.Q(type__in=["note", "choix", "texte"]),
                 name="question_type_valide",
+                violation_error_message=_("Type de question inconnu."),
             ),
         ]
 
@@ -116,9 +136,15 @@ class Reponse(TenantOwned):
         verbose_name_plural = _("réponses aux enquêtes")
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "bilan", "kind"], name="reponse_une_par_bilan_et_kind"
+                fields=["organisation", "bilan", "kind"],
+                name="reponse_une_par_bilan_et_kind",
+                violation_error_message=_("Ce questionnaire a déjà été préparé pour ce bilan."),
             ),
-            models.UniqueConstraint(fields=["organisation", "id"], name="reponse_org_id"),
+            models.UniqueConstraint(
+                fields=["organisation", "id"],
+                name="reponse_org_id",
+                violation_error_message=_("Cette réponse existe déjà."),
+            ),
         ]
 
 
@@ -136,10 +162,13 @@ class ReponseItem(TenantOwned):
         verbose_name_plural = _("réponses aux questions")
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "reponse", "question"], name="reponse_item_unique"
+                fields=["organisation", "reponse", "question"],
+                name="reponse_item_unique",
+                violation_error_message=_("Cette question a déjà une réponse."),
             ),
             models.CheckConstraint(
                 condition=models.Q(note__isnull=True) | models.Q(note__gte=1, note__lte=5),
                 name="reponse_item_note_1_a_5",
+                violation_error_message=_("La note va de 1 à 5."),
             ),
         ]

@@ -88,9 +88,15 @@ class Relance(TenantOwned):
         ordering = ["due_le", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "cle_unique"], name="relance_cle_unique"
+                fields=["organisation", "cle_unique"],
+                name="relance_cle_unique",
+                violation_error_message=_("Cette relance est déjà planifiée."),
             ),
-            models.UniqueConstraint(fields=["organisation", "id"], name="relance_org_id"),
+            models.UniqueConstraint(
+                fields=["organisation", "id"],
+                name="relance_org_id",
+                violation_error_message=_("Cette relance existe déjà."),
+            ),
             models.CheckConstraint(
                 condition=models.Q(
                     statut__in=["a_envoyer", "en_cours", "envoyee", "echec", "annulee"]

@@ -68,10 +68,15 @@ class Seance(TenantOwned):
         verbose_name_plural = _("séances")
         ordering = ["debut"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "id"], name="seance_org_id"),
+            models.UniqueConstraint(
+                fields=["organisation", "id"],
+                name="seance_org_id",
+                violation_error_message=_("Cette séance existe déjà."),
+            ),
             models.CheckConstraint(
                 condition=models.Q(duree_minutes__gte=15, duree_minutes__lte=480),
                 name="seance_duree_raisonnable",
+                violation_error_message=_("La durée d'une séance va de 15 minutes à 8 heures."),
             ),
         ]
         indexes = [models.Index(fields=["organisation", "consultant", "debut"])]
@@ -151,7 +156,9 @@ class Emargement(TenantOwned):
         ordering = ["signe_le"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "seance", "role"], name="emargement_un_par_role"
+                fields=["organisation", "seance", "role"],
+                name="emargement_un_par_role",
+                violation_error_message=_("Cette personne a déjà émargé cette séance."),
             ),
         ]
 
@@ -193,7 +200,11 @@ class Consigne(TenantOwned):
         verbose_name = _("consigne")
         verbose_name_plural = _("consignes")
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "id"], name="consigne_org_id")
+            models.UniqueConstraint(
+                fields=["organisation", "id"],
+                name="consigne_org_id",
+                violation_error_message=_("Cette consigne existe déjà."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -218,7 +229,13 @@ class Rendu(TenantOwned):
     class Meta:
         verbose_name = _("travail rendu")
         verbose_name_plural = _("travaux rendus")
-        constraints = [models.UniqueConstraint(fields=["organisation", "id"], name="rendu_org_id")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "id"],
+                name="rendu_org_id",
+                violation_error_message=_("Ce rendu existe déjà."),
+            )
+        ]
 
 
 def rendu_fichier_path(instance: "RenduFichier", filename: str) -> str:
@@ -280,6 +297,9 @@ class EntretienSuivi(TenantOwned):
             models.CheckConstraint(
                 condition=~models.Q(statut="realise") | ~models.Q(resultat=""),
                 name="suivi_realise_a_un_resultat",
+                violation_error_message=_(
+                    "Un entretien de suivi réalisé indique la situation de la personne."
+                ),
             ),
         ]
 
@@ -307,6 +327,10 @@ class FluxAgenda(models.Model):
                 fields=["user", "organisation"],
                 condition=models.Q(revoque_le__isnull=True),
                 name="flux_agenda_un_actif",
+                violation_error_message=_(
+                    "Un lien d'agenda est déjà actif : renouvelez-le plutôt que d'en créer "
+                    "un second."
+                ),
             ),
         ]
 

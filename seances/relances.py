@@ -145,14 +145,18 @@ def rappel_suivi_planifier(*, suivi: EntretienSuivi) -> Relance | None:
     )
 
 
-def invitation_suivi_planifier(*, bilan: Bilan, fin: dt.date) -> Relance | None:
-    """Bilan closed on ``fin``: invite the beneficiary to the follow-up interview at
-    ``fin`` + organisation.suivi_delai_mois, 10:00 Europe/Paris."""
+def invitation_suivi_planifier(
+    *, bilan: Bilan, fin: dt.date, le: dt.datetime | None = None
+) -> Relance | None:
+    """Bilan closed on ``fin``: invite the beneficiary to the follow-up interview ``le`` (the
+    closing passes two weeks before the interview it created), by default at ``fin`` +
+    organisation.suivi_delai_mois, 10:00 Europe/Paris."""
+    due_le = le or a_paris(jour=ajouter_mois(jour=fin, mois=organisation_liee().suivi_delai_mois))
     return relance_planifier(
         kind=K.SUIVI_INVITATION,
         cle=f"{K.SUIVI_INVITATION}:{bilan.public_id}",
         destinataire=bilan.beneficiaire.email,
-        due_le=a_paris(jour=ajouter_mois(jour=fin, mois=organisation_liee().suivi_delai_mois)),
+        due_le=due_le,
         target_type="bilan",
         target_id=bilan.public_id,
         bilan=bilan,

@@ -60,7 +60,11 @@ class Synthese(TenantOwned):
         verbose_name = _("synthèse")
         verbose_name_plural = _("synthèses")
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "id"], name="synthese_org_id")
+            models.UniqueConstraint(
+                fields=["organisation", "id"],
+                name="synthese_org_id",
+                violation_error_message=_("Cette synthèse existe déjà."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -88,9 +92,15 @@ class SyntheseVersion(TenantOwned):
         ordering = ["synthese", "numero"]
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "synthese", "numero"], name="synthese_version_unique"
+                fields=["organisation", "synthese", "numero"],
+                name="synthese_version_unique",
+                violation_error_message=_("Cette version de la synthèse existe déjà."),
             ),
-            models.UniqueConstraint(fields=["organisation", "id"], name="synthese_version_org_id"),
+            models.UniqueConstraint(
+                fields=["organisation", "id"],
+                name="synthese_version_org_id",
+                violation_error_message=_("Cette version de la synthèse existe déjà."),
+            ),
         ]
 
 
@@ -160,7 +170,11 @@ class Critere(TenantOwned):
         verbose_name_plural = _("critères")
         ordering = ["pk"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "id"], name="critere_org_id")
+            models.UniqueConstraint(
+                fields=["organisation", "id"],
+                name="critere_org_id",
+                violation_error_message=_("Ce critère existe déjà."),
+            )
         ]
 
 
@@ -178,9 +192,15 @@ class Scenario(TenantOwned):
         verbose_name_plural = _("scénarios")
         ordering = ["lettre"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "id"], name="scenario_org_id"),
             models.UniqueConstraint(
-                fields=["organisation", "synthese", "lettre"], name="scenario_lettre_unique"
+                fields=["organisation", "id"],
+                name="scenario_org_id",
+                violation_error_message=_("Ce scénario existe déjà."),
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "synthese", "lettre"],
+                name="scenario_lettre_unique",
+                violation_error_message=_("Ce scénario (même lettre) existe déjà."),
             ),
         ]
 
@@ -197,7 +217,9 @@ class NoteScenario(TenantOwned):
         verbose_name_plural = _("notes de scénario")
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "scenario", "critere"], name="note_scenario_unique"
+                fields=["organisation", "scenario", "critere"],
+                name="note_scenario_unique",
+                violation_error_message=_("Ce scénario a déjà une note pour ce critère."),
             ),
         ]
 

@@ -8,6 +8,7 @@ Every query runs through the tenant-scoped manager; objects named in a URL are r
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 import uuid
@@ -15,14 +16,23 @@ from dataclasses import dataclass, field
 from html import unescape
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from beneficiaires import acces
 from beneficiaires.models import Beneficiaire, Bilan, Phase, StatutBilan
+from bilan.core.form_errors import Manque
+from bilan.core.formatting import date_fr
 from bilan.core.models import Organisation, SignatureRole, SignedDocument, User
 from bilan.core.tenancy import get_for_organisation
+from seances.selectors.emargement import PARIS
+from seances.selectors.phases import (
+    conclusion_entretien_emarge,
+    conclusion_entretiens_realises,
+    derniere_seance_realisee_le,
+)
 from syntheses.models import (
     SECTIONS,
     Commentaire,
@@ -407,3 +417,97 @@ def versions_comparer(*, a: SyntheseVersion, b: SyntheseVersion) -> list[dict]:
             }
         )
     return parties
+
+
+# --- Closing (rule 13) ---------------------------------------------------------------------
+
+
+def bilan_manques_cloture(
+    *, bilan: Bilan, fin: dt.date | None, aujourdhui: dt.date
+) -> list[Manque]:
+    """Everything that still prevents closing the bilan (rules 06 and 13), each named in French
+    with the page where to fix it; empty when it can be closed on ``fin``.
+
+    The synthèse signed by the beneficiary and the consultant and handed over (date and mode);
+    a realised individual interview in the conclusion phase, with both attendance signatures;
+    the end date, neither in the future nor before the last realised séance. A bilan that stops
+    without a synthèse takes the abandonment path instead."""
+    manques: list[Manque] = []
+    dossier = reverse("bilans:detail", kwargs={"bilan_id": bilan.public_id})
+    editeur = reverse("syntheses:editeur", kwargs={"bilan_id": bilan.public_id})
+    synthese = bilan_synthese_obtenir(bilan=bilan)
+    if synthese is None:
+        manques.append(
+            Manque(
+                _("Aucune synthèse n'a été rédigée pour ce bilan."),
+                editeur,
+                _("Rédiger la synthèse"),
+            )
+        )
+    elif synthese.statut not in STATUTS_IMMUABLES:
+        manques.append(
+            Manque(
+                _(
+                    "La synthèse n'est pas encore signée par le ou la bénéficiaire et par le ou "
+                    "la consultant·e (statut : %(statut)s)."
+                )
+                % {"statut": synthese.get_statut_display().lower()},
+                editeur + "#workflow",
+                _("Ouvrir la synthèse"),
+            )
+        )
+    elif synthese.statut != Synthese.Statut.REMISE or bilan.statut != StatutBilan.SYNTHESE_REMISE:
+        manques.append(
+            Manque(
+                _("La remise de la synthèse (date et mode) n'est pas enregistrée."),
+                editeur + "#workflow",
+                _("Enregistrer la remise"),
+            )
+        )
+    if not conclusion_entretiens_realises(bilan=bilan):
+        manques.append(
+            Manque(
+                _(
+                    "Aucun entretien individuel réalisé en phase de conclusion (R6313-4, "
+                    "entretiens personnalisés)."
+                ),
+                dossier + "#t-seances",
+                _("Voir les séances"),
+            )
+        )
+    elif conclusion_entretien_emarge(bilan=bilan) is None:
+        seance = conclusion_entretiens_realises(bilan=bilan)[0]
+        manques.append(
+            Manque(
+                _(
+                    "L'émargement de l'entretien de conclusion du %(date)s n'est pas signé par "
+                    "le ou la bénéficiaire et par le ou la consultant·e."
+                )
+                % {"date": date_fr(jour=seance.debut.astimezone(PARIS).date())},
+                reverse("emargement:seance", kwargs={"seance_id": seance.public_id}),
+                _("Faire émarger"),
+            )
+        )
+    derniere = derniere_seance_realisee_le(bilan=bilan)
+    if fin is None:
+        manques.append(
+            Manque(_("Indiquez la date de fin du bilan."), dossier + "#fin-bilan", _("Saisir"))
+        )
+    elif fin > aujourdhui:
+        manques.append(
+            Manque(
+                _("La date de fin du bilan ne peut pas être dans le futur."),
+                dossier + "#fin-bilan",
+                _("Corriger"),
+            )
+        )
+    elif derniere is not None and fin < derniere:
+        manques.append(
+            Manque(
+                _("La date de fin précède la dernière séance réalisée (%(date)s).")
+                % {"date": date_fr(jour=derniere)},
+                dossier + "#fin-bilan",
+                _("Corriger"),
+            )
+        )
+    return manques

@@ -15,10 +15,23 @@ class ProgrammeForm(forms.Form):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     suivi_mois = forms.IntegerField(
-        label=_("Entretien de suivi après (mois)"),
+        label=_("Entretien de suivi : au plus tôt (mois après la fin)"),
         min_value=3,
         max_value=9,
         help_text=_("Hors des 24 heures ; entre 3 et 9 mois après la fin du bilan."),
+    )
+    suivi_mois_max = forms.IntegerField(
+        label=_("Entretien de suivi : au plus tard (mois après la fin)"),
+        min_value=3,
+        max_value=9,
+        help_text=_("Égal au début pour une date fixe (par exemple 6 et 6)."),
+    )
+    delai_reflexion_jours = forms.IntegerField(
+        label=_("Délai de réflexion après l'entretien préalable (jours)"),
+        min_value=0,
+        max_value=60,
+        required=False,
+        help_text=_("Laissez vide pour appliquer le délai de l'organisme."),
     )
     suivi_duree_minutes = forms.IntegerField(
         label=_("Durée de l'entretien de suivi (minutes)"), min_value=15, max_value=480
@@ -33,11 +46,22 @@ class ProgrammeForm(forms.Form):
                 "nom": programme.nom,
                 "description": programme.description,
                 "suivi_mois": programme.suivi_mois,
+                "suivi_mois_max": programme.suivi_mois_max,
+                "delai_reflexion_jours": programme.delai_reflexion_jours,
                 "suivi_duree_minutes": programme.suivi_duree_minutes,
                 "actif": programme.actif,
             },
         )
         super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        debut, fin = data.get("suivi_mois"), data.get("suivi_mois_max")
+        if debut is not None and fin is not None and fin < debut:
+            self.add_error(
+                "suivi_mois_max", _("La fin de la fenêtre de suivi ne précède pas son début.")
+            )
+        return data
 
     def clean_nom(self):
         nom = self.cleaned_data["nom"].strip()

@@ -32,6 +32,7 @@ from beneficiaires.models import (
     Programme,
     StatutBilan,
 )
+from beneficiaires.programmes import bilan_delai_reflexion_jours
 from beneficiaires.relances import alerte_cpf_entree_planifier
 from beneficiaires.selectors import bilan_signatures_manquantes, convention_est_signee_par
 from beneficiaires.services.financement import bilan_financement_valider
@@ -322,7 +323,7 @@ def bilan_fin_reflexion(*, bilan: Bilan) -> dt.date | None:
     if bilan.entretien_prealable is None:
         return None
     date = timezone.localtime(bilan.entretien_prealable.date).date()
-    return date + dt.timedelta(days=bilan.organisation.delai_reflexion_jours)
+    return date + dt.timedelta(days=bilan_delai_reflexion_jours(bilan=bilan))
 
 
 def bilan_manques_confirmation(*, bilan: Bilan, aujourdhui: dt.date) -> list[str]:

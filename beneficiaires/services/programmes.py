@@ -109,6 +109,8 @@ def programme_copier_modele(*, organisation: Organisation, slug: str) -> Program
                     description=modele.description,
                     modele_source=modele.slug,
                     suivi_mois=modele.suivi_mois,
+                    suivi_mois_max=modele.suivi_mois_max,
+                    delai_reflexion_jours=modele.delai_reflexion_jours,
                     suivi_duree_minutes=modele.suivi_duree_minutes,
                 )
         except IntegrityError:
@@ -121,6 +123,20 @@ def programme_copier_modele(*, organisation: Organisation, slug: str) -> Program
         for ordre, e in enumerate(modele.etapes, start=1)
     )
     return programme
+
+
+@transaction.atomic
+def programme_pour_modele(*, organisation: Organisation, slug: str) -> Programme:
+    """The organisation's programme for the built-in ``slug``: its active copy when it has one,
+    else a new copy (first use). Lets a bilan be opened straight from any of the five seeds."""
+    existant = (
+        Programme.objects.filter(organisation=organisation, modele_source=slug, actif=True)
+        .order_by("created_at")
+        .first()
+    )
+    if existant is not None:
+        return existant
+    return programme_copier_modele(organisation=organisation, slug=slug)
 
 
 @transaction.atomic
@@ -153,6 +169,8 @@ def programme_modifier(
     nom: str,
     description: str,
     suivi_mois: int,
+    suivi_mois_max: int,
+    delai_reflexion_jours: int | None,
     suivi_duree_minutes: int,
     actif: bool,
 ) -> Programme:
@@ -162,7 +180,13 @@ def programme_modifier(
         raise ValidationError({"nom": _("Un autre programme de l'organisme porte déjà ce nom.")})
     programme.nom = nom
     programme.description = description
+    if suivi_mois_max < suivi_mois:
+        raise ValidationError(
+            {"suivi_mois_max": _("La fin de la fenêtre de suivi ne précède pas son début.")}
+        )
     programme.suivi_mois = suivi_mois
+    programme.suivi_mois_max = suivi_mois_max
+    programme.delai_reflexion_jours = delai_reflexion_jours
     programme.suivi_duree_minutes = suivi_duree_minutes
     programme.actif = actif
     programme.full_clean(exclude=["organisation"])

@@ -146,6 +146,8 @@ def programme_modifier(request: StaffRequest, programme_id: uuid.UUID) -> HttpRe
                     nom=data["nom"],
                     description=data["description"],
                     suivi_mois=data["suivi_mois"],
+                    suivi_mois_max=data["suivi_mois_max"],
+                    delai_reflexion_jours=data["delai_reflexion_jours"],
                     suivi_duree_minutes=data["suivi_duree_minutes"],
                     actif=data["actif"],
                 )

@@ -66,7 +66,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("utilisateur·rice")
         verbose_name_plural = _("utilisateur·rices")
-        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_ci_unique",
+                violation_error_message=_("Un compte existe déjà avec cette adresse électronique."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
@@ -195,10 +201,14 @@ class Membership(models.Model):
         verbose_name_plural = _("membres")
         constraints = [
             models.UniqueConstraint(
-                fields=["organisation", "user"], name="membership_unique_user_per_org"
+                fields=["organisation", "user"],
+                name="membership_unique_user_per_org",
+                violation_error_message=_("Cette personne est déjà membre de l'organisme."),
             ),
             models.CheckConstraint(
-                condition=models.Q(role__in=Role.values), name="membership_role_valid"
+                condition=models.Q(role__in=Role.values),
+                name="membership_role_valid",
+                violation_error_message=_("Rôle inconnu."),
             ),
         ]
 
@@ -399,12 +409,18 @@ class SignedDocument(TenantOwned):
             models.UniqueConstraint(
                 fields=["organisation", "kind", "subject_id", "version"],
                 name="signeddocument_unique_version",
+                violation_error_message=_("Cette version du document existe déjà."),
             ),
             # Target of the composite (organisation_id, document_id) foreign keys.
-            models.UniqueConstraint(fields=["organisation", "id"], name="signeddocument_org_id"),
+            models.UniqueConstraint(
+                fields=["organisation", "id"],
+                name="signeddocument_org_id",
+                violation_error_message=_("Ce document existe déjà."),
+            ),
             models.CheckConstraint(
                 condition=models.Q(status__in=["brouillon", "emis", "signe", "annule"]),
                 name="signeddocument_status_valid",
+                violation_error_message=_("Statut de document inconnu."),
             ),
         ]
 
@@ -441,7 +457,11 @@ class Signature(TenantOwned):
         verbose_name_plural = _("signatures")
         ordering = ["signed_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["document", "role"], name="signature_one_per_role"),
+            models.UniqueConstraint(
+                fields=["document", "role"],
+                name="signature_one_per_role",
+                violation_error_message=_("Ce document est déjà signé en cette qualité."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,6 +30,8 @@ from relances.selectors import bilan_relances_lister
 from seances.models import Seance
 from seances.selectors import seances as seances_selectors
 from seances.services import phases
+from syntheses import selectors as syntheses_selectors
+from syntheses.services import cloture
 
 
 @staff_required
@@ -75,6 +78,12 @@ def _detail_page(request: StaffRequest, bilan, *, paiement_form=None, status=200
         manques = services_bilans.bilan_manques_confirmation(bilan=bilan, aujourdhui=aujourdhui)
     elif bilan.statut == StatutBilan.ATTENTE:
         manques = services_bilans.bilan_manques_demarrage(bilan=bilan, aujourdhui=aujourdhui)
+    elif bilan.statut == StatutBilan.SYNTHESE_REMISE or (
+        bilan.statut == StatutBilan.EN_COURS and bilan.phase == Phase.CONCLUSION
+    ):
+        manques = syntheses_selectors.bilan_manques_cloture(
+            bilan=bilan, fin=aujourdhui, aujourdhui=aujourdhui
+        )
     else:
         manques = []
     return render(
@@ -87,6 +96,7 @@ def _detail_page(request: StaffRequest, bilan, *, paiement_form=None, status=200
             "prochaine": seances_selectors.bilan_prochaine_seance(bilan=bilan),
             "seances": Seance.objects.filter(bilan=bilan).order_by("debut"),
             "manques": manques,
+            "aujourdhui": aujourdhui,
             "evenements": bilan.evenements.select_related("par"),
             "documents": bilan_documents_lister(bilan=bilan),
             "type_document": type_document(bilan=bilan),
@@ -183,7 +193,6 @@ ACTIONS = {
         _("Bilan confirmé : en attente de financement et de signature."),
     ),
     "demarrer": (services_bilans.bilan_demarrer, _("Le bilan a commencé : phase préliminaire.")),
-    "remettre": (phases.bilan_remettre_synthese, _("Remise de la synthèse enregistrée.")),
 }
 
 
@@ -203,9 +212,16 @@ def bilan_action(request: StaffRequest, bilan_id: uuid.UUID, action) -> HttpResp
             )
             messages.success(request, _("Phase mise à jour."))
         elif action == "clore":
-            for warning in phases.bilan_clore(bilan=bilan, par=request.user):
+            fin = parse_date(request.POST.get("fin", "") or "")
+            for warning in cloture.bilan_clore(bilan=bilan, par=request.user, fin=fin):
                 messages.warning(request, warning)
-            messages.success(request, _("Bilan clos."))
+            messages.success(
+                request,
+                _(
+                    "Bilan clos. L'entretien de suivi et les questionnaires de satisfaction "
+                    "sont planifiés."
+                ),
+            )
         elif action == "abandonner":
             services_bilans.bilan_abandonner(bilan=bilan, motif=motif, par=request.user)
             messages.success(request, _("Abandon enregistré."))

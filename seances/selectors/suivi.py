@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from beneficiaires.cycle import FINIS
 from beneficiaires.models import Bilan
+from beneficiaires.programmes import bilan_suivi_mois
 from bilan.core.dates import ajouter_mois
 from bilan.core.models import Organisation
 from bilan.core.tenancy import get_for_organisation
@@ -31,10 +32,11 @@ def bilan_termine(*, bilan: Bilan) -> bool:
 
 
 def suivi_date_par_defaut(*, bilan: Bilan) -> dt.datetime | None:
-    """End + the organisation's delay (months), 10:00 Europe/Paris; None before the end."""
+    """End + the proposed delay (months: the organisation's, inside the window of the bilan's
+    programme, rule 16), 10:00 Europe/Paris; None before the end."""
     if bilan.date_fin_reelle is None:
         return None
-    jour = ajouter_mois(jour=bilan.date_fin_reelle, mois=bilan.organisation.suivi_delai_mois)
+    jour = ajouter_mois(jour=bilan.date_fin_reelle, mois=bilan_suivi_mois(bilan=bilan))
     return dt.datetime.combine(jour, HEURE_PAR_DEFAUT, tzinfo=PARIS)
 
 
@@ -85,15 +87,21 @@ def suivi_taux_realisation(*, debut: dt.date, fin: dt.date) -> TauxSuivi:
     """Qualiopi indicator 2: follow-ups carried out / follow-ups due in [debut, fin].
 
     Of the bound organisation's ended bilans, a follow-up is due on its planned date when one is
-    planned or carried out, otherwise (none, or cancelled) at the default date (end + delay): a
-    follow-up never planned still counts as due, so not planning cannot raise the rate.
+    planned or carried out, otherwise (none, or cancelled) at the default date (end + proposed
+    delay): a follow-up never planned still counts as due, so not planning cannot raise the rate.
     """
     if fin < debut:
         raise ValidationError(_("La fin de la période précède son début."))
     bilans = (
         Bilan.objects.filter(statut__in=FINIS, date_fin_reelle__isnull=False)
-        .select_related("organisation")
-        .only("id", "date_fin_reelle", "organisation__suivi_delai_mois")
+        .select_related("organisation", "programme")
+        .only(
+            "id",
+            "date_fin_reelle",
+            "organisation__suivi_delai_mois",
+            "programme__suivi_mois",
+            "programme__suivi_mois_max",
+        )
     )
     suivis = {
         s.bilan_id: s
@@ -107,9 +115,7 @@ def suivi_taux_realisation(*, debut: dt.date, fin: dt.date) -> TauxSuivi:
         if suivi is not None and suivi.statut != EntretienSuivi.Statut.ANNULE:
             echeance = suivi.date_prevue.astimezone(PARIS).date()
         else:
-            echeance = ajouter_mois(
-                jour=bilan.date_fin_reelle, mois=bilan.organisation.suivi_delai_mois
-            )
+            echeance = ajouter_mois(jour=bilan.date_fin_reelle, mois=bilan_suivi_mois(bilan=bilan))
         if debut <= echeance <= fin:
             dus += 1
             if suivi is not None and suivi.statut == EntretienSuivi.Statut.REALISE:

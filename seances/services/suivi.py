@@ -7,7 +7,10 @@ its own model, never a ``Seance``: it is never counted in the 24 hours nor in fi
 
 Rules: planned only once the bilan has ended (synthèse remise or clos, with its real end date),
 on a date after that end; the default proposal is the end + ``Organisation.suivi_delai_mois``
-(3 to 9, default 6) at 10:00 Europe/Paris. Recording it as carried out requires a coded result.
+(3 to 9, default 6) brought inside the window of the bilan's programme (seed 003: 6 to 9 months;
+``beneficiaires.programmes.bilan_suivi_mois``), at 10:00 Europe/Paris. Closing a bilan creates
+it as planned at that date (``suivi_creer_a_la_cloture``). Recording it as carried out
+requires a coded result.
 
 Rights (``beneficiaires.acces``): planning and cancelling are logistics (``ORGANISER_SUIVI``:
 admins, the bilan's consultants, assistants); recording the result (confidential comment) is
@@ -104,6 +107,29 @@ def suivi_planifier(
         suivi.modalite = modalite
     suivi.save(update_fields=["date_prevue", "consultant", "statut", "modalite", "updated_at"])
     rappel_suivi_planifier(suivi=suivi)  # the consultant's reminder moves with it
+    return suivi
+
+
+@transaction.atomic
+def suivi_creer_a_la_cloture(*, bilan: Bilan) -> EntretienSuivi:
+    """The bilan has just been closed (its end date recorded): its follow-up interview is
+    created as planned at the default date (end + the programme's window, rule 16), with the
+    bilan's consultant, and the consultant's reminder. An existing follow-up is kept as is."""
+    bilan = _lock(bilan)
+    defaut = suivi_date_par_defaut(bilan=bilan)
+    if not bilan_termine(bilan=bilan) or defaut is None:
+        raise ValidationError(_("Le suivi se crée à la clôture, avec la date de fin du bilan."))
+    existant = EntretienSuivi.objects.filter(bilan_id=bilan.pk).first()
+    if existant is not None:
+        return existant
+    suivi = EntretienSuivi.objects.create(
+        organisation_id=bilan.organisation_id,
+        bilan=bilan,
+        consultant=bilan.consultant,
+        date_prevue=defaut,
+        modalite=Seance.Modalite.VISIO,
+    )
+    rappel_suivi_planifier(suivi=suivi)
     return suivi
 
 

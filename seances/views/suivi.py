@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from beneficiaires import acces
 from beneficiaires.models import Bilan
+from beneficiaires.programmes import bilan_suivi_mois
 from beneficiaires.selectors import bilan_obtenir
 from bilan.core.form_errors import add_errors, flash_errors
 from bilan.core.middleware import StaffRequest
@@ -96,7 +97,8 @@ def bilan_suivi(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
             else None,
             "peut_planifier": peut_planifier,
             "lire_confidentiel": droits.lire_confidentiel,
-            "delai": request.organisation.suivi_delai_mois,
+            "delai": bilan_suivi_mois(bilan=bilan),
+            "programme": bilan.programme,
         },
     )
 

@@ -336,7 +336,7 @@ def _seance(world, bilan, *, phase, statut=Seance.Statut.REALISEE):
         )
 
 
-def test_a_phase_starts_only_after_a_realised_seance_of_the_previous_one(world):
+def test_regle_01_a_phase_starts_only_after_a_realised_seance_of_the_previous_one(world):
     bilan = _en_cours(world)
     _seance(world, bilan, phase=Phase.PRELIMINAIRE, statut=Seance.Statut.PLANIFIEE)
     with tenant_context(world.org_a):
@@ -361,20 +361,7 @@ def test_a_phase_starts_only_after_a_realised_seance_of_the_previous_one(world):
     assert _reload(world, bilan).phase == Phase.INVESTIGATION
 
 
-def test_closing_warns_below_the_accompaniment_threshold(world):
-    bilan = bilan_for(
-        world.beneficiaire_a,
-        statut=StatutBilan.SYNTHESE_REMISE,
-        phase=Phase.CONCLUSION,
-        heures_accompagnement=Decimal("18"),
-    )
-    seance = _seance(world, bilan, phase=Phase.CONCLUSION)  # 120 minutes realised
-    with tenant_context(world.org_a):
-        Seance.objects.filter(pk=seance.pk).update(duree_realisee_minutes=120)
-    with tenant_context(world.org_a):
-        warnings = phases.bilan_clore(bilan=bilan, par=world.consultant_a)
-    assert warnings == ["Accompagnement réalisé : 2 h, sous le seuil de 13 h (décret en attente)."]
-    assert _reload(world, bilan).statut == StatutBilan.CLOS
+# Closing (rules 05, 06, 13): tests/syntheses/test_cloture.py.
 
 
 def test_illegal_transitions_are_refused_with_a_message(world, login_as):
@@ -386,7 +373,7 @@ def test_illegal_transitions_are_refused_with_a_message(world, login_as):
     page = _page(client.post(url + "abandonner/", {"motif": ""}, follow=True))
     assert "Indiquez le motif de l'abandon." in page
     page = _page(client.post(url + "clore/", follow=True))
-    assert "Un bilan se clôt après la remise de la synthèse." in page
+    assert "Aucune synthèse n'a été rédigée pour ce bilan." in page
     assert _reload(world, bilan).statut == StatutBilan.EN_COURS
     client.post(url + "abandonner/", {"motif": "Déménagement"})
     bilan = _reload(world, bilan)

@@ -58,7 +58,7 @@ def test_every_builtin_is_valid(modele):
     conclusion = [e for e in etapes if e["phase"] == Phase.CONCLUSION]
     assert any(e["type"] in {TypeSeance.ENTRETIEN, TypeSeance.RESTITUTION} for e in conclusion)
     assert all(15 <= e["duree_minutes"] <= 480 for e in etapes)
-    assert 3 <= modele.suivi_mois <= 9
+    assert 3 <= modele.suivi_mois <= modele.suivi_mois_max <= 9
     assert catalogue.erreurs_etapes(etapes=etapes) == []
 
 
@@ -68,9 +68,10 @@ def test_builtins_follow_their_seeds():
     assert len(seed000.etapes) == 12
     assert seed000.minutes_comptees == 24 * 60
     assert {e.duree_minutes for e in seed000.etapes} <= {60, 120, 180}
-    assert (seed000.suivi_mois, seed000.suivi_duree_minutes) == (6, 60)
+    assert (seed000.suivi_mois, seed000.suivi_mois_max, seed000.suivi_duree_minutes) == (6, 6, 60)
     seed001 = m["18h-accompagnement-6h-travail-personnel"]
     assert (seed001.minutes_accompagnement, seed001.minutes_travail_personnel) == (18 * 60, 360)
+    assert (seed001.suivi_mois, seed001.suivi_mois_max) == (3, 6)  # "entre 3 et 6 mois"
     seed002 = m["retrospection-prospective"]
     by_phase = {
         p: sum(e.duree_minutes for e in seed002.etapes if e.phase == p) for p in Phase.values
@@ -81,11 +82,14 @@ def test_builtins_follow_their_seeds():
     seed003 = m["trois-phases-modulables"]
     assert seed003.minutes_comptees <= 24 * 60
     assert 4 <= seed003.duree_semaines <= 26
-    assert 6 <= seed003.suivi_mois <= 9
+    assert (seed003.suivi_mois, seed003.suivi_mois_max) == (6, 9)  # "6 à 9 mois"
+    assert seed003.delai_reflexion_jours == 10  # "délai de réflexion de 10 jours calendaires"
+    assert m["retrospection-prospective"].suivi_mois_max == 6  # "Rencontre à 6 mois"
     seed004 = m["14h-entretiens-10h-travail-personnel"]
     assert (seed004.minutes_accompagnement, seed004.minutes_travail_personnel) == (840, 600)
     assert 11 <= seed004.duree_semaines <= 14  # about three months
-    assert (seed004.suivi_mois, seed004.suivi_duree_minutes) == (6, 60)
+    assert (seed004.suivi_mois, seed004.suivi_mois_max, seed004.suivi_duree_minutes) == (3, 6, 60)
+    assert {s.delai_reflexion_jours for s in m.values() if s is not seed003} == {None}
 
 
 # --- copies -------------------------------------------------------------------------------------
@@ -346,6 +350,8 @@ def test_admin_copies_views_and_edits_a_programme(world, login_as):
             "nom": "Mon programme",
             "description": "Adapté",
             "suivi_mois": 7,
+            "suivi_mois_max": 8,
+            "delai_reflexion_jours": "",
             "suivi_duree_minutes": 45,
             "actif": "on",
             "etapes-TOTAL_FORMS": len(etapes) + 1,

@@ -12,8 +12,8 @@ from bilan.core.tenancy import tenant_context
 from enquetes import selectors, services
 from enquetes.models import KindEnquete, Question, Reponse
 from relances.models import Relance
-from seances.services.phases import bilan_clore
-from tests.factories.bilans import bilan_for
+from syntheses.services.cloture import bilan_clore
+from tests.factories.bilans import bilan_for, bilan_pret_a_clore
 
 pytestmark = pytest.mark.django_db
 
@@ -30,9 +30,9 @@ def eager():
 
 @pytest.fixture
 def clos(world):
-    bilan = bilan_for(world.beneficiaire_a, statut="synthese_remise", phase="conclusion")
+    bilan = bilan_pret_a_clore(world.beneficiaire_a)
     with tenant_context(world.org_a):
-        bilan_clore(bilan=bilan, par=world.consultant_a)
+        bilan_clore(bilan=bilan, par=world.consultant_a, fin=timezone.localdate())
     return bilan
 
 

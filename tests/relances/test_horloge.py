@@ -14,8 +14,8 @@ from bilan.core.tenancy import tenant_context
 from enquetes.services import parametres_modifier
 from relances.models import Relance
 from relances.selectors import bilan_relances_lister
-from seances.services.phases import bilan_clore
-from tests.factories.bilans import bilan_for
+from syntheses.services.cloture import bilan_clore
+from tests.factories.bilans import bilan_pret_a_clore
 
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 K = Relance.Kind
@@ -31,16 +31,18 @@ def test_closed_today_chaud_today_froid_and_follow_up_later_each_once(world, eag
     world.org_a.save()
     with tenant_context(world.org_a):
         parametres_modifier(organisation=world.org_a, froid_delai_mois=4, rappel_jours=7)
-    bilan = bilan_for(world.beneficiaire_a, statut="synthese_remise", phase="conclusion")
     cloture = dt.datetime(2026, 3, 10, 15, 0, tzinfo=PARIS)
+    bilan = bilan_pret_a_clore(world.beneficiaire_a, entretien_le=cloture - dt.timedelta(hours=3))
 
     with time_machine.travel(cloture, tick=False):
         with tenant_context(world.org_a):
-            bilan_clore(bilan=bilan, par=world.consultant_a)
+            bilan_clore(bilan=bilan, par=world.consultant_a, fin=cloture.date())
             plan = {r.kind: r.due_le for r in bilan_relances_lister(bilan_id=bilan.pk)}
         assert plan[K.ENQUETE_FROID] == dt.datetime(2026, 7, 10, 10, 0, tzinfo=PARIS)
         assert plan[K.ENQUETE_FROID_RAPPEL] == dt.datetime(2026, 7, 17, 10, 0, tzinfo=PARIS)
-        assert plan[K.SUIVI_INVITATION] == dt.datetime(2026, 9, 10, 10, 0, tzinfo=PARIS)
+        # Rule 16: the follow-up is created at end + 6 months; its invitation two weeks before.
+        assert plan[K.SUIVI_INVITATION] == dt.datetime(2026, 8, 27, 10, 0, tzinfo=PARIS)
+        assert plan[K.SUIVI_RAPPEL_CONSULTANT] < dt.datetime(2026, 9, 10, 10, 0, tzinfo=PARIS)
         assert plan[K.ENQUETE_CHAUD_RAPPEL] == cloture + dt.timedelta(days=7)
         drain()
         drain()
@@ -62,13 +64,15 @@ def test_closed_today_chaud_today_froid_and_follow_up_later_each_once(world, eag
     assert len(mail.outbox) == 3
     assert "où en est votre projet" in mail.outbox[2].subject
 
-    with time_machine.travel(dt.datetime(2026, 9, 10, 10, 1, tzinfo=PARIS), tick=False):
-        drain()
-        drain()
+    for jour in (dt.datetime(2026, 8, 27, 10, 1), dt.datetime(2026, 9, 9, 10, 1)):
+        with time_machine.travel(jour.replace(tzinfo=PARIS), tick=False):
+            drain()
+            drain()
     with time_machine.travel(dt.datetime(2027, 1, 1, 10, 0, tzinfo=PARIS), tick=False):
         drain()
     sujets = _sujets()
-    assert len(mail.outbox) == 5  # chaud, chaud rappel, froid, froid rappel, suivi
+    # chaud, chaud rappel, froid, froid rappel, suivi (bénéficiaire), rappel du suivi (consultant)
+    assert len(mail.outbox) == 6
     assert all(n == 1 for n in sujets.values()), sujets
     assert any("entretien de suivi" in s for s in sujets)
     with tenant_context(world.org_a):

@@ -111,17 +111,16 @@ def test_planning_twice_is_one_row(world, bilan_a):
 
 
 def test_closing_a_bilan_plans_surveys_follow_up_and_cpf_exit(world):
-    from seances.services.phases import bilan_clore
+    from syntheses.services.cloture import bilan_clore
+    from tests.factories.bilans import bilan_pret_a_clore
 
-    bilan = bilan_for(
+    bilan = bilan_pret_a_clore(
         world.beneficiaire_a,
-        statut="synthese_remise",
-        phase="conclusion",
         financement="cpf",
         date_debut_reelle=dt.date(2026, 9, 1),
     )
     with tenant_context(world.org_a):
-        bilan_clore(bilan=bilan, par=world.consultant_a)
+        bilan_clore(bilan=bilan, par=world.consultant_a, fin=timezone.localdate())
         rows = {r.kind: r for r in bilan_relances_lister(bilan_id=bilan.pk)}
     assert set(rows) == {
         K.ENQUETE_CHAUD,
@@ -129,6 +128,7 @@ def test_closing_a_bilan_plans_surveys_follow_up_and_cpf_exit(world):
         K.ENQUETE_FROID,
         K.ENQUETE_FROID_RAPPEL,
         K.SUIVI_INVITATION,
+        K.SUIVI_RAPPEL_CONSULTANT,  # the follow-up interview is created, planned
         K.CPF_DECLARATION_SORTIE,
     }
     assert rows[K.CPF_DECLARATION_SORTIE].destinataire == world.admin_a.email

@@ -146,7 +146,7 @@ def test_a_seance_of_a_phase_not_started_cannot_be_realised(world):
         assert Seance.objects.get(pk=seance.pk).statut == Seance.Statut.PLANIFIEE
 
 
-def test_conclusion_requires_an_individual_interview(world):
+def test_regle_06_conclusion_requires_an_individual_interview(world):
     bilan = _bilan(world, phase=Phase.INVESTIGATION)
     passe = timezone.now() - dt.timedelta(hours=2)
     seance = _planifier(world, bilan, minutes=60, phase=Phase.INVESTIGATION, debut=passe)

@@ -54,7 +54,7 @@ def test_refused_before_the_end(world):
         assert not EntretienSuivi.objects.exists()
 
 
-def test_refused_on_or_before_the_end_date(world):
+def test_regle_16_refused_on_or_before_the_end_date(world):
     bilan = _bilan_termine(world)
     for jour in (FIN, FIN - dt.timedelta(days=30)):
         with pytest.raises(ValidationError) as exc:
@@ -64,7 +64,7 @@ def test_refused_on_or_before_the_end_date(world):
         assert not EntretienSuivi.objects.exists()
 
 
-def test_default_date_is_end_plus_six_months_at_ten(world):
+def test_regle_16_default_date_is_end_plus_six_months_at_ten(world):
     bilan = _bilan_termine(world)
     suivi = _planifier(world, bilan)
     assert suivi.date_prevue == dt.datetime(2026, 7, 15, 10, 0, tzinfo=PARIS)
@@ -86,7 +86,7 @@ def test_ajouter_mois():
     assert dates.ajouter_mois(jour=dt.date(2027, 8, 31), mois=6) == dt.date(2028, 2, 29)
 
 
-def test_result_required_to_mark_realised_and_never_counted(world):
+def test_regle_03_follow_up_never_counted_and_its_result_required(world):
     bilan = _bilan_termine(world)
     with tenant_context(world.org_a):
         Seance.objects.create(

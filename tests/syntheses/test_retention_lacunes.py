@@ -26,12 +26,12 @@ from beneficiaires.services.bilans import (
 from bilan.core.models import AuditEvent
 from bilan.core.tenancy import tenant_context
 from seances.models import Seance
-from seances.services.phases import bilan_clore
 from syntheses.models import Purge
+from syntheses.services.cloture import bilan_clore
 from syntheses.services.retention import bilan_statut_conservation
 from syntheses.tasks import purger_bilans_clos
 from tests.factories.beneficiaires import document_for
-from tests.factories.bilans import bilan_for
+from tests.factories.bilans import bilan_for, bilan_pret_a_clore
 from tests.syntheses.test_retention import NOTES, Dossier, _consent
 
 pytestmark = pytest.mark.django_db
@@ -169,7 +169,7 @@ def _refuser(world, bilan):
 
 
 def _clore(world, bilan):
-    bilan_clore(bilan=bilan, par=world.consultant_a)
+    bilan_clore(bilan=bilan, par=world.consultant_a, fin=dt.date(2026, 5, 4))
 
 
 @pytest.mark.parametrize(
@@ -187,7 +187,12 @@ def test_regle_14_the_end_day_is_recorded_by_the_transition_and_never_moves(
     phase = "conclusion" if statut == "synthese_remise" else ""
     if statut == "en_cours":
         phase = "investigation"
-    bilan = bilan_for(world.beneficiaire_a, statut=statut, phase=phase)
+    if statut == "synthese_remise":
+        bilan = bilan_pret_a_clore(
+            world.beneficiaire_a, entretien_le=dt.datetime(2026, 5, 4, 10, tzinfo=PARIS)
+        )
+    else:
+        bilan = bilan_for(world.beneficiaire_a, statut=statut, phase=phase)
     with (
         time_machine.travel(dt.datetime(2026, 5, 4, 18, tzinfo=PARIS), tick=False),
         tenant_context(world.org_a),
