@@ -1,5 +1,6 @@
 """Forms of the synthèse pages: they parse; the services validate and decide."""
 
+import uuid
 from typing import Any, cast
 
 from django import forms
@@ -18,9 +19,12 @@ class SyntheseForm(forms.Form):
     """The 7 sections (simple HTML accepted, sanitised on save) and the revision read."""
 
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    # One random token per opened editor page: autosave and the button of the same page share it.
+    page = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["page"].initial = uuid.uuid4().hex
         for key, label in SECTIONS:
             self.fields[key] = forms.CharField(
                 label=label,

@@ -38,6 +38,9 @@ class Synthese(TenantOwned):
         _("statut"), max_length=20, choices=Statut.choices, default=Statut.BROUILLON
     )
     revision = models.PositiveIntegerField(_("révision"), default=0)
+    # The editor page (a random token per opened page) that produced ``revision``: its next save
+    # from the previous revision is its own autosave racing its button, not a conflict.
+    edition_page = models.CharField(_("page d'édition"), max_length=64, blank=True)
     circonstances = models.TextField(_("Circonstances du bilan"), blank=True)
     competences = models.TextField(_("Compétences et aptitudes identifiées"), blank=True)
     interets = models.TextField(_("Intérêts, valeurs et motivations"), blank=True)

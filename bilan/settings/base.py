@@ -103,7 +103,12 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The embedded default keeps its database in DATA_DIR; a fresh clone has no such folder yet.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Writers take the lock when their transaction begins (BEGIN IMMEDIATE) and wait for it up to
+    # 20 s: two requests that read then write (autosave and the save button) queue up instead
+    # of failing with "database is locked" when the first reader upgrades to a writer.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
 USES_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 # The role web, worker and beat connect as: not the tables' owner, not superuser, no BYPASSRLS.
 # Migrations run as the owner (MIGRATE_DATABASE_URL in docker-compose) and grant it data rights.

@@ -3,6 +3,9 @@
 // fetch to its data-autosave-url. The server answers {"revision": n, "message": "..."} (the
 // hidden revision field is updated), or 409 {"conflit": true} when newer text exists: autosave
 // stops and a visible warning tells the user to submit normally to compare both texts.
+// One request at a time: an autosave never starts while another runs, and the save button
+// waits for a running autosave, then submits with the revision it produced (no false
+// "modifié ailleurs", no two writers at once).
 // CSRF: the token is read from the form's csrfmiddlewaretoken field (the cookie is HttpOnly).
 (() => {
   "use strict";
@@ -15,8 +18,9 @@
   if (!url || !status || !revision || !token) return;
 
   let dirty = false;
-  let busy = false;
   let stopped = false;
+  let submitting = false;
+  let inflight = null; // the running autosave (a promise), or null
 
   const say = (text, kind) => {
     status.textContent = text;
@@ -26,9 +30,7 @@
     else if (kind === "ok") status.classList.add("text-success");
   };
 
-  const save = async () => {
-    if (!dirty || busy || stopped) return;
-    busy = true;
+  const post = async () => {
     dirty = false;
     try {
       const response = await fetch(url, {
@@ -60,20 +62,37 @@
     } catch (e) {
       dirty = true;
       say("Enregistrement automatique impossible (connexion ?). Votre texte reste dans la page.", "erreur");
-    } finally {
-      busy = false;
     }
+  };
+
+  const save = () => {
+    if (!dirty || inflight || stopped) return inflight;
+    inflight = post().finally(() => {
+      inflight = null;
+    });
+    return inflight;
   };
 
   form.querySelectorAll("textarea").forEach((area) => {
     area.addEventListener("input", () => {
       dirty = true;
     });
-    area.addEventListener("blur", save);
+    area.addEventListener("blur", () => {
+      save();
+    });
   });
-  // A plain submit must not race an autosave: stop autosaving once the form is submitted.
-  form.addEventListener("submit", () => {
+  // The save button: no autosave starts any more; one still running is awaited first, so the
+  // form goes with the revision that autosave produced.
+  form.addEventListener("submit", (event) => {
     stopped = true;
+    if (submitting || !inflight) return;
+    event.preventDefault();
+    const submitter = event.submitter || null;
+    inflight.finally(() => {
+      submitting = true;
+      if (form.requestSubmit) form.requestSubmit(submitter);
+      else form.submit();
+    });
   });
   window.setInterval(save, 20000);
 })();

@@ -187,12 +187,15 @@ def sections_nettoyer(*, sections: dict) -> dict:
 
 @transaction.atomic
 def synthese_enregistrer(
-    *, synthese: Synthese, revision: int, sections: dict[str, str], par: User
+    *, synthese: Synthese, revision: int, sections: dict[str, str], par: User, page: str = ""
 ) -> Synthese:
     """Save the sections if ``revision`` is still the stored one; revision + 1.
 
-    Raises ``ConflitRevision`` (nothing written) when the stored revision is newer, and
-    ``ValidationError`` when the synthèse is signed.
+    Raises ``ConflitRevision`` (nothing written) when newer text exists, and
+    ``ValidationError`` when the synthèse is signed. Not a conflict (the autosave racing the
+    save button of the same page): the submitted text is the stored one (nothing to lose), or
+    the stored revision is the one the same person produced from ``revision`` on the same
+    editor ``page`` (a second tab has its own page token: its stale save stays a conflict).
     """
     _exiger_acces(par, synthese.bilan)
     locked = _lock(synthese)
@@ -203,12 +206,25 @@ def synthese_enregistrer(
     except (TypeError, ValueError):
         revision = -1
     if revision != locked.revision:
-        raise ConflitRevision(actuelle=locked, soumises=propres)
+        identique = all(getattr(locked, key) == value for key, value in propres.items())
+        sa_revision = (
+            bool(page)
+            and revision == locked.revision - 1
+            and locked.modifie_par_id == par.pk
+            and locked.edition_page == page
+        )
+        if identique:
+            return _refresh(synthese, locked)
+        if not sa_revision:
+            raise ConflitRevision(actuelle=locked, soumises=propres)
     for key, value in propres.items():
         setattr(locked, key, value)
     locked.revision += 1
     locked.modifie_par = par
-    locked.save(update_fields=[*propres.keys(), "revision", "modifie_par", "updated_at"])
+    locked.edition_page = page[:64]
+    locked.save(
+        update_fields=[*propres.keys(), "revision", "modifie_par", "edition_page", "updated_at"]
+    )
     return _refresh(synthese, locked)
 
 

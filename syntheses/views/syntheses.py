@@ -239,6 +239,7 @@ def editeur(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
             revision=form.cleaned_data["revision"],
             sections=form.sections(),
             par=request.user,
+            page=form.cleaned_data["page"],
         )
     except services.ConflitRevision as exc:
         synthese.refresh_from_db()
@@ -284,6 +285,7 @@ def autosave(request: StaffRequest, synthese_id: uuid.UUID) -> HttpResponse:
             revision=form.cleaned_data["revision"],
             sections=form.sections(),
             par=request.user,
+            page=form.cleaned_data["page"],
         )
     except services.ConflitRevision as exc:
         return JsonResponse(
