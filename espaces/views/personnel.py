@@ -25,6 +25,7 @@ from beneficiaires.services.financement import paiement_enregistrer
 from bilan.core import selectors
 from bilan.core.form_errors import add_errors, flash_errors
 from bilan.core.middleware import StaffRequest
+from bilan.core.models import SignatureRole
 from bilan.core.permissions import staff_required
 from relances.selectors import bilan_relances_lister
 from seances.models import Seance
@@ -98,7 +99,7 @@ def _detail_page(request: StaffRequest, bilan, *, paiement_form=None, status=200
             "manques": manques,
             "aujourdhui": aujourdhui,
             "evenements": bilan.evenements.select_related("par"),
-            "documents": bilan_documents_lister(bilan=bilan),
+            "documents": _documents_avec_signatures(bilan),
             "type_document": type_document(bilan=bilan),
             "fin_reflexion": services_bilans.bilan_fin_reflexion(bilan=bilan),
             "phases": Phase.choices,
@@ -110,6 +111,19 @@ def _detail_page(request: StaffRequest, bilan, *, paiement_form=None, status=200
         },
         status=status,
     )
+
+
+def _documents_avec_signatures(bilan) -> list:
+    """The bilan's documents, each with one line per required signature: the role's French
+    label (never its code) and the signature when given."""
+    documents = list(bilan_documents_lister(bilan=bilan))
+    for doc in documents:
+        signatures = {s.role: s for s in doc.signatures.all()}
+        doc.lignes_signatures = [
+            {"libelle": SignatureRole(role).label, "signature": signatures.get(role)}
+            for role in doc.required_roles
+        ]
+    return documents
 
 
 def _financement_infos(bilan) -> dict:
