@@ -55,7 +55,7 @@ class ProgrammeForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         debut, fin = data.get("suivi_mois"), data.get("suivi_mois_max")
         if debut is not None and fin is not None and fin < debut:
             self.add_error(

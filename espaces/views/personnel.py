@@ -2,6 +2,7 @@
 24, séances, documents, financing, reminders, payments, lifecycle actions)."""
 
 import uuid
+from collections.abc import Sequence
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,7 +24,7 @@ from beneficiaires.selectors import bilan_documents_lister, contrat_date_signatu
 from beneficiaires.services import bilans as services_bilans
 from beneficiaires.services.financement import paiement_enregistrer
 from bilan.core import selectors
-from bilan.core.form_errors import add_errors, flash_errors
+from bilan.core.form_errors import Manque, add_errors, flash_errors
 from bilan.core.middleware import StaffRequest
 from bilan.core.models import SignatureRole
 from bilan.core.permissions import staff_required
@@ -75,6 +76,7 @@ def _bilan(request: StaffRequest, bilan_id: uuid.UUID, droit: acces.Droit) -> Bi
 def _detail_page(request: StaffRequest, bilan, *, paiement_form=None, status=200):
 
     aujourdhui = timezone.localdate()
+    manques: Sequence[str | Manque]
     if bilan.statut in {StatutBilan.DEMANDE, StatutBilan.PREALABLE_REALISE}:
         manques = services_bilans.bilan_manques_confirmation(bilan=bilan, aujourdhui=aujourdhui)
     elif bilan.statut == StatutBilan.ATTENTE:
@@ -119,7 +121,7 @@ def _documents_avec_signatures(bilan) -> list:
     documents = list(bilan_documents_lister(bilan=bilan))
     for doc in documents:
         signatures = {s.role: s for s in doc.signatures.all()}
-        doc.lignes_signatures = [
+        doc.lignes_signatures = [  # type: ignore[attr-defined]  # read by the template
             {"libelle": SignatureRole(role).label, "signature": signatures.get(role)}
             for role in doc.required_roles
         ]
