@@ -307,7 +307,8 @@ def test_regle_22_paiement_verifier_solde_echelonne_par_etape_jamais_au_dessus_d
     (message,) = refus.value.messages
     assert "ne peut dépasser 30 % du prix, soit 300,00" in message
     assert "encore payable maintenant : 0,00" in message
-    assert "70 % du prix (700,00" in message and "au début de la phase d'investigation" in message
+    assert "70 % du prix (700,00" in message
+    assert "au début de la phase d'investigation" in message
     # Investigation (or conclusion) phase: up to 70 % in total.
     en_investigation = {"statut": "en_cours", "phase": "investigation"}
     _verifier(deja_paye=D("300"), montant=D("400.00"), **en_investigation)
