@@ -151,6 +151,16 @@ def cpf_repartition(*, prix: Decimal, entree_le: date, exoneration: str) -> dict
     }
 
 
+def bilan_cpf_repartition(*, bilan: Bilan, aujourdhui: date) -> dict[str, Decimal] | None:
+    """``cpf_repartition`` of a CPF bilan with a price, at its entry date (actual start, else
+    planned start, else ``aujourdhui``): what the staff page, the portal and the documents
+    show (rule 19). None for another route or without a price."""
+    if bilan.financement != Financement.CPF or not bilan.prix_ttc:
+        return None
+    entree = bilan.date_debut_reelle or bilan.date_debut_prevue or aujourdhui
+    return cpf_repartition(prix=bilan.prix_ttc, entree_le=entree, exoneration=bilan.cpf_exoneration)
+
+
 def cpf_heures_financees(
     *, entree_le: date, heures_accompagnement: Decimal, heures_travail_personnel: Decimal
 ) -> Decimal:

@@ -77,6 +77,7 @@ def convention_transmettre(request: StaffRequest, bilan_id: uuid.UUID) -> HttpRe
     except ValidationError as exc:
         flash_errors(request, exc)
     else:
+        assert bilan.convention_transmise_le is not None  # recorded by the service
         messages.success(
             request,
             _(

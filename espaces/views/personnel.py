@@ -24,7 +24,7 @@ from beneficiaires.services.financement import paiement_enregistrer
 from bilan.core import selectors
 from bilan.core.form_errors import add_errors, flash_errors
 from bilan.core.middleware import StaffRequest
-from bilan.core.models import SignatureRole
+from bilan.core.models import Role, SignatureRole
 from bilan.core.permissions import staff_required
 from relances.selectors import bilan_relances_lister
 from seances.models import Seance
@@ -47,7 +47,16 @@ def dashboard(request: StaffRequest) -> HttpResponse:
     return render(
         request,
         "app/dashboard.html",
-        {"stats": stats, "memberships": selectors.membres_du_compte(user=request.user)},
+        {
+            "stats": stats,
+            "memberships": selectors.membres_du_compte(user=request.user),
+            # Rule 25: the admins see the certificate's deadlines where they land.
+            "qualiopi_alertes": selectors.qualiopi_alertes(
+                organisation=organisation, aujourdhui=timezone.localdate()
+            )
+            if request.membership.role == Role.ADMIN
+            else [],
+        },
     )
 
 

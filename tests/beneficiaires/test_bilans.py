@@ -950,3 +950,28 @@ def test_regle_20_a_cpf_bilan_is_blocked_by_a_funded_bilan_in_the_last_5_years(o
     with tenant_context(world.org_a), pytest.raises(ValidationError, match="D6323-6"):
         services_bilans.bilan_demarrer(bilan=bilan, par=world.admin_a)
     assert _reload(world, bilan).statut == StatutBilan.ATTENTE
+
+
+def test_regle_19_the_beneficiary_sees_the_cpf_split_in_the_portal(org_a, world, login_as):
+    _pret(
+        world,
+        statut=StatutBilan.ATTENTE,
+        financement="cpf",
+        prix_ttc=Decimal("2000"),
+        date_debut_prevue=dt.date(2026, 12, 7),
+        date_fin_prevue=dt.date(2027, 2, 1),
+    )
+    page = _page(login_as(world.beneficiaire_user_a).get("/portail/"))
+    assert "Montant utilisable sur le CPF : 1600,00 €" in page or "1 600,00" in page
+    assert "Reste à financer" in page
+    assert "103,20 €" in page or "103.20" in page
+
+
+def test_regle_25_admins_are_warned_and_the_dossier_links_to_the_settings(world, login_as):
+    bilan = _pret(world, statut=StatutBilan.ATTENTE, financement="opco")
+    client = login_as(world.admin_a)
+    page = _page(client.get(f"/app/bilans/{bilan.public_id}/"))
+    assert "page « Organisme »" in page
+    assert 'href="/app/organisation/"' in page
+    assert "_" not in page.split("Pour passer à l'étape suivante")[1].split("</ul>")[0]
+    assert "Déclaration d'activité et certificat Qualiopi" in _page(client.get("/app/"))

@@ -922,3 +922,28 @@ def test_regle_04_cpf_finance_l_accompagnement_seul_a_partir_du_26_fevrier_2026(
     heures = {"heures_accompagnement": D("16"), "heures_travail_personnel": D("8")}
     assert fin.cpf_heures_financees(entree_le=date(2026, 2, 26), **heures) == D("16")
     assert fin.cpf_heures_financees(entree_le=date(2026, 2, 25), **heures) == D("24")
+
+
+# --- Rule 25: Qualiopi certificate deadlines ----------------------------------------------
+
+
+def test_regle_25_alertes_expiration_et_fenetre_de_surveillance():
+    from bilan.core.selectors import qualiopi_alertes
+
+    org = _organisation(
+        qualiopi_date_emission=date(2025, 3, 10), qualiopi_date_expiration=date(2028, 3, 9)
+    )
+    # Window 10/05/2026 → 10/01/2027; warned from 10/03/2026 on.
+    assert qualiopi_alertes(organisation=org, aujourdhui=date(2026, 3, 9)) == []
+    (alerte,) = qualiopi_alertes(organisation=org, aujourdhui=date(2026, 3, 10))
+    assert "entre le 10/05/2026 et le 10/01/2027" in alerte
+    assert qualiopi_alertes(organisation=org, aujourdhui=date(2027, 1, 11)) == []
+    # Six months before expiry, and once expired.
+    assert qualiopi_alertes(organisation=org, aujourdhui=date(2027, 9, 8)) == []
+    (alerte,) = qualiopi_alertes(organisation=org, aujourdhui=date(2027, 9, 9))
+    assert "expire le 09/03/2028" in alerte
+    (alerte,) = qualiopi_alertes(organisation=org, aujourdhui=date(2028, 3, 10))
+    assert "a expiré le 09/03/2028" in alerte
+    # Missing dates are named.
+    manque = qualiopi_alertes(organisation=_organisation(), aujourdhui=date(2026, 6, 1))
+    assert any("date" in a and "délivrance" in a for a in manque)
