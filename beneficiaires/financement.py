@@ -5,8 +5,10 @@ dates (``PARTICIPATION_FORFAITAIRE``, ``CPF_PLAFOND``, ...), so a new arrêté i
 change with its own test, never an ``if year == ...`` in the code.
 
 Day counting (jours ouvrés, French public holidays, adding months) is ``bilan.core.dates``'s,
-whose conventions apply throughout (art. 641 CPC: the day that starts a delay is not counted);
-**N jours (calendaires) after D** is D + N, the delay running until the end of that day.
+whose conventions apply throughout (art. 641 CPC: the day that starts a delay is not counted).
+Every legal period of N calendar days (R6313-8 signature, L6353-5 withdrawal, D6323-4 answer)
+ends on ``bilan.core.dates.echeance_legale``: D + N, extended to the next jour ouvré when that
+day is a Saturday, Sunday or public holiday (art. 642 CPC), the act valid until the end of it.
 
 Writes (recording a payment, validating a form) are in ``services/financement.py``.
 """
@@ -22,8 +24,8 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext as _
 
-from beneficiaires.models import Financement, ReponseEmployeur
-from bilan.core.dates import ajouter_jours_ouvres, ajouter_mois, est_jour_ouvre
+from beneficiaires.models import Financement, Phase, ReponseEmployeur, StatutBilan
+from bilan.core.dates import ajouter_jours_ouvres, ajouter_mois, echeance_legale
 from bilan.core.formatting import CENTIME, date_fr, euros
 
 if TYPE_CHECKING:
@@ -149,6 +151,16 @@ def cpf_repartition(*, prix: Decimal, entree_le: date, exoneration: str) -> dict
     }
 
 
+def bilan_cpf_repartition(*, bilan: Bilan, aujourdhui: date) -> dict[str, Decimal] | None:
+    """``cpf_repartition`` of a CPF bilan with a price, at its entry date (actual start, else
+    planned start, else ``aujourdhui``): what the staff page, the portal and the documents
+    show (rule 19). None for another route or without a price."""
+    if bilan.financement != Financement.CPF or not bilan.prix_ttc:
+        return None
+    entree = bilan.date_debut_reelle or bilan.date_debut_prevue or aujourdhui
+    return cpf_repartition(prix=bilan.prix_ttc, entree_le=entree, exoneration=bilan.cpf_exoneration)
+
+
 def cpf_heures_financees(
     *, entree_le: date, heures_accompagnement: Decimal, heures_travail_personnel: Decimal
 ) -> Decimal:
@@ -181,6 +193,12 @@ def autorisation_preavis_jours(*, debut_prevu: date | None, fin_prevue: date | N
     return AUTORISATION_PREAVIS_JOURS
 
 
+def autorisation_fin_reponse(*, demande_le: date) -> date:
+    """Last day of the employer's 30 days to answer (D6323-4), by the one legal-clock rule
+    (``echeance_legale``): silence is acceptance from the next day on."""
+    return echeance_legale(depart=demande_le, jours=AUTORISATION_REPONSE_JOURS)
+
+
 def autorisation_employeur_etat(
     *,
     demande_le: date | None,
@@ -201,12 +219,12 @@ def autorisation_employeur_etat(
       the planned start (120 days when the action lasts 6 months or more, known from
       ``fin_prevue``): the employer's silence is then not worth acceptance.
     * ``accordee`` by silence: a timely request and no answer at the end of the 30th calendar
-      day after the request (i.e. from ``demande_le + 31`` on).
+      day after the request (``autorisation_fin_reponse``, extended past a weekend or holiday).
     * ``en_attente``: otherwise.
     """
     if demande_le is None:
         return AUTORISATION_A_DEMANDER
-    fin_reponse = demande_le + timedelta(days=AUTORISATION_REPONSE_JOURS)
+    fin_reponse = autorisation_fin_reponse(demande_le=demande_le)
     preavis = autorisation_preavis_jours(debut_prevu=debut_prevu, fin_prevue=fin_prevue)
     a_temps = debut_prevu is None or (debut_prevu - demande_le).days >= preavis
     if reponse == ReponseEmployeur.ACCORD:
@@ -227,8 +245,10 @@ def autorisation_employeur_etat(
 
 def convention_date_limite(*, transmise_le: date) -> date:
     """Last day for the employee to sign the tripartite convention: 10 calendar days after
-    the employer's transmission (R6313-8); the employee may sign until the end of that day."""
-    return transmise_le + timedelta(days=CONVENTION_DELAI_SIGNATURE_JOURS)
+    its transmission to the employee (R6313-8), by the one legal-clock rule
+    (``echeance_legale``: extended past a Saturday, Sunday or holiday); the employee may sign
+    until the end of that day."""
+    return echeance_legale(depart=transmise_le, jours=CONVENTION_DELAI_SIGNATURE_JOURS)
 
 
 def convention_refusee_par_silence(
@@ -245,19 +265,12 @@ def convention_refusee_par_silence(
 
 
 def retractation_fin(*, contrat_signe_le: date) -> date:
-    """Last day of the withdrawal period of a self-funded contract (L6353-5).
-
-    The 10 days run from the day after the signature (art. 641 CPC), so the period covers
-    signature + 1 … signature + 10, and the beneficiary may still withdraw on day 10. When
-    day 10 is a Saturday, Sunday or French public holiday, the period is extended to the next
-    jour ouvré (art. 642 CPC by analogy): the withdrawal is by registered letter, and the
-    provider must never collect money while it could still be validly exercised (L6353-6,
-    fine under L6355-20). The first payment is possible the day after the returned date.
-    """
-    fin = contrat_signe_le + timedelta(days=RETRACTATION_JOURS)
-    while not est_jour_ouvre(le=fin):
-        fin += timedelta(days=1)
-    return fin
+    """Last day of the withdrawal period of a self-funded contract (L6353-5): 10 days from
+    the signature by the one legal-clock rule (``echeance_legale``: the signature day is not
+    counted, a period ending on a Saturday, Sunday or holiday runs to the next jour ouvré).
+    The beneficiary may still withdraw on that day; the first payment is possible the day
+    after (L6353-6, fine under L6355-20)."""
+    return echeance_legale(depart=contrat_signe_le, jours=RETRACTATION_JOURS)
 
 
 def premier_paiement_maximum(*, prix: Decimal) -> Decimal:
@@ -265,25 +278,73 @@ def premier_paiement_maximum(*, prix: Decimal) -> Decimal:
     return (prix * PREMIER_PAIEMENT_PART_MAX).quantize(CENTIME, rounding=ROUND_DOWN)
 
 
-def echeancier_propose(
-    *, prix: Decimal, contrat_signe_le: date, fin_prevue: date | None
-) -> list[tuple[date, Decimal]]:
-    """A payment schedule that respects L6353-6: nothing before the withdrawal period ends,
-    then at most 30 % of the price, and the balance in monthly parts until the planned end
-    ("échelonné au fur et à mesure du déroulement de l'action"). A proposal, not a rule."""
+# Rule 22, staggering (L6353-6: "le solde … échelonné au fur et à mesure du déroulement de
+# l'action"): the share of the price the payments may reach in total, by stage of the bilan.
+PART_INVESTIGATION = Decimal("0.70")
+
+
+@dataclass(frozen=True)
+class Palier:
+    """How much of the price may have been paid in total at a stage of the bilan (``part``),
+    the stage's French name, and when the next share becomes payable (``suivant``, empty when
+    there is none) with that share (``part_suivante``)."""
+
+    part: Decimal
+    etape: str
+    suivant: str = ""
+    part_suivante: Decimal | None = None
+
+
+def paiement_palier(*, statut: str, phase: str) -> Palier:
+    """The staggering of a self-funded bilan's payments (rule 22, L6353-6), by stage:
+
+    * before the investigation phase (not started, or préliminaire): 30 % of the price;
+    * investigation or conclusion phase: 70 %;
+    * synthèse handed over, or closed: 100 %;
+    * abandoned: the share of the stage reached (L6353-7: only what was delivered is due);
+    * refused (declined, withdrawal): nothing, the contract is void.
+    """
+    if statut == StatutBilan.REFUSE:
+        return Palier(part=Decimal(0), etape=_("bilan refusé ou contrat rétracté"))
+    if statut in {StatutBilan.SYNTHESE_REMISE, StatutBilan.CLOS}:
+        return Palier(part=Decimal(1), etape=_("synthèse remise"))
+    abandonne = statut == StatutBilan.ABANDONNE
+    if statut in {StatutBilan.EN_COURS, StatutBilan.ABANDONNE} and phase in {
+        Phase.INVESTIGATION,
+        Phase.CONCLUSION,
+    }:
+        return Palier(
+            part=PART_INVESTIGATION,
+            etape=_("bilan abandonné")
+            if abandonne
+            else _("phase d'investigation ou de conclusion"),
+            suivant="" if abandonne else _("à la remise de la synthèse"),
+            part_suivante=None if abandonne else Decimal(1),
+        )
+    return Palier(
+        part=PREMIER_PAIEMENT_PART_MAX,
+        etape=_("bilan abandonné") if abandonne else _("avant la phase d'investigation"),
+        suivant="" if abandonne else _("au début de la phase d'investigation"),
+        part_suivante=None if abandonne else PART_INVESTIGATION,
+    )
+
+
+def _part_du_prix(*, prix: Decimal, part: Decimal) -> Decimal:
+    return (prix * part).quantize(CENTIME, rounding=ROUND_DOWN)
+
+
+def echeancier_propose(*, prix: Decimal, contrat_signe_le: date) -> list[tuple[str, Decimal]]:
+    """The payment schedule the rules enforce (``paiement_palier``), as (when, amount) lines:
+    30 % from the day after the withdrawal period, 40 % more from the start of the
+    investigation phase, the balance at the handover of the synthèse."""
     premier_le = retractation_fin(contrat_signe_le=contrat_signe_le) + timedelta(days=1)
-    premier = premier_paiement_maximum(prix=prix)
-    echeances = [(premier_le, premier)]
-    solde = prix - premier
-    if solde <= 0:
-        return echeances
-    fin = fin_prevue if fin_prevue and fin_prevue > premier_le else premier_le
-    mois = max(1, (fin.year - premier_le.year) * 12 + fin.month - premier_le.month)
-    part = (solde / mois).quantize(CENTIME, rounding=ROUND_DOWN)
-    for rang in range(1, mois + 1):
-        montant = part if rang < mois else solde - part * (mois - 1)
-        echeances.append((ajouter_mois(jour=premier_le, mois=rang), montant))
-    return echeances
+    premier = _part_du_prix(prix=prix, part=PREMIER_PAIEMENT_PART_MAX)
+    deuxieme = _part_du_prix(prix=prix, part=PART_INVESTIGATION) - premier
+    return [
+        (_("À partir du %(date)s") % {"date": date_fr(jour=premier_le)}, premier),
+        (_("Au début de la phase d'investigation"), deuxieme),
+        (_("À la remise de la synthèse"), prix - premier - deuxieme),
+    ]
 
 
 def paiement_verifier(
@@ -293,12 +354,15 @@ def paiement_verifier(
     deja_paye: Decimal,
     montant: Decimal,
     le: date,
+    statut: str,
+    phase: str,
 ) -> None:
     """Raise ``ValidationError`` (every applicable French message) unless a payment of
     ``montant`` received on ``le`` is lawful for a self-funded bilan (L6353-3 to L6353-7,
     rule 22): contract signed before any payment (L6353-3); nothing up to and including the
     last day of the withdrawal period (``retractation_fin``, L6353-6); a first payment of at
-    most 30 % of the price (L6353-6); the total never above the price."""
+    most 30 % of the price (L6353-6); the total within the share of the price payable at the
+    bilan's stage (``statut``, ``phase``: ``paiement_palier``), hence never above the price."""
     erreurs: list[str] = []
     if montant is None or montant <= 0:
         erreurs.append(_("Le montant du paiement doit être positif."))
@@ -331,6 +395,8 @@ def paiement_verifier(
                 _("Le premier paiement ne peut dépasser 30 %% du prix, soit %(plafond)s (L6353-6).")
                 % {"plafond": euros(montant=plafond)}
             )
+    palier = paiement_palier(statut=statut, phase=phase)
+    autorise = _part_du_prix(prix=prix, part=palier.part)
     if deja_paye + montant > prix:
         erreurs.append(
             _(
@@ -343,6 +409,26 @@ def paiement_verifier(
                 "reste": euros(montant=max(prix - deja_paye, Decimal(0))),
             }
         )
+    elif deja_paye + montant > autorise:
+        message = _(
+            "Le solde est échelonné au fil du bilan (L6353-6) : à ce stade (%(etape)s), le "
+            "total des paiements ne peut dépasser %(part)s %% du prix, soit %(autorise)s ; "
+            "encore payable maintenant : %(reste)s."
+        ) % {
+            "etape": palier.etape,
+            "part": int(palier.part * 100),
+            "autorise": euros(montant=autorise),
+            "reste": euros(montant=max(autorise - deja_paye, Decimal(0))),
+        }
+        if palier.part_suivante is not None:
+            message += " " + _(
+                "Le total pourra atteindre %(part)s %% du prix (%(montant)s) %(quand)s."
+            ) % {
+                "part": int(palier.part_suivante * 100),
+                "montant": euros(montant=_part_du_prix(prix=prix, part=palier.part_suivante)),
+                "quand": palier.suivant,
+            }
+        erreurs.append(message)
     if erreurs:
         raise ValidationError(erreurs)
 
@@ -383,40 +469,66 @@ def _problemes_communs(
     if bilan.financement == Financement.PERSONNEL:
         return
     # Rule 25 (L6316-1, L6351-1): a funded route needs an NDA and a Qualiopi certificate
-    # covering bilans, valid on the day the bilan starts.
+    # covering bilans, valid on the day the bilan starts. Fixed by an admin on the
+    # organisation page (the dossier page links to it: ``organisation_reglages_incomplets``).
+    reglages = _("Un·e administrateur·rice la renseigne dans la page « Organisme ».")
     if not organisation.numero_declaration_activite:
         yield Probleme(
             "financement",
             _(
                 "Le numéro de déclaration d'activité de l'organisme n'est pas renseigné : un "
                 "bilan financé ne peut pas commencer (L6351-1)."
-            ),
+            )
+            + " "
+            + _("Un·e administrateur·rice le renseigne dans la page « Organisme »."),
         )
     reference = max(filter(None, [bilan.date_debut_prevue, aujourdhui]))
+    expire = organisation.qualiopi_date_expiration
     if not organisation.qualiopi_numero_certificat or not organisation.qualiopi_couvre_bilans:
         yield Probleme(
             "financement",
             _(
-                "L'organisme n'a pas de certificat Qualiopi couvrant les bilans de compétences : "
-                "seul un financement personnel est possible (L6316-1)."
-            ),
+                "L'organisme n'a pas de certificat Qualiopi couvrant les bilans de compétences "
+                "enregistré : seul un financement personnel est possible (L6316-1)."
+            )
+            + " "
+            + _("Un·e administrateur·rice le renseigne dans la page « Organisme »."),
         )
-    elif (
-        organisation.qualiopi_date_expiration is None
-        or organisation.qualiopi_date_expiration < reference
-    ):
-        expire = organisation.qualiopi_date_expiration
-        if expire:
-            message = _(
+    elif expire is None:
+        yield Probleme(
+            "financement",
+            _(
+                "La date d'expiration du certificat Qualiopi de l'organisme n'est pas "
+                "renseignée : un bilan financé ne peut pas commencer (L6316-1)."
+            )
+            + " "
+            + reglages,
+        )
+    elif expire < reference:
+        yield Probleme(
+            "financement",
+            _(
                 "Le certificat Qualiopi de l'organisme expire le %(expire)s, avant le début du "
                 "bilan (%(debut)s) : un bilan financé ne peut pas commencer (L6316-1)."
-            ) % {"expire": date_fr(jour=expire), "debut": date_fr(jour=reference)}
-        else:
-            message = _(
-                "Le certificat Qualiopi de l'organisme n'a pas de date d'expiration, avant le "
-                "début du bilan (%(debut)s) : un bilan financé ne peut pas commencer (L6316-1)."
-            ) % {"debut": date_fr(jour=reference)}
-        yield Probleme("financement", message)
+            )
+            % {"expire": date_fr(jour=expire), "debut": date_fr(jour=reference)}
+            + " "
+            + _(
+                "Un·e administrateur·rice enregistre le certificat renouvelé dans la page "
+                "« Organisme »."
+            ),
+        )
+
+
+def organisation_reglages_incomplets(*, organisation: Organisation) -> bool:
+    """Whether the NDA or the Qualiopi certificate (number, scope, expiry) is missing, so no
+    funded bilan can start (rule 25): the dossier page then links to the settings."""
+    return not (
+        organisation.numero_declaration_activite
+        and organisation.qualiopi_numero_certificat
+        and organisation.qualiopi_couvre_bilans
+        and organisation.qualiopi_date_expiration
+    )
 
 
 def _problemes_cpf(*, bilan: Bilan, aujourdhui: date) -> Iterator[Probleme]:
@@ -499,7 +611,7 @@ def _problemes_cpf(*, bilan: Bilan, aujourdhui: date) -> Iterator[Probleme]:
                 },
             )
         elif etat == AUTORISATION_EN_ATTENTE and bilan.autorisation_demandee_le is not None:
-            fin = bilan.autorisation_demandee_le + timedelta(days=AUTORISATION_REPONSE_JOURS)
+            fin = autorisation_fin_reponse(demande_le=bilan.autorisation_demandee_le)
             yield Probleme(
                 "autorisation_reponse",
                 _(

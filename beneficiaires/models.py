@@ -542,6 +542,8 @@ class Bilan(TenantOwned, ColonnesMaintenues):
     termine_le = models.DateField(_("fin du bilan le"), null=True, blank=True, editable=False)
     motif_abandon = models.TextField(_("motif d'abandon"), blank=True)
     motif_refus = models.TextField(_("motif du refus"), blank=True)
+    # L6353-5: the day a self-funded contract was withdrawn (voids the contract and the bilan).
+    retractation_le = models.DateField(_("rétractation le"), null=True, blank=True)
     # Maintained by the PostgreSQL trigger seances_budget_24h alone (Django never writes it,
     # the application role cannot: bilan.core.colonnes); the CHECK below is the 24 hours.
     minutes_comptees = models.PositiveIntegerField(_("minutes comptées"), default=0, editable=False)
@@ -589,6 +591,12 @@ class Bilan(TenantOwned, ColonnesMaintenues):
                 violation_error_message=_(
                     "Les séances du bilan dépasseraient les 24 heures (L6313-4)."
                 ),
+            ),
+            models.CheckConstraint(  # a withdrawal ends the bilan (L6353-5)
+                condition=models.Q(retractation_le__isnull=True)
+                | models.Q(statut__in=["refuse", "abandonne"]),
+                name="bilan_retractation_termine",
+                violation_error_message=_("Une rétractation met fin au bilan."),
             ),
         ]
         indexes = [models.Index(fields=["organisation", "statut"])]

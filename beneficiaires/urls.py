@@ -63,6 +63,12 @@ bilans_patterns = [
         name="convention_emettre",
     ),
     path(
+        "<uuid:bilan_id>/convention/transmettre/",
+        views_conventions.convention_transmettre,
+        name="convention_transmettre",
+    ),
+    path("<uuid:bilan_id>/retractation/", views_bilans.contrat_retracter, name="retractation"),
+    path(
         "<uuid:bilan_id>/documents/<uuid:signed_document_id>/signer/",
         views_conventions.document_signer,
         name="document_signer",

@@ -202,3 +202,18 @@ class PaiementForm(forms.Form):
     )
     montant = forms.DecimalField(label=_("Montant (€)"), min_value=0.01, decimal_places=2)
     mode = forms.CharField(label=_("Mode de paiement"), max_length=50, required=False)
+
+
+class RetractationForm(forms.Form):
+    """The beneficiary's withdrawal from a self-funded contract (L6353-5), as received."""
+
+    le = forms.DateField(
+        label=_("Date de la rétractation"),
+        help_text=_("Date d'envoi de la lettre recommandée ou de la remise en main propre."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    motif = forms.CharField(
+        label=_("Motif indiqué par la personne"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+    )

@@ -11,9 +11,11 @@ import math
 from dataclasses import dataclass, fields
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,13 +23,19 @@ from beneficiaires.budget import Demande, depasse, message_depassement
 from beneficiaires.consentements import apres_revocation
 from beneficiaires.conventions import TRIPARTITE
 from beneficiaires.cycle import TERMINAUX
-from beneficiaires.financement import convention_refusee_par_silence, financement_problemes
+from beneficiaires.financement import (
+    convention_refusee_par_silence,
+    cpf_date_debut_minimale,
+    financement_problemes,
+    retractation_fin,
+)
 from beneficiaires.models import (
     Beneficiaire,
     Bilan,
     BilanEvenement,
     Consentement,
     EntretienPrealable,
+    Financement,
     Phase,
     Programme,
     StatutBilan,
@@ -36,6 +44,7 @@ from beneficiaires.programmes import bilan_delai_reflexion_jours
 from beneficiaires.relances import alerte_cpf_entree_planifier
 from beneficiaires.selectors import bilan_signatures_manquantes, convention_est_signee_par
 from beneficiaires.services.financement import bilan_financement_valider
+from bilan.core.emails import send_templated_email_on_commit
 from bilan.core.formatting import date_fr
 from bilan.core.models import Organisation, SignatureRole, User
 
@@ -83,8 +92,37 @@ def consentement_revoquer(*, consentement: Consentement) -> Consentement:
         Beneficiaire.objects.filter(pk=consentement.beneficiaire_id).update(
             besoins_accessibilite=""
         )
+    if consentement.type == Consentement.Type.PARTICIPATION:
+        _bilans_arreter_sans_consentement(consentement=consentement)
     apres_revocation.executer(consentement=consentement)
     return consentement
+
+
+def _bilans_arreter_sans_consentement(*, consentement: Consentement) -> None:
+    """Rule 7 (L6313-4): without the participation consent no bilan goes on. Every open
+    bilan of the person ends through the abandonment path, the withdrawal as its recorded
+    reason, and the person is told by one e-mail (after commit, no content: a link)."""
+    beneficiaire = consentement.beneficiaire
+    revoque = timezone.localtime(consentement.revoque_le).date()
+    motif = _(
+        "Retrait du consentement au bilan par la personne le %(date)s (L6313-4) : le bilan "
+        "ne peut pas se poursuivre."
+    ) % {"date": date_fr(jour=revoque)}
+    arretes = [
+        bilan_abandonner(bilan=bilan, motif=motif, par=None)
+        for bilan in Bilan.objects.filter(beneficiaire=beneficiaire).exclude(statut__in=TERMINAUX)
+    ]
+    if arretes:
+        send_templated_email_on_commit(
+            template="consentement-retrait",
+            to=beneficiaire.email,
+            context={
+                "organisation": beneficiaire.organisation,
+                "prenom": beneficiaire.prenom,
+                "date": revoque,
+                "url": settings.SITE_URL + reverse("portail:home"),
+            },
+        )
 
 
 def consentement_est_actif(*, beneficiaire: Beneficiaire, type: str) -> bool:
@@ -365,6 +403,29 @@ def bilan_manques_demarrage(*, bilan: Bilan, aujourdhui: dt.date) -> list[str]:
     manques = []
     if bilan.statut != StatutBilan.ATTENTE:
         manques.append(_("Le bilan doit d'abord être confirmé."))
+    if not consentement_est_actif(
+        beneficiaire=bilan.beneficiaire, type=Consentement.Type.PARTICIPATION
+    ):
+        manques.append(
+            _(
+                "Le consentement de la personne au bilan n'est pas enregistré ou a été retiré "
+                "(L6313-4) : recueillez-le dans la fiche du ou de la bénéficiaire."
+            )
+        )
+    if bilan.financement == Financement.CPF and bilan.cpf_proposition_commande_le:
+        minimum = cpf_date_debut_minimale(proposition_le=bilan.cpf_proposition_commande_le)
+        if aujourdhui < minimum:
+            manques.append(
+                _(
+                    "Un bilan financé par le CPF ne peut commencer avant le %(minimum)s "
+                    "(11 jours ouvrés après la proposition de commande du %(proposition)s, "
+                    "règle de la Caisse des dépôts) : démarrez-le à partir de cette date."
+                )
+                % {
+                    "minimum": date_fr(jour=minimum),
+                    "proposition": date_fr(jour=bilan.cpf_proposition_commande_le),
+                }
+            )
     manques += financement_problemes(
         bilan=bilan, aujourdhui=aujourdhui, organisation=bilan.organisation
     )
@@ -390,7 +451,8 @@ def bilan_demarrer(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None
 
 
 @transaction.atomic
-def bilan_abandonner(*, bilan: Bilan, motif: str, par: User) -> Bilan:
+def bilan_abandonner(*, bilan: Bilan, motif: str, par: User | None) -> Bilan:
+    """End a started or pending bilan by abandonment, with its reason (rule 29 causes)."""
     bilan = bilan_verrouiller(bilan=bilan)
     if bilan.statut in TERMINAUX:
         raise ValidationError(_("Ce bilan est déjà terminé."))
@@ -442,3 +504,88 @@ def bilans_refuser_conventions_expirees(*, aujourdhui: dt.date) -> int:
             )
             refuses += 1
     return refuses
+
+
+# --- Withdrawal from a self-funded contract (L6353-5) -------------------------------------
+
+
+def contrat_retracter(
+    *,
+    bilan: Bilan,
+    le: dt.date,
+    motif: str,
+    par: User,
+    contrat_signe_le: dt.date | None,
+    aujourdhui: dt.date | None = None,
+) -> Bilan:
+    """Record the beneficiary's withdrawal from a self-funded contract (L6353-5), received on
+    ``le``: it voids the contract and ends the bilan (refused if it had not started, abandoned
+    otherwise), with the reason, in ``Bilan.retractation_le`` and the dossier's history.
+
+    Refused (``ValidationError`` at the field, nothing written) for another route, before the
+    contract is signed, after the last day of the period (``retractation_fin``), for a date in
+    the future or without a reason. ``contrat_signe_le``: the beneficiary's signature day
+    (``selectors.contrat_date_signature``).
+    """
+    aujourdhui = aujourdhui or timezone.localdate()
+    motif = motif.strip()
+    with transaction.atomic():
+        verrouille = bilan_verrouiller(bilan=bilan)
+        if verrouille.financement != Financement.PERSONNEL:
+            raise ValidationError(
+                _("La rétractation (L6353-5) ne concerne que le contrat d'un bilan autofinancé.")
+            )
+        if verrouille.statut in TERMINAUX:
+            raise ValidationError(_("Ce bilan est déjà terminé."))
+        if contrat_signe_le is None:
+            raise ValidationError(
+                _(
+                    "Le contrat n'est pas signé par le ou la bénéficiaire : il n'y a rien à "
+                    "rétracter. Pour arrêter la démarche, refusez le bilan."
+                )
+            )
+        fin = retractation_fin(contrat_signe_le=contrat_signe_le)
+        if le < contrat_signe_le or le > aujourdhui:
+            raise ValidationError(
+                {
+                    "le": _(
+                        "La date de rétractation doit être comprise entre la signature du "
+                        "contrat (%(signe)s) et aujourd'hui."
+                    )
+                    % {"signe": date_fr(jour=contrat_signe_le)}
+                }
+            )
+        if le > fin:
+            raise ValidationError(
+                {
+                    "le": _(
+                        "Le délai de rétractation a pris fin le %(fin)s (10 jours après la "
+                        "signature du %(signe)s, L6353-5) : le contrat ne peut plus être "
+                        "rétracté. Si la personne arrête, enregistrez un abandon."
+                    )
+                    % {"fin": date_fr(jour=fin), "signe": date_fr(jour=contrat_signe_le)}
+                }
+            )
+        if not motif:
+            raise ValidationError({"motif": _("Indiquez le motif de la rétractation.")})
+        texte = _("Rétractation du contrat le %(le)s (L6353-5) : %(motif)s") % {
+            "le": date_fr(jour=le),
+            "motif": motif,
+        }
+        commence = verrouille.statut not in {
+            StatutBilan.DEMANDE,
+            StatutBilan.PREALABLE_REALISE,
+            StatutBilan.ATTENTE,
+        }
+        if commence:
+            verrouille.motif_abandon = texte
+        else:
+            verrouille.motif_refus = texte
+        verrouille.retractation_le = le
+        return bilan_changer_statut(
+            bilan=verrouille,
+            vers=StatutBilan.ABANDONNE if commence else StatutBilan.REFUSE,
+            par=par,
+            motif=texte,
+            termine_le=le,
+        )

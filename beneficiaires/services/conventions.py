@@ -6,17 +6,27 @@ kinds and the contract's after-signature follow-up are declared in beneficiaires
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaires.conventions import DOCUMENTS, TypeDocument, type_document
-from beneficiaires.models import Bilan, Phase
-from beneficiaires.selectors import convention_courante_obtenir, convention_mentions_manquantes
-from bilan.core.models import SignedDocument, User
+from beneficiaires.financement import convention_date_limite
+from beneficiaires.models import Bilan, BilanEvenement, Phase
+from beneficiaires.selectors import (
+    convention_courante_obtenir,
+    convention_est_signee_par,
+    convention_mentions_manquantes,
+)
+from bilan.core.emails import send_templated_email_on_commit
+from bilan.core.formatting import date_fr
+from bilan.core.models import SignatureRole, SignedDocument, User
 from bilan.core.signatures import document_emettre, document_nouvelle_version
 
 
@@ -36,7 +46,8 @@ def _contexte(bilan: Bilan) -> dict[str, Any]:
 def convention_emettre(*, bilan: Bilan, par: User) -> SignedDocument:
     """Issue the route's document once every mandatory mention is present (each missing one is
     named). An unsigned previous version is cancelled; a signed one stays as it is and the new
-    version is an amendment. For a tripartite convention, issuing starts the employee's 10 days.
+    version is an amendment. For a tripartite convention, a new version must be transmitted
+    to the employee again (``convention_transmettre``), which starts their 10 days.
     """
     kind = type_document(bilan=bilan)
     if kind is None:
@@ -71,5 +82,63 @@ def convention_emettre(*, bilan: Bilan, par: User) -> SignedDocument:
             created_by=par,
         )
     if kind == TypeDocument.CONVENTION_TRIPARTITE:
-        Bilan.objects.filter(pk=bilan.pk).update(convention_transmise_le=timezone.localdate())
+        Bilan.objects.filter(pk=bilan.pk).update(convention_transmise_le=None)
+        bilan.convention_transmise_le = None
     return document
+
+
+@transaction.atomic
+def convention_transmettre(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None) -> Bilan:
+    """Transmit the issued tripartite convention to the employee (R6313-8): one e-mail with
+    the link to their portal (no content), and the day recorded in
+    ``Bilan.convention_transmise_le``, from which their 10 days run (``convention_date_limite``).
+
+    Refused (nothing written, nothing sent) for another route, without an issued convention
+    awaiting the employee's signature, or once it has been transmitted (the clock never
+    restarts: a new version must be issued first).
+    """
+    verrouille = Bilan.objects.select_for_update().select_related("beneficiaire").get(pk=bilan.pk)
+    if type_document(bilan=verrouille) != TypeDocument.CONVENTION_TRIPARTITE:
+        raise ValidationError(
+            _("Seule une convention tripartite (plan de l'employeur) se transmet au salarié·e.")
+        )
+    document = convention_courante_obtenir(bilan=verrouille)
+    if document is None or document.status != SignedDocument.Status.EMIS:
+        raise ValidationError(
+            _("Émettez d'abord la convention : elle doit attendre les signatures.")
+        )
+    if convention_est_signee_par(bilan=verrouille, role=SignatureRole.BENEFICIAIRE):
+        raise ValidationError(_("Le ou la salarié·e a déjà signé la convention."))
+    if verrouille.convention_transmise_le is not None:
+        raise ValidationError(
+            _(
+                "La convention a déjà été transmise le %(date)s : le délai de signature court "
+                "depuis cette date. Pour la transmettre à nouveau, émettez une nouvelle version."
+            )
+            % {"date": date_fr(jour=verrouille.convention_transmise_le)}
+        )
+    jour = aujourdhui or timezone.localdate()
+    verrouille.convention_transmise_le = jour
+    verrouille.save(update_fields=["convention_transmise_le", "updated_at"])
+    beneficiaire = verrouille.beneficiaire
+    send_templated_email_on_commit(
+        template="convention-transmise",
+        to=beneficiaire.email,
+        context={
+            "organisation": verrouille.organisation,
+            "prenom": beneficiaire.prenom,
+            "limite": convention_date_limite(transmise_le=jour),
+            "url": settings.SITE_URL + reverse("portail:documents"),
+        },
+    )
+    BilanEvenement.objects.create(
+        organisation=verrouille.organisation,
+        bilan=verrouille,
+        de=verrouille.statut,
+        vers=verrouille.statut,
+        par=par,
+        motif=_("Convention transmise au salarié·e le %(date)s (R6313-8).")
+        % {"date": date_fr(jour=jour)},
+    )
+    bilan.convention_transmise_le = jour
+    return verrouille

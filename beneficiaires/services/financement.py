@@ -56,6 +56,8 @@ def paiement_enregistrer(
             deja_paye=deja_paye,
             montant=montant,
             le=le,
+            statut=verrouille.statut,
+            phase=verrouille.phase,
         )
         return Paiement.objects.create(
             organisation_id=verrouille.organisation_id,

@@ -11,7 +11,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaires import acces, selectors
-from beneficiaires.forms.beneficiaires import BILAN_FIELDS, BilanForm, consultants_of
+from beneficiaires.financement import retractation_fin
+from beneficiaires.forms.beneficiaires import (
+    BILAN_FIELDS,
+    BilanForm,
+    RetractationForm,
+    consultants_of,
+)
 from beneficiaires.models import Financement, Phase, StatutBilan
 from beneficiaires.services import bilans as services_bilans
 from beneficiaires.services.bilans import DossierBilan
@@ -180,5 +186,41 @@ def bilan_edit(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
         request,
         "bilans/form.html",
         {"form": form, "bilan": bilan, "beneficiaire": bilan.beneficiaire},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_required
+def contrat_retracter(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
+    """Record the beneficiary's withdrawal from a self-funded contract (L6353-5)."""
+    bilan = selectors.bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
+    acces.exiger_bilan(membership=request.membership, bilan=bilan, droit=acces.Droit.ADMINISTRER)
+    signe_le = selectors.contrat_date_signature(bilan=bilan)
+    form = RetractationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services_bilans.contrat_retracter(
+                bilan=bilan,
+                le=form.cleaned_data["le"],
+                motif=form.cleaned_data["motif"],
+                par=request.user,
+                contrat_signe_le=signe_le,
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(
+                request, _("Rétractation enregistrée : le contrat est annulé et le bilan terminé.")
+            )
+            return redirect("bilans:detail", bilan_id=bilan.public_id)
+    return render(
+        request,
+        "bilans/retractation.html",
+        {
+            "form": form,
+            "bilan": bilan,
+            "signe_le": signe_le,
+            "fin": retractation_fin(contrat_signe_le=signe_le) if signe_le else None,
+        },
         status=400 if form.errors else 200,
     )

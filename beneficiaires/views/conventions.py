@@ -11,11 +11,13 @@ from django.views.decorators.http import require_POST
 
 from beneficiaires import acces, selectors
 from beneficiaires.conventions import TypeDocument
+from beneficiaires.financement import convention_date_limite
 from beneficiaires.models import Bilan
 from beneficiaires.services import conventions
 from bilan.core import signatures
 from bilan.core.audit import client_info
 from bilan.core.form_errors import flash_errors
+from bilan.core.formatting import date_fr
 from bilan.core.middleware import StaffRequest
 from bilan.core.models import SignatureRole, SignedDocument
 from bilan.core.permissions import staff_required
@@ -61,6 +63,33 @@ def convention_emettre(request: StaffRequest, bilan_id: uuid.UUID) -> HttpRespon
             request,
             _("%(titre)s émise (version %(v)s) : elle attend les signatures.")
             % {"titre": document.title, "v": document.version},
+        )
+    return _back(bilan)
+
+
+@require_POST
+@staff_required
+def convention_transmettre(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
+    """Transmit the tripartite convention to the employee: e-mail, recorded date (R6313-8)."""
+    bilan = _bilan(request, bilan_id, acces.Droit.ADMINISTRER)
+    try:
+        bilan = conventions.convention_transmettre(bilan=bilan, par=request.user)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        assert bilan.convention_transmise_le is not None  # recorded by the service
+        messages.success(
+            request,
+            _(
+                "Convention transmise à %(email)s : le ou la salarié·e a jusqu'au %(limite)s "
+                "pour la signer."
+            )
+            % {
+                "email": bilan.beneficiaire.email,
+                "limite": date_fr(
+                    jour=convention_date_limite(transmise_le=bilan.convention_transmise_le)
+                ),
+            },
         )
     return _back(bilan)
 

@@ -8,6 +8,8 @@ counted):
   the Alsace-Moselle extra days and the overseas days are not counted). Saturday is *not* a jour
   ouvré (it is a "jour ouvrable", a different notion).
 * **N jours ouvrés after D**: the N-th jour ouvré strictly after D (D itself never counts).
+* **legal period of N days from D** (``echeance_legale``): D + N, extended to the next jour
+  ouvré when that day is a Saturday, Sunday or holiday (art. 642 CPC); one rule for every clock.
 * **D + N months**: the same day N months later, clamped to the month's length (31 August + 6
   months is 28 or 29 February).
 
@@ -64,3 +66,18 @@ def ajouter_mois(*, jour: dt.date, mois: int) -> dt.date:
     annee += jour.year
     dernier = calendar.monthrange(annee, index + 1)[1]
     return dt.date(annee, index + 1, min(jour.day, dernier))
+
+
+def echeance_legale(*, depart: dt.date, jours: int) -> dt.date:
+    """Last day of a legal period of ``jours`` calendar days that starts with the event of
+    ``depart``: the **one rule for every legal clock** of the application (R6313-8 tripartite
+    convention, L6353-5 withdrawal, D6323-4 employer's answer).
+
+    * art. 641 CPC: the day of the event is not counted, so the period ends on
+      ``depart + jours`` and the act is still valid on that whole day;
+    * art. 642 CPC: a period that would end on a Saturday, a Sunday or a French public holiday
+      is extended to the next jour ouvré (``prochain_jour_ouvre``). Applied to every clock,
+      whether it protects the beneficiary (withdrawal) or ends their right (signature): the
+      person always has the same number of usable days, and two clocks never disagree.
+    """
+    return prochain_jour_ouvre(le=depart + dt.timedelta(days=jours))

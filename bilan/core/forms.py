@@ -55,6 +55,7 @@ class OrganisationForm(forms.ModelForm):
             "siret",
             "numero_declaration_activite",
             "qualiopi_numero_certificat",
+            "qualiopi_date_emission",
             "qualiopi_date_expiration",
             "qualiopi_couvre_bilans",
             "referent_handicap_nom",
@@ -65,7 +66,10 @@ class OrganisationForm(forms.ModelForm):
             "abandon_alerte_semaines",
             "logo",
         ]
-        widgets = {"qualiopi_date_expiration": forms.DateInput(attrs={"type": "date"})}
+        widgets = {
+            "qualiopi_date_emission": forms.DateInput(attrs={"type": "date"}),
+            "qualiopi_date_expiration": forms.DateInput(attrs={"type": "date"}),
+        }
 
     def clean_siret(self):
         return self.cleaned_data["siret"].replace(" ", "")

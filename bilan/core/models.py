@@ -115,6 +115,12 @@ class Organisation(models.Model):
     qualiopi_numero_certificat = models.CharField(
         _("numéro du certificat Qualiopi"), max_length=60, blank=True
     )
+    qualiopi_date_emission = models.DateField(
+        _("date de délivrance du certificat Qualiopi"),
+        null=True,
+        blank=True,
+        help_text=_("Point de départ de la fenêtre de l'audit de surveillance (14 à 22 mois)."),
+    )
     qualiopi_date_expiration = models.DateField(
         _("date d'expiration du certificat Qualiopi"), null=True, blank=True
     )

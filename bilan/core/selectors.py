@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Protocol, cast
 
@@ -12,7 +13,10 @@ from django.db import models
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from bilan.core.dates import ajouter_mois
+from bilan.core.formatting import date_fr
 from bilan.core.models import Invitation, Membership, Organisation, Role, User, hash_token
 
 
@@ -141,3 +145,76 @@ def admins_actifs_compter(*, organisation: Organisation) -> int:
     return Membership.objects.filter(
         organisation=organisation, role=Role.ADMIN, is_active=True, user__is_active=True
     ).count()
+
+
+# --- Rule 25: the organisation's Qualiopi certificate -----------------------------------------
+
+QUALIOPI_PREAVIS_EXPIRATION_MOIS = 6
+QUALIOPI_SURVEILLANCE_MOIS = (14, 22)  # surveillance audit window after issue (arrêté 6 juin 2019)
+QUALIOPI_SURVEILLANCE_PREAVIS_MOIS = 2  # warned this long before the window opens
+
+
+def qualiopi_alertes(*, organisation: Organisation, aujourdhui: dt.date) -> list[str]:
+    """French warnings for the admins about the Qualiopi certificate (rule 25, L6316-1,
+    R6316-2): settings missing, expiry within 6 months (or past), and the surveillance audit
+    window (14 to 22 months after issue) open or opening within 2 months."""
+    alertes: list[str] = []
+    if not organisation.numero_declaration_activite:
+        alertes.append(
+            _(
+                "Le numéro de déclaration d'activité n'est pas renseigné : aucun bilan financé "
+                "ne peut commencer (L6351-1)."
+            )
+        )
+    if not organisation.qualiopi_numero_certificat or not organisation.qualiopi_couvre_bilans:
+        alertes.append(
+            _(
+                "Le certificat Qualiopi couvrant les bilans de compétences n'est pas renseigné : "
+                "seuls les bilans autofinancés peuvent commencer (L6316-1)."
+            )
+        )
+        return alertes
+    expiration = organisation.qualiopi_date_expiration
+    emission = organisation.qualiopi_date_emission
+    if expiration is None or emission is None:
+        alertes.append(
+            _(
+                "Renseignez les dates de délivrance et d'expiration du certificat Qualiopi : "
+                "sans elles, les échéances (audit de surveillance, renouvellement) ne sont pas "
+                "suivies et aucun bilan financé ne peut commencer."
+            )
+        )
+    if expiration is not None:
+        if expiration < aujourdhui:
+            alertes.append(
+                _(
+                    "Le certificat Qualiopi a expiré le %(date)s : aucun bilan financé ne peut "
+                    "commencer (L6316-1)."
+                )
+                % {"date": date_fr(jour=expiration)}
+            )
+        elif expiration <= ajouter_mois(jour=aujourdhui, mois=QUALIOPI_PREAVIS_EXPIRATION_MOIS):
+            alertes.append(
+                _(
+                    "Le certificat Qualiopi expire le %(date)s : planifiez l'audit de "
+                    "renouvellement."
+                )
+                % {"date": date_fr(jour=expiration)}
+            )
+    if emission is not None:
+        debut, fin = (ajouter_mois(jour=emission, mois=m) for m in QUALIOPI_SURVEILLANCE_MOIS)
+        preavis = ajouter_mois(jour=debut, mois=-QUALIOPI_SURVEILLANCE_PREAVIS_MOIS)
+        if preavis <= aujourdhui <= fin:
+            alertes.append(
+                _(
+                    "L'audit de surveillance du certificat Qualiopi (délivré le %(emission)s) "
+                    "doit avoir lieu entre le %(debut)s et le %(fin)s (14 à 22 mois après la "
+                    "délivrance)."
+                )
+                % {
+                    "emission": date_fr(jour=emission),
+                    "debut": date_fr(jour=debut),
+                    "fin": date_fr(jour=fin),
+                }
+            )
+    return alertes

@@ -183,6 +183,7 @@ class FicheOrganisation:
     siret: str
     numero_declaration_activite: str
     qualiopi_numero_certificat: str
+    qualiopi_date_emission: date | None
     qualiopi_date_expiration: date | None
     qualiopi_couvre_bilans: bool
     referent_handicap_nom: str

@@ -91,6 +91,15 @@ class AfterSignature(Protocol):
     def __call__(self, *, document: SignedDocument, signature: Signature) -> None: ...
 
 
+class BeforeSignature(Protocol):
+    """Called before a signature of a document of the kind is recorded; raises
+    ``ValidationError`` (French message, what happens next) to refuse it. It runs in the
+    caller's transaction, outside the signing savepoint: what it writes to record the
+    consequence of a refusal (a bilan refused) stays when the caller handles the error."""
+
+    def __call__(self, *, document: SignedDocument, role: SignatureRole) -> None: ...
+
+
 @dataclass(frozen=True)
 class PageSignature:
     """A portal page of its own where the beneficiary reads and signs a kind of document:
@@ -105,6 +114,7 @@ class DocumentKindRegistry:
 
     def __init__(self) -> None:
         self._handlers: dict[str, list[AfterSignature]] = {}
+        self._checks: dict[str, list[BeforeSignature]] = {}
         self._pages: dict[str, PageSignature] = {}
 
     def register(
@@ -112,6 +122,7 @@ class DocumentKindRegistry:
         *kinds: str,
         after_signature: AfterSignature | None = None,
         page_signature: PageSignature | None = None,
+        before_signature: BeforeSignature | None = None,
     ) -> None:
         """Declare ``kinds`` (idempotent) and, optionally, a handler run after each signature
         and the portal page where the beneficiary reads and signs documents of these kinds
@@ -120,12 +131,19 @@ class DocumentKindRegistry:
             handlers = self._handlers.setdefault(kind, [])
             if after_signature is not None and after_signature not in handlers:
                 handlers.append(after_signature)
+            checks = self._checks.setdefault(kind, [])
+            if before_signature is not None and before_signature not in checks:
+                checks.append(before_signature)
             if page_signature is not None:
                 self._pages[kind] = page_signature
 
     def page_signature(self, kind: str) -> PageSignature | None:
         """The page where ``kind`` is signed, or None: the portal's list of documents."""
         return self._pages.get(kind)
+
+    def checks(self, kind: str) -> tuple[BeforeSignature, ...]:
+        """The checks run before a signature of ``kind`` (``document_verifier_signature``)."""
+        return tuple(self._checks.get(kind, ()))
 
     def kinds(self) -> frozenset[str]:
         return frozenset(self._handlers)
@@ -291,8 +309,43 @@ def _refuse_unless_signable(document: SignedDocument) -> None:
         raise ValidationError(_("Ce document n'a pas encore été émis : il ne peut pas être signé."))
 
 
-@transaction.atomic
+def document_verifier_signature(*, document: SignedDocument, role: SignatureRole) -> None:
+    """Run the checks the owning app registered for the kind (``before_signature``), in the
+    caller's transaction, before any signing savepoint: a refusal raises ``ValidationError``
+    and what the check recorded about it stays. A document that is not ``emis`` is left to
+    the engine's own refusal."""
+    if document.status != SignedDocument.Status.EMIS:
+        return
+    for check in document_kinds.checks(document.kind):
+        check(document=document, role=SignatureRole(role))
+
+
 def document_signer(
+    *,
+    document: SignedDocument,
+    role: SignatureRole,
+    user: User | None,
+    client: ClientInfo | None,
+    methode: MethodeAuthentification,
+    signer_name: str | None = None,
+    signer_email: str | None = None,
+) -> Signature:
+    """Record the signature of ``role`` (``_document_signer``) once the kind's checks
+    (``document_verifier_signature``) accept it."""
+    document_verifier_signature(document=document, role=SignatureRole(role))
+    return _document_signer(
+        document=document,
+        role=role,
+        user=user,
+        client=client,
+        methode=methode,
+        signer_name=signer_name,
+        signer_email=signer_email,
+    )
+
+
+@transaction.atomic
+def _document_signer(
     *,
     document: SignedDocument,
     role: SignatureRole,
@@ -498,13 +551,19 @@ def lien_signature_revoquer(*, link: SigningLink) -> SigningLink:
     return link
 
 
-@transaction.atomic
 def lien_signature_utiliser(*, link: SigningLink, client: ClientInfo | None) -> Signature:
     """Sign through a single-use link (``MethodeAuthentification.LIEN_UNIQUE``) and consume it.
 
     Refused, nothing written, when the link was used, revoked or has expired, or when the
-    document can no longer be signed in that capacity.
+    document can no longer be signed in that capacity (the kind's checks run first, outside
+    the signing savepoint, like ``document_signer``'s).
     """
+    document_verifier_signature(document=link.document, role=SignatureRole(link.role))
+    return _lien_signature_utiliser(link=link, client=client)
+
+
+@transaction.atomic
+def _lien_signature_utiliser(*, link: SigningLink, client: ClientInfo | None) -> Signature:
     locked = SigningLink.objects.select_for_update().select_related("document").get(pk=link.pk)
     if not locked.is_usable:
         raise ValidationError(_("Ce lien de signature n'est plus valable."))

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -41,6 +42,11 @@ def _organisation_page(request: StaffRequest, *, form=None, invitation_form=None
         "invitation_form": invitation_form or StaffInvitationForm(),
         "admin_count": members.filter(role=Role.ADMIN, is_active=True).count(),
         "demandes_suppression": _demandes_suppression() if is_admin else [],
+        "qualiopi_alertes": selectors.qualiopi_alertes(
+            organisation=organisation, aujourdhui=timezone.localdate()
+        )
+        if is_admin
+        else [],
     }
     return render(request, "app/organisation.html", context, status=status)
 

@@ -26,7 +26,7 @@ from beneficiaires.services.financement import paiement_enregistrer
 from bilan.core import selectors
 from bilan.core.form_errors import Manque, add_errors, flash_errors
 from bilan.core.middleware import StaffRequest
-from bilan.core.models import SignatureRole
+from bilan.core.models import Role, SignatureRole
 from bilan.core.permissions import staff_required
 from relances.selectors import bilan_relances_lister
 from seances.models import Seance
@@ -51,7 +51,16 @@ def dashboard(request: StaffRequest) -> HttpResponse:
     return render(
         request,
         "app/dashboard.html",
-        {"stats": stats, "memberships": selectors.membres_du_compte(user=request.user)},
+        {
+            "stats": stats,
+            "memberships": selectors.membres_du_compte(user=request.user),
+            # Rule 25: the admins see the certificate's deadlines where they land.
+            "qualiopi_alertes": selectors.qualiopi_alertes(
+                organisation=organisation, aujourdhui=timezone.localdate()
+            )
+            if request.membership.role == Role.ADMIN
+            else [],
+        },
     )
 
 
@@ -100,6 +109,8 @@ def _detail_page(request: StaffRequest, bilan, *, paiement_form=None, status=200
             "seances": Seance.objects.filter(bilan=bilan).order_by("debut"),
             "manques": manques,
             "aujourdhui": aujourdhui,
+            "reglages_incomplets": bilan.financement != Financement.PERSONNEL
+            and fin.organisation_reglages_incomplets(organisation=bilan.organisation),
             "evenements": bilan.evenements.select_related("par"),
             "documents": _documents_avec_signatures(bilan),
             "type_document": type_document(bilan=bilan),
@@ -162,15 +173,21 @@ def _financement_infos(bilan) -> dict:
             infos["retractation_fin"] = fin.retractation_fin(contrat_signe_le=signe_le)
             if bilan.prix_ttc:
                 infos["echeancier"] = fin.echeancier_propose(
-                    prix=bilan.prix_ttc,
-                    contrat_signe_le=signe_le,
-                    fin_prevue=bilan.date_fin_prevue,
+                    prix=bilan.prix_ttc, contrat_signe_le=signe_le
                 )
+            infos["retractation_possible"] = (
+                bilan.statut not in TERMINAUX and timezone.localdate() <= infos["retractation_fin"]
+            )
         if bilan.prix_ttc:
             infos["premier_paiement_max"] = fin.premier_paiement_maximum(prix=bilan.prix_ttc)
     if (
         bilan.financement in {Financement.PLAN_EMPLOYEUR, Financement.CONGE_RECLASSEMENT}
         and bilan.convention_transmise_le
+        and bilan.statut not in TERMINAUX
+        # Once the employee has signed, the R6313-8 deadline no longer applies.
+        and not beneficiaires_selectors.convention_est_signee_par(
+            bilan=bilan, role=SignatureRole.BENEFICIAIRE
+        )
     ):
         infos["convention_date_limite"] = fin.convention_date_limite(
             transmise_le=bilan.convention_transmise_le

@@ -7,11 +7,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from beneficiaires.acces import PortailRequest
+from beneficiaires.financement import bilan_cpf_repartition
 from beneficiaires.models import Consentement
 from beneficiaires.services.bilans import consentement_revoquer as revoquer
 from beneficiaires.services.rgpd import CONSENTEMENTS_PORTAIL, consentement_portail_accorder
@@ -35,15 +37,22 @@ DONNEES_PERSONNELLES = TypeObjet(
 def portail_home(request: PortailRequest) -> HttpResponse:
 
     beneficiaire = request.portal_access.beneficiaire
+    accueil = espaces_selectors.portail_accueil(beneficiaire=beneficiaire)
     return render(
         request,
         "portail/home.html",
         {
             "beneficiaire": beneficiaire,
             "accesses": core_selectors.acces_portail_du_compte(user=request.user),
-            **espaces_selectors.portail_accueil(beneficiaire=beneficiaire),
+            **accueil,
+            "cpf": _cpf_repartition(accueil),  # rule 19: the CPF split, as on the staff page
         },
     )
+
+
+def _cpf_repartition(context: dict) -> dict | None:
+    bilan = context.get("bilan")
+    return bilan_cpf_repartition(bilan=bilan, aujourdhui=timezone.localdate()) if bilan else None
 
 
 def _donnees_page(request: PortailRequest, *, status=200, **forms_):

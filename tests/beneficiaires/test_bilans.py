@@ -5,9 +5,12 @@ import datetime as dt
 import html
 import io
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from beneficiaires import selectors
@@ -21,7 +24,8 @@ from beneficiaires.models import (
 )
 from beneficiaires.services import bilans as services_bilans
 from beneficiaires.services import conventions
-from bilan.core import dates
+from beneficiaires.services.financement import paiement_enregistrer
+from bilan.core import dates, signatures
 from bilan.core.models import Role, SignatureRole, SignedDocument
 from bilan.core.signatures import MethodeAuthentification, document_signer
 from bilan.core.tenancy import tenant_context
@@ -293,7 +297,7 @@ def test_a_self_funded_bilan_starts_only_once_the_contract_is_signed(org_a, worl
         ]
 
 
-def test_missing_mentions_are_named_and_nothing_is_issued(org_a, world):
+def test_regle_23_missing_mentions_are_named_and_nothing_is_issued(org_a, world):
     bilan = _pret(world, objectifs="", conditions_paiement="", prix_ttc=None)
     with tenant_context(world.org_a):
         with pytest.raises(ValidationError) as excinfo:
@@ -398,21 +402,23 @@ def _tripartite(world, *, transmise_il_y_a):
     )
     with tenant_context(world.org_a):
         conventions.convention_emettre(bilan=bilan, par=world.consultant_a)
-        Bilan.objects.filter(pk=bilan.pk).update(
-            convention_transmise_le=AUJOURDHUI - dt.timedelta(days=transmise_il_y_a)
-        )
+        if transmise_il_y_a is not None:
+            Bilan.objects.filter(pk=bilan.pk).update(
+                convention_transmise_le=AUJOURDHUI - dt.timedelta(days=transmise_il_y_a)
+            )
     return bilan
 
 
-def test_an_unsigned_tripartite_convention_is_refused_after_ten_days(org_a, world):
+def test_regle_08_the_nightly_job_refuses_an_unsigned_convention_after_the_deadline(org_a, world):
     from beneficiaires.tasks import refuser_conventions_expirees
 
     recent = _tripartite(world, transmise_il_y_a=10)
     refuser_conventions_expirees.run()
     assert _reload(world, recent).statut == StatutBilan.ATTENTE  # the 10th day is still open
     with tenant_context(world.org_a):
+        # 15 days ago: the deadline (+ 10, extended past a weekend/holiday) is over.
         Bilan.objects.filter(pk=recent.pk).update(
-            convention_transmise_le=AUJOURDHUI - dt.timedelta(days=11)
+            convention_transmise_le=AUJOURDHUI - dt.timedelta(days=15)
         )
     result = refuser_conventions_expirees.run()
     assert result == {world.org_a.pk: 1, world.org_b.pk: 0}
@@ -677,3 +683,282 @@ def test_a_payment_before_the_withdrawal_period_ends_is_refused(org_a, world, lo
         assert not Paiement.objects.exists()
     page = _page(client.get(f"/app/bilans/{bilan.public_id}/"))
     assert "Premier paiement : 540,00 € au plus (30 % du prix)" in page
+
+
+# --- Rule 8: transmission to the employee, late signature refused in the signing path ------
+
+
+def _a_paris(jour, heure=10):
+    return dt.datetime(jour.year, jour.month, jour.day, heure, tzinfo=ZoneInfo("Europe/Paris"))
+
+
+def _signer_salarie(world, bilan):
+    with tenant_context(world.org_a):
+        document = selectors.convention_courante_obtenir(bilan=bilan)
+        return document_signer(
+            document=document,
+            role=SignatureRole.BENEFICIAIRE,
+            user=world.beneficiaire_user_a,
+            client=None,
+            methode=MethodeAuthentification.SESSION_MOT_DE_PASSE,
+        )
+
+
+def test_regle_08_transmission_is_an_act_and_a_late_signature_is_refused(
+    org_a, world, login_as, django_capture_on_commit_callbacks
+):
+    """Transmitted Tue 17/11/2026, deadline Fri 27/11/2026; signed Sun 29/11 before the
+    nightly job: refused, nothing signed, the bilan refused at once."""
+    from django.core import mail
+
+    bilan = _tripartite(world, transmise_il_y_a=None)
+    assert _reload(world, bilan).convention_transmise_le is None  # issuing is not transmitting
+    with tenant_context(world.org_a), django_capture_on_commit_callbacks(execute=True):
+        conventions.convention_transmettre(
+            bilan=bilan, par=world.admin_a, aujourdhui=dt.date(2026, 11, 17)
+        )
+    message = mail.outbox[-1]
+    assert message.to == [world.beneficiaire_a.email]
+    assert "/portail/documents/" in message.body
+    assert "27/11/2026" in message.body
+    assert "Valider un projet de reconversion" not in message.body  # no content
+    assert _reload(world, bilan).convention_transmise_le == dt.date(2026, 11, 17)
+    with tenant_context(world.org_a), pytest.raises(ValidationError, match="déjà été transmise"):
+        conventions.convention_transmettre(bilan=bilan, par=world.admin_a)
+
+    # In the portal, before the nightly job has run.
+    portal = login_as(world.beneficiaire_user_a)
+    with tenant_context(world.org_a):
+        document = selectors.convention_courante_obtenir(bilan=bilan)
+    with time_machine.travel(_a_paris(dt.date(2026, 11, 29)), tick=False):
+        page = _page(
+            portal.post(
+                f"/portail/documents/{document.public_id}/signer/", {"accord": "on"}, follow=True
+            )
+        )
+    assert "a pris fin le 27/11/2026 (10 jours après sa transmission du 17/11/2026" in page
+    assert "le bilan est refusé" in page
+    assert "nouveau dossier" in page
+    with tenant_context(world.org_a):
+        assert not selectors.convention_courante_obtenir(bilan=bilan).signatures.exists()
+    refuse = _reload(world, bilan)
+    assert refuse.statut == StatutBilan.REFUSE
+    assert "17/11/2026" in refuse.motif_refus
+    assert "R6313-8" in refuse.motif_refus
+    # And it can never start.
+    with tenant_context(world.org_a), pytest.raises(ValidationError):
+        services_bilans.bilan_demarrer(bilan=refuse, par=world.admin_a)
+
+
+def test_regle_08_a_deadline_on_a_saturday_runs_to_monday(org_a, world):
+    """Transmitted Wed 18/11/2026: day 10 is Sat 28/11, so signing on Mon 30/11 is in time."""
+    bilan = _tripartite(world, transmise_il_y_a=None)
+    with tenant_context(world.org_a):
+        conventions.convention_transmettre(
+            bilan=bilan, par=world.admin_a, aujourdhui=dt.date(2026, 11, 18)
+        )
+    with time_machine.travel(_a_paris(dt.date(2026, 11, 30), heure=22), tick=False):
+        signature = _signer_salarie(world, bilan)
+    assert signature.pk
+    assert _reload(world, bilan).statut == StatutBilan.ATTENTE
+
+
+def test_regle_08_the_deadline_warning_goes_once_the_employee_has_signed(org_a, world, login_as):
+    bilan = _tripartite(world, transmise_il_y_a=None)
+    with tenant_context(world.org_a):
+        conventions.convention_transmettre(bilan=bilan, par=world.admin_a)
+    client = login_as(world.admin_a)
+    page = _page(client.get(f"/app/bilans/{bilan.public_id}/"))
+    assert "pour la signer ; sans signature, le bilan est refusé" in page
+    _signer_salarie(world, bilan)
+    page = _page(client.get(f"/app/bilans/{bilan.public_id}/"))
+    assert "sans signature, le bilan est refusé" not in page
+
+
+def test_regle_09_a_refusal_shows_the_employer_nothing(org_a, world, client):
+    """The employee declines: the employer's pending link stops working and shows no reason,
+    no status, nothing negative."""
+    from django.core import mail
+
+    bilan = _tripartite(world, transmise_il_y_a=0)
+    with tenant_context(world.org_a):
+        document = selectors.convention_courante_obtenir(bilan=bilan)
+        _link, token = signatures.lien_signature_creer(
+            document=document,
+            role=SignatureRole.EMPLOYEUR,
+            signer_name="Paul Durand",
+            signer_email="rh@durand.test",
+        )
+        services_bilans.bilan_refuser(
+            bilan=bilan, motif="MOTIF-PERSONNEL-CONFIDENTIEL", par=world.admin_a
+        )
+    envoyes = len(mail.outbox)
+    response = client.get(f"/signature/{world.org_a.public_id}/{token}/")
+    page = _page(response)
+    assert response.status_code in {200, 410}
+    for mot in ("MOTIF-PERSONNEL-CONFIDENTIEL", "refus", "Refus", "abandon"):
+        assert mot not in page
+    response = client.post(f"/signature/{world.org_a.public_id}/{token}/", {"accord": "on"})
+    with tenant_context(world.org_a):
+        assert not document.signatures.exists()
+    assert "MOTIF-PERSONNEL-CONFIDENTIEL" not in _page(response)
+    assert len(mail.outbox) == envoyes  # nobody is told anything
+
+
+# --- Rule 7: consent at every transition, withdrawal ends the bilan --------------------------
+
+
+def test_regle_07_start_refused_when_the_consent_was_withdrawn_after_confirmation(org_a, world):
+    bilan = _pret(world, statut=StatutBilan.ATTENTE, financement="personnel")
+    with tenant_context(world.org_a):
+        consentement = world.beneficiaire_a.consentements.get(type="participation")
+        Consentement.objects.filter(pk=consentement.pk).update(revoque_le=timezone.now())
+        with pytest.raises(ValidationError) as refus:
+            services_bilans.bilan_demarrer(bilan=bilan, par=world.admin_a)
+    assert any("consentement" in m and "retiré" in m for m in refus.value.messages)
+    assert _reload(world, bilan).statut == StatutBilan.ATTENTE
+    assert _reload(world, bilan).date_debut_reelle is None
+
+
+def test_regle_07_withdrawing_the_consent_abandons_the_bilan_and_tells_the_person(
+    world, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    bilan = _en_cours(world)
+    _consent(world)
+    with tenant_context(world.org_a), django_capture_on_commit_callbacks(execute=True):
+        consentement = world.beneficiaire_a.consentements.get(type="participation")
+        services_bilans.consentement_revoquer(consentement=consentement)
+    bilan = _reload(world, bilan)
+    assert bilan.statut == StatutBilan.ABANDONNE
+    assert "Retrait du consentement" in bilan.motif_abandon
+    assert bilan.termine_le == AUJOURDHUI
+    with tenant_context(world.org_a):
+        assert bilan.evenements.last().motif == bilan.motif_abandon
+    (message,) = [m for m in mail.outbox if m.to == [world.beneficiaire_a.email]]
+    assert "retiré" in message.body
+    assert "/portail/" in message.body
+    assert "Valider un projet de reconversion" not in message.body
+    # Another consent does not touch the bilan (nothing else ends).
+
+
+# --- Rule 22: withdrawal within the period -------------------------------------------------
+
+
+def _contrat_signe(world, bilan, jour):
+    with tenant_context(world.org_a):
+        conventions.convention_emettre(bilan=bilan, par=world.consultant_a)
+    with time_machine.travel(_a_paris(jour), tick=False):
+        _signer_salarie(world, bilan)
+    return jour
+
+
+def test_regle_22_a_withdrawal_within_ten_days_voids_the_contract_and_the_bilan(
+    org_a, world, login_as
+):
+    """Signed Tue 17/11/2026, period to Fri 27/11/2026: a withdrawal on 28/11 is refused,
+    one on 27/11 ends the bilan (refused, reason recorded) and no payment is accepted."""
+    bilan = _pret(world, statut=StatutBilan.ATTENTE, financement="personnel")
+    _contrat_signe(world, bilan, dt.date(2026, 11, 17))
+    client = login_as(world.admin_a)
+    url = f"/app/bilans/{bilan.public_id}/retractation/"
+    response = client.post(url, {"le": "2026-11-28", "motif": "Changement d'avis"})
+    assert response.status_code == 400
+    assert "a pris fin le 27/11/2026" in _page(response)
+    assert _reload(world, bilan).statut == StatutBilan.ATTENTE
+    response = client.post(url, {"le": "2026-11-27", "motif": ""})
+    assert response.status_code == 400
+    assert _reload(world, bilan).retractation_le is None
+    response = client.post(url, {"le": "2026-11-27", "motif": "Changement d'avis"})
+    assert response.status_code == 302
+    bilan = _reload(world, bilan)
+    assert bilan.statut == StatutBilan.REFUSE
+    assert bilan.retractation_le == dt.date(2026, 11, 27)
+    assert "Rétractation du contrat le 27/11/2026" in bilan.motif_refus
+    assert "Changement d'avis" in bilan.motif_refus
+    with tenant_context(world.org_a), pytest.raises(ValidationError, match="soit 0,00"):
+        paiement_enregistrer(
+            bilan=bilan,
+            montant=Decimal("100"),
+            le=dt.date(2026, 12, 1),
+            mode="",
+            par=world.admin_a,
+            contrat_signe_le=dt.date(2026, 11, 17),
+        )
+
+
+def test_regle_22_the_database_keeps_a_withdrawn_bilan_ended(org_a, world):
+    bilan = _pret(world, statut=StatutBilan.ATTENTE, financement="personnel")
+    with tenant_context(world.org_a), pytest.raises(IntegrityError), transaction.atomic():
+        Bilan.objects.filter(pk=bilan.pk).update(retractation_le=AUJOURDHUI)
+
+
+# --- Rule 17: a CPF bilan starts no earlier than its earliest date --------------------------
+
+
+def test_regle_17_a_cpf_bilan_cannot_start_before_the_earliest_date(org_a, world):
+    """Proposition Fri 20/11/2026, earliest start Mon 07/12/2026: starting on Sun 29/11 is
+    refused even with a later planned start; on 07/12 it starts."""
+    bilan = _pret(
+        world,
+        statut=StatutBilan.ATTENTE,
+        financement="cpf",
+        cpf_proposition_commande_le=dt.date(2026, 11, 20),
+        cpf_aucun_bilan_finance_5_ans=True,
+        date_debut_prevue=dt.date(2026, 12, 7),
+        date_fin_prevue=dt.date(2027, 2, 1),
+    )
+    with tenant_context(world.org_a):
+        try:
+            services_bilans.bilan_demarrer(
+                bilan=bilan, par=world.admin_a, aujourdhui=dt.date(2026, 11, 29)
+            )
+        except ValidationError as refus:
+            messages = refus.messages
+        else:
+            pytest.fail("started before the earliest CPF date")
+        assert any("avant le 07/12/2026" in m for m in messages)
+        assert _reload(world, bilan).statut == StatutBilan.ATTENTE
+        services_bilans.bilan_demarrer(
+            bilan=bilan, par=world.admin_a, aujourdhui=dt.date(2026, 12, 7)
+        )
+    assert _reload(world, bilan).date_debut_reelle == dt.date(2026, 12, 7)
+
+
+def test_regle_20_a_cpf_bilan_is_blocked_by_a_funded_bilan_in_the_last_5_years(org_a, world):
+    bilan = _pret(
+        world,
+        statut=StatutBilan.ATTENTE,
+        financement="cpf",
+        cpf_proposition_commande_le=AUJOURDHUI - dt.timedelta(days=30),
+        cpf_aucun_bilan_finance_5_ans=False,
+    )
+    with tenant_context(world.org_a), pytest.raises(ValidationError, match="D6323-6"):
+        services_bilans.bilan_demarrer(bilan=bilan, par=world.admin_a)
+    assert _reload(world, bilan).statut == StatutBilan.ATTENTE
+
+
+def test_regle_19_the_beneficiary_sees_the_cpf_split_in_the_portal(org_a, world, login_as):
+    _pret(
+        world,
+        statut=StatutBilan.ATTENTE,
+        financement="cpf",
+        prix_ttc=Decimal("2000"),
+        date_debut_prevue=dt.date(2026, 12, 7),
+        date_fin_prevue=dt.date(2027, 2, 1),
+    )
+    page = _page(login_as(world.beneficiaire_user_a).get("/portail/"))
+    assert "Montant utilisable sur le CPF : 1600,00 €" in page or "1 600,00" in page
+    assert "Reste à financer" in page
+    assert "103,20 €" in page or "103.20" in page
+
+
+def test_regle_25_admins_are_warned_and_the_dossier_links_to_the_settings(world, login_as):
+    bilan = _pret(world, statut=StatutBilan.ATTENTE, financement="opco")
+    client = login_as(world.admin_a)
+    page = _page(client.get(f"/app/bilans/{bilan.public_id}/"))
+    assert "page « Organisme »" in page
+    assert 'href="/app/organisation/"' in page
+    assert "_" not in page.split("Pour passer à l'étape suivante")[1].split("</ul>")[0]
+    assert "Déclaration d'activité et certificat Qualiopi" in _page(client.get("/app/"))

@@ -228,7 +228,7 @@ def test_convention_date_limite_10_jours_calendaires():
     assert fin.convention_date_limite(transmise_le=date(2026, 6, 1)) == date(2026, 6, 11)
 
 
-def test_convention_refusee_par_silence_strictement_apres_le_10e_jour():
+def test_regle_08_convention_refusee_par_silence_strictement_apres_le_10e_jour():
     transmise = date(2026, 6, 1)
     assert not fin.convention_refusee_par_silence(
         transmise_le=transmise, signee=False, aujourdhui=date(2026, 6, 11)
@@ -266,6 +266,8 @@ def _verifier(**kwargs):
         "deja_paye": D("0"),
         "montant": D("300.00"),
         "le": date(2026, 6, 12),
+        "statut": "attente",
+        "phase": "",
     }
     valeurs.update(kwargs)
     fin.paiement_verifier(**valeurs)
@@ -297,10 +299,34 @@ def test_paiement_verifier_premier_paiement_30_pourcent():
         _verifier(prix=D("1234.57"), montant=D("370.38"))
 
 
-def test_paiement_verifier_total_jamais_au_dessus_du_prix():
-    _verifier(deja_paye=D("300"), montant=D("700.00"))
+def test_regle_22_paiement_verifier_solde_echelonne_par_etape_jamais_au_dessus_du_prix():
+    """L6353-6: 30 % then the balance staggered. The old behaviour (300 € on 12/06 then
+    700 € on 13/06, 100 % collected the day after the withdrawal period) is refused."""
+    with pytest.raises(ValidationError) as refus:
+        _verifier(deja_paye=D("300"), montant=D("700.00"), le=date(2026, 6, 13))
+    (message,) = refus.value.messages
+    assert "ne peut dépasser 30 % du prix, soit 300,00" in message
+    assert "encore payable maintenant : 0,00" in message
+    assert "70 % du prix (700,00" in message
+    assert "au début de la phase d'investigation" in message
+    # Investigation (or conclusion) phase: up to 70 % in total.
+    en_investigation = {"statut": "en_cours", "phase": "investigation"}
+    _verifier(deja_paye=D("300"), montant=D("400.00"), **en_investigation)
+    with pytest.raises(ValidationError, match="encore payable maintenant : 400,00") as refus:
+        _verifier(deja_paye=D("300"), montant=D("400.01"), **en_investigation)
+    assert "à la remise de la synthèse" in refus.value.messages[0]
+    _verifier(deja_paye=D("300"), montant=D("400.00"), statut="en_cours", phase="conclusion")
+    # Synthèse handed over: the balance, never more than the price.
+    _verifier(deja_paye=D("700"), montant=D("300.00"), statut="synthese_remise", phase="")
     with pytest.raises(ValidationError, match="dépasserait le prix"):
-        _verifier(deja_paye=D("300"), montant=D("700.01"))
+        _verifier(deja_paye=D("700"), montant=D("300.01"), statut="clos", phase="conclusion")
+    # Abandoned in investigation: what was delivered, no next step; refused: nothing.
+    with pytest.raises(ValidationError) as refus:
+        _verifier(deja_paye=D("700"), montant=D("0.01"), statut="abandonne", phase="investigation")
+    assert "bilan abandonné" in refus.value.messages[0]
+    assert "pourra atteindre" not in refus.value.messages[0]
+    with pytest.raises(ValidationError, match="soit 0,00"):
+        _verifier(montant=D("1.00"), statut="refuse", phase="")
 
 
 def test_paiement_verifier_exige_un_prix_et_un_montant_positif():
@@ -361,7 +387,7 @@ def test_dossier_complet_sans_probleme(route):
     assert _problemes(_bilan(route)) == []
 
 
-def test_cpf_debut_au_minimum_accepte_un_jour_ouvre_avant_refuse():
+def test_regle_17_cpf_debut_au_minimum_accepte_un_jour_ouvre_avant_refuse():
     assert _problemes(_bilan(date_debut_prevue=date(2026, 6, 16))) == []
     assert _problemes(_bilan(date_debut_prevue=date(2026, 6, 15))) == [
         "Le début ne peut précéder le 16/06/2026 (11 jours ouvrés après la proposition de "
@@ -391,7 +417,7 @@ def test_cpf_proposition_et_debut_manquants():
     assert any("date de début prévue" in p for p in problemes)
 
 
-def test_cpf_declaration_5_ans():
+def test_regle_20_cpf_bloque_par_un_bilan_finance_depuis_5_ans():
     non_repondu = _problemes(_bilan(cpf_aucun_bilan_finance_5_ans=None))
     assert len(non_repondu) == 1
     assert "n'a pas déclaré" in non_repondu[0]
@@ -499,15 +525,27 @@ def test_r6313_5_sans_siret_organisme_rien_a_comparer():
         ({"numero_declaration_activite": ""}, "déclaration d'activité"),
         ({"qualiopi_numero_certificat": ""}, "pas de certificat Qualiopi"),
         ({"qualiopi_couvre_bilans": False}, "pas de certificat Qualiopi"),
-        ({"qualiopi_date_expiration": None}, "n'a pas de date d'expiration"),
+        (
+            {"qualiopi_date_expiration": None},
+            "expiration du certificat Qualiopi de l'organisme n'est pas renseignée",
+        ),
         ({"qualiopi_date_expiration": date(2026, 6, 15)}, "expire le 15/06/2026"),
     ],
 )
 @pytest.mark.parametrize("route", [Financement.CPF, Financement.OPCO, Financement.FRANCE_TRAVAIL])
-def test_route_financee_exige_nda_et_qualiopi_valide_au_debut(organisation, attendu, route):
+def test_regle_25_route_financee_exige_nda_et_qualiopi_valide_au_debut(
+    organisation, attendu, route
+):
     problemes = _problemes(_bilan(route), _organisation(**organisation))
     assert len(problemes) == 1
     assert attendu in problemes[0]
+    # Clean French that says where to fix it (the dossier page links to the settings).
+    assert "page « Organisme »" in problemes[0]
+    assert "pas de date d'expiration, avant" not in problemes[0]
+    assert not fin.organisation_reglages_incomplets(organisation=_organisation())
+    assert fin.organisation_reglages_incomplets(organisation=_organisation(**organisation)) == (
+        "expire le" not in attendu
+    )
 
 
 def test_qualiopi_expirant_le_jour_du_debut_suffit():
@@ -608,16 +646,22 @@ def test_valider_r6313_5_hors_champ_et_qualiopi_sur_financement(world):
     assert len(erreurs["financement"]) == 2  # no NDA, no Qualiopi
 
 
-def test_echeancier_propose_respecte_la_retractation_et_les_30_pour_cent():
-    echeances = fin.echeancier_propose(
-        prix=D("1800"), contrat_signe_le=date(2026, 6, 1), fin_prevue=date(2026, 9, 15)
+def test_regle_22_echeancier_suit_les_paliers_appliques():
+    echeances = fin.echeancier_propose(prix=D("1800"), contrat_signe_le=date(2026, 6, 1))
+    assert echeances == [
+        ("À partir du 12/06/2026", D("540.00")),
+        ("Au début de la phase d'investigation", D("720.00")),
+        ("À la remise de la synthèse", D("540.00")),
+    ]
+    # Each step is exactly what the enforced rule lets through at that stage.
+    _verifier(prix=D("1800"), montant=D("540.00"))
+    _verifier(
+        prix=D("1800"),
+        deja_paye=D("540"),
+        montant=D("720.00"),
+        statut="en_cours",
+        phase="investigation",
     )
-    premier_le, premier = echeances[0]
-    assert premier_le > fin.retractation_fin(contrat_signe_le=date(2026, 6, 1))
-    assert premier == D("540.00")
-    assert sum(m for _, m in echeances) == D("1800")
-    assert [d.month for d, _ in echeances[1:]] == [7, 8, 9]
-    assert all(d > premier_le for d, _ in echeances[1:])
 
 
 # --- Survivors of the mutation run (issue 18) -------------------------------------------------
@@ -779,24 +823,11 @@ def test_regle_26_r6313_5_compare_exactement_les_9_chiffres_du_siren(
         assert problemes == []
 
 
-def test_regle_22_echeancier_propose_chaque_echeance():
-    assert fin.echeancier_propose(
-        prix=D("1800"), contrat_signe_le=date(2026, 6, 1), fin_prevue=date(2026, 9, 15)
-    ) == [
-        (date(2026, 6, 12), D("540.00")),
-        (date(2026, 7, 12), D("420.00")),
-        (date(2026, 8, 12), D("420.00")),
-        (date(2026, 9, 12), D("420.00")),
-    ]
-    # A balance that does not divide: the last part takes the cents left.
-    assert fin.echeancier_propose(
-        prix=D("1000"), contrat_signe_le=date(2026, 6, 1), fin_prevue=date(2026, 9, 15)
-    ) == [
-        (date(2026, 6, 12), D("300.00")),
-        (date(2026, 7, 12), D("233.33")),
-        (date(2026, 8, 12), D("233.33")),
-        (date(2026, 9, 12), D("233.34")),
-    ]
+def test_regle_22_echeancier_arrondi_sans_perte_de_centimes():
+    # 30 % of 1 000,01 € = 300,003 → 300,00 ; 70 % = 700,007 → 700,00 ; balance 300,01.
+    assert [
+        m for _, m in fin.echeancier_propose(prix=D("1000.01"), contrat_signe_le=date(2026, 6, 1))
+    ] == [D("300.00"), D("400.00"), D("300.01")]
 
 
 def test_regles_04_19_20_premier_jour_de_la_reforme_des_deux_cotes():
@@ -827,3 +858,92 @@ def test_regles_04_19_20_premier_jour_de_la_reforme_des_deux_cotes():
     )
     assert len(le_jour) == 1
     assert "n'a pas déclaré" in le_jour[0]
+
+
+# --- One rule for every legal clock (art. 641 and 642 CPC) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("depart", "echeance"),
+    [
+        (date(2026, 11, 17), date(2026, 11, 27)),  # Tue + 10 = Fri: unchanged
+        (date(2026, 11, 18), date(2026, 11, 30)),  # + 10 = Sat 28/11 → Mon 30/11
+        (date(2026, 11, 19), date(2026, 11, 30)),  # + 10 = Sun 29/11 → Mon 30/11
+        (date(2026, 4, 28), date(2026, 5, 11)),  # + 10 = Fri 8 May (holiday) → Mon 11 May
+    ],
+)
+def test_regle_08_et_22_une_seule_regle_pour_les_delais_legaux(depart, echeance):
+    assert dates.echeance_legale(depart=depart, jours=10) == echeance
+    # The tripartite signature and the self-funded withdrawal agree on every date.
+    assert fin.convention_date_limite(transmise_le=depart) == echeance
+    assert fin.retractation_fin(contrat_signe_le=depart) == echeance
+
+
+def test_regle_08_echeance_un_samedi_prolongee_au_lundi():
+    transmise = date(2026, 11, 18)  # deadline Sat 28/11 → Mon 30/11
+    assert not fin.convention_refusee_par_silence(
+        transmise_le=transmise, signee=False, aujourdhui=date(2026, 11, 30)
+    )
+    assert fin.convention_refusee_par_silence(
+        transmise_le=transmise, signee=False, aujourdhui=date(2026, 12, 1)
+    )
+
+
+def test_regle_21_reponse_de_l_employeur_suit_la_meme_regle():
+    # Request Thu 1/10/2026: + 30 = Sat 31/10, Sun 1/11 is All Saints' → Mon 2/11/2026.
+    assert fin.autorisation_fin_reponse(demande_le=date(2026, 10, 1)) == date(2026, 11, 2)
+    etat = {
+        "demande_le": date(2026, 10, 1),
+        "debut_prevu": date(2027, 1, 4),
+        "reponse": "",
+        "reponse_le": None,
+    }
+    assert fin.autorisation_employeur_etat(**etat, aujourdhui=date(2026, 11, 2)) == (
+        fin.AUTORISATION_EN_ATTENTE
+    )
+    assert fin.autorisation_employeur_etat(**etat, aujourdhui=date(2026, 11, 3)) == (
+        fin.AUTORISATION_ACCORDEE
+    )
+
+
+def test_regle_17_onze_jours_ouvres_sans_compter_le_jour_de_la_proposition():
+    # Proposition Fri 20/11/2026: Mon 23 … Fri 4/12 is 10 jours ouvrés, the 11th is Mon 7/12.
+    assert fin.cpf_date_debut_minimale(proposition_le=date(2026, 11, 20)) == date(2026, 12, 7)
+
+
+def test_regle_18_declarations_edof_dans_les_3_jours_ouvres():
+    # Start Thu 24/12/2026: Fri 25 is Christmas, so Mon 28, Tue 29, Wed 30/12.
+    assert fin.cpf_echeance_declaration(evenement_le=date(2026, 12, 24)) == date(2026, 12, 30)
+    # End Fri 10/07/2026: Mon 13, Tue 14 (holiday) skipped, Wed 15, Thu 16/07.
+    assert fin.cpf_echeance_declaration(evenement_le=date(2026, 7, 10)) == date(2026, 7, 16)
+
+
+def test_regle_04_cpf_finance_l_accompagnement_seul_a_partir_du_26_fevrier_2026():
+    heures = {"heures_accompagnement": D("16"), "heures_travail_personnel": D("8")}
+    assert fin.cpf_heures_financees(entree_le=date(2026, 2, 26), **heures) == D("16")
+    assert fin.cpf_heures_financees(entree_le=date(2026, 2, 25), **heures) == D("24")
+
+
+# --- Rule 25: Qualiopi certificate deadlines ----------------------------------------------
+
+
+def test_regle_25_alertes_expiration_et_fenetre_de_surveillance():
+    from bilan.core.selectors import qualiopi_alertes
+
+    org = _organisation(
+        qualiopi_date_emission=date(2025, 3, 10), qualiopi_date_expiration=date(2028, 3, 9)
+    )
+    # Window 10/05/2026 → 10/01/2027; warned from 10/03/2026 on.
+    assert qualiopi_alertes(organisation=org, aujourdhui=date(2026, 3, 9)) == []
+    (alerte,) = qualiopi_alertes(organisation=org, aujourdhui=date(2026, 3, 10))
+    assert "entre le 10/05/2026 et le 10/01/2027" in alerte
+    assert qualiopi_alertes(organisation=org, aujourdhui=date(2027, 1, 11)) == []
+    # Six months before expiry, and once expired.
+    assert qualiopi_alertes(organisation=org, aujourdhui=date(2027, 9, 8)) == []
+    (alerte,) = qualiopi_alertes(organisation=org, aujourdhui=date(2027, 9, 9))
+    assert "expire le 09/03/2028" in alerte
+    (alerte,) = qualiopi_alertes(organisation=org, aujourdhui=date(2028, 3, 10))
+    assert "a expiré le 09/03/2028" in alerte
+    # Missing dates are named.
+    manque = qualiopi_alertes(organisation=_organisation(), aujourdhui=date(2026, 6, 1))
+    assert any("date" in a and "délivrance" in a for a in manque)

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from beneficiaires.models import Financement, Paiement
+from beneficiaires.models import Bilan, Financement, Paiement
 from beneficiaires.services import financement as services_financement
 from beneficiaires.services.financement import paiement_enregistrer
 from bilan.core.tenancy import tenant_context
@@ -77,8 +77,28 @@ def test_premier_paiement_limite_a_30_pourcent(world, bilan):
     assert _nombre(world, bilan) == 1
 
 
+def _etape(world, bilan, statut, phase):
+    with tenant_context(world.org_a):
+        Bilan.objects.filter(pk=bilan.pk).update(statut=statut, phase=phase)
+
+
+def test_regle_22_solde_echelonne_au_fil_du_bilan(world, bilan):
+    """Signed 01/06/2026: 300 € on 12/06 is accepted, a second payment on 13/06 (day 12) is
+    refused before the investigation phase; 70 % in investigation, 100 % at the synthèse."""
+    _payer(world, bilan, "300")
+    _refuse(world, bilan, "100", "encore payable maintenant : 0,00", le=date(2026, 6, 13))
+    _etape(world, bilan, "en_cours", "investigation")
+    _refuse(world, bilan, "400.01", "soit 700,00", le=date(2026, 7, 1))
+    _payer(world, bilan, "400", le=date(2026, 7, 1))
+    _refuse(world, bilan, "0.01", "à la remise de la synthèse", le=date(2026, 7, 2))
+    _etape(world, bilan, "synthese_remise", "conclusion")
+    _payer(world, bilan, "300", le=date(2026, 8, 1))
+    assert _nombre(world, bilan) == 3
+
+
 def test_total_jamais_au_dessus_du_prix(world, bilan):
     _payer(world, bilan, "300")
+    _etape(world, bilan, "synthese_remise", "conclusion")
     _payer(world, bilan, "400", le=date(2026, 7, 1))
     _refuse(world, bilan, "300.01", "dépasserait le prix", le=date(2026, 8, 1))
     _payer(world, bilan, "300.00", le=date(2026, 8, 1))
@@ -119,6 +139,7 @@ def test_deux_paiements_simultanes_ne_passent_pas_tous_les_deux(world, monkeypat
     """
     bilan = bilan_for(world.beneficiaire_a, financement=Financement.PERSONNEL, prix_ttc=D("1000"))
     _payer(world, bilan, "300")
+    _etape(world, bilan, "synthese_remise", "conclusion")
     _payer(world, bilan, "400", le=date(2026, 7, 1))
 
     verifier = services_financement.paiement_verifier

@@ -69,7 +69,7 @@ def _deux_fois_en_meme_temps(tache, *, verrou: Bilan | None = None):
 
 
 def test_expired_conventions_twice_at_once_refuse_once(org_a, world):  # noqa: F811
-    bilan = _tripartite(world, transmise_il_y_a=11)
+    bilan = _tripartite(world, transmise_il_y_a=15)  # deadline (+ 10, past a weekend) is over
     resultats, erreurs = _deux_fois_en_meme_temps(refuser_conventions_expirees, verrou=bilan)
     assert erreurs == []
     assert sorted(r[world.org_a.pk] for r in resultats) == [0, 1]

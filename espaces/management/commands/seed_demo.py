@@ -28,6 +28,7 @@ from beneficiaires.services.programmes import (
     programme_copier_modele,
     programme_proposer_calendrier,
 )
+from bilan.core.dates import ajouter_mois
 from bilan.core.mfa import totp_enable
 from bilan.core.models import Membership, Organisation, Role, User
 from bilan.core.tenancy import tenant_context
@@ -256,6 +257,15 @@ class Command(BaseCommand):
                     )
                 },
             )
+            # Rule 25: a fully configured certificate (issued 10 months ago, valid 3 years),
+            # so the demo's funded bilans can start and the surveillance warning shows soon.
+            if organisation.qualiopi_date_expiration is None:
+                emission = ajouter_mois(jour=timezone.localdate(), mois=-10)
+                organisation.qualiopi_date_emission = emission
+                organisation.qualiopi_date_expiration = ajouter_mois(jour=emission, mois=36)
+                organisation.save(
+                    update_fields=["qualiopi_date_emission", "qualiopi_date_expiration"]
+                )
             lines.append(f"\n{organisation.raison_sociale}")
             consultants = []
             for local, first, last, role in spec["staff"]:
