@@ -41,20 +41,29 @@ class TypeDocument(StrEnum):
 class SpecDocument:
     titre: Promise
     roles: tuple[SignatureRole, ...]
+    # French agrees with the document's gender: one sentence per kind, never "émis(e)".
+    pas_emis: Promise
+    emis: Promise  # %(v)s: the version
 
 
 DOCUMENTS: dict[TypeDocument, SpecDocument] = {
     TypeDocument.CONVENTION_TRIPARTITE: SpecDocument(
         titre=_("Convention tripartite de bilan de compétences"),
         roles=(SignatureRole.BENEFICIAIRE, SignatureRole.EMPLOYEUR, SignatureRole.ORGANISME),
+        pas_emis=_("La convention tripartite n'est pas encore émise."),
+        emis=_("Convention tripartite émise (version %(v)s) : elle attend les signatures."),
     ),
     TypeDocument.CONVENTION: SpecDocument(
         titre=_("Convention de bilan de compétences"),
         roles=(SignatureRole.BENEFICIAIRE, SignatureRole.ORGANISME),
+        pas_emis=_("La convention n'est pas encore émise."),
+        emis=_("Convention émise (version %(v)s) : elle attend les signatures."),
     ),
     TypeDocument.CONTRAT: SpecDocument(
         titre=_("Contrat de bilan de compétences"),
         roles=(SignatureRole.BENEFICIAIRE, SignatureRole.ORGANISME),
+        pas_emis=_("Le contrat n'est pas encore émis."),
+        emis=_("Contrat émis (version %(v)s) : il attend les signatures."),
     ),
 }
 

@@ -219,7 +219,7 @@ def bilan_signatures_manquantes(*, bilan: Bilan) -> list[str]:
         return []
     document = convention_courante_obtenir(bilan=bilan)
     if document is None:
-        return [_("%(doc)s n'est pas encore émis(e).") % {"doc": DOCUMENTS[kind].titre}]
+        return [str(DOCUMENTS[kind].pas_emis)]
     signes = set(document.signatures.values_list("role", flat=True))
     return [
         _("Signature attendue : %(role)s.") % {"role": SignatureRole(role).label}

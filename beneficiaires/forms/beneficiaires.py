@@ -12,6 +12,7 @@ from beneficiaires.models import (
     EntretienPrealable,
     Programme,
 )
+from beneficiaires.programmes import MODELES
 from bilan.core.models import Organisation, Role, User
 
 
@@ -159,6 +160,13 @@ class BilanForm(forms.ModelForm):
     programme = forms.ModelChoiceField(
         label=_("Programme"), queryset=Programme.unscoped.none(), required=False
     )
+    # The five built-in seeds the organisation has not copied yet, offered directly: choosing
+    # one copies it into the organisation when the bilan is opened (no detour by the catalogue).
+    modele = forms.ChoiceField(
+        label=_("ou un programme modèle"),
+        required=False,
+        help_text=_("Copié dans vos programmes à l'ouverture du bilan, puis modifiable."),
+    )
     cpf_aucun_bilan_finance_5_ans = forms.NullBooleanField(
         label=_("Aucun bilan financé par un financeur public ou mutualisé depuis 5 ans (CPF)"),
         required=False,
@@ -193,6 +201,26 @@ class BilanForm(forms.ModelForm):
         programme = cast(forms.ModelChoiceField, self.fields["programme"])
         programme.queryset = Programme.objects.filter(actif=True)
         self.fields["programme"].required = False
+        copies = set(programme.queryset.values_list("modele_source", flat=True))
+        modeles = [(m.slug, m.nom) for m in MODELES if m.slug not in copies]
+        if self.instance.pk or not modeles:
+            del self.fields["modele"]  # a seed is chosen when opening, not when editing
+        else:
+            cast(forms.ChoiceField, self.fields["modele"]).choices = [
+                ("", _("— aucun —")),
+                *modeles,
+            ]
+            ordre = [name for name in self.fields if name != "modele"]
+            ordre.insert(ordre.index("programme") + 1, "modele")
+            self.order_fields(ordre)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("programme") and cleaned.get("modele"):
+            self.add_error(
+                "modele", _("Choisissez un programme de l'organisme ou un modèle, pas les deux.")
+            )
+        return cleaned
 
 
 class PaiementForm(forms.Form):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 
 from django.conf import settings
@@ -44,6 +44,7 @@ from beneficiaires.programmes import bilan_delai_reflexion_jours
 from beneficiaires.relances import alerte_cpf_entree_planifier
 from beneficiaires.selectors import bilan_signatures_manquantes, convention_est_signee_par
 from beneficiaires.services.financement import bilan_financement_valider
+from beneficiaires.services.programmes import programme_pour_modele
 from bilan.core.emails import send_templated_email_on_commit
 from bilan.core.formatting import date_fr
 from bilan.core.models import Organisation, SignatureRole, User
@@ -268,9 +269,18 @@ def _check_heures(accompagnement: Decimal | None, travail: Decimal | None) -> No
 
 
 @transaction.atomic
-def bilan_ouvrir(*, beneficiaire: Beneficiaire, par: User, dossier: DossierBilan) -> Bilan:
-    """Open a dossier. With a prior interview already held it starts at that step."""
+def bilan_ouvrir(
+    *, beneficiaire: Beneficiaire, par: User, dossier: DossierBilan, modele: str = ""
+) -> Bilan:
+    """Open a dossier. With a prior interview already held it starts at that step.
+
+    ``modele`` names a built-in programme (seed slug): the organisation's copy of it is used,
+    made in this transaction on first use, so any of the five seeds opens a bilan directly.
+    """
     organisation = beneficiaire.organisation
+    if modele:
+        programme = programme_pour_modele(organisation=organisation, slug=modele)
+        dossier = replace(dossier, programme=programme)
     consultant = dossier.consultant
     if (
         consultant is None

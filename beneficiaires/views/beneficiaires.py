@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from beneficiaires import acces, selectors
+from beneficiaires.cycle import TERMINAUX
 from beneficiaires.forms.beneficiaires import (
     BeneficiaireForm,
     BesoinsForm,
@@ -96,6 +97,7 @@ def _detail_page(request: StaffRequest, beneficiaire, *, status=200, **forms):
     if not droits.lire_confidentiel:
         # Work documents are bilan content (rule 11): administrative pieces only.
         documents = documents.filter(categorie=Document.Categorie.ADMINISTRATIF)
+    bilans = list(beneficiaire.bilans.select_related("consultant"))
     context = {
         "beneficiaire": beneficiaire,
         "acces": droits,
@@ -111,7 +113,9 @@ def _detail_page(request: StaffRequest, beneficiaire, *, status=200, **forms):
         "peut_voir_besoins": droits.voir_besoins,
         "consentements": beneficiaire.consentements.select_related("recueilli_par"),
         "entretiens": beneficiaire.entretiens_prealables.select_related("consultant"),
-        "bilans": beneficiaire.bilans.select_related("consultant"),
+        "bilans": bilans,
+        # One open bilan per person and organisation: no "Ouvrir un bilan" while one is open.
+        "bilan_ouvert": next((b for b in bilans if b.statut not in TERMINAUX), None),
     }
     return render(request, "beneficiaires/detail.html", context, status=status)
 

@@ -145,6 +145,7 @@ def bilan_create(request: StaffRequest, beneficiaire_id: uuid.UUID) -> HttpRespo
                 beneficiaire=beneficiaire,
                 par=request.user,
                 dossier=_dossier(form),
+                modele=form.cleaned_data.get("modele") or "",
             )
         except ValidationError as exc:
             add_errors(form, exc)

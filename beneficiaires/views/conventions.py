@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beneficiaires import acces, selectors
-from beneficiaires.conventions import TypeDocument
+from beneficiaires.conventions import DOCUMENTS, TypeDocument
 from beneficiaires.financement import convention_date_limite
 from beneficiaires.models import Bilan
 from beneficiaires.services import conventions
@@ -61,8 +61,7 @@ def convention_emettre(request: StaffRequest, bilan_id: uuid.UUID) -> HttpRespon
     else:
         messages.success(
             request,
-            _("%(titre)s émise (version %(v)s) : elle attend les signatures.")
-            % {"titre": document.title, "v": document.version},
+            DOCUMENTS[TypeDocument(document.kind)].emis % {"v": document.version},
         )
     return _back(bilan)
 

@@ -105,8 +105,15 @@ def emettre(request: StaffRequest, bilan_id: uuid.UUID, kind) -> HttpResponse:
     else:
         messages.success(
             request,
-            _("%(t)s émis (version %(v)s) : signez-le pour l'organisme.")
-            % {"t": document.title, "v": document.version},
+            {
+                documents_fin.KIND_ATTESTATION: _(
+                    "Attestation de fin émise (version %(v)s) : signez-la pour l'organisme."
+                ),
+                documents_fin.KIND_CERTIFICAT: _(
+                    "Certificat de réalisation émis (version %(v)s) : signez-le pour l'organisme."
+                ),
+            }[kind]
+            % {"v": document.version},
         )
     return _retour(bilan)
 

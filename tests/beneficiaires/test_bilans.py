@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from beneficiaires import programmes as catalogue
 from beneficiaires import selectors
 from beneficiaires.models import (
     Beneficiaire,
@@ -20,6 +21,7 @@ from beneficiaires.models import (
     BilanEvenement,
     Consentement,
     Phase,
+    Programme,
     StatutBilan,
 )
 from beneficiaires.services import bilans as services_bilans
@@ -537,7 +539,6 @@ def test_the_dossier_page_shows_the_essentials(world, login_as):
 
 def test_cpf_bilan_from_empty_organisation_to_en_cours(org_a, world, login_as):
     from beneficiaires import financement as fin
-    from beneficiaires.services.programmes import programme_copier_modele
 
     client = login_as(world.consultant_a)
     response = client.post(
@@ -572,17 +573,19 @@ def test_cpf_bilan_from_empty_organisation_to_en_cours(org_a, world, login_as):
         ).status_code
         == 302
     )
+    # The five seeds are offered directly on the opening form, nothing copied beforehand.
+    ouverture = _page(client.get(f"/app/bilans/nouveau/{lina.public_id}/"))
+    for modele in catalogue.MODELES:
+        assert modele.nom in ouverture
     with tenant_context(world.org_a):
-        programme = programme_copier_modele(
-            organisation=world.org_a, slug="18h-accompagnement-6h-travail-personnel"
-        )
+        assert not Programme.objects.exists()
 
     proposition = AUJOURDHUI - dt.timedelta(days=30)
     minimum = fin.cpf_date_debut_minimale(proposition_le=proposition)
     trop_tot = dates.ajouter_jours_ouvres(depart=proposition, jours=10)
     form = {
         "consultant": world.consultant_a.pk,
-        "programme": programme.pk,
+        "modele": "18h-accompagnement-6h-travail-personnel",
         "modalite": "mixte",
         "heures_accompagnement": "18",
         "heures_travail_personnel": "6",
@@ -607,6 +610,13 @@ def test_cpf_bilan_from_empty_organisation_to_en_cours(org_a, world, login_as):
     assert response.status_code == 302, _page(response)
     with tenant_context(world.org_a):
         bilan = Bilan.objects.get(beneficiaire=lina)
+        programme = Programme.objects.get()  # copied once, at the opening
+    assert bilan.programme_id == programme.pk
+    assert programme.modele_source == "18h-accompagnement-6h-travail-personnel"
+    # One open bilan per person: the beneficiary page no longer offers to open another.
+    fiche = _page(client.get(beneficiaire_url))
+    assert "Ouvrir un bilan" not in fiche
+    assert f"Le bilan {bilan.numero} est en cours" in fiche
     # Opened from a programme: the proposed calendar comes next, editable.
     assert response["Location"] == f"/app/programmes/bilans/{bilan.public_id}/calendrier/"
     calendrier = _page(
