@@ -20,14 +20,16 @@ from beneficiaires.models import (
     StatutBilan,
 )
 from beneficiaires.services import bilans as services_bilans
+from beneficiaires.services import consentements as services_consentements
 from beneficiaires.services import conventions
+from beneficiaires.services import entretiens as services_entretiens
 from bilan.core import dates
 from bilan.core.models import Role, SignatureRole, SignedDocument
 from bilan.core.signatures import MethodeAuthentification, document_signer
 from bilan.core.tenancy import tenant_context
 from seances.models import Seance
 from seances.services import phases
-from tests.factories.beneficiaires import dossier_bilan
+from tests.factories.beneficiaires import dossier_bilan, fiche_entretien
 from tests.factories.bilans import bilan_for
 from tests.factories.core import connecter_avec_mfa, staff_user
 
@@ -53,7 +55,7 @@ def org_a(world):
 
 def _consent(world):
     with tenant_context(world.org_a):
-        return services_bilans.consentement_accorder(
+        return services_consentements.consentement_accorder(
             beneficiaire=world.beneficiaire_a,
             type=Consentement.Type.PARTICIPATION,
             methode=Consentement.Methode.ENTRETIEN,
@@ -63,12 +65,13 @@ def _consent(world):
 
 def _entretien(world, *, il_y_a_jours=12):
     with tenant_context(world.org_a):
-        return services_bilans.entretien_prealable_enregistrer(
+        return services_entretiens.entretien_prealable_enregistrer(
             beneficiaire=world.beneficiaire_a,
-            consultant=world.consultant_a,
-            date=timezone.now() - dt.timedelta(days=il_y_a_jours),
-            demande="Changer de métier",
-            issue="bilan",
+            fiche=fiche_entretien(
+                consultant=world.consultant_a,
+                date=timezone.now() - dt.timedelta(days=il_y_a_jours),
+            ),
+            reponses={},
         )
 
 
@@ -109,7 +112,7 @@ def test_a_consent_is_recorded_once_and_revocable(world):
         _consent(world)
     with tenant_context(world.org_a):
         assert Consentement.objects.count() == 1
-        services_bilans.consentement_revoquer(consentement=consentement)
+        services_consentements.consentement_revoquer(consentement=consentement)
         assert not services_bilans.consentement_est_actif(
             beneficiaire=world.beneficiaire_a, type=Consentement.Type.PARTICIPATION
         )
@@ -124,7 +127,7 @@ def test_accessibility_needs_require_consent_and_vanish_with_it(world, login_as)
     assert "consentement explicite" in _page(response)
     with tenant_context(world.org_a):
         assert Beneficiaire.objects.get().besoins_accessibilite == ""
-        consentement = services_bilans.consentement_accorder(
+        consentement = services_consentements.consentement_accorder(
             beneficiaire=world.beneficiaire_a,
             type=Consentement.Type.ACCESSIBILITE,
             methode=Consentement.Methode.PAPIER,
@@ -133,7 +136,7 @@ def test_accessibility_needs_require_consent_and_vanish_with_it(world, login_as)
     assert client.post(url, {"besoins_accessibilite": "Fauteuil roulant"}).status_code == 302
     with tenant_context(world.org_a):
         assert Beneficiaire.objects.get().besoins_accessibilite == "Fauteuil roulant"
-        services_bilans.consentement_revoquer(consentement=consentement)
+        services_consentements.consentement_revoquer(consentement=consentement)
         assert Beneficiaire.objects.get().besoins_accessibilite == ""
 
 
