@@ -121,6 +121,14 @@ class Document(TenantOwned):
         verbose_name = _("document")
         verbose_name_plural = _("documents")
         ordering = ["-created_at"]
+        constraints = [
+            # Target of the composite (organisation_id, document_id) foreign keys.
+            models.UniqueConstraint(
+                fields=["organisation", "id"],
+                name="document_org_id",
+                violation_error_message=_("Ce document existe déjà."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.titre
@@ -176,10 +184,20 @@ class Consentement(TenantOwned):
             _("Conservation des documents pour le suivi (3 ans au plus)"),
         )
 
+        @classmethod
+        def transmissions(cls) -> frozenset[str]:
+            """The consents that let the synthèse (bilan content) leave the organisation."""
+            return frozenset({cls.SYNTHESE_CEP, cls.SYNTHESE_TIERS})
+
     class Methode(models.TextChoices):
         ENTRETIEN = "entretien", _("Recueilli en entretien")
         PAPIER = "papier", _("Écrit signé sur papier")
         PORTAIL = "portail", _("Donné dans le portail")
+
+        @classmethod
+        def ecrites(cls) -> frozenset[str]:
+            """The written methods: the only ones valid for a transmission (rule 10)."""
+            return frozenset({cls.PAPIER, cls.PORTAIL})
 
     beneficiaire = models.ForeignKey(
         Beneficiaire, on_delete=models.CASCADE, related_name="consentements"
@@ -194,6 +212,21 @@ class Consentement(TenantOwned):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     revoque_le = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    revocation_motif = models.CharField(_("motif de la révocation"), max_length=300, blank=True)
+    # Evidence of a written consent to a transmission (rule 10): the statement the beneficiary
+    # confirmed in the portal, with where it came from (bilan.core.audit.ClientInfo), or the
+    # signed paper form the staff uploaded.
+    declaration = models.TextField(_("déclaration signée"), blank=True)
+    preuve_ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    preuve_user_agent = models.CharField(_("navigateur"), max_length=300, blank=True)
+    document = models.ForeignKey(
+        Document,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("formulaire signé"),
+    )
 
     class Meta:
         verbose_name = _("consentement")
@@ -214,6 +247,19 @@ class Consentement(TenantOwned):
                 fields=["organisation", "id"],
                 name="consentement_org_id",
                 violation_error_message=_("Ce consentement existe déjà."),
+            ),
+            # Rule 10 (L6313-4): a transmission of the synthèse rests on a written consent
+            # (signed in the portal or on paper), never on an oral one. Revoked rows stay as
+            # history (the oral ones found at migration time were revoked, README).
+            models.CheckConstraint(
+                condition=~models.Q(type__in=["synthese_cep", "synthese_tiers"])
+                | models.Q(methode__in=["papier", "portail"])
+                | models.Q(revoque_le__isnull=False),
+                name="consentement_transmission_ecrite",
+                violation_error_message=_(
+                    "Une transmission de la synthèse exige un consentement écrit : signé au "
+                    "portail ou formulaire papier signé."
+                ),
             ),
         ]
 
@@ -265,6 +311,100 @@ class EntretienPrealable(TenantOwned):
 
     def __str__(self) -> str:
         return f"Entretien préalable du {self.date:%d/%m/%Y}"
+
+
+class QuestionEntretien(TenantOwned):
+    """An extra question of the organisation's prior-interview form (rule 12).
+
+    The administrators keep this catalogue and state, for each question, its link with the
+    bilan (L6313-4, L6353-9: only information with a direct and necessary link). A question
+    already answered is never deleted (the answers point to it, PROTECT): it is deactivated,
+    and no longer shown in new interviews.
+    """
+
+    class Type(models.TextChoices):
+        TEXTE = "texte", _("Texte libre")
+        CHOIX = "choix", _("Choix dans une liste")
+        DATE = "date", _("Date")
+
+    libelle = models.CharField(_("question"), max_length=200)
+    finalite = models.CharField(
+        _("lien avec le bilan"),
+        max_length=300,
+        help_text=_("Pourquoi cette information est nécessaire au bilan (L6313-4, L6353-9)."),
+    )
+    type = models.CharField(_("type de réponse"), max_length=10, choices=Type.choices)
+    choix = models.TextField(
+        _("réponses proposées"), blank=True, help_text=_("Une réponse par ligne.")
+    )
+    obligatoire = models.BooleanField(_("réponse obligatoire"), default=False)
+    active = models.BooleanField(_("posée dans les nouveaux entretiens"), default=True)
+    ordre = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("question de l'entretien préalable")
+        verbose_name_plural = _("questions de l'entretien préalable")
+        ordering = ["ordre", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "id"],
+                name="question_entretien_org_id",
+                violation_error_message=_("Cette question existe déjà."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(libelle="") & ~models.Q(finalite=""),
+                name="question_entretien_libelle_et_finalite",
+                violation_error_message=_(
+                    "Une question doit avoir un libellé et dire en quoi elle sert le bilan."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(type="choix") | ~models.Q(choix=""),
+                name="question_entretien_choix_renseignes",
+                violation_error_message=_("Une question à choix doit proposer ses choix."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.libelle
+
+    @property
+    def liste_choix(self) -> list[str]:
+        return [ligne.strip() for ligne in self.choix.splitlines() if ligne.strip()]
+
+
+class ReponseEntretien(TenantOwned):
+    """An answer to an organisation's question in one prior interview: bilan content, purged
+    with the interview's texts (R6313-7). ``libelle`` keeps the question as it was asked."""
+
+    entretien = models.ForeignKey(
+        EntretienPrealable, on_delete=models.CASCADE, related_name="reponses"
+    )
+    question = models.ForeignKey(
+        QuestionEntretien, on_delete=models.PROTECT, related_name="reponses"
+    )
+    libelle = models.CharField(_("question posée"), max_length=200)
+    valeur = models.TextField(_("réponse"))
+
+    class Meta:
+        verbose_name = _("réponse à l'entretien préalable")
+        verbose_name_plural = _("réponses à l'entretien préalable")
+        ordering = ["question__ordre", "question_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "entretien", "question"],
+                name="reponse_entretien_une_par_question",
+                violation_error_message=_("Cette question a déjà une réponse dans cet entretien."),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(valeur=""),
+                name="reponse_entretien_valeur",
+                violation_error_message=_("Une réponse ne peut pas être vide."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.libelle
 
 
 class Programme(TenantOwned):

@@ -9,7 +9,13 @@ from django.utils.translation import gettext as _
 
 from beneficiaires.conventions import DOCUMENTS, TypeDocument, type_document
 from beneficiaires.cycle import TERMINAUX
-from beneficiaires.models import Beneficiaire, Bilan, Document
+from beneficiaires.models import (
+    Beneficiaire,
+    Bilan,
+    Document,
+    EntretienPrealable,
+    QuestionEntretien,
+)
 from bilan.core.models import Organisation, SignatureRole, SignedDocument, User
 from bilan.core.tenancy import get_for_organisation
 
@@ -226,3 +232,43 @@ def bilan_signatures_manquantes(*, bilan: Bilan) -> list[str]:
         for role in document.required_roles
         if role not in signes
     ]
+
+
+# --- Prior interview and the organisation's questions (rule 12) --------------------------------
+
+
+def questions_actives_lister(*, organisation: Organisation) -> list[QuestionEntretien]:
+    """The questions asked in new interviews, in order."""
+    return list(QuestionEntretien.objects.filter(organisation=organisation, active=True))
+
+
+def questions_lister(*, organisation: Organisation) -> QuerySet[QuestionEntretien]:
+    """The whole catalogue (active or not), in order, for the administrators."""
+    return QuestionEntretien.objects.filter(organisation=organisation)
+
+
+def question_obtenir(
+    *, organisation: Organisation, public_id: uuid.UUID | str
+) -> QuestionEntretien:
+    return get_for_organisation(QuestionEntretien, organisation=organisation, public_id=public_id)
+
+
+def entretien_obtenir(
+    *, beneficiaire: Beneficiaire, public_id: uuid.UUID | str
+) -> EntretienPrealable:
+    """One of ``beneficiaire``'s prior interviews (404 otherwise)."""
+    return get_for_organisation(
+        EntretienPrealable,
+        organisation=beneficiaire.organisation,
+        public_id=public_id,
+        queryset=EntretienPrealable.objects.filter(beneficiaire=beneficiaire),
+    )
+
+
+def entretien_le_plus_recent(*, beneficiaire: Beneficiaire) -> EntretienPrealable | None:
+    """The beneficiary's latest prior interview: by its date, then by when it was recorded."""
+    return (
+        EntretienPrealable.objects.filter(beneficiaire=beneficiaire)
+        .order_by("-date", "-created_at", "-pk")
+        .first()
+    )

@@ -5,6 +5,7 @@ from django.urls import path
 from beneficiaires.views import beneficiaires as views_beneficiaires
 from beneficiaires.views import bilans as views_bilans
 from beneficiaires.views import conventions as views_conventions
+from beneficiaires.views import entretiens as views_entretiens
 from beneficiaires.views import portail as views_portail
 from beneficiaires.views import programmes as views_programmes
 
@@ -29,6 +30,11 @@ beneficiaires_patterns = [
         "<uuid:beneficiaire_id>/entretien/",
         views_beneficiaires.entretien_create,
         name="entretien_create",
+    ),
+    path(
+        "<uuid:beneficiaire_id>/entretien/<uuid:entretien_id>/",
+        views_entretiens.entretien_modifier,
+        name="entretien_modifier",
     ),
     path(
         "<uuid:beneficiaire_id>/consentements/",

@@ -15,6 +15,13 @@ class ConsentementPortailForm(forms.Form):
         max_length=200,
         required=False,
     )
+    accord = forms.BooleanField(
+        label=gettext_lazy(
+            "Pour une transmission de ma synthèse : je signe mon accord, pour ce ou cette "
+            "destinataire seulement (je pourrai le retirer à tout moment)."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -13,6 +13,27 @@ app_patterns = [
     path("organisation/", views_organisation.organisation_settings, name="organisation"),
     path("organisation/journal/", views_organisation.audit_journal, name="audit_journal"),
     path(
+        "organisation/questions-entretien/",
+        views_organisation.questions_entretien,
+        name="questions_entretien",
+    ),
+    path(
+        "organisation/questions-entretien/<uuid:question_entretien_id>/",
+        views_organisation.question_entretien_modifier_vue,
+        name="question_entretien_modifier",
+    ),
+    path("organisation/sous-traitance/", views_organisation.sous_traitance, name="sous_traitance"),
+    path(
+        "organisation/sous-traitance/<uuid:membership_id>/",
+        views_organisation.sous_traitance_contrat,
+        name="sous_traitance_contrat",
+    ),
+    path(
+        "organisation/sous-traitance/<uuid:membership_id>/retirer/",
+        views_organisation.sous_traitance_retirer,
+        name="sous_traitance_retirer",
+    ),
+    path(
         "organisation/invitations/", views_organisation.invitation_create, name="invitation_create"
     ),
     path(

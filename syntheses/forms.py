@@ -154,6 +154,7 @@ class PartageForm(forms.Form):
         self.consentements = Consentement.objects.filter(
             beneficiaire_id=bilan.beneficiaire_id,
             type__in=partage.TYPES_PARTAGE,
+            methode__in=Consentement.Methode.ecrites(),
             revoque_le__isnull=True,
-        )
+        ).exclude(destinataire="")
         cast(forms.ModelChoiceField, self.fields["consentement"]).queryset = self.consentements

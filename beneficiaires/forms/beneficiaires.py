@@ -7,9 +7,7 @@ from beneficiaires.documents import validate_document
 from beneficiaires.models import (
     Beneficiaire,
     Bilan,
-    Consentement,
     Document,
-    EntretienPrealable,
     Programme,
 )
 from beneficiaires.programmes import MODELES
@@ -77,41 +75,6 @@ class BesoinsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Donnée de santé : conservée seulement avec le consentement explicite."),
     )
-
-
-class ConsentementForm(forms.ModelForm):
-    class Meta:
-        model = Consentement
-        fields = ["type", "methode", "destinataire"]
-
-
-class EntretienPrealableForm(forms.ModelForm):
-    class Meta:
-        model = EntretienPrealable
-        fields = [
-            "date",
-            "consultant",
-            "demande",
-            "contexte",
-            "contraintes",
-            "attentes",
-            "issue",
-            "commentaire",
-        ]
-        widgets = {
-            "date": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-            "demande": forms.Textarea(attrs={"rows": 3}),
-            "contexte": forms.Textarea(attrs={"rows": 3}),
-            "contraintes": forms.Textarea(attrs={"rows": 3}),
-            "attentes": forms.Textarea(attrs={"rows": 3}),
-            "commentaire": forms.Textarea(attrs={"rows": 2}),
-        }
-
-    def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["consultant"]).queryset = consultants_of(
-            organisation
-        )
 
 
 BILAN_FIELDS = [

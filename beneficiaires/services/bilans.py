@@ -1,4 +1,5 @@
-"""Writes for the dossier: consents, prior interview, opening a bilan and its lifecycle.
+"""Writes for the dossier: opening a bilan and its lifecycle (the consents are in
+``consentements``, the prior interview in ``entretiens``).
 
 Every transition is a service that checks its preconditions, refuses with French messages
 (nothing written), and records who and when in ``BilanEvenement``.
@@ -11,16 +12,13 @@ import math
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaires.budget import Demande, depasse, message_depassement
-from beneficiaires.consentements import apres_revocation
 from beneficiaires.conventions import TRIPARTITE
 from beneficiaires.cycle import TERMINAUX
 from beneficiaires.financement import (
@@ -45,85 +43,11 @@ from beneficiaires.relances import alerte_cpf_entree_planifier
 from beneficiaires.selectors import bilan_signatures_manquantes, convention_est_signee_par
 from beneficiaires.services.financement import bilan_financement_valider
 from beneficiaires.services.programmes import programme_pour_modele
-from bilan.core.emails import send_templated_email_on_commit
+from beneficiaires.sous_traitance import affectation_verifier
 from bilan.core.formatting import date_fr
 from bilan.core.models import Organisation, SignatureRole, User
 
 # --- Consents -----------------------------------------------------------------------------
-
-
-@transaction.atomic
-def consentement_accorder(
-    *,
-    beneficiaire: Beneficiaire,
-    type: str,
-    methode: str,
-    par: User | None,
-    destinataire: str = "",
-) -> Consentement:
-    """Record a consent (dated, with how it was given). One active consent per object."""
-    if Consentement.objects.filter(
-        beneficiaire=beneficiaire, type=type, destinataire=destinataire, revoque_le__isnull=True
-    ).exists():
-        raise ValidationError(_("Ce consentement est déjà enregistré et actif."))
-    if type in {Consentement.Type.SYNTHESE_TIERS} and not destinataire.strip():
-        raise ValidationError(
-            {"destinataire": _("Indiquez à qui la synthèse peut être transmise.")}
-        )
-    return Consentement.objects.create(
-        organisation=beneficiaire.organisation,
-        beneficiaire=beneficiaire,
-        type=type,
-        methode=methode,
-        destinataire=destinataire.strip(),
-        accorde_le=timezone.now(),
-        recueilli_par=par,
-    )
-
-
-@transaction.atomic
-def consentement_revoquer(*, consentement: Consentement) -> Consentement:
-    """Revoke a consent. Revoking the accessibility consent erases the data it covered; the
-    other apps' registered consequences run too (``beneficiaires.consentements``)."""
-    if consentement.revoque_le is not None:
-        return consentement
-    consentement.revoque_le = timezone.now()
-    consentement.save(update_fields=["revoque_le", "updated_at"])
-    if consentement.type == Consentement.Type.ACCESSIBILITE:
-        Beneficiaire.objects.filter(pk=consentement.beneficiaire_id).update(
-            besoins_accessibilite=""
-        )
-    if consentement.type == Consentement.Type.PARTICIPATION:
-        _bilans_arreter_sans_consentement(consentement=consentement)
-    apres_revocation.executer(consentement=consentement)
-    return consentement
-
-
-def _bilans_arreter_sans_consentement(*, consentement: Consentement) -> None:
-    """Rule 7 (L6313-4): without the participation consent no bilan goes on. Every open
-    bilan of the person ends through the abandonment path, the withdrawal as its recorded
-    reason, and the person is told by one e-mail (after commit, no content: a link)."""
-    beneficiaire = consentement.beneficiaire
-    revoque = timezone.localtime(consentement.revoque_le).date()
-    motif = _(
-        "Retrait du consentement au bilan par la personne le %(date)s (L6313-4) : le bilan "
-        "ne peut pas se poursuivre."
-    ) % {"date": date_fr(jour=revoque)}
-    arretes = [
-        bilan_abandonner(bilan=bilan, motif=motif, par=None)
-        for bilan in Bilan.objects.filter(beneficiaire=beneficiaire).exclude(statut__in=TERMINAUX)
-    ]
-    if arretes:
-        send_templated_email_on_commit(
-            template="consentement-retrait",
-            to=beneficiaire.email,
-            context={
-                "organisation": beneficiaire.organisation,
-                "prenom": beneficiaire.prenom,
-                "date": revoque,
-                "url": settings.SITE_URL + reverse("portail:home"),
-            },
-        )
 
 
 def consentement_est_actif(*, beneficiaire: Beneficiaire, type: str) -> bool:
@@ -149,54 +73,6 @@ def beneficiaire_enregistrer_besoins(*, beneficiaire: Beneficiaire, besoins: str
     beneficiaire.besoins_accessibilite = besoins
     beneficiaire.save(update_fields=["besoins_accessibilite", "updated_at"])
     return beneficiaire
-
-
-# --- Prior interview ------------------------------------------------------------------------
-
-
-@transaction.atomic
-def entretien_prealable_enregistrer(
-    *,
-    beneficiaire: Beneficiaire,
-    consultant: User,
-    date: dt.datetime,
-    demande: str,
-    issue: str,
-    contexte: str = "",
-    contraintes: str = "",
-    attentes: str = "",
-    commentaire: str = "",
-) -> EntretienPrealable:
-    """Record the free prior interview (never counted in the 24 hours).
-
-    A bilan of this beneficiary still at "demande" moves to "entretien préalable réalisé".
-    """
-    if not consultant.memberships.filter(
-        organisation=beneficiaire.organisation, is_active=True
-    ).exists():
-        raise ValidationError(
-            {"consultant": _("Ce ou cette consultant·e n'est pas de l'organisme.")}
-        )
-    entretien = EntretienPrealable.objects.create(
-        organisation=beneficiaire.organisation,
-        beneficiaire=beneficiaire,
-        consultant=consultant,
-        date=date,
-        demande=demande,
-        issue=issue,
-        contexte=contexte,
-        contraintes=contraintes,
-        attentes=attentes,
-        commentaire=commentaire,
-    )
-    for bilan in Bilan.objects.select_for_update().filter(
-        beneficiaire=beneficiaire, statut=StatutBilan.DEMANDE
-    ):
-        bilan.entretien_prealable = entretien
-        bilan_changer_statut(
-            bilan=bilan, vers=StatutBilan.PREALABLE_REALISE, par=consultant, motif=""
-        )
-    return entretien
 
 
 # --- Opening a bilan ------------------------------------------------------------------------
@@ -288,10 +164,19 @@ def bilan_ouvrir(
     ):
         raise ValidationError({"consultant": _("Choisissez un·e consultant·e de l'organisme.")})
     _check_heures(dossier.heures_accompagnement, dossier.heures_travail_personnel)
+    affectation_verifier(  # rule 27: no cascade of sub-contracting
+        organisation=organisation,
+        consultant=consultant,
+        associes=dossier.consultants_associes,
+        jour=dossier.date_debut_prevue or timezone.localdate(),
+    )
     if Bilan.objects.filter(beneficiaire=beneficiaire).exclude(statut__in=TERMINAUX).exists():
         raise ValidationError(_("Cette personne a déjà un bilan ouvert dans l'organisme."))
+    # The latest prior interview: by its date, then by when it was recorded (rule 12).
     entretien = (
-        EntretienPrealable.objects.filter(beneficiaire=beneficiaire).order_by("-date").first()
+        EntretienPrealable.objects.filter(beneficiaire=beneficiaire)
+        .order_by("-date", "-created_at", "-pk")
+        .first()
     )
     bilan = Bilan(
         organisation=organisation,
@@ -318,6 +203,12 @@ def bilan_modifier(*, bilan: Bilan, dossier: DossierBilan) -> Bilan:
     if bilan.statut in TERMINAUX:
         raise ValidationError(_("Un bilan terminé ne se modifie plus."))
     _check_heures(dossier.heures_accompagnement, dossier.heures_travail_personnel)
+    affectation_verifier(  # rule 27: no cascade of sub-contracting
+        organisation=bilan.organisation,
+        consultant=dossier.consultant,
+        associes=dossier.consultants_associes,
+        jour=bilan.date_debut_reelle or dossier.date_debut_prevue or timezone.localdate(),
+    )
     champs = dossier.champs_du_bilan()
     for field, value in champs.items():
         setattr(bilan, field, value)

@@ -8,7 +8,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from beneficiaires.models import Beneficiaire, Consentement, DemandeSuppression
-from beneficiaires.services.bilans import consentement_accorder
+from beneficiaires.services.consentements import (
+    consentement_accorder,
+    consentement_transmission_signer,
+)
+from bilan.core.audit import ClientInfo
 from bilan.core.emails import send_templated_email_on_commit
 from bilan.core.models import Membership, Role, User
 
@@ -51,10 +55,27 @@ def suppression_demander(
 
 @transaction.atomic
 def consentement_portail_accorder(
-    *, beneficiaire: Beneficiaire, type: str, destinataire: str, par: User
+    *,
+    beneficiaire: Beneficiaire,
+    type: str,
+    destinataire: str,
+    par: User,
+    accord: bool,
+    client: ClientInfo,
 ) -> Consentement:
+    """A consent the beneficiary gives in the portal. A transmission of the synthèse is signed
+    (statement naming the recipient, time, IP, user agent: rule 10)."""
     if type not in CONSENTEMENTS_PORTAIL:
         raise ValidationError({"type": _("Ce consentement se donne avec votre consultant·e.")})
+    if type in Consentement.Type.transmissions():
+        return consentement_transmission_signer(
+            beneficiaire=beneficiaire,
+            type=type,
+            destinataire=destinataire,
+            accord=accord,
+            par=par,
+            client=client,
+        )
     return consentement_accorder(
         beneficiaire=beneficiaire,
         type=type,

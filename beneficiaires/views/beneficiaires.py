@@ -12,16 +12,14 @@ from django.views.decorators.http import require_POST
 
 from beneficiaires import acces, selectors
 from beneficiaires.cycle import TERMINAUX
-from beneficiaires.forms.beneficiaires import (
-    BeneficiaireForm,
-    BesoinsForm,
-    ConsentementForm,
-    DocumentForm,
-    EntretienPrealableForm,
-)
+from beneficiaires.forms.beneficiaires import BeneficiaireForm, BesoinsForm, DocumentForm
+from beneficiaires.forms.consentements import ConsentementForm
+from beneficiaires.forms.entretiens import EntretienPrealableForm
 from beneficiaires.models import Beneficiaire, Consentement, DemandeSuppression, Document
 from beneficiaires.services import beneficiaires as services
 from beneficiaires.services import bilans as services_bilans
+from beneficiaires.services import consentements as services_consentements
+from beneficiaires.services import entretiens as services_entretiens
 from beneficiaires.services.beneficiaires import FicheBeneficiaire
 from bilan.core.audit import TypeObjet, audit_record
 from bilan.core.form_errors import add_errors
@@ -105,14 +103,20 @@ def _detail_page(request: StaffRequest, beneficiaire, *, status=200, **forms):
         "document_form": forms.get("document_form") or DocumentForm(),
         "entretien_form": forms.get("entretien_form")
         or EntretienPrealableForm(
-            organisation=organisation, initial={"consultant": request.user.pk}
+            organisation=organisation,
+            questions=selectors.questions_actives_lister(organisation=organisation),
+            initial={"consultant": request.user.pk},
         ),
+        # Answers to the organisation's questions are bilan content (rules 11, 12).
+        "voir_reponses": droits.lire_confidentiel,
         "consentement_form": forms.get("consentement_form") or ConsentementForm(),
         "besoins_form": forms.get("besoins_form")
         or BesoinsForm(initial={"besoins_accessibilite": beneficiaire.besoins_accessibilite}),
         "peut_voir_besoins": droits.voir_besoins,
         "consentements": beneficiaire.consentements.select_related("recueilli_par"),
-        "entretiens": beneficiaire.entretiens_prealables.select_related("consultant"),
+        "entretiens": beneficiaire.entretiens_prealables.select_related(
+            "consultant"
+        ).prefetch_related("reponses"),
         "bilans": bilans,
         # One open bilan per person and organisation: no "Ouvrir un bilan" while one is open.
         "bilan_ouvert": next((b for b in bilans if b.statut not in TERMINAUX), None),
@@ -124,19 +128,15 @@ def _detail_page(request: StaffRequest, beneficiaire, *, status=200, **forms):
 @staff_required
 def entretien_create(request: StaffRequest, beneficiaire_id: uuid.UUID) -> HttpResponse:
     beneficiaire = _beneficiaire(request, beneficiaire_id, acces.Droit.ADMINISTRER)
-    form = EntretienPrealableForm(request.POST, organisation=request.organisation)
+    form = EntretienPrealableForm(
+        request.POST,
+        organisation=request.organisation,
+        questions=selectors.questions_actives_lister(organisation=request.organisation),
+    )
     if form.is_valid():
         try:
-            services_bilans.entretien_prealable_enregistrer(
-                beneficiaire=beneficiaire,
-                consultant=form.cleaned_data["consultant"],
-                date=form.cleaned_data["date"],
-                demande=form.cleaned_data["demande"],
-                issue=form.cleaned_data["issue"],
-                contexte=form.cleaned_data["contexte"],
-                contraintes=form.cleaned_data["contraintes"],
-                attentes=form.cleaned_data["attentes"],
-                commentaire=form.cleaned_data["commentaire"],
+            services_entretiens.entretien_prealable_enregistrer(
+                beneficiaire=beneficiaire, fiche=form.fiche(), reponses=form.reponses()
             )
         except ValidationError as exc:
             add_errors(form, exc)
@@ -150,12 +150,27 @@ def entretien_create(request: StaffRequest, beneficiaire_id: uuid.UUID) -> HttpR
 @staff_required
 def consentement_create(request: StaffRequest, beneficiaire_id: uuid.UUID) -> HttpResponse:
     beneficiaire = _beneficiaire(request, beneficiaire_id, acces.Droit.ADMINISTRER)
-    form = ConsentementForm(request.POST)
+    form = ConsentementForm(request.POST, request.FILES)
     if form.is_valid():
+        data = form.cleaned_data
         try:
-            services_bilans.consentement_accorder(
-                beneficiaire=beneficiaire, par=request.user, **form.cleaned_data
-            )
+            if data["type"] in Consentement.Type.transmissions() and data["fichier"]:
+                services_consentements.consentement_transmission_deposer(
+                    beneficiaire=beneficiaire,
+                    type=data["type"],
+                    destinataire=data["destinataire"],
+                    fichier=data["fichier"],
+                    type_mime=form.type_mime,
+                    par=request.user,
+                )
+            else:
+                services_consentements.consentement_accorder(
+                    beneficiaire=beneficiaire,
+                    type=data["type"],
+                    methode=data["methode"],
+                    destinataire=data["destinataire"],
+                    par=request.user,
+                )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
@@ -176,7 +191,7 @@ def consentement_revoke(
         public_id=consentement_id,
         queryset=Consentement.objects.filter(beneficiaire=beneficiaire),
     )
-    services_bilans.consentement_revoquer(consentement=consentement)
+    services_consentements.consentement_revoquer(consentement=consentement)
     messages.success(request, _("Consentement révoqué."))
     return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
 

@@ -201,6 +201,24 @@ class Membership(models.Model):
     is_active = models.BooleanField(_("actif"), default=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+    # Sub-contracting (rule 27, R6333-6-2 / L6323-9-2): a consultant who works for the
+    # organisation under a written sub-contracting contract, with the decree's mentions.
+    sous_traitant = models.BooleanField(_("intervient en sous-traitance"), default=False)
+    st_reference = models.CharField(_("référence du contrat"), max_length=100, blank=True)
+    st_debut = models.DateField(_("début du contrat"), null=True, blank=True)
+    st_fin = models.DateField(_("fin du contrat"), null=True, blank=True)
+    st_missions = models.TextField(_("missions confiées"), blank=True)
+    st_contenu_sanction = models.TextField(
+        _("contenu de la prestation et modalités de sanction"), blank=True
+    )
+    st_moyens = models.TextField(_("moyens mobilisés"), blank=True)
+    st_conditions = models.TextField(_("conditions de réalisation et de suivi"), blank=True)
+    st_prix = models.DecimalField(
+        _("prix convenu (€ HT)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    st_communique_cdc_le = models.DateField(
+        _("contrat communiqué à la Caisse des dépôts le"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("membre")
@@ -215,6 +233,24 @@ class Membership(models.Model):
                 condition=models.Q(role__in=Role.values),
                 name="membership_role_valid",
                 violation_error_message=_("Rôle inconnu."),
+            ),
+            # R6333-6-2: a sub-contractor has a written contract carrying every mention.
+            models.CheckConstraint(
+                condition=models.Q(sous_traitant=False)
+                | (
+                    ~models.Q(st_reference="")
+                    & models.Q(st_debut__isnull=False, st_fin__isnull=False)
+                    & models.Q(st_fin__gte=models.F("st_debut"))
+                    & ~models.Q(st_missions="")
+                    & ~models.Q(st_contenu_sanction="")
+                    & ~models.Q(st_moyens="")
+                    & ~models.Q(st_conditions="")
+                    & models.Q(st_prix__gt=0)
+                ),
+                name="membership_sous_traitance_contrat_complet",
+                violation_error_message=_(
+                    "Le contrat de sous-traitance doit porter toutes ses mentions (R6333-6-2)."
+                ),
             ),
         ]
 

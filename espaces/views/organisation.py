@@ -15,7 +15,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beneficiaires import selectors as beneficiaires_selectors
+from beneficiaires.forms.entretiens import QuestionEntretienForm
+from beneficiaires.forms.sous_traitance import SousTraitanceForm
 from beneficiaires.models import DemandeSuppression
+from beneficiaires.services.entretiens import question_entretien_creer, question_entretien_modifier
+from beneficiaires.services.sous_traitance import (
+    membre_sous_traitance_enregistrer,
+    membre_sous_traitance_retirer,
+)
+from beneficiaires.sous_traitance import PLAFOND_SOUS_TRAITANCE, parts_sous_traitees_cpf
 from bilan.core import selectors, services
 from bilan.core.audit import evenements_audit
 from bilan.core.form_errors import add_errors, flash_errors
@@ -190,3 +198,126 @@ def _membership_set_active(request: StaffRequest, membership_id: uuid.UUID, *, i
         text = _("Accès de %(name)s réactivé.") if is_active else _("Accès de %(name)s désactivé.")
         messages.success(request, text % {"name": membership.user})
     return redirect("app:organisation")
+
+
+# --- Intake questions of the prior interview (rule 12) ---------------------------------------
+
+
+def _questions_page(request: StaffRequest, *, form=None, question=None, status=200):
+    return render(
+        request,
+        "app/organisation_questions.html",
+        {
+            "questions": beneficiaires_selectors.questions_lister(
+                organisation=request.organisation
+            ),
+            "form": form or QuestionEntretienForm(instance=question),
+            "question": question,
+        },
+        status=status,
+    )
+
+
+@role_required(Role.ADMIN)
+def questions_entretien(request: StaffRequest) -> HttpResponse:
+    """The catalogue of the organisation's intake questions, and adding one (admins)."""
+    if request.method != "POST":
+        return _questions_page(request)
+    form = QuestionEntretienForm(request.POST)
+    if form.is_valid():
+        try:
+            question_entretien_creer(organisation=request.organisation, fiche=form.fiche())
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Question ajoutée au formulaire d'entretien préalable."))
+            return redirect("app:questions_entretien")
+    return _questions_page(request, form=form, status=400)
+
+
+@role_required(Role.ADMIN)
+def question_entretien_modifier_vue(
+    request: StaffRequest, question_entretien_id: uuid.UUID
+) -> HttpResponse:
+    question = beneficiaires_selectors.question_obtenir(
+        organisation=request.organisation, public_id=question_entretien_id
+    )
+    if request.method != "POST":
+        return _questions_page(request, question=question)
+    form = QuestionEntretienForm(request.POST, instance=question)
+    if form.is_valid():
+        try:
+            question_entretien_modifier(question=question, fiche=form.fiche())
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Question mise à jour."))
+            return redirect("app:questions_entretien")
+    return _questions_page(request, form=form, question=question, status=400)
+
+
+# --- CPF sub-contracting (rule 27) -------------------------------------------------------------
+
+
+@role_required(Role.ADMIN)
+def sous_traitance(request: StaffRequest) -> HttpResponse:
+    """The consultants working under a sub-contracting contract, and the sub-contracted share
+    of the CPF turnover of this year and the last one (80 % ceiling)."""
+    annee = timezone.localdate().year
+    return render(
+        request,
+        "app/organisation_sous_traitance.html",
+        {
+            "membres": selectors.membres_de_organisation(organisation=request.organisation).filter(
+                role__in=[Role.CONSULTANT, Role.ADMIN]
+            ),
+            "parts": parts_sous_traitees_cpf(
+                organisation=request.organisation, annees=[annee, annee - 1]
+            ),
+            "plafond": PLAFOND_SOUS_TRAITANCE,
+        },
+    )
+
+
+@role_required(Role.ADMIN)
+def sous_traitance_contrat(request: StaffRequest, membership_id: uuid.UUID) -> HttpResponse:
+    membership = selectors.membre_obtenir(
+        organisation=request.organisation, public_id=membership_id
+    )
+    status = 200
+    if request.method == "POST":
+        form = SousTraitanceForm(request.POST, instance=membership)
+        if form.is_valid():
+            try:
+                membre_sous_traitance_enregistrer(membership=membership, contrat=form.contrat())
+            except ValidationError as exc:
+                add_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Contrat de sous-traitance de %(name)s enregistré.")
+                    % {"name": membership.user},
+                )
+                return redirect("app:sous_traitance")
+        status = 400
+    else:
+        form = SousTraitanceForm(instance=membership)
+    return render(
+        request,
+        "app/organisation_sous_traitance_contrat.html",
+        {"membre": membership, "form": form},
+        status=status,
+    )
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def sous_traitance_retirer(request: StaffRequest, membership_id: uuid.UUID) -> HttpResponse:
+    membership = selectors.membre_obtenir(
+        organisation=request.organisation, public_id=membership_id
+    )
+    membre_sous_traitance_retirer(membership=membership)
+    messages.success(
+        request, _("%(name)s n'intervient plus en sous-traitance.") % {"name": membership.user}
+    )
+    return redirect("app:sous_traitance")

@@ -15,11 +15,11 @@ from django.views.decorators.http import require_POST
 from beneficiaires.acces import PortailRequest
 from beneficiaires.financement import bilan_cpf_repartition
 from beneficiaires.models import Consentement
-from beneficiaires.services.bilans import consentement_revoquer as revoquer
+from beneficiaires.services.consentements import consentement_revoquer as revoquer
 from beneficiaires.services.rgpd import CONSENTEMENTS_PORTAIL, consentement_portail_accorder
 from beneficiaires.services.rgpd import suppression_demander as demander
 from bilan.core import selectors as core_selectors
-from bilan.core.audit import TypeObjet, audit_record
+from bilan.core.audit import TypeObjet, audit_record, client_info
 from bilan.core.models import AuditEvent
 from bilan.core.permissions import portal_required
 from bilan.core.tenancy import get_for_organisation
@@ -89,6 +89,8 @@ def consentement_accorder(request: PortailRequest) -> HttpResponse:
                 type=form.cleaned_data["type"],
                 destinataire=form.cleaned_data["destinataire"],
                 par=request.user,
+                accord=form.cleaned_data["accord"],
+                client=client_info(request),
             )
         except ValidationError as exc:
             for field, errors in (

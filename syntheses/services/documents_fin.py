@@ -31,7 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from beneficiaires.models import StatutBilan
+from beneficiaires.models import Financement, StatutBilan
+from beneficiaires.sous_traitance import bilan_contrat_sous_traitance
 from bilan.core.models import SignatureRole, SignedDocument
 from bilan.core.signatures import document_annuler, document_emettre, documents_signes_du_sujet
 from seances.models import Emargement, Seance
@@ -127,6 +128,21 @@ def _synthese_remise_le(bilan: Bilan) -> dt.datetime | None:
     return synthese.remise_le
 
 
+def _sous_traitance(bilan: Bilan) -> dict | None:
+    """Rule 27 (R6333-6-2): a CPF bilan run under a sub-contracting contract names it."""
+    if bilan.financement != Financement.CPF:
+        return None
+    contrat = bilan_contrat_sous_traitance(bilan=bilan)
+    if contrat is None:
+        return None
+    return {
+        "reference": contrat.st_reference,
+        "intervenant": contrat.user.get_full_name() or contrat.user.email,
+        "debut": contrat.st_debut,
+        "fin": contrat.st_fin,
+    }
+
+
 def attestation_fin_construire_contexte(*, bilan: Bilan) -> dict:
     seances = _seances_realisees(bilan)
     debut, fin = _periode(bilan, seances)
@@ -138,6 +154,7 @@ def attestation_fin_construire_contexte(*, bilan: Bilan) -> dict:
         "heures": bilan_heures_par_modalite(bilan=bilan),
         "synthese_remise_le": _synthese_remise_le(bilan),
         "consultant": bilan.consultant,
+        "sous_traitance": _sous_traitance(bilan),
     }
 
 
@@ -158,6 +175,7 @@ def certificat_realisation_construire_contexte(*, bilan: Bilan) -> dict:
         "financeur": bilan.financeur_nom,
         "financeur_reference": bilan.financeur_reference,
         "abandonne": bilan.statut == StatutBilan.ABANDONNE,
+        "sous_traitance": _sous_traitance(bilan),
     }
 
 

@@ -1,5 +1,10 @@
 """Sharing the signed synthèse with a CEP operator or a named third party (L6313-4).
 
+Rule 10: only under a **written** consent (signed by the beneficiary in the portal, or a
+signed paper form uploaded: ``beneficiaires.services.consentements``) naming the recipient; an
+oral consent is refused here, and the database refuses an active oral one
+(``consentement_transmission_ecrite``).
+
 The synthèse belongs to the beneficiary. It goes to the *conseil en évolution professionnelle*
 only at their request, and to anybody else only with their agreement: a share is recorded only
 under an **active** consent of the same beneficiary, of type ``synthese_cep`` or
@@ -95,9 +100,9 @@ def synthese_partager_tiers(
 ) -> Partage:
     """Record the sharing of the signed synthèse with ``destinataire`` under ``consentement``.
 
-    Refused (``ValidationError``, nothing written) unless the consent is active, of type
-    ``synthese_cep`` or ``synthese_tiers``, of the synthèse's beneficiary, names this recipient
-    (when it names one), and the synthèse is signed. Writes an audit ``export`` line
+    Refused (``ValidationError``, nothing written) unless the consent is active, written
+    (portal or paper), of type ``synthese_cep`` or ``synthese_tiers``, of the synthèse's
+    beneficiary, names this recipient, and the synthèse is signed. Writes an audit ``export`` line
     (``partage_synthese``); ``client`` (optional) adds the IP address and user agent.
     """
     # Lock the consent: a revocation at the same instant must not let a share through.
@@ -112,6 +117,22 @@ def synthese_partager_tiers(
     if consentement.revoque_le is not None:
         raise ValidationError(
             _("Ce consentement a été révoqué : la synthèse ne peut être transmise.")
+        )
+    if consentement.methode not in Consentement.Methode.ecrites():
+        raise ValidationError(
+            _(
+                "Un consentement recueilli oralement ne permet pas de transmettre la synthèse : "
+                "il faut l'accord écrit de la personne, signé dans son portail ou sur papier "
+                "(L6313-4)."
+            )
+        )
+    if not consentement.destinataire:
+        raise ValidationError(
+            _(
+                "Ce consentement ne nomme pas de destinataire : l'accord doit viser un ou une "
+                "destinataire précis·e. Demandez à la personne de le signer pour ce ou cette "
+                "destinataire."
+            )
         )
     if not destinataire:
         raise ValidationError(_("Indiquez le ou la destinataire."))

@@ -59,7 +59,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.files.storage import Storage
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -71,6 +71,7 @@ from beneficiaires.models import (
     Consentement,
     Document,
     EntretienPrealable,
+    ReponseEntretien,
     StatutBilan,
 )
 from bilan.core.formatting import date_fr
@@ -282,11 +283,15 @@ def _entretiens_a_vider(
         .filter(entretien_prealable__isnull=False)
         .values("entretien_prealable_id")
     )
+    # Nothing left to purge: texts empty and no answer to the organisation's questions.
+    deja_vide = Q(**dict.fromkeys(TEXTES_ENTRETIEN, "")) & ~Exists(
+        ReponseEntretien.objects.filter(entretien_id=OuterRef("pk"))
+    )
     return (
         EntretienPrealable.objects.filter(beneficiaire_id=bilan.beneficiaire_id)
         .filter(cible)
         .exclude(pk__in=en_usage)
-        .exclude(**dict.fromkeys(TEXTES_ENTRETIEN, ""))
+        .exclude(deja_vide)
     )
 
 
@@ -360,9 +365,16 @@ def bilan_purger(
 
     # 3b. The prior interview's texts (its date, consultant and outcome stay).
     maintenant = timezone.now()
-    comptes["entretiens"] = _entretiens_a_vider(
-        bilan, cloture=statut["cloture_le"], autre_ouvert=autre_ouvert
-    ).update(**dict.fromkeys(TEXTES_ENTRETIEN, ""), updated_at=maintenant)
+    # The answers to the organisation's questions (rule 12) are bilan content too.
+    entretiens = list(
+        _entretiens_a_vider(
+            bilan, cloture=statut["cloture_le"], autre_ouvert=autre_ouvert
+        ).values_list("pk", flat=True)
+    )
+    ReponseEntretien.objects.filter(entretien_id__in=entretiens).delete()
+    comptes["entretiens"] = EntretienPrealable.objects.filter(pk__in=entretiens).update(
+        **dict.fromkeys(TEXTES_ENTRETIEN, ""), updated_at=maintenant
+    )
 
     # 3c. The accessibility needs, unless another open dossier still needs them.
     if not autre_ouvert:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from beneficiaires import acces
 from beneficiaires.models import Beneficiaire, Bilan, Consentement, Phase, StatutBilan
-from beneficiaires.services.bilans import consentement_accorder
+from beneficiaires.services.consentements import consentement_accorder
 from bilan.core.models import Membership, Role
 from bilan.core.tenancy import tenant_context
 from seances.models import Seance

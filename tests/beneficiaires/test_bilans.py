@@ -25,7 +25,9 @@ from beneficiaires.models import (
     StatutBilan,
 )
 from beneficiaires.services import bilans as services_bilans
+from beneficiaires.services import consentements as services_consentements
 from beneficiaires.services import conventions
+from beneficiaires.services import entretiens as services_entretiens
 from beneficiaires.services.financement import paiement_enregistrer
 from bilan.core import dates, signatures
 from bilan.core.models import Role, SignatureRole, SignedDocument
@@ -33,7 +35,7 @@ from bilan.core.signatures import MethodeAuthentification, document_signer
 from bilan.core.tenancy import tenant_context
 from seances.models import Seance
 from seances.services import phases
-from tests.factories.beneficiaires import dossier_bilan
+from tests.factories.beneficiaires import dossier_bilan, fiche_entretien
 from tests.factories.bilans import bilan_for
 from tests.factories.core import connecter_avec_mfa, staff_user
 
@@ -59,7 +61,7 @@ def org_a(world):
 
 def _consent(world):
     with tenant_context(world.org_a):
-        return services_bilans.consentement_accorder(
+        return services_consentements.consentement_accorder(
             beneficiaire=world.beneficiaire_a,
             type=Consentement.Type.PARTICIPATION,
             methode=Consentement.Methode.ENTRETIEN,
@@ -69,12 +71,13 @@ def _consent(world):
 
 def _entretien(world, *, il_y_a_jours=12):
     with tenant_context(world.org_a):
-        return services_bilans.entretien_prealable_enregistrer(
+        return services_entretiens.entretien_prealable_enregistrer(
             beneficiaire=world.beneficiaire_a,
-            consultant=world.consultant_a,
-            date=timezone.now() - dt.timedelta(days=il_y_a_jours),
-            demande="Changer de métier",
-            issue="bilan",
+            fiche=fiche_entretien(
+                consultant=world.consultant_a,
+                date=timezone.now() - dt.timedelta(days=il_y_a_jours),
+            ),
+            reponses={},
         )
 
 
@@ -115,7 +118,7 @@ def test_a_consent_is_recorded_once_and_revocable(world):
         _consent(world)
     with tenant_context(world.org_a):
         assert Consentement.objects.count() == 1
-        services_bilans.consentement_revoquer(consentement=consentement)
+        services_consentements.consentement_revoquer(consentement=consentement)
         assert not services_bilans.consentement_est_actif(
             beneficiaire=world.beneficiaire_a, type=Consentement.Type.PARTICIPATION
         )
@@ -130,7 +133,7 @@ def test_accessibility_needs_require_consent_and_vanish_with_it(world, login_as)
     assert "consentement explicite" in _page(response)
     with tenant_context(world.org_a):
         assert Beneficiaire.objects.get().besoins_accessibilite == ""
-        consentement = services_bilans.consentement_accorder(
+        consentement = services_consentements.consentement_accorder(
             beneficiaire=world.beneficiaire_a,
             type=Consentement.Type.ACCESSIBILITE,
             methode=Consentement.Methode.PAPIER,
@@ -139,7 +142,7 @@ def test_accessibility_needs_require_consent_and_vanish_with_it(world, login_as)
     assert client.post(url, {"besoins_accessibilite": "Fauteuil roulant"}).status_code == 302
     with tenant_context(world.org_a):
         assert Beneficiaire.objects.get().besoins_accessibilite == "Fauteuil roulant"
-        services_bilans.consentement_revoquer(consentement=consentement)
+        services_consentements.consentement_revoquer(consentement=consentement)
         assert Beneficiaire.objects.get().besoins_accessibilite == ""
 
 
@@ -839,7 +842,7 @@ def test_regle_07_withdrawing_the_consent_abandons_the_bilan_and_tells_the_perso
     _consent(world)
     with tenant_context(world.org_a), django_capture_on_commit_callbacks(execute=True):
         consentement = world.beneficiaire_a.consentements.get(type="participation")
-        services_bilans.consentement_revoquer(consentement=consentement)
+        services_consentements.consentement_revoquer(consentement=consentement)
     bilan = _reload(world, bilan)
     assert bilan.statut == StatutBilan.ABANDONNE
     assert "Retrait du consentement" in bilan.motif_abandon

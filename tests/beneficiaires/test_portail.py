@@ -72,11 +72,12 @@ def test_consents_are_granted_and_withdrawn_from_the_portal(world, login_as):
         assert not Consentement.objects.exists()
     client.post(
         "/portail/donnees/consentements/",
-        {"type": "synthese_tiers", "destinataire": "Mon conseiller Pôle emploi"},
+        {"type": "synthese_tiers", "destinataire": "Mon conseiller Pôle emploi", "accord": "on"},
     )
     with tenant_context(world.org_a):
         consentement = Consentement.objects.get()
     assert consentement.methode == "portail"
+    assert "« Mon conseiller Pôle emploi »" in consentement.declaration  # rule 10: signed
     client.post(f"/portail/donnees/consentements/{consentement.public_id}/retirer/")
     with tenant_context(world.org_a):
         assert Consentement.objects.get().revoque_le is not None

@@ -247,6 +247,8 @@ def test_a_new_beneficiary_goes_through_the_whole_portal_on_a_phone(
         # 7. Give, then withdraw, a consent to send the synthèse to a CEP operator.
         page.goto(base + "/portail/donnees/")
         page.get_by_label("Je consens à").select_option("synthese_cep")
+        page.get_by_label("Destinataire (pour une transmission à un tiers)").fill("CEP Apec")
+        page.get_by_label("Pour une transmission de ma synthèse").check()
         page.get_by_role("button", name="Donner mon accord").click()
         expect(page.get_by_text("Votre consentement est enregistré.")).to_be_visible()
         page.get_by_role("button", name="Retirer").first.click()

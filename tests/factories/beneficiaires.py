@@ -84,3 +84,29 @@ def dossier_bilan(*, consultant, **champs):
     }
     valeurs.update(champs)
     return DossierBilan(**valeurs)
+
+
+def fiche_entretien(
+    *,
+    consultant,
+    date,
+    demande="Changer de métier",
+    issue="bilan",
+    contexte="",
+    contraintes="",
+    attentes="",
+    commentaire="",
+):
+    """The fixed fields of a prior interview (beneficiaires.services.entretiens)."""
+    from beneficiaires.services.entretiens import FicheEntretien
+
+    return FicheEntretien(
+        consultant=consultant,
+        date=date,
+        demande=demande,
+        issue=issue,
+        contexte=contexte,
+        contraintes=contraintes,
+        attentes=attentes,
+        commentaire=commentaire,
+    )

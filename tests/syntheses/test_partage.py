@@ -3,7 +3,13 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from beneficiaires.services.bilans import consentement_accorder, consentement_revoquer
+from beneficiaires.models import Consentement
+from beneficiaires.services.consentements import (
+    consentement_accorder,
+    consentement_revoquer,
+    consentement_transmission_signer,
+)
+from bilan.core.audit import ClientInfo
 from bilan.core.models import AuditEvent
 from bilan.core.signatures import MethodeAuthentification, document_signer
 from bilan.core.tenancy import tenant_context
@@ -60,14 +66,20 @@ def synthese(world):
     return synthese_signee_pour(bilan, by=world.consultant_a)
 
 
-def _consent(beneficiaire, type, destinataire=""):
+def _consent(beneficiaire, type, destinataire="CEP Île-de-France"):
+    """A transmission consent signed in the portal (rule 10); any other kind, on paper."""
     with tenant_context(beneficiaire.organisation):
+        if type in Consentement.Type.transmissions():
+            return consentement_transmission_signer(
+                beneficiaire=beneficiaire,
+                type=type,
+                destinataire=destinataire,
+                accord=True,
+                par=beneficiaire.portal_access.user,
+                client=ClientInfo(ip="203.0.113.7", user_agent="Navigateur de test/1.0"),
+            )
         return consentement_accorder(
-            beneficiaire=beneficiaire,
-            type=type,
-            methode="papier",
-            par=None,
-            destinataire=destinataire,
+            beneficiaire=beneficiaire, type=type, methode="papier", par=None
         )
 
 
@@ -170,7 +182,11 @@ def test_share_view(world, synthese, login_as):
     assert "Enregistrer la transmission" in client.get(base).content.decode()
     response = client.post(
         base + "partager/",
-        {"consentement": consentement.public_id, "destinataire": "CEP", "courriel": ""},
+        {
+            "consentement": consentement.public_id,
+            "destinataire": "CEP Île-de-France",
+            "courriel": "",
+        },
     )
     assert response.status_code == 302
     with tenant_context(world.org_a):

@@ -8,8 +8,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from beneficiaires.models import Document
-from beneficiaires.services.bilans import consentement_accorder, consentement_revoquer
+from beneficiaires.models import Consentement, Document
+from beneficiaires.services.consentements import (
+    consentement_accorder,
+    consentement_revoquer,
+    consentement_transmission_signer,
+)
+from bilan.core.audit import ClientInfo
 from bilan.core.models import SignedDocument
 from bilan.core.tenancy import tenant_context
 from seances.models import Rendu, RenduFichier, Seance
@@ -126,6 +131,15 @@ def dossier(world):
 
 def _consent(world, type_):
     with tenant_context(world.org_a):
+        if type_ in Consentement.Type.transmissions():  # rule 10: written, to a named recipient
+            return consentement_transmission_signer(
+                beneficiaire=world.beneficiaire_a,
+                type=type_,
+                destinataire="CEP",
+                accord=True,
+                par=world.beneficiaire_user_a,
+                client=ClientInfo(ip="203.0.113.7", user_agent="Navigateur de test/1.0"),
+            )
         return consentement_accorder(
             beneficiaire=world.beneficiaire_a, type=type_, methode="papier", par=None
         )

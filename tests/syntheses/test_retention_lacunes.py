@@ -21,8 +21,8 @@ from beneficiaires.services.bilans import (
     beneficiaire_enregistrer_besoins,
     bilan_abandonner,
     bilan_refuser,
-    entretien_prealable_enregistrer,
 )
+from beneficiaires.services.entretiens import entretien_prealable_enregistrer
 from bilan.core.models import AuditEvent
 from bilan.core.tenancy import tenant_context
 from seances.models import Seance
@@ -30,7 +30,7 @@ from syntheses.models import Purge
 from syntheses.services.cloture import bilan_clore
 from syntheses.services.retention import bilan_statut_conservation
 from syntheses.tasks import purger_bilans_clos
-from tests.factories.beneficiaires import document_for
+from tests.factories.beneficiaires import document_for, fiche_entretien
 from tests.factories.bilans import bilan_for, bilan_pret_a_clore
 from tests.syntheses.test_retention import NOTES, Dossier, _consent
 
@@ -53,14 +53,16 @@ def _entretien(world, *, date, demande=DEMANDE, bilan=None):
     with tenant_context(world.org_a):
         entretien = entretien_prealable_enregistrer(
             beneficiaire=world.beneficiaire_a,
-            consultant=world.consultant_a,
-            date=date,
-            demande=demande,
-            issue="bilan",
-            contexte="MARQUEUR-CONTEXTE",
-            contraintes="MARQUEUR-CONTRAINTES",
-            attentes="MARQUEUR-ATTENTES",
-            commentaire="MARQUEUR-COMMENTAIRE",
+            fiche=fiche_entretien(
+                consultant=world.consultant_a,
+                date=date,
+                demande=demande,
+                contexte="MARQUEUR-CONTEXTE",
+                contraintes="MARQUEUR-CONTRAINTES",
+                attentes="MARQUEUR-ATTENTES",
+                commentaire="MARQUEUR-COMMENTAIRE",
+            ),
+            reponses={},
         )
         if bilan is not None:
             Bilan.objects.filter(pk=bilan.pk).update(entretien_prealable=entretien)

@@ -17,7 +17,7 @@ from allauth.mfa.models import Authenticator
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from beneficiaires.services.bilans import consentement_accorder
+from beneficiaires.services.consentements import consentement_accorder
 from bilan.core.models import Invitation, Membership, Organisation
 from bilan.core.services import invitation_creer
 from bilan.core.tenancy import TenantOwned, tenant_context
@@ -62,6 +62,36 @@ def _demande_suppression_a(world):
     with tenant_context(world.org_a):
         return DemandeSuppression.objects.create(
             organisation=world.org_a, beneficiaire=world.beneficiaire_a, par=world.admin_a
+        )
+
+
+def _question_entretien_a(world):
+    """An intake question of organisation A's prior-interview form (rule 12)."""
+    from beneficiaires.models import QuestionEntretien
+
+    with tenant_context(world.org_a):
+        return QuestionEntretien.objects.create(
+            organisation=world.org_a,
+            libelle="Métier visé",
+            finalite="Préparer la phase d'investigation",
+            type="texte",
+        )
+
+
+def _entretien_a(world):
+    """A prior interview of organisation A's beneficiary (correcting it)."""
+    from django.utils import timezone
+
+    from beneficiaires.models import EntretienPrealable
+
+    with tenant_context(world.org_a):
+        return EntretienPrealable.objects.create(
+            organisation=world.org_a,
+            beneficiaire=world.beneficiaire_a,
+            consultant=world.consultant_a,
+            date=timezone.now(),
+            demande="Changer de métier",
+            issue="bilan",
         )
 
 
@@ -171,7 +201,12 @@ def _partage_a(world):
     synthese = _synthese_a(world)
     with tenant_context(world.org_a):
         consentement = consentement_accorder(
-            beneficiaire=world.beneficiaire_a, type="synthese_cep", methode="papier", par=None
+            beneficiaire=world.beneficiaire_a,
+            type="synthese_cep",
+            methode="portail",
+            destinataire="CEP",
+            declaration="Je demande la transmission de ma synthèse à « CEP ».",
+            par=None,
         )
         return Partage.objects.create(
             organisation=world.org_a,
@@ -247,6 +282,8 @@ OBJECT_IDS = {
     "seance_id": lambda world: _seance_a(world).public_id,
     "relance_id": lambda world: _relance_a(world).public_id,
     "question_id": lambda world: _question_a(world).public_id,
+    "question_entretien_id": lambda world: _question_entretien_a(world).public_id,
+    "entretien_id": lambda world: _entretien_a(world).public_id,
     "reponse_id": lambda world: _reponse_a(world).public_id,
     "partage_id": lambda world: _partage_a(world).public_id,
     "synthese_id": lambda world: _synthese_a(world).public_id,
