@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from beneficiaires.conventions import DOCUMENTS, TypeDocument, type_document
 from beneficiaires.cycle import TERMINAUX
-from beneficiaires.models import Beneficiaire, Bilan, Document
+from beneficiaires.models import Beneficiaire, Bilan, Document, Notification
 from bilan.core.models import Organisation, SignatureRole, SignedDocument, User
 from bilan.core.tenancy import get_for_organisation
 
@@ -226,3 +226,25 @@ def bilan_signatures_manquantes(*, bilan: Bilan) -> list[str]:
         for role in document.required_roles
         if role not in signes
     ]
+
+
+# --- Portal notifications ------------------------------------------------------------------------
+
+
+def notifications_recentes(*, beneficiaire: Beneficiaire, limite: int = 5) -> list[Notification]:
+    """The beneficiary's latest notices (organisation bound), newest first."""
+    return list(Notification.objects.filter(beneficiaire=beneficiaire)[:limite])
+
+
+def notifications_non_lues_compter(*, beneficiaire: Beneficiaire) -> int:
+    return Notification.objects.filter(beneficiaire=beneficiaire, lue_le__isnull=True).count()
+
+
+def notification_obtenir(*, beneficiaire: Beneficiaire, public_id: uuid.UUID) -> Notification:
+    """One notice of ``beneficiaire`` by public id, or 404 (another person's: 404 too)."""
+    return get_for_organisation(
+        Notification,
+        organisation=beneficiaire.organisation,
+        public_id=public_id,
+        queryset=Notification.objects.filter(beneficiaire=beneficiaire),
+    )

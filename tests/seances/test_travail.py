@@ -45,7 +45,7 @@ def _seance(org, bilan, *, minutes=60, type="travail_personnel"):
             intitule="Travail sur les centres d'intérêt",
             debut=DEMAIN,
             duree_minutes=minutes,
-            modalite="telephone",
+            modalite="autonomie" if type == "travail_personnel" else "telephone",
         )
 
 

@@ -119,7 +119,7 @@ def _travail_a(world):
                 intitule="Travail personnel guidé",
                 debut=timezone.now() + dt.timedelta(days=3),
                 duree_minutes=60,
-                modalite="telephone",
+                modalite="autonomie",
             )
             consigne = travail.consigne_creer(
                 seance=seance, titre="Consigne", consignes="Faire", temps_attendu_minutes=60
