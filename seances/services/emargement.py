@@ -265,18 +265,18 @@ def demande_emargement_creer(
         .select_related("bilan", "bilan__beneficiaire")
         .get(pk=seance.pk)
     )
-    if locked.modalite not in MODALITES_A_DISTANCE:
-        raise ValidationError(
-            _(
-                "Une demande à distance ne concerne qu'une séance en visioconférence ou par "
-                "téléphone : en présentiel, faites signer sur place."
-            )
-        )
     if locked.type == TypeSeance.TRAVAIL_PERSONNEL:
         raise ValidationError(
             _(
                 "Le travail personnel guidé ne s'émarge pas : le travail rendu et le temps "
                 "déclaré en font la preuve."
+            )
+        )
+    if locked.modalite not in MODALITES_A_DISTANCE:
+        raise ValidationError(
+            _(
+                "Une demande à distance ne concerne qu'une séance en visioconférence ou par "
+                "téléphone : en présentiel, faites signer sur place."
             )
         )
     if locked.statut != Seance.Statut.REALISEE:
