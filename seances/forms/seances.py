@@ -46,7 +46,8 @@ class SeanceForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("type") == TypeSeance.TRAVAIL_PERSONNEL:
             # Guided personal work is done alone: no place or link (the service says so too).
             data.update(modalite=Seance.Modalite.AUTONOMIE, lieu="", lien_visio="")
