@@ -100,9 +100,11 @@ def document_telecharger(request: PortailRequest, signed_document_id: uuid.UUID)
     )
 
 
+@require_POST
 @portal_required
 def notification_ouvrir(request: PortailRequest, notification_id: uuid.UUID) -> HttpResponse:
-    """Open a notice: it is read, then its page in the portal."""
+    """Open a notice (a POST: reading changes its state): it is read, then its page in the
+    portal."""
     notification = notification_obtenir(
         beneficiaire=request.portal_access.beneficiaire, public_id=notification_id
     )

@@ -113,9 +113,15 @@ def seance_fin(*, seance: Seance) -> dt.datetime:
 
 
 def seances_en_conflit(*, seances: Iterable[Seance]) -> list[tuple[Seance, Seance]]:
-    """Pairs of planned séances of the same consultant that overlap, within ``seances``."""
+    """Pairs of planned séances of the same consultant that overlap, within ``seances``
+    (guided personal work, done by the beneficiary alone, takes none of their time)."""
     planifiees = sorted(
-        (s for s in seances if s.statut == Seance.Statut.PLANIFIEE), key=lambda s: s.debut
+        (
+            s
+            for s in seances
+            if s.statut == Seance.Statut.PLANIFIEE and s.modalite != Seance.Modalite.AUTONOMIE
+        ),
+        key=lambda s: s.debut,
     )
     paires = []
     for i, premiere in enumerate(planifiees):

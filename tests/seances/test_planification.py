@@ -428,11 +428,13 @@ def test_portal_shows_notifications_unread_then_read(world, login_as):
     assert "Nouvelles de votre bilan" in page
     assert "1 non lue" in page
     (notice,) = _notifications(world)
-    response = client.get(f"/portail/notifications/{notice.public_id}/")
+    assert client.get(f"/portail/notifications/{notice.public_id}/").status_code == 405
+    assert _notifications(world)[0].lue_le is None
+    response = client.post(f"/portail/notifications/{notice.public_id}/")
     assert response.status_code == 302
     assert response["Location"] == "/portail/"
     assert _notifications(world)[0].lue_le is not None
     assert "non lue" not in _page(client.get("/portail/"))
     # Another beneficiary's notice: 404.
     autre = login_as(world.beneficiaire_user_b)
-    assert autre.get(f"/portail/notifications/{notice.public_id}/").status_code == 404
+    assert autre.post(f"/portail/notifications/{notice.public_id}/").status_code == 404
