@@ -13,6 +13,7 @@ Pure rules, no database access.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import models
@@ -65,3 +66,22 @@ def message_depassement(
         "demande": Demande(demande).label,
         "minutes": duree_fr(minutes=demande_minutes),
     }
+
+
+def heures_du_plan(*, minutes_par_type: Iterable[tuple[str, int]]) -> tuple[Decimal, Decimal]:
+    """The planned hours a plan adds up to: (accompaniment, guided personal work), each to the
+    hundredth of an hour, from (séance type, counted minutes) pairs. What ``Bilan.heures_*``
+    hold once séances are planned, and what a convention prints."""
+    accompagnement = personnel = 0
+    for type_seance, minutes in minutes_par_type:
+        if not est_compte(type_seance=type_seance):
+            continue
+        if type_seance == TypeSeance.TRAVAIL_PERSONNEL:
+            personnel += minutes
+        else:
+            accompagnement += minutes
+
+    def heures(minutes: int) -> Decimal:
+        return (Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    return heures(accompagnement), heures(personnel)

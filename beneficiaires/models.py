@@ -819,3 +819,46 @@ class DemandeSuppression(TenantOwned):
 
     def __str__(self) -> str:
         return f"Demande de suppression du {self.created_at:%d/%m/%Y}"
+
+
+class Notification(TenantOwned):
+    """A notice to the beneficiary, shown in the portal and e-mailed once through the outbox
+    (``beneficiaires.services.notifications``). Its text names what happened and when, never
+    content: no title, objective, note or synthèse text. ``cle`` makes it idempotent: the same
+    event never notifies twice."""
+
+    class Sujet(models.TextChoices):
+        SEANCE_PLANIFIEE = "seance_planifiee", _("Séance planifiée")
+        SEANCES_PLANIFIEES = "seances_planifiees", _("Séances planifiées")
+        SEANCE_DEPLACEE = "seance_deplacee", _("Séance déplacée ou modifiée")
+        SEANCE_ANNULEE = "seance_annulee", _("Séance annulée")
+        SYNTHESE_PARTAGEE = "synthese_partagee", _("Synthèse à lire")
+        DOCUMENT_A_SIGNER = "document_a_signer", _("Document à signer")
+
+    beneficiaire = models.ForeignKey(
+        Beneficiaire, on_delete=models.CASCADE, related_name="notifications"
+    )
+    bilan = models.ForeignKey(
+        Bilan, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    sujet = models.CharField(_("sujet"), max_length=30, choices=Sujet.choices)
+    texte = models.CharField(_("texte"), max_length=300)
+    lien = models.CharField(_("lien dans le portail"), max_length=300, blank=True)
+    cle = models.CharField(_("clé"), max_length=200)
+    lue_le = models.DateTimeField(_("lue le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "cle"],
+                name="notification_cle_unique",
+                violation_error_message=_("Cette notification a déjà été envoyée."),
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "beneficiaire", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.texte

@@ -18,7 +18,7 @@ from beneficiaires.financement import (
     cpf_echeance_declaration,
     retractation_fin,
 )
-from beneficiaires.models import Bilan, Financement, StatutBilan
+from beneficiaires.models import Bilan, Financement, Notification, StatutBilan
 from beneficiaires.selectors import convention_est_signee_par
 from bilan.core.models import Organisation, SignatureRole
 from relances.models import Relance
@@ -208,7 +208,26 @@ def bilans_balayer(*, organisation: Organisation, maintenant: dt.datetime) -> in
     return faites
 
 
+def _contexte_notification(*, relance: Relance, apercu: bool) -> dict[str, object]:
+    """The notice's subject and text (what happened and when, never content)."""
+    contexte = contexte_dossier(relance=relance)
+    notification = Notification.objects.filter(public_id=relance.target_id).first()
+    if notification is None and apercu:
+        notification = Notification.objects.order_by("-created_at").first()
+    contexte["sujet"] = notification.get_sujet_display() if notification else ""
+    contexte["texte"] = notification.texte if notification else ""
+    if notification is not None and not contexte["prenom"]:
+        contexte["prenom"] = notification.beneficiaire.prenom
+    return contexte
+
+
 registre.register(
+    TypeRelance(
+        kind=K.NOTIFICATION_BENEFICIAIRE,
+        template="notification-beneficiaire",
+        contexte=_contexte_notification,
+        pertinente=toujours_pertinente,
+    ),
     TypeRelance(
         kind=K.CONVENTION_SIGNATURE_RAPPEL,
         template="convention-signature-rappel",

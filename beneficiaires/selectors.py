@@ -14,6 +14,7 @@ from beneficiaires.models import (
     Bilan,
     Document,
     EntretienPrealable,
+    Notification,
     QuestionEntretien,
 )
 from bilan.core.models import Organisation, SignatureRole, SignedDocument, User
@@ -271,4 +272,26 @@ def entretien_le_plus_recent(*, beneficiaire: Beneficiaire) -> EntretienPrealabl
         EntretienPrealable.objects.filter(beneficiaire=beneficiaire)
         .order_by("-date", "-created_at", "-pk")
         .first()
+    )
+
+
+# --- Portal notifications ------------------------------------------------------------------------
+
+
+def notifications_recentes(*, beneficiaire: Beneficiaire, limite: int = 5) -> list[Notification]:
+    """The beneficiary's latest notices (organisation bound), newest first."""
+    return list(Notification.objects.filter(beneficiaire=beneficiaire)[:limite])
+
+
+def notifications_non_lues_compter(*, beneficiaire: Beneficiaire) -> int:
+    return Notification.objects.filter(beneficiaire=beneficiaire, lue_le__isnull=True).count()
+
+
+def notification_obtenir(*, beneficiaire: Beneficiaire, public_id: uuid.UUID) -> Notification:
+    """One notice of ``beneficiaire`` by public id, or 404 (another person's: 404 too)."""
+    return get_for_organisation(
+        Notification,
+        organisation=beneficiaire.organisation,
+        public_id=public_id,
+        queryset=Notification.objects.filter(beneficiaire=beneficiaire),
     )

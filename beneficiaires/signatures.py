@@ -4,16 +4,18 @@ signed-documents engine (``bilan.core.signatures``), which imports this module a
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaires.conventions import TypeDocument
 from beneficiaires.cycle import TERMINAUX
 from beneficiaires.financement import convention_date_limite, convention_refusee_par_silence
-from beneficiaires.models import Bilan, StatutBilan
+from beneficiaires.models import Beneficiaire, Bilan, Notification, StatutBilan
 from beneficiaires.relances import retractation_fin_planifier
 from beneficiaires.selectors import convention_est_signee_par
 from beneficiaires.services.bilans import bilan_refuser
+from beneficiaires.services.notifications import notification_envoyer
 from bilan.core.formatting import date_fr
 from bilan.core.models import Signature, SignatureRole, SignedDocument
 from bilan.core.signatures import document_kinds
@@ -98,6 +100,25 @@ def contrat_apres_signature(*, document: SignedDocument, signature: Signature) -
         )
 
 
+def document_a_signer_notifier(*, document: SignedDocument) -> None:
+    """A document awaits the beneficiary's signature (any kind): they are notified once per
+    issued version, with the document's title (never content) and the page where it is
+    signed."""
+    if document.beneficiaire_id is None:
+        return
+    beneficiaire = Beneficiaire.objects.get(pk=document.beneficiaire_id)
+    page = document_kinds.page_signature(document.kind)
+    notification_envoyer(
+        beneficiaire=beneficiaire,
+        bilan=Bilan.objects.filter(public_id=document.subject_id).first(),
+        sujet=Notification.Sujet.DOCUMENT_A_SIGNER,
+        texte=_("Un document attend votre signature : « %(titre)s ».") % {"titre": document.title},
+        lien=reverse(page.url_name if page is not None else "portail:documents"),
+        cle=f"document_a_signer:{document.public_id}",
+    )
+
+
+document_kinds.register_attente_beneficiaire(document_a_signer_notifier)
 document_kinds.register(TypeDocument.CONVENTION, before_signature=document_du_bilan_verifier)
 document_kinds.register(
     TypeDocument.CONVENTION_TRIPARTITE, before_signature=convention_tripartite_verifier

@@ -114,4 +114,10 @@ portail_patterns = [
         views_portail.document_telecharger,
         name="document_telecharger",
     ),
+    path("notifications/lues/", views_portail.notifications_lire, name="notifications_lire"),
+    path(
+        "notifications/<uuid:notification_id>/",
+        views_portail.notification_ouvrir,
+        name="notification",
+    ),
 ]

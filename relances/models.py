@@ -36,6 +36,10 @@ class Relance(TenantOwned):
         SUIVI_INVITATION = "suivi_invitation", _("Invitation à l'entretien de suivi")
         SUIVI_RAPPEL_CONSULTANT = "suivi_rappel_consultant", _("Rappel de l'entretien de suivi")
         ABANDON_RISQUE = "abandon_risque", _("Risque d'abandon")
+        NOTIFICATION_BENEFICIAIRE = (
+            "notification_beneficiaire",
+            _("Notification au ou à la bénéficiaire"),
+        )
 
     class Statut(models.TextChoices):
         A_ENVOYER = "a_envoyer", _("À envoyer")

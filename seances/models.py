@@ -29,6 +29,8 @@ class Seance(TenantOwned):
         PRESENTIEL = "presentiel", _("Présentiel")
         VISIO = "visio", _("Visioconférence")
         TELEPHONE = "telephone", _("Téléphone")
+        # Guided personal work: done by the beneficiary alone, no place, link or attendance.
+        AUTONOMIE = "autonomie", _("En autonomie (travail personnel)")
 
     bilan = models.ForeignKey(Bilan, on_delete=models.CASCADE, related_name="seances")
     consultant = models.ForeignKey(
@@ -60,6 +62,9 @@ class Seance(TenantOwned):
         _("statut"), max_length=30, choices=Statut.choices, default=Statut.PLANIFIEE
     )
     motif = models.TextField(_("motif (annulation, absence, report)"), blank=True)
+    # iCalendar SEQUENCE: increased at each move, change or cancellation (RFC 5545), so that
+    # calendars replace the event they hold.
+    sequence = models.PositiveIntegerField(_("révision (iCalendar)"), default=0)
     # Confidential: the assigned consultant only, every read logged.
     notes = models.TextField(_("notes confidentielles"), blank=True)
 
@@ -77,6 +82,18 @@ class Seance(TenantOwned):
                 condition=models.Q(duree_minutes__gte=15, duree_minutes__lte=480),
                 name="seance_duree_raisonnable",
                 violation_error_message=_("La durée d'une séance va de 15 minutes à 8 heures."),
+            ),
+            # Guided personal work has no place, link or modality of its own, and only it.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(type="travail_personnel", modalite="autonomie", lieu="", lien_visio="")
+                    | (~models.Q(type="travail_personnel") & ~models.Q(modalite="autonomie"))
+                ),
+                name="seance_travail_personnel_en_autonomie",
+                violation_error_message=_(
+                    "Le travail personnel se fait en autonomie, sans lieu ni lien de visio ; "
+                    "seules les séances de travail personnel sont en autonomie."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["organisation", "consultant", "debut"])]

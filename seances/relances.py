@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from beneficiaires.models import Bilan, StatutBilan
+from beneficiaires.models import Bilan, StatutBilan, TypeSeance
 from beneficiaires.relances import contexte_dossier
 from bilan.core.dates import ajouter_mois
 from bilan.core.models import Organisation
@@ -99,7 +99,8 @@ def rappels_seance_planifier(*, seance: Seance, rearmer: bool = False) -> list[R
     """Séance reminders (organisation.rappel_seance_heures before), to the beneficiary and the
     consultant. Also re-plans them when the séance moves (``rearmer``: even if already sent),
     and cancels them when the séance is no longer planned."""
-    if seance.statut != Seance.Statut.PLANIFIEE:
+    if seance.statut != Seance.Statut.PLANIFIEE or seance.type == TypeSeance.TRAVAIL_PERSONNEL:
+        # Guided personal work is no appointment: nothing to remind.
         rappels_seance_annuler(seance=seance)
         return []
     due = seance.debut - _rappel_avant()

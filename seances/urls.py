@@ -15,6 +15,7 @@ from seances.views import travail as views_travail
 seances_patterns = [
     path("nouvelle/<uuid:bilan_id>/", views_seances.seance_create, name="create"),
     path("<uuid:seance_id>/", views_seances.seance_detail, name="detail"),
+    path("<uuid:seance_id>/modifier/", views_seances.seance_modifier, name="modifier"),
     path("<uuid:seance_id>/action/<slug:action>/", views_seances.seance_action, name="action"),
 ]
 

@@ -7,6 +7,7 @@ kinds and the contract's after-signature follow-up are declared in beneficiaires
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from beneficiaires.budget import heures_du_plan
 from beneficiaires.conventions import DOCUMENTS, TypeDocument, type_document
 from beneficiaires.financement import convention_date_limite
 from beneficiaires.models import Bilan, BilanEvenement, Phase
@@ -30,12 +32,53 @@ from bilan.core.models import SignatureRole, SignedDocument, User
 from bilan.core.signatures import document_emettre, document_nouvelle_version
 
 
+def _seances_du_plan(bilan: Bilan) -> list[Any]:
+    """The séances the planning table lists: those counted in the 24 hours (reverse
+    relation: no import of seances)."""
+    return [s for s in bilan.seances.order_by("debut") if s.minutes_comptees]
+
+
+def _h(heures: Decimal) -> str:
+    """22.50 -> "22,5"."""
+    return format(Decimal(heures).normalize(), "f").replace(".", ",")
+
+
+def _verifier_heures_du_plan(bilan: Bilan, seances: list[Any]) -> None:
+    """The duration printed must be the plan's: refused, naming both figures, while the
+    bilan's planned hours and the planning table (its séances, else its programme's étapes)
+    disagree. Planning keeps them in step (``seances.services.seances``)."""
+    if seances:
+        paires = [(s.type, s.minutes_comptees) for s in seances]
+    elif bilan.programme is not None:
+        paires = [(e.type, e.duree_minutes) for e in bilan.programme.etapes.all()]
+    else:
+        return
+    accompagnement, personnel = heures_du_plan(minutes_par_type=paires)
+    if (accompagnement, personnel) != (bilan.heures_accompagnement, bilan.heures_travail_personnel):
+        raise ValidationError(
+            _(
+                "Les heures prévues du bilan (%(prevues)s h : %(a)s h d'accompagnement et "
+                "%(p)s h de travail personnel) ne correspondent pas au planning (%(plan)s h : "
+                "%(pa)s h et %(pp)s h). Corrigez les heures prévues ou le planning avant "
+                "d'émettre le document."
+            )
+            % {
+                "prevues": _h(bilan.heures_prevues),
+                "a": _h(bilan.heures_accompagnement),
+                "p": _h(bilan.heures_travail_personnel),
+                "plan": _h(accompagnement + personnel),
+                "pa": _h(accompagnement),
+                "pp": _h(personnel),
+            }
+        )
+
+
 def _contexte(bilan: Bilan) -> dict[str, Any]:
     return {
         "bilan": bilan,
         "beneficiaire": bilan.beneficiaire,
         "kind": type_document(bilan=bilan),
-        "seances": bilan.seances.order_by("debut"),  # reverse relation: no import of seances
+        "seances": _seances_du_plan(bilan),
         "etapes": bilan.programme.etapes.all() if bilan.programme is not None else [],
         "phases": Phase.choices,
         "date_emission": timezone.localdate(),
@@ -60,6 +103,7 @@ def convention_emettre(*, bilan: Bilan, par: User) -> SignedDocument:
     manques = convention_mentions_manquantes(bilan=bilan)
     if manques:
         raise ValidationError(manques)
+    _verifier_heures_du_plan(bilan, _seances_du_plan(bilan))
     spec = DOCUMENTS[kind]
     courant = convention_courante_obtenir(bilan=bilan)
     if courant is not None:

@@ -6,11 +6,18 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from beneficiaires.acces import PortailRequest
 from beneficiaires.forms.portail import SignatureForm
+from beneficiaires.selectors import notification_obtenir
+from beneficiaires.services.notifications import (
+    notification_marquer_lue,
+    notifications_marquer_lues,
+)
 from bilan.core import signatures
 from bilan.core.audit import client_info
 from bilan.core.models import SignatureRole, SignedDocument
@@ -91,3 +98,29 @@ def document_telecharger(request: PortailRequest, signed_document_id: uuid.UUID)
     return serve_signed_document(
         request, document, signed=document.status == SignedDocument.Status.SIGNE
     )
+
+
+@require_POST
+@portal_required
+def notification_ouvrir(request: PortailRequest, notification_id: uuid.UUID) -> HttpResponse:
+    """Open a notice (a POST: reading changes its state): it is read, then its page in the
+    portal."""
+    notification = notification_obtenir(
+        beneficiaire=request.portal_access.beneficiaire, public_id=notification_id
+    )
+    notification_marquer_lue(notification=notification)
+    lien = notification.lien
+    if not lien.startswith("/portail/") or not url_has_allowed_host_and_scheme(
+        lien, allowed_hosts=None
+    ):
+        lien = reverse("portail:home")
+    return redirect(lien)
+
+
+@require_POST
+@portal_required
+def notifications_lire(request: PortailRequest) -> HttpResponse:
+    """Mark every notice read."""
+    notifications_marquer_lues(beneficiaire=request.portal_access.beneficiaire)
+    messages.success(request, _("Vos notifications sont marquées comme lues."))
+    return redirect("portail:home")

@@ -28,6 +28,9 @@ class IcsEvent:
     status: str = ""  # CONFIRMED, CANCELLED...
     transparency: str = ""  # OPAQUE, TRANSPARENT
     classification: str = ""  # PUBLIC, PRIVATE...
+    # RFC 5545 SEQUENCE: the event's revision, increased at each move or cancellation so that
+    # calendars replace the copy they hold.
+    sequence: int = 0
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,7 @@ def calendar_ics(
         vevent = icalendar.Event()
         vevent.add("uid", event.uid)
         vevent.add("dtstamp", stamp)
+        vevent.add("sequence", event.sequence)
         if event.last_modified is not None:
             vevent.add("last-modified", event.last_modified)
         vevent.add("dtstart", event.start)

@@ -16,7 +16,9 @@ goes through it, and it then runs the after-signature handlers that the owning a
 for the document's kind (``document_kinds``). The engine knows no kind: each app's
 ``signatures.py`` (imported by ``CoreConfig.ready`` through ``autodiscover_modules``) calls
 ``document_kinds.register(kind, after_signature=handler)``. Issuing or signing a kind that no
-app registered fails loudly.
+app registered fails loudly. A document issued with the beneficiary among its signers runs the
+handlers registered with ``document_kinds.register_attente_beneficiaire`` (the beneficiary is
+notified: ``beneficiaires/signatures.py``).
 
 Signers without an account (the employer's signatory) receive a single-use link. The token is
 stored hashed, in a tenant table under row-level security, so it cannot be found before an
@@ -100,6 +102,13 @@ class BeforeSignature(Protocol):
     def __call__(self, *, document: SignedDocument, role: SignatureRole) -> None: ...
 
 
+class AttenteBeneficiaire(Protocol):
+    """Called inside the issuing transaction when a document that the beneficiary must sign
+    has been issued (e.g. to notify them); raising undoes the issue."""
+
+    def __call__(self, *, document: SignedDocument) -> None: ...
+
+
 @dataclass(frozen=True)
 class PageSignature:
     """A portal page of its own where the beneficiary reads and signs a kind of document:
@@ -116,6 +125,16 @@ class DocumentKindRegistry:
         self._handlers: dict[str, list[AfterSignature]] = {}
         self._checks: dict[str, list[BeforeSignature]] = {}
         self._pages: dict[str, PageSignature] = {}
+        self._attentes_beneficiaire: list[AttenteBeneficiaire] = []
+
+    def register_attente_beneficiaire(self, handler: AttenteBeneficiaire) -> None:
+        """A handler run for every document issued with the beneficiary among its signers,
+        whatever its kind (idempotent)."""
+        if handler not in self._attentes_beneficiaire:
+            self._attentes_beneficiaire.append(handler)
+
+    def attentes_beneficiaire(self) -> tuple[AttenteBeneficiaire, ...]:
+        return tuple(self._attentes_beneficiaire)
 
     def register(
         self,
@@ -297,6 +316,9 @@ def document_emettre(
     )
     document.issued_pdf.save("document.pdf", ContentFile(pdf), save=False)
     document.save()
+    if SignatureRole.BENEFICIAIRE in roles:
+        for handler in document_kinds.attentes_beneficiaire():
+            handler(document=document)
     return document
 
 

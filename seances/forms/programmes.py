@@ -30,6 +30,39 @@ class CalendrierChoixForm(forms.Form):
         programme.queryset = Programme.objects.order_by("nom")
 
 
+class CalendrierLieuForm(forms.Form):
+    """Asked once when a calendar is applied: where the in-person séances take place, the
+    video link of the remote ones; and, when the proposal clashes with other séances of the
+    consultant, the explicit choice to plan anyway."""
+
+    lieu = forms.CharField(
+        label=_("Lieu des séances en présentiel"),
+        max_length=200,
+        required=False,
+        help_text=_("Adresse ou salle ; repris sur chaque séance en présentiel."),
+    )
+    lien_visio = forms.URLField(
+        label=_("Lien de visioconférence"),
+        max_length=200,
+        required=False,
+        assume_scheme="https",
+        help_text=_("Repris sur chaque séance en visioconférence."),
+    )
+    accepter_chevauchements = forms.BooleanField(
+        label=_("Planifier malgré les chevauchements signalés"), required=False
+    )
+
+    def verifier(self, *, modalites: set[str]) -> bool:
+        """The place and link the kept séances need (their modalities): field errors."""
+        if not self.is_valid():
+            return False
+        if Seance.Modalite.PRESENTIEL in modalites and not self.cleaned_data["lieu"].strip():
+            self.add_error("lieu", _("Indiquez le lieu des séances en présentiel."))
+        if Seance.Modalite.VISIO in modalites and not self.cleaned_data["lien_visio"]:
+            self.add_error("lien_visio", _("Indiquez le lien des séances en visioconférence."))
+        return not self.errors
+
+
 class SeancePlanForm(forms.Form):
     garder = forms.BooleanField(label=_("Garder"), required=False, initial=True)
     debut = forms.DateTimeField(label=_("Date et heure"), required=False, widget=_datetime_widget())

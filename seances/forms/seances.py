@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaires.forms.beneficiaires import consultants_of
+from beneficiaires.models import TypeSeance
 from bilan.core.models import Organisation
 from seances.models import NatureAnnulation, Seance
 
@@ -40,6 +41,33 @@ class SeanceForm(forms.ModelForm):
         consultant.queryset = consultants_of(organisation)
         consultant.required = False
         self.fields["duree_minutes"].help_text = _("De 15 à 480 minutes.")
+        self.fields["modalite"].help_text = _(
+            "Le travail personnel guidé se fait en autonomie : ni lieu, ni lien."
+        )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if data.get("type") == TypeSeance.TRAVAIL_PERSONNEL:
+            # Guided personal work is done alone: no place or link (the service says so too).
+            data.update(modalite=Seance.Modalite.AUTONOMIE, lieu="", lien_visio="")
+            self.instance.modalite, self.instance.lieu, self.instance.lien_visio = (
+                Seance.Modalite.AUTONOMIE,
+                "",
+                "",
+            )
+        return data
+
+
+class SeanceModifierForm(SeanceForm):
+    """Every field of a planned séance, and the reason when its date moves."""
+
+    motif = forms.CharField(
+        label=_("Motif du report"),
+        max_length=300,
+        required=False,
+        help_text=_("Obligatoire si la date ou l'heure change ; conservé sur la séance."),
+    )
 
 
 class ReporterForm(forms.Form):

@@ -113,9 +113,15 @@ def seance_fin(*, seance: Seance) -> dt.datetime:
 
 
 def seances_en_conflit(*, seances: Iterable[Seance]) -> list[tuple[Seance, Seance]]:
-    """Pairs of planned séances of the same consultant that overlap, within ``seances``."""
+    """Pairs of planned séances of the same consultant that overlap, within ``seances``
+    (guided personal work, done by the beneficiary alone, takes none of their time)."""
     planifiees = sorted(
-        (s for s in seances if s.statut == Seance.Statut.PLANIFIEE), key=lambda s: s.debut
+        (
+            s
+            for s in seances
+            if s.statut == Seance.Statut.PLANIFIEE and s.modalite != Seance.Modalite.AUTONOMIE
+        ),
+        key=lambda s: s.debut,
     )
     paires = []
     for i, premiere in enumerate(planifiees):
@@ -205,6 +211,7 @@ def beneficiaire_nom_court(*, beneficiaire: Beneficiaire) -> str:
 LIEUX: dict[str, str] = {
     Seance.Modalite.VISIO: "Visioconférence",
     Seance.Modalite.TELEPHONE: "Téléphone",
+    Seance.Modalite.AUTONOMIE: "Travail personnel",
 }
 
 
@@ -233,6 +240,7 @@ def seances_calendrier_ics(
                 transparency="TRANSPARENT" if annulee else "OPAQUE",
                 classification="PRIVATE",
                 url=url_dossier(seance),
+                sequence=seance.sequence,
             )
         )
     return calendar_ics(
@@ -246,7 +254,10 @@ def seances_calendrier_ics(
 
 def seance_calendrier_ics(*, seance: Seance, url_portail: str) -> bytes:
     """One séance as an iCalendar file for the beneficiary's own calendar: its type, place and
-    video link, and the portal's address."""
+    video link, and the portal's address. A cancelled séance (or an absence) is the same event
+    (same UID) with ``STATUS:CANCELLED`` and its increased ``SEQUENCE``, so that a calendar
+    importing it removes the appointment."""
+    annulee = seance.statut not in (Seance.Statut.PLANIFIEE, Seance.Statut.REALISEE)
     return calendar_ics(
         calendar=IcsCalendar(prodid="-//Bilan//Séance//FR"),
         events=[
@@ -258,6 +269,10 @@ def seance_calendrier_ics(*, seance: Seance, url_portail: str) -> bytes:
                 location=seance.lieu or str(seance.get_modalite_display()),
                 url=seance.lien_visio,
                 description=url_portail,
+                last_modified=seance.updated_at,
+                status="CANCELLED" if annulee else "CONFIRMED",
+                transparency="TRANSPARENT" if annulee else "OPAQUE",
+                sequence=seance.sequence,
             )
         ],
         stamp=timezone.now(),

@@ -131,12 +131,14 @@ def seance_modifiee_depuis(*, seance: Seance, emargement: Emargement) -> bool:
 def seances_a_emarger_pour(*, beneficiaire: Beneficiaire) -> QuerySet[Seance]:
     """Portal list: realised séances of the beneficiary's bilans not yet signed by them.
 
-    Any realised séance can be signed from the portal, with or without a remote request.
+    Any realised séance can be signed from the portal, with or without a remote request;
+    guided personal work never (its proof is the work handed in).
     """
     return (
         _seances()
         .select_related("consultant")
         .filter(bilan__beneficiaire=beneficiaire, statut=Seance.Statut.REALISEE)
+        .exclude(type=TypeSeance.TRAVAIL_PERSONNEL)  # personal work: never an attendance
         .exclude(emargements__role=Role.BENEFICIAIRE)
         .order_by("debut", "pk")
     )
@@ -259,7 +261,8 @@ def minutes_realisees_financables(*, bilan: Bilan) -> int:
         if seance.statut != Seance.Statut.REALISEE:
             continue
         emargements = list(seance.emargements.all())
-        if not exige:
+        if not exige or seance.type == TypeSeance.TRAVAIL_PERSONNEL:
+            # Personal work is proved by the work handed in, not by an attendance.
             total += seance_duree_realisee(seance=seance)
         elif _emargee(emargements):
             total += _minutes_prouvees(seance, emargements)
@@ -298,7 +301,11 @@ def attestation_contexte(*, bilan: Bilan) -> dict[str, Any]:
                     for e in emargements
                 ],
                 "manquantes": [
-                    str(label) for role, label in Role.choices if realisee and role not in par_role
+                    str(label)
+                    for role, label in Role.choices
+                    if realisee
+                    and role not in par_role
+                    and seance.type != TypeSeance.TRAVAIL_PERSONNEL
                 ],
                 "duree_realisee_hm": heures_minutes(minutes=duree),
             }
@@ -311,7 +318,9 @@ def attestation_contexte(*, bilan: Bilan) -> dict[str, Any]:
             else PartTemps.ACCOMPAGNEMENT
         )
         prouvees = _minutes_prouvees(seance, emargements) if emargee else 0
-        retenues = prouvees if exige else seance_duree_realisee(seance=seance)
+        personnel = seance.type == TypeSeance.TRAVAIL_PERSONNEL
+        # Personal work is proved by the work handed in: retained without an attendance.
+        retenues = prouvees if exige and not personnel else seance_duree_realisee(seance=seance)
         for cle in (part, PartTemps.TOTAL):
             totaux[cle]["realise"] += seance_duree_realisee(seance=seance)
             totaux[cle]["emarge"] += prouvees
@@ -331,7 +340,13 @@ def attestation_contexte(*, bilan: Bilan) -> dict[str, Any]:
         "financable_minutes": totaux[PartTemps.TOTAL]["retenu"],
         "premiere_seance": seances_realisees[0].debut if seances_realisees else None,
         "derniere_seance": seances_realisees[-1].debut if seances_realisees else None,
-        "non_emargees": sum(1 for ligne in lignes if ligne["realisee"] and not ligne["emargee"]),
+        "non_emargees": sum(
+            1
+            for ligne in lignes
+            if ligne["realisee"]
+            and not ligne["emargee"]
+            and ligne["seance"].type != TypeSeance.TRAVAIL_PERSONNEL
+        ),
     }
 
 

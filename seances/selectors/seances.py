@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -45,12 +46,25 @@ def bilan_minutes_comptees(*, bilan: Bilan, sauf: Seance | None = None) -> int:
     )
 
 
+def bilan_minutes_du_plan(*, bilan: Bilan) -> list[tuple[str, int]]:
+    """The plan: (type, counted minutes) of each of the bilan's counted séances
+    (``beneficiaires.budget.heures_du_plan`` turns it into planned hours)."""
+    return [
+        (s.type, s.minutes_comptees)
+        for s in Seance.objects.filter(
+            bilan=bilan, statut__in=STATUTS_COMPTES, type__in=TYPES_COMPTES
+        ).only("duree_minutes", "duree_realisee_minutes", "statut", "type")
+    ]
+
+
 def bilan_prochaine_seance(*, bilan: Bilan) -> Seance | None:
-    """The bilan's next planned séance from now on, if any."""
+    """The bilan's next planned appointment from now on, if any (guided personal work is not
+    one)."""
     return (
         Seance.objects.filter(
             bilan=bilan, statut=Seance.Statut.PLANIFIEE, debut__gte=timezone.now()
         )
+        .exclude(type=TypeSeance.TRAVAIL_PERSONNEL)
         .order_by("debut")
         .first()
     )
@@ -107,24 +121,47 @@ def seances_du_consultant(
     )
 
 
-def seance_conflits(*, seance: Seance) -> list[Seance]:
-    """Other planned séances of the same consultant that overlap this one."""
-    fin = seance.debut + dt.timedelta(minutes=seance.duree_minutes)
-    consultant_id = seance.consultant_id or seance.bilan.consultant_id
+def creneau_conflits(
+    *,
+    consultant_id: int | None,
+    debut: dt.datetime,
+    duree_minutes: int,
+    sauf_ids: Iterable[int] = (),
+) -> list[Seance]:
+    """Planned appointments of the consultant (theirs, or of their bilans when none is named),
+    any bilan of the organisation, that overlap [``debut``, ``debut`` + ``duree_minutes``).
+    Guided personal work takes none of the consultant's time: it never clashes."""
+    if consultant_id is None:
+        return []
+    fin = debut + dt.timedelta(minutes=duree_minutes)
     candidates = (
         Seance.objects.filter(statut=Seance.Statut.PLANIFIEE, debut__lt=fin)
-        .filter(debut__gte=seance.debut - dt.timedelta(hours=8))
+        .filter(debut__gte=debut - dt.timedelta(minutes=480))
         .filter(
             Q(consultant_id=consultant_id)
             | Q(consultant__isnull=True, bilan__consultant_id=consultant_id)
         )
-        .exclude(pk=seance.pk)
+        .exclude(type=TypeSeance.TRAVAIL_PERSONNEL)
+        .exclude(pk__in=list(sauf_ids))
+        .order_by("debut")
     )
     return [
         other
         for other in candidates
-        if other.debut + dt.timedelta(minutes=other.duree_minutes) > seance.debut
+        if other.debut + dt.timedelta(minutes=other.duree_minutes) > debut
     ]
+
+
+def seance_conflits(*, seance: Seance) -> list[Seance]:
+    """Other planned appointments of the same consultant that overlap this one."""
+    if seance.type == TypeSeance.TRAVAIL_PERSONNEL:
+        return []
+    return creneau_conflits(
+        consultant_id=seance.consultant_id or seance.bilan.consultant_id,
+        debut=seance.debut,
+        duree_minutes=seance.duree_minutes,
+        sauf_ids=[seance.pk] if seance.pk else [],
+    )
 
 
 def seance_modalite_par_defaut(*, bilan: Bilan) -> Seance.Modalite:

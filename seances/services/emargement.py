@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from beneficiaires.models import PortalAccess
+from beneficiaires.models import PortalAccess, TypeSeance
 from bilan.core.audit import ClientInfo
 from bilan.core.emails import send_templated_email_on_commit
 from bilan.core.models import User, hash_token
@@ -108,6 +108,13 @@ def _refuser_si_non_signable(
 ) -> None:
     if role not in METHODES_PAR_ROLE:
         raise ValidationError(_("Qualité de signataire inconnue."))
+    if seance.type == TypeSeance.TRAVAIL_PERSONNEL:
+        raise ValidationError(
+            _(
+                "Le travail personnel guidé ne s'émarge pas : le travail rendu et le temps "
+                "déclaré en font la preuve."
+            )
+        )
     if seance.statut != Seance.Statut.REALISEE:
         raise ValidationError(
             _("Cette séance n'est pas marquée comme réalisée : elle ne peut pas être émargée.")
@@ -258,6 +265,13 @@ def demande_emargement_creer(
         .select_related("bilan", "bilan__beneficiaire")
         .get(pk=seance.pk)
     )
+    if locked.type == TypeSeance.TRAVAIL_PERSONNEL:
+        raise ValidationError(
+            _(
+                "Le travail personnel guidé ne s'émarge pas : le travail rendu et le temps "
+                "déclaré en font la preuve."
+            )
+        )
     if locked.modalite not in MODALITES_A_DISTANCE:
         raise ValidationError(
             _(

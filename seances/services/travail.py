@@ -13,8 +13,10 @@ Submission rules (a choice, documented in the README of the lead):
   after the feedback it is locked;
 - a new submission replaces the text and the declared time; files are added to the earlier
   ones (at most ``MAX_FICHIERS`` in all), never silently dropped;
-- submitting sets the séance's realised duration to the declared time and marks it realised;
-  if that would take the bilan over 24 hours, nothing is written (no submission, no file).
+- submitting sets the séance's realised duration to the declared time and marks it realised
+  (it keeps its due date and stays « en autonomie »: no place, and attendance is never asked
+  for personal work); if that would take the bilan over 24 hours, nothing is written (no
+  submission, no file), and the message names the time left.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from beneficiaires.models import Bilan, PortalAccess, TypeSeance
 from bilan.core.models import User
 from seances.models import STATUTS_COMPTES, Consigne, Rendu, RenduFichier, Seance
 from seances.selectors.seances import bilan_minutes_comptees
+from seances.services.seances import bilan_heures_synchroniser, budget_verifier
 
 MAX_FICHIERS = 5
 CONTRAINTE_24H = "bilan_24_heures_au_plus"
@@ -299,12 +302,24 @@ def rendu_soumettre(
     try:
         with transaction.atomic():
             # Same lock order as the séance services: the bilan, then the séance.
-            Bilan.objects.select_for_update().filter(pk=bilan.pk).first()
+            verrou = Bilan.objects.select_for_update().get(pk=bilan.pk)
             seance = Seance.objects.select_for_update().select_related("bilan").get(pk=seance.pk)
             if seance.statut not in STATUTS_COMPTES:
                 raise ValidationError(_("La séance de travail personnel a été annulée."))
+            # The declared time on its own séance: no date, place or attendance invented (the
+            # séance keeps its due date, « en autonomie »); it counts in the 24 hours.
             seance.duree_realisee_minutes = temps
             seance.statut = Seance.Statut.REALISEE
+            try:
+                budget_verifier(
+                    bilan=verrou,
+                    demande_minutes=seance.minutes_comptees,
+                    sauf=seance,
+                    demande=Demande.TRAVAIL,
+                    champ="temps_declare_minutes",
+                )
+            except ValidationError:
+                raise _refus_24h(seance, temps_minutes=temps) from None
             try:
                 with transaction.atomic():
                     seance.save(update_fields=["duree_realisee_minutes", "statut", "updated_at"])
@@ -345,6 +360,7 @@ def rendu_soumettre(
                 )
                 stockes.append(item)
                 item.save()
+            bilan_heures_synchroniser(bilan=verrou)
     except BaseException:
         # The rows are rolled back; the stored bytes are not: remove them.
         for item in stockes:

@@ -4,6 +4,7 @@ plans.
 """
 
 from datetime import datetime, time, timedelta
+from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from beneficiaires import acces
 from beneficiaires.budget import BUDGET_MINUTES
-from beneficiaires.models import Bilan, Programme
+from beneficiaires.models import Bilan, Programme, TypeSeance
 from beneficiaires.programmes import date_suivi
 from beneficiaires.selectors import bilan_obtenir
 from beneficiaires.services.programmes import programme_proposer_calendrier
@@ -25,8 +26,18 @@ from bilan.core.dates import prochain_jour_ouvre
 from bilan.core.formatting import duree_fr
 from bilan.core.middleware import StaffRequest
 from bilan.core.permissions import staff_required
-from seances.forms.programmes import CalendrierChoixForm, SeancePlanFormSet
-from seances.selectors.seances import bilan_minutes_comptees, seance_modalite_par_defaut
+from seances.forms.programmes import (
+    BaseSeancePlanFormSet,
+    CalendrierChoixForm,
+    CalendrierLieuForm,
+    SeancePlanFormSet,
+)
+from seances.models import Seance
+from seances.selectors.seances import (
+    bilan_minutes_comptees,
+    creneau_conflits,
+    seance_modalite_par_defaut,
+)
 from seances.services.programmes import seances_planifier_depuis_programme
 
 
@@ -37,11 +48,58 @@ def _url_apres_planification(bilan: Bilan) -> str:
         return reverse("programmes:calendrier", kwargs={"bilan_id": bilan.public_id})
 
 
+def _conflits_des_lignes(
+    bilan: Bilan, lignes: list[dict[str, Any] | None]
+) -> list[list[dict[str, Any]]]:
+    """For each proposed row (None: not kept), the overlapping appointments of the bilan's
+    consultant (any bilan of the organisation: their time only, nothing of another bilan) and
+    the other kept rows it overlaps. Personal work clashes with nothing."""
+    resultat: list[list[dict[str, Any]]] = []
+    for i, ligne in enumerate(lignes):
+        conflits: list[dict[str, Any]] = []
+        if ligne is not None and ligne.get("type") != TypeSeance.TRAVAIL_PERSONNEL:
+            debut, duree = ligne["debut"], ligne["duree_minutes"]
+            fin = debut + timedelta(minutes=duree)
+            for autre in creneau_conflits(
+                consultant_id=bilan.consultant_id, debut=debut, duree_minutes=duree
+            ):
+                conflits.append(
+                    {
+                        "debut": autre.debut,
+                        "fin": autre.debut + timedelta(minutes=autre.duree_minutes),
+                        "numero": None,
+                    }
+                )
+            for j, autre_ligne in enumerate(lignes):
+                if j == i or autre_ligne is None:
+                    continue
+                if autre_ligne.get("type") == TypeSeance.TRAVAIL_PERSONNEL:
+                    continue
+                autre_fin = autre_ligne["debut"] + timedelta(minutes=autre_ligne["duree_minutes"])
+                if autre_ligne["debut"] < fin and autre_fin > debut:
+                    conflits.append(
+                        {"debut": autre_ligne["debut"], "fin": autre_fin, "numero": j + 1}
+                    )
+        resultat.append(conflits)
+    return resultat
+
+
+def _lignes_du_formset(formset: BaseSeancePlanFormSet) -> list[dict[str, Any] | None]:
+    lignes: list[dict[str, Any] | None] = []
+    for form in formset.forms:
+        data = getattr(form, "cleaned_data", {}) or {}
+        garde = data.get("garder") and data.get("debut") and data.get("duree_minutes")
+        lignes.append(data if garde else None)
+    return lignes
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def bilan_calendrier(request: StaffRequest, bilan_id: UUID) -> HttpResponse:
     """The calendar a programme proposes for the bilan (working days, French holidays), to edit
-    and plan as séances within the 24 hours."""
+    and plan as séances within the 24 hours. Clashes with the consultant's other séances are
+    shown before anything is planned ("Vérifier"), and planning over a clash needs an explicit
+    choice. The place and video link are asked once."""
     bilan = bilan_obtenir(organisation=request.organisation, public_id=bilan_id)
     peut_planifier = acces.exiger_bilan(membership=request.membership, bilan=bilan).accompagner
     if request.method == "POST" and not peut_planifier:
@@ -53,8 +111,10 @@ def bilan_calendrier(request: StaffRequest, bilan_id: UUID) -> HttpResponse:
         "debut": timezone.make_aware(datetime.combine(demain, time(9, 0))),
     }
     choix = CalendrierChoixForm(source if "debut" in source else None, initial=initial)
+    lieu_form = CalendrierLieuForm(request.POST if request.method == "POST" else None)
     formset = None
-    proposition = []
+    proposition: list[dict[str, Any]] = []
+    conflits: list[list[dict[str, Any]]] = []
     programme = None
     suivi = None
     status = 200
@@ -66,37 +126,75 @@ def bilan_calendrier(request: StaffRequest, bilan_id: UUID) -> HttpResponse:
         if request.method == "POST":
             formset = SeancePlanFormSet(request.POST, prefix="seances")
             if formset.is_valid():
-                try:
-                    creees = seances_planifier_depuis_programme(
-                        bilan=bilan, seances=formset.seances()
+                conflits = _conflits_des_lignes(bilan, _lignes_du_formset(formset))
+                a_des_conflits = any(conflits)
+                seances = formset.seances()
+                modalites = {
+                    str(s["modalite"]) for s in seances if s["type"] != TypeSeance.TRAVAIL_PERSONNEL
+                }
+                if request.POST.get("action") == "verifier":
+                    lieu_form = CalendrierLieuForm(request.POST)
+                    lieu_form.is_valid()
+                    if a_des_conflits:
+                        messages.warning(
+                            request,
+                            _(
+                                "Des séances proposées chevauchent d'autres séances : "
+                                "décalez-les ou confirmez avant de planifier."
+                            ),
+                        )
+                    else:
+                        messages.info(request, _("Aucun chevauchement : vous pouvez planifier."))
+                elif not lieu_form.verifier(modalites=modalites):
+                    status = 400
+                elif a_des_conflits and not lieu_form.cleaned_data["accepter_chevauchements"]:
+                    lieu_form.add_error(
+                        "accepter_chevauchements",
+                        _(
+                            "Des séances proposées chevauchent d'autres séances (voir le "
+                            "tableau) : décalez-les, ou cochez cette case pour planifier "
+                            "malgré tout."
+                        ),
                     )
-                except ValidationError as exc:
-                    formset.non_form_errors().extend(exc.messages)
+                    status = 400
                 else:
-                    messages.success(
-                        request,
-                        _("%(n)s séance(s) planifiée(s) pour le bilan %(numero)s.")
-                        % {"n": len(creees), "numero": bilan.numero},
-                    )
-                    return redirect(_url_apres_planification(bilan))
-            status = 400
+                    try:
+                        creees = seances_planifier_depuis_programme(
+                            bilan=bilan,
+                            seances=seances,
+                            lieu=lieu_form.cleaned_data["lieu"],
+                            lien_visio=lieu_form.cleaned_data["lien_visio"],
+                        )
+                    except ValidationError as exc:
+                        formset.non_form_errors().extend(exc.messages)
+                        status = 400
+                    else:
+                        messages.success(
+                            request,
+                            _("%(n)s séance(s) planifiée(s) pour le bilan %(numero)s.")
+                            % {"n": len(creees), "numero": bilan.numero},
+                        )
+                        return redirect(_url_apres_planification(bilan))
+            else:
+                status = 400
         else:
             modalite = seance_modalite_par_defaut(bilan=bilan)
-            formset = SeancePlanFormSet(
-                prefix="seances",
-                initial=[
-                    {
-                        "garder": True,
-                        "debut": timezone.localtime(p["debut"]),
-                        "duree_minutes": p["duree_minutes"],
-                        "type": p["type"],
-                        "phase": p["phase"],
-                        "intitule": p["intitule"],
-                        "modalite": modalite,
-                    }
-                    for p in proposition
-                ],
-            )
+            initiales = [
+                {
+                    "garder": True,
+                    "debut": timezone.localtime(p["debut"]),
+                    "duree_minutes": p["duree_minutes"],
+                    "type": p["type"],
+                    "phase": p["phase"],
+                    "intitule": p["intitule"],
+                    "modalite": Seance.Modalite.AUTONOMIE
+                    if p["type"] == TypeSeance.TRAVAIL_PERSONNEL
+                    else modalite,
+                }
+                for p in proposition
+            ]
+            formset = SeancePlanFormSet(prefix="seances", initial=initiales)
+            conflits = _conflits_des_lignes(bilan, list(initiales))
         if proposition:
             fin = timezone.localtime(proposition[-1]["debut"]).date()
             suivi = date_suivi(fin=fin, mois=programme.suivi_mois)
@@ -106,7 +204,10 @@ def bilan_calendrier(request: StaffRequest, bilan_id: UUID) -> HttpResponse:
     lignes = []
     if formset is not None:
         decalages = {p["ordre"]: p["decale"] for p in proposition}
-        lignes = [(i, form, decalages.get(i, False)) for i, form in enumerate(formset.forms, 1)]
+        lignes = [
+            (i, form, decalages.get(i, False), conflits[i - 1] if i <= len(conflits) else [])
+            for i, form in enumerate(formset.forms, 1)
+        ]
     return render(
         request,
         "programmes/calendrier.html",
@@ -114,7 +215,9 @@ def bilan_calendrier(request: StaffRequest, bilan_id: UUID) -> HttpResponse:
             "bilan": bilan,
             "choix": choix,
             "formset": formset,
+            "lieu_form": lieu_form,
             "lignes": lignes,
+            "nb_conflits": sum(1 for c in conflits if c),
             "programme": programme,
             "suivi": suivi,
             "deja": duree_fr(minutes=deja),

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,7 +18,14 @@ from bilan.core.audit import client_info
 from bilan.core.form_errors import add_errors
 from bilan.core.middleware import StaffRequest
 from bilan.core.permissions import staff_required
-from seances.forms.seances import AnnulerForm, NotesForm, RealiserForm, ReporterForm, SeanceForm
+from seances.forms.seances import (
+    AnnulerForm,
+    NotesForm,
+    RealiserForm,
+    ReporterForm,
+    SeanceForm,
+    SeanceModifierForm,
+)
 from seances.models import Seance
 from seances.selectors import seances as selectors
 from seances.services import seances as services
@@ -68,17 +76,67 @@ def seance_create(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
             add_errors(form, exc)
         else:
             messages.success(request, _("Séance planifiée."))
-            for autre in selectors.seance_conflits(seance=seance):
-                messages.warning(
-                    request,
-                    _("Attention : chevauchement avec « %(s)s » le %(d)s.")
-                    % {"s": autre.intitule, "d": autre.debut.strftime("%d/%m/%Y %H:%M")},
-                )
+            _avertir_conflits(request, seance)
             return redirect("bilans:detail", bilan_id=bilan.public_id)
     return render(
         request,
         "seances/form.html",
         {"form": form, "bilan": bilan, "budget": selectors.bilan_budget(bilan=bilan)},
+        status=400 if form.errors else 200,
+    )
+
+
+def _avertir_conflits(request: StaffRequest, seance: Seance) -> None:
+    """Overlaps with the consultant's other séances: their time only (another bilan's title
+    is not this page's business)."""
+    for autre in selectors.seance_conflits(seance=seance):
+        messages.warning(
+            request,
+            _("Attention : chevauchement avec une autre séance le %(d)s.")
+            % {"d": timezone.localtime(autre.debut).strftime("%d/%m/%Y %H:%M")},
+        )
+
+
+@staff_required
+def seance_modifier(request: StaffRequest, seance_id: uuid.UUID) -> HttpResponse:
+    """Edit every field of a planned séance (date with a reason, place, link, modality…)."""
+    seance = _seance(request, seance_id)
+    _acces(request, seance).exiger(acces.Droit.ACCOMPAGNER)
+    bilan = seance.bilan
+    data = request.POST if request.method == "POST" else None
+    form = SeanceModifierForm(data, organisation=request.organisation, instance=seance)
+    if seance.statut != Seance.Statut.PLANIFIEE:
+        messages.error(request, _("Seule une séance planifiée peut être modifiée."))
+        return redirect("seances:detail", seance_id=seance.public_id)
+    if data is not None and form.is_valid():
+        champs = form.cleaned_data
+        try:
+            seance = services.seance_modifier(
+                seance=Seance.objects.get(pk=seance.pk),
+                motif=champs["motif"],
+                champs=services.SeanceChamps(
+                    phase=champs["phase"],
+                    type=champs["type"],
+                    intitule=champs["intitule"],
+                    objectifs=champs["objectifs"],
+                    debut=champs["debut"],
+                    duree_minutes=champs["duree_minutes"],
+                    modalite=champs["modalite"],
+                    lieu=champs["lieu"],
+                    lien_visio=champs["lien_visio"],
+                    consultant=champs["consultant"],
+                ),
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("Séance modifiée."))
+            _avertir_conflits(request, seance)
+            return redirect("seances:detail", seance_id=seance.public_id)
+    return render(
+        request,
+        "seances/modifier.html",
+        {"form": form, "seance": seance, "bilan": bilan},
         status=400 if form.errors else 200,
     )
 

@@ -20,11 +20,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from beneficiaires import acces
-from beneficiaires.models import Bilan, StatutBilan
+from beneficiaires.models import Bilan, Notification, StatutBilan
+from beneficiaires.services.notifications import notification_envoyer
 from bilan.core.audit import ClientInfo
 from bilan.core.models import SignatureRole, SignedDocument, User
 from bilan.core.pdf import sanitize_html
@@ -571,6 +573,19 @@ def _contenu_vide(synthese: Synthese) -> bool:
     return not any((getattr(synthese, key) or "").strip() for key in SECTION_KEYS)
 
 
+def _notifier_partage(locked: Synthese, version: SyntheseVersion) -> None:
+    """The beneficiary is told (portal and e-mail, once per version) that a version awaits
+    their reading; the notice names no content."""
+    notification_envoyer(
+        beneficiaire=locked.bilan.beneficiaire,
+        bilan=locked.bilan,
+        sujet=Notification.Sujet.SYNTHESE_PARTAGEE,
+        texte=_("Votre consultant·e a partagé une version de votre synthèse : à lire."),
+        lien=reverse("portail_synthese:lire"),
+        cle=f"synthese_partagee:{locked.public_id}:{version.numero}",
+    )
+
+
 @transaction.atomic
 def synthese_partager(*, synthese: Synthese, par: User) -> SyntheseVersion:
     """brouillon or révisée → partagée: the beneficiary can read this version (snapshot)."""
@@ -591,6 +606,7 @@ def synthese_partager(*, synthese: Synthese, par: User) -> SyntheseVersion:
     locked.save(
         update_fields=["statut", "validee_beneficiaire_le", "validee_consultant_le", "updated_at"]
     )
+    _notifier_partage(locked, version)
     _refresh(synthese, locked)
     return version
 
@@ -647,6 +663,7 @@ def synthese_reviser(*, synthese: Synthese, par: User) -> SyntheseVersion:
     version = _nouvelle_version(locked, motif=selectors.MOTIF_REVISEE, par=par)
     Commentaire.objects.filter(synthese=locked, traite=False).update(traite=True)
     _rouvrir(locked)
+    _notifier_partage(locked, version)
     _refresh(synthese, locked)
     return version
 

@@ -70,7 +70,7 @@ def dossier(world):
             intitule="Travail personnel guidé",
             debut=timezone.now() + dt.timedelta(days=2),
             duree_minutes=60,
-            modalite="telephone",
+            modalite="autonomie",
         )
         consigne = travail.consigne_creer(
             seance=seance_travail, titre="Consigne", consignes="Faire", temps_attendu_minutes=60

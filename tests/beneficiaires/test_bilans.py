@@ -88,8 +88,10 @@ def _pret(world, **fields):
     values = {
         "statut": StatutBilan.PREALABLE_REALISE,
         "objectifs": "Valider un projet de reconversion",
-        "heures_accompagnement": Decimal("18"),
-        "heures_travail_personnel": Decimal("6"),
+        # The planned hours are the plan's (its one 2-hour séance below): a convention whose
+        # duration disagrees with its planning table is refused.
+        "heures_accompagnement": Decimal("2"),
+        "heures_travail_personnel": Decimal("0"),
         "date_debut_prevue": AUJOURDHUI,
         "date_fin_prevue": AUJOURDHUI + dt.timedelta(days=70),
         "prix_ttc": Decimal("1800"),

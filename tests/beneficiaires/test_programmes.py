@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from beneficiaires import programmes as catalogue
 from beneficiaires.cycle import ORDRE_PHASES
-from beneficiaires.models import Phase, Programme, ProgrammeEtape, TypeSeance
+from beneficiaires.models import Bilan, Notification, Phase, Programme, ProgrammeEtape, TypeSeance
 from beneficiaires.services.programmes import (
     programme_copier_modele,
     programme_enregistrer_etapes,
@@ -21,6 +21,7 @@ from beneficiaires.services.programmes import (
 from bilan.core import dates
 from bilan.core.models import Role
 from bilan.core.tenancy import tenant_context
+from relances.models import Relance
 from seances.models import Seance
 from seances.services.programmes import seances_planifier_depuis_programme
 from tests.factories.bilans import bilan_for
@@ -262,8 +263,13 @@ def test_follow_up_date_is_months_later_on_a_working_day():
 
 def _seances(proposal, keep=None):
     rows = proposal if keep is None else proposal[:keep]
+    # By phone: no place nor link to give (the calendar asks for them once otherwise).
     return [
-        {k: p[k] for k in ("debut", "duree_minutes", "type", "phase", "intitule")} for p in rows
+        {
+            **{k: p[k] for k in ("debut", "duree_minutes", "type", "phase", "intitule")},
+            "modalite": "telephone",
+        }
+        for p in rows
     ]
 
 
@@ -280,7 +286,7 @@ def test_planning_creates_seances_and_sets_the_planned_hours(world):
     assert bilan.heures_travail_personnel == Decimal("6.00")
 
 
-def test_planning_the_25th_hour_is_refused_naming_the_hours_left(world):
+def test_regle_02_calendrier_au_dela_de_24_heures_refuse_sans_rien_ecrire(world):
     programme = copie(world.org_a)  # 24 h
     bilan = bilan_for(world.beneficiaire_a)
     with tenant_context(world.org_a):
@@ -290,11 +296,19 @@ def test_planning_the_25th_hour_is_refused_naming_the_hours_left(world):
             {**_seances(proposal)[-1], "duree_minutes": 180},  # 3 h: exactly 24 h, accepted
         ]
         extra_one_more = [{**extra[0], "duree_minutes": 240}]  # 4 h: 25 h
+        relances_avant = Relance.objects.filter(bilan=bilan).count()
         with pytest.raises(ValidationError) as exc:
             seances_planifier_depuis_programme(bilan=bilan, seances=extra_one_more)
         message = " ".join(exc.value.messages)
         assert "il reste 3 h, et ce planning en demande 4 h" in message
         assert Seance.objects.filter(bilan=bilan).count() == 11
+        # Nothing written: no séance, no reminder, no notice, the hours unchanged.
+        assert Relance.objects.filter(bilan=bilan).count() == relances_avant
+        assert not Notification.objects.filter(bilan=bilan, sujet="seances_planifiees").exclude(
+            texte__startswith="11 "
+        )
+        assert Bilan.objects.get(pk=bilan.pk).minutes_comptees == 21 * 60
+        assert Bilan.objects.get(pk=bilan.pk).heures_prevues == Decimal("21.00")
         seances_planifier_depuis_programme(bilan=bilan, seances=extra)
         assert Seance.objects.filter(bilan=bilan).count() == 12
         with pytest.raises(ValidationError, match="il reste 0 min"):
@@ -450,6 +464,7 @@ def test_calendar_page_proposes_then_plans_the_seances(world, login_as):
                 value = "on"
             data[f"seances-{i}-{name}"] = value
     data["seances-0-intitule"] = "Premier rendez-vous"
+    data.update(action="planifier", lieu="Salle 2, 3 rue des Lilas")
     response = client.post(url, data)
     assert response.status_code == 302
     assert response["Location"] == f"/app/bilans/{bilan.public_id}/"
@@ -466,7 +481,7 @@ def test_calendar_page_proposes_then_plans_the_seances(world, login_as):
     )
 
     # Planning the whole programme again would pass 24 h: refused, the page says how much is left.
-    response = client.post(url, {**data, "seances-2-garder": "on"})
+    response = client.post(url, {**data, "seances-2-garder": "on", "accepter_chevauchements": "on"})
     assert response.status_code == 400
     assert "il reste 1 h" in html.unescape(response.content.decode())
     with tenant_context(world.org_a):

@@ -2,9 +2,11 @@
 on a phone, and the consultant's device takes a drawn signature (signature-pad.js)."""
 
 import io
+import os
 import re
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -14,12 +16,13 @@ from django.utils import timezone
 from playwright.sync_api import Browser, expect
 from pypdf import PdfReader
 
-from beneficiaires.models import Financement
+from beneficiaires.models import Financement, Phase, StatutBilan
 from bilan.core.tenancy import tenant_context
 from seances.models import Emargement, Seance
 from seances.selectors import emargement as lecture
 from seances.services import emargement as svc
-from tests.factories.bilans import bilan_for
+from seances.services.seances import seance_planifier
+from tests.factories.bilans import bilan_for, programme_for
 from tests.factories.core import connecter_avec_mfa
 
 pytestmark = pytest.mark.e2e
@@ -199,3 +202,82 @@ def test_drawn_signature_on_the_consultant_device(
         text = _pdf_text(lecture.attestation_assiduite_pdf(bilan=bilan))
     assert "Camille Tracée" in text
     assert "Signature tracée sur l'appareil" in text or "Signature tracée sur l’appareil" in text
+
+
+# --- Issue 13: the calendar proposal's clashes and the portal's notifications, in a browser ------
+
+
+def _contexte_connecte(browser: Browser, base: str, client: Client, largeur: int):
+    context = browser.new_context(
+        viewport={"width": largeur, "height": 900}, locale="fr-FR", bypass_csp=True
+    )
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": base,
+            }
+        ]
+    )
+    return context
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_GRAVES = """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+    .filter(v => v.impact === "serious" || v.impact === "critical").map(v => v.id)"""
+
+
+def test_calendar_clashes_and_portal_notifications_at_375_and_1280(
+    transactional_db, world, live_server, browser: Browser, tmp_path
+):
+    """The proposal lists its clash before anything is planned; the portal shows the notice
+    of the planned séances, unread. No serious axe violation, no sideways scroll at 375 px.
+    Screenshots go to ``CAPTURES_DIR`` when set (for a human to look at)."""
+    captures = os.environ.get("CAPTURES_DIR") or str(tmp_path)
+    bilan = bilan_for(world.beneficiaire_a, statut=StatutBilan.EN_COURS, phase=Phase.PRELIMINAIRE)
+    programme = programme_for(world.org_a)
+    with tenant_context(world.org_a):
+        seance_planifier(
+            bilan=bilan,
+            phase="preliminaire",
+            type="entretien",
+            intitule="Déjà là",
+            debut=timezone.make_aware(datetime(2027, 3, 1, 9, 30)),
+            duree_minutes=60,
+            modalite="telephone",
+        )
+    base = live_server.url
+    staff = Client()
+    connecter_avec_mfa(staff, world.consultant_a)
+    portail = Client()
+    portail.force_login(
+        world.beneficiaire_user_a, backend="django.contrib.auth.backends.ModelBackend"
+    )
+    url = (
+        f"{base}/app/programmes/bilans/{bilan.public_id}/calendrier/"
+        f"?programme={programme.pk}&debut=2027-03-01T09:00"
+    )
+    for largeur in (375, 1280):
+        context = _contexte_connecte(browser, base, staff, largeur)
+        page = context.new_page()
+        page.goto(url)
+        expect(page.get_by_text("1 séance proposée chevauche une autre séance")).to_be_visible()
+        expect(page.get_by_label("Lieu des séances en présentiel")).to_be_visible()
+        page.screenshot(path=f"{captures}/calendrier-{largeur}.png", full_page=True)
+        context.close()
+
+        context = _contexte_connecte(browser, base, portail, largeur)
+        page = context.new_page()
+        page.goto(base + "/portail/")
+        section = page.get_by_role("region", name=re.compile("Nouvelles de votre bilan"))
+        expect(section.get_by_text("Nouveau")).to_be_visible()
+        expect(
+            section.get_by_text("Une séance est planifiée le 01/03/2027 à 09:30")
+        ).to_be_visible()
+        page.add_script_tag(path=str(AXE))
+        assert page.evaluate(AXE_GRAVES) == []
+        if largeur == 375:
+            assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        page.screenshot(path=f"{captures}/portail-notifications-{largeur}.png", full_page=True)
+        context.close()

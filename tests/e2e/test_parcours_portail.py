@@ -122,8 +122,10 @@ def test_a_new_beneficiary_goes_through_the_whole_portal_on_a_phone(
                 modalite="mixte",
                 financement="personnel",
                 objectifs="Valider un projet de reconversion",
-                heures_accompagnement=Decimal("18"),
-                heures_travail_personnel=Decimal("6"),
+                # The plan's hours (its one 90-minute séance below): a contract whose
+                # duration disagrees with its planning table is refused.
+                heures_accompagnement=Decimal("1.5"),
+                heures_travail_personnel=Decimal("0"),
                 date_debut_prevue=timezone.localdate(),
                 date_fin_prevue=timezone.localdate() + dt.timedelta(days=60),
                 prix_ttc=Decimal("1800"),
@@ -170,6 +172,7 @@ def test_a_new_beneficiary_goes_through_the_whole_portal_on_a_phone(
             statut=Seance.Statut.PLANIFIEE,
             debut=timezone.now() + dt.timedelta(days=1),
             duree_minutes=60,
+            modalite=Seance.Modalite.AUTONOMIE,
         )
         with tenant_context(world.org_a):
             consigne_creer(

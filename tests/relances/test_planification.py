@@ -195,7 +195,7 @@ def test_suivi_planning_reminds_the_consultant(world):
 
 def test_rows_are_invisible_to_another_organisation(world, bilan_a):
     seance_de(bilan_a, debut=timezone.now() + dt.timedelta(days=3))
-    assert len(_rows(world.org_a)) == 2
+    assert len(_rows(world.org_a)) == 3  # two reminders and the beneficiary's notice
     assert _rows(world.org_b) == []
 
 

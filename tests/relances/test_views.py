@@ -121,7 +121,7 @@ def test_emails_carry_no_confidential_content(world, eager, drain):
             modalite="telephone",
         )
     drain()
-    assert len(mail.outbox) == 2
+    assert len(mail.outbox) == 3  # the two reminders and the beneficiary's notice
     for message in mail.outbox:
         contenu = message.subject + message.body + message.alternatives[0].content
         assert "burn-out" not in contenu

@@ -566,7 +566,7 @@ def test_attendance_certificate_shows_both_signatures_and_unsigned(world, login_
     non_signee = _seance(
         bilan,
         intitule="Travail non signé",
-        type="travail_personnel",
+        type="autre",
         debut=timezone.now() - timedelta(hours=2),
     )
     _sign_consultant(signee, world.consultant_a)

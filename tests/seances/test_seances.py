@@ -62,7 +62,7 @@ def test_seed_000_fills_24_hours_and_the_25th_is_refused(world, login_as):
             organisation=world.org_a, slug="douze-seances-10-semaines"
         )
         plan = programme_proposer_calendrier(programme=programme, debut=DEMAIN)
-        seances = seances_planifier_depuis_programme(bilan=bilan, seances=plan)
+        seances = seances_planifier_depuis_programme(bilan=bilan, seances=plan, lieu="Salle 1")
     assert len(seances) == 12
     assert _compte(world, bilan) == 24 * 60
 

@@ -45,7 +45,7 @@ def _seance(org, bilan, *, minutes=60, type="travail_personnel"):
             intitule="Travail sur les centres d'intérêt",
             debut=DEMAIN,
             duree_minutes=minutes,
-            modalite="telephone",
+            modalite="autonomie" if type == "travail_personnel" else "telephone",
         )
 
 
@@ -205,7 +205,7 @@ def test_declaring_less_than_planned_keeps_the_planned_time(world, monde):
     assert _minutes(world, bilan) == 60
 
 
-def test_submission_over_24_hours_is_refused_and_nothing_is_written(world, monde):
+def test_regle_02_travail_personnel_declare_au_dela_de_24_heures_refuse(world, monde):
     bilan, seance, consigne = monde
     for minutes in (480, 480, 420):  # 23 h with the 1 h of personal work: 1 h left for it
         _seance(world.org_a, bilan, minutes=minutes, type="entretien")

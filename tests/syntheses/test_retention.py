@@ -76,7 +76,7 @@ class Dossier:
                 intitule="Travail personnel",
                 debut=dt.datetime(2026, 3, 10, 9, tzinfo=dt.UTC),
                 duree_minutes=60,
-                modalite="telephone",
+                modalite="autonomie",
             )
             consigne = travail.consigne_creer(
                 seance=seance_tp, titre="Portfolio", consignes="Faire", temps_attendu_minutes=60

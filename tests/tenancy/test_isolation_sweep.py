@@ -17,7 +17,9 @@ from allauth.mfa.models import Authenticator
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from beneficiaires.models import Notification
 from beneficiaires.services.consentements import consentement_accorder
+from beneficiaires.services.notifications import notification_envoyer
 from bilan.core.models import Invitation, Membership, Organisation
 from bilan.core.services import invitation_creer
 from bilan.core.tenancy import TenantOwned, tenant_context
@@ -149,7 +151,7 @@ def _travail_a(world):
                 intitule="Travail personnel guidé",
                 debut=timezone.now() + dt.timedelta(days=3),
                 duree_minutes=60,
-                modalite="telephone",
+                modalite="autonomie",
             )
             consigne = travail.consigne_creer(
                 seance=seance, titre="Consigne", consignes="Faire", temps_attendu_minutes=60
@@ -192,6 +194,21 @@ def _synthese_a(world):
                 organisation=world.org_a, bilan=bilan, circonstances="<p>Texte</p>"
             )
     return world._synthese
+
+
+def _notification_a(world):
+    """A portal notice of organisation A's beneficiary (opening it marks it read)."""
+    if not hasattr(world, "_notification"):
+        with tenant_context(world.org_a):
+            world._notification = notification_envoyer(
+                beneficiaire=world.beneficiaire_a,
+                bilan=_bilan_a(world),
+                sujet=Notification.Sujet.SEANCE_PLANIFIEE,
+                texte="Une séance est planifiée.",
+                lien="/portail/",
+                cle="balayage:notification",
+            )
+    return world._notification
 
 
 def _partage_a(world):
@@ -287,6 +304,7 @@ OBJECT_IDS = {
     "reponse_id": lambda world: _reponse_a(world).public_id,
     "partage_id": lambda world: _partage_a(world).public_id,
     "synthese_id": lambda world: _synthese_a(world).public_id,
+    "notification_id": lambda world: _notification_a(world).public_id,
     # Not an id: the lifecycle action of /app/bilans/<bilan_id>/action/<action>/.
     "action": lambda world: "demarrer",
     # Signing links (/signature/<organisation_id>/<token>/): organisation A's id with a token
