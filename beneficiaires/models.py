@@ -834,6 +834,8 @@ class Notification(TenantOwned):
         SEANCE_ANNULEE = "seance_annulee", _("Séance annulée")
         SYNTHESE_PARTAGEE = "synthese_partagee", _("Synthèse à lire")
         DOCUMENT_A_SIGNER = "document_a_signer", _("Document à signer")
+        CONVENTION_TRANSMISE = "convention_transmise", _("Convention à signer")
+        BILAN_ARRETE = "bilan_arrete", _("Bilan arrêté")
 
     beneficiaire = models.ForeignKey(
         Beneficiaire, on_delete=models.CASCADE, related_name="notifications"

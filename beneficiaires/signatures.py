@@ -106,6 +106,10 @@ def document_a_signer_notifier(*, document: SignedDocument) -> None:
     signed."""
     if document.beneficiaire_id is None:
         return
+    if document.kind == TypeDocument.CONVENTION_TRIPARTITE:
+        # Its transmission to the employee is the legal act that tells them (R6313-8), with
+        # the deadline: ``convention_transmettre`` notifies then, not at issuance.
+        return
     beneficiaire = Beneficiaire.objects.get(pk=document.beneficiaire_id)
     page = document_kinds.page_signature(document.kind)
     notification_envoyer(

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifié le')),
-                ('sujet', models.CharField(choices=[('seance_planifiee', 'Séance planifiée'), ('seances_planifiees', 'Séances planifiées'), ('seance_deplacee', 'Séance déplacée ou modifiée'), ('seance_annulee', 'Séance annulée'), ('synthese_partagee', 'Synthèse à lire'), ('document_a_signer', 'Document à signer')], max_length=30, verbose_name='sujet')),
+                ('sujet', models.CharField(choices=[('seance_planifiee', 'Séance planifiée'), ('seances_planifiees', 'Séances planifiées'), ('seance_deplacee', 'Séance déplacée ou modifiée'), ('seance_annulee', 'Séance annulée'), ('synthese_partagee', 'Synthèse à lire'), ('document_a_signer', 'Document à signer'), ('convention_transmise', 'Convention à signer'), ('bilan_arrete', 'Bilan arrêté')], max_length=30, verbose_name='sujet')),
                 ('texte', models.CharField(max_length=300, verbose_name='texte')),
                 ('lien', models.CharField(blank=True, max_length=300, verbose_name='lien dans le portail')),
                 ('cle', models.CharField(max_length=200, verbose_name='clé')),

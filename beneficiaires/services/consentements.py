@@ -17,7 +17,6 @@ An oral consent ("entretien") to a transmission is refused here and by the datab
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -27,11 +26,11 @@ from django.utils.translation import gettext as _
 
 from beneficiaires.consentements import apres_revocation
 from beneficiaires.cycle import TERMINAUX
-from beneficiaires.models import Beneficiaire, Bilan, Consentement, Document
+from beneficiaires.models import Beneficiaire, Bilan, Consentement, Document, Notification
 from beneficiaires.services.beneficiaires import document_deposer
 from beneficiaires.services.bilans import bilan_abandonner
+from beneficiaires.services.notifications import notification_envoyer
 from bilan.core.audit import ClientInfo
-from bilan.core.emails import send_templated_email_on_commit
 from bilan.core.formatting import date_fr
 from bilan.core.models import User
 
@@ -217,7 +216,7 @@ def consentement_transmission_deposer(
 
 
 @transaction.atomic
-def consentement_revoquer(*, consentement: Consentement) -> Consentement:
+def consentement_revoquer(*, consentement: Consentement, par: User | None = None) -> Consentement:
     """Revoke a consent. Revoking the accessibility consent erases the data it covered; the
     other apps' registered consequences run too (``beneficiaires.consentements``: a revoked
     transmission consent ends its shares)."""
@@ -230,15 +229,16 @@ def consentement_revoquer(*, consentement: Consentement) -> Consentement:
             besoins_accessibilite=""
         )
     if consentement.type == Consentement.Type.PARTICIPATION:
-        _bilans_arreter_sans_consentement(consentement=consentement)
+        _bilans_arreter_sans_consentement(consentement=consentement, par=par)
     apres_revocation.executer(consentement=consentement)
     return consentement
 
 
-def _bilans_arreter_sans_consentement(*, consentement: Consentement) -> None:
+def _bilans_arreter_sans_consentement(*, consentement: Consentement, par: User | None) -> None:
     """Rule 7 (L6313-4): without the participation consent no bilan goes on. Every open
     bilan of the person ends through the abandonment path, the withdrawal as its recorded
-    reason, and the person is told by one e-mail (after commit, no content: a link)."""
+    reason and ``par`` (the person, or the staff member who recorded it) as its author; the
+    person is told once, in the portal and by e-mail through the outbox (no content)."""
     beneficiaire = consentement.beneficiaire
     revoque = timezone.localtime(consentement.revoque_le).date()
     motif = _(
@@ -246,17 +246,20 @@ def _bilans_arreter_sans_consentement(*, consentement: Consentement) -> None:
         "ne peut pas se poursuivre."
     ) % {"date": date_fr(jour=revoque)}
     arretes = [
-        bilan_abandonner(bilan=bilan, motif=motif, par=None)
+        bilan_abandonner(bilan=bilan, motif=motif, par=par)
         for bilan in Bilan.objects.filter(beneficiaire=beneficiaire).exclude(statut__in=TERMINAUX)
     ]
     if arretes:
-        send_templated_email_on_commit(
-            template="consentement-retrait",
-            to=beneficiaire.email,
-            context={
-                "organisation": beneficiaire.organisation,
-                "prenom": beneficiaire.prenom,
-                "date": revoque,
-                "url": settings.SITE_URL + reverse("portail:home"),
-            },
+        notification_envoyer(
+            beneficiaire=beneficiaire,
+            bilan=arretes[0],
+            sujet=Notification.Sujet.BILAN_ARRETE,
+            texte=_(
+                "Vous avez retiré le %(date)s votre consentement au bilan de compétences : comme "
+                "la loi le prévoit, votre bilan s'arrête et aucune nouvelle séance n'aura lieu. "
+                "Contactez-nous si vous souhaitez reprendre la démarche plus tard."
+            )
+            % {"date": date_fr(jour=revoque)},
+            lien=reverse("portail:home"),
+            cle=f"consentement_retrait:{consentement.public_id}",
         )

@@ -10,7 +10,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -20,13 +19,13 @@ from django.utils.translation import gettext as _
 from beneficiaires.budget import heures_du_plan
 from beneficiaires.conventions import DOCUMENTS, TypeDocument, type_document
 from beneficiaires.financement import convention_date_limite
-from beneficiaires.models import Bilan, BilanEvenement, Phase
+from beneficiaires.models import Bilan, BilanEvenement, Notification, Phase
 from beneficiaires.selectors import (
     convention_courante_obtenir,
     convention_est_signee_par,
     convention_mentions_manquantes,
 )
-from bilan.core.emails import send_templated_email_on_commit
+from beneficiaires.services.notifications import notification_envoyer
 from bilan.core.formatting import date_fr
 from bilan.core.models import SignatureRole, SignedDocument, User
 from bilan.core.signatures import document_emettre, document_nouvelle_version
@@ -164,16 +163,20 @@ def convention_transmettre(*, bilan: Bilan, par: User, aujourdhui: dt.date | Non
     jour = aujourdhui or timezone.localdate()
     verrouille.convention_transmise_le = jour
     verrouille.save(update_fields=["convention_transmise_le", "updated_at"])
-    beneficiaire = verrouille.beneficiaire
-    send_templated_email_on_commit(
-        template="convention-transmise",
-        to=beneficiaire.email,
-        context={
-            "organisation": verrouille.organisation,
-            "prenom": beneficiaire.prenom,
-            "limite": convention_date_limite(transmise_le=jour),
-            "url": settings.SITE_URL + reverse("portail:documents"),
-        },
+    limite = convention_date_limite(transmise_le=jour)
+    notification_envoyer(
+        beneficiaire=verrouille.beneficiaire,
+        bilan=verrouille,
+        sujet=Notification.Sujet.CONVENTION_TRANSMISE,
+        texte=_(
+            "La convention tripartite de votre bilan vous est transmise le %(jour)s. Vous avez "
+            "jusqu'au %(limite)s inclus pour la lire et la signer dans votre espace ; sans "
+            "signature, votre silence vaut refus (R6313-8). Un refus n'a pas à être justifié "
+            "et ne peut vous être reproché."
+        )
+        % {"jour": date_fr(jour=jour), "limite": date_fr(jour=limite)},
+        lien=reverse("portail:documents"),
+        cle=f"convention_transmise:{document.public_id}",
     )
     BilanEvenement.objects.create(
         organisation=verrouille.organisation,

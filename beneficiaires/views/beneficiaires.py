@@ -191,7 +191,7 @@ def consentement_revoke(
         public_id=consentement_id,
         queryset=Consentement.objects.filter(beneficiaire=beneficiaire),
     )
-    services_consentements.consentement_revoquer(consentement=consentement)
+    services_consentements.consentement_revoquer(consentement=consentement, par=request.user)
     messages.success(request, _("Consentement révoqué."))
     return redirect("beneficiaires:detail", beneficiaire_id=beneficiaire.public_id)
 

@@ -116,7 +116,7 @@ def consentement_revoquer(request: PortailRequest, consentement_id: uuid.UUID) -
             type__in=CONSENTEMENTS_PORTAIL,
         ),
     )
-    revoquer(consentement=consentement)
+    revoquer(consentement=consentement, par=request.user)
     messages.success(request, _("Consentement retiré."))
     return redirect("portail:donnees")
 

@@ -122,8 +122,11 @@ class SuiviForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
     )
     consultant = ConsultantField(label=_("Consultant·e"), queryset=User.objects.none())
+    # A follow-up interview is held with the consultant: never "en autonomie".
     modalite = forms.ChoiceField(
-        label=_("Modalité"), choices=Seance.Modalite.choices, initial=Seance.Modalite.VISIO
+        label=_("Modalité"),
+        choices=[c for c in Seance.Modalite.choices if c[0] != Seance.Modalite.AUTONOMIE],
+        initial=Seance.Modalite.VISIO,
     )
 
     def __init__(self, *args: Any, organisation: Organisation, **kwargs: Any) -> None:

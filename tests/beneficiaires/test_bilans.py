@@ -20,6 +20,7 @@ from beneficiaires.models import (
     Bilan,
     BilanEvenement,
     Consentement,
+    Notification,
     Phase,
     Programme,
     StatutBilan,
@@ -33,6 +34,8 @@ from bilan.core import dates, signatures
 from bilan.core.models import Role, SignatureRole, SignedDocument
 from bilan.core.signatures import MethodeAuthentification, document_signer
 from bilan.core.tenancy import tenant_context
+from relances.models import Relance
+from relances.services import relance_rendre
 from seances.models import Seance
 from seances.services import phases
 from tests.factories.beneficiaires import dossier_bilan, fiche_entretien
@@ -45,6 +48,18 @@ AUJOURDHUI = timezone.localdate()
 
 def _page(response) -> str:
     return html.unescape(response.content.decode())
+
+
+def _courriel_notification(world, sujet: str) -> tuple[str, str, str]:
+    """The one notice of ``sujet`` to the beneficiary, and its e-mail waiting in the outbox,
+    rendered as the dispatcher will send it (subject, text, HTML)."""
+    with tenant_context(world.org_a):
+        (notification,) = Notification.objects.filter(
+            beneficiaire=world.beneficiaire_a, sujet=sujet
+        )
+        (relance,) = Relance.objects.filter(target_id=notification.public_id)
+        assert relance.destinataire == world.beneficiaire_a.email
+        return relance_rendre(relance=relance)
 
 
 @pytest.fixture
@@ -724,7 +739,6 @@ def test_regle_08_transmission_is_an_act_and_a_late_signature_is_refused(
 ):
     """Transmitted Tue 17/11/2026, deadline Fri 27/11/2026; signed Sun 29/11 before the
     nightly job: refused, nothing signed, the bilan refused at once."""
-    from django.core import mail
 
     bilan = _tripartite(world, transmise_il_y_a=None)
     assert _reload(world, bilan).convention_transmise_le is None  # issuing is not transmitting
@@ -732,11 +746,12 @@ def test_regle_08_transmission_is_an_act_and_a_late_signature_is_refused(
         conventions.convention_transmettre(
             bilan=bilan, par=world.admin_a, aujourdhui=dt.date(2026, 11, 17)
         )
-    message = mail.outbox[-1]
-    assert message.to == [world.beneficiaire_a.email]
-    assert "/portail/documents/" in message.body
-    assert "27/11/2026" in message.body
-    assert "Valider un projet de reconversion" not in message.body  # no content
+    sujet, corps, _html = _courriel_notification(world, "convention_transmise")
+    with tenant_context(world.org_a):  # issuing told nobody: the transmission is the notice
+        assert not Notification.objects.filter(bilan=bilan, sujet="document_a_signer").exists()
+    assert "/portail/documents/" in corps
+    assert "27/11/2026" in corps
+    assert "Valider un projet de reconversion" not in sujet + corps  # no content
     assert _reload(world, bilan).convention_transmise_le == dt.date(2026, 11, 17)
     with tenant_context(world.org_a), pytest.raises(ValidationError, match="déjà été transmise"):
         conventions.convention_transmettre(bilan=bilan, par=world.admin_a)
@@ -838,23 +853,24 @@ def test_regle_07_start_refused_when_the_consent_was_withdrawn_after_confirmatio
 def test_regle_07_withdrawing_the_consent_abandons_the_bilan_and_tells_the_person(
     world, django_capture_on_commit_callbacks
 ):
-    from django.core import mail
 
     bilan = _en_cours(world)
     _consent(world)
     with tenant_context(world.org_a), django_capture_on_commit_callbacks(execute=True):
         consentement = world.beneficiaire_a.consentements.get(type="participation")
-        services_consentements.consentement_revoquer(consentement=consentement)
+        services_consentements.consentement_revoquer(consentement=consentement, par=world.admin_a)
     bilan = _reload(world, bilan)
     assert bilan.statut == StatutBilan.ABANDONNE
     assert "Retrait du consentement" in bilan.motif_abandon
     assert bilan.termine_le == AUJOURDHUI
     with tenant_context(world.org_a):
         assert bilan.evenements.last().motif == bilan.motif_abandon
-    (message,) = [m for m in mail.outbox if m.to == [world.beneficiaire_a.email]]
-    assert "retiré" in message.body
-    assert "/portail/" in message.body
-    assert "Valider un projet de reconversion" not in message.body
+    with tenant_context(world.org_a):
+        assert bilan.evenements.last().par == world.admin_a  # who recorded the withdrawal
+    sujet, corps, _html = _courriel_notification(world, "bilan_arrete")
+    assert "retiré" in corps
+    assert "/portail/" in corps
+    assert "Valider un projet de reconversion" not in sujet + corps
     # Another consent does not touch the bilan (nothing else ends).
 
 
