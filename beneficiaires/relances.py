@@ -218,6 +218,9 @@ def _contexte_notification(*, relance: Relance, apercu: bool) -> dict[str, objec
     contexte["texte"] = notification.texte if notification else ""
     if notification is not None and not contexte["prenom"]:
         contexte["prenom"] = notification.beneficiaire.prenom
+    if notification is not None and notification.lien.startswith("/portail/"):
+        # Straight to the page the notice is about (the document to sign, the séance...).
+        contexte["portail_url"] = settings.SITE_URL + notification.lien
     return contexte
 
 

@@ -448,7 +448,7 @@ def test_calendar_page_proposes_then_plans_the_seances(world, login_as):
     page = html.unescape(response.content.decode())
     assert "Planifier les séances gardées" in page
     assert 'value="2026-03-05T10:00"' in page
-    assert "Entretien de suivi proposé" in page
+    assert "Il sera planifié automatiquement à la clôture." in page
 
     formset = response.context["formset"]
     data = {"programme": programme.pk, "debut": "2026-03-05T10:00"}

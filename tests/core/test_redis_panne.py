@@ -158,6 +158,11 @@ def _rappels(seance: Seance) -> list[Relance]:
         return list(Relance.objects.filter(seance=seance).order_by("kind"))
 
 
+def _outbox(world) -> list[Relance]:
+    with tenant_context(world.org_a):
+        return list(Relance.objects.all())
+
+
 def _attendre(predicat, delai: float = 20.0) -> bool:
     fin = time.monotonic() + delai
     while time.monotonic() < fin:
@@ -199,7 +204,8 @@ def test_redis_down_a_consultant_logs_in_and_plans_then_all_is_normal_again(
     assert sante["degraded"] == ["cache", "celery"]
 
     # The dispatcher cannot hand the rows to the broker: they go back to the queue, not lost.
-    assert relances.relances_reclamer(maintenant=timezone.now()) == 2
+    # Two reminders and the beneficiary's notice of the planned séance.
+    assert relances.relances_reclamer(maintenant=timezone.now()) == 3
     assert {r.statut for r in _rappels(seance)} == {Relance.Statut.A_ENVOYER}
 
     # One warning for the outage, not one per request.
@@ -221,22 +227,21 @@ def test_redis_down_a_consultant_logs_in_and_plans_then_all_is_normal_again(
     assert redis_prive.client().exists(cache.make_key("apres-la-panne")) == 1
     # Logging in works as before, and the reminders written during the outage go out.
     client = _connexion(world.consultant_a)
-    apres = _planifier(client, bilan, intitule="Après la panne")
+    _planifier(client, bilan, intitule="Après la panne")
     mail.outbox.clear()
     app.loader.import_module("celery.contrib.testing.tasks")
     with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=10):
         # (Not asserted here: /healthz seeing this worker. A worker started earlier in the same
         # process on another broker leaves kombu state that keeps this one's remote-control
         # channel silent; a real deployment runs one worker per process.)
-        assert relances.relances_reclamer(maintenant=timezone.now()) == 4
-        assert _attendre(
-            lambda: (
-                {r.statut for r in _rappels(seance) + _rappels(apres)} == {Relance.Statut.ENVOYEE}
-            )
-        )
-    # Each reminder once: the beneficiary and the consultant, for each of the two séances.
+        assert relances.relances_reclamer(maintenant=timezone.now()) == 6
+        assert _attendre(lambda: {r.statut for r in _outbox(world)} == {Relance.Statut.ENVOYEE})
+    # Each once: the two reminders (beneficiary, consultant) and the beneficiary's notice, for
+    # each of the two séances.
     destinataires = sorted(m.to[0] for m in mail.outbox)
-    assert destinataires == sorted([world.beneficiaire_a.email, world.consultant_a.email] * 2)
+    assert destinataires == sorted(
+        [world.beneficiaire_a.email] * 4 + [world.consultant_a.email] * 2
+    )
 
 
 def test_redis_down_rate_limits_still_hold_in_the_process(world, redis_prive):

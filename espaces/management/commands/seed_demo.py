@@ -212,6 +212,8 @@ def _seed_bilans(organisation, consultants) -> int:
             seances_planifier_depuis_programme(
                 bilan=bilan,
                 seances=programme_proposer_calendrier(programme=programme, debut=heure),
+                lieu="Salle Garance, 12 rue des Lilas, Lyon",
+                lien_visio="https://visio.exemple.fr/bilan-demo",
             )
             # Séances already past are marked as held so the dossier reads naturally.
             Seance.objects.filter(bilan=bilan, debut__lt=timezone.now()).update(
