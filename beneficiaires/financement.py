@@ -444,6 +444,7 @@ class Probleme:
     champ: str
     message: str
     manquant: bool = False
+    reglage_organisme: bool = False  # fixed by an admin on the organisation page (rule 25)
 
 
 def _siren(siret: str) -> str:
@@ -470,12 +471,13 @@ def _problemes_communs(
         return
     # Rule 25 (L6316-1, L6351-1): a funded route needs an NDA and a Qualiopi certificate
     # covering bilans, valid on the day the bilan starts. Fixed by an admin on the
-    # organisation page (the dossier page links to it: ``organisation_reglages_incomplets``).
+    # organisation page (``reglage_organisme``: the dossier links each to the settings).
     reglages = _("Un·e administrateur·rice la renseigne dans la page « Organisme ».")
     if not organisation.numero_declaration_activite:
         yield Probleme(
             "financement",
-            _(
+            reglage_organisme=True,
+            message=_(
                 "Le numéro de déclaration d'activité de l'organisme n'est pas renseigné : un "
                 "bilan financé ne peut pas commencer (L6351-1)."
             )
@@ -487,7 +489,8 @@ def _problemes_communs(
     if not organisation.qualiopi_numero_certificat or not organisation.qualiopi_couvre_bilans:
         yield Probleme(
             "financement",
-            _(
+            reglage_organisme=True,
+            message=_(
                 "L'organisme n'a pas de certificat Qualiopi couvrant les bilans de compétences "
                 "enregistré : seul un financement personnel est possible (L6316-1)."
             )
@@ -497,7 +500,8 @@ def _problemes_communs(
     elif expire is None:
         yield Probleme(
             "financement",
-            _(
+            reglage_organisme=True,
+            message=_(
                 "La date d'expiration du certificat Qualiopi de l'organisme n'est pas "
                 "renseignée : un bilan financé ne peut pas commencer (L6316-1)."
             )
@@ -507,7 +511,8 @@ def _problemes_communs(
     elif expire < reference:
         yield Probleme(
             "financement",
-            _(
+            reglage_organisme=True,
+            message=_(
                 "Le certificat Qualiopi de l'organisme expire le %(expire)s, avant le début du "
                 "bilan (%(debut)s) : un bilan financé ne peut pas commencer (L6316-1)."
             )
@@ -518,17 +523,6 @@ def _problemes_communs(
                 "« Organisme »."
             ),
         )
-
-
-def organisation_reglages_incomplets(*, organisation: Organisation) -> bool:
-    """Whether the NDA or the Qualiopi certificate (number, scope, expiry) is missing, so no
-    funded bilan can start (rule 25): the dossier page then links to the settings."""
-    return not (
-        organisation.numero_declaration_activite
-        and organisation.qualiopi_numero_certificat
-        and organisation.qualiopi_couvre_bilans
-        and organisation.qualiopi_date_expiration
-    )
 
 
 def _problemes_cpf(*, bilan: Bilan, aujourdhui: date) -> Iterator[Probleme]:

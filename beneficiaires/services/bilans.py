@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,7 @@ from beneficiaires.cycle import TERMINAUX
 from beneficiaires.financement import (
     convention_refusee_par_silence,
     cpf_date_debut_minimale,
-    financement_problemes,
+    financement_problemes_detail,
     retractation_fin,
 )
 from beneficiaires.models import (
@@ -44,6 +45,7 @@ from beneficiaires.selectors import bilan_signatures_manquantes, convention_est_
 from beneficiaires.services.financement import bilan_financement_valider
 from beneficiaires.services.programmes import programme_pour_modele
 from beneficiaires.sous_traitance import affectation_verifier
+from bilan.core.form_errors import Manque, RefusAvecLiens
 from bilan.core.formatting import date_fr
 from bilan.core.models import Organisation, SignatureRole, User
 
@@ -265,27 +267,63 @@ def bilan_fin_reflexion(*, bilan: Bilan) -> dt.date | None:
     return date + dt.timedelta(days=bilan_delai_reflexion_jours(bilan=bilan))
 
 
-def bilan_manques_confirmation(*, bilan: Bilan, aujourdhui: dt.date) -> list[str]:
-    """What still prevents confirming the bilan (moving to "en attente")."""
+def _lien_fiche(bilan: Bilan, ancre: str) -> str:
+    return (
+        reverse("beneficiaires:detail", kwargs={"beneficiaire_id": bilan.beneficiaire.public_id})
+        + f"#{ancre}"
+    )
+
+
+def _lien_dossier(bilan: Bilan) -> str:
+    return reverse("bilans:edit", kwargs={"bilan_id": bilan.public_id})
+
+
+def bilan_manques_confirmation(*, bilan: Bilan, aujourdhui: dt.date) -> list[Manque]:
+    """What still prevents confirming the bilan (moving to "en attente"), each with the page
+    where it is fixed."""
     manques = []
     if bilan.statut != StatutBilan.PREALABLE_REALISE:
-        manques.append(_("L'entretien préalable doit avoir eu lieu."))
+        manques.append(
+            Manque(
+                _("L'entretien préalable doit avoir eu lieu."),
+                _lien_fiche(bilan, "titre-entretien"),
+                _("Enregistrer l'entretien préalable"),
+            )
+        )
     else:
         fin = bilan_fin_reflexion(bilan=bilan)
         if fin and aujourdhui < fin:
             manques.append(
-                _("Le délai de réflexion court jusqu'au %(date)s.") % {"date": date_fr(jour=fin)}
+                Manque(
+                    _("Le délai de réflexion court jusqu'au %(date)s.")
+                    % {"date": date_fr(jour=fin)},
+                    _lien_fiche(bilan, "titre-entretien"),
+                    _("Corriger la date de l'entretien"),
+                )
             )
     if not consentement_est_actif(
         beneficiaire=bilan.beneficiaire, type=Consentement.Type.PARTICIPATION
     ):
-        manques.append(_("Le consentement de la personne au bilan n'est pas enregistré."))
-    if not bilan.objectifs.strip():
-        manques.append(_("Les objectifs du bilan ne sont pas définis."))
-    if bilan.heures_prevues <= 0:
-        manques.append(_("Les heures prévues ne sont pas renseignées."))
-    if not (bilan.date_debut_prevue and bilan.date_fin_prevue):
-        manques.append(_("Les dates de début et de fin prévues manquent."))
+        manques.append(
+            Manque(
+                _("Le consentement de la personne au bilan n'est pas enregistré."),
+                _lien_fiche(bilan, "titre-consentements"),
+                _("Recueillir le consentement"),
+            )
+        )
+    dossier = [
+        (not bilan.objectifs.strip(), _("Les objectifs du bilan ne sont pas définis.")),
+        (bilan.heures_prevues <= 0, _("Les heures prévues ne sont pas renseignées.")),
+        (
+            not (bilan.date_debut_prevue and bilan.date_fin_prevue),
+            _("Les dates de début et de fin prévues manquent."),
+        ),
+    ]
+    manques += [
+        Manque(message, _lien_dossier(bilan), _("Compléter le dossier"))
+        for manque, message in dossier
+        if manque
+    ]
     return manques
 
 
@@ -295,42 +333,63 @@ def bilan_confirmer(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = Non
     bilan = bilan_verrouiller(bilan=bilan)
     manques = bilan_manques_confirmation(bilan=bilan, aujourdhui=aujourdhui or timezone.localdate())
     if manques:
-        raise ValidationError(manques)
+        raise RefusAvecLiens(manques)
     return bilan_changer_statut(bilan=bilan, vers=StatutBilan.ATTENTE, par=par, motif="")
 
 
-def bilan_manques_demarrage(*, bilan: Bilan, aujourdhui: dt.date) -> list[str]:
-    """What still prevents starting the bilan: financing rules and signatures."""
+def bilan_manques_demarrage(*, bilan: Bilan, aujourdhui: dt.date) -> list[Manque]:
+    """What still prevents starting the bilan: consent, financing rules and signatures, each
+    with the page where it is fixed (financing: the dossier's form; signatures: its
+    documents)."""
     manques = []
     if bilan.statut != StatutBilan.ATTENTE:
-        manques.append(_("Le bilan doit d'abord être confirmé."))
+        manques.append(Manque(_("Le bilan doit d'abord être confirmé.")))
     if not consentement_est_actif(
         beneficiaire=bilan.beneficiaire, type=Consentement.Type.PARTICIPATION
     ):
         manques.append(
-            _(
-                "Le consentement de la personne au bilan n'est pas enregistré ou a été retiré "
-                "(L6313-4) : recueillez-le dans la fiche du ou de la bénéficiaire."
+            Manque(
+                _(
+                    "Le consentement de la personne au bilan n'est pas enregistré ou a été "
+                    "retiré (L6313-4)."
+                ),
+                _lien_fiche(bilan, "titre-consentements"),
+                _("Recueillir le consentement"),
             )
         )
     if bilan.financement == Financement.CPF and bilan.cpf_proposition_commande_le:
         minimum = cpf_date_debut_minimale(proposition_le=bilan.cpf_proposition_commande_le)
         if aujourdhui < minimum:
             manques.append(
-                _(
-                    "Un bilan financé par le CPF ne peut commencer avant le %(minimum)s "
-                    "(11 jours ouvrés après la proposition de commande du %(proposition)s, "
-                    "règle de la Caisse des dépôts) : démarrez-le à partir de cette date."
+                Manque(
+                    _(
+                        "Un bilan financé par le CPF ne peut commencer avant le %(minimum)s "
+                        "(11 jours ouvrés après la proposition de commande du %(proposition)s, "
+                        "règle de la Caisse des dépôts) : démarrez-le à partir de cette date."
+                    )
+                    % {
+                        "minimum": date_fr(jour=minimum),
+                        "proposition": date_fr(jour=bilan.cpf_proposition_commande_le),
+                    }
                 )
-                % {
-                    "minimum": date_fr(jour=minimum),
-                    "proposition": date_fr(jour=bilan.cpf_proposition_commande_le),
-                }
             )
-    manques += financement_problemes(
-        bilan=bilan, aujourdhui=aujourdhui, organisation=bilan.organisation
-    )
-    manques += bilan_signatures_manquantes(bilan=bilan)
+    manques += [
+        Manque(
+            probleme.message,
+            reverse("app:organisation"),
+            _("Compléter les réglages de l'organisme"),
+        )
+        if probleme.reglage_organisme
+        else Manque(probleme.message, _lien_dossier(bilan), _("Corriger le financement"))
+        for probleme in financement_problemes_detail(
+            bilan=bilan, aujourdhui=aujourdhui, organisation=bilan.organisation
+        )
+    ]
+    documents = reverse("bilans:detail", kwargs={"bilan_id": bilan.public_id}) + "#t-docs"
+    manques += [
+        Manque(message, documents, _("Voir les documents"))
+        for message in bilan_signatures_manquantes(bilan=bilan)
+    ]
     return manques
 
 
@@ -341,7 +400,7 @@ def bilan_demarrer(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None
     aujourdhui = aujourdhui or timezone.localdate()
     manques = bilan_manques_demarrage(bilan=bilan, aujourdhui=aujourdhui)
     if manques:
-        raise ValidationError(manques)
+        raise RefusAvecLiens(manques)
     if bilan.date_debut_reelle is None:
         bilan.date_debut_reelle = max(aujourdhui, bilan.date_debut_prevue or aujourdhui)
     bilan = bilan_changer_statut(

@@ -2,7 +2,6 @@
 24, séances, documents, financing, reminders, payments, lifecycle actions)."""
 
 import uuid
-from collections.abc import Sequence
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,7 +23,7 @@ from beneficiaires.selectors import bilan_documents_lister, contrat_date_signatu
 from beneficiaires.services import bilans as services_bilans
 from beneficiaires.services.financement import paiement_enregistrer
 from bilan.core import selectors
-from bilan.core.form_errors import Manque, add_errors, flash_errors
+from bilan.core.form_errors import Manque, RefusAvecLiens, add_errors, flash_errors
 from bilan.core.middleware import StaffRequest
 from bilan.core.models import Role, SignatureRole
 from bilan.core.permissions import staff_required
@@ -82,22 +81,25 @@ def _bilan(request: StaffRequest, bilan_id: uuid.UUID, droit: acces.Droit) -> Bi
     return bilan
 
 
-def _detail_page(request: StaffRequest, bilan, *, paiement_form=None, status=200):
-
+def _manques(bilan: Bilan) -> list[Manque]:
+    """What the dossier page lists as missing before the next step, each with its link."""
     aujourdhui = timezone.localdate()
-    manques: Sequence[str | Manque]
     if bilan.statut in {StatutBilan.DEMANDE, StatutBilan.PREALABLE_REALISE}:
-        manques = services_bilans.bilan_manques_confirmation(bilan=bilan, aujourdhui=aujourdhui)
-    elif bilan.statut == StatutBilan.ATTENTE:
-        manques = services_bilans.bilan_manques_demarrage(bilan=bilan, aujourdhui=aujourdhui)
-    elif bilan.statut == StatutBilan.SYNTHESE_REMISE or (
+        return services_bilans.bilan_manques_confirmation(bilan=bilan, aujourdhui=aujourdhui)
+    if bilan.statut == StatutBilan.ATTENTE:
+        return services_bilans.bilan_manques_demarrage(bilan=bilan, aujourdhui=aujourdhui)
+    if bilan.statut == StatutBilan.SYNTHESE_REMISE or (
         bilan.statut == StatutBilan.EN_COURS and bilan.phase == Phase.CONCLUSION
     ):
-        manques = syntheses_selectors.bilan_manques_cloture(
+        return syntheses_selectors.bilan_manques_cloture(
             bilan=bilan, fin=aujourdhui, aujourdhui=aujourdhui
         )
-    else:
-        manques = []
+    return []
+
+
+def _detail_page(request: StaffRequest, bilan, *, paiement_form=None, status=200):
+    aujourdhui = timezone.localdate()
+    manques = _manques(bilan)
     return render(
         request,
         "bilans/detail.html",
@@ -109,8 +111,6 @@ def _detail_page(request: StaffRequest, bilan, *, paiement_form=None, status=200
             "seances": Seance.objects.filter(bilan=bilan).order_by("debut"),
             "manques": manques,
             "aujourdhui": aujourdhui,
-            "reglages_incomplets": bilan.financement != Financement.PERSONNEL
-            and fin.organisation_reglages_incomplets(organisation=bilan.organisation),
             "evenements": bilan.evenements.select_related("par"),
             "documents": _documents_avec_signatures(bilan),
             "type_document": type_document(bilan=bilan),
@@ -263,6 +263,17 @@ def bilan_action(request: StaffRequest, bilan_id: uuid.UUID, action) -> HttpResp
             messages.success(request, _("Refus enregistré."))
         else:
             raise PermissionDenied
+    except RefusAvecLiens as exc:
+        # The dossier page lists what is missing, with links: flash only what it does not
+        # show (e.g. the end date typed in the closing form), so nothing reads twice.
+        listes = {m.message for m in _manques(bilan)}
+        nouveaux = [m for m in exc.manques if m.message not in listes]
+        if len(nouveaux) < len(exc.manques):
+            messages.error(
+                request, _("Pas encore possible : ce qui manque est listé sur le dossier.")
+            )
+        if nouveaux:
+            flash_errors(request, RefusAvecLiens(nouveaux))
     except ValidationError as exc:
         flash_errors(request, exc)
     return redirect("bilans:detail", bilan_id=bilan.public_id)

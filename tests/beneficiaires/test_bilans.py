@@ -993,3 +993,45 @@ def test_regle_25_admins_are_warned_and_the_dossier_links_to_the_settings(world,
     assert 'href="/app/organisation/"' in page
     assert "_" not in page.split("Pour passer à l'étape suivante")[1].split("</ul>")[0]
     assert "Déclaration d'activité et certificat Qualiopi" in _page(client.get("/app/"))
+
+
+# --- Every refused condition says where to fix it ----------------------------------------------
+
+
+def test_each_missing_condition_links_to_the_page_where_it_is_fixed(world, login_as):
+    """Confirming a dossier with no consent, no objectives and no dates: refused, nothing
+    changed, each missing piece shown once with the link of the form that fixes it."""
+    bilan = bilan_for(
+        world.beneficiaire_a, statut=StatutBilan.PREALABLE_REALISE, prix_ttc=Decimal("1800")
+    )
+    client = login_as(world.consultant_a)
+    url = f"/app/bilans/{bilan.public_id}/"
+    page = _page(client.post(url + "action/confirmer/", follow=True))
+    assert _reload(world, bilan).statut == StatutBilan.PREALABLE_REALISE
+    fiche = f"/app/beneficiaires/{world.beneficiaire_a.public_id}/"
+    dossier = f"/app/bilans/{bilan.public_id}/modifier/"
+    attendus = [
+        (
+            "Le consentement de la personne au bilan n'est pas enregistré.",
+            fiche + "#titre-consentements",
+        ),
+        ("Les objectifs du bilan ne sont pas définis.", dossier),
+        ("Les dates de début et de fin prévues manquent.", dossier),
+    ]
+    for message, lien in attendus:
+        assert f'{message} <a href="{lien}">' in page
+    # Listed once, in the dossier's checklist; the flash only says so.
+    for message, _lien in attendus:
+        assert page.count(message) == 1
+    assert "Pas encore possible : ce qui manque est listé sur le dossier." in page
+
+
+def test_regle_25_the_start_links_the_organisation_settings(world, login_as):
+    bilan = _pret(world, statut=StatutBilan.ATTENTE, financement="opco")
+    with tenant_context(world.org_a):
+        (manque,) = [
+            m
+            for m in services_bilans.bilan_manques_demarrage(bilan=bilan, aujourdhui=AUJOURDHUI)
+            if "Qualiopi" in m.message or "déclaration d'activité" in m.message
+        ][:1]
+    assert manque.lien == "/app/organisation/"

@@ -542,10 +542,10 @@ def test_regle_25_route_financee_exige_nda_et_qualiopi_valide_au_debut(
     # Clean French that says where to fix it (the dossier page links to the settings).
     assert "page « Organisme »" in problemes[0]
     assert "pas de date d'expiration, avant" not in problemes[0]
-    assert not fin.organisation_reglages_incomplets(organisation=_organisation())
-    assert fin.organisation_reglages_incomplets(organisation=_organisation(**organisation)) == (
-        "expire le" not in attendu
+    (detail,) = fin.financement_problemes_detail(
+        bilan=_bilan(route), aujourdhui=AUJOURDHUI, organisation=_organisation(**organisation)
     )
+    assert detail.reglage_organisme  # the dossier links it to the organisation's settings
 
 
 def test_qualiopi_expirant_le_jour_du_debut_suffit():

@@ -130,7 +130,9 @@ def test_regle_13_le_dossier_ne_remet_plus_sans_synthese(world, login_as):
         f"/app/bilans/{bilan.public_id}/action/clore/", {"fin": "2026-03-04"}, follow=True
     )
     page = html.unescape(response.content.decode())
-    assert page.count("Aucune synthèse n'a été rédigée pour ce bilan.") == 2  # flash + list
+    # Listed once, in the dossier's checklist with its link; the flash only points there.
+    assert page.count("Aucune synthèse n'a été rédigée pour ce bilan.") == 1
+    assert "Pas encore possible : ce qui manque est listé sur le dossier." in page
     assert ">Rédiger la synthèse</a>" in page
     _rien_ecrit(world, bilan, StatutBilan.EN_COURS)
 
