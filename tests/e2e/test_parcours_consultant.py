@@ -15,6 +15,7 @@ import time
 import zoneinfo
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core import mail
 from django.test import Client
@@ -24,10 +25,14 @@ from playwright.sync_api import Browser, Page, expect
 from beneficiaires.models import Bilan, Notification, Phase, StatutBilan
 from bilan.core.dates import ajouter_mois
 from bilan.core.models import SignatureRole, SignedDocument, User
+from bilan.core.signatures import MethodeAuthentification
 from bilan.core.tenancy import tenant_context
-from seances.models import EntretienSuivi, Seance
+from seances.models import Emargement, EntretienSuivi, Seance
 from seances.selectors.emargement import seance_emargee
+from seances.services import emargement, phases
+from seances.services import seances as services_seances
 from syntheses.models import Synthese
+from syntheses.services import syntheses
 from tests.factories.core import connecter_avec_mfa
 
 pytestmark = pytest.mark.e2e
@@ -36,6 +41,11 @@ PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 PHONE = {"width": 375, "height": 812}
 INVITATION_RE = re.compile(r"https?://\S+/invitation/\S+/")
 SIGNATURE_RE = re.compile(r"https?://\S+/signature/\S+/")
+
+IDS_EN_DOUBLE = """() => { const vus = new Set(), doubles = [];
+    for (const e of document.querySelectorAll('[id]')) {
+        if (vus.has(e.id)) doubles.push(e.id); vus.add(e.id); }
+    return doubles; }"""
 
 
 def _a_paris(jour: dt.date, heure: int = 9, minute: int = 0) -> dt.datetime:
@@ -53,6 +63,12 @@ def _attendre_courriel(nombre: int) -> None:
     while len(mail.outbox) < nombre and time.monotonic() < limite:
         time.sleep(0.1)
     assert len(mail.outbox) >= nombre
+
+
+def _chemin(lien: str) -> str:
+    """The path of an e-mailed link (the e-mail names the configured site, not the live
+    server)."""
+    return "/" + lien.split("://", 1)[1].split("/", 1)[1]
 
 
 def _certifier(organisation, jour: dt.date) -> None:
@@ -114,8 +130,7 @@ class Parcours:
         page.get_by_role("button", name="Inviter au portail").click()
         expect(page.get_by_text(f"Invitation au portail envoyée à {email}.")).to_be_visible()
         _attendre_courriel(1)
-        lien = INVITATION_RE.search(mail.outbox[-1].body).group(0)
-        chemin = "/" + lien.split("://", 1)[1].split("/", 1)[1]
+        chemin = _chemin(INVITATION_RE.search(mail.outbox[-1].body).group(0))
         context = self.browser.new_context(viewport=PHONE, locale="fr-FR")
         self.contextes.append(context)
         portail = context.new_page()
@@ -301,8 +316,12 @@ def test_parcours_cpf_du_premier_contact_au_suivi_planifie(
 
         # Too early to confirm: the page says until when the reflection delay runs (seed 003:
         # 10 days after the interview of 01/03).
-        expect(page.get_by_text("Le délai de réflexion court jusqu'au")).to_be_visible()
-        _action_dossier(page, "Confirmer le bilan", "Le délai de réflexion court jusqu'au")
+        expect(page.get_by_text("Le délai de réflexion court jusqu'au 11/03/2027.")).to_have_count(
+            1
+        )
+        _action_dossier(
+            page, "Confirmer le bilan", "Le délai de réflexion court jusqu'au 11/03/2027."
+        )
         assert _recharger(bilan).statut == StatutBilan.PREALABLE_REALISE
         parcours.fermer()
 
@@ -311,8 +330,8 @@ def test_parcours_cpf_du_premier_contact_au_suivi_planifie(
         page = parcours.staff()
         page.goto(f"{base}/app/bilans/{bilan.public_id}/")
         _action_dossier(page, "Confirmer le bilan", "Bilan confirmé")
-        expect(page.get_by_text("ne peut commencer avant le")).to_be_visible()
-        _action_dossier(page, "Démarrer le bilan", "ne peut commencer avant le")
+        expect(page.get_by_text("ne peut commencer avant le 16/03/2027")).to_have_count(1)
+        _action_dossier(page, "Démarrer le bilan", "ne peut commencer avant le 16/03/2027")
         assert _recharger(bilan).statut == StatutBilan.ATTENTE
         parcours.fermer()
 
@@ -404,7 +423,27 @@ def test_parcours_cpf_du_premier_contact_au_suivi_planifie(
         expect(page.get_by_text("Remise de la synthèse enregistrée.")).to_be_visible()
         assert _recharger(bilan).statut == StatutBilan.SYNTHESE_REMISE
 
+        # The synthèse was handed over at the conclusion interview: the last séance of the
+        # plan will not take place. Closing names it, with the way to its page.
         page.goto(f"{base}/app/bilans/{bilan.public_id}/")
+        restitution = seances[3]
+        manques = page.get_by_role("region", name="Pour clore le bilan, il manque :")
+        expect(manques).to_contain_text(f"La séance « {restitution.intitule} »")
+        page.get_by_label("Date de fin du bilan").fill(fin.isoformat())
+        _action_dossier(page, "Clore le bilan", "est encore planifiée")
+        assert _recharger(bilan).statut == StatutBilan.SYNTHESE_REMISE
+        manques.get_by_role("link", name="Ouvrir la séance").click()
+        # Each label of the page points to its own field (the cancel and reschedule forms
+        # both have a « motif »).
+        assert page.evaluate(IDS_EN_DOUBLE) == []
+        annuler = page.get_by_role("region", name="Annuler ou absence")
+        annuler.get_by_label("Annulée", exact=True).check()
+        annuler.get_by_label("Motif").fill("Synthèse remise lors de l'entretien de conclusion.")
+        annuler.get_by_role("button", name="Enregistrer").click()
+        expect(_annonce(page, "Séance mise à jour.")).to_be_visible()
+
+        page.goto(f"{base}/app/bilans/{bilan.public_id}/")
+        expect(page.get_by_role("region", name="Pour clore le bilan, il manque :")).to_have_count(0)
         page.get_by_label("Date de fin du bilan").fill(fin.isoformat())
         _action_dossier(page, "Clore le bilan", "Bilan clos.")
         page.get_by_role("link", name="Entretien de suivi").click()
@@ -442,4 +481,239 @@ def test_parcours_cpf_du_premier_contact_au_suivi_planifie(
         assert {
             Notification.Sujet.SEANCES_PLANIFIEES,
             Notification.Sujet.SYNTHESE_PARTAGEE,
+            Notification.Sujet.DOCUMENT_A_SIGNER,
+            Notification.Sujet.SEANCE_ANNULEE,
         } <= sujets
+        assert Seance.objects.get(pk=seances[3].pk).statut == Seance.Statut.ANNULEE
+
+
+def _derouler_par_les_services(bilan: Bilan, consultant: User, salarie: User) -> Seance:
+    """The middle of the bilan, already driven through the pages by the CPF journey: each kept
+    séance realised on its day and signed by both, the phases in order with a reason; after
+    the last one, the synthèse written, validated, signed by both and handed over. Returns
+    the last séance (a conclusion interview)."""
+    organisation = bilan.organisation
+    seances = _seances(bilan)
+    for seance in seances:
+        with (
+            time_machine.travel(seance.debut + dt.timedelta(hours=4), tick=True),
+            tenant_context(organisation),
+        ):
+            bilan = Bilan.objects.get(pk=bilan.pk)
+            if seance.phase != bilan.phase:
+                phases.bilan_changer_phase(
+                    bilan=bilan,
+                    vers=seance.phase,
+                    motif="Étape précédente terminée.",
+                    par=consultant,
+                )
+            services_seances.seance_realiser(
+                seance=seance, duree_realisee_minutes=seance.duree_minutes
+            )
+            for role, user, methode in (
+                (Emargement.Role.CONSULTANT, consultant, Emargement.Methode.SESSION),
+                (Emargement.Role.BENEFICIAIRE, salarie, Emargement.Methode.PORTAIL),
+            ):
+                emargement.emargement_signer(
+                    seance=Seance.objects.get(pk=seance.pk),
+                    role=role,
+                    signataire=str(user),
+                    user=user,
+                    methode=methode,
+                    client=None,
+                )
+    derniere = seances[-1]
+    with (
+        time_machine.travel(derniere.debut + dt.timedelta(hours=4), tick=True),
+        tenant_context(organisation),
+    ):
+        bilan = Bilan.objects.get(pk=bilan.pk)
+        synthese = syntheses.synthese_obtenir_ou_creer(bilan=bilan, par=consultant)
+        syntheses.synthese_enregistrer(
+            synthese=synthese,
+            revision=synthese.revision,
+            sections={"projets": "<p>Prendre la responsabilité d'un entrepôt.</p>"},
+            par=consultant,
+        )
+        syntheses.synthese_partager(synthese=synthese, par=consultant)
+        for role, user in (
+            (SignatureRole.BENEFICIAIRE, salarie),
+            (SignatureRole.CONSULTANT, consultant),
+        ):
+            synthese.refresh_from_db()
+            syntheses.synthese_valider(synthese=synthese, role=role, par=user)
+        synthese.refresh_from_db()
+        syntheses.synthese_emettre_pour_signature(synthese=synthese, par=consultant)
+        for role, user in (
+            (SignatureRole.BENEFICIAIRE, salarie),
+            (SignatureRole.CONSULTANT, consultant),
+        ):
+            synthese.refresh_from_db()
+            syntheses.synthese_signer(
+                synthese=synthese,
+                role=SignatureRole(role),
+                user=user,
+                client=None,
+                methode=MethodeAuthentification.SESSION_MOT_DE_PASSE,
+            )
+        synthese.refresh_from_db()
+        syntheses.synthese_remettre(synthese=synthese, mode="En main propre", par=consultant)
+    return derniere
+
+
+def test_parcours_tripartite_convention_signee_par_les_trois_puis_clos(
+    transactional_db, world, live_server, browser: Browser, time_machine
+):
+    base = live_server.url
+    mardi = dt.date(2027, 4, 6)
+    time_machine.move_to(_a_paris(mardi, 9), tick=True)
+    _certifier(world.org_a, mardi)
+    parcours = Parcours(browser, base, world.consultant_a)
+    try:
+        # --- First contact: an employee whose employer funds the bilan through its plan. ---
+        page = parcours.staff()
+        _creer_beneficiaire(
+            page,
+            base,
+            {
+                "prenom": "Hugo",
+                "nom": "Lambert",
+                "email": "hugo@exemple.test",
+                "statut": "salarie_prive",
+                "employeur_nom": "Entrepôts du Nord",
+                "employeur_siret": "73282932000074",
+                "poste": "Chef d'équipe logistique",
+            },
+        )
+        hugo_user = parcours.inviter_et_inscrire(page, "Hugo", "Lambert", "hugo@exemple.test")
+        # The prior interview took place three weeks ago: the reflection delay has run.
+        _entretien_et_consentement(page, _a_paris(dt.date(2027, 3, 15), 14))
+
+        page.get_by_role("link", name="Ouvrir un bilan").click()
+        page.locator('main [name="modele"]').select_option("douze-seances-10-semaines")
+        _remplir(
+            page,
+            {
+                "modalite": "distanciel",
+                "date_debut_prevue": "2027-04-19",
+                "date_fin_prevue": "2027-07-30",
+                "objectifs": "Préparer une évolution vers un poste d'encadrement.",
+                "financement": "plan_employeur",
+                "prix_ttc": "2400",
+                "conditions_paiement": "Facturé à l'employeur à la fin du bilan.",
+                "employeur_signataire_nom": "Claire Dumas",
+                "employeur_signataire_fonction": "Directrice des ressources humaines",
+                "employeur_signataire_email": "rh@entrepots-nord.test",
+            },
+        )
+        page.locator("main form button[type=submit]").last.click()
+        expect(_annonce(page, "ouvert.")).to_be_visible()
+        with tenant_context(world.org_a):
+            bilan = Bilan.objects.get(beneficiaire__email="hugo@exemple.test")
+        _appliquer_calendrier(
+            page,
+            _a_paris(dt.date(2027, 4, 19), 9),
+            {1, 4, 11, 12},
+            "https://visio.exemple.test/hugo",
+        )
+
+        # Confirmed at once (interview of 15/03), then the convention issued and transmitted
+        # to the employee: their 10 days run from today.
+        page.goto(f"{base}/app/bilans/{bilan.public_id}/")
+        _action_dossier(page, "Confirmer le bilan", "Bilan confirmé")
+        _action_dossier(page, "Émettre le document", "Convention")
+        _action_dossier(
+            page,
+            "Transmettre au ou à la salarié·e (courriel, début des 10 jours)",
+            "Convention transmise à hugo@exemple.test",
+        )
+        expect(page.get_by_text("il ou elle a jusqu'au 16/04/2027 inclus")).to_be_visible()
+        mail.outbox.clear()
+        _action_dossier(
+            page,
+            "Envoyer le lien de signature à l'employeur",
+            "Lien de signature envoyé à rh@entrepots-nord.test",
+        )
+        _attendre_courriel(1)
+        lien_employeur = SIGNATURE_RE.search(mail.outbox[-1].body).group(0)
+        assert mail.outbox[-1].to == ["rh@entrepots-nord.test"]
+        # Nothing signed yet: the bilan cannot start, and the page says what is missing.
+        _action_dossier(page, "Démarrer le bilan", "Signature attendue : employeur.")
+        assert _recharger(bilan).statut == StatutBilan.ATTENTE
+        # The convention's hours are the plan's: 1 h + 2 h + 2 h + 3 h kept.
+        assert _recharger(bilan).heures_accompagnement == 8
+        parcours.fermer()
+
+        # --- 08/04: the employee signs in the portal, the employer through the link, the
+        # organisation last; then the bilan starts. ---
+        time_machine.move_to(_a_paris(dt.date(2027, 4, 8), 10), tick=True)
+        portail = parcours.portail(hugo_user)
+        portail.goto(base + "/portail/")
+        portail.get_by_role("link", name=re.compile("Signer : Convention")).click()
+        portail.get_by_label(re.compile("je le signe électroniquement")).check()
+        portail.get_by_role("button", name="Signer", exact=True).click()
+        expect(portail.get_by_text("Merci, votre signature est enregistrée.")).to_be_visible()
+
+        context = browser.new_context(viewport=PHONE, locale="fr-FR")
+        parcours.contextes.append(context)
+        employeur = context.new_page()
+        employeur.goto(base + _chemin(lien_employeur))
+        employeur.get_by_role("checkbox").check()
+        employeur.get_by_role("button", name="Signer le document").click()
+        expect(employeur.get_by_role("heading", level=1)).to_have_text(
+            "Votre signature est enregistrée"
+        )
+
+        page = parcours.staff()
+        page.goto(f"{base}/app/bilans/{bilan.public_id}/")
+        _action_dossier(page, "Démarrer le bilan", "Signature attendue : organisme prestataire.")
+        assert _recharger(bilan).statut == StatutBilan.ATTENTE
+        _action_dossier(page, "Signer pour l'organisme", "Document signé pour l'organisme.")
+        # Everyone has signed: no deadline warning any more.
+        expect(page.get_by_text("pour la signer ; sans signature")).to_have_count(0)
+        _action_dossier(page, "Démarrer le bilan", "Le bilan a commencé : phase préliminaire.")
+        bilan = _recharger(bilan)
+        assert (bilan.statut, bilan.phase) == (StatutBilan.EN_COURS, Phase.PRELIMINAIRE)
+        assert bilan.convention_transmise_le == mardi
+        parcours.fermer()
+
+        # --- The séances, the phases and the synthèse (services), then closing (page). ---
+        derniere = _derouler_par_les_services(bilan, world.consultant_a, hugo_user)
+        time_machine.move_to(derniere.debut + dt.timedelta(hours=5), tick=True)
+        fin = derniere.debut.astimezone(PARIS).date()
+        page = parcours.staff()
+        page.goto(f"{base}/app/bilans/{bilan.public_id}/")
+        expect(page.get_by_text("Pour clore le bilan, il manque")).to_have_count(0)
+        page.get_by_label("Date de fin du bilan").fill(fin.isoformat())
+        _action_dossier(page, "Clore le bilan", "Bilan clos.")
+        expect(page.get_by_text("Clos", exact=True)).to_be_visible()
+    finally:
+        parcours.fermer()
+
+    with tenant_context(world.org_a):
+        bilan = Bilan.objects.get(pk=bilan.pk)
+        assert bilan.statut == StatutBilan.CLOS
+        assert bilan.termine_le == fin
+        convention = SignedDocument.objects.get(
+            subject_id=bilan.public_id, kind="convention_tripartite"
+        )
+        assert convention.status == SignedDocument.Status.SIGNE
+        assert set(convention.signatures.values_list("role", flat=True)) == {
+            SignatureRole.BENEFICIAIRE,
+            SignatureRole.EMPLOYEUR,
+            SignatureRole.ORGANISME,
+        }
+        signature_employeur = convention.signatures.get(role=SignatureRole.EMPLOYEUR)
+        assert signature_employeur.signer_name == "Claire Dumas"
+        assert derniere.phase == Phase.CONCLUSION
+        # Seed 000: follow-up 6 months after the end.
+        suivi = EntretienSuivi.objects.get(bilan=bilan)
+        assert suivi.statut == EntretienSuivi.Statut.PLANIFIE
+        assert suivi.date_prevue.astimezone(PARIS).date() == ajouter_mois(jour=fin, mois=6)
+        sujets = set(
+            Notification.objects.filter(beneficiaire=bilan.beneficiaire).values_list(
+                "sujet", flat=True
+            )
+        )
+        assert Notification.Sujet.CONVENTION_TRANSMISE in sujets
+        assert Notification.Sujet.SEANCES_PLANIFIEES in sujets
