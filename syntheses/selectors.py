@@ -32,6 +32,7 @@ from seances.selectors.phases import (
     conclusion_entretien_emarge,
     conclusion_entretiens_realises,
     derniere_seance_realisee_le,
+    seances_encore_planifiees,
 )
 from syntheses.models import (
     SECTIONS,
@@ -430,8 +431,9 @@ def bilan_manques_cloture(
 
     The synthèse signed by the beneficiary and the consultant and handed over (date and mode);
     a realised individual interview in the conclusion phase, with both attendance signatures;
-    the end date, neither in the future nor before the last realised séance. A bilan that stops
-    without a synthèse takes the abandonment path instead."""
+    no séance still planned (each named, realised or cancelled first); the end date, neither
+    in the future nor before the last realised séance. A bilan that stops without a synthèse
+    takes the abandonment path instead."""
     manques: list[Manque] = []
     dossier = reverse("bilans:detail", kwargs={"bilan_id": bilan.public_id})
     editeur = reverse("syntheses:editeur", kwargs={"bilan_id": bilan.public_id})
@@ -486,6 +488,23 @@ def bilan_manques_cloture(
                 % {"date": date_fr(jour=seance.debut.astimezone(PARIS).date())},
                 reverse("emargement:seance", kwargs={"seance_id": seance.public_id}),
                 _("Faire émarger"),
+            )
+        )
+    for seance in seances_encore_planifiees(bilan=bilan):
+        # Still planned on a closed bilan, it would remind the beneficiary of a séance that
+        # will not take place: realised (it took place) or cancelled (with its reason) first.
+        manques.append(
+            Manque(
+                _(
+                    "La séance « %(intitule)s » du %(date)s est encore planifiée : marquez-la "
+                    "réalisée ou annulez-la avant de clore."
+                )
+                % {
+                    "intitule": seance.intitule,
+                    "date": date_fr(jour=seance.debut.astimezone(PARIS).date()),
+                },
+                reverse("seances:detail", kwargs={"seance_id": seance.public_id}),
+                _("Ouvrir la séance"),
             )
         )
     derniere = derniere_seance_realisee_le(bilan=bilan)

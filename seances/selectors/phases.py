@@ -37,6 +37,14 @@ def conclusion_entretien_emarge(*, bilan: Bilan) -> Seance | None:
     return None
 
 
+def seances_encore_planifiees(*, bilan: Bilan) -> list[Seance]:
+    """The séances of the bilan still planned (neither realised nor cancelled), by date: a
+    closed bilan keeps none (rule 13), or its reminders would reach the beneficiary."""
+    return list(
+        Seance.objects.filter(bilan=bilan, statut=Seance.Statut.PLANIFIEE).order_by("debut")
+    )
+
+
 def derniere_seance_realisee_le(*, bilan: Bilan) -> dt.date | None:
     """The day (Europe/Paris) of the bilan's latest realised séance."""
     seance = (

@@ -159,7 +159,9 @@ def _detail(
         "peut_lire_notes": droits.lire_notes,
         "reporter_form": formulaires.get("reporter_form")
         or ReporterForm(initial={"debut": seance.debut}),
-        "annuler_form": formulaires.get("annuler_form") or AnnulerForm(),
+        # Its ids carry the séance's: the reschedule form beside it has a "motif" too, and
+        # each label must point to its own field.
+        "annuler_form": formulaires.get("annuler_form") or AnnulerForm(seance=seance),
         "realiser_form": formulaires.get("realiser_form")
         or RealiserForm(initial={"duree_realisee_minutes": seance.duree_minutes}),
         "notes_form": formulaires.get("notes_form") or NotesForm(initial={"notes": notes or ""}),
@@ -187,7 +189,11 @@ def seance_action(request: StaffRequest, seance_id: uuid.UUID, action: str) -> H
     if action not in classes:
         raise PermissionDenied
     name, form_class = classes[action]
-    form = form_class(request.POST)
+    form = (
+        AnnulerForm(request.POST, seance=seance)
+        if form_class is AnnulerForm
+        else form_class(request.POST)
+    )
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -100,6 +100,39 @@ def test_regle_13_date_de_fin_invalide_refusee(world, fin, message):
     _rien_ecrit(world, bilan, StatutBilan.SYNTHESE_REMISE)
 
 
+def test_regle_13_cloture_refusee_tant_qu_une_seance_reste_planifiee(world):
+    """A séance still planned after the synthèse's handover would remind the beneficiary of a
+    bilan already closed: it is named, with its page, and nothing is written."""
+    bilan = bilan_pret_a_clore(world.beneficiaire_a, entretien_le=ENTRETIEN)
+    with tenant_context(world.org_a):
+        restitution = Seance.objects.create(
+            organisation=world.org_a,
+            bilan=bilan,
+            phase="conclusion",
+            type="restitution",
+            intitule="Remise de la synthèse",
+            debut=dt.datetime(2026, 3, 9, 14, tzinfo=PARIS),
+            duree_minutes=60,
+            modalite=Seance.Modalite.VISIO,
+            consultant=world.consultant_a,
+        )
+    with pytest.raises(RefusAvecLiens) as exc:
+        _clore(world, bilan)
+    assert [(m.message, m.lien) for m in exc.value.manques] == [
+        (
+            "La séance « Remise de la synthèse » du 09/03/2026 est encore planifiée : "
+            "marquez-la réalisée ou annulez-la avant de clore.",
+            f"/app/seances/{restitution.public_id}/",
+        )
+    ]
+    _rien_ecrit(world, bilan, StatutBilan.SYNTHESE_REMISE)
+    with tenant_context(world.org_a):
+        Seance.objects.filter(pk=restitution.pk).update(statut=Seance.Statut.ANNULEE)
+    _clore(world, bilan)
+    with tenant_context(world.org_a):
+        assert Bilan.objects.get(pk=bilan.pk).statut == StatutBilan.CLOS
+
+
 def test_regle_13_cloture_complete_enregistre_la_date_de_fin(world):
     world.org_a.seuil_accompagnement_heures = 8
     world.org_a.save()
