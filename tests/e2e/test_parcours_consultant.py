@@ -216,6 +216,18 @@ def _action_dossier(page: Page, bouton: str, message: str) -> None:
     expect(_annonce(page, message)).to_be_visible()
 
 
+def _action_refusee(page: Page, bouton: str, manque: str) -> None:
+    """A refused step: the flash points to the dossier's list, which names what is missing
+    (once) with the link where it is fixed when there is one."""
+    page.get_by_role("button", name=bouton).click()
+    expect(
+        _annonce(page, "Pas encore possible : ce qui manque est listé sur le dossier.")
+    ).to_be_visible()
+    liste = page.get_by_role("region", name=re.compile("il manque :"))
+    expect(liste).to_contain_text(manque)
+    expect(page.get_by_text(manque)).to_have_count(1)
+
+
 def _annonce(page: Page, message: str):
     """The flash message (success or refusal) shown after an action."""
     return page.get_by_role("status").filter(has_text=message).first
@@ -319,7 +331,7 @@ def test_parcours_cpf_du_premier_contact_au_suivi_planifie(
         expect(page.get_by_text("Le délai de réflexion court jusqu'au 11/03/2027.")).to_have_count(
             1
         )
-        _action_dossier(
+        _action_refusee(
             page, "Confirmer le bilan", "Le délai de réflexion court jusqu'au 11/03/2027."
         )
         assert _recharger(bilan).statut == StatutBilan.PREALABLE_REALISE
@@ -331,7 +343,7 @@ def test_parcours_cpf_du_premier_contact_au_suivi_planifie(
         page.goto(f"{base}/app/bilans/{bilan.public_id}/")
         _action_dossier(page, "Confirmer le bilan", "Bilan confirmé")
         expect(page.get_by_text("ne peut commencer avant le 16/03/2027")).to_have_count(1)
-        _action_dossier(page, "Démarrer le bilan", "ne peut commencer avant le 16/03/2027")
+        _action_refusee(page, "Démarrer le bilan", "ne peut commencer avant le 16/03/2027")
         assert _recharger(bilan).statut == StatutBilan.ATTENTE
         parcours.fermer()
 
@@ -430,7 +442,7 @@ def test_parcours_cpf_du_premier_contact_au_suivi_planifie(
         manques = page.get_by_role("region", name="Pour clore le bilan, il manque :")
         expect(manques).to_contain_text(f"La séance « {restitution.intitule} »")
         page.get_by_label("Date de fin du bilan").fill(fin.isoformat())
-        _action_dossier(page, "Clore le bilan", "est encore planifiée")
+        _action_refusee(page, "Clore le bilan", "est encore planifiée")
         assert _recharger(bilan).statut == StatutBilan.SYNTHESE_REMISE
         manques.get_by_role("link", name="Ouvrir la séance").click()
         # Each label of the page points to its own field (the cancel and reschedule forms
@@ -638,7 +650,7 @@ def test_parcours_tripartite_convention_signee_par_les_trois_puis_clos(
         lien_employeur = SIGNATURE_RE.search(mail.outbox[-1].body).group(0)
         assert mail.outbox[-1].to == ["rh@entrepots-nord.test"]
         # Nothing signed yet: the bilan cannot start, and the page says what is missing.
-        _action_dossier(page, "Démarrer le bilan", "Signature attendue : employeur.")
+        _action_refusee(page, "Démarrer le bilan", "Signature attendue : employeur.")
         assert _recharger(bilan).statut == StatutBilan.ATTENTE
         # The convention's hours are the plan's: 1 h + 2 h + 2 h + 3 h kept.
         assert _recharger(bilan).heures_accompagnement == 8
@@ -666,7 +678,7 @@ def test_parcours_tripartite_convention_signee_par_les_trois_puis_clos(
 
         page = parcours.staff()
         page.goto(f"{base}/app/bilans/{bilan.public_id}/")
-        _action_dossier(page, "Démarrer le bilan", "Signature attendue : organisme prestataire.")
+        _action_refusee(page, "Démarrer le bilan", "Signature attendue : organisme prestataire.")
         assert _recharger(bilan).statut == StatutBilan.ATTENTE
         _action_dossier(page, "Signer pour l'organisme", "Document signé pour l'organisme.")
         # Everyone has signed: no deadline warning any more.
