@@ -39,8 +39,24 @@ MODULES: dict[str, list[str]] = {
     "cycle": ["beneficiaires.cycle.*"],
     # Phase gates (R6313-4): the order of the phases, changing phase, handing over, closing.
     "phases": ["beneficiaires.cycle.*", "seances.services.phases.*"],
-    # Retention: the conservation status and the purge, with their helpers.
-    "retention": ["syntheses.services.retention.*"],
+    # Retention (R6313-7): the conservation status and the purge of one dossier, with their
+    # helpers (the nightly loop over the dossiers, ``bilans_purger``, is left out).
+    "retention": [
+        f"syntheses.services.retention.x_{fonction}__mutmut_*"
+        for fonction in (
+            "_plus_annees",
+            "bilan_date_cloture",
+            "_synthese",
+            "_exceptions",
+            "bilan_statut_conservation",
+            "_supprimer_fichiers_apres_commit",
+            "_documents_synthese",
+            "_autres_bilans_ouverts",
+            "_entretiens_a_vider",
+            "bilan_purger",
+            "_bilan_purger",
+        )
+    ],
     # The outbox claim: claiming with a lease, handing over, releasing, taking under the lease.
     "relances": [
         f"relances.services.x_{fonction}__mutmut_*"
