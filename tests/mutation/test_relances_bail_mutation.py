@@ -1,0 +1,133 @@
+"""The outbox claim and its lease: what the mutation run of ``relances.services`` found untested.
+
+Taking a row renews its lease for the full lease (the dispatcher leaves it alone meanwhile and
+takes it back after), a row no longer ``en_cours`` is never taken even with the right token, an
+unknown row is ignored, the failure after too many attempts says so in full, and a long error
+is kept to its first 2 000 characters. See tests/MUTATION.md.
+"""
+
+import datetime as dt
+import uuid
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.utils import timezone
+
+from bilan.core.tenancy import tenant_context
+from relances import services
+from relances.models import Relance
+
+pytestmark = pytest.mark.django_db
+S = Relance.Statut
+MIDI = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
+
+
+def _ligne(org, **extra) -> Relance:
+    with tenant_context(org):
+        return Relance.objects.create(
+            organisation=org,
+            kind=Relance.Kind.QUALIOPI_EXPIRATION,
+            target_type="organisation",
+            target_id=org.public_id,
+            destinataire="admin@a.test",
+            due_le=MIDI - dt.timedelta(minutes=1),
+            cle_unique=f"mutation-{uuid.uuid4()}",
+            **extra,
+        )
+
+
+def _relire(org, relance) -> Relance:
+    with tenant_context(org):
+        return Relance.objects.get(pk=relance.pk)
+
+
+def test_taking_a_row_renews_its_lease_for_the_full_lease(
+    world, django_capture_on_commit_callbacks
+):
+    """Claimed at 12:00:00, taken at 12:00:30: its lease now ends at 12:01:30 (60 s after the
+    take). A dispatcher at 12:01:29 leaves it; one at 12:01:31 claims it again."""
+    assert settings.RELANCES_BAIL_SECONDES == 60
+    relance = _ligne(world.org_a)
+    with tenant_context(world.org_a):
+        ids, jeton = services._reclamer_lot(maintenant=MIDI, lot=10)
+    assert ids == [relance.pk]
+    assert _relire(world.org_a, relance).bail_expire_le == MIDI + dt.timedelta(seconds=60)
+    prise = MIDI + dt.timedelta(seconds=30)
+    with time_machine.travel(prise, tick=False), tenant_context(world.org_a):
+        resultat = services.relance_prendre(
+            organisation=world.org_a, relance_id=relance.pk, jeton=str(jeton)
+        )
+    assert resultat == services.Resultat.PRISE
+    ligne = _relire(world.org_a, relance)
+    assert ligne.tentatives == 1
+    assert ligne.derniere_tentative_le == prise
+    assert ligne.bail_expire_le == prise + dt.timedelta(seconds=60)
+    with django_capture_on_commit_callbacks(execute=False):
+        avant = services.relances_reclamer(maintenant=prise + dt.timedelta(seconds=59))
+    assert avant == 0
+    assert _relire(world.org_a, relance).bail_jeton == jeton
+    with django_capture_on_commit_callbacks(execute=False):
+        apres = services.relances_reclamer(maintenant=prise + dt.timedelta(seconds=61))
+    assert apres == 1
+    assert _relire(world.org_a, relance).bail_jeton != jeton
+
+
+@pytest.mark.parametrize("statut", [S.ENVOYEE, S.ANNULEE, S.ECHEC, S.A_ENVOYER])
+def test_a_row_no_longer_en_cours_is_not_taken_even_with_its_token(world, statut):
+    jeton = uuid.uuid4()
+    relance = _ligne(
+        world.org_a, statut=statut, bail_jeton=jeton, bail_expire_le=MIDI + dt.timedelta(hours=1)
+    )
+    with tenant_context(world.org_a):
+        resultat = services.relance_prendre(
+            organisation=world.org_a, relance_id=relance.pk, jeton=str(jeton)
+        )
+    assert resultat == services.Resultat.IGNOREE
+    ligne = _relire(world.org_a, relance)
+    assert (ligne.statut, ligne.tentatives, ligne.derniere_tentative_le) == (statut, 0, None)
+
+
+def test_an_unknown_row_is_ignored(world):
+    with tenant_context(world.org_a):
+        resultat = services.relance_prendre(
+            organisation=world.org_a, relance_id=987654321, jeton=str(uuid.uuid4())
+        )
+    assert resultat == services.Resultat.IGNOREE
+
+
+def test_a_row_en_cours_under_another_token_or_none_is_not_taken(world):
+    relance = _ligne(world.org_a, statut=S.EN_COURS, bail_jeton=uuid.uuid4())
+    with tenant_context(world.org_a):
+        for jeton in (str(uuid.uuid4()), None):
+            resultat = services.relance_prendre(
+                organisation=world.org_a, relance_id=relance.pk, jeton=jeton
+            )
+            assert resultat == services.Resultat.IGNOREE
+    assert _relire(world.org_a, relance).tentatives == 0
+
+
+def test_the_failure_after_too_many_attempts_says_so_in_full(world):
+    jeton = uuid.uuid4()
+    relance = _ligne(
+        world.org_a, statut=S.EN_COURS, bail_jeton=jeton, tentatives=services.MAX_TENTATIVES
+    )
+    with tenant_context(world.org_a):
+        resultat = services.relance_prendre(
+            organisation=world.org_a, relance_id=relance.pk, jeton=str(jeton)
+        )
+    assert resultat == services.Resultat.ECHEC
+    ligne = _relire(world.org_a, relance)
+    assert ligne.statut == S.ECHEC
+    assert ligne.derniere_erreur == "Envoi interrompu à chaque tentative (5)."
+    assert (ligne.bail_jeton, ligne.bail_expire_le, ligne.tentatives) == (None, None, 5)
+
+
+def test_a_long_error_is_kept_to_its_first_2000_characters(world):
+    relance = _ligne(world.org_a, statut=S.EN_COURS, bail_jeton=uuid.uuid4())
+    erreur = "x" * 1999 + "yz" + "!" * 500
+    with tenant_context(world.org_a):
+        services._finir(relance, statut=S.ECHEC, erreur=erreur)
+    ligne = _relire(world.org_a, relance)
+    assert ligne.derniere_erreur == "x" * 1999 + "y"
+    assert ligne.statut == S.ECHEC
