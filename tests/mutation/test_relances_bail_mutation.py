@@ -7,16 +7,20 @@ is kept to its first 2 000 characters. See tests/MUTATION.md.
 """
 
 import datetime as dt
+import logging
 import uuid
+from unittest import mock
 
 import pytest
 import time_machine
 from django.conf import settings
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from bilan.core.tenancy import tenant_context
 from relances import services
 from relances.models import Relance
+from relances.tasks import envoyer_relance
 
 pytestmark = pytest.mark.django_db
 S = Relance.Statut
@@ -131,3 +135,91 @@ def test_a_long_error_is_kept_to_its_first_2000_characters(world):
     ligne = _relire(world.org_a, relance)
     assert ligne.derniere_erreur == "x" * 1999 + "y"
     assert ligne.statut == S.ECHEC
+
+
+def test_only_due_rows_or_lapsed_claims_are_claimed(world):
+    """At 12:00: a pending row due at 11:59 and a claim whose lease ended at 11:59:59 or that
+    has no lease (written before leases) are claimed; a row sent, cancelled or failed with an
+    old lease, a pending row due at 12:01 and a claim whose lease runs to 12:00:01 are not."""
+    passe = MIDI - dt.timedelta(seconds=1)
+    a_prendre = [
+        _ligne(world.org_a),
+        _ligne(world.org_a, statut=S.EN_COURS, bail_jeton=uuid.uuid4(), bail_expire_le=passe),
+        _ligne(world.org_a, statut=S.EN_COURS, bail_jeton=uuid.uuid4(), bail_expire_le=None),
+    ]
+    a_laisser = [
+        _ligne(world.org_a, statut=statut, bail_expire_le=passe)
+        for statut in (S.ENVOYEE, S.ANNULEE, S.ECHEC)
+    ]
+    a_laisser.append(_ligne(world.org_a, bail_expire_le=passe))
+    with tenant_context(world.org_a):
+        Relance.objects.filter(pk=a_laisser[-1].pk).update(due_le=MIDI + dt.timedelta(minutes=1))
+    a_laisser.append(
+        _ligne(
+            world.org_a,
+            statut=S.EN_COURS,
+            bail_jeton=uuid.uuid4(),
+            bail_expire_le=MIDI + dt.timedelta(seconds=1),
+        )
+    )
+    with tenant_context(world.org_a):
+        ids, jeton = services._reclamer_lot(maintenant=MIDI, lot=100)
+    assert sorted(ids) == sorted(r.pk for r in a_prendre)
+    for relance in a_prendre:
+        ligne = _relire(world.org_a, relance)
+        assert (ligne.statut, ligne.bail_jeton, ligne.reclamee_le) == (S.EN_COURS, jeton, MIDI)
+    for relance in a_laisser:
+        assert _relire(world.org_a, relance).bail_jeton != jeton
+
+
+def test_broker_refusing_the_second_hand_over_releases_that_row_and_the_next_only(
+    world, django_capture_on_commit_callbacks, caplog
+):
+    """Three rows claimed together; the broker takes the first, refuses the second: the first
+    stays claimed (its message is on its way), the other two go back to the queue with no
+    lease, and the log says how many wait and why."""
+    lignes = [_ligne(world.org_a) for _ in range(3)]
+    with tenant_context(world.org_a):
+        for rang, relance in enumerate(lignes):
+            Relance.objects.filter(pk=relance.pk).update(
+                due_le=MIDI - dt.timedelta(minutes=3 - rang), updated_at=MIDI
+            )
+    avant = timezone.now()
+    with (
+        mock.patch.object(
+            envoyer_relance, "delay", side_effect=[None, OperationalError("down")]
+        ) as delay,
+        django_capture_on_commit_callbacks(execute=True),
+        caplog.at_level(logging.WARNING, logger="relances.services"),
+    ):
+        assert services.relances_reclamer(maintenant=MIDI) == 3
+    assert delay.call_count == 2
+    premiere = _relire(world.org_a, lignes[0])
+    assert premiere.statut == S.EN_COURS
+    assert premiere.bail_jeton is not None
+    assert premiere.bail_expire_le == MIDI + dt.timedelta(seconds=60)
+    for relance in lignes[1:]:
+        ligne = _relire(world.org_a, relance)
+        assert (ligne.statut, ligne.reclamee_le, ligne.bail_jeton, ligne.bail_expire_le) == (
+            S.A_ENVOYER,
+            None,
+            None,
+            None,
+        )
+        assert ligne.updated_at >= avant
+    assert [r.getMessage() for r in caplog.records if r.name == "relances.services"] == [
+        "Courtier injoignable, 2 relance(s) attendront le prochain passage : OperationalError"
+    ]
+
+
+def test_releasing_a_batch_leaves_rows_claimed_again_since(world):
+    """Claimed at 12:00 under one token, claimed again at 12:01:01 (lease lapsed) under
+    another: releasing the first claim's rows touches nothing."""
+    relance = _ligne(world.org_a)
+    with tenant_context(world.org_a):
+        ids, premier = services._reclamer_lot(maintenant=MIDI, lot=10)
+        ids_bis, second = services._reclamer_lot(maintenant=MIDI + dt.timedelta(seconds=61), lot=10)
+    assert ids == ids_bis == [relance.pk]
+    services._liberer(organisation_id=world.org_a.pk, ids=ids, jeton=premier)
+    ligne = _relire(world.org_a, relance)
+    assert (ligne.statut, ligne.bail_jeton) == (S.EN_COURS, second)
