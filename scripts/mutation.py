@@ -21,7 +21,7 @@ from collections import Counter
 from pathlib import Path
 
 RACINE = Path(__file__).resolve().parent.parent
-MUTMUT = RACINE / ".venv" / "bin" / "mutmut"
+MUTMUT = Path(sys.executable).parent / "mutmut"  # beside the interpreter running this
 
 # Module -> the mutant names (mutmut globs: ``<module>.x_<function>__mutmut_<n>``) it covers.
 MODULES: dict[str, list[str]] = {
