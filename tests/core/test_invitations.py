@@ -193,8 +193,8 @@ def test_reinviting_revokes_the_previous_link(world, client):
     assert not first.is_pending
     assert first.status_label == "révoquée"
     assert second_token != first_token
-    assert second.is_pending and second.revoked_at is None
-    assert other.is_pending and other.revoked_at is None
+    assert (second.is_pending, second.revoked_at) == (True, None)
+    assert (other.is_pending, other.revoked_at) == (True, None)
     pending = Invitation.objects.filter(
         organisation=world.org_a,
         email__iexact="nouveau@a.test",
