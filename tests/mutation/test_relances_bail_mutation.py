@@ -9,12 +9,12 @@ is kept to its first 2 000 characters. See tests/MUTATION.md.
 import datetime as dt
 import logging
 import uuid
+from collections import Counter
 from unittest import mock
 
 import pytest
 import time_machine
 from django.conf import settings
-from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from bilan.core.tenancy import tenant_context
@@ -175,29 +175,34 @@ def test_only_due_rows_or_lapsed_claims_are_claimed(world):
 def test_broker_refusing_the_second_hand_over_releases_that_row_and_the_next_only(
     world, django_capture_on_commit_callbacks, caplog
 ):
-    """Three rows claimed together; the broker takes the first, refuses the second: the first
-    stays claimed (its message is on its way), the other two go back to the queue with no
-    lease, and the log says how many wait and why."""
+    """Three rows claimed together at 12:00; the broker takes the first, refuses the second
+    (hand-over after the commit, at 12:00:05): the first stays claimed (its message is on its
+    way), the other two go back to the queue with no lease, marked changed at 12:00:05, and
+    the log says how many wait and why."""
     lignes = [_ligne(world.org_a) for _ in range(3)]
     with tenant_context(world.org_a):
         for rang, relance in enumerate(lignes):
             Relance.objects.filter(pk=relance.pk).update(
-                due_le=MIDI - dt.timedelta(minutes=3 - rang), updated_at=MIDI
+                due_le=MIDI - dt.timedelta(minutes=3 - rang)
             )
-    avant = timezone.now()
+    remise = MIDI + dt.timedelta(seconds=5)
+    with time_machine.travel(MIDI, tick=False), django_capture_on_commit_callbacks() as rappels:
+        assert services.relances_reclamer(maintenant=MIDI) == 3
     with (
+        time_machine.travel(remise, tick=False),
         mock.patch.object(
             envoyer_relance, "delay", side_effect=[None, OperationalError("down")]
         ) as delay,
-        django_capture_on_commit_callbacks(execute=True),
         caplog.at_level(logging.WARNING, logger="relances.services"),
     ):
-        assert services.relances_reclamer(maintenant=MIDI) == 3
+        for rappel in rappels:
+            rappel()
     assert delay.call_count == 2
     premiere = _relire(world.org_a, lignes[0])
     assert premiere.statut == S.EN_COURS
     assert premiere.bail_jeton is not None
     assert premiere.bail_expire_le == MIDI + dt.timedelta(seconds=60)
+    assert premiere.updated_at == MIDI
     for relance in lignes[1:]:
         ligne = _relire(world.org_a, relance)
         assert (ligne.statut, ligne.reclamee_le, ligne.bail_jeton, ligne.bail_expire_le) == (
@@ -206,10 +211,35 @@ def test_broker_refusing_the_second_hand_over_releases_that_row_and_the_next_onl
             None,
             None,
         )
-        assert ligne.updated_at >= avant
+        assert ligne.updated_at == remise
     assert [r.getMessage() for r in caplog.records if r.name == "relances.services"] == [
         "Courtier injoignable, 2 relance(s) attendront le prochain passage : OperationalError"
     ]
+
+
+def test_rows_are_claimed_by_batches_of_100_each_with_its_own_token(
+    world, django_capture_on_commit_callbacks
+):
+    """101 due rows: one run claims them all, in a batch of 100 and a batch of 1, under two
+    tokens (each batch its own short transaction and lease)."""
+    with tenant_context(world.org_a):
+        Relance.objects.bulk_create(
+            Relance(
+                organisation=world.org_a,
+                kind=Relance.Kind.QUALIOPI_EXPIRATION,
+                target_type="organisation",
+                target_id=world.org_a.public_id,
+                destinataire="admin@a.test",
+                due_le=MIDI - dt.timedelta(minutes=1),
+                cle_unique=f"lot-{i}",
+            )
+            for i in range(101)
+        )
+    with django_capture_on_commit_callbacks(execute=False):
+        assert services.relances_reclamer(maintenant=MIDI) == 101
+    with tenant_context(world.org_a):
+        par_jeton = Counter(Relance.objects.values_list("bail_jeton", flat=True))
+    assert sorted(par_jeton.values()) == [1, 100]
 
 
 def test_releasing_a_batch_leaves_rows_claimed_again_since(world):
