@@ -253,3 +253,15 @@ def test_releasing_a_batch_leaves_rows_claimed_again_since(world):
     services._liberer(organisation_id=world.org_a.pk, ids=ids, jeton=premier)
     ligne = _relire(world.org_a, relance)
     assert (ligne.statut, ligne.bail_jeton) == (S.EN_COURS, second)
+
+
+def test_the_oldest_due_row_is_claimed_first(world):
+    """Batches of one: the row due at 11:00 (created second) goes before the one due at 11:30."""
+    plus_tard = _ligne(world.org_a)
+    plus_tot = _ligne(world.org_a)
+    with tenant_context(world.org_a):
+        Relance.objects.filter(pk=plus_tard.pk).update(due_le=MIDI - dt.timedelta(minutes=30))
+        Relance.objects.filter(pk=plus_tot.pk).update(due_le=MIDI - dt.timedelta(hours=1))
+        premier, _jeton = services._reclamer_lot(maintenant=MIDI, lot=1)
+        second, _jeton = services._reclamer_lot(maintenant=MIDI, lot=1)
+    assert (premier, second) == ([plus_tot.pk], [plus_tard.pk])
