@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_ENV := DJANGO_SETTINGS_MODULE=bilan.settings.test
 
-.PHONY: run test venv services lint check-migrations messages clean tenancy-report
+.PHONY: run test venv services lint check-migrations messages clean tenancy-report mutation
 
 venv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -34,6 +34,13 @@ test: services venv
 	$(PY) manage.py compilemessages --ignore=.venv -v0
 	$(TEST_ENV) $(PY) -m pytest --create-db
 
+## make mutation [MODULE=budget|retention|relances|phases|financement|cycle]: mutation testing of
+## the rule modules, serially, on the suite's test database (TEST_DATABASE_NAME, REDIS_URL);
+## every module when MODULE is not given. Results: tests/MUTATION.md.
+MODULE ?= all
+mutation: venv
+	$(TEST_ENV) $(PY) scripts/mutation.py $(MODULE)
+
 ## make tenancy-report: migrate the local `bilan` database as the owner, then print, as the
 ## application role, every tenant table with its row-level security policy and composite keys
 OWNER_URL ?= postgres://bilan_owner:bilan_owner@127.0.0.1:5432/bilan
@@ -57,4 +64,4 @@ messages: venv
 	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=staticfiles --no-obsolete
 
 clean:
-	rm -rf var staticfiles
+	rm -rf var staticfiles mutants

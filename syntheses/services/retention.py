@@ -308,6 +308,15 @@ def bilan_purger(
     ``simuler``: run everything, then roll it back (no file is touched: files go after the
     commit only) and return the ``Purge`` rows unsaved: what a real run would destroy now.
     """
+    # The body is its own (undecorated) function so that mutation testing reaches it: mutmut
+    # leaves decorated functions alone (tests/MUTATION.md). ``simuler`` rolls back this block.
+    return _bilan_purger(bilan=bilan, aujourdhui=aujourdhui, par=par, simuler=simuler)
+
+
+def _bilan_purger(
+    *, bilan: Bilan, aujourdhui: dt.date, par: User | None, simuler: bool
+) -> list[Purge]:
+    """``bilan_purger``'s body, inside its atomic block."""
     bilan = (
         Bilan.objects.select_for_update(of=("self",))
         .select_related("beneficiaire")
@@ -442,7 +451,7 @@ def bilan_purger(
         if nombre
     ]
     if simuler:
-        transaction.set_rollback(True)  # this function's own atomic block: nothing stays
+        transaction.set_rollback(True)  # bilan_purger's own atomic block: nothing stays
         return purges
     _supprimer_fichiers_apres_commit(fichiers)
     for purge in purges:

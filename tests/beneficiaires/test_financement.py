@@ -273,8 +273,18 @@ def _verifier(**kwargs):
     fin.paiement_verifier(**valeurs)
 
 
-def test_paiement_verifier_accepte_le_lendemain_du_delai():
-    _verifier()  # no exception
+def test_regle_22_paiement_accepte_le_lendemain_du_delai_au_plafond_de_30_pourcent():
+    """Signed Monday 1 June 2026: the withdrawal period runs to Thursday 11 June inclusive. On
+    Friday 12 June a first payment of exactly 30 % (300,00 € of 1 000 €) is lawful; the same
+    payment one cent higher is refused with the 30 % message alone (so the day is accepted)."""
+    assert fin.retractation_fin(contrat_signe_le=date(2026, 6, 1)) == date(2026, 6, 11)
+    assert fin.premier_paiement_maximum(prix=D("1000.00")) == D("300.00")
+    assert _verifier() is None
+    with pytest.raises(ValidationError) as refus:
+        _verifier(montant=D("300.01"))
+    assert refus.value.messages == [
+        "Le premier paiement ne peut dépasser 30 % du prix, soit 300,00\xa0€ (L6353-6)."
+    ]
 
 
 def test_paiement_verifier_refuse_le_10e_jour():

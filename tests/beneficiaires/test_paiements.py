@@ -5,12 +5,12 @@ import time
 from datetime import date
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
 from beneficiaires.models import Bilan, Financement, Paiement
-from beneficiaires.services import financement as services_financement
 from beneficiaires.services.financement import paiement_enregistrer
 from bilan.core.tenancy import tenant_context
 from tests.factories.bilans import bilan_for
@@ -131,25 +131,29 @@ def test_refuse_hors_de_l_organisme_actif(world, bilan):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_deux_paiements_simultanes_ne_passent_pas_tous_les_deux(world, monkeypatch):
+def test_deux_paiements_simultanes_ne_passent_pas_tous_les_deux(world):
     """700 € already paid on 1 000 €: two simultaneous 250 € payments each pass alone, not both.
 
-    The check is slowed down so that, without the row lock, both threads would read the same
-    700 € total before either writes.
+    The race is provoked by the test, not by a pause in the project's code: the test holds a
+    SHARE lock on the payments table (reads go on, inserts wait) and releases it only once both
+    payments are waiting on a lock. With the bilan row locked before the total is read, the
+    second payment waits at that lock and reads 950 € after the first commits; without the row
+    lock, both would read 700 €, both wait at their INSERT, and both be written (1 200 €).
     """
     bilan = bilan_for(world.beneficiaire_a, financement=Financement.PERSONNEL, prix_ttc=D("1000"))
     _payer(world, bilan, "300")
     _etape(world, bilan, "synthese_remise", "conclusion")
     _payer(world, bilan, "400", le=date(2026, 7, 1))
 
-    verifier = services_financement.paiement_verifier
-
-    def verifier_lent(**kwargs):
-        time.sleep(0.3)
-        verifier(**kwargs)
-
-    monkeypatch.setattr(services_financement, "paiement_verifier", verifier_lent)
-    depart = threading.Barrier(2)
+    reglages = connection.settings_dict
+    verrou = psycopg.connect(
+        host=reglages["HOST"] or None,
+        port=reglages["PORT"] or None,
+        dbname=reglages["NAME"],
+        user=reglages["USER"],
+        password=reglages["PASSWORD"],
+    )
+    depart = threading.Barrier(3)
     resultats = []
 
     def payer():
@@ -163,10 +167,30 @@ def test_deux_paiements_simultanes_ne_passent_pas_tous_les_deux(world, monkeypat
             connection.close()
 
     fils = [threading.Thread(target=payer) for _ in range(2)]
-    for fil in fils:
-        fil.start()
-    for fil in fils:
-        fil.join(timeout=30)
+    try:
+        with verrou.cursor() as curseur:
+            curseur.execute(f'LOCK TABLE "{Paiement._meta.db_table}" IN SHARE MODE')
+            for fil in fils:
+                fil.start()
+            depart.wait(timeout=5)
+            en_attente = 0
+            for _essai in range(500):  # up to 10 s for both payments to reach a lock
+                curseur.execute("SELECT pg_stat_clear_snapshot()")  # fresh, not per transaction
+                curseur.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+                )
+                en_attente = curseur.fetchone()[0]
+                if en_attente == 2:
+                    break
+                time.sleep(0.02)
+        assert en_attente == 2, "les deux paiements n'attendent pas tous deux un verrou"
+        assert resultats == []  # nothing decided while the payments table is locked
+    finally:
+        verrou.rollback()  # releases the table: the payments go on
+        verrou.close()
+        for fil in fils:
+            fil.join(timeout=30)
 
     assert len(resultats) == 2
     assert resultats.count("ok") == 1

@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from bilan.core.models import Invitation, Membership, User, hash_token
@@ -177,16 +178,50 @@ def test_unknown_token_is_404(client):
     assert client.get("/invitation/inconnu/").status_code == 404
 
 
-def test_reinviting_revokes_the_previous_link(world):
+def test_reinviting_revokes_the_previous_link(world, client):
+    """A second invitation to the same address (any case) revokes the first, at that moment:
+    its link answers 410, only the new one is pending; another address's is left alone."""
     first, first_token = _invite(world)
-    second, second_token = _invite(world)
+    other, _other_token = _invite(world, email="autre@a.test")
+    avant = timezone.now()
+    second, second_token = _invite(world, email="Nouveau@A.test")
+    apres = timezone.now()
     first.refresh_from_db()
-    assert first.revoked_at is not None
-    assert second.is_pending
+    other.refresh_from_db()
+    assert avant <= first.revoked_at <= apres
+    assert first.accepted_at is None
+    assert not first.is_pending
+    assert first.status_label == "révoquée"
+    assert second_token != first_token
+    assert (second.is_pending, second.revoked_at) == (True, None)
+    assert (other.is_pending, other.revoked_at) == (True, None)
+    pending = Invitation.objects.filter(
+        organisation=world.org_a,
+        email__iexact="nouveau@a.test",
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+    )
+    assert list(pending) == [second]
+    assert client.get(f"/invitation/{first_token}/").status_code == 410
+    nouvelle = client.get(f"/invitation/{second_token}/")  # still usable: on to sign-up
+    assert (nouvelle.status_code, nouvelle["Location"]) == (302, reverse("account_signup"))
 
 
 def test_revoked_invitation_cannot_be_used(world, login_as):
+    """The admin's revocation is recorded on the invitation; its link then answers 410 with
+    the French reason, and following it grants nothing."""
     invitation, token = _invite(world, email="charlie@b.test")
-    login_as(world.admin_a).post(f"/app/organisation/invitations/{invitation.public_id}/revoquer/")
+    avant = timezone.now()
+    revocation = login_as(world.admin_a).post(
+        f"/app/organisation/invitations/{invitation.public_id}/revoquer/"
+    )
+    assert revocation.status_code == 302
+    invitation.refresh_from_db()
+    assert avant <= invitation.revoked_at <= timezone.now()
+    assert invitation.status_label == "révoquée"
     response = login_as(world.consultant_b).post(f"/invitation/{token}/")
     assert response.status_code == 410
+    assert "n'est plus valable" in html.unescape(response.content.decode())
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is None
+    assert not Membership.objects.filter(user=world.consultant_b, organisation=world.org_a).exists()

@@ -158,8 +158,19 @@ def test_day_view_shows_that_day_only(world, login_as, agenda_a):
 
 
 def test_malformed_parameters_fall_back_to_defaults(world, login_as, agenda_a):
+    """An unknown view and a date that is not one: the week view (seven days) of today's week,
+    as with no parameter at all, not the day view nor an error."""
+    aujourdhui = timezone.localdate()
+    lundi_courant = aujourdhui - dt.timedelta(days=aujourdhui.weekday())
+    _seance(agenda_a["bilan_bob"], debut=_a(aujourdhui, 23), intitule="Séance de ce jour")
     response = login_as(world.consultant_a).get(_url(vue="mois", date="pas-une-date"))
     assert response.status_code == 200
+    page = _page(response)
+    assert page.count('class="h5 border-bottom') == 7  # a week, Monday to Sunday
+    assert "Séance de ce jour" in page
+    assert "Entretien de lundi" not in page  # next week's
+    assert f"date={(lundi_courant - dt.timedelta(days=7)).isoformat()}" in page  # previous week
+    assert f"date={(lundi_courant + dt.timedelta(days=7)).isoformat()}" in page  # next week
 
 
 def test_a_consultant_cannot_open_another_consultants_agenda(world, login_as, eve, agenda_a):
