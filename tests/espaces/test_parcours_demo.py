@@ -79,3 +79,24 @@ def test_a_realised_seance_page_links_to_its_attendance_sheet(world, login_as):
     )
     assert reponse.status_code == 302
     assert lien in client.get(f"/app/seances/{seance.public_id}/").content.decode()
+
+
+def test_a_personal_work_seance_page_leads_to_its_hand_in_not_to_a_failing_form(world, login_as):
+    """On the demo, « Marquer réalisée » on guided personal work always answered « Le
+    formulaire contient une erreur »: the page now leads to the instruction and hand-in."""
+    bilan = bilan_for(world.beneficiaire_a, statut=StatutBilan.EN_COURS, phase="investigation")
+    with tenant_context(world.org_a):
+        seance = Seance.objects.create(
+            organisation=world.org_a,
+            bilan=bilan,
+            phase="investigation",
+            type="travail_personnel",
+            intitule="Questionnaire d'intérêts",
+            debut=timezone.now() - dt.timedelta(days=2),
+            duree_minutes=90,
+            modalite=Seance.Modalite.AUTONOMIE,
+            consultant=world.consultant_a,
+        )
+    page = login_as(world.consultant_a).get(f"/app/seances/{seance.public_id}/").content.decode()
+    assert f'href="/app/travail/seances/{seance.public_id}/consigne/"' in page
+    assert "Marquer réalisée" not in page
