@@ -158,7 +158,7 @@ def test_regle_06_la_remise_exige_un_entretien_individuel_realise(world):
             intitule="Préparation",
             debut=ENTRETIEN,
             duree_minutes=60,
-            modalite="presentiel",
+            modalite="autonomie",  # CHECK seance_travail_personnel_en_autonomie
             statut="realisee",
         )
         with pytest.raises(ValidationError, match="au moins un entretien individuel réalisé"):
