@@ -19,7 +19,9 @@ from seances.models import Consigne, RenduFichier, Seance
 from seances.selectors.emargement import seances_a_emarger_pour
 from seances.selectors.seances import bilan_budget
 from seances.selectors.travail import EtatConsigne, consignes_du_beneficiaire
+from syntheses.models import Synthese
 from syntheses.selectors import KIND as KIND_SYNTHESE
+from syntheses.selectors import bilan_synthese_obtenir
 
 
 def portail_accueil(*, beneficiaire: Beneficiaire) -> dict[str, Any]:
@@ -39,6 +41,15 @@ def portail_accueil(*, beneficiaire: Beneficiaire) -> dict[str, Any]:
         .first()
     )
     a_faire: list[tuple[str, object]] = []
+    # A shared synthèse waits for the beneficiary's reading and validation before it is issued
+    # for signature: the home says so (it used to say « Rien à faire »).
+    synthese = bilan_synthese_obtenir(bilan=bilan)
+    if (
+        synthese is not None
+        and synthese.statut in (Synthese.Statut.PARTAGEE, Synthese.Statut.REVISEE)
+        and synthese.validee_beneficiaire_le is None
+    ):
+        a_faire.append(("synthese_valider", synthese))
     for document in documents_a_signer_lister(beneficiaire=beneficiaire):
         a_faire.append(("synthese" if document.kind == KIND_SYNTHESE else "signer", document.title))
     for seance in seances_a_emarger_pour(beneficiaire=beneficiaire):

@@ -136,6 +136,11 @@ def _documents_avec_signatures(bilan) -> list:
             {"libelle": SignatureRole(role).label, "signature": signatures.get(role)}
             for role in doc.required_roles
         ]
+        # Offered only while the organisation's signature is missing (signing twice failed).
+        doc.organisme_a_signer = (  # type: ignore[attr-defined]  # read by the template
+            SignatureRole.ORGANISME in doc.required_roles
+            and SignatureRole.ORGANISME not in signatures
+        )
     return documents
 
 

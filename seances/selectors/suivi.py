@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from beneficiaires.cycle import FINIS
 from beneficiaires.models import Bilan
 from beneficiaires.programmes import bilan_suivi_mois
-from bilan.core.dates import ajouter_mois
+from bilan.core.dates import ajouter_mois, prochain_jour_ouvre
 from bilan.core.models import Organisation
 from bilan.core.tenancy import get_for_organisation
 from seances.models import EntretienSuivi
@@ -33,10 +33,13 @@ def bilan_termine(*, bilan: Bilan) -> bool:
 
 def suivi_date_par_defaut(*, bilan: Bilan) -> dt.datetime | None:
     """End + the proposed delay (months: the organisation's, inside the window of the bilan's
-    programme, rule 16), 10:00 Europe/Paris; None before the end."""
+    programme, rule 16), moved to the next working day like a calendar's séances (never a
+    Sunday), 10:00 Europe/Paris; None before the end."""
     if bilan.date_fin_reelle is None:
         return None
-    jour = ajouter_mois(jour=bilan.date_fin_reelle, mois=bilan_suivi_mois(bilan=bilan))
+    jour = prochain_jour_ouvre(
+        le=ajouter_mois(jour=bilan.date_fin_reelle, mois=bilan_suivi_mois(bilan=bilan))
+    )
     return dt.datetime.combine(jour, HEURE_PAR_DEFAUT, tzinfo=PARIS)
 
 

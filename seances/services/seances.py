@@ -131,7 +131,9 @@ def lieu_normaliser(
 ) -> tuple[Seance.Modalite, str, str]:
     """The séance's (modality, place, link), checked: guided personal work is done alone
     (« en autonomie », no place nor link, whatever was given); an in-person séance needs a
-    place, a video one its link; « en autonomie » is for personal work only."""
+    place and keeps no link, a video one its link and no place, a phone one neither (a calendar
+    asks place and link once for all its séances); « en autonomie » is for personal work
+    only."""
     if type == TypeSeance.TRAVAIL_PERSONNEL:
         return Seance.Modalite.AUTONOMIE, "", ""
     if modalite == Seance.Modalite.AUTONOMIE:
@@ -142,7 +144,12 @@ def lieu_normaliser(
         raise ValidationError({"lien_visio": _("Indiquez le lien de la visioconférence.")})
     if modalite == Seance.Modalite.PRESENTIEL and not lieu.strip():
         raise ValidationError({"lieu": _("Indiquez le lieu de la séance.")})
-    return Seance.Modalite(modalite), lieu.strip(), lien_visio.strip()
+    modalite = Seance.Modalite(modalite)
+    return (
+        modalite,
+        lieu.strip() if modalite == Seance.Modalite.PRESENTIEL else "",
+        lien_visio.strip() if modalite == Seance.Modalite.VISIO else "",
+    )
 
 
 def _quand(seance: Seance) -> str:

@@ -1035,3 +1035,23 @@ def test_regle_25_the_start_links_the_organisation_settings(world, login_as):
             if "Qualiopi" in m.message or "déclaration d'activité" in m.message
         ][:1]
     assert manque.lien == "/app/organisation/"
+
+
+def test_convention_card_agrees_in_french_and_offers_the_organisation_signature_once(
+    org_a, world, login_as
+):
+    """Seen on the demo: « Convention tripartite … · émis, en attente de signature » (a
+    convention is feminine), and « Signer pour l'organisme » still offered once signed."""
+    bilan = _tripartite(world, transmise_il_y_a=None)
+    client = login_as(world.consultant_a)
+    url = f"/app/bilans/{bilan.public_id}/"
+    page = _page(client.get(url))
+    assert "version 1 · en attente de signature" in page
+    assert "émis, en attente de signature" not in page
+    assert "Signer pour l'organisme" in page
+    with tenant_context(world.org_a):
+        document = SignedDocument.objects.get(subject_id=bilan.public_id)
+    client.post(f"/app/bilans/{bilan.public_id}/documents/{document.public_id}/signer/")
+    page = _page(client.get(url))
+    assert "Organisme prestataire : signature de" in page
+    assert "Signer pour l'organisme" not in page

@@ -92,6 +92,24 @@ def test_calendar_seances_get_modality_place_link_and_reminders_like_manual_ones
             assert not Relance.objects.filter(seance=seance).exists()
 
 
+def test_calendar_place_and_link_go_only_to_the_seances_of_their_modality(world):
+    """A mixed bilan's calendar asks place and link once: an in-person séance shows no video
+    link, a video one no place (the demo showed « Présentiel — salle — lien de visio »)."""
+    bilan = _bilan(world, modalite=Modalite.MIXTE)
+    _programme, plan = _proposition(world, debut=_paris(2027, 3, 1, 9))
+    plan[1]["modalite"] = "visio"
+    plan[2]["modalite"] = "telephone"
+    with tenant_context(world.org_a):
+        creees = seances_planifier_depuis_programme(
+            bilan=bilan, seances=plan[:3], lieu="Salle 2", lien_visio="https://visio.example/b"
+        )
+    assert [(s.modalite, s.lieu, s.lien_visio) for s in creees] == [
+        ("presentiel", "Salle 2", ""),
+        ("visio", "", "https://visio.example/b"),
+        ("telephone", "", ""),
+    ]
+
+
 def test_calendar_without_the_place_it_needs_is_refused_and_writes_nothing(world):
     bilan = _bilan(world)  # in person
     _programme, plan = _proposition(world, debut=_paris(2027, 3, 1, 9))

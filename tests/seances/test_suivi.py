@@ -77,7 +77,21 @@ def test_default_date_follows_the_organisations_delay(world):
     world.org_a.save()
     bilan = _bilan_termine(world, fin=dt.date(2025, 11, 30), statut=StatutBilan.SYNTHESE_REMISE)
     suivi = _planifier(world, bilan)
-    assert suivi.date_prevue == dt.datetime(2026, 2, 28, 10, 0, tzinfo=PARIS)  # day clamped
+    # 30/11 + 3 months: clamped to Saturday 28/02/2026, then moved to Monday 02/03.
+    assert suivi.date_prevue == dt.datetime(2026, 3, 2, 10, 0, tzinfo=PARIS)
+
+
+def test_regle_16_default_date_never_falls_on_a_sunday(world):
+    """The demo's closed bilan (end 30/11/2026) got its follow-up on Sunday 30/05/2027: the
+    default moves to the next working day, as a calendar's séances do."""
+    bilan = _bilan_termine(world, fin=dt.date(2026, 11, 30))
+    with tenant_context(world.org_a):
+        assert lecture.suivi_date_par_defaut(bilan=bilan) == dt.datetime(
+            2027, 5, 31, 10, 0, tzinfo=PARIS
+        )
+    suivi = _planifier(world, bilan)
+    assert suivi.date_prevue == dt.datetime(2027, 5, 31, 10, 0, tzinfo=PARIS)
+    assert suivi.date_prevue.date().weekday() == 0
 
 
 def test_ajouter_mois():

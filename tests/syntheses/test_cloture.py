@@ -193,7 +193,7 @@ def test_regle_06_la_remise_exige_un_entretien_individuel_realise(world):
             intitule="Préparation",
             debut=ENTRETIEN,
             duree_minutes=60,
-            modalite="autonomie",
+            modalite="autonomie",  # CHECK seance_travail_personnel_en_autonomie
             statut="realisee",
         )
         with pytest.raises(ValidationError, match="au moins un entretien individuel réalisé"):
@@ -226,7 +226,8 @@ def test_regle_06_la_remise_exige_un_entretien_individuel_realise(world):
         ("trois-phases-modulables", 6, dt.datetime(2026, 9, 4, 10, tzinfo=PARIS)),  # 6-9 → 6
         ("trois-phases-modulables", 3, dt.datetime(2026, 9, 4, 10, tzinfo=PARIS)),  # 3 → 6
         ("18h-accompagnement-6h-travail-personnel", 9, dt.datetime(2026, 9, 4, 10, tzinfo=PARIS)),
-        ("18h-accompagnement-6h-travail-personnel", 4, dt.datetime(2026, 7, 4, 10, tzinfo=PARIS)),
+        # 4 months: Saturday 04/07/2026, moved to Monday 06/07 (never a weekend).
+        ("18h-accompagnement-6h-travail-personnel", 4, dt.datetime(2026, 7, 6, 10, tzinfo=PARIS)),
         (None, 9, dt.datetime(2026, 12, 4, 10, tzinfo=PARIS)),  # no programme: organisation's
     ],
 )

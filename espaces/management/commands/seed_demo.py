@@ -23,6 +23,7 @@ from beneficiaires.models import (
     PortalAccess,
     Programme,
     StatutBilan,
+    TypeSeance,
 )
 from beneficiaires.services.programmes import (
     programme_copier_modele,
@@ -37,6 +38,9 @@ from seances.services.programmes import seances_planifier_depuis_programme
 
 DEMO_PASSWORD = "demo-Bilan-2026"
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+# Where the demo's in-person séances take place, and the video link of the remote ones.
+LIEU_DEMO = "12 rue des Lilas, 75011 Paris — salle 2"
+LIEN_VISIO_DEMO = "https://visio.example/bilan-demo"
 
 ORGANISATIONS: list[dict[str, Any]] = [
     {
@@ -209,11 +213,16 @@ def _seed_bilans(organisation, consultants) -> int:
         BilanEvenement.objects.create(organisation=organisation, bilan=bilan, vers=statut)
         if statut not in {StatutBilan.DEMANDE, StatutBilan.REFUSE}:
             heure = timezone.make_aware(dt.datetime.combine(debut, dt.time(9, 30)))
+            calendrier = programme_proposer_calendrier(programme=programme, debut=heure)
+            # Not every demo bilan fills the 24 hours: some leave out guided personal work
+            # (18 h or 22 h 30 planned), so the counter and the hours left read differently.
+            travail = [e for e in calendrier if e["type"] == TypeSeance.TRAVAIL_PERSONNEL]
+            retirees = {0: [], 1: travail, 2: travail[-1:]}[index % 3]
             seances_planifier_depuis_programme(
                 bilan=bilan,
-                seances=programme_proposer_calendrier(programme=programme, debut=heure),
-                lieu="Salle Garance, 12 rue des Lilas, Lyon",
-                lien_visio="https://visio.exemple.fr/bilan-demo",
+                seances=[e for e in calendrier if e not in retirees],
+                lieu=LIEU_DEMO,
+                lien_visio=LIEN_VISIO_DEMO,
             )
             # Séances already past are marked as held so the dossier reads naturally.
             Seance.objects.filter(bilan=bilan, debut__lt=timezone.now()).update(
