@@ -301,6 +301,19 @@ def bilan_manques_confirmation(*, bilan: Bilan, aujourdhui: dt.date) -> list[Man
                     _("Corriger la date de l'entretien"),
                 )
             )
+        if fin and bilan.date_debut_prevue and bilan.date_debut_prevue < fin:
+            # The bilan cannot begin inside the reflection delay it has to respect.
+            manques.append(
+                Manque(
+                    _(
+                        "Le début prévu (%(debut)s) tombe avant la fin du délai de réflexion "
+                        "(%(fin)s) : reportez-le."
+                    )
+                    % {"debut": date_fr(jour=bilan.date_debut_prevue), "fin": date_fr(jour=fin)},
+                    _lien_dossier(bilan),
+                    _("Changer la date de début"),
+                )
+            )
     if not consentement_est_actif(
         beneficiaire=bilan.beneficiaire, type=Consentement.Type.PARTICIPATION
     ):

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from beneficiaires.budget import Demande, etapes_minutes_comptees
 from beneficiaires.cycle import TERMINAUX, phases_dans_l_ordre
@@ -138,9 +139,12 @@ def _notifier_calendrier(*, bilan: Bilan, creees: list[Seance]) -> None:
         beneficiaire=bilan.beneficiaire,
         bilan=bilan,
         sujet=Notification.Sujet.SEANCES_PLANIFIEES,
-        texte=_(
-            "%(n)s séance(s) de votre bilan sont planifiées ; la première le %(date)s. "
-            "Retrouvez le calendrier dans votre espace."
+        texte=ngettext(
+            "%(n)s séance de votre bilan est planifiée, le %(date)s. "
+            "Retrouvez-la dans votre espace.",
+            "%(n)s séances de votre bilan sont planifiées ; la première le %(date)s. "
+            "Retrouvez le calendrier dans votre espace.",
+            len(rendez_vous),
         )
         % {
             "n": len(rendez_vous),

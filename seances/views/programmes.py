@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from beneficiaires import acces
@@ -171,7 +172,11 @@ def bilan_calendrier(request: StaffRequest, bilan_id: UUID) -> HttpResponse:
                     else:
                         messages.success(
                             request,
-                            _("%(n)s séance(s) planifiée(s) pour le bilan %(numero)s.")
+                            ngettext(
+                                "%(n)s séance planifiée pour le bilan %(numero)s.",
+                                "%(n)s séances planifiées pour le bilan %(numero)s.",
+                                len(creees),
+                            )
                             % {"n": len(creees), "numero": bilan.numero},
                         )
                         return redirect(_url_apres_planification(bilan))

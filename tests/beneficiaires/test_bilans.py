@@ -270,6 +270,44 @@ def test_confirmation_waits_for_the_reflection_period(world):
     assert _reload(world, bilan).statut == StatutBilan.PREALABLE_REALISE
 
 
+def test_regle_12_the_planned_start_cannot_fall_inside_the_reflection_delay(world):
+    """Interview Thu 05/11/2026, delay of 10 days to Sun 15/11: a start planned on 12/11 is
+    refused at confirmation (named, with the dossier's form), on 16/11 it is confirmed."""
+    with tenant_context(world.org_a):
+        entretien = services_entretiens.entretien_prealable_enregistrer(
+            beneficiaire=world.beneficiaire_a,
+            fiche=fiche_entretien(
+                consultant=world.consultant_a, date=_a_paris(dt.date(2026, 11, 5))
+            ),
+            reponses={},
+        )
+    _consent(world)
+    bilan = bilan_for(
+        world.beneficiaire_a,
+        statut=StatutBilan.PREALABLE_REALISE,
+        entretien_prealable=entretien,
+        objectifs="Valider un projet",
+        heures_accompagnement=Decimal("10"),
+        date_debut_prevue=dt.date(2026, 11, 12),
+        date_fin_prevue=dt.date(2027, 1, 29),
+    )
+    jour = dt.date(2026, 11, 20)
+    with tenant_context(world.org_a):
+        with pytest.raises(ValidationError) as excinfo:
+            services_bilans.bilan_confirmer(bilan=bilan, par=world.consultant_a, aujourdhui=jour)
+        assert excinfo.value.messages == [
+            "Le début prévu (12/11/2026) tombe avant la fin du délai de réflexion (15/11/2026) "
+            ": reportez-le."
+        ]
+        (manque,) = excinfo.value.manques
+        assert manque.lien == f"/app/bilans/{bilan.public_id}/modifier/"
+        assert Bilan.objects.get(pk=bilan.pk).statut == StatutBilan.PREALABLE_REALISE
+        Bilan.objects.filter(pk=bilan.pk).update(date_debut_prevue=dt.date(2026, 11, 16))
+        bilan.refresh_from_db()
+        services_bilans.bilan_confirmer(bilan=bilan, par=world.consultant_a, aujourdhui=jour)
+    assert _reload(world, bilan).statut == StatutBilan.ATTENTE
+
+
 def test_confirmation_requires_the_consent(world):
     _entretien(world)
     bilan = bilan_for(world.beneficiaire_a, statut=StatutBilan.PREALABLE_REALISE)
@@ -574,7 +612,7 @@ def test_cpf_bilan_from_empty_organisation_to_en_cours(org_a, world, login_as):
     beneficiaire_url = response["Location"]
     with tenant_context(world.org_a):
         lina = Beneficiaire.objects.get(email="lina@exemple.test")
-    date_entretien = (timezone.localtime() - dt.timedelta(days=15)).strftime("%Y-%m-%dT%H:%M")
+    date_entretien = (timezone.localtime() - dt.timedelta(days=25)).strftime("%Y-%m-%dT%H:%M")
     assert (
         client.post(
             beneficiaire_url + "entretien/",
@@ -600,7 +638,9 @@ def test_cpf_bilan_from_empty_organisation_to_en_cours(org_a, world, login_as):
     with tenant_context(world.org_a):
         assert not Programme.objects.exists()
 
-    proposition = AUJOURDHUI - dt.timedelta(days=30)
+    proposition = AUJOURDHUI - dt.timedelta(
+        days=25
+    )  # its 11 working days end after the reflection delay
     minimum = fin.cpf_date_debut_minimale(proposition_le=proposition)
     trop_tot = dates.ajouter_jours_ouvres(depart=proposition, jours=10)
     form = {

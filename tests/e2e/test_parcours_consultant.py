@@ -207,7 +207,7 @@ def _appliquer_calendrier(
     page.get_by_label("Lien de visioconférence").fill(lien_visio)
     page.get_by_role("button", name="Planifier les séances gardées").click()
     expect(
-        page.get_by_text(re.compile(rf"{len(garder)} séance\(s\) planifiée\(s\)"))
+        page.get_by_text(re.compile(rf"{len(garder)} séances? planifiées? pour le bilan"))
     ).to_be_visible()
 
 

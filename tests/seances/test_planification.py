@@ -418,7 +418,7 @@ def test_calendar_application_sends_one_notice_not_one_per_seance(world):
         seances_planifier_depuis_programme(bilan=bilan, seances=plan, lieu="Salle 1")
     (notice,) = _notifications(world)
     assert notice.sujet == "seances_planifiees"
-    assert notice.texte.startswith("12 séance(s) de votre bilan sont planifiées")
+    assert notice.texte.startswith("12 séances de votre bilan sont planifiées")
     assert _emails_notification(world) == 1
 
 
