@@ -112,7 +112,11 @@ def seance_modifier(request: StaffRequest, seance_id: uuid.UUID) -> HttpResponse
         champs = form.cleaned_data
         try:
             seance = services.seance_modifier(
-                seance=Seance.objects.get(pk=seance.pk),
+                # Fresh from the database: validating the form already wrote the new values
+                # on ``seance``, and the service compares with the stored ones.
+                seance=selectors.seance_obtenir(
+                    organisation=request.organisation, public_id=seance.public_id
+                ),
                 motif=champs["motif"],
                 champs=services.SeanceChamps(
                     phase=champs["phase"],
