@@ -276,15 +276,19 @@ def _verifier(**kwargs):
 def test_regle_22_paiement_accepte_le_lendemain_du_delai_au_plafond_de_30_pourcent():
     """Signed Monday 1 June 2026: the withdrawal period runs to Thursday 11 June inclusive. On
     Friday 12 June a first payment of exactly 30 % (300,00 € of 1 000 €) is lawful; the same
-    payment one cent higher is refused with the 30 % message alone (so the day is accepted)."""
+    payment one cent higher is refused for its amount only (so the day is accepted)."""
     assert fin.retractation_fin(contrat_signe_le=date(2026, 6, 1)) == date(2026, 6, 11)
     assert fin.premier_paiement_maximum(prix=D("1000.00")) == D("300.00")
     assert _verifier() is None
     with pytest.raises(ValidationError) as refus:
         _verifier(montant=D("300.01"))
-    assert refus.value.messages == [
+    # The cap and the staggered schedule refuse it; the day itself is accepted (no message
+    # about the withdrawal period).
+    assert refus.value.messages[0] == (
         "Le premier paiement ne peut dépasser 30 % du prix, soit 300,00\xa0€ (L6353-6)."
-    ]
+    )
+    assert "échelonné" in refus.value.messages[1]
+    assert not [m for m in refus.value.messages if "rétractation" in m or "inclus" in m]
 
 
 def test_paiement_verifier_refuse_le_10e_jour():
