@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 import io
 import json
 import zipfile
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
