@@ -102,7 +102,8 @@ def test_every_space_fits_is_marked_and_has_no_serious_violation(
                 assert h < 50, (chemin, texte, h)
             deconnexion = page.get_by_role("button", name="Se déconnecter").bounding_box()
             assert deconnexion is not None
-        _capture(page, f"coque-{chemin.strip('/').replace('/', '-') or 'app'}-{largeur}")
+        nom = chemin.split("?")[0].strip("/").replace("/", "-")
+        _capture(page, f"coque-{nom}-{largeur}")
         page.add_script_tag(path=str(AXE))
         violations = page.evaluate(AXE_GRAVES)
         if violations:
@@ -154,6 +155,7 @@ def test_on_a_phone_the_navigation_is_a_menu(world, live_server, browser):
     expect(page.get_by_role("link", name="Bénéficiaires")).to_have_attribute("aria-current", "page")
     # A consultant: no administration section.
     expect(page.get_by_role("link", name="Relances")).to_have_count(0)
+    page.wait_for_timeout(400)  # the menu's slide-in
     _capture(page, "coque-menu-320")
     agenda.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Agenda")
