@@ -7,14 +7,16 @@ import datetime as dt
 import io
 import json
 import zipfile
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
 
-from beneficiaires.models import Beneficiaire, TypeSeance
+from beneficiaires.acces import beneficiaires_visibles, bilans_visibles
+from beneficiaires.models import Beneficiaire, Bilan, TypeSeance
 from beneficiaires.selectors import bilan_courant_obtenir, documents_a_signer_lister
-from bilan.core.models import SignedDocument
+from bilan.core.models import Membership, SignedDocument
 from seances.models import Consigne, RenduFichier, Seance
 from seances.selectors.emargement import seances_a_emarger_pour
 from seances.selectors.seances import bilan_budget
@@ -159,3 +161,70 @@ def donnees_archive(*, beneficiaire: Beneficiaire) -> bytes:
             with fichier.fichier.open("rb") as handle:
                 zf.writestr(f"travaux/{fichier.public_id}-{fichier.nom_original}", handle.read())
     return buffer.getvalue()
+
+
+# --- Global search (the staff shell) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResultatsRecherche:
+    """What the shell's search found: beneficiaries and bilans the member may see, each list cut
+    at ``limite``; ``plus_*`` says more rows matched (the page asks to refine the search)."""
+
+    terme: str
+    beneficiaires: list[Beneficiaire]
+    bilans: list[Bilan]
+    plus_beneficiaires: bool
+    plus_bilans: bool
+
+    @property
+    def vide(self) -> bool:
+        return not self.beneficiaires and not self.bilans
+
+    @property
+    def nombre(self) -> int:
+        return len(self.beneficiaires) + len(self.bilans)
+
+
+RECHERCHE_LONGUEUR_MIN = 2
+
+
+def recherche_globale(*, membership: Membership, terme: str, limite: int) -> ResultatsRecherche:
+    """Beneficiaries (name, e-mail) and bilans (number, or their beneficiary's name or e-mail)
+    matching every word of ``terme``, within need-to-know (``beneficiaires.acces``): a
+    consultant finds only the files assigned to them; administrators and assistants the whole
+    organisation (identity and administrative data only, what both may see). Two queries
+    whatever the volume; none below two characters."""
+    terme = " ".join(terme.split())[:100]
+    if len(terme) < RECHERCHE_LONGUEUR_MIN:
+        return ResultatsRecherche(terme, [], [], False, False)
+    q_beneficiaires = Q()
+    q_bilans = Q()
+    for mot in terme.split():
+        q_beneficiaires &= (
+            Q(nom__icontains=mot) | Q(prenom__icontains=mot) | Q(email__icontains=mot)
+        )
+        q_bilans &= (
+            Q(numero__icontains=mot)
+            | Q(beneficiaire__nom__icontains=mot)
+            | Q(beneficiaire__prenom__icontains=mot)
+            | Q(beneficiaire__email__icontains=mot)
+        )
+    beneficiaires = list(
+        beneficiaires_visibles(membership=membership)
+        .filter(q_beneficiaires)
+        .order_by("nom", "prenom", "pk")[: limite + 1]
+    )
+    bilans = list(
+        bilans_visibles(membership=membership)
+        .filter(q_bilans)
+        .select_related("beneficiaire")
+        .order_by("-created_at", "pk")[: limite + 1]
+    )
+    return ResultatsRecherche(
+        terme=terme,
+        beneficiaires=beneficiaires[:limite],
+        bilans=bilans[:limite],
+        plus_beneficiaires=len(beneficiaires) > limite,
+        plus_bilans=len(bilans) > limite,
+    )

@@ -6,10 +6,13 @@ from django.urls import path
 from espaces.views import organisation as views_organisation
 from espaces.views import personnel as views_personnel
 from espaces.views import portail as views_portail
+from espaces.views import recherche as views_recherche
 
 # Part of the "app" namespace: the staff home, the organisation's page and the access journal.
 app_patterns = [
     path("", views_personnel.dashboard, name="dashboard"),
+    path("recherche/", views_recherche.recherche, name="recherche"),
+    path("organismes/", views_recherche.organismes, name="organismes"),
     path("organisation/", views_organisation.organisation_settings, name="organisation"),
     path("organisation/journal/", views_organisation.audit_journal, name="audit_journal"),
     path(
