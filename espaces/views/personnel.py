@@ -27,6 +27,8 @@ from bilan.core.form_errors import Manque, RefusAvecLiens, add_errors, flash_err
 from bilan.core.middleware import StaffRequest
 from bilan.core.models import Role, SignatureRole
 from bilan.core.permissions import staff_required
+from espaces import charts
+from espaces import selectors as espaces_selectors
 from relances.selectors import bilan_relances_lister
 from seances.models import Seance
 from seances.selectors import seances as seances_selectors
@@ -37,27 +39,45 @@ from syntheses.services import cloture
 
 @staff_required
 def dashboard(request: StaffRequest) -> HttpResponse:
-
+    """The cockpit: the member's day and week, what is waiting for them (each item a link to
+    where it is done) and their own dossiers; administrators also see the organisation's
+    dossiers, the team's load, the week's legal deadlines and the outbox, as charts with a
+    table alternative."""
     organisation = request.organisation
-    stats = {
-        "beneficiaires": beneficiaires_selectors.beneficiaires_compter(),
-        "mes_beneficiaires": beneficiaires_selectors.beneficiaires_compter(consultant=request.user),
-        "membres": selectors.membres_de_organisation(organisation=organisation)
-        .filter(is_active=True)
-        .count(),
-        "invitations": selectors.invitations_en_attente(organisation=organisation).count(),
-    }
+    maintenant = timezone.now()
+    est_admin = request.membership.role == Role.ADMIN
+    cockpit = espaces_selectors.cockpit_consultant(
+        membership=request.membership, maintenant=maintenant
+    )
+    admin: dict = {}
+    if est_admin:
+        admin = espaces_selectors.cockpit_admin(organisation=organisation, maintenant=maintenant)
+        admin["graphe_statuts"] = charts.barres_svg(
+            identifiant="g-statuts",
+            titre=_("Dossiers par statut"),
+            series=[s for s in admin["par_statut"] if s[1]] or admin["par_statut"][:1],
+        )
+        admin["graphe_phases"] = charts.barres_svg(
+            identifiant="g-phases", titre=_("Bilans en cours par phase"), series=admin["par_phase"]
+        )
+        admin["graphe_equipe"] = charts.barres_svg(
+            identifiant="g-equipe",
+            titre=_("Heures comptées par consultant·e (dossiers ouverts)"),
+            series=[(m["nom"], m["heures"]) for m in admin["equipe"]],
+        )
     return render(
         request,
         "app/dashboard.html",
         {
-            "stats": stats,
+            "cockpit": cockpit,
+            "admin": admin,
+            "est_admin": est_admin,
             "memberships": selectors.membres_du_compte(user=request.user),
             # Rule 25: the admins see the certificate's deadlines where they land.
             "qualiopi_alertes": selectors.qualiopi_alertes(
                 organisation=organisation, aujourdhui=timezone.localdate()
             )
-            if request.membership.role == Role.ADMIN
+            if est_admin
             else [],
         },
     )
