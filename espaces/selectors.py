@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,15 @@ from django.utils.translation import gettext_lazy as _
 from beneficiaires import acces
 from beneficiaires import financement as fin
 from beneficiaires.cycle import TERMINAUX
-from beneficiaires.models import Beneficiaire, Bilan, Financement, Phase, StatutBilan, TypeSeance
+from beneficiaires.models import (
+    Beneficiaire,
+    Bilan,
+    BilanEvenement,
+    Financement,
+    Phase,
+    StatutBilan,
+    TypeSeance,
+)
 from beneficiaires.selectors import bilan_courant_obtenir, documents_a_signer_lister
 from bilan.core.models import Membership, Organisation, Role, SignatureRole, SignedDocument
 from espaces import charts
@@ -35,7 +44,7 @@ from seances.models import (
 )
 from seances.selectors.emargement import seances_a_emarger_pour
 from seances.selectors.seances import bilan_budget
-from seances.selectors.travail import EtatConsigne, consignes_du_beneficiaire
+from seances.selectors.travail import EtatConsigne, LigneConsigne, consignes_du_beneficiaire
 from syntheses.models import Synthese
 from syntheses.selectors import KIND as KIND_SYNTHESE
 from syntheses.selectors import bilan_synthese_obtenir
@@ -577,3 +586,63 @@ def cockpit_admin(*, organisation: Organisation, maintenant: dt.datetime) -> dic
         "sortie_echecs": sortie.get(Relance.Statut.ECHEC, 0),
         "sortie_en_retard": en_retard,
     }
+
+
+# --- The dossier as a workspace ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Jalon:
+    """One dated line of the dossier's timeline."""
+
+    quand: dt.datetime
+    libelle: str
+    detail: str = ""
+
+
+def bilan_chronologie(
+    *,
+    evenements: Iterable[BilanEvenement],
+    seances: Iterable[Seance],
+    documents: Iterable[SignedDocument],
+    consignes: Iterable[LigneConsigne],
+) -> list[Jalon]:
+    """The dossier's timeline, newest first, from what the page has already read (no query):
+    status changes, séances held or missed, documents issued and signed, work handed in and
+    reviewed."""
+    jalons: list[Jalon] = []
+    for e in evenements:
+        detail = ", ".join(x for x in (str(e.par or ""), e.motif) if x)
+        jalons.append(Jalon(e.created_at, e.libelle, detail))
+    for s in seances:
+        if s.statut != Seance.Statut.PLANIFIEE:
+            jalons.append(
+                Jalon(s.debut, f"{s.intitule} — {s.get_statut_display()}", s.get_type_display())
+            )
+    for d in documents:
+        if d.issued_at:
+            jalons.append(Jalon(d.issued_at, _("Émis : %(t)s") % {"t": d.title}))
+        for signature in d.signatures.all():
+            jalons.append(
+                Jalon(
+                    signature.signed_at,
+                    _("Signé : %(t)s") % {"t": d.title},
+                    signature.signer_name,
+                )
+            )
+    for ligne in consignes:
+        if ligne.rendu is not None:
+            jalons.append(
+                Jalon(
+                    ligne.rendu.soumis_le,
+                    _("Travail rendu : %(t)s") % {"t": ligne.consigne.titre},
+                )
+            )
+            if ligne.rendu.retour_le:
+                jalons.append(
+                    Jalon(
+                        ligne.rendu.retour_le,
+                        _("Retour donné : %(t)s") % {"t": ligne.consigne.titre},
+                    )
+                )
+    return sorted(jalons, key=lambda j: j.quand, reverse=True)

@@ -32,6 +32,8 @@ from espaces import selectors as espaces_selectors
 from relances.selectors import bilan_relances_lister
 from seances.models import Seance
 from seances.selectors import seances as seances_selectors
+from seances.selectors import suivi as suivi_selectors
+from seances.selectors import travail as travail_selectors
 from seances.services import phases
 from syntheses import selectors as syntheses_selectors
 from syntheses.services import cloture
@@ -117,22 +119,67 @@ def _manques(bilan: Bilan) -> list[Manque]:
     return []
 
 
+def _prochaine_etape(bilan: Bilan, manques: list[Manque]) -> str:
+    """The header's "next step": the first missing condition when there is one, else what the
+    status calls for."""
+    if manques:
+        return str(manques[0].message if isinstance(manques[0], Manque) else manques[0])
+    return str(
+        {
+            StatutBilan.DEMANDE: _("Confirmer le bilan après l'entretien préalable."),
+            StatutBilan.PREALABLE_REALISE: _("Confirmer le bilan."),
+            StatutBilan.ATTENTE: _("Démarrer le bilan."),
+            StatutBilan.SYNTHESE_REMISE: _("Clore le bilan."),
+        }.get(
+            bilan.statut,
+            {
+                Phase.PRELIMINAIRE: _("Définir les objectifs, puis passer à l'investigation."),
+                Phase.INVESTIGATION: _("Mener l'investigation, puis passer à la conclusion."),
+                Phase.CONCLUSION: _("Rédiger, faire valider et remettre la synthèse."),
+            }.get(bilan.phase, _("Aucune : le bilan est terminé."))
+            if bilan.statut == StatutBilan.EN_COURS
+            else _("Aucune : le bilan est terminé."),
+        )
+    )
+
+
 def _detail_page(request: StaffRequest, bilan, *, paiement_form=None, status=200):
+    """The dossier as a workspace: a header (beneficiary, route, phase, hours bar, next step),
+    sections reached by anchors (no JavaScript needed) and a timeline; a constant number of
+    queries whatever the number of séances, documents or events."""
     aujourdhui = timezone.localdate()
     manques = _manques(bilan)
+    acces_bilan = acces.acces_bilan(membership=request.membership, bilan=bilan)
+    heures = seances_selectors.bilan_budget(bilan=bilan)
+    seances = list(Seance.objects.filter(bilan=bilan).order_by("debut"))
+    evenements = list(bilan.evenements.select_related("par"))
+    documents = _documents_avec_signatures(bilan)
+    consignes = travail_selectors.consignes_du_bilan(bilan=bilan)
     return render(
         request,
         "bilans/detail.html",
         {
             "bilan": bilan,
-            "acces": acces.acces_bilan(membership=request.membership, bilan=bilan),
-            "heures": seances_selectors.bilan_budget(bilan=bilan),
+            "acces": acces_bilan,
+            "heures": heures,
+            "barre_heures": charts.heures_svg(
+                identifiant="h-dossier",
+                accompagnement=heures["accompagnement"],
+                travail=heures["travail_personnel"],
+            ),
             "prochaine": seances_selectors.bilan_prochaine_seance(bilan=bilan),
-            "seances": Seance.objects.filter(bilan=bilan).order_by("debut"),
+            "prochaine_etape": _prochaine_etape(bilan, manques),
+            "seances": seances,
             "manques": manques,
             "aujourdhui": aujourdhui,
-            "evenements": bilan.evenements.select_related("par"),
-            "documents": _documents_avec_signatures(bilan),
+            "evenements": evenements,
+            "documents": documents,
+            "consignes": consignes,
+            "synthese": syntheses_selectors.bilan_synthese_obtenir(bilan=bilan),
+            "suivi": suivi_selectors.suivi_du_bilan(bilan=bilan),
+            "chronologie": espaces_selectors.bilan_chronologie(
+                evenements=evenements, seances=seances, documents=documents, consignes=consignes
+            ),
             "type_document": type_document(bilan=bilan),
             "fin_reflexion": services_bilans.bilan_fin_reflexion(bilan=bilan),
             "phases": Phase.choices,
