@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from beneficiaires import acces
@@ -120,10 +121,14 @@ def _manques(bilan: Bilan) -> list[Manque]:
 
 
 def _prochaine_etape(bilan: Bilan, manques: list[Manque]) -> str:
-    """The header's "next step": the first missing condition when there is one, else what the
-    status calls for."""
+    """The header's "next step": meet the missing conditions (listed once, below, with their
+    links) when there are some, else what the status calls for."""
     if manques:
-        return str(manques[0].message if isinstance(manques[0], Manque) else manques[0])
+        return ngettext(
+            "Lever la condition qui manque.",
+            "Lever les %(n)d conditions qui manquent.",
+            len(manques),
+        ) % {"n": len(manques)}
     return str(
         {
             StatutBilan.DEMANDE: _("Confirmer le bilan après l'entretien préalable."),

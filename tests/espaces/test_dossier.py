@@ -118,7 +118,7 @@ def test_le_dossier_garde_les_liens_de_ce_qui_manque(world, login_as):
             assert f'href="{m.lien}"' in page
             assert m.libelle_lien in page
     assert page.index('id="manques"') < page.index('id="cadre"')
-    assert "(voir ce qui manque)" in page
+    assert "Voir ce qui manque" in page
 
 
 def test_un_consultant_etranger_au_dossier_ne_le_voit_pas(world, login_as):
