@@ -222,6 +222,14 @@ class DossierApercu:
         return (self.minutes_accompagnement + self.minutes_travail) / 60
 
     @property
+    def heures_accompagnement(self) -> float:
+        return self.minutes_accompagnement / 60
+
+    @property
+    def heures_travail(self) -> float:
+        return self.minutes_travail / 60
+
+    @property
     def barre(self) -> SafeString:
         """The 24 hours as a bar split accompaniment / personal work (server-rendered SVG)."""
         return charts.heures_svg(
