@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from beneficiaires import acces
 from beneficiaires import financement as fin
@@ -426,15 +427,16 @@ def _a_faire_groupes(*, bilans: list[Bilan], user_id: int, maintenant: dt.dateti
     return items
 
 
-CATEGORIES_A_FAIRE: dict[str, str] = {
-    "document": _("Documents à signer"),
-    "emargement": _("Émargements à signer ou demander"),
-    "travail": _("Travail personnel à relire"),
-    "synthese": _("Synthèses à valider ou signer"),
-    "suivi": _("Entretiens de suivi"),
-    "convention": _("Conventions proches de l'échéance"),
-    "abandon": _("Risques d'abandon"),
-    "cpf": _("Déclarations CPF"),
+# Lazy: read at import time, translated per request.
+CATEGORIES_A_FAIRE: dict[str, Any] = {
+    "document": gettext_lazy("Documents à signer"),
+    "emargement": gettext_lazy("Émargements à signer ou demander"),
+    "travail": gettext_lazy("Travail personnel à relire"),
+    "synthese": gettext_lazy("Synthèses à valider ou signer"),
+    "suivi": gettext_lazy("Entretiens de suivi"),
+    "convention": gettext_lazy("Conventions proches de l'échéance"),
+    "abandon": gettext_lazy("Risques d'abandon"),
+    "cpf": gettext_lazy("Déclarations CPF"),
 }
 
 

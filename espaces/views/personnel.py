@@ -129,23 +129,21 @@ def _prochaine_etape(bilan: Bilan, manques: list[Manque]) -> str:
             "Lever les %(n)d conditions qui manquent.",
             len(manques),
         ) % {"n": len(manques)}
-    return str(
-        {
-            StatutBilan.DEMANDE: _("Confirmer le bilan après l'entretien préalable."),
-            StatutBilan.PREALABLE_REALISE: _("Confirmer le bilan."),
-            StatutBilan.ATTENTE: _("Démarrer le bilan."),
-            StatutBilan.SYNTHESE_REMISE: _("Clore le bilan."),
-        }.get(
-            bilan.statut,
-            {
-                Phase.PRELIMINAIRE: _("Définir les objectifs, puis passer à l'investigation."),
-                Phase.INVESTIGATION: _("Mener l'investigation, puis passer à la conclusion."),
-                Phase.CONCLUSION: _("Rédiger, faire valider et remettre la synthèse."),
-            }.get(bilan.phase, _("Aucune : le bilan est terminé."))
-            if bilan.statut == StatutBilan.EN_COURS
-            else _("Aucune : le bilan est terminé."),
-        )
-    )
+    par_statut: dict[str, str] = {
+        StatutBilan.DEMANDE: _("Confirmer le bilan après l'entretien préalable."),
+        StatutBilan.PREALABLE_REALISE: _("Confirmer le bilan."),
+        StatutBilan.ATTENTE: _("Démarrer le bilan."),
+        StatutBilan.SYNTHESE_REMISE: _("Clore le bilan."),
+    }
+    par_phase: dict[str, str] = {
+        Phase.PRELIMINAIRE: _("Définir les objectifs, puis passer à l'investigation."),
+        Phase.INVESTIGATION: _("Mener l'investigation, puis passer à la conclusion."),
+        Phase.CONCLUSION: _("Rédiger, faire valider et remettre la synthèse."),
+    }
+    termine = _("Aucune : le bilan est terminé.")
+    if bilan.statut == StatutBilan.EN_COURS:
+        return par_phase.get(bilan.phase, termine)
+    return par_statut.get(bilan.statut, termine)
 
 
 def _detail_page(request: StaffRequest, bilan, *, paiement_form=None, status=200):
