@@ -308,7 +308,7 @@ def _echeances_bilan(*, bilan: Bilan, aujourdhui: dt.date) -> list[AFaire]:
     return items
 
 
-def _a_faire_groupes(*, bilans: list[Bilan], user_id: int, maintenant: dt.datetime) -> list[AFaire]:
+def _a_faire_groupes(*, bilans: list[Bilan], maintenant: dt.datetime) -> list[AFaire]:
     """What is waiting on these bilans, in a fixed number of queries whatever their number."""
     aujourdhui = timezone.localdate(maintenant)
     par_pk = {b.pk: b for b in bilans}
@@ -423,7 +423,6 @@ def _a_faire_groupes(*, bilans: list[Bilan], user_id: int, maintenant: dt.dateti
         )
     for bilan in bilans:
         items.extend(_echeances_bilan(bilan=bilan, aujourdhui=aujourdhui))
-    del user_id  # the bilans are already the member's own
     return items
 
 
@@ -467,7 +466,7 @@ def cockpit_consultant(*, membership: Membership, maintenant: dt.datetime) -> di
     )
     demain = debut_jour + dt.timedelta(days=1)
     bilans = list(_mes_bilans(membership=membership))
-    a_faire = _a_faire_groupes(bilans=bilans, user_id=membership.user_id, maintenant=maintenant)
+    a_faire = _a_faire_groupes(bilans=bilans, maintenant=maintenant)
     par_bilan: dict[int, list[AFaire]] = {}
     for item in a_faire:
         par_bilan.setdefault(item.bilan.pk, []).append(item)
