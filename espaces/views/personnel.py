@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from beneficiaires import acces
@@ -27,9 +28,13 @@ from bilan.core.form_errors import Manque, RefusAvecLiens, add_errors, flash_err
 from bilan.core.middleware import StaffRequest
 from bilan.core.models import Role, SignatureRole
 from bilan.core.permissions import staff_required
+from espaces import charts
+from espaces import selectors as espaces_selectors
 from relances.selectors import bilan_relances_lister
 from seances.models import Seance
 from seances.selectors import seances as seances_selectors
+from seances.selectors import suivi as suivi_selectors
+from seances.selectors import travail as travail_selectors
 from seances.services import phases
 from syntheses import selectors as syntheses_selectors
 from syntheses.services import cloture
@@ -37,27 +42,45 @@ from syntheses.services import cloture
 
 @staff_required
 def dashboard(request: StaffRequest) -> HttpResponse:
-
+    """The cockpit: the member's day and week, what is waiting for them (each item a link to
+    where it is done) and their own dossiers; administrators also see the organisation's
+    dossiers, the team's load, the week's legal deadlines and the outbox, as charts with a
+    table alternative."""
     organisation = request.organisation
-    stats = {
-        "beneficiaires": beneficiaires_selectors.beneficiaires_compter(),
-        "mes_beneficiaires": beneficiaires_selectors.beneficiaires_compter(consultant=request.user),
-        "membres": selectors.membres_de_organisation(organisation=organisation)
-        .filter(is_active=True)
-        .count(),
-        "invitations": selectors.invitations_en_attente(organisation=organisation).count(),
-    }
+    maintenant = timezone.now()
+    est_admin = request.membership.role == Role.ADMIN
+    cockpit = espaces_selectors.cockpit_consultant(
+        membership=request.membership, maintenant=maintenant
+    )
+    admin: dict = {}
+    if est_admin:
+        admin = espaces_selectors.cockpit_admin(organisation=organisation, maintenant=maintenant)
+        admin["graphe_statuts"] = charts.barres_svg(
+            identifiant="g-statuts",
+            titre=_("Dossiers par statut"),
+            series=[s for s in admin["par_statut"] if s[1]] or admin["par_statut"][:1],
+        )
+        admin["graphe_phases"] = charts.barres_svg(
+            identifiant="g-phases", titre=_("Bilans en cours par phase"), series=admin["par_phase"]
+        )
+        admin["graphe_equipe"] = charts.barres_svg(
+            identifiant="g-equipe",
+            titre=_("Heures comptées par consultant·e (dossiers ouverts)"),
+            series=[(m["nom"], m["heures"]) for m in admin["equipe"]],
+        )
     return render(
         request,
         "app/dashboard.html",
         {
-            "stats": stats,
+            "cockpit": cockpit,
+            "admin": admin,
+            "est_admin": est_admin,
             "memberships": selectors.membres_du_compte(user=request.user),
             # Rule 25: the admins see the certificate's deadlines where they land.
             "qualiopi_alertes": selectors.qualiopi_alertes(
                 organisation=organisation, aujourdhui=timezone.localdate()
             )
-            if request.membership.role == Role.ADMIN
+            if est_admin
             else [],
         },
     )
@@ -97,22 +120,69 @@ def _manques(bilan: Bilan) -> list[Manque]:
     return []
 
 
+def _prochaine_etape(bilan: Bilan, manques: list[Manque]) -> str:
+    """The header's "next step": meet the missing conditions (listed once, below, with their
+    links) when there are some, else what the status calls for."""
+    if manques:
+        return ngettext(
+            "Lever la condition qui manque.",
+            "Lever les %(n)d conditions qui manquent.",
+            len(manques),
+        ) % {"n": len(manques)}
+    par_statut: dict[str, str] = {
+        StatutBilan.DEMANDE: _("Confirmer le bilan après l'entretien préalable."),
+        StatutBilan.PREALABLE_REALISE: _("Confirmer le bilan."),
+        StatutBilan.ATTENTE: _("Démarrer le bilan."),
+        StatutBilan.SYNTHESE_REMISE: _("Clore le bilan."),
+    }
+    par_phase: dict[str, str] = {
+        Phase.PRELIMINAIRE: _("Définir les objectifs, puis passer à l'investigation."),
+        Phase.INVESTIGATION: _("Mener l'investigation, puis passer à la conclusion."),
+        Phase.CONCLUSION: _("Rédiger, faire valider et remettre la synthèse."),
+    }
+    termine = _("Aucune : le bilan est terminé.")
+    if bilan.statut == StatutBilan.EN_COURS:
+        return par_phase.get(bilan.phase, termine)
+    return par_statut.get(bilan.statut, termine)
+
+
 def _detail_page(request: StaffRequest, bilan, *, paiement_form=None, status=200):
+    """The dossier as a workspace: a header (beneficiary, route, phase, hours bar, next step),
+    sections reached by anchors (no JavaScript needed) and a timeline; a constant number of
+    queries whatever the number of séances, documents or events."""
     aujourdhui = timezone.localdate()
     manques = _manques(bilan)
+    acces_bilan = acces.acces_bilan(membership=request.membership, bilan=bilan)
+    heures = seances_selectors.bilan_budget(bilan=bilan)
+    seances = list(Seance.objects.filter(bilan=bilan).order_by("debut"))
+    evenements = list(bilan.evenements.select_related("par"))
+    documents = _documents_avec_signatures(bilan)
+    consignes = travail_selectors.consignes_du_bilan(bilan=bilan)
     return render(
         request,
         "bilans/detail.html",
         {
             "bilan": bilan,
-            "acces": acces.acces_bilan(membership=request.membership, bilan=bilan),
-            "heures": seances_selectors.bilan_budget(bilan=bilan),
+            "acces": acces_bilan,
+            "heures": heures,
+            "barre_heures": charts.heures_svg(
+                identifiant="h-dossier",
+                accompagnement=heures["accompagnement"],
+                travail=heures["travail_personnel"],
+            ),
             "prochaine": seances_selectors.bilan_prochaine_seance(bilan=bilan),
-            "seances": Seance.objects.filter(bilan=bilan).order_by("debut"),
+            "prochaine_etape": _prochaine_etape(bilan, manques),
+            "seances": seances,
             "manques": manques,
             "aujourdhui": aujourdhui,
-            "evenements": bilan.evenements.select_related("par"),
-            "documents": _documents_avec_signatures(bilan),
+            "evenements": evenements,
+            "documents": documents,
+            "consignes": consignes,
+            "synthese": syntheses_selectors.bilan_synthese_obtenir(bilan=bilan),
+            "suivi": suivi_selectors.suivi_du_bilan(bilan=bilan),
+            "chronologie": espaces_selectors.bilan_chronologie(
+                evenements=evenements, seances=seances, documents=documents, consignes=consignes
+            ),
             "type_document": type_document(bilan=bilan),
             "fin_reflexion": services_bilans.bilan_fin_reflexion(bilan=bilan),
             "phases": Phase.choices,

@@ -397,7 +397,7 @@ def test_parcours_cpf_du_premier_contact_au_suivi_planifie(
         _realiser_et_emarger(parcours, bilan, conclusion, ines_user)
         page = parcours.staff()
         page.goto(f"{base}/app/bilans/{bilan.public_id}/")
-        page.get_by_role("link", name="Synthèse", exact=True).click()
+        page.get_by_role("link", name="Ouvrir l'éditeur de synthèse").click()
         page.get_by_role("button", name="Commencer la synthèse").click()
         page.get_by_label("Circonstances du bilan").fill(
             "Reconversion souhaitée après douze ans de logistique."
