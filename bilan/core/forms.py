@@ -65,14 +65,19 @@ class OrganisationForm(forms.ModelForm):
             "suivi_delai_mois",
             "abandon_alerte_semaines",
             "logo",
+            "couleur_accent",
         ]
         widgets = {
+            "couleur_accent": forms.TextInput(attrs={"type": "color"}),
             "qualiopi_date_emission": forms.DateInput(attrs={"type": "date"}),
             "qualiopi_date_expiration": forms.DateInput(attrs={"type": "date"}),
         }
 
     def clean_siret(self):
         return self.cleaned_data["siret"].replace(" ", "")
+
+    def clean_couleur_accent(self):
+        return (self.cleaned_data.get("couleur_accent") or "").strip().lower()
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")
