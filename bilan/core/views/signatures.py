@@ -150,8 +150,8 @@ def _pdf_response(
     suffix = "-signe" if signed else ""
     filename = f"{slugify(document.title) or 'document'}-v{document.version}{suffix}.pdf"
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=not en_ligne, filename=filename
+    response["Content-Disposition"] = (
+        content_disposition_header(as_attachment=not en_ligne, filename=filename) or "inline"
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
