@@ -53,21 +53,45 @@ from syntheses.selectors import bilan_synthese_obtenir
 
 
 def portail_accueil(*, beneficiaire: Beneficiaire) -> dict[str, Any]:
-    """Everything the portal home needs, in one place: the current bilan, its hours, the next
-    appointment and what is expected of the beneficiary now."""
+    """Everything the portal home needs, in one place: the current bilan, its hours, what is
+    expected of the beneficiary now, the séances to come and the past ones (a fixed number of
+    queries, whatever the number of séances)."""
     bilan = bilan_courant_obtenir(beneficiaire=beneficiaire)
-    context: dict = {"bilan": bilan, "budget": None, "prochaine": None, "a_faire": []}
+    context: dict = {
+        "bilan": bilan,
+        "budget": None,
+        "prochaine": None,
+        "a_venir": [],
+        "passees": [],
+        "a_faire": [],
+    }
     if bilan is None:
         return context
     context["budget"] = bilan_budget(bilan=bilan)
-    context["prochaine"] = (
-        Seance.objects.filter(
-            bilan=bilan, statut=Seance.Statut.PLANIFIEE, debut__gte=timezone.now()
-        )
+    maintenant = timezone.now()
+    seances = list(
+        Seance.objects.filter(bilan=bilan)
         .filter(~Q(type=TypeSeance.TRAVAIL_PERSONNEL))
         .order_by("debut")
-        .first()
     )
+    context["a_venir"] = [
+        s for s in seances if s.statut == Seance.Statut.PLANIFIEE and s.debut >= maintenant
+    ]
+    context["passees"] = [s for s in seances if s.debut < maintenant][::-1]
+    context["prochaine"] = context["a_venir"][0] if context["a_venir"] else None
+    context["a_faire"] = portail_a_faire(beneficiaire=beneficiaire, bilan=bilan)
+    return context
+
+
+def portail_a_faire(
+    *, beneficiaire: Beneficiaire, bilan: Bilan | None = None
+) -> list[tuple[str, object]]:
+    """What is expected of the beneficiary now, as ``(kind, object)`` pairs: the home lists
+    them first and the portal header counts them."""
+    if bilan is None:
+        bilan = bilan_courant_obtenir(beneficiaire=beneficiaire)
+        if bilan is None:
+            return []
     a_faire: list[tuple[str, object]] = []
     # A shared synthèse waits for the beneficiary's reading and validation before it is issued
     # for signature: the home says so (it used to say « Rien à faire »).
@@ -85,8 +109,7 @@ def portail_accueil(*, beneficiaire: Beneficiaire) -> dict[str, Any]:
     for ligne in consignes_du_beneficiaire(beneficiaire=beneficiaire):
         if ligne.etat in {EtatConsigne.A_FAIRE, EtatConsigne.EN_RETARD}:
             a_faire.append(("travail", ligne))
-    context["a_faire"] = a_faire
-    return context
+    return a_faire
 
 
 def donnees_personnelles(*, beneficiaire: Beneficiaire) -> dict[str, Any]:

@@ -71,6 +71,7 @@ bilans_patterns = [
 # Part of the "portail" namespace: the home and the personal data page.
 portail_patterns = [
     path("", views_portail.portail_home, name="home"),
+    path("logo/", views_portail.portail_logo, name="logo"),
     path("donnees/", views_portail.donnees_page, name="donnees"),
     path("donnees/archive.zip", views_portail.donnees_archive, name="donnees_archive"),
     path("donnees/consentements/", views_portail.consentement_accorder, name="consentement"),

@@ -95,8 +95,12 @@ def document_signer(request: PortailRequest, signed_document_id: uuid.UUID) -> H
 @portal_required
 def document_telecharger(request: PortailRequest, signed_document_id: uuid.UUID) -> HttpResponse:
     document = _document(request, signed_document_id)
+    # ?lire=1: opened in the browser's reader (a phone shows it in the page), else downloaded.
     return serve_signed_document(
-        request, document, signed=document.status == SignedDocument.Status.SIGNE
+        request,
+        document,
+        signed=document.status == SignedDocument.Status.SIGNE,
+        en_ligne=request.GET.get("lire") == "1",
     )
 
 

@@ -2,6 +2,9 @@
 
 import base64
 import hashlib
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
@@ -46,6 +49,14 @@ def _home_after_authentication(request: HttpRequest) -> str:
     return home_url_for(user) if isinstance(user, User) else reverse("account_login")
 
 
+@dataclass(frozen=True)
+class SiteCourriel:
+    """What allauth's templates read of ``current_site``."""
+
+    name: str
+    domain: str
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         """Sign-up is closed except for the holder of a valid invitation link."""
@@ -57,6 +68,17 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_signup_redirect_url(self, request: HttpRequest) -> str:
         return _home_after_authentication(request)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """allauth's e-mails (login code, address confirmation, password reset) name the site
+        from settings (``SITE_NAME``, ``SITE_URL``), never from the request's host; their
+        templates are overridden in French under ``templates/account/email/``."""
+        site = SiteCourriel(name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
+        super().send_mail(
+            template_prefix,
+            email,
+            {"current_site": site, "site_nom": site.name, "site_url": settings.SITE_URL, **context},
+        )
 
     def save_user(self, request: HttpRequest, user: User, form: Form, commit: bool = True) -> User:
         """Create the invited account and consume its invitation in the same transaction."""

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 
 CENTIME = Decimal("0.01")
 
@@ -41,3 +44,51 @@ def date_fr(*, jour: dt.date) -> str:
     """``date(2026, 3, 9)`` -> ``"09/03/2026"`` (a datetime gives its date, as it is: convert it
     to local time first)."""
     return f"{jour:%d/%m/%Y}"
+
+
+JOURS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MOIS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    """An aware datetime in the site's time zone (Europe/Paris); a naive one as it is."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(ZoneInfo(settings.TIME_ZONE))
+
+
+def jour_fr(*, jour: dt.date) -> str:
+    """``date(2026, 11, 30)`` -> ``"lundi 30 novembre 2026"``; the 1st reads "1er". A datetime
+    gives its local date. The one spelling of a day on portal pages and in e-mails."""
+    if isinstance(jour, dt.datetime):
+        jour = _local(jour).date()
+    quantieme = "1er" if jour.day == 1 else str(jour.day)
+    return f"{JOURS[jour.weekday()]} {quantieme} {MOIS[jour.month - 1]} {jour.year}"
+
+
+def heure_fr(*, moment: dt.datetime | dt.time) -> str:
+    """9:00 -> ``"9 h"``; 14:30 -> ``"14 h 30"`` (local time for an aware datetime)."""
+    if isinstance(moment, dt.datetime):
+        moment = _local(moment).time()
+    if moment.minute == 0:
+        return f"{moment.hour} h"
+    return f"{moment.hour} h {moment.minute:02d}"
+
+
+def moment_fr(*, moment: dt.datetime) -> str:
+    """``datetime(2026, 11, 30, 9, 0, tzinfo=Paris)`` -> ``"lundi 30 novembre 2026 à 9 h"``.
+    The one function every portal page and e-mail uses for a date and time."""
+    return f"{jour_fr(jour=moment)} à {heure_fr(moment=moment)}"

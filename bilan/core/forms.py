@@ -65,14 +65,27 @@ class OrganisationForm(forms.ModelForm):
             "suivi_delai_mois",
             "abandon_alerte_semaines",
             "logo",
+            "couleur_accent",
         ]
         widgets = {
+            "couleur_accent": forms.TextInput(
+                attrs={"type": "color", "class": "form-control-color"}
+            ),
             "qualiopi_date_emission": forms.DateInput(attrs={"type": "date"}),
             "qualiopi_date_expiration": forms.DateInput(attrs={"type": "date"}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["couleur_accent"].required = False
+
     def clean_siret(self):
         return self.cleaned_data["siret"].replace(" ", "")
+
+    def clean_couleur_accent(self):
+        """Lower case; empty keeps the current colour (the model checks the contrast)."""
+        couleur = (self.cleaned_data.get("couleur_accent") or "").strip().lower()
+        return couleur or self.instance.couleur_accent
 
     def clean_logo(self):
         logo = self.cleaned_data.get("logo")

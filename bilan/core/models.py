@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bilan.core import checks  # noqa: F401  (registers the system checks, see its docstring)
 from bilan.core.tenant_scope import TenantOwned
-from bilan.core.validators import validate_siret
+from bilan.core.validators import COULEUR_HEX, validate_couleur_accent, validate_siret
 
 
 class UserManager(BaseUserManager["User"]):
@@ -167,6 +167,16 @@ class Organisation(models.Model):
     logo = models.ImageField(
         _("logo"), upload_to=organisation_logo_path, storage=private_storage, blank=True
     )
+    couleur_accent = models.CharField(
+        _("couleur d'accent"),
+        max_length=7,
+        default="#1f5f8b",
+        validators=[validate_couleur_accent],
+        help_text=_(
+            "Couleur du portail et des courriels, au format #rrggbb ; elle doit contraster "
+            "à 4,5:1 au moins avec le blanc."
+        ),
+    )
     is_active = models.BooleanField(_("actif"), default=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
@@ -175,6 +185,13 @@ class Organisation(models.Model):
         verbose_name = _("organisme")
         verbose_name_plural = _("organismes")
         ordering = ["raison_sociale"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(couleur_accent__regex=COULEUR_HEX),
+                name="organisation_couleur_accent_hex",
+                violation_error_message=_("Indiquez une couleur au format #rrggbb."),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.raison_sociale

@@ -192,6 +192,7 @@ class FicheOrganisation:
     seuil_accompagnement_heures: Decimal
     suivi_delai_mois: int
     abandon_alerte_semaines: int
+    couleur_accent: str = "#1f5f8b"
 
 
 @transaction.atomic

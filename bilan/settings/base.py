@@ -32,6 +32,8 @@ SECRET_KEY = env_str("SECRET_KEY", "django-insecure-demo-only-never-use-in-produ
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The site's name in e-mails (allauth's "current_site" would be the request's host otherwise).
+SITE_NAME = env_str("SITE_NAME", "Bilan")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -5,7 +5,8 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,6 +49,17 @@ def portail_home(request: PortailRequest) -> HttpResponse:
             "cpf": _cpf_repartition(accueil),  # rule 19: the CPF split, as on the staff page
         },
     )
+
+
+@portal_required
+def portail_logo(request: PortailRequest) -> HttpResponseBase:
+    """The organisation's logo (private storage) for the portal header."""
+    logo = request.organisation.logo
+    if not logo:
+        raise Http404
+    response = FileResponse(logo.open("rb"))
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 def _cpf_repartition(context: dict) -> dict | None:

@@ -185,4 +185,7 @@ def telecharger(request: PortailRequest, signed_document_id: uuid.UUID) -> HttpR
         document.status == SignedDocument.Status.EMIS and document.pk == synthese.document_id
     ):
         raise Http404
-    return serve_signed_document(request, document, signed=signe)
+    # ?lire=1: opened in the browser's reader (a phone shows it in the page), else downloaded.
+    return serve_signed_document(
+        request, document, signed=signe, en_ligne=request.GET.get("lire") == "1"
+    )

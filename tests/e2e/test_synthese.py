@@ -139,6 +139,9 @@ def test_beneficiary_comments_validates_signs_and_downloads(
 
         page.goto(base + "/portail/synthese/")
         signature = page.get_by_role("region", name="Signature")
+        # The hash is evidence: folded in « Preuve », out of the main flow (issue 14).
+        expect(signature.get_by_text(document.issued_sha256)).to_be_hidden()
+        signature.locator("summary", has_text="Preuve").first.click()
         expect(signature.get_by_text(document.issued_sha256)).to_be_visible()
         _assert_accessible_basics(page)
         signature.get_by_label("J'ai lu la synthèse et je la signe électroniquement.").check()

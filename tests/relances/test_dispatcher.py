@@ -73,7 +73,7 @@ def test_a_due_row_is_sent_once_with_the_organisation_as_sender(world, eager, dr
     )
     assert message.to == ["admin@a.test"]
     assert "L'Atelier A" in message.subject  # plain text: no HTML escaping
-    assert "1 mars 2027" in message.subject
+    assert "lundi 1er mars 2027" in message.subject  # one French date format
     assert message.alternatives[0].mimetype == "text/html"
     row = _reload(world.org_a, relance)
     assert (row.statut, row.tentatives) == (S.ENVOYEE, 1)

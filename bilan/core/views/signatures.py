@@ -144,12 +144,14 @@ def signing_link_pdf(request: HttpRequest, organisation_id: uuid.UUID, token: st
         return _no_referrer(_pdf_response(content, link.document, signed=False))
 
 
-def _pdf_response(content: bytes, document: SignedDocument, *, signed: bool) -> HttpResponse:
+def _pdf_response(
+    content: bytes, document: SignedDocument, *, signed: bool, en_ligne: bool = False
+) -> HttpResponse:
     suffix = "-signe" if signed else ""
     filename = f"{slugify(document.title) or 'document'}-v{document.version}{suffix}.pdf"
     response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=filename
+    response["Content-Disposition"] = (
+        content_disposition_header(as_attachment=not en_ligne, filename=filename) or "inline"
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
@@ -157,9 +159,10 @@ def _pdf_response(content: bytes, document: SignedDocument, *, signed: bool) -> 
 
 
 def serve_signed_document(
-    request: HttpRequest, document: SignedDocument, *, signed: bool
+    request: HttpRequest, document: SignedDocument, *, signed: bool, en_ligne: bool = False
 ) -> HttpResponse:
-    """Serve a document's stored bytes (issued or signed) as an attachment.
+    """Serve a document's stored bytes (issued or signed) as an attachment, or ``en_ligne``
+    (``Content-Disposition: inline``: the browser's reader opens it, e.g. on a phone).
 
     For views that have already checked access (staff or portal). The bytes are read here,
     inside the request's tenant transaction (no streaming after it ends), and checked against
@@ -183,4 +186,4 @@ def serve_signed_document(
             object_id=document.public_id,
             beneficiaire=document.beneficiaire,
         )
-    return _pdf_response(content, document, signed=signed)
+    return _pdf_response(content, document, signed=signed, en_ligne=en_ligne)
