@@ -111,11 +111,21 @@ def world(db) -> World:
     admin_a = staff_user(organisation=org_a, role=Role.ADMIN, email="alice@a.test")
     consultant_a = staff_user(organisation=org_a, email="bob@a.test")
     consultant_b = staff_user(organisation=org_b, email="charlie@b.test")
+    # Fixed, distinct names: isolation tests assert one's name is absent from the other's pages
+    # (random Faker names of the two could coincide).
     beneficiaire_a, beneficiaire_user_a = beneficiaire_with_portal(
-        organisation=org_a, consultant=consultant_a, email="camille@exemple.test"
+        organisation=org_a,
+        consultant=consultant_a,
+        email="camille@exemple.test",
+        prenom="Camille",
+        nom="Aubertin",
     )
     beneficiaire_b, beneficiaire_user_b = beneficiaire_with_portal(
-        organisation=org_b, consultant=consultant_b, email="dora@exemple.test"
+        organisation=org_b,
+        consultant=consultant_b,
+        email="dora@exemple.test",
+        prenom="Dora",
+        nom="Bellefontaine",
     )
     return World(
         org_a,
