@@ -10,9 +10,12 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from django.core.exceptions import NON_FIELD_ERRORS
 
 from beneficiaires import financement as fin
-from beneficiaires.models import Bilan, Financement, Phase, StatutBilan
+from beneficiaires.models import Beneficiaire, Bilan, Financement, Phase, StatutBilan
+from tests.beneficiaires.test_financement import AUJOURDHUI, SIRET_EMPLOYEUR, _organisation
+from tests.beneficiaires.test_financement import _bilan as _bilan_route
 
 AVANT = fin.Palier(
     part=D("0.30"),
@@ -128,3 +131,43 @@ def test_regle_19_a_free_bilan_splits_into_zeros_a_negative_price_is_refused():
     }
     with pytest.raises(ValueError, match=r"^Le prix ne peut pas être négatif\.$"):
         fin.cpf_repartition(prix=D("-0.01"), entree_le=date(2026, 3, 2), exoneration="")
+
+
+SIGNATAIRE = fin.Probleme(
+    "employeur_signataire_nom",
+    "Le ou la signataire de la convention pour l'employeur n'est pas renseigné·e (R6313-8).",
+    manquant=True,
+)
+EMPLOYEUR = fin.Probleme(
+    NON_FIELD_ERRORS,
+    "Le nom et le SIRET de l'employeur doivent être renseignés dans la fiche du ou de la "
+    "bénéficiaire (convention tripartite, R6313-8).",
+    manquant=True,
+)
+
+
+@pytest.mark.parametrize("route", sorted(fin.ROUTES_EMPLOYEUR))
+@pytest.mark.parametrize(
+    ("nom", "siret", "signataire", "attendu"),
+    [
+        ("", "", "  ", [SIGNATAIRE, EMPLOYEUR]),
+        # Either one missing is enough: the tripartite convention names both.
+        ("Employeur SA", " ", "Dominique Durand", [EMPLOYEUR]),
+        (" ", SIRET_EMPLOYEUR, "Dominique Durand", [EMPLOYEUR]),
+        ("Employeur SA", SIRET_EMPLOYEUR, "", [SIGNATAIRE]),
+        ("Employeur SA", SIRET_EMPLOYEUR, "Dominique Durand", []),
+    ],
+)
+def test_regle_08_an_employer_route_names_the_convention_parties(
+    route, nom, siret, signataire, attendu
+):
+    """R6313-8: the employer's signatory, name and SIRET, each missing information (a draft may
+    be saved without them) at its field, the employer's at no field (the beneficiary's file)."""
+    beneficiaire = Beneficiaire(prenom="C", nom="M", employeur_nom=nom, employeur_siret=siret)
+    bilan = _bilan_route(route, beneficiaire=beneficiaire, employeur_signataire_nom=signataire)
+    assert (
+        fin.financement_problemes_detail(
+            bilan=bilan, aujourdhui=AUJOURDHUI, organisation=_organisation()
+        )
+        == attendu
+    )

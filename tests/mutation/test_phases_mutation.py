@@ -174,16 +174,15 @@ def test_regle_13_closing_names_the_missing_interview_and_the_unsigned_synthese(
     )
     with tenant_context(world.org_a):
         Synthese.objects.create(organisation=world.org_a, bilan=bilan, statut="partagee")
-    # The conclusion's only interview is a planned one; personal work does not count.
+    # Realised personal work in the conclusion phase is not an individual interview.
     _seance(world, bilan, phase=Phase.CONCLUSION, type="travail_personnel")
-    with tenant_context(world.org_a):
-        with pytest.raises(RefusAvecLiens) as refus:
-            bilan_clore(
-                bilan=bilan,
-                par=world.consultant_a,
-                fin=timezone.localdate(),
-                aujourdhui=timezone.localdate(),
-            )
+    with tenant_context(world.org_a), pytest.raises(RefusAvecLiens) as refus:
+        bilan_clore(
+            bilan=bilan,
+            par=world.consultant_a,
+            fin=timezone.localdate(),
+            aujourdhui=timezone.localdate(),
+        )
     messages = [m.message for m in refus.value.manques]
     assert messages == [
         "La synthèse n'est pas encore signée par le ou la bénéficiaire et par le ou la "
