@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from beneficiaires import financement as fin
 from beneficiaires.models import Beneficiaire, Bilan, Financement, Phase, StatutBilan
@@ -171,3 +171,181 @@ def test_regle_08_an_employer_route_names_the_convention_parties(
         )
         == attendu
     )
+
+
+REGLAGE_LE = "Un·e administrateur·rice le renseigne dans la page « Organisme »."
+QUALIOPI_ABSENT = fin.Probleme(
+    "financement",
+    "L'organisme n'a pas de certificat Qualiopi couvrant les bilans de compétences enregistré : "
+    "seul un financement personnel est possible (L6316-1). " + REGLAGE_LE,
+    reglage_organisme=True,
+)
+
+
+@pytest.mark.parametrize(
+    ("organisation", "debut", "attendu"),
+    [
+        (
+            {"numero_declaration_activite": ""},
+            date(2026, 6, 16),
+            [
+                fin.Probleme(
+                    "financement",
+                    "Le numéro de déclaration d'activité de l'organisme n'est pas renseigné : un "
+                    "bilan financé ne peut pas commencer (L6351-1). " + REGLAGE_LE,
+                    reglage_organisme=True,
+                )
+            ],
+        ),
+        ({"qualiopi_numero_certificat": ""}, date(2026, 6, 16), [QUALIOPI_ABSENT]),
+        ({"qualiopi_couvre_bilans": False}, date(2026, 6, 16), [QUALIOPI_ABSENT]),
+        (
+            {"qualiopi_date_expiration": None},
+            date(2026, 6, 16),
+            [
+                fin.Probleme(
+                    "financement",
+                    "La date d'expiration du certificat Qualiopi de l'organisme n'est pas "
+                    "renseignée : un bilan financé ne peut pas commencer (L6316-1). "
+                    "Un·e administrateur·rice la renseigne dans la page « Organisme ».",
+                    reglage_organisme=True,
+                )
+            ],
+        ),
+        # Expired the day before the planned start.
+        (
+            {"qualiopi_date_expiration": date(2026, 6, 15)},
+            date(2026, 6, 16),
+            [
+                fin.Probleme(
+                    "financement",
+                    "Le certificat Qualiopi de l'organisme expire le 15/06/2026, avant le début "
+                    "du bilan (16/06/2026) : un bilan financé ne peut pas commencer (L6316-1). "
+                    "Un·e administrateur·rice enregistre le certificat renouvelé dans la page "
+                    "« Organisme ».",
+                    reglage_organisme=True,
+                )
+            ],
+        ),
+        # A planned start already past: today (01/06/2026) is the reference.
+        (
+            {"qualiopi_date_expiration": date(2026, 5, 31)},
+            date(2026, 5, 20),
+            [
+                fin.Probleme(
+                    "financement",
+                    "Le certificat Qualiopi de l'organisme expire le 31/05/2026, avant le début "
+                    "du bilan (01/06/2026) : un bilan financé ne peut pas commencer (L6316-1). "
+                    "Un·e administrateur·rice enregistre le certificat renouvelé dans la page "
+                    "« Organisme ».",
+                    reglage_organisme=True,
+                )
+            ],
+        ),
+        ({"qualiopi_date_expiration": date(2026, 6, 1)}, date(2026, 5, 20), []),
+    ],
+)
+def test_regle_25_the_organisations_settings_named_for_its_admin(organisation, debut, attendu):
+    bilan = _bilan_route(Financement.OPCO, date_debut_prevue=debut)
+    assert (
+        fin.financement_problemes_detail(
+            bilan=bilan, aujourdhui=AUJOURDHUI, organisation=_organisation(**organisation)
+        )
+        == attendu
+    )
+
+
+def test_a_bilan_without_a_route_says_so():
+    bilan = _bilan_route("", date_debut_prevue=date(2026, 6, 16))
+    assert fin.financement_problemes_detail(
+        bilan=bilan, aujourdhui=AUJOURDHUI, organisation=_organisation()
+    ) == [fin.Probleme("financement", "Le mode de financement n'est pas choisi.", manquant=True)]
+
+
+def _cpf(**champs):
+    bilan = _bilan_route(Financement.CPF, **champs)
+    return fin.financement_problemes_detail(
+        bilan=bilan, aujourdhui=AUJOURDHUI, organisation=_organisation()
+    )
+
+
+def test_regle_20_the_five_year_declaration_missing_or_blocking():
+    assert _cpf(cpf_aucun_bilan_finance_5_ans=None) == [
+        fin.Probleme(
+            "cpf_aucun_bilan_finance_5_ans",
+            "Le ou la bénéficiaire n'a pas déclaré s'il ou elle a eu un bilan financé par un "
+            "financeur public ou mutualisé depuis 5 ans (D6323-6).",
+            manquant=True,
+        )
+    ]
+    assert _cpf(cpf_aucun_bilan_finance_5_ans=False) == [
+        fin.Probleme(
+            "cpf_aucun_bilan_finance_5_ans",
+            "Le ou la bénéficiaire a eu un bilan financé par un financeur public ou mutualisé "
+            "depuis moins de 5 ans : le CPF ne peut pas financer ce bilan (D6323-6). Choisissez "
+            "un autre financement.",
+        )
+    ]
+
+
+def test_regle_21_the_authorisation_to_ask_for_and_the_late_request_with_its_notice():
+    assert _cpf(sur_temps_de_travail=True, autorisation_demandee_le=None) == [
+        fin.Probleme(
+            "autorisation_demandee_le",
+            "Le bilan a lieu sur le temps de travail : l'autorisation d'absence de l'employeur "
+            "doit être demandée (D6323-4).",
+            manquant=True,
+        )
+    ]
+    tardive = (
+        "L'autorisation d'absence a été demandée moins de %s jours avant le début (D6323-4) : "
+        "sans accord exprès de l'employeur, le bilan ne peut pas commencer à cette date."
+    )
+    # Asked on 01/05 for a start on 16/06: 46 days, under 60.
+    assert _cpf(sur_temps_de_travail=True, autorisation_demandee_le=date(2026, 5, 1)) == [
+        fin.Probleme("autorisation_demandee_le", tardive % 60)
+    ]
+    # Asked 107 days before an action of 6 months (16/06 to 16/12): under 120.
+    assert _cpf(
+        sur_temps_de_travail=True,
+        autorisation_demandee_le=date(2026, 3, 1),
+        date_fin_prevue=date(2026, 12, 16),
+    ) == [fin.Probleme("autorisation_demandee_le", tardive % 120)]
+
+
+def _verifier(**champs):
+    valeurs = {
+        "prix": D("1000.00"),
+        "contrat_signe_le": date(2026, 6, 1),
+        "deja_paye": D("0"),
+        "montant": D("300.00"),
+        "le": date(2026, 6, 12),
+        "statut": StatutBilan.CLOS,
+        "phase": Phase.CONCLUSION,
+    }
+    valeurs.update(champs)
+    with pytest.raises(ValidationError) as refus:
+        fin.paiement_verifier(**valeurs)
+    return refus.value.messages
+
+
+def test_regle_22_every_refusal_of_a_payment_in_full():
+    assert _verifier(montant=D("0"), prix=None, contrat_signe_le=None) == [
+        "Le montant du paiement doit être positif.",
+        "Le prix du bilan doit être fixé avant d'enregistrer un paiement.",
+        "Aucun paiement ne peut être reçu avant la signature du contrat de formation (L6353-3).",
+    ]
+    assert _verifier(montant=D("-5"), le=date(2026, 6, 11)) == [
+        "Le montant du paiement doit être positif.",
+        "Aucun paiement ne peut être reçu pendant le délai de rétractation de 10 jours, qui court "
+        "jusqu'au 11/06/2026 inclus (L6353-6). Premier paiement possible le 12/06/2026.",
+    ]
+    assert _verifier(deja_paye=D("700"), montant=D("300.01")) == [
+        "Le total des paiements (1\u202f000,01\xa0€) dépasserait le prix du bilan "
+        "(1\u202f000,00\xa0€) ; reste dû : 300,00\xa0€."
+    ]
+    # Already above the price (recorded before a price change): nothing is left, not less.
+    assert _verifier(prix=D("500.00"), deja_paye=D("600"), montant=D("1.00")) == [
+        "Le total des paiements (601,00\xa0€) dépasserait le prix du bilan (500,00\xa0€) ; "
+        "reste dû : 0,00\xa0€."
+    ]
