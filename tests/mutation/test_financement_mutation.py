@@ -349,3 +349,22 @@ def test_regle_22_every_refusal_of_a_payment_in_full():
         "Le total des paiements (601,00\xa0€) dépasserait le prix du bilan (500,00\xa0€) ; "
         "reste dû : 0,00\xa0€."
     ]
+
+
+def test_regle_22_a_price_of_zero_is_no_price_one_euro_is():
+    assert _verifier(prix=D("0.00")) == [
+        "Le prix du bilan doit être fixé avant d'enregistrer un paiement."
+    ]
+    # 30 % of 1,00 € on the first payment: 0,30 € is lawful, 0,31 € is not.
+    fin.paiement_verifier(
+        prix=D("1.00"),
+        contrat_signe_le=date(2026, 6, 1),
+        deja_paye=D("0"),
+        montant=D("0.30"),
+        le=date(2026, 6, 12),
+        statut=StatutBilan.CLOS,
+        phase=Phase.CONCLUSION,
+    )
+    assert _verifier(prix=D("1.00"), montant=D("0.31")) == [
+        "Le premier paiement ne peut dépasser 30 % du prix, soit 0,30\xa0€ (L6353-6)."
+    ]
