@@ -368,3 +368,40 @@ def test_regle_22_a_price_of_zero_is_no_price_one_euro_is():
     assert _verifier(prix=D("1.00"), montant=D("0.31")) == [
         "Le premier paiement ne peut dépasser 30 % du prix, soit 0,30\xa0€ (L6353-6)."
     ]
+
+
+def test_regle_22_no_amount_or_a_zero_one_stops_at_its_message():
+    """Without a positive amount nothing else is checked, even a total already above the
+    stage's share (400 € paid where 30 % of 1 000 € is allowed)."""
+    for montant in (None, D("0")):
+        assert _verifier(montant=montant, deja_paye=D("400"), statut=StatutBilan.ATTENTE) == [
+            "Le montant du paiement doit être positif."
+        ]
+
+
+def test_regle_22_the_30_percent_cap_is_for_the_first_payment_only():
+    """0,50 € already paid: 400 € more during the investigation phase (70 % allowed) is not a
+    first payment, so the 30 % cap no longer applies."""
+    fin.paiement_verifier(
+        prix=D("1000.00"),
+        contrat_signe_le=date(2026, 6, 1),
+        deja_paye=D("0.50"),
+        montant=D("400.00"),
+        le=date(2026, 6, 12),
+        statut=StatutBilan.EN_COURS,
+        phase=Phase.INVESTIGATION,
+    )
+
+
+def test_regle_22_the_staggering_message_in_full_during_the_investigation():
+    assert _verifier(
+        deja_paye=D("300"),
+        montant=D("400.01"),
+        statut=StatutBilan.EN_COURS,
+        phase=Phase.INVESTIGATION,
+    ) == [
+        "Le solde est échelonné au fil du bilan (L6353-6) : à ce stade (phase d'investigation ou "
+        "de conclusion), le total des paiements ne peut dépasser 70 % du prix, soit 700,00\xa0€ "
+        "; encore payable maintenant : 400,00\xa0€. Le total pourra atteindre 100 % du prix "
+        "(1\u202f000,00\xa0€) à la remise de la synthèse."
+    ]
