@@ -37,8 +37,16 @@ MODULES: dict[str, list[str]] = {
     ],
     # The smallest: the order of the phases (CI's smoke run).
     "cycle": ["beneficiaires.cycle.*"],
-    # Phase gates (R6313-4): the order of the phases, changing phase, handing over, closing.
-    "phases": ["beneficiaires.cycle.*", "seances.services.phases.*"],
+    # Phase gates (R6313-4, rules 05, 06 and 13): the order of the phases, changing phase,
+    # handing over, and closing (the service, what still prevents it, the séances' side).
+    "phases": [
+        "beneficiaires.cycle.*",
+        "seances.services.phases.*",
+        "seances.selectors.seances.x_bilan_conclusion_a_un_entretien__mutmut_*",
+        "seances.selectors.phases.*",
+        "syntheses.services.cloture.*",
+        "syntheses.selectors.x_bilan_manques_cloture__mutmut_*",
+    ],
     # Retention (R6313-7): the conservation status and the purge of one dossier, with their
     # helpers (the nightly loop over the dossiers, ``bilans_purger``, is left out).
     "retention": [

@@ -42,41 +42,44 @@ from syntheses.selectors import bilan_manques_cloture
 INVITATION_SUIVI_AVANT_JOURS = 14
 
 
-@transaction.atomic
 def bilan_clore(
     *, bilan: Bilan, par: User, fin: dt.date | None, aujourdhui: dt.date | None = None
 ) -> list[str]:
     """Close the bilan on its end date ``fin`` (rule 13). Refused with every missing piece
     named (``RefusAvecLiens``), nothing written; returns the warnings (rule 05), never
     blocking."""
-    bilan = bilan_verrouiller(bilan=bilan)
-    aujourdhui = aujourdhui or timezone.localdate()
-    if bilan.statut in TERMINAUX:
-        raise ValidationError(
-            _("Ce bilan est déjà terminé (%(statut)s).")
-            % {"statut": bilan.get_statut_display().lower()}
-        )
-    manques = bilan_manques_cloture(bilan=bilan, fin=fin, aujourdhui=aujourdhui)
-    if manques or fin is None:
-        raise RefusAvecLiens(manques)
-    bilan.date_fin_reelle = fin
-    bilan_changer_statut(bilan=bilan, vers=StatutBilan.CLOS, par=par, motif="", termine_le=fin)
-    # Surveys, follow-up, CPF exit alert: each app plans its own reminders.
-    enquetes_planifier(bilan=bilan, fin=fin)
-    suivi = suivi_creer_a_la_cloture(bilan=bilan)
-    invitation_suivi_planifier(
-        bilan=bilan, fin=fin, le=suivi.date_prevue - dt.timedelta(days=INVITATION_SUIVI_AVANT_JOURS)
-    )
-    alerte_cpf_sortie_planifier(bilan=bilan, fin=fin)
-    avertissements = []
-    seuil = bilan.organisation.seuil_accompagnement_heures
-    heures = accompagnement_realise_heures(bilan=bilan)
-    if heures < seuil:
-        avertissements.append(
-            _(
-                "Accompagnement réalisé : %(h)s h, sous le seuil de %(s)s h (seuil annoncé, "
-                "décret en attente) : le bilan est clos, vérifiez que c'est voulu."
+    # Not decorated: mutmut 3 does not mutate decorated functions (tests/MUTATION.md).
+    with transaction.atomic():
+        bilan = bilan_verrouiller(bilan=bilan)
+        aujourdhui = aujourdhui or timezone.localdate()
+        if bilan.statut in TERMINAUX:
+            raise ValidationError(
+                _("Ce bilan est déjà terminé (%(statut)s).")
+                % {"statut": bilan.get_statut_display().lower()}
             )
-            % {"h": heures_fr(valeur=round(heures, 2)), "s": heures_fr(valeur=seuil)}
+        manques = bilan_manques_cloture(bilan=bilan, fin=fin, aujourdhui=aujourdhui)
+        if manques or fin is None:
+            raise RefusAvecLiens(manques)
+        bilan.date_fin_reelle = fin
+        bilan_changer_statut(bilan=bilan, vers=StatutBilan.CLOS, par=par, motif="", termine_le=fin)
+        # Surveys, follow-up, CPF exit alert: each app plans its own reminders.
+        enquetes_planifier(bilan=bilan, fin=fin)
+        suivi = suivi_creer_a_la_cloture(bilan=bilan)
+        invitation_suivi_planifier(
+            bilan=bilan,
+            fin=fin,
+            le=suivi.date_prevue - dt.timedelta(days=INVITATION_SUIVI_AVANT_JOURS),
         )
-    return avertissements
+        alerte_cpf_sortie_planifier(bilan=bilan, fin=fin)
+        avertissements = []
+        seuil = bilan.organisation.seuil_accompagnement_heures
+        heures = accompagnement_realise_heures(bilan=bilan)
+        if heures < seuil:
+            avertissements.append(
+                _(
+                    "Accompagnement réalisé : %(h)s h, sous le seuil de %(s)s h (seuil annoncé, "
+                    "décret en attente) : le bilan est clos, vérifiez que c'est voulu."
+                )
+                % {"h": heures_fr(valeur=round(heures, 2)), "s": heures_fr(valeur=seuil)}
+            )
+        return avertissements

@@ -276,19 +276,25 @@ def _verifier(**kwargs):
 def test_regle_22_paiement_accepte_le_lendemain_du_delai_au_plafond_de_30_pourcent():
     """Signed Monday 1 June 2026: the withdrawal period runs to Thursday 11 June inclusive. On
     Friday 12 June a first payment of exactly 30 % (300,00 € of 1 000 €) is lawful; the same
-    payment one cent higher is refused for its amount only (so the day is accepted)."""
+    payment one cent higher is refused with the 30 % message (so the day is accepted) — alone
+    once the investigation phase allows 70 % in total, with the staggering message before it
+    (the stage's share is 30 % too)."""
     assert fin.retractation_fin(contrat_signe_le=date(2026, 6, 1)) == date(2026, 6, 11)
     assert fin.premier_paiement_maximum(prix=D("1000.00")) == D("300.00")
     assert _verifier() is None
+    premier = "Le premier paiement ne peut dépasser 30 % du prix, soit 300,00\xa0€ (L6353-6)."
+    with pytest.raises(ValidationError) as refus:
+        _verifier(montant=D("300.01"), statut="en_cours", phase="investigation")
+    assert refus.value.messages == [premier]
     with pytest.raises(ValidationError) as refus:
         _verifier(montant=D("300.01"))
-    # The cap and the staggered schedule refuse it; the day itself is accepted (no message
-    # about the withdrawal period).
-    assert refus.value.messages[0] == (
-        "Le premier paiement ne peut dépasser 30 % du prix, soit 300,00\xa0€ (L6353-6)."
-    )
-    assert "échelonné" in refus.value.messages[1]
-    assert not [m for m in refus.value.messages if "rétractation" in m or "inclus" in m]
+    assert refus.value.messages == [
+        premier,
+        "Le solde est échelonné au fil du bilan (L6353-6) : à ce stade (avant la phase "
+        "d'investigation), le total des paiements ne peut dépasser 30 % du prix, soit "
+        "300,00\xa0€ ; encore payable maintenant : 300,00\xa0€. Le total pourra atteindre 70 % "
+        "du prix (700,00\xa0€) au début de la phase d'investigation.",
+    ]
 
 
 def test_paiement_verifier_refuse_le_10e_jour():
