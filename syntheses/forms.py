@@ -30,9 +30,7 @@ class SyntheseForm(forms.Form):
             self.fields[key] = forms.CharField(
                 label=label,
                 required=False,
-                widget=forms.Textarea(
-                    attrs={"rows": 6, "data-autosave": key, "data-editeur": key}
-                ),
+                widget=forms.Textarea(attrs={"rows": 6, "data-autosave": key, "data-editeur": key}),
                 help_text=_(
                     "Mise en forme avec la barre d'outils : gras, italique, titres, listes. "
                     "Sans JavaScript, séparez les paragraphes par une ligne vide."

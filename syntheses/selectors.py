@@ -615,7 +615,9 @@ def synthese_materiaux(*, bilan: Bilan, etapes: list[EtapePlanAction]) -> list[G
                 [
                     Materiau(
                         libelle=_("Tous les objectifs (liste)"),
-                        html="<ul>{}</ul>".format("".join(f"<li>{escape(o)}</li>" for o in objectifs)),
+                        html="<ul>{}</ul>".format(
+                            "".join(f"<li>{escape(o)}</li>" for o in objectifs)
+                        ),
                     )
                 ]
                 if len(objectifs) > 1
@@ -626,7 +628,8 @@ def synthese_materiaux(*, bilan: Bilan, etapes: list[EtapePlanAction]) -> list[G
         GroupeMateriaux(
             titre=_("Plan d'action"),
             elements=[
-                Materiau(libelle=e.intitule, html=f"<p>{escape(_etape_texte(e))}</p>") for e in etapes
+                Materiau(libelle=e.intitule, html=f"<p>{escape(_etape_texte(e))}</p>")
+                for e in etapes
             ]
             + (
                 [

@@ -206,7 +206,9 @@ def section_nettoyer(*, html: str) -> str:
 def sections_nettoyer(*, sections: dict) -> dict:
     """Only the 7 known sections, each through the editor's allow-list."""
     return {
-        key: section_nettoyer(html=str(sections[key] or "")) for key in SECTION_KEYS if key in sections
+        key: section_nettoyer(html=str(sections[key] or ""))
+        for key in SECTION_KEYS
+        if key in sections
     }
 
 
