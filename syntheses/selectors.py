@@ -666,7 +666,7 @@ def travaux_citables_lister(*, bilan: Bilan) -> list[Citable]:
         Citable(
             titre=r.consigne.titre,
             rendu_le=date_fr(jour=r.soumis_le.astimezone(PARIS).date()),
-            texte=unescape(r.texte),  # stored as nh3-escaped plain text
+            texte=r.texte,  # plain text (seances.services.travail.texte_brut)
         )
         for r in rendus
     ]

@@ -73,7 +73,7 @@ def _etape(world, synthese, n: int) -> None:
 
 def test_editor_page_no_html_to_type_and_side_panel_material(world, login_as, synthese):
     _etape(world, synthese, 1)
-    _rendu(world, synthese.bilan, 1, "J'aime transmettre & expliquer <vraiment>.")
+    _rendu(world, synthese.bilan, 1, "J'aime transmettre & expliquer.")
     response = login_as(world.consultant_a).get(
         f"/app/syntheses/bilans/{synthese.bilan.public_id}/"
     )
@@ -88,7 +88,7 @@ def test_editor_page_no_html_to_type_and_side_panel_material(world, login_as, sy
     assert "Tous les objectifs (liste)" in page
     assert "Étape 1 — échéance 01/01/2027 — Bénéficiaire" in page
     # The handed-in work, readable once (not double-escaped), to quote from.
-    assert "J&#x27;aime transmettre &amp; expliquer &lt;vraiment&gt;." in page
+    assert "J&#x27;aime transmettre &amp; expliquer." in page
     assert "Citer le passage sélectionné" in page
     assert f'href="/app/syntheses/{synthese.public_id}/apercu.pdf"' in page
     assert '<script src="/static/vendor/pell/pell.min.js" defer></script>' in page
