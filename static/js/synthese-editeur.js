@@ -24,6 +24,7 @@
       .map((p) => "<p>" + escapeHtml(p.trim()).replace(/\n/g, "<br>") + "</p>")
       .join("");
   };
+  const EN_LIGNE = /^(STRONG|EM|B|I|BR|SPAN)$/;
   const RENOMMER = { B: "strong", I: "em", DIV: "p", H1: "h3", H2: "h3" };
   const normaliser = (root) => {
     const copie = root.cloneNode(true);
@@ -36,8 +37,28 @@
       el.removeAttribute("style");
       el.removeAttribute("class");
     });
-    const html = copie.innerHTML.trim();
-    return html === "<br>" || html === "<p><br></p>" ? "" : html;
+    // Text or inline elements at the top level (e.g. bold typed first) go into a paragraph.
+    let paragraphe = null;
+    Array.from(copie.childNodes).forEach((node) => {
+      const enLigne =
+        node.nodeType === Node.TEXT_NODE || (node.nodeType === Node.ELEMENT_NODE && EN_LIGNE.test(node.tagName));
+      if (!enLigne) {
+        paragraphe = null;
+        return;
+      }
+      if (!paragraphe) {
+        paragraphe = document.createElement("p");
+        node.before(paragraphe);
+      }
+      paragraphe.appendChild(node);
+    });
+    // Paragraphs left empty by the browser (after a list, a heading) are dropped.
+    copie.querySelectorAll("p, h3, h4, li").forEach((el) => {
+      if (!el.textContent.trim()) el.remove();
+    });
+    const walker = document.createTreeWalker(copie, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) walker.currentNode.nodeValue = walker.currentNode.nodeValue.replace(/\u00a0/g, " ");
+    return copie.innerHTML.trim();
   };
 
   const actions = [

@@ -187,6 +187,7 @@ BALISES_SYNTHESE = frozenset(
     {"p", "br", "strong", "em", "h3", "h4", "ul", "ol", "li", "blockquote"}
 )
 _RENOMMER = {"b": "strong", "i": "em", "div": "p", "h1": "h3", "h2": "h3", "h5": "h4", "h6": "h4"}
+_VIDE_RE = re.compile(r"<(p|h3|h4)>(?:\s|<br>|&nbsp;)*</\1>")
 _RENOMMER_RE = re.compile(r"<(/?)(b|i|div|h1|h2|h5|h6)(\s[^>]*)?>", re.IGNORECASE)
 
 
@@ -194,13 +195,14 @@ def section_nettoyer(*, html: str) -> str:
     """One section through the editor's allow-list (nh3): what is not allowed is dropped
     (script and style with their content), the text is kept and escaped."""
     renomme = _RENOMMER_RE.sub(lambda m: f"<{m.group(1)}{_RENOMMER[m.group(2).lower()]}>", html)
-    return nh3.clean(
+    propre = nh3.clean(
         renomme,
         tags=set(BALISES_SYNTHESE),
         clean_content_tags={"script", "style"},
         attributes={},
         strip_comments=True,
-    ).strip()
+    )
+    return _VIDE_RE.sub("", propre).strip()
 
 
 def sections_nettoyer(*, sections: dict) -> dict:
