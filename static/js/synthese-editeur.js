@@ -119,7 +119,8 @@
     content = boite.content;
     const barre = boite.querySelector(".editeur-barre");
     barre.setAttribute("role", "toolbar");
-    barre.setAttribute("aria-label", "Mise en forme : " + (label ? label.textContent.trim() : key));
+    // Named without the section's label, so that the label names the text box only.
+    barre.setAttribute("aria-label", "Mise en forme");
     barre.querySelectorAll("button").forEach((bouton, i) => {
       bouton.setAttribute("aria-label", actions[i].label);
       bouton.removeAttribute("title");
@@ -143,7 +144,11 @@
     area.hidden = true;
     area.setAttribute("aria-hidden", "true");
     area.tabIndex = -1;
-    if (label) label.addEventListener("click", () => content.focus());
+    if (label) {
+      // The label now names the editor only (the hidden textarea is the form's carrier).
+      label.htmlFor = content.id;
+      label.addEventListener("click", () => content.focus());
+    }
     editeurs.set(key, { area, content, synchroniser });
   });
   if (!editeurs.size) return;
