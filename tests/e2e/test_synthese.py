@@ -2,6 +2,7 @@
 code, reads the shared version, comments on a section, validates, then signs the issued PDF
 (SHA-256 shown, then the evidence) and downloads the signed document."""
 
+import datetime as dt
 import os
 import re
 import time
@@ -10,11 +11,14 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
 from beneficiaires.models import StatutBilan
 from bilan.core.models import SignatureRole, SignedDocument
 from bilan.core.tenancy import tenant_context
+from seances.models import Seance
+from seances.services import travail
 from syntheses.models import Commentaire, Synthese
 from syntheses.services import syntheses as services
 from tests.factories.bilans import bilan_for
@@ -272,6 +276,27 @@ def test_editor_toolbar_bold_and_list_kept_after_reload_and_objective_inserted(
     )
     with tenant_context(world.org_a):
         synthese = services.synthese_obtenir_ou_creer(bilan=bilan, par=world.consultant_a)
+        seance = Seance.objects.create(
+            organisation=world.org_a,
+            bilan=bilan,
+            consultant=world.consultant_a,
+            phase="investigation",
+            type="travail_personnel",
+            intitule="Portfolio",
+            debut=timezone.now() - dt.timedelta(days=2),
+            duree_minutes=60,
+            modalite="autonomie",
+        )
+        consigne = travail.consigne_creer(
+            seance=seance, titre="Mes réussites", consignes="Racontez", temps_attendu_minutes=60
+        )
+        travail.rendu_soumettre(
+            consigne=consigne,
+            texte="J'ai formé trois intérimaires. Transmettre me donne de l'énergie.",
+            temps_declare_minutes=45,
+            fichiers=[],
+            par=world.beneficiaire_user_a,
+        )
     client = Client()
     connecter_avec_mfa(client, world.consultant_a)
     context = browser.new_context(viewport={"width": largeur, "height": 900}, locale="fr-FR")
@@ -333,6 +358,25 @@ def test_editor_toolbar_bold_and_list_kept_after_reload_and_objective_inserted(
             "Inséré dans « Circonstances du bilan »."
         )
         expect(page.locator("#autosave-statut")).to_have_text(re.compile(r"^Enregistré à"))
+        # A quote: the consultant selects a passage of the handed-in work, then « Citer ».
+        panneau.get_by_role("button", name="Citer le passage sélectionné").click()
+        expect(panneau.get_by_role("status")).to_have_text(
+            "Sélectionnez d'abord un passage de ce travail."
+        )
+        page.evaluate(
+            """() => {
+                const p = document.querySelector("[data-citable] p");
+                const texte = p.firstChild;
+                const debut = texte.nodeValue.indexOf("Transmettre");
+                const range = document.createRange();
+                range.setStart(texte, debut);
+                range.setEnd(texte, texte.nodeValue.length);
+                getSelection().removeAllRanges();
+                getSelection().addRange(range);
+            }"""
+        )
+        panneau.get_by_role("button", name="Citer le passage sélectionné").click()
+        expect(editeur.locator("blockquote")).to_have_text("Transmettre me donne de l'énergie.")
         panneau.scroll_into_view_if_needed()
         page.screenshot(path=str(captures / f"synthese-panneau-{largeur}.png"), full_page=False)
         _sans_defilement_ni_violation(page, largeur)
@@ -345,4 +389,5 @@ def test_editor_toolbar_bold_and_list_kept_after_reload_and_objective_inserted(
         "<p><strong>Reconversion choisie</strong> après dix ans.</p>"
         "<ul><li>Logistique</li><li>Formation</li></ul>"
         "<p>Valider un projet de formatrice</p>"
+        "<blockquote><p>Transmettre me donne de l'énergie.</p></blockquote>"
     )
