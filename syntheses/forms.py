@@ -16,7 +16,8 @@ POIDS = [(n, str(n)) for n in range(1, 6)]
 
 
 class SyntheseForm(forms.Form):
-    """The 7 sections (simple HTML accepted, sanitised on save) and the revision read."""
+    """The 7 sections (rich text from the editor, or plain text without JavaScript; sanitised
+    on save to the editor's allow-list) and the revision read."""
 
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     # One random token per opened editor page: autosave and the button of the same page share it.
@@ -29,8 +30,11 @@ class SyntheseForm(forms.Form):
             self.fields[key] = forms.CharField(
                 label=label,
                 required=False,
-                widget=forms.Textarea(attrs={"rows": 6, "data-autosave": key}),
-                help_text=_("Texte simple ; balises permises : p, br, strong, em, ul, ol, li."),
+                widget=forms.Textarea(attrs={"rows": 6, "data-autosave": key, "data-editeur": key}),
+                help_text=_(
+                    "Mise en forme avec la barre d'outils : gras, italique, titres, listes. "
+                    "Sans JavaScript, séparez les paragraphes par une ligne vide."
+                ),
             )
 
     def sections(self) -> dict:

@@ -12,6 +12,7 @@ import datetime as dt
 import difflib
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import unescape
 
@@ -27,6 +28,7 @@ from bilan.core.form_errors import Manque
 from bilan.core.formatting import date_fr
 from bilan.core.models import Organisation, SignatureRole, SignedDocument, User
 from bilan.core.tenancy import get_for_organisation
+from seances.models import Rendu
 from seances.selectors.emargement import PARIS
 from seances.selectors.phases import (
     conclusion_entretien_emarge,
@@ -75,11 +77,28 @@ def est_beneficiaire(*, user: User, synthese: Synthese) -> bool:
     )
 
 
+# Drafting starts early: the consultant writes the synthèse from the investigation phase on
+# (a draft nobody else reads); sharing it with the beneficiary waits for the conclusion phase
+# (R6313-4 3° : la synthèse est l'objet de la phase de conclusion). README « Choix de conception ».
+PHASES_REDACTION = {Phase.INVESTIGATION, Phase.CONCLUSION}
+
+
 def bilan_permet_synthese(*, bilan: Bilan) -> bool:
-    """The synthèse is written from the conclusion phase on (R6313-4 3°)."""
+    """The synthèse is drafted from the investigation phase on."""
     if bilan.statut == StatutBilan.EN_COURS:
-        return bilan.phase == Phase.CONCLUSION
+        return bilan.phase in PHASES_REDACTION
     return bilan.statut in {StatutBilan.SYNTHESE_REMISE, StatutBilan.CLOS}
+
+
+def synthese_refus_partage(*, bilan: Bilan) -> str | None:
+    """Why the synthèse cannot be shared with the beneficiary now (a French message), or None:
+    a running bilan shares it in the conclusion phase only (R6313-4 3°)."""
+    if bilan.statut == StatutBilan.EN_COURS and bilan.phase != Phase.CONCLUSION:
+        return _(
+            "La synthèse se partage avec le ou la bénéficiaire pendant la phase de conclusion "
+            "(R6313-4) : ce bilan est en « %(phase)s ». Vous pouvez continuer à la rédiger."
+        ) % {"phase": bilan.get_phase_display().lower()}
+    return None
 
 
 # A bilan that ended this way never gets a new synthèse: the action is over and its work
@@ -96,8 +115,8 @@ def synthese_refus_commencer(*, bilan: Bilan) -> str | None:
         ) % {"statut": bilan.get_statut_display().lower()}
     if not bilan_permet_synthese(bilan=bilan):
         return _(
-            "La synthèse se rédige pendant la phase de conclusion du bilan (R6313-4) : "
-            "ce bilan n'y est pas encore."
+            "La synthèse se rédige à partir de la phase d'investigation du bilan : "
+            "ce bilan est encore en phase préliminaire."
         )
     return None
 
@@ -530,3 +549,124 @@ def bilan_manques_cloture(
             )
         )
     return manques
+
+
+# --- Material from the bilan for the editor's side panel --------------------------------------
+
+
+@dataclass(frozen=True)
+class Materiau:
+    """One thing the consultant inserts with one click: a short label for the button and the
+    HTML snippet (escaped text in the editor's allow-list) that goes into the section."""
+
+    libelle: str
+    html: str
+
+
+@dataclass
+class GroupeMateriaux:
+    titre: str
+    elements: list[Materiau]
+    vide: str = ""
+
+
+@dataclass(frozen=True)
+class Citable:
+    """A handed-in personal work the consultant quotes from (by selecting a passage)."""
+
+    titre: str
+    rendu_le: str
+    texte: str
+
+
+# Hook for material that does not exist yet: enquêtes métier and questionnaire results. Each
+# provider takes the bilan and returns a group (or None) with ONE query at most, so that the
+# editor keeps a constant number of queries. enquetes sits below syntheses in the layers: the
+# provider is written here (or in syntheses/apps.py) and appended to this list.
+FOURNISSEURS_MATERIAUX: list[Callable[[Bilan], GroupeMateriaux | None]] = []
+
+_PUCE_RE = re.compile(r"^\s*(?:[-*\u2022\u2013]|\d+[.)])\s*")
+
+
+def _objectifs(bilan: Bilan) -> list[str]:
+    lignes = (_PUCE_RE.sub("", ligne).strip() for ligne in (bilan.objectifs or "").splitlines())
+    return [ligne for ligne in lignes if ligne]
+
+
+def _etape_texte(etape: EtapePlanAction) -> str:
+    morceaux = [etape.intitule]
+    if etape.echeance:
+        morceaux.append(_("échéance %(d)s") % {"d": date_fr(jour=etape.echeance)})
+    if etape.responsable:
+        morceaux.append(etape.responsable)
+    return " — ".join(morceaux)
+
+
+def synthese_materiaux(*, bilan: Bilan, etapes: list[EtapePlanAction]) -> list[GroupeMateriaux]:
+    """The groups of the side panel: the objectives agreed in the convention (``Bilan.objectifs``,
+    one per line), the action plan (``etapes``, already read by the page), then the hook's
+    providers. No query of its own besides the providers'."""
+    objectifs = _objectifs(bilan)
+    groupes = [
+        GroupeMateriaux(
+            titre=_("Objectifs du bilan"),
+            elements=[Materiau(libelle=o, html=f"<p>{escape(o)}</p>") for o in objectifs]
+            + (
+                [
+                    Materiau(
+                        libelle=_("Tous les objectifs (liste)"),
+                        html="<ul>{}</ul>".format(
+                            "".join(f"<li>{escape(o)}</li>" for o in objectifs)
+                        ),
+                    )
+                ]
+                if len(objectifs) > 1
+                else []
+            ),
+            vide=_("Aucun objectif n'est noté dans le cadre du bilan."),
+        ),
+        GroupeMateriaux(
+            titre=_("Plan d'action"),
+            elements=[
+                Materiau(libelle=e.intitule, html=f"<p>{escape(_etape_texte(e))}</p>")
+                for e in etapes
+            ]
+            + (
+                [
+                    Materiau(
+                        libelle=_("Tout le plan d'action (liste numérotée)"),
+                        html="<ol>{}</ol>".format(
+                            "".join(f"<li>{escape(_etape_texte(e))}</li>" for e in etapes)
+                        ),
+                    )
+                ]
+                if len(etapes) > 1
+                else []
+            ),
+            vide=_("Le plan d'action est vide (section « Plan d'action » plus bas)."),
+        ),
+    ]
+    for fournisseur in FOURNISSEURS_MATERIAUX:
+        groupe = fournisseur(bilan)
+        if groupe is not None:
+            groupes.append(groupe)
+    return groupes
+
+
+def travaux_citables_lister(*, bilan: Bilan) -> list[Citable]:
+    """The beneficiary's handed-in personal work with a written answer (one query), oldest
+    first: the consultant selects a passage and quotes it."""
+    rendus = (
+        Rendu.objects.filter(consigne__seance__bilan=bilan)
+        .exclude(texte="")
+        .select_related("consigne")
+        .order_by("soumis_le", "pk")
+    )
+    return [
+        Citable(
+            titre=r.consigne.titre,
+            rendu_le=date_fr(jour=r.soumis_le.astimezone(PARIS).date()),
+            texte=r.texte,  # plain text (seances.services.travail.texte_brut)
+        )
+        for r in rendus
+    ]

@@ -27,6 +27,7 @@ syntheses_patterns = [
         name="nouvelle_version",
     ),
     path("<uuid:synthese_id>/remettre/", views_syntheses.remettre, name="remettre"),
+    path("<uuid:synthese_id>/apercu.pdf", views_syntheses.apercu, name="apercu"),
     path("<uuid:synthese_id>/versions/", views_syntheses.versions, name="versions"),
     path(
         "<uuid:synthese_id>/documents/<uuid:signed_document_id>/",

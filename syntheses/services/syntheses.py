@@ -13,10 +13,12 @@ signed document and its version are kept.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import string
 from collections.abc import Mapping
 from typing import Any
 
+import nh3
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -29,7 +31,6 @@ from beneficiaires.models import Bilan, Notification, StatutBilan
 from beneficiaires.services.notifications import notification_envoyer
 from bilan.core.audit import ClientInfo
 from bilan.core.models import SignatureRole, SignedDocument, User
-from bilan.core.pdf import sanitize_html
 from bilan.core.signatures import (
     MethodeAuthentification,
     document_annuler,
@@ -163,7 +164,8 @@ def _nouvelle_version(
 @transaction.atomic
 def synthese_obtenir_ou_creer(*, bilan: Bilan, par: User) -> Synthese:
     """The bilan's synthèse, created (brouillon) when the consultant starts it (a POST), from
-    the conclusion phase; never on a closed, abandoned or refused bilan."""
+    the investigation phase on (drafting starts early; sharing waits for the conclusion
+    phase); never on a closed, abandoned or refused bilan."""
     _exiger_acces(par, bilan)
     existante = selectors.bilan_synthese_obtenir(bilan=bilan)
     if existante is not None:
@@ -178,10 +180,35 @@ def synthese_obtenir_ou_creer(*, bilan: Bilan, par: User) -> Synthese:
     return Synthese.objects.create(organisation_id=bilan.organisation_id, bilan=bilan)
 
 
+# The editor's allow-list (static/js/synthese-editeur.js offers exactly these): paragraphs, line
+# breaks, bold, italic, two heading levels, bulleted and numbered lists, quotes. No link, no
+# attribute. Browsers' execCommand writes <b>, <i> and <div>: renamed before the allow-list.
+BALISES_SYNTHESE = frozenset(
+    {"p", "br", "strong", "em", "h3", "h4", "ul", "ol", "li", "blockquote"}
+)
+_RENOMMER = {"b": "strong", "i": "em", "div": "p", "h1": "h3", "h2": "h3", "h5": "h4", "h6": "h4"}
+_VIDE_RE = re.compile(r"<(p|h3|h4)>(?:\s|<br>|&nbsp;)*</\1>")
+_RENOMMER_RE = re.compile(r"<(/?)(b|i|div|h1|h2|h5|h6)(\s[^>]*)?>", re.IGNORECASE)
+
+
+def section_nettoyer(*, html: str) -> str:
+    """One section through the editor's allow-list (nh3): what is not allowed is dropped
+    (script and style with their content), the text is kept and escaped."""
+    renomme = _RENOMMER_RE.sub(lambda m: f"<{m.group(1)}{_RENOMMER[m.group(2).lower()]}>", html)
+    propre = nh3.clean(
+        renomme,
+        tags=set(BALISES_SYNTHESE),
+        clean_content_tags={"script", "style"},
+        attributes={},
+        strip_comments=True,
+    )
+    return _VIDE_RE.sub("", propre).strip()
+
+
 def sections_nettoyer(*, sections: dict) -> dict:
-    """Only the 7 known sections, each through the allow-list sanitiser."""
+    """Only the 7 known sections, each through the editor's allow-list."""
     return {
-        key: sanitize_html(str(sections[key] or "")).strip()
+        key: section_nettoyer(html=str(sections[key] or ""))
         for key in SECTION_KEYS
         if key in sections
     }
@@ -597,6 +624,9 @@ def synthese_partager(*, synthese: Synthese, par: User) -> SyntheseVersion:
             _("Seule une synthèse en brouillon ou révisée se partage (elle est « %(s)s »).")
             % {"s": locked.get_statut_display()}
         )
+    refus = selectors.synthese_refus_partage(bilan=locked.bilan)
+    if refus is not None:
+        raise ValidationError(refus)
     if _contenu_vide(locked):
         raise ValidationError(_("La synthèse est vide : rédigez-la avant de la partager."))
     version = _nouvelle_version(locked, motif=selectors.MOTIF_PARTAGEE, par=par)

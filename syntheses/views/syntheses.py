@@ -28,6 +28,7 @@ from bilan.core.audit import TypeObjet, audit_record, client_info
 from bilan.core.form_errors import add_errors, flash_errors
 from bilan.core.middleware import StaffRequest
 from bilan.core.models import AuditEvent, SignatureRole, SignedDocument
+from bilan.core.pdf import render_pdf
 from bilan.core.permissions import staff_required
 from bilan.core.signatures import roles_manquants_du_document
 from bilan.core.tenancy import get_for_organisation
@@ -44,11 +45,13 @@ from syntheses.forms import (
     SyntheseForm,
 )
 from syntheses.models import Critere, EcartCompetence, EtapePlanAction, Scenario, Synthese
+from syntheses.pdf import synthese_contexte
 from syntheses.services import syntheses as services
 
 # Journal: kind and id only (bilan.core.audit).
 SYNTHESE = TypeObjet("synthese", gettext_lazy("Synthèse"))
 SYNTHESE_VERSIONS = TypeObjet("synthese", gettext_lazy("Versions de la synthèse"))
+SYNTHESE_APERCU = TypeObjet("synthese", gettext_lazy("Aperçu PDF de la synthèse"))
 
 
 def _exiger_acces(request: StaffRequest, bilan: Bilan) -> None:
@@ -189,6 +192,9 @@ def _page(
             "signature_form": SignatureForm(),
             "remise_form": forms_extra.get("remise_form") or RemiseForm(),
             "peut_signer": selectors.peut_signer_consultant(user=request.user, bilan=bilan),
+            "refus_partage": selectors.synthese_refus_partage(bilan=bilan),
+            "materiaux": selectors.synthese_materiaux(bilan=bilan, etapes=etapes),
+            "citables": selectors.travaux_citables_lister(bilan=bilan),
         },
         status=status,
     )
@@ -639,3 +645,24 @@ def document(
         queryset=selectors.documents_signes_lister(synthese=synthese),
     )
     return serve_signed_document(request, doc, signed=doc.status == SignedDocument.Status.SIGNE)
+
+
+@staff_required
+@require_GET
+def apercu(request: StaffRequest, synthese_id: uuid.UUID) -> HttpResponse:
+    """The PDF of the synthèse as it stands (the saved text, not a signed document), shown in
+    the browser: the same template and sanitising as the issued document, marked « aperçu »
+    by its file name; nothing is stored."""
+    synthese = _synthese(request, synthese_id)
+    contenu = render_pdf(
+        template=services.PDF_TEMPLATE,
+        context=synthese_contexte(synthese=synthese),
+        organisation=request.organisation,
+    )
+    _journaliser(request, synthese, objet=SYNTHESE_APERCU)
+    response = HttpResponse(contenu, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="synthese-{synthese.bilan.numero}-apercu.pdf"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response

@@ -399,10 +399,10 @@ def test_parcours_cpf_du_premier_contact_au_suivi_planifie(
         page.goto(f"{base}/app/bilans/{bilan.public_id}/")
         page.get_by_role("link", name="Ouvrir l'éditeur de synthèse").click()
         page.get_by_role("button", name="Commencer la synthèse").click()
-        page.get_by_label("Circonstances du bilan").fill(
+        page.get_by_role("textbox", name="Circonstances du bilan").fill(
             "Reconversion souhaitée après douze ans de logistique."
         )
-        page.get_by_label("Compétences et aptitudes identifiées").fill(
+        page.get_by_role("textbox", name="Compétences et aptitudes identifiées").fill(
             "Organisation, animation d'équipe."
         )
         page.get_by_role("button", name="Enregistrer", exact=True).click()

@@ -2,17 +2,23 @@
 code, reads the shared version, comments on a section, validates, then signs the issued PDF
 (SHA-256 shown, then the evidence) and downloads the signed document."""
 
+import datetime as dt
+import os
 import re
 import time
+from pathlib import Path
 
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
 from beneficiaires.models import StatutBilan
 from bilan.core.models import SignatureRole, SignedDocument
 from bilan.core.tenancy import tenant_context
+from seances.models import Seance
+from seances.services import travail
 from syntheses.models import Commentaire, Synthese
 from syntheses.services import syntheses as services
 from tests.factories.bilans import bilan_for
@@ -206,15 +212,15 @@ def test_consultant_autosave_then_conflict_warning(
             assert not Synthese.objects.filter(bilan=bilan).exists()
         page.get_by_role("button", name="Commencer la synthèse").click()
         _assert_accessible_basics(page)
-        area = page.get_by_label("Circonstances du bilan")
+        area = page.get_by_role("textbox", name="Circonstances du bilan")
         area.fill("Texte saisi dans le navigateur")
-        page.get_by_label("Compétences et aptitudes identifiées").focus()  # blur → autosave
+        page.get_by_role("textbox", name="Compétences et aptitudes identifiées").focus()  # autosave
         status = page.locator("#autosave-statut")
         expect(status).to_have_text(re.compile(r"^Enregistré à \d\d:\d\d$"))
         expect(page.locator('input[name="revision"]')).to_have_value("1")
         with tenant_context(world.org_a):
             synthese = Synthese.objects.get(bilan=bilan)
-            assert synthese.circonstances == "Texte saisi dans le navigateur"
+            assert synthese.circonstances == "<p>Texte saisi dans le navigateur</p>"
             # Someone else saves meanwhile (another tab).
             services.synthese_enregistrer(
                 synthese=synthese,
@@ -223,12 +229,12 @@ def test_consultant_autosave_then_conflict_warning(
                 par=world.admin_a,
             )
         area.fill("Ma suite")
-        page.get_by_label("Compétences et aptitudes identifiées").focus()
+        page.get_by_role("textbox", name="Compétences et aptitudes identifiées").focus()
         expect(status).to_contain_text("le texte a été modifié ailleurs")
         # Without JS semantics: the plain submit shows both texts, nothing overwritten.
         page.get_by_role("button", name="Enregistrer", exact=True).click()
         expect(page.get_by_text("Conflit de modification")).to_be_visible()
-        expect(page.get_by_label("Votre texte (non enregistré)")).to_have_value("Ma suite")
+        expect(page.get_by_label("Votre texte (non enregistré)")).to_have_value("<p>Ma suite</p>")
         expect(page.get_by_label("Texte enregistré (plus récent)")).to_have_value("Autre onglet")
         # Only the expected 409 answers (autosave, then the conflict page); no CSP refusal.
         assert [e for e in errors if "status of 409" not in e] == [], errors
@@ -236,3 +242,155 @@ def test_consultant_autosave_then_conflict_warning(
         context.close()
     with tenant_context(world.org_a):
         assert Synthese.objects.get(bilan=bilan).circonstances == "Autre onglet"
+
+
+# --- Issue 14: the rich-text editor and its side panel, at 375 and 1280 px ------------------------
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+AXE_GRAVES = """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+    .filter(v => v.impact === "serious" || v.impact === "critical")
+    .map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).join(", "))"""
+
+
+def _sans_defilement_ni_violation(page, largeur: int) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= largeur
+    # Injected through the DevTools protocol: the page keeps its strict CSP.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    assert page.evaluate(AXE_GRAVES) == []
+
+
+@pytest.mark.parametrize("largeur", [375, 1280])
+def test_editor_toolbar_bold_and_list_kept_after_reload_and_objective_inserted(
+    transactional_db, world, live_server, browser: Browser, tmp_path, largeur
+):
+    """Issue 14 acceptance: in the investigation phase the consultant types bold text and a
+    bulleted list with the toolbar, reloads and finds them kept (autosave, no HTML typed), then
+    inserts an objective from the side panel. No sideways scroll, axe 0 serious/critical, no
+    CSP refusal or script error. Screenshots go to ``CAPTURES_DIR`` when set."""
+    from django.conf import settings
+
+    assert AXE.exists(), "axe-core manque : lancez « npm ci »."
+    captures = Path(os.environ.get("CAPTURES_DIR") or tmp_path)
+    bilan = bilan_for(
+        world.beneficiaire_a,
+        statut=StatutBilan.EN_COURS,
+        phase="investigation",
+        objectifs="- Faire le point sur mes compétences\n- Valider un projet de formatrice",
+    )
+    with tenant_context(world.org_a):
+        synthese = services.synthese_obtenir_ou_creer(bilan=bilan, par=world.consultant_a)
+        seance = Seance.objects.create(
+            organisation=world.org_a,
+            bilan=bilan,
+            consultant=world.consultant_a,
+            phase="investigation",
+            type="travail_personnel",
+            intitule="Portfolio",
+            debut=timezone.now() - dt.timedelta(days=2),
+            duree_minutes=60,
+            modalite="autonomie",
+        )
+        consigne = travail.consigne_creer(
+            seance=seance, titre="Mes réussites", consignes="Racontez", temps_attendu_minutes=60
+        )
+        travail.rendu_soumettre(
+            consigne=consigne,
+            texte="J'ai formé trois intérimaires. Transmettre me donne de l'énergie.",
+            temps_declare_minutes=45,
+            fichiers=[],
+            par=world.beneficiaire_user_a,
+        )
+    client = Client()
+    connecter_avec_mfa(client, world.consultant_a)
+    context = browser.new_context(viewport={"width": largeur, "height": 900}, locale="fr-FR")
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda m: (
+                errors.append(m.text)
+                if m.type == "error" and "favicon" not in (m.location or {}).get("url", "")
+                else None
+            ),
+        )
+        page.goto(f"{live_server.url}/app/syntheses/bilans/{bilan.public_id}/")
+        expect(page.get_by_text("balises permises")).to_have_count(0)
+        editeur = page.get_by_role("textbox", name="Circonstances du bilan")
+        barre = (
+            page.locator(".editeur-synthese")
+            .filter(has=editeur)
+            .get_by_role("toolbar", name="Mise en forme")
+        )
+        expect(page.get_by_label("Circonstances du bilan")).to_have_count(1)  # the text box only
+        editeur.click()
+        barre.get_by_role("button", name="Gras (Ctrl+B)").click()
+        editeur.press_sequentially("Reconversion choisie")
+        barre.get_by_role("button", name="Gras (Ctrl+B)").click()
+        editeur.press_sequentially(" après dix ans.")
+        editeur.press("Enter")
+        barre.get_by_role("button", name="Liste à puces").click()
+        editeur.press_sequentially("Logistique")
+        editeur.press("Enter")
+        editeur.press_sequentially("Formation")
+        page.get_by_role("textbox", name="Compétences et aptitudes identifiées").focus()
+        expect(page.locator("#autosave-statut")).to_have_text(re.compile(r"^Enregistré à"))
+        page.screenshot(path=str(captures / f"synthese-editeur-{largeur}.png"), full_page=False)
+
+        page.reload()
+        editeur = page.get_by_role("textbox", name="Circonstances du bilan")
+        expect(editeur.locator("strong")).to_have_text("Reconversion choisie")
+        expect(editeur.locator("ul > li")).to_have_text(["Logistique", "Formation"])
+        _sans_defilement_ni_violation(page, largeur)
+
+        editeur.click()
+        panneau = page.get_by_role("complementary", name="Insérer depuis le bilan")
+        expect(panneau.get_by_label("Insérer dans la section")).to_have_value("circonstances")
+        panneau.get_by_role("button", name="Insérer : Valider un projet de formatrice").click()
+        expect(editeur.get_by_text("Valider un projet de formatrice")).to_be_visible()
+        expect(panneau.get_by_role("status")).to_have_text(
+            "Inséré dans « Circonstances du bilan »."
+        )
+        expect(page.locator("#autosave-statut")).to_have_text(re.compile(r"^Enregistré à"))
+        # A quote: the consultant selects a passage of the handed-in work, then « Citer ».
+        panneau.get_by_role("button", name="Citer le passage sélectionné").click()
+        expect(panneau.get_by_role("status")).to_have_text(
+            "Sélectionnez d'abord un passage de ce travail."
+        )
+        page.evaluate(
+            """() => {
+                const p = document.querySelector("[data-citable] p");
+                const texte = p.firstChild;
+                const debut = texte.nodeValue.indexOf("Transmettre");
+                const range = document.createRange();
+                range.setStart(texte, debut);
+                range.setEnd(texte, texte.nodeValue.length);
+                getSelection().removeAllRanges();
+                getSelection().addRange(range);
+            }"""
+        )
+        panneau.get_by_role("button", name="Citer le passage sélectionné").click()
+        expect(editeur.locator("blockquote")).to_have_text("Transmettre me donne de l'énergie.")
+        panneau.scroll_into_view_if_needed()
+        page.screenshot(path=str(captures / f"synthese-panneau-{largeur}.png"), full_page=False)
+        _sans_defilement_ni_violation(page, largeur)
+        assert errors == [], errors
+    finally:
+        context.close()
+    with tenant_context(world.org_a):
+        synthese.refresh_from_db()
+    assert synthese.circonstances == (
+        "<p><strong>Reconversion choisie</strong> après dix ans.</p>"
+        "<ul><li>Logistique</li><li>Formation</li></ul>"
+        "<p>Valider un projet de formatrice</p>"
+        "<blockquote><p>Transmettre me donne de l'énergie.</p></blockquote>"
+    )

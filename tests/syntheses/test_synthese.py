@@ -114,15 +114,46 @@ def _pdf_text(content: bytes) -> str:
 # --- Creation, concurrency, sanitising --------------------------------------------------------
 
 
-def test_synthese_created_only_from_the_conclusion_phase(world, login_as):
-    bilan = _bilan(world, phase="investigation")
-    with tenant_context(world.org_a), pytest.raises(ValidationError, match="conclusion"):
+def test_synthese_not_started_in_the_preliminary_phase(world, login_as):
+    bilan = _bilan(world, phase="preliminaire")
+    with tenant_context(world.org_a), pytest.raises(ValidationError, match="investigation"):
         services.synthese_obtenir_ou_creer(bilan=bilan, par=world.consultant_a)
     response = login_as(world.consultant_a).get(f"/app/syntheses/bilans/{bilan.public_id}/")
     assert response.status_code == 302
     assert response["Location"] == f"/app/bilans/{bilan.public_id}/"
     with tenant_context(world.org_a):
         assert not Synthese.objects.filter(bilan=bilan).exists()
+
+
+def test_synthese_drafted_in_investigation_but_shared_only_in_conclusion(world, login_as):
+    """Drafting starts early (investigation phase): the consultant writes; sharing with the
+    beneficiary is refused with the reason until the conclusion phase, nothing versioned."""
+    bilan = _bilan(world, phase="investigation")
+    client = login_as(world.consultant_a)
+    response = client.post(f"/app/syntheses/bilans/{bilan.public_id}/commencer/")
+    assert response.status_code == 302
+    with tenant_context(world.org_a):
+        synthese = Synthese.objects.get(bilan=bilan)
+        services.synthese_enregistrer(
+            synthese=synthese,
+            revision=0,
+            sections={"projets": "<p>Premières pistes</p>"},
+            par=world.consultant_a,
+        )
+    response = client.post(f"/app/syntheses/{synthese.public_id}/partager/", follow=True)
+    assert "se partage avec le ou la bénéficiaire pendant la phase de conclusion" in (
+        response.content.decode()
+    )
+    with tenant_context(world.org_a):
+        synthese.refresh_from_db()
+        assert synthese.statut == Synthese.Statut.BROUILLON
+        assert synthese.projets == "<p>Premières pistes</p>"
+        assert not synthese.versions.exists()
+        bilan.phase = "conclusion"
+        bilan.save(update_fields=["phase"])
+        services.synthese_partager(synthese=synthese, par=world.consultant_a)
+        synthese.refresh_from_db()
+        assert synthese.statut == Synthese.Statut.PARTAGEE
 
 
 @pytest.mark.parametrize("statut", ["clos", "abandonne", "refuse"])
@@ -250,7 +281,30 @@ def test_sanitising_drops_script_and_file_images(world, synthese):
     assert "file:" not in stored
     assert "onclick" not in stored
     assert "<strong>fort</strong>" in stored
-    assert 'href="https://exemple.fr"' in stored
+    # Links are off in the editor's allow-list: the text stays, no <a> at all.
+    assert "<a" not in stored
+    assert "href" not in stored
+    assert stored.endswith("lienok")
+
+
+def test_sanitising_keeps_the_toolbar_formatting_and_renames_browser_tags(world, synthese):
+    """What the toolbar produces is kept as it is (bold, italic, headings, both lists, quotes);
+    the browser's <b>, <i> and <div> become <strong>, <em> and <p>; no attribute survives."""
+    html = (
+        '<h3>Parcours</h3><h4 class="x">Étapes</h4><p><b>gras</b> et <i>italique</i></p>'
+        '<div style="color:red">bloc</div><ul><li>un</li></ul><ol><li>deux</li></ol>'
+        "<blockquote><p>citation</p></blockquote>"
+    )
+    with tenant_context(world.org_a):
+        services.synthese_enregistrer(
+            synthese=synthese, revision=0, sections={"projets": html}, par=world.consultant_a
+        )
+        stored = Synthese.objects.get(pk=synthese.pk).projets
+    assert stored == (
+        "<h3>Parcours</h3><h4>Étapes</h4><p><strong>gras</strong> et <em>italique</em></p>"
+        "<p>bloc</p><ul><li>un</li></ul><ol><li>deux</li></ol>"
+        "<blockquote><p>citation</p></blockquote>"
+    )
 
 
 # --- Rights and audit -------------------------------------------------------------------------
