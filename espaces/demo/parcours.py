@@ -83,10 +83,6 @@ REPONSES_TEXTE = {
 }
 
 
-def _il_y_a(jours: float) -> dt.datetime:
-    return timezone.now() - dt.timedelta(days=jours)
-
-
 def organisation_configurer(
     *,
     organisation: Organisation,
@@ -122,8 +118,9 @@ def portail_ouvrir(*, beneficiaire: Beneficiaire, user: User) -> None:
     )
 
 
-def convention_signer(*, bilan: Bilan, admin: User, beneficiaire: User, jours: int) -> None:
-    """The route's convention or contract, issued and signed by every party ``jours`` ago."""
+def convention_signer(*, bilan: Bilan, admin: User, beneficiaire: User) -> None:
+    """The route's convention or contract, issued and signed by every party. Signatures are
+    evidence (the database refuses to change them): they keep the day the demo was loaded."""
     if type_document(bilan=bilan) is None:  # CPF: the platform's conditions stand in
         return
     document = convention_emettre(bilan=bilan, par=admin)
@@ -151,7 +148,6 @@ def convention_signer(*, bilan: Bilan, admin: User, beneficiaire: User, jours: i
             signer_name=signataire.get("signer_name"),  # type: ignore[arg-type]
             signer_email=signataire.get("signer_email"),  # type: ignore[arg-type]
         )
-    document.signatures.update(signed_at=_il_y_a(jours))
 
 
 def emargements_signer(*, bilan: Bilan, beneficiaire: User) -> int:

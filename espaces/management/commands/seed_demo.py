@@ -286,8 +286,7 @@ def _vivre(bilan: Bilan, *, organisation, admin, debut: dt.date, statut: str) ->
     beneficiaire = bilan.beneficiaire
     user = _user(beneficiaire.email, beneficiaire.prenom, beneficiaire.nom)
     parcours.portail_ouvrir(beneficiaire=beneficiaire, user=user)
-    jours = (timezone.localdate() - debut).days + 12
-    parcours.convention_signer(bilan=bilan, admin=admin, beneficiaire=user, jours=jours)
+    parcours.convention_signer(bilan=bilan, admin=admin, beneficiaire=user)
     parcours.emargements_signer(bilan=bilan, beneficiaire=user)
     parcours.travail_rendre(bilan=bilan, consultant=bilan.consultant, beneficiaire=user)
     if statut == StatutBilan.EN_COURS:
