@@ -213,10 +213,9 @@ def travail_rendre(*, bilan: Bilan, consultant: User, beneficiaire: User) -> Non
     )
 
 
-def synthese_remettre(
-    *, bilan: Bilan, consultant: User, beneficiaire: User, remise_le: dt.datetime
-) -> Synthese:
-    """Co-written (drafted, shared, commented), validated and signed by both, handed over."""
+def synthese_rediger(*, bilan: Bilan, consultant: User, partager: bool) -> Synthese:
+    """Drafted by the consultant (every section, an action plan); shared for the
+    beneficiary's reading when ``partager``."""
     services = syntheses_services
     synthese = services.synthese_obtenir_ou_creer(bilan=bilan, par=consultant)
     prenom = {"prenom": bilan.beneficiaire.prenom}
@@ -231,10 +230,20 @@ def synthese_remettre(
             synthese=synthese,
             par=consultant,
             intitule=intitule,
-            echeance=remise_le.date() + dt.timedelta(days=jours),
+            echeance=timezone.localdate() + dt.timedelta(days=jours),
             responsable=responsable,
         )
-    services.synthese_partager(synthese=synthese, par=consultant)
+    if partager:
+        services.synthese_partager(synthese=synthese, par=consultant)
+    return synthese
+
+
+def synthese_remettre(
+    *, bilan: Bilan, consultant: User, beneficiaire: User, remise_le: dt.datetime
+) -> Synthese:
+    """Co-written (drafted, shared, commented), validated and signed by both, handed over."""
+    services = syntheses_services
+    synthese = synthese_rediger(bilan=bilan, consultant=consultant, partager=True)
     services.commentaire_ajouter(
         synthese=synthese,
         section="projets",

@@ -75,9 +75,9 @@ def test_migrate_seed_and_serve_on_sqlite(tmp_path):
     assert (tmp_path / "db.sqlite3").exists()
     assert counts[1] == "2"
     users_after_two_runs = int(counts[0])
-    # 6 staff, 3 beneficiaries with a portal, and per organisation the 4 beneficiaries whose
+    # 6 staff, 3 beneficiaries with a portal, and per organisation the 5 beneficiaries whose
     # bilan is lived through the portal (running, synthèse handed over, closed).
-    assert users_after_two_runs == 6 + 3 + 2 * 4
+    assert users_after_two_runs == 6 + 3 + 2 * 5
 
     port = _free_port()
     server = subprocess.Popen(

@@ -73,7 +73,9 @@ def test_the_demo_shows_every_state_through_the_services_and_loads_twice():
             realisees = Seance.objects.filter(statut=Seance.Statut.REALISEE).exclude(
                 type="travail_personnel"
             )
-            vecus = realisees.filter(bilan__numero__in=["DEMO-04", "DEMO-05", "DEMO-06", "DEMO-09"])
+            vecus = realisees.filter(
+                bilan__numero__in=["DEMO-04", "DEMO-05", "DEMO-06", "DEMO-09", "DEMO-10"]
+            )
             assert vecus.exists()
             for seance in vecus:
                 roles = sorted(seance.emargements.values_list("role", flat=True))
@@ -86,7 +88,7 @@ def test_the_demo_shows_every_state_through_the_services_and_loads_twice():
             assert all(r.soumis_le < r.retour_le for r in rendus)
 
             # Conventions or contracts signed by every party for the started bilans.
-            for numero in ("DEMO-04", "DEMO-05", "DEMO-06", "DEMO-09"):
+            for numero in ("DEMO-04", "DEMO-05", "DEMO-06", "DEMO-09", "DEMO-10"):
                 documents = SignedDocument.objects.filter(
                     subject_id=bilans[numero].public_id, status=SignedDocument.Status.SIGNE
                 ).exclude(kind="synthese")
@@ -110,7 +112,11 @@ def test_the_demo_shows_every_state_through_the_services_and_loads_twice():
 
             # Running bilans with hours left (below 24 h), the abandoned one has no synthèse.
             en_cours = [b for b in bilans.values() if b.statut == StatutBilan.EN_COURS]
-            assert len(en_cours) == 2
+            assert len(en_cours) == 3
             assert all(0 < b.minutes_comptees < 24 * 60 for b in en_cours)
             assert all(b.minutes_comptees <= 24 * 60 for b in bilans.values())
             assert not Synthese.objects.filter(bilan=bilans["DEMO-07"]).exists()
+            # One in conclusion: its synthèse shared, awaiting the beneficiary's validation.
+            en_redaction = Synthese.objects.get(bilan=bilans["DEMO-10"])
+            assert en_redaction.statut == Synthese.Statut.PARTAGEE
+            assert en_redaction.validee_beneficiaire_le is None

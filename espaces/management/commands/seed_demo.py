@@ -127,6 +127,7 @@ DOSSIERS = [
     ("Gaëlle", "Perrin", Financement.TRANSITIONS_PRO, StatutBilan.ABANDONNE, Phase.PRELIMINAIRE),
     ("Hugo", "Caron", Financement.CONGE_RECLASSEMENT, StatutBilan.REFUSE, ""),
     ("Inès", "Morel", Financement.AUTRE_FINANCEUR, StatutBilan.EN_COURS, Phase.INVESTIGATION),
+    ("Jade", "Robin", Financement.PERSONNEL, StatutBilan.EN_COURS, Phase.CONCLUSION),
 ]
 
 
@@ -177,6 +178,8 @@ def _seed_bilans(organisation, consultants, admin) -> int:
             "abandonne": -60,
             "en_cours": -30,
         }.get(statut, 15)
+        if phase == Phase.CONCLUSION and statut == StatutBilan.EN_COURS:
+            decalage = -70  # in conclusion: the synthèse is being written
         debut = today + dt.timedelta(days=decalage + index)
         entretien = None
         if statut != StatutBilan.DEMANDE:
@@ -290,6 +293,8 @@ def _vivre(bilan: Bilan, *, organisation, admin, debut: dt.date, statut: str) ->
     parcours.emargements_signer(bilan=bilan, beneficiaire=user)
     parcours.travail_rendre(bilan=bilan, consultant=bilan.consultant, beneficiaire=user)
     if statut == StatutBilan.EN_COURS:
+        if bilan.phase == Phase.CONCLUSION:  # shared, awaiting the beneficiary's validation
+            parcours.synthese_rediger(bilan=bilan, consultant=bilan.consultant, partager=True)
         return
     fin = debut + dt.timedelta(days=80)
     remise = timezone.make_aware(dt.datetime.combine(fin, dt.time(11)))
