@@ -77,6 +77,30 @@ RETOUR = (
     "Très belle enquête, précise et honnête sur les freins. Nous en reparlerons à la séance "
     "suivante pour préparer la seconde rencontre."
 )
+# Per personal-work séance of the built-in programme (its title before « : »).
+CONSIGNES = {
+    "Grille d'analyse de parcours et autodiagnostic": (
+        "Autodiagnostic de parcours",
+        "Remplissez la grille : pour chaque expérience, les missions, ce que vous avez aimé, "
+        "ce que vous avez appris. Terminez par trois réussites dont vous êtes fier·ère.",
+    ),
+    "Questionnaires d'intérêts et de personnalité": (
+        "Questionnaires d'intérêts",
+        "Passez les deux questionnaires en ligne puis notez en quelques lignes ce qui vous "
+        "surprend et ce qui vous ressemble dans les résultats.",
+    ),
+}
+RENDUS = {
+    "Autodiagnostic de parcours": (
+        "Trois réussites : la refonte du suivi des factures, la formation de deux nouvelles "
+        "collègues, l'accueil des chauffeurs intérimaires. Ce que j'aime : organiser et "
+        "transmettre."
+    ),
+    "Questionnaires d'intérêts": (
+        "Dominantes sociale et conventionnelle. Ce qui me ressemble : le goût d'aider et "
+        "le besoin de cadre. Ce qui me surprend : un intérêt artistique plus fort que prévu."
+    ),
+}
 REPONSES_TEXTE = {
     KindEnquete.CHAUD: "Un accompagnement à l'écoute, qui m'a aidée à oser.",
     KindEnquete.FROID: "Je suis entrée en formation en septembre, comme prévu dans le plan.",
@@ -185,32 +209,32 @@ def emargements_signer(*, bilan: Bilan, beneficiaire: User) -> int:
 
 
 def travail_rendre(*, bilan: Bilan, consultant: User, beneficiaire: User) -> None:
-    """A guided-work consigne on the first realised personal-work séance, handed in, reviewed."""
-    seance = (
-        Seance.objects.filter(
-            bilan=bilan, type=TypeSeance.TRAVAIL_PERSONNEL, statut=Seance.Statut.REALISEE
+    """Guided work on every realised personal-work séance: a consigne, the beneficiary's
+    answer with the time spent, the consultant's feedback (the work is that séance's proof)."""
+    seances = Seance.objects.filter(
+        bilan=bilan, type=TypeSeance.TRAVAIL_PERSONNEL, statut=Seance.Statut.REALISEE
+    )
+    for seance in seances.order_by("debut"):
+        titre, consignes = CONSIGNES.get(seance.intitule.split(" :")[0], CONSIGNE)
+        consigne = consigne_creer(
+            seance=seance,
+            titre=titre,
+            consignes=consignes,
+            echeance=seance.debut.date() + dt.timedelta(days=7),
+            temps_attendu_minutes=seance.duree_minutes,
+            par=consultant,
         )
-        .order_by("debut")
-        .first()
-    )
-    if seance is None:
-        return
-    titre, consignes = CONSIGNE
-    consigne = consigne_creer(
-        seance=seance,
-        titre=titre,
-        consignes=consignes,
-        echeance=seance.debut.date() + dt.timedelta(days=7),
-        temps_attendu_minutes=seance.duree_minutes,
-        par=consultant,
-    )
-    rendu = rendu_soumettre(
-        consigne=consigne, texte=RENDU, temps_declare_minutes=seance.duree_minutes, par=beneficiaire
-    )
-    rendu_retour_enregistrer(rendu=rendu, retour=RETOUR, par=consultant)
-    Rendu.objects.filter(pk=rendu.pk).update(
-        soumis_le=seance.debut + dt.timedelta(days=2), retour_le=seance.debut + dt.timedelta(days=4)
-    )
+        rendu = rendu_soumettre(
+            consigne=consigne,
+            texte=RENDUS.get(titre, RENDU),
+            temps_declare_minutes=seance.duree_minutes,
+            par=beneficiaire,
+        )
+        rendu_retour_enregistrer(rendu=rendu, retour=RETOUR, par=consultant)
+        Rendu.objects.filter(pk=rendu.pk).update(
+            soumis_le=seance.debut + dt.timedelta(days=2),
+            retour_le=seance.debut + dt.timedelta(days=4),
+        )
 
 
 def synthese_rediger(*, bilan: Bilan, consultant: User, partager: bool) -> Synthese:

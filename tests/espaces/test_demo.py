@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from beneficiaires.models import Bilan, StatutBilan
 from bilan.core.models import Organisation, SignedDocument, User
@@ -12,6 +13,7 @@ from bilan.core.tenancy import tenant_context
 from enquetes.models import KindEnquete, Reponse
 from seances.models import Emargement, EntretienSuivi, Rendu, Seance
 from syntheses.models import Synthese
+from tests.factories.core import connecter_avec_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +122,10 @@ def test_the_demo_shows_every_state_through_the_services_and_loads_twice():
             en_redaction = Synthese.objects.get(bilan=bilans["DEMO-10"])
             assert en_redaction.statut == Synthese.Statut.PARTAGEE
             assert en_redaction.validee_beneficiaire_le is None
+
+    # What the consultant sees of it: nothing left to sign on attendance (guided personal work
+    # is proven by its handed-in work, not signed), the shared synthèse to validate.
+    consultante = User.objects.get(email="consultante@atelier-parcours.example")
+    page = connecter_avec_mfa(Client(), consultante).get("/app/").content.decode()
+    assert "Émargement à signer ou à demander" not in page
+    assert "Synthèse partagée : à valider" in page
