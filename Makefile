@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_ENV := DJANGO_SETTINGS_MODULE=bilan.settings.test
 
-.PHONY: run test venv services lint check-migrations messages clean tenancy-report mutation
+.PHONY: run test captures venv services lint check-migrations messages clean tenancy-report mutation
 
 venv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -23,6 +23,10 @@ run: venv
 	@# Without Redis, due reminders and surveys are sent by this in-process loop.
 	trap 'kill 0' EXIT; $(PY) manage.py relances_envoyer --boucle & \
 	$(PY) manage.py runserver $(HOST):$(PORT) --noreload
+
+## make captures: docs/screenshots/*.png from the demo (cockpits, dossier, synthèse editor, portal; 375 and 1280 px)
+captures: venv
+	$(PY) scripts/captures.py
 
 services:
 	bash scripts/system-deps.sh

@@ -420,9 +420,11 @@ def _a_faire_groupes(*, bilans: list[Bilan], maintenant: dt.datetime) -> list[AF
                     _url("bilans:detail", bilan, "documents"),
                 )
             )
-    # Attendance: realised séances not signed by both (to sign, or to request).
+    # Attendance: realised séances not signed by both (to sign, or to request). Guided personal
+    # work is not signed (its handed-in work is the proof; emargement_signer refuses it).
     seances = (
         Seance.objects.filter(bilan_id__in=list(par_pk), statut=Seance.Statut.REALISEE)
+        .exclude(type=TypeSeance.TRAVAIL_PERSONNEL)
         .annotate(
             signes=Count("emargements__role", distinct=True),
         )

@@ -1,9 +1,9 @@
 """The cockpit (/app/) and the dossier page in a real browser, at 375 and 1280 px: no
 sideways scroll, axe-core reports no serious or critical violation, the dossier's section
-links work without JavaScript. Screenshots land in docs/screenshots/ (DOCS_SCREENSHOTS=1)."""
+links work without JavaScript. The screenshots of docs/screenshots/ come from the demo
+(``make captures``)."""
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,6 @@ from tests.factories.core import connecter_avec_mfa
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 RACINE = Path(__file__).resolve().parents[2]
 AXE = RACINE / "node_modules" / "axe-core" / "axe.min.js"
-CAPTURES = RACINE / "docs" / "screenshots"
 AXE_SERIEUX = """async () => {
     const result = await axe.run(document, {resultTypes: ["violations"]});
     return result.violations
@@ -83,9 +82,6 @@ def _verifier(page, chemin, largeur, nom):
     page.add_script_tag(path=str(AXE))
     violations = page.evaluate(AXE_SERIEUX)
     largeur_page = page.evaluate("document.documentElement.scrollWidth")
-    if os.environ.get("DOCS_SCREENSHOTS"):
-        CAPTURES.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(CAPTURES / f"{nom}-{largeur}.png"), full_page=True)
     return violations, largeur_page
 
 

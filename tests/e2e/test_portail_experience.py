@@ -2,10 +2,9 @@
 header, touch targets of 44 px at least (bounding boxes measured), French dates (no ISO date),
 no hash in the main flow, no horizontal scroll, axe-core 0 serious/critical violations.
 
-``CAPTURES=1`` also writes the screenshots of the portal home to ``docs/screenshots/``."""
+The screenshots of docs/screenshots/ come from the demo: ``make captures``."""
 
 import datetime as dt
-import os
 import re
 from pathlib import Path
 
@@ -24,7 +23,6 @@ from tests.factories.signatures import issued_document
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 RACINE = Path(__file__).resolve().parents[2]
 AXE = RACINE / "node_modules" / "axe-core" / "axe.min.js"
-CAPTURES = RACINE / "docs" / "screenshots"
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 HASH = re.compile(r"\b[0-9a-f]{64}\b")
 PAGES = ["/portail/", "/portail/documents/", "/portail/synthese/", "/portail/emargement/"]
@@ -137,9 +135,6 @@ def test_portail_cibles_44_px_dates_francaises_preuve_repliee_axe(
     assert re.search(
         r"(lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) \d", page.inner_text("main")
     )
-    if os.environ.get("CAPTURES"):
-        CAPTURES.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(CAPTURES / f"portail-accueil-{largeur}.png"), full_page=True)
     # Guard: the measure does catch a small target.
     page.evaluate(
         "document.querySelector('main').insertAdjacentHTML('beforeend', "

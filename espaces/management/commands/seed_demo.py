@@ -1,10 +1,12 @@
 """Demo data: two organisations, their staff and beneficiaries. Idempotent. Demo only."""
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import F
@@ -33,6 +35,7 @@ from bilan.core.dates import ajouter_mois
 from bilan.core.mfa import totp_enable
 from bilan.core.models import Membership, Organisation, Role, User
 from bilan.core.tenancy import tenant_context
+from espaces.demo import parcours
 from seances.models import Seance
 from seances.services.programmes import seances_planifier_depuis_programme
 
@@ -53,6 +56,8 @@ ORGANISATIONS: list[dict[str, Any]] = [
         "referent_handicap_nom": "Nadia Benali",
         "referent_handicap_contact": "handicap@atelier-parcours.example",
         "domain": "atelier-parcours.example",
+        "logo": "logo-atelier.png",
+        "couleur_accent": "#1f5e8c",
         "staff": [
             ("admin", "Claire", "Martin", Role.ADMIN),
             ("consultant", "Julien", "Moreau", Role.CONSULTANT),
@@ -75,6 +80,8 @@ ORGANISATIONS: list[dict[str, Any]] = [
         "referent_handicap_nom": "Marc Fontaine",
         "referent_handicap_contact": "04 72 00 00 00",
         "domain": "horizons-competences.example",
+        "logo": "logo-horizons.png",
+        "couleur_accent": "#8a3b12",
         "staff": [
             ("admin", "Hélène", "Bernard", Role.ADMIN),
             ("consultant", "Karim", "Haddad", Role.CONSULTANT),
@@ -89,12 +96,18 @@ ORGANISATIONS: list[dict[str, Any]] = [
 ]
 
 
+@functools.cache
+def _hash_demo() -> str:
+    return make_password(DEMO_PASSWORD)
+
+
 def _user(email: str, first_name: str, last_name: str) -> User:
     user, created = User.objects.get_or_create(
         email=email, defaults={"first_name": first_name, "last_name": last_name}
     )
     if created:
-        user.set_password(DEMO_PASSWORD)
+        # One Argon2 hash for every demo account (half a second each otherwise).
+        user.password = _hash_demo()
         user.save(update_fields=["password"])
     EmailAddress.objects.get_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
@@ -114,11 +127,27 @@ DOSSIERS = [
     ("Gaëlle", "Perrin", Financement.TRANSITIONS_PRO, StatutBilan.ABANDONNE, Phase.PRELIMINAIRE),
     ("Hugo", "Caron", Financement.CONGE_RECLASSEMENT, StatutBilan.REFUSE, ""),
     ("Inès", "Morel", Financement.AUTRE_FINANCEUR, StatutBilan.EN_COURS, Phase.INVESTIGATION),
+    ("Jade", "Robin", Financement.PERSONNEL, StatutBilan.EN_COURS, Phase.CONCLUSION),
 ]
 
 
-def _seed_bilans(organisation, consultants) -> int:
-    """Dossiers in varied states, planned from a built-in programme. Idempotent by number."""
+# The third party who pays, named on the convention (R6313-8).
+FINANCEURS = {
+    Financement.OPCO: "OPCO Mobilités",
+    Financement.AUTRE_FINANCEUR: "OPCO Mobilités",
+    Financement.FRANCE_TRAVAIL: "France Travail — agence Paris 11e",
+    Financement.TRANSITIONS_PRO: "Transitions Pro Île-de-France",
+    Financement.CONGE_RECLASSEMENT: "Transports Durand (congé de reclassement)",
+}
+
+
+def _seed_bilans(organisation, consultants, admin) -> int:
+    """Dossiers in varied states, planned from a built-in programme. Idempotent by number.
+
+    The running and ended ones are then lived through the services (``espaces.demo.parcours``):
+    convention or contract signed, attendance signed by both, guided work handed in and
+    reviewed, synthèse co-written, validated, signed and handed over, bilan closed, surveys
+    answered, follow-up held."""
     slug = "18h-accompagnement-6h-travail-personnel"
     programme = Programme.objects.filter(modele_source=slug).first() or programme_copier_modele(
         organisation=organisation, slug=slug
@@ -131,7 +160,8 @@ def _seed_bilans(organisation, consultants) -> int:
         consultant = consultants[index % len(consultants)]
         beneficiaire, _ = Beneficiaire.objects.get_or_create(
             organisation=organisation,
-            email=f"{slugify(prenom)}.{slugify(nom)}@exemple.fr",
+            # One portal account per person and organisation: the address names the organisation.
+            email=f"{slugify(prenom)}.{slugify(nom)}@{organisation.slug}.exemple.fr",
             defaults={
                 "prenom": prenom,
                 "nom": nom,
@@ -143,11 +173,13 @@ def _seed_bilans(organisation, consultants) -> int:
         )
         # Ended dossiers lie in the past, running ones straddle today, waiting ones start later.
         decalage = {
-            "clos": -150,
+            "clos": -300,  # old enough for the follow-up and the survey à froid
             "synthese_remise": -95,
             "abandonne": -60,
             "en_cours": -30,
         }.get(statut, 15)
+        if phase == Phase.CONCLUSION and statut == StatutBilan.EN_COURS:
+            decalage = -70  # in conclusion: the synthèse is being written
         debut = today + dt.timedelta(days=decalage + index)
         entretien = None
         if statut != StatutBilan.DEMANDE:
@@ -191,9 +223,7 @@ def _seed_bilans(organisation, consultants) -> int:
             financement=route,
             prix_ttc=Decimal("1800.00"),
             conditions_paiement="Paiement à réception de facture, à 30 jours.",
-            financeur_nom="OPCO Mobilités"
-            if route in {Financement.OPCO, Financement.AUTRE_FINANCEUR}
-            else "",
+            financeur_nom=FINANCEURS.get(route, ""),
             financeur_reference="DEMO-2026-001"
             if route in {Financement.OPCO, Financement.AUTRE_FINANCEUR}
             else "",
@@ -218,6 +248,8 @@ def _seed_bilans(organisation, consultants) -> int:
             # (18 h or 22 h 30 planned), so the counter and the hours left read differently.
             travail = [e for e in calendrier if e["type"] == TypeSeance.TRAVAIL_PERSONNEL]
             retirees = {0: [], 1: travail, 2: travail[-1:]}[index % 3]
+            if statut == StatutBilan.EN_COURS and not retirees:
+                retirees = travail[-1:]  # running bilans keep hours left below 24 h
             seances_planifier_depuis_programme(
                 bilan=bilan,
                 seances=[e for e in calendrier if e not in retirees],
@@ -232,6 +264,9 @@ def _seed_bilans(organisation, consultants) -> int:
                 Seance.objects.filter(bilan=bilan, statut=Seance.Statut.PLANIFIEE).update(
                     statut=Seance.Statut.ANNULEE, motif="Bilan abandonné"
                 )
+        if statut in VECUS:
+            _vivre(bilan, organisation=organisation, admin=admin, debut=debut, statut=statut)
+            continue
         # Ended ones record their end day as the transitions do (R6313-7 starts there).
         fin = {
             StatutBilan.CLOS: debut + dt.timedelta(days=80),
@@ -244,6 +279,30 @@ def _seed_bilans(organisation, consultants) -> int:
             date_fin_reelle=fin if statut == StatutBilan.CLOS else None,
         )
     return Bilan.objects.count()
+
+
+# The states reached through the services rather than written directly.
+VECUS = {StatutBilan.EN_COURS, StatutBilan.SYNTHESE_REMISE, StatutBilan.CLOS}
+
+
+def _vivre(bilan: Bilan, *, organisation, admin, debut: dt.date, statut: str) -> None:
+    beneficiaire = bilan.beneficiaire
+    user = _user(beneficiaire.email, beneficiaire.prenom, beneficiaire.nom)
+    parcours.portail_ouvrir(beneficiaire=beneficiaire, user=user)
+    parcours.convention_signer(bilan=bilan, admin=admin, beneficiaire=user)
+    parcours.emargements_signer(bilan=bilan, beneficiaire=user)
+    parcours.travail_rendre(bilan=bilan, consultant=bilan.consultant, beneficiaire=user)
+    if statut == StatutBilan.EN_COURS:
+        if bilan.phase == Phase.CONCLUSION:  # shared, awaiting the beneficiary's validation
+            parcours.synthese_rediger(bilan=bilan, consultant=bilan.consultant, partager=True)
+        return
+    fin = debut + dt.timedelta(days=80)
+    remise = timezone.make_aware(dt.datetime.combine(fin, dt.time(11)))
+    parcours.synthese_remettre(
+        bilan=bilan, consultant=bilan.consultant, beneficiaire=user, remise_le=remise
+    )
+    if statut == StatutBilan.CLOS:
+        parcours.bilan_clore_et_suivre(bilan=bilan, consultant=bilan.consultant, fin=fin)
 
 
 class Command(BaseCommand):
@@ -270,15 +329,18 @@ class Command(BaseCommand):
             )
             # Rule 25: a fully configured certificate (issued 10 months ago, valid 3 years),
             # so the demo's funded bilans can start and the surveillance warning shows soon.
-            if organisation.qualiopi_date_expiration is None:
-                emission = ajouter_mois(jour=timezone.localdate(), mois=-10)
-                organisation.qualiopi_date_emission = emission
-                organisation.qualiopi_date_expiration = ajouter_mois(jour=emission, mois=36)
-                organisation.save(
-                    update_fields=["qualiopi_date_emission", "qualiopi_date_expiration"]
-                )
+            # Its logo and accent colour (contrast checked) go through the settings service.
+            emission = ajouter_mois(jour=timezone.localdate(), mois=-10)
+            parcours.organisation_configurer(
+                organisation=organisation,
+                logo=spec["logo"],
+                couleur=spec["couleur_accent"],
+                emission=emission,
+                expiration=ajouter_mois(jour=emission, mois=36),
+            )
             lines.append(f"\n{organisation.raison_sociale}")
             consultants = []
+            admin = None
             for local, first, last, role in spec["staff"]:
                 email = f"{local}@{spec['domain']}"
                 user = _user(email, first, last)
@@ -288,6 +350,8 @@ class Command(BaseCommand):
                 totp_enable(user=user, secret=DEMO_TOTP_SECRET)
                 if role == Role.CONSULTANT:
                     consultants.append(user)
+                elif role == Role.ADMIN:
+                    admin = user
                 lines.append(f"  {role:<11} {email}")
             with tenant_context(organisation):
                 for index, (first, last, civilite, has_portal) in enumerate(spec["beneficiaires"]):
@@ -310,7 +374,7 @@ class Command(BaseCommand):
                         )
                         lines.append(f"  portail     {email}")
             with tenant_context(organisation):
-                lines.append(f"  bilans      {_seed_bilans(organisation, consultants)}")
+                lines.append(f"  bilans      {_seed_bilans(organisation, consultants, admin)}")
         self.stdout.write("Données de démonstration prêtes (démo uniquement).")
         self.stdout.write(f"Mot de passe de tous les comptes : {DEMO_PASSWORD}")
         self.stdout.write(
