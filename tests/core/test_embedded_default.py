@@ -57,13 +57,9 @@ def test_migrate_seed_and_serve_on_sqlite(tmp_path):
 
     manage("migrate", "--noinput")
     manage("collectstatic", "--noinput", "-v0")  # as `make run` does: served by WhiteNoise
-    debut = time.monotonic()
     first = manage("seed_demo").stdout
-    duree = time.monotonic() - debut
     assert "consultant@atelier-parcours.example" in first
-    # Issue 14: the whole demo, lived through the services, loads in under 30 s (the process
-    # included: start-up, imports, every PDF rendered and signed).
-    assert duree < 30, f"seed_demo a pris {duree:.1f} s"
+    # Its duration (issue 14: under 30 s) is measured by bench/bench_seed_demo.py, not here.
     manage("seed_demo")  # twice: nothing duplicated
     counts = manage(
         "shell",
