@@ -249,11 +249,17 @@ def test_consultant_autosave_then_conflict_warning(
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 AXE_GRAVES = """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
     .filter(v => v.impact === "serious" || v.impact === "critical")
-    .map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).join(", "))"""
+    .map(v => v.id + ": " + v.nodes.map(n => [
+        n.target.join(" "), n.html.slice(0, 120), n.any[0] ? n.any[0].message : ""
+    ].join(" ")).join(", "))"""
 
 
 def _sans_defilement_ni_violation(page, largeur: int) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= largeur
+    # Steady colours: axe must not sample a button halfway through its .15 s colour transition
+    # (Bootstrap drops transitions under reduced motion), nor under the mouse pointer.
+    page.emulate_media(reduced_motion="reduce")
+    page.mouse.move(0, 0)
     # Injected through the DevTools protocol: the page keeps its strict CSP.
     page.evaluate(AXE.read_text(encoding="utf-8"))
     assert page.evaluate(AXE_GRAVES) == []
