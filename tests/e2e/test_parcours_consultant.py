@@ -399,6 +399,9 @@ def test_parcours_cpf_du_premier_contact_au_suivi_planifie(
         page.goto(f"{base}/app/bilans/{bilan.public_id}/")
         page.get_by_role("link", name="Ouvrir l'éditeur de synthèse").click()
         page.get_by_role("button", name="Commencer la synthèse").click()
+        # The rich editor has replaced the text boxes (their textareas hidden) before typing.
+        expect(page.locator("#id_circonstances")).to_be_hidden()
+        expect(page.locator("#id_competences")).to_be_hidden()
         page.get_by_role("textbox", name="Circonstances du bilan").fill(
             "Reconversion souhaitée après douze ans de logistique."
         )
