@@ -106,15 +106,15 @@ def document_a_signer_notifier(*, document: SignedDocument) -> None:
     signed."""
     if document.beneficiaire_id is None:
         return
-    if document.kind == TypeDocument.CONVENTION_TRIPARTITE:
-        # Its transmission to the employee is the legal act that tells them (R6313-8), with
-        # the deadline: ``convention_transmettre`` notifies then, not at issuance.
-        return
-    beneficiaire = Beneficiaire.objects.get(pk=document.beneficiaire_id)
+    beneficiaire = Beneficiaire.objects.get(
+        organisation_id=document.organisation_id, pk=document.beneficiaire_id
+    )
     page = document_kinds.page_signature(document.kind)
     notification_envoyer(
         beneficiaire=beneficiaire,
-        bilan=Bilan.objects.filter(public_id=document.subject_id).first(),
+        bilan=Bilan.objects.filter(
+            organisation_id=document.organisation_id, public_id=document.subject_id
+        ).first(),
         sujet=Notification.Sujet.DOCUMENT_A_SIGNER,
         texte=_("Un document attend votre signature : « %(titre)s ».") % {"titre": document.title},
         lien=reverse(page.url_name if page is not None else "portail:documents"),
@@ -124,8 +124,12 @@ def document_a_signer_notifier(*, document: SignedDocument) -> None:
 
 document_kinds.register_attente_beneficiaire(document_a_signer_notifier)
 document_kinds.register(TypeDocument.CONVENTION, before_signature=document_du_bilan_verifier)
+# Its transmission to the employee is the legal act that tells them, with the deadline
+# (R6313-8): ``convention_transmettre`` notifies then, not the issuance.
 document_kinds.register(
-    TypeDocument.CONVENTION_TRIPARTITE, before_signature=convention_tripartite_verifier
+    TypeDocument.CONVENTION_TRIPARTITE,
+    before_signature=convention_tripartite_verifier,
+    annonce_a_l_emission=False,
 )
 document_kinds.register(
     TypeDocument.CONTRAT,

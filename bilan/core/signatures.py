@@ -126,14 +126,20 @@ class DocumentKindRegistry:
         self._checks: dict[str, list[BeforeSignature]] = {}
         self._pages: dict[str, PageSignature] = {}
         self._attentes_beneficiaire: list[AttenteBeneficiaire] = []
+        # Kinds whose beneficiary is told by a later act of their own, not at issuance.
+        self._sans_annonce: set[str] = set()
 
     def register_attente_beneficiaire(self, handler: AttenteBeneficiaire) -> None:
         """A handler run for every document issued with the beneficiary among its signers,
-        whatever its kind (idempotent)."""
+        except the kinds registered with ``annonce_a_l_emission=False`` (idempotent)."""
         if handler not in self._attentes_beneficiaire:
             self._attentes_beneficiaire.append(handler)
 
-    def attentes_beneficiaire(self) -> tuple[AttenteBeneficiaire, ...]:
+    def attentes_beneficiaire(self, kind: str) -> tuple[AttenteBeneficiaire, ...]:
+        """The handlers to run when a document of ``kind`` awaiting the beneficiary is issued
+        (none for a kind registered with ``annonce_a_l_emission=False``)."""
+        if kind in self._sans_annonce:
+            return ()
         return tuple(self._attentes_beneficiaire)
 
     def register(
@@ -142,11 +148,15 @@ class DocumentKindRegistry:
         after_signature: AfterSignature | None = None,
         page_signature: PageSignature | None = None,
         before_signature: BeforeSignature | None = None,
+        annonce_a_l_emission: bool = True,
     ) -> None:
         """Declare ``kinds`` (idempotent) and, optionally, a handler run after each signature
         and the portal page where the beneficiary reads and signs documents of these kinds
-        (when it is not the portal's list of documents)."""
+        (when it is not the portal's list of documents). ``annonce_a_l_emission=False``: issuing it
+        does not notify the beneficiary (a later act of the kind does, e.g. a transmission)."""
         for kind in kinds:
+            if not annonce_a_l_emission:
+                self._sans_annonce.add(kind)
             handlers = self._handlers.setdefault(kind, [])
             if after_signature is not None and after_signature not in handlers:
                 handlers.append(after_signature)
@@ -317,7 +327,7 @@ def document_emettre(
     document.issued_pdf.save("document.pdf", ContentFile(pdf), save=False)
     document.save()
     if SignatureRole.BENEFICIAIRE in roles:
-        for handler in document_kinds.attentes_beneficiaire():
+        for handler in document_kinds.attentes_beneficiaire(kind):
             handler(document=document)
     return document
 
