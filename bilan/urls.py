@@ -15,6 +15,8 @@ from bilan.core.views import connexion as connexion_views
 from bilan.core.views import organisation as core_views
 from enquetes import urls as enquetes_urls
 from espaces import urls as espaces_urls
+from exploration import urls as exploration_urls
+from qualiopi import urls as qualiopi_urls
 from relances import urls as relances_urls
 from seances import urls as seances_urls
 from syntheses import urls as syntheses_urls
@@ -103,6 +105,17 @@ urlpatterns = [
     path("app/enquetes/", include((enquetes_urls.enquetes_patterns, "enquetes"))),
     path("enquete/", include((enquetes_urls.lien_enquete_patterns, "lien_enquete"))),
     path("verifier/", include((core_urls.verification_patterns, "verification"))),
+    path("app/qualiopi/", include((qualiopi_urls.qualiopi_patterns, "qualiopi"))),
+    path(
+        "portail/qualite/",
+        include((qualiopi_urls.portail_qualiopi_patterns, "portail_qualiopi")),
+    ),
+    path("offre/", include((qualiopi_urls.offre_patterns, "offre"))),
+    path("app/exploration/", include((exploration_urls.exploration_patterns, "exploration"))),
+    path(
+        "portail/exploration/",
+        include((exploration_urls.portail_exploration_patterns, "portail_exploration")),
+    ),
 ]
 
 handler403 = "bilan.core.errors.permission_denied"

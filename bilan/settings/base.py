@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "syntheses",
     "relances",
     "enquetes",
+    "exploration",
+    "qualiopi",
     "espaces",
 ]
 

@@ -1,0 +1,1 @@
+"""Exploration rows: questionnaires and answers, ROME reference tables, pistes, enquêtes métier."""

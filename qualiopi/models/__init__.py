@@ -1,0 +1,2 @@
+"""Qualiopi rows, one module per role (registers, offer pages, organisation documents, exports),
+gathered here so that Django finds them."""
