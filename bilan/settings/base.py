@@ -327,6 +327,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# --- Qualiopi -----------------------------------------------------------------------------
+# The referential in force: qualiopi/data/<code>.json (a new RNQ version is a new data file).
+QUALIOPI_REFERENTIEL = env_str("QUALIOPI_REFERENTIEL", "rnq-v9")
+
 # --- Security -----------------------------------------------------------------------------
 SECURE_CSP = {
     "default-src": [CSP.SELF],
