@@ -1,1 +1,0 @@
-"""Exploration rows: questionnaires and answers, ROME reference tables, pistes, enquêtes métier."""

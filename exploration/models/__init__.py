@@ -1,0 +1,2 @@
+"""Exploration rows, one module per role (questionnaires, ROME reference tables, pistes and
+enquêtes métier), gathered here so that Django finds them."""
