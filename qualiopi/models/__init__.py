@@ -1,2 +1,9 @@
 """Qualiopi rows, one module per role (registers, offer pages, organisation documents, exports),
 gathered here so that Django finds them."""
+
+from qualiopi.models.resultats import (  # noqa: F401
+    NaturePreuve,
+    PiecePreuve,
+    PointDepart,
+    RegleConservation,
+)
