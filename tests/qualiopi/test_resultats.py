@@ -60,8 +60,10 @@ def test_regle_29_per_consultant_counts_only_their_bilans(world):
 def test_regle_29_empty_period_gives_no_rate_rather_than_zero(world):
     r = _resultats(world)
     assert (r.commences, r.termines, r.abandonnes) == (0, 0, 0)
-    assert r.taux_abandon is None and r.taux_suivi is None
-    assert r.satisfaction_chaud.taux is None and r.realisation == ()
+    assert r.taux_abandon is None
+    assert r.taux_suivi is None
+    assert r.satisfaction_chaud.taux is None
+    assert r.realisation == ()
 
 
 def test_regle_24_completion_rate_and_unperformed_hours_exact(world):
@@ -139,7 +141,8 @@ def test_regle_29_the_dossier_form_sends_the_cause(world, login_as):
         bilan = bilan_for(world.beneficiaire_a, statut="en_cours", phase="preliminaire")
     client = login_as(world.consultant_a)
     page = client.get(f"/app/bilans/{bilan.public_id}/").content.decode()
-    assert 'name="cause"' in page and "Raisons de santé" in page
+    assert 'name="cause"' in page
+    assert "Raisons de santé" in page
     client.post(
         f"/app/bilans/{bilan.public_id}/action/abandonner/",
         {"cause": "financement", "motif": "Financement refusé"},
