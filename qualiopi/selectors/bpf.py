@@ -23,8 +23,10 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import Sum
+from django.utils.translation import gettext as gettext_
 from django.utils.translation import gettext_lazy as _
 
 from beneficiaires.cycle import FINIS
@@ -78,7 +80,7 @@ def _heures(minutes: int) -> Decimal:
 
 
 def _lignes(
-    choix: list[tuple[str, str]],
+    choix: list[tuple[str, Any]],
     personnes: dict[str, set[int]],
     minutes: dict[str, int],
 ) -> tuple[LigneBpf, ...]:
@@ -187,16 +189,31 @@ def _minutes_realisees(bilan_ids: list[int]) -> dict[int, int]:
 
 def bpf_lignes_csv(*, bpf: Bpf) -> tuple[list[str], list[list[object]]]:
     """The BPF as one CSV table: section, line, beneficiaries, hours, amount."""
-    entetes = ["Année", "Cadre", "Ligne", "Bénéficiaires", "Heures", "Montant (€)"]
+    entetes = [
+        gettext_("Année"),
+        gettext_("Cadre"),
+        gettext_("Ligne"),
+        gettext_("Bénéficiaires"),
+        gettext_("Heures"),
+        gettext_("Montant (€)"),
+    ]
+    statut, financement, produits = (
+        gettext_("Statut"),
+        gettext_("Financement"),
+        gettext_("Produits"),
+    )
     lignes: list[list[object]] = []
     for ligne in bpf.par_statut:
-        lignes.append([bpf.annee, "Statut", ligne.libelle, ligne.beneficiaires, ligne.heures, ""])
+        lignes.append([bpf.annee, statut, ligne.libelle, ligne.beneficiaires, ligne.heures, ""])
     for ligne in bpf.par_financement:
         lignes.append(
-            [bpf.annee, "Financement", ligne.libelle, ligne.beneficiaires, ligne.heures, ""]
+            [bpf.annee, financement, ligne.libelle, ligne.beneficiaires, ligne.heures, ""]
         )
-    lignes.append([bpf.annee, "Total", "Bilans de compétences", bpf.beneficiaires, bpf.heures, ""])
+    total = gettext_("Total")
+    lignes.append(
+        [bpf.annee, total, gettext_("Bilans de compétences"), bpf.beneficiaires, bpf.heures, ""]
+    )
     for _code, libelle, montant in bpf.produits:
-        lignes.append([bpf.annee, "Produits", libelle, "", "", montant])
-    lignes.append([bpf.annee, "Produits", "Total", "", "", bpf.total_produits])
+        lignes.append([bpf.annee, produits, libelle, "", "", montant])
+    lignes.append([bpf.annee, produits, total, "", "", bpf.total_produits])
     return entetes, lignes

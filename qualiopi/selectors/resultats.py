@@ -38,6 +38,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from beneficiaires.cycle import FINIS
 from beneficiaires.models import Bilan, CauseAbandon, StatutBilan, TypeSeance
@@ -137,6 +138,11 @@ class Resultats:
     @property
     def taux_suivi_dans_la_fenetre(self) -> float | None:
         return _taux(self.suivis_dans_la_fenetre, self.suivis_dus)
+
+
+def _moyenne(valeurs: list[Decimal]) -> Decimal:
+    total = sum(valeurs, Decimal("0"))
+    return (total / len(valeurs)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _bilans(*, organisation: Organisation, consultant: User | None) -> QuerySet[Bilan]:
@@ -248,7 +254,9 @@ def _suivis(
     return dus, realises, dans_fenetre, issues
 
 
-def _satisfaction(*, bilans: QuerySet[Bilan], debut: dt.date, fin: dt.date, kind: str):
+def _satisfaction(
+    *, bilans: QuerySet[Bilan], debut: dt.date, fin: dt.date, kind: str
+) -> Satisfaction:
     envoyees = Reponse.objects.filter(
         bilan__in=bilans,
         kind=kind,
@@ -322,18 +330,10 @@ def resultats_periode(
         taux_abandon=_taux(len(abandonnes), len(termines) + len(abandonnes)),
         causes_abandon=causes_abandon,
         heures_accompagnement_moyennes=(
-            (sum(ligne.heures_accompagnement for ligne in fins) / len(fins)).quantize(
-                Decimal("0.01"), rounding=ROUND_HALF_UP
-            )
-            if fins
-            else None
+            _moyenne([ligne.heures_accompagnement for ligne in fins]) if fins else None
         ),
         heures_travail_personnel_moyennes=(
-            (sum(ligne.heures_travail_personnel for ligne in fins) / len(fins)).quantize(
-                Decimal("0.01"), rounding=ROUND_HALF_UP
-            )
-            if fins
-            else None
+            _moyenne([ligne.heures_travail_personnel for ligne in fins]) if fins else None
         ),
         realisation=realisation,
         heures_prevues_total=prevues,
@@ -376,3 +376,119 @@ def consultants_lister(*, organisation: Organisation) -> list[User]:
         .select_related("user")
         .order_by("user__last_name", "user__first_name", "user__email")
     ]
+
+
+def _pct(valeur: float | None) -> str:
+    return "" if valeur is None else f"{valeur:.1f}".replace(".", ",")
+
+
+def _nb(valeur: Decimal | None) -> str:
+    return "" if valeur is None else f"{valeur:.2f}".replace(".", ",")
+
+
+def resultats_lignes_csv(*, r: Resultats) -> tuple[list[str], list[list[object]]]:
+    """The figures of the period as rows: indicator, value, volume (also used by the export)."""
+    entetes = [_("Indicateur"), _("Valeur"), _("Volume"), _("Période"), _("Référentiel")]
+    periode = f"{r.debut.isoformat()} / {r.fin.isoformat()}"
+    lignes: list[list[object]] = [
+        [_("Bilans commencés"), r.commences, "", periode, r.referentiel],
+        [_("Bilans terminés"), r.termines, "", periode, r.referentiel],
+        [_("Bilans abandonnés"), r.abandonnes, "", periode, r.referentiel],
+        [_("Taux d'abandon (%)"), _pct(r.taux_abandon), r.termines + r.abandonnes, periode, ""],
+    ]
+    for _code, libelle, nombre in r.causes_abandon:
+        lignes.append([_("Cause d'abandon : %(c)s") % {"c": libelle}, nombre, "", periode, ""])
+    lignes += [
+        [
+            _("Heures d'accompagnement réalisées (moyenne par bilan)"),
+            _nb(r.heures_accompagnement_moyennes),
+            r.termines,
+            periode,
+            "",
+        ],
+        [
+            _("Heures de travail personnel guidé réalisées (moyenne par bilan)"),
+            _nb(r.heures_travail_personnel_moyennes),
+            r.termines,
+            periode,
+            "",
+        ],
+        [_("Heures prévues (dossiers sortis)"), _nb(r.heures_prevues_total), "", periode, ""],
+        [_("Heures réalisées (dossiers sortis)"), _nb(r.heures_realisees_total), "", periode, ""],
+        [_("Heures non réalisées"), _nb(r.heures_non_realisees_total), "", periode, ""],
+        [_("Taux de réalisation (%)"), _pct(r.taux_realisation_global), "", periode, ""],
+        [_("Entretiens de suivi dus"), r.suivis_dus, "", periode, ""],
+        [_("Entretiens de suivi réalisés (%)"), _pct(r.taux_suivi), r.suivis_realises, periode, ""],
+        [
+            _("Entretiens de suivi réalisés dans la fenêtre prévue (%)"),
+            _pct(r.taux_suivi_dans_la_fenetre),
+            r.suivis_dans_la_fenetre,
+            periode,
+            "",
+        ],
+    ]
+    for _code, libelle, nombre in r.resultats_suivi:
+        lignes.append([_("Situation au suivi : %(s)s") % {"s": libelle}, nombre, "", periode, ""])
+    lignes.append(
+        [
+            _("Enquêtes métier"),
+            r.enquetes_metier if r.enquetes_metier is not None else _("non disponible"),
+            "",
+            periode,
+            "",
+        ]
+    )
+    for nom, s in ((_("à chaud"), r.satisfaction_chaud), (_("à froid"), r.satisfaction_froid)):
+        lignes.append(
+            [
+                _("Taux de réponse %(k)s (%%)") % {"k": nom},
+                _pct(s.taux_reponse),
+                s.envoyees,
+                periode,
+                "",
+            ]
+        )
+        lignes.append(
+            [
+                _("Satisfaction %(k)s (notes 4-5, %%)") % {"k": nom},
+                _pct(s.taux),
+                s.notes,
+                periode,
+                "",
+            ]
+        )
+    return entetes, lignes
+
+
+def realisation_lignes_csv(*, r: Resultats) -> tuple[list[str], list[list[object]]]:
+    """Rule 24, one row per dossier (no name, no content)."""
+    entetes = [
+        _("Dossier"),
+        _("Statut"),
+        _("Début"),
+        _("Fin"),
+        _("Heures prévues"),
+        _("Heures réalisées"),
+        _("dont accompagnement"),
+        _("dont travail personnel"),
+        _("Heures non réalisées"),
+        _("Taux de réalisation (%)"),
+        _("Séances réalisées sans émargement complet"),
+    ]
+    lignes = [
+        [
+            ligne.numero,
+            ligne.statut_libelle,
+            ligne.debut.isoformat() if ligne.debut else "",
+            ligne.fin.isoformat() if ligne.fin else "",
+            _nb(ligne.heures_prevues),
+            _nb(ligne.heures_realisees),
+            _nb(ligne.heures_accompagnement),
+            _nb(ligne.heures_travail_personnel),
+            _nb(ligne.heures_non_realisees),
+            _pct(ligne.taux_realisation),
+            ligne.seances_sans_emargement,
+        ]
+        for ligne in r.realisation
+    ]
+    return entetes, lignes
