@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -206,6 +207,25 @@ def _realisations(bilans: list[Bilan]) -> dict[int, RealisationDossier]:
     return lignes
 
 
+def realisation_des_bilans(*, bilans: list[Bilan]) -> list[RealisationDossier]:
+    """Rule 24 for the given dossiers, in their order (the export's per-dossier table)."""
+    lignes = _realisations(bilans)
+    return [lignes[b.pk] for b in bilans]
+
+
+def suivi_dans_la_fenetre(*, bilan: Bilan, suivi: EntretienSuivi) -> bool:
+    """Whether a realised follow-up took place inside its expected window (module docstring)."""
+    if bilan.date_fin_reelle is None or suivi.statut != EntretienSuivi.Statut.REALISE:
+        return False
+    premier, dernier = _fenetre_suivi(bilan)
+    fait = (suivi.realise_le or suivi.date_prevue).astimezone(PARIS).date()
+    return (
+        ajouter_mois(jour=bilan.date_fin_reelle, mois=premier)
+        <= fait
+        <= ajouter_mois(jour=bilan.date_fin_reelle, mois=dernier)
+    )
+
+
 def _fenetre_suivi(bilan: Bilan) -> tuple[int, int]:
     programme = bilan.programme
     if programme is not None and programme.suivi_mois and programme.suivi_mois_max:
@@ -243,13 +263,7 @@ def _suivis(
             continue
         realises += 1
         issues[suivi.resultat] += 1
-        premier, dernier = _fenetre_suivi(bilan)
-        fait = (suivi.realise_le or suivi.date_prevue).astimezone(PARIS).date()
-        if (
-            ajouter_mois(jour=bilan.date_fin_reelle, mois=premier)
-            <= fait
-            <= ajouter_mois(jour=bilan.date_fin_reelle, mois=dernier)
-        ):
+        if suivi_dans_la_fenetre(bilan=bilan, suivi=suivi):
             dans_fenetre += 1
     return dus, realises, dans_fenetre, issues
 
@@ -460,7 +474,9 @@ def resultats_lignes_csv(*, r: Resultats) -> tuple[list[str], list[list[object]]
     return entetes, lignes
 
 
-def realisation_lignes_csv(*, r: Resultats) -> tuple[list[str], list[list[object]]]:
+def realisation_lignes_csv(
+    *, lignes: Sequence[RealisationDossier]
+) -> tuple[list[str], list[list[object]]]:
     """Rule 24, one row per dossier (no name, no content)."""
     entetes = [
         _("Dossier"),
@@ -475,7 +491,7 @@ def realisation_lignes_csv(*, r: Resultats) -> tuple[list[str], list[list[object
         _("Taux de réalisation (%)"),
         _("Séances réalisées sans émargement complet"),
     ]
-    lignes = [
+    rangees = [
         [
             ligne.numero,
             ligne.statut_libelle,
@@ -489,6 +505,6 @@ def realisation_lignes_csv(*, r: Resultats) -> tuple[list[str], list[list[object
             _pct(ligne.taux_realisation),
             ligne.seances_sans_emargement,
         ]
-        for ligne in r.realisation
+        for ligne in lignes
     ]
-    return entetes, lignes
+    return entetes, rangees

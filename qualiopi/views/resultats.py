@@ -95,7 +95,7 @@ def resultats(request: StaffRequest) -> HttpResponse:
         entetes, lignes = resultats_lignes_csv(r=r)
         return csv_reponse(nom_fichier=f"resultats_{suffixe}.csv", entetes=entetes, lignes=lignes)
     if export == "dossiers":
-        entetes, lignes = realisation_lignes_csv(r=r)
+        entetes, lignes = realisation_lignes_csv(lignes=r.realisation)
         return csv_reponse(
             nom_fichier=f"realisation_dossiers_{suffixe}.csv", entetes=entetes, lignes=lignes
         )
