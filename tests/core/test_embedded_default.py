@@ -150,6 +150,7 @@ def test_make_run_loop_runs_the_daily_tasks_without_redis(tmp_path):
     lancees = [ligne.split(" ")[2] for ligne in vues if ligne.startswith("Tâche quotidienne ")]
     assert lancees == [
         "purger-bilans-clos",
+        "purger-preuves",
         "refuser-conventions-expirees",
         "relances-balayage-quotidien",
     ], vues

@@ -376,6 +376,7 @@ class Command(BaseCommand):
             with tenant_context(organisation):
                 lines.append(f"  bilans      {_seed_bilans(organisation, consultants, admin)}")
                 # Qualiopi results: abandonments with causes, follow-ups with outcomes.
+                assert admin is not None  # every demo organisation has one
                 qualite_resultats.resultats_completer(
                     organisation=organisation,
                     programme=Programme.objects.get(
