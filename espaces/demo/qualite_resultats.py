@@ -25,6 +25,7 @@ from beneficiaires.services.bilans import bilan_abandonner
 from beneficiaires.services.programmes import programme_proposer_calendrier
 from bilan.core.models import Organisation, User
 from espaces.demo import parcours
+from qualiopi.services.conservation import preuves_indexer
 from seances.models import EntretienSuivi, Seance
 from seances.services.programmes import seances_planifier_depuis_programme
 from seances.services.suivi import suivi_enregistrer_resultat
@@ -37,7 +38,7 @@ ABANDONS = (
         "Karim",
         "Lefèvre",
         Financement.CPF,
-        75,
+        35,
         CauseAbandon.SANTE,
         "Arrêt de travail prolongé.",
     ),
@@ -46,7 +47,7 @@ ABANDONS = (
         "Léa",
         "Garnier",
         Financement.PERSONNEL,
-        40,
+        20,
         CauseAbandon.DISPONIBILITE,
         "Nouvelles contraintes d'horaires.",
     ),
@@ -145,10 +146,29 @@ def resultats_completer(
             statut=Seance.Statut.ANNULEE, motif="Bilan abandonné"
         )
     numero, prenom, nom, route, jours = CLOS
-    if Bilan.objects.filter(numero=numero).exists():
-        return
-    consultant = consultants[-1]
-    debut = aujourdhui - dt.timedelta(days=jours)
+    if not Bilan.objects.filter(numero=numero).exists():
+        _clos_avec_suivi(
+            organisation=organisation,
+            programme=programme,
+            consultant=consultants[-1],
+            admin=admin,
+            utilisateur=utilisateur,
+            debut=aujourdhui - dt.timedelta(days=jours),
+        )
+    # The evidence store lists what the demo holds (the nightly task would do it too).
+    preuves_indexer(organisation=organisation)
+
+
+def _clos_avec_suivi(
+    *,
+    organisation: Organisation,
+    programme: Programme,
+    consultant: User,
+    admin: User,
+    utilisateur: Callable[[str, str, str], User],
+    debut: dt.date,
+) -> None:
+    numero, prenom, nom, route, _jours = CLOS
     bilan = _dossier(
         organisation=organisation,
         programme=programme,
