@@ -7,10 +7,11 @@ from decimal import Decimal
 import pytest
 
 from beneficiaires.models import Paiement
-from bilan.core.models import Membership
+from bilan.core.models import Membership, Role
 from bilan.core.tenancy import tenant_context
 from qualiopi.models import PiecePreuve, RegleConservation
 from qualiopi.selectors.bpf import bpf_annee
+from tests.factories.core import staff_user
 from tests.qualiopi.jeu_resultats import DEBUT, FIN, jeu_construire
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +119,17 @@ def test_bpf_csv_download(world, login_as):
     lignes = _csv(login_as(world.admin_a).get("/app/qualiopi/bpf/?annee=2026&export=csv"))
     assert lignes[0] == ["Année", "Cadre", "Ligne", "Bénéficiaires", "Heures", "Montant (€)"]
     assert ["2026", "Produits", "Total", "", "", "2737.50"] in lignes
+
+
+def test_regle_29_another_organisations_admin_sees_none_of_its_figures(world, login_as):
+    bilans = jeu_construire(world)
+    admin_b = staff_user(organisation=world.org_b, role=Role.ADMIN, email="admin@b.test")
+    client = login_as(admin_b)
+    page = client.get(f"/app/qualiopi/resultats/?{PERIODE}").content.decode()
+    dossiers = client.get(f"/app/qualiopi/resultats/?{PERIODE}&export=dossiers")
+    bpf = client.get("/app/qualiopi/bpf/?annee=2026&export=csv").content.decode("utf-8-sig")
+    for bilan in bilans.values():
+        assert bilan.numero not in page
+        assert bilan.numero not in dossiers.content.decode()
+    assert "937.50" not in bpf
+    assert "Reprise d'emploi ou nouveau poste" not in page  # A's cause; B has one « santé »
