@@ -9,9 +9,16 @@ from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
 from bilan.core.models import Organisation
-from qualiopi.conservation import PLANCHERS_ANS
-from qualiopi.models import NaturePreuve, PiecePreuve, PointDepart
-from qualiopi.services.conservation import regles_lire
+from qualiopi.conservation import PLANCHERS_ANS, REGLES_DEFAUT, Regle
+from qualiopi.models import NaturePreuve, PiecePreuve, PointDepart, RegleConservation
+
+
+def regles_lire(*, organisation: Organisation) -> dict[str, Regle]:
+    """The organisation's schedule: its own rows over the defaults, for every kind."""
+    regles = dict(REGLES_DEFAUT)
+    for ligne in RegleConservation.objects.filter(organisation_id=organisation.pk):
+        regles[ligne.nature] = Regle(ligne.nature, ligne.duree_ans, ligne.point_depart)
+    return regles
 
 
 @dataclass(frozen=True)

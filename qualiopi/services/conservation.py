@@ -33,8 +33,9 @@ from beneficiaires.models import Bilan, Document, Paiement
 from bilan.core.formatting import date_fr
 from bilan.core.models import Organisation, SignedDocument, User
 from enquetes.models import Reponse
-from qualiopi.conservation import PLANCHERS_ANS, REGLES_DEFAUT, Regle, conserver_jusqu_au
+from qualiopi.conservation import PLANCHERS_ANS, conserver_jusqu_au
 from qualiopi.models import NaturePreuve, PiecePreuve, PointDepart, RegleConservation
+from qualiopi.selectors.conservation import regles_lire
 from seances.models import Emargement
 from syntheses.services.documents_fin import KIND_ATTESTATION, KIND_CERTIFICAT
 
@@ -55,14 +56,6 @@ class Element:
     nature: str
     bilan_id: int | None
     date_piece: dt.date
-
-
-def regles_lire(*, organisation: Organisation) -> dict[str, Regle]:
-    """The organisation's schedule: its own rows over the defaults, for every kind."""
-    regles = dict(REGLES_DEFAUT)
-    for ligne in RegleConservation.objects.filter(organisation_id=organisation.pk):
-        regles[ligne.nature] = Regle(ligne.nature, ligne.duree_ans, ligne.point_depart)
-    return regles
 
 
 def regle_conservation_modifier(

@@ -12,14 +12,16 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from bilan.core.audit import TypeObjet, audit_record
 from bilan.core.charts import barres_svg
 from bilan.core.exports import csv_reponse
 from bilan.core.form_errors import flash_errors
 from bilan.core.middleware import StaffRequest
-from bilan.core.models import Membership, Role, User
+from bilan.core.models import AuditEvent, Membership, Role, User
 from bilan.core.permissions import role_required
 from qualiopi.conservation import PLANCHERS_ANS
 from qualiopi.models import PointDepart
@@ -33,6 +35,8 @@ from qualiopi.selectors.resultats import (
     resultats_periode,
 )
 from qualiopi.services.conservation import preuves_indexer, regle_conservation_modifier
+
+RESULTATS = TypeObjet("resultats_qualiopi", gettext_lazy("Export CSV des résultats Qualiopi"))
 
 
 def _periode(request: HttpRequest) -> tuple[dt.date, dt.date]:
@@ -91,6 +95,13 @@ def resultats(request: StaffRequest) -> HttpResponse:
     )
     export = request.GET.get("export", "")
     suffixe = f"{debut.isoformat()}_{fin.isoformat()}"
+    if export in {"indicateurs", "dossiers"}:
+        audit_record(
+            request=request,
+            action=AuditEvent.Action.EXPORT,
+            objet=RESULTATS,
+            object_id=request.organisation.public_id,
+        )
     if export == "indicateurs":
         entetes, lignes = resultats_lignes_csv(r=r)
         return csv_reponse(nom_fichier=f"resultats_{suffixe}.csv", entetes=entetes, lignes=lignes)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from beneficiaires.models import Paiement
-from bilan.core.models import Membership, Role
+from bilan.core.models import AuditEvent, Membership, Role
 from bilan.core.tenancy import tenant_context
 from qualiopi.models import PiecePreuve, RegleConservation
 from qualiopi.selectors.bpf import bpf_annee
@@ -133,3 +133,17 @@ def test_regle_29_another_organisations_admin_sees_none_of_its_figures(world, lo
         assert bilan.numero not in dossiers.content.decode()
     assert "937.50" not in bpf
     assert "Reprise d'emploi ou nouveau poste" not in page  # A's cause; B has one « santé »
+
+
+def test_csv_exports_are_written_in_the_access_journal(world, login_as):
+    admin = login_as(world.admin_a)
+    admin.get("/app/qualiopi/resultats/?export=dossiers")
+    admin.get("/app/qualiopi/bpf/?export=csv")
+    admin.get("/app/qualiopi/resultats/")  # the page itself is no export
+    with tenant_context(world.org_a):
+        evenements = list(
+            AuditEvent.objects.filter(actor=world.admin_a, action="export")
+            .order_by("created_at")
+            .values_list("object_type", flat=True)
+        )
+    assert evenements == ["resultats_qualiopi", "bpf"]
