@@ -34,8 +34,9 @@ import datetime as dt
 import zoneinfo
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -370,6 +371,40 @@ def resultats_periode(
         ),
         enquetes_metier=None,
     )
+
+
+def _json(valeur: Any) -> Any:
+    if isinstance(valeur, Decimal):
+        return str(valeur)
+    if isinstance(valeur, dt.date):
+        return valeur.isoformat()
+    if isinstance(valeur, dict):
+        return {k: _json(v) for k, v in valeur.items()}
+    if isinstance(valeur, list | tuple):
+        return [_json(v) for v in valeur]
+    return valeur
+
+
+def resultats_instantane(*, r: Resultats) -> dict[str, Any]:
+    """A JSON-ready snapshot of the figures (e.g. what a public offer page publishes), rates
+    included; the per-dossier table is left out (dossier numbers are internal)."""
+    donnees = asdict(r)
+    donnees.pop("realisation")
+    donnees.update(
+        taux_suivi=r.taux_suivi,
+        taux_suivi_dans_la_fenetre=r.taux_suivi_dans_la_fenetre,
+        satisfaction_chaud={
+            **donnees["satisfaction_chaud"],
+            "taux": r.satisfaction_chaud.taux,
+            "taux_reponse": r.satisfaction_chaud.taux_reponse,
+        },
+        satisfaction_froid={
+            **donnees["satisfaction_froid"],
+            "taux": r.satisfaction_froid.taux,
+            "taux_reponse": r.satisfaction_froid.taux_reponse,
+        },
+    )
+    return _json(donnees)
 
 
 def periode_par_defaut(*, aujourdhui: dt.date | None = None) -> tuple[dt.date, dt.date]:

@@ -148,20 +148,24 @@ def _enquetes() -> Iterator[Element]:
 
 def _documents_administratifs() -> Iterator[Element]:
     # A file belongs to the person, not to one bilan: its "end" is the end of their last bilan.
-    for pk, beneficiaire_id, created_at in Document.objects.filter(
-        categorie=Document.Categorie.ADMINISTRATIF
-    ).values_list("id", "beneficiaire_id", "created_at"):
-        dernier = (
-            Bilan.objects.filter(beneficiaire_id=beneficiaire_id)
-            .order_by("-created_at", "-pk")
-            .values_list("id", flat=True)
-            .first()
+    documents = list(
+        Document.objects.filter(categorie=Document.Categorie.ADMINISTRATIF).values_list(
+            "id", "beneficiaire_id", "created_at"
         )
+    )
+    derniers: dict[int, int] = {}
+    for bilan_id, beneficiaire_id in (
+        Bilan.objects.filter(beneficiaire_id__in={d[1] for d in documents})
+        .order_by("created_at", "pk")
+        .values_list("id", "beneficiaire_id")
+    ):
+        derniers[beneficiaire_id] = bilan_id  # the latest wins
+    for pk, beneficiaire_id, created_at in documents:
         yield Element(
             Source.DOCUMENT,
             pk,
             NaturePreuve.PIECES_ADMINISTRATIVES,
-            dernier,
+            derniers.get(beneficiaire_id),
             timezone.localtime(created_at).date(),
         )
 

@@ -1,6 +1,7 @@
 """Result indicators (rule 29) and completion per dossier (rule 24) on a constructed dataset
 with exact expected values (tests/qualiopi/jeu_resultats.py says where each figure comes from)."""
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ from beneficiaires.models import Bilan, StatutBilan
 from beneficiaires.services.bilans import bilan_abandonner
 from bilan.core.tenancy import tenant_context
 from qualiopi.referentiel import referentiel_courant
-from qualiopi.selectors.resultats import resultats_periode
+from qualiopi.selectors.resultats import resultats_instantane, resultats_periode
 from tests.factories.bilans import bilan_for
 from tests.qualiopi.jeu_resultats import DEBUT, FIN, _seance, jeu_construire
 
@@ -149,3 +150,14 @@ def test_regle_29_the_dossier_form_sends_the_cause(world, login_as):
     )
     with tenant_context(world.org_a):
         assert Bilan.objects.get(pk=bilan.pk).cause_abandon == "financement"
+
+
+def test_regle_29_snapshot_is_json_ready_without_dossier_numbers(world):
+    bilans = jeu_construire(world)
+    instantane = resultats_instantane(r=_resultats(world))
+    texte = json.dumps(instantane)
+    assert instantane["taux_abandon"] == 50.0
+    assert instantane["heures_accompagnement_moyennes"] == "4.75"
+    assert instantane["satisfaction_chaud"]["taux_reponse"] == 75.0
+    assert instantane["debut"] == "2026-01-01"
+    assert bilans["B1"].numero not in texte
