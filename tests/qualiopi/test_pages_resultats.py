@@ -147,3 +147,26 @@ def test_csv_exports_are_written_in_the_access_journal(world, login_as):
             .values_list("object_type", flat=True)
         )
     assert evenements == ["resultats_qualiopi", "bpf"]
+
+
+def test_regle_15_admin_sets_a_retention_period_from_the_page(world, login_as):
+    admin = login_as(world.admin_a)
+    page = admin.post(
+        "/app/qualiopi/conservation/regle/",
+        {"nature": "paiements", "duree_ans": "4", "point_depart": "date_piece"},
+        follow=True,
+    ).content.decode()
+    assert "La durée va de 10 à 30 ans" in page  # refused below the 10-year floor
+    with tenant_context(world.org_a):
+        assert not RegleConservation.objects.exists()
+    admin.post(
+        "/app/qualiopi/conservation/regle/",
+        {"nature": "contrats", "duree_ans": "6", "point_depart": "fin_bilan"},
+    )
+    with tenant_context(world.org_a):
+        regle = RegleConservation.objects.get()
+    assert (regle.nature, regle.duree_ans, regle.modifiee_par) == ("contrats", 6, world.admin_a)
+    assert (
+        "6 ans à compter de la fin du bilan"
+        in admin.get("/app/qualiopi/conservation/").content.decode()
+    )
