@@ -320,7 +320,7 @@ def resultats_periode(
     causes = Counter(b.cause_abandon for b in abandonnes)
     libelles_causes = dict(CauseAbandon.choices)
     causes_abandon = tuple(
-        (code, str(libelles_causes.get(code, "Non renseignée")), causes[code])
+        (code, str(libelles_causes.get(code, _("Non renseignée"))), causes[code])
         for code in [*CauseAbandon.values, ""]
         if causes[code]
     )
