@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from exploration.instruments import PILES, TOP, Carte, Item, Option
 from exploration.models import Passation
+from exploration.selectors.questionnaires import LIBELLES_PILES
 from seances.models import Seance
 
 
@@ -63,13 +64,6 @@ class PageLikertForm(forms.Form):
             for nom, valeur in self.cleaned_data.items()
             if valeur not in (None, "")
         }
-
-
-LIBELLES_PILES = {
-    "tres_important": _("Très important"),
-    "important": _("Important"),
-    "peu_important": _("Peu important"),
-}
 
 
 class PageTriForm(forms.Form):

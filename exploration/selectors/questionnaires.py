@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from beneficiaires.models import Beneficiaire, Bilan
 from bilan.core.charts import barres_svg
@@ -36,12 +37,12 @@ from exploration.models import Passation
 from seances.models import STATUTS_COMPTES, Seance
 
 LIBELLES_PILES = {
-    "tres_important": "Très important",
-    "important": "Important",
-    "peu_important": "Peu important",
+    "tres_important": gettext_lazy("Très important"),
+    "important": gettext_lazy("Important"),
+    "peu_important": gettext_lazy("Peu important"),
 }
 
-RAPPEL = (
+RAPPEL = gettext_lazy(
     "Ces résultats décrivent des tendances, à partir de vos réponses d'aujourd'hui. Ils ne "
     "sont ni un diagnostic ni un verdict : c'est un éclairage parmi d'autres, à discuter avec "
     "votre consultant·e et à croiser avec votre expérience."
@@ -223,14 +224,18 @@ class Resultat:
     egalite: bool = False
     piles: dict[str, list[Carte]] | None = None
     top: list[Carte] | None = None
-    rappel: str = RAPPEL
+    rappel: str = ""
 
-    @property
-    def libelles_piles(self) -> dict[str, str]:
-        return LIBELLES_PILES
+    def __post_init__(self) -> None:
+        if not self.rappel:
+            object.__setattr__(self, "rappel", str(RAPPEL))
 
 
-NIVEAUX = {"bas": "plutôt bas", "moyen": "dans la moyenne", "haut": "plutôt élevé"}
+NIVEAUX = {
+    "bas": gettext_lazy("plutôt bas"),
+    "moyen": gettext_lazy("dans la moyenne"),
+    "haut": gettext_lazy("plutôt élevé"),
+}
 
 
 def resultat_afficher(*, passation: Passation, identifiant: str = "resultat") -> Resultat | None:
@@ -248,7 +253,7 @@ def resultat_afficher(*, passation: Passation, identifiant: str = "resultat") ->
             graphique=barres_svg(
                 identifiant=identifiant,
                 titre=_("Nombre de valeurs par pile"),
-                series=[(LIBELLES_PILES[p], len(piles[p])) for p in PILES],
+                series=[(str(LIBELLES_PILES[p]), len(piles[p])) for p in PILES],
             ),
             domaines=[],
             facettes={},
@@ -268,7 +273,7 @@ def resultat_afficher(*, passation: Passation, identifiant: str = "resultat") ->
                 score=ligne["score"],
                 minimum=ligne["min"],
                 maximum=ligne["max"],
-                niveau=NIVEAUX[ligne["niveau"]],
+                niveau=str(NIVEAUX[ligne["niveau"]]),
                 texte=texte,
             )
         )
@@ -283,7 +288,7 @@ def resultat_afficher(*, passation: Passation, identifiant: str = "resultat") ->
                 score=ligne["score"],
                 minimum=ligne["min"],
                 maximum=ligne["max"],
-                niveau=NIVEAUX[ligne["niveau"]],
+                niveau=str(NIVEAUX[ligne["niveau"]]),
                 texte=facette.description,
             )
         )

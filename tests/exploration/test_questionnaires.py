@@ -21,6 +21,7 @@ from syntheses.models import Purge
 from syntheses.selectors import synthese_materiaux
 from tests.factories.bilans import bilan_for
 from tests.factories.core import staff_user
+from tests.syntheses.test_retention import Dossier
 
 pytestmark = pytest.mark.django_db
 
@@ -329,8 +330,6 @@ def test_tri_des_valeurs_sans_javascript(world, bilan, login_as):
 
 
 def test_la_purge_du_bilan_detruit_reponses_et_resultats(world, django_capture_on_commit_callbacks):
-    from tests.syntheses.test_retention import Dossier
-
     dossier = Dossier(world)
     with tenant_context(world.org_a):
         Passation.objects.create(
