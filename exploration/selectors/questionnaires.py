@@ -18,6 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from beneficiaires.cycle import TERMINAUX
 from beneficiaires.models import Beneficiaire, Bilan
 from bilan.core.charts import barres_svg
 from bilan.core.models import Organisation
@@ -78,6 +79,17 @@ def passations_du_bilan(*, bilan: Bilan) -> list[Passation]:
 
 def passations_du_beneficiaire(*, beneficiaire: Beneficiaire) -> list[Passation]:
     return list(_qs().filter(bilan__beneficiaire_id=beneficiaire.pk).order_by("-created_at", "-pk"))
+
+
+def passations_a_remplir(*, beneficiaire: Beneficiaire) -> list[Passation]:
+    """The questionnaires the beneficiary has still to answer (the portal's « à faire »), on
+    bilans still running; one query."""
+    return list(
+        Passation.objects.filter(bilan__beneficiaire_id=beneficiaire.pk)
+        .exclude(statut=Passation.Statut.TERMINEE)
+        .exclude(bilan__statut__in=TERMINAUX)
+        .order_by("created_at", "pk")
+    )
 
 
 def seances_pour_questionnaire(*, bilan: Bilan) -> QuerySet[Seance]:

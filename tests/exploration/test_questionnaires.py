@@ -351,3 +351,12 @@ def test_la_purge_du_bilan_detruit_reponses_et_resultats(world, django_capture_o
         # The séance row stays (attendance, hours), without the questionnaire.
         assert Seance.objects.filter(pk=dossier.seance.pk).exists()
     assert journal["Réponses et résultats de questionnaires"] == 1
+
+
+def test_le_portail_annonce_le_questionnaire_a_remplir(world, passation, login_as):
+    client = login_as(world.beneficiaire_user_a)
+    accueil = client.get("/portail/").content.decode()
+    assert "Questionnaire à remplir" in accueil
+    assert _url_portail(passation) in accueil
+    _tout_repondre(world, passation)
+    assert "Questionnaire à remplir" not in client.get("/portail/").content.decode()
