@@ -196,4 +196,4 @@ def test_donnees_des_instruments():
     assert all(d.textes.keys() == {"bas", "moyen", "haut"} for d in neo.domaines)
     assert len(instrument(RIASEC_48).items) == 48
     assert len(instrument(IPIP_BF_50).items) == 50
-    assert instrument(IPIP_BF_50).items[0].texte.startswith("Je suis celui ou celle")
+    assert instrument(IPIP_BF_50).items[0].texte == "Je suis un boute-en-train."
