@@ -14,7 +14,9 @@ from playwright.sync_api import Page, expect
 
 from beneficiaires.models import Phase, StatutBilan
 from bilan.core.tenancy import tenant_context
+from exploration.instruments import VALEURS, instrument
 from exploration.models import Passation
+from exploration.services import questionnaires
 from seances.models import Seance
 from tests.factories.bilans import bilan_for
 from tests.factories.core import connecter_avec_mfa
@@ -145,3 +147,67 @@ def test_ipip_neo_120_assigne_repondu_communique(world, live_server, browser):
     page.screenshot(path="/tmp/x1/e2e-resultats-375.png", full_page=True)
     staff.close()
     portail.close()
+
+
+def test_tri_des_valeurs_au_clavier_et_en_glissant(world, live_server, browser):
+    """The card sort works without a mouse (radios, then selects) and, on a wide screen,
+    dragging a card onto a pile ticks that pile's radio (enhancement only)."""
+    bilan = bilan_for(world.beneficiaire_a, statut=StatutBilan.EN_COURS, phase=Phase.INVESTIGATION)
+    with tenant_context(world.org_a):
+        seance = Seance.objects.create(
+            organisation=world.org_a,
+            bilan=bilan,
+            consultant=world.consultant_a,
+            phase="investigation",
+            type="questionnaire",
+            intitule="Passation de questionnaires",
+            debut=timezone.now() + dt.timedelta(days=1),
+            duree_minutes=60,
+            modalite="presentiel",
+        )
+        passation = questionnaires.passation_assigner(
+            bilan=bilan, seance=seance, instrument_code=VALEURS, par=world.consultant_a
+        )
+    contexte = _contexte(
+        browser, live_server, world.beneficiaire_user_a, viewport={"width": 1280, "height": 900}
+    )
+    page = contexte.new_page()
+    page.goto(f"{live_server.url}/portail/exploration/questionnaires/{passation.public_id}/")
+    # Dragging the first card onto « Peu important » ticks that radio.
+    page.locator("fieldset[data-carte='1']").drag_to(
+        page.locator(".tri-zone[data-pile='peu_important']")
+    )
+    expect(page.locator("#c-1-peu_important")).to_be_checked()
+    # Keyboard only: focus the group, arrows move the choice.
+    page.locator("#c-2-tres_important").focus()
+    page.keyboard.press("Space")
+    expect(page.locator("#c-2-tres_important")).to_be_checked()
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#c-2-important")).to_be_checked()
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator("#c-2-tres_important")).to_be_checked()
+    assert _axe(page) == []
+    cartes = instrument(VALEURS).cartes
+    for numero in range(1, 10):
+        for carte in cartes[(numero - 1) * 10 : numero * 10]:
+            if numero == 1 and carte.id in {"1", "2"}:
+                continue
+            pile = "tres_important" if int(carte.id) <= 8 else "important"
+            page.locator(f"#c-{carte.id}-{pile}").check()
+        nom = "Classer mes cinq valeurs" if numero == 9 else "Page suivante"
+        page.get_by_role("button", name=nom).click()
+    expect(
+        page.get_by_role("heading", name="Classez vos valeurs les plus importantes")
+    ).to_be_visible()
+    assert _axe(page) == []
+    for rang, carte in enumerate(["8", "2", "5", "3", "7"], 1):
+        page.locator(f"#id_rang-{rang}").select_option(carte)
+    page.get_by_role("button", name="Terminer le questionnaire").click()
+    expect(
+        page.get_by_text("Résultats disponibles après votre entretien de restitution.")
+    ).to_be_visible()
+    with tenant_context(world.org_a):
+        passation.refresh_from_db()
+    assert passation.resultat["top"] == ["8", "2", "5", "3", "7"]
+    assert "1" in passation.resultat["piles"]["peu_important"]
+    contexte.close()
