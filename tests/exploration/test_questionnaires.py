@@ -324,6 +324,10 @@ def test_tri_des_valeurs_sans_javascript(world, bilan, login_as):
         p.refresh_from_db()
     assert p.resultat["top"] == ["7", "3", "1", "2", "5"]
     assert p.resultat["comptes"]["tres_important"] == 7
+    page = login_as(world.consultant_a).get(_url_app(p)).content.decode()
+    assert "Les cinq valeurs classées en premier" in page
+    assert "<li><strong>Vitalité</strong>" in page  # card 5, ranked fifth
+    assert "Très important (7)" in page
 
 
 # --- Purge with the bilan (R6313-7) ------------------------------------------------------------
