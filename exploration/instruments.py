@@ -120,6 +120,15 @@ def _sans_html(texte: str) -> str:
 
 NIVEAUX_NEO = {"low": "bas", "neutral": "moyen", "high": "haut"}
 
+# Facet labels the data's README flags as mistranslated, corrected by the project (the
+# interpretation texts are kept as they are).
+FACETTES_CORRIGEES = {
+    "E1": "Chaleur",  # Friendliness (« Bienveillance » in the data)
+    "E2": "Sociabilité",  # Gregariousness (« Conformisme »)
+    "C3": "Sens du devoir",  # Dutifulness (« Respect »)
+    "O3": "Émotivité",  # Emotionality (« Affection »)
+}
+
 
 def _ipip_neo_120() -> Instrument:
     data = _json("ipip-neo-120", "ipip_neo_120_items.json")
@@ -149,7 +158,7 @@ def _ipip_neo_120() -> Instrument:
             facettes.append(
                 Echelle(
                     code=f"{code}{facette['facet']}",
-                    libelle=facette["title"],
+                    libelle=FACETTES_CORRIGEES.get(f"{code}{facette['facet']}", facette["title"]),
                     parent=code,
                     description=_sans_html(facette["text"]),
                 )
@@ -190,7 +199,8 @@ def _ipip_neo_120() -> Instrument:
             ),
             traduction=(
                 "Traduction communautaire (bénévole) reprise telle quelle, non validée "
-                "psychométriquement ; certains libellés de facettes sont approximatifs."
+                "psychométriquement. Le projet a corrigé quatre noms de facettes mal traduits "
+                "(Chaleur, Sociabilité, Sens du devoir, Émotivité) et l'accent de « Plutôt »."
             ),
             dossier="ipip-neo-120",
         ),

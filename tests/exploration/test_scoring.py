@@ -197,3 +197,14 @@ def test_donnees_des_instruments():
     assert len(instrument(RIASEC_48).items) == 48
     assert len(instrument(IPIP_BF_50).items) == 50
     assert instrument(IPIP_BF_50).items[0].texte == "Je suis un boute-en-train."
+
+
+def test_noms_de_facettes_corriges_par_le_projet():
+    facettes = {f.code: f.libelle for f in instrument(IPIP_NEO_120).facettes}
+    assert (facettes["E1"], facettes["E2"], facettes["C3"], facettes["O3"]) == (
+        "Chaleur",
+        "Sociabilité",
+        "Sens du devoir",
+        "Émotivité",
+    )
+    assert facettes["N1"] == "Anxiété"  # the others as in the data
