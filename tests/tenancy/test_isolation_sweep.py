@@ -272,6 +272,31 @@ def _reponse_a(world):
         return reponse
 
 
+def _passation_a(world):
+    """A finished questionnaire of organisation A's bilan, results not released yet."""
+    if not hasattr(world, "_passation"):
+        from exploration.instruments import RIASEC_48, instrument
+        from exploration.services import questionnaires
+
+        with tenant_context(world.org_a):
+            passation = questionnaires.passation_assigner(
+                bilan=_bilan_a(world),
+                seance=_seance_a(world),
+                instrument_code=RIASEC_48,
+                par=world.consultant_a,
+            )
+            questionnaires.passation_repondre(
+                passation=passation,
+                reponses={i.id: 3 for i in instrument(RIASEC_48).items},
+                page=1,
+                par=world.beneficiaire_user_a,
+            )
+            world._passation = questionnaires.passation_terminer(
+                passation=passation, par=world.beneficiaire_user_a
+            )
+    return world._passation
+
+
 OBJECT_IDS = {
     "pk": _passkey_of_admin_a,
     "beneficiaire_id": lambda world: world.beneficiaire_a.public_id,
@@ -305,6 +330,7 @@ OBJECT_IDS = {
     "partage_id": lambda world: _partage_a(world).public_id,
     "synthese_id": lambda world: _synthese_a(world).public_id,
     "notification_id": lambda world: _notification_a(world).public_id,
+    "passation_id": lambda world: _passation_a(world).public_id,
     # Not an id: the lifecycle action of /app/bilans/<bilan_id>/action/<action>/.
     "action": lambda world: "demarrer",
     # Signing links (/signature/<organisation_id>/<token>/): organisation A's id with a token
@@ -356,6 +382,7 @@ def _snapshot():
             "syntheses",
             "relances",
             "enquetes",
+            "exploration",
             "account",
             "mfa",
         }
