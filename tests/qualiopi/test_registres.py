@@ -56,7 +56,8 @@ def test_regle_30_the_dates_of_a_complaint_follow_each_other_in_the_database(wor
             with pytest.raises(IntegrityError), transaction.atomic():
                 Reclamation.objects.filter(pk=reclamation.pk).update(**champs)
         reclamation.refresh_from_db()
-        assert reclamation.accuse_le is None and reclamation.cloture_le is None
+        assert reclamation.accuse_le is None
+        assert reclamation.cloture_le is None
 
 
 def test_regle_30_the_service_refuses_a_response_before_the_acknowledgement_with_a_message(world):
@@ -317,10 +318,12 @@ def test_staff_record_proofs_are_private_and_downloads_are_logged(world, login_a
     assert reponse.status_code == 302
     with tenant_context(world.org_a):
         piece = PieceIntervenant.objects.get()
-        assert piece.sha256 and piece.fichier.name.startswith(f"org-{world.org_a.pk}/")
+        assert piece.sha256
+        assert piece.fichier.name.startswith(f"org-{world.org_a.pk}/")
     url = reverse("qualiopi:piece_telecharger", args=[piece.public_id])
     reponse = client.get(url)
-    assert reponse.status_code == 200 and reponse.content == b"%PDF-1.4 habilitation"
+    assert reponse.status_code == 200
+    assert reponse.content == b"%PDF-1.4 habilitation"
     with tenant_context(world.org_a):
         assert AuditEvent.objects.filter(object_id=piece.public_id).count() == 1
     assert login_as(world.consultant_a).get(url).status_code == 403
