@@ -8,6 +8,8 @@ import uuid
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.template.loader import render_to_string
+from django.utils import timezone
 
 from beneficiaires.models import Bilan, StatutBilan
 from bilan.core.models import Organisation
@@ -103,3 +105,50 @@ def offre_versions_periode(*, debut: dt.date, fin: dt.date) -> list[OffreVersion
             if publiee <= fin and (suivante is None or suivante >= debut):
                 versions.append(version)
     return sorted(versions, key=lambda v: (v.offre.programme.nom, v.numero))
+
+
+CHAMPS_CSV = [
+    "numero",
+    "publiee_le",
+    "titre",
+    "objectifs",
+    "public_vise",
+    "prerequis",
+    "duree_heures",
+    "duree_repartition",
+    "presentiel",
+    "distance",
+    "delai_acces",
+    "tarif",
+    "financements",
+    "accessibilite",
+    "referent_handicap_contact",
+    "contacts",
+    "methodes",
+    "modalites_evaluation",
+    "resultats_debut",
+    "resultats_fin",
+    "resultats",
+]
+
+
+def offre_versions_csv_lignes(versions) -> list[list[object]]:
+    """One CSV row per version (history export, evidence export)."""
+    lignes = []
+    for v in versions:
+        ligne: list[object] = []
+        for champ in CHAMPS_CSV:
+            valeur = getattr(v, champ)
+            if champ == "publiee_le":
+                valeur = timezone.localtime(valeur).isoformat(timespec="minutes")
+            ligne.append(valeur)
+        lignes.append(ligne)
+    return lignes
+
+
+def offre_version_html(*, version: OffreVersion, organisation: Organisation) -> str:
+    """A standalone HTML document of one version (history export, evidence export)."""
+    return render_to_string(
+        "qualiopi/offres/version_export.html",
+        {"version": version, "organisation": organisation},
+    )

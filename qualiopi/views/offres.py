@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.csp import CSP
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -30,55 +29,13 @@ from bilan.core.models import Organisation, Role
 from bilan.core.permissions import role_required
 from bilan.core.tenancy import get_for_organisation, tenant_context
 from qualiopi.forms.offres import OffreVersionForm
-from qualiopi.models.offres import Offre, OffreVersion
+from qualiopi.models.offres import Offre
 from qualiopi.selectors import offres as selectors
+from qualiopi.selectors.offres import (
+    CHAMPS_CSV,
+    offre_versions_csv_lignes,
+)
 from qualiopi.services import offres as services
-
-CHAMPS_CSV = [
-    "numero",
-    "publiee_le",
-    "titre",
-    "objectifs",
-    "public_vise",
-    "prerequis",
-    "duree_heures",
-    "duree_repartition",
-    "presentiel",
-    "distance",
-    "delai_acces",
-    "tarif",
-    "financements",
-    "accessibilite",
-    "referent_handicap_contact",
-    "contacts",
-    "methodes",
-    "modalites_evaluation",
-    "resultats_debut",
-    "resultats_fin",
-    "resultats",
-]
-
-
-def offre_versions_csv_lignes(versions) -> list[list[object]]:
-    lignes = []
-    for v in versions:
-        ligne: list[object] = []
-        for champ in CHAMPS_CSV:
-            valeur = getattr(v, champ)
-            if champ == "publiee_le":
-                valeur = timezone.localtime(valeur).isoformat(timespec="minutes")
-            ligne.append(valeur)
-        lignes.append(ligne)
-    return lignes
-
-
-def offre_version_html(*, version: OffreVersion, organisation: Organisation) -> str:
-    """A standalone HTML document of one version (history export, evidence export)."""
-    return render_to_string(
-        "qualiopi/offres/version_export.html",
-        {"version": version, "organisation": organisation},
-    )
-
 
 # --- Staff ----------------------------------------------------------------------------------
 
