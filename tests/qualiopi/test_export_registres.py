@@ -268,8 +268,13 @@ def test_documents_in_force_during_the_window_and_acknowledgements(world):
     assert _pieces(world.org_b, "cgv") == {}
     bilan = bilan_for(world.beneficiaire_a, numero="BC-2026-0001")
     with tenant_context(world.org_a):
-        documents_services.document_accuser_lecture(
+        accuse = documents_services.document_accuser_lecture(
             version=livret, beneficiaire=world.beneficiaire_a
+        )
+    assert _pieces(world.org_a, "accuses_lecture", bilan_ids=[bilan.pk]) == {}  # read after FIN
+    with tenant_context(world.org_a):
+        type(accuse).objects.filter(pk=accuse.pk).update(
+            lu_le=dt.datetime(2026, 2, 1, 9, tzinfo=dt.UTC)
         )
     csv = _pieces(world.org_a, "accuses_lecture", bilan_ids=[bilan.pk])[
         "accuses-lecture.csv"
