@@ -9,7 +9,9 @@ anonymised handicap adaptations carry no link to a beneficiary."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -17,8 +19,10 @@ from django.utils.text import slugify
 
 from beneficiaires.models import Bilan
 from bilan.core.exports import csv_texte
+from bilan.core.models import Organisation
 from qualiopi.export.pieces import ContexteExport, Fournisseur, Piece
 from qualiopi.models.documents import DocumentVersion, KindDocument
+from qualiopi.models.offres import OffreVersion
 from qualiopi.models.registres import KindVeille, PieceIntervenant
 from qualiopi.selectors import documents as documents_selectors
 from qualiopi.selectors import offres as offres_selectors
@@ -54,7 +58,11 @@ def _csv_lot(*, entetes: Sequence[str], lot: list[Sequence[object]], premier: bo
     if premier:
         return csv_texte(entetes=entetes, lignes=lot).encode()
     # Later batches: no header, no byte order mark (the first row stands in for the header).
-    return csv_texte(entetes=lot[0], lignes=lot[1:]).removeprefix("\ufeff").encode()
+    return (
+        csv_texte(entetes=["" if v is None else str(v) for v in lot[0]], lignes=lot[1:])
+        .removeprefix("\ufeff")
+        .encode()
+    )
 
 
 def _piece_csv(
@@ -69,6 +77,10 @@ def _fichier_morceaux(fichier) -> Iterator[bytes]:
     with fichier.open("rb") as handle:
         while morceau := handle.read(TAILLE_MORCEAU):
             yield morceau
+
+
+def _html_morceaux(version: OffreVersion, organisation: Organisation) -> Iterator[bytes]:
+    yield offres_selectors.offre_version_html(version=version, organisation=organisation).encode()
 
 
 def _extension(nom: str) -> str:
@@ -95,13 +107,7 @@ def offre_versions_pieces(ctx: ContexteExport) -> Iterator[Piece]:
         yield Piece(
             nom=nom,
             titre=f"{version.titre} — version {version.numero}",
-            contenu=lambda v=version: iter(
-                [
-                    offres_selectors.offre_version_html(
-                        version=v, organisation=ctx.organisation
-                    ).encode()
-                ]
-            ),
+            contenu=functools.partial(_html_morceaux, version, ctx.organisation),
         )
     yield Piece(
         nom="index.csv",
@@ -133,7 +139,7 @@ def _piece_document(version: DocumentVersion) -> Piece:
         ),
         titre=f"{version.get_kind_display()} — version {version.numero} "
         f"(en vigueur le {version.en_vigueur_le:%d/%m/%Y})",
-        contenu=lambda v=version: _fichier_morceaux(v.fichier),
+        contenu=functools.partial(_fichier_morceaux, version.fichier),
     )
 
 
@@ -175,7 +181,7 @@ def _registre(
     titre: str,
     entetes: Sequence[str],
     lister: Callable[[ContexteExport], QuerySet],
-    ligne: Callable[[object], Sequence[object]],
+    ligne: Callable[[Any], Sequence[object]],
 ) -> Callable[[ContexteExport], Iterator[Piece]]:
     def pieces(ctx: ContexteExport) -> Iterator[Piece]:
         qs = lister(ctx)
@@ -265,6 +271,24 @@ def _veille_ligne(v) -> list[object]:
     ]
 
 
+def _retours(ctx: ContexteExport) -> QuerySet:
+    return (
+        selectors.retours_lister()
+        .filter(recu_le__gte=ctx.debut, recu_le__lte=ctx.fin)
+        .order_by("recu_le", "id")
+    )
+
+
+def _retour_ligne(r) -> list[object]:
+    return [
+        _iso(r.recu_le),
+        r.get_source_display(),
+        r.organisme_nom,
+        r.resume,
+        " | ".join(str(a.public_id) for a in r.actions.all()),
+    ]
+
+
 VEILLE_ENTETES = ["date", "type", "source", "apprentissage", "action_menee", "action_amelioration"]
 
 
@@ -332,7 +356,7 @@ def _fiches(nom: str, titre: str, kinds) -> Callable[[ContexteExport], Iterator[
             yield Piece(
                 nom=f"justificatifs/{p.public_id}.{_extension(p.nom_original)}",
                 titre=f"{p.intervenant} — {p.intitule}",
-                contenu=lambda p=p: _fichier_morceaux(p.fichier),
+                contenu=functools.partial(_fichier_morceaux, p.fichier),
             )
 
     return pieces
@@ -370,7 +394,7 @@ def handicap_pieces(ctx: ContexteExport) -> Iterator[Piece]:
             "Adaptations mises en place (anonymisées)",
             ["date", "besoin", "adaptation", "partenaire"],
             lambda: (
-                [_iso(a.date), a.besoin, a.adaptation, a.partenaire.nom if a.partenaire_id else ""]
+                [_iso(a.date), a.besoin, a.adaptation, a.partenaire.nom if a.partenaire else ""]
                 for a in adaptations
             ),
         )
@@ -533,18 +557,8 @@ FOURNISSEURS: list[Fournisseur] = [
             nom="retours-parties-prenantes.csv",
             titre="Retours des parties prenantes",
             entetes=["date", "origine", "organisme", "resume", "actions_amelioration"],
-            lister=lambda ctx: (
-                selectors.retours_lister()
-                .filter(recu_le__gte=ctx.debut, recu_le__lte=ctx.fin)
-                .order_by("recu_le", "id")
-            ),
-            ligne=lambda r: [
-                _iso(r.recu_le),
-                r.get_source_display(),
-                r.organisme_nom,
-                r.resume,
-                " | ".join(str(a.public_id) for a in r.actions.all()),
-            ],
+            lister=_retours,
+            ligne=_retour_ligne,
         ),
         absence="Aucun retour de partie prenante enregistré sur la période.",
     ),

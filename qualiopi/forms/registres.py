@@ -3,8 +3,10 @@ organisation's rows and travels by public id, never by primary key."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
-from django.db.models import ForeignKey
+from django.db.models import ForeignKey, QuerySet
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -69,7 +71,7 @@ class RegistreForm(forms.ModelForm):
             if isinstance(field, forms.DateField):
                 field.widget = DateInput()
             if isinstance(field, forms.ModelChoiceField):
-                modele = field.queryset.model
+                modele = cast(QuerySet, field.queryset).model
                 if modele is User:
                     field.queryset = _membres(organisation)
                 else:

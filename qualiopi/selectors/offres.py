@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -132,7 +133,7 @@ CHAMPS_CSV = [
 ]
 
 
-def offre_versions_csv_lignes(versions) -> list[list[object]]:
+def offre_versions_csv_lignes(versions: Iterable[OffreVersion]) -> list[list[object]]:
     """One CSV row per version (history export, evidence export)."""
     lignes = []
     for v in versions:

@@ -4,10 +4,11 @@ carry every mandatory ind. 1 item; withdraw or republish the page."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Field, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ def _mentions_verifier(*, version: OffreVersion) -> None:
     erreurs: dict[str, list[str]] = {}
     for champ in CHAMPS_OBLIGATOIRES:
         if not str(getattr(version, champ) or "").strip():
-            libelle = OffreVersion._meta.get_field(champ).verbose_name
+            libelle = cast(Field, OffreVersion._meta.get_field(champ)).verbose_name
             erreurs.setdefault(champ, []).append(
                 _("Mention obligatoire de l'offre (indicateur 1) : %(champ)s.") % {"champ": libelle}
             )

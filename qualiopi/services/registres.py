@@ -100,14 +100,13 @@ def entree_enregistrer[E: Model](*, entree: E, organisation: Organisation, par: 
 
 
 def _reclamation_verifier(*, reclamation: Reclamation) -> None:
-    if (
-        reclamation.bilan_id is not None
-        and reclamation.beneficiaire_id is not None
-        and reclamation.bilan.beneficiaire_id != reclamation.beneficiaire_id
-    ):
+    bilan = reclamation.bilan
+    if bilan is None:
+        return
+    if reclamation.beneficiaire_id is None:
+        reclamation.beneficiaire = bilan.beneficiaire
+    elif bilan.beneficiaire_id != reclamation.beneficiaire_id:
         raise ValidationError({"bilan": _("Ce bilan n'est pas celui du bénéficiaire choisi.")})
-    if reclamation.bilan_id is not None and reclamation.beneficiaire_id is None:
-        reclamation.beneficiaire = reclamation.bilan.beneficiaire
 
 
 def reclamation_deposer_portail(

@@ -31,8 +31,9 @@ def _servir(version: DocumentVersion, *, en_ligne: bool = False) -> HttpResponse
     with version.fichier.open("rb") as handle:
         contenu = handle.read()
     response = HttpResponse(contenu, content_type=version.type_mime)
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=not en_ligne, filename=version.nom_original
+    response["Content-Disposition"] = (
+        content_disposition_header(as_attachment=not en_ligne, filename=version.nom_original)
+        or "attachment"
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

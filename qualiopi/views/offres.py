@@ -37,6 +37,10 @@ from qualiopi.selectors.offres import (
 )
 from qualiopi.services import offres as services
 
+# Fields a new version starts from (the current version's).
+CHAMPS_FORMULAIRE: list[str] = list(OffreVersionForm.Meta.fields)
+
+
 # --- Staff ----------------------------------------------------------------------------------
 
 
@@ -73,7 +77,7 @@ def publier(request: StaffRequest, programme_id: uuid.UUID) -> HttpResponse:
     courante = selectors.offre_version_courante(offre=offre) if offre else None
     debut, fin = OffreVersionForm.periode_defaut()
     if courante is not None:
-        initial = {champ: getattr(courante, champ) for champ in OffreVersionForm._meta.fields}
+        initial = {champ: getattr(courante, champ) for champ in CHAMPS_FORMULAIRE}
     else:
         organisation = request.organisation
         initial = {

@@ -13,12 +13,12 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header, urlencode
@@ -31,7 +31,7 @@ from bilan.core.audit import TypeObjet, audit_record
 from bilan.core.exports import csv_reponse
 from bilan.core.form_errors import add_errors
 from bilan.core.middleware import StaffRequest
-from bilan.core.models import AuditEvent, Role
+from bilan.core.models import AuditEvent, Role, TenantOwned
 from bilan.core.permissions import role_required, staff_required
 from bilan.core.tenancy import get_for_organisation
 from qualiopi.forms import registres as formulaires
@@ -42,6 +42,7 @@ from qualiopi.models.registres import (
     NatureReclamation,
     PartenaireHandicap,
     PieceIntervenant,
+    Reclamation,
     RetourPartiePrenante,
     SourceAction,
     StatutAction,
@@ -90,8 +91,8 @@ class Registre:
     consultant_ajoute: bool = False
 
     @property
-    def modele(self) -> type[Model]:
-        return self.formulaire._meta.model  # type: ignore[return-value]
+    def modele(self) -> type[TenantOwned]:
+        return cast("type[TenantOwned]", self.formulaire._meta.model)
 
 
 def _choix(enum) -> list[tuple[str, str]]:
@@ -407,7 +408,8 @@ def registre_liste(request: StaffRequest, registre: str) -> HttpResponse:
         retards = {
             ligne.reclamation.pk
             for ligne in selectors.reclamations_lignes(
-                organisation=request.organisation, reclamations=page.object_list
+                organisation=request.organisation,
+                reclamations=cast("QuerySet[Reclamation]", page.object_list),
             )
             if ligne.en_retard
         }
