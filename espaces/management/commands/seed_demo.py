@@ -36,6 +36,7 @@ from bilan.core.mfa import totp_enable
 from bilan.core.models import Membership, Organisation, Role, User
 from bilan.core.tenancy import tenant_context
 from espaces.demo import parcours
+from espaces.demo.qualite_registres import qualite_peupler
 from seances.models import Seance
 from seances.services.programmes import seances_planifier_depuis_programme
 
@@ -375,6 +376,11 @@ class Command(BaseCommand):
                         lines.append(f"  portail     {email}")
             with tenant_context(organisation):
                 lines.append(f"  bilans      {_seed_bilans(organisation, consultants, admin)}")
+            with tenant_context(organisation):
+                qualite = qualite_peupler(
+                    organisation=organisation, admin=admin, consultants=consultants
+                )
+                lines.append(f"  qualité     {qualite}")
         self.stdout.write("Données de démonstration prêtes (démo uniquement).")
         self.stdout.write(f"Mot de passe de tous les comptes : {DEMO_PASSWORD}")
         self.stdout.write(
