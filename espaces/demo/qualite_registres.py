@@ -301,7 +301,7 @@ def qualite_peupler(*, organisation: Organisation, admin: User, consultants: lis
     lignes += 1
     programme = Programme.objects.order_by("nom").first()
     if programme is not None:
-        contenu = {
+        offre: dict[str, object] = {
             "titre": f"Bilan de compétences — {programme.nom}",
             "objectifs": (
                 "Analyser ses compétences, aptitudes et motivations ; définir un projet"
@@ -344,7 +344,7 @@ def qualite_peupler(*, organisation: Organisation, admin: User, consultants: lis
         for tarif in ("1 800 € TTC", "1 900 € TTC (plafond CPF en vigueur)"):
             offre_version_publier(
                 programme=programme,
-                version=OffreVersion(**(contenu | {"tarif": tarif})),
+                version=OffreVersion(**(offre | {"tarif": tarif})),
                 resultats_debut=aujourdhui.replace(year=aujourdhui.year - 1),
                 resultats_fin=aujourdhui,
                 par=admin,

@@ -7,7 +7,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -377,6 +377,8 @@ class Command(BaseCommand):
             with tenant_context(organisation):
                 lines.append(f"  bilans      {_seed_bilans(organisation, consultants, admin)}")
             with tenant_context(organisation):
+                if admin is None:
+                    raise CommandError("Chaque organisme de démonstration a un administrateur.")
                 qualite = qualite_peupler(
                     organisation=organisation, admin=admin, consultants=consultants
                 )
