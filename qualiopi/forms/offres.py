@@ -43,9 +43,11 @@ class OffreVersionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The service gives each missing mention its French message at the field (rule 31).
-        for champ in CHAMPS_OBLIGATOIRES:
-            self.fields[champ].required = False
-        self.fields["duree_heures"].required = False
+        for champ in (*CHAMPS_OBLIGATOIRES, "duree_heures"):
+            champ_formulaire = self.fields[champ]
+            champ_formulaire.required = False
+            champ_formulaire.label = f"{champ_formulaire.label} *"
+            champ_formulaire.widget.attrs["aria-required"] = "true"
 
     def _post_clean(self) -> None:
         # Validation is the publication service's (one place for rule 31's messages): only

@@ -129,7 +129,7 @@ class IntervenantForm(RegistreForm):
 
 
 class PieceIntervenantForm(RegistreForm):
-    fichier = forms.FileField(label=_("justificatif (PDF, image, document)"), required=False)
+    fichier = forms.FileField(label=_("Justificatif (PDF, image, document)"), required=False)
 
     class Meta(RegistreForm.Meta):
         model = PieceIntervenant
