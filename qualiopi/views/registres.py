@@ -21,6 +21,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -451,6 +452,7 @@ def _formulaire_page(request, *, config: Registre, form, entree=None, status: in
         contexte["actions"] = entree.actions.select_related("responsable")
     if entree is not None and config.slug == "intervenants":
         contexte["pieces"] = entree.pieces.all()
+        contexte["aujourdhui"] = timezone.localdate()
         contexte["piece_form"] = formulaires.PieceIntervenantForm(organisation=request.organisation)
     if entree is not None and config.slug == "retours":
         contexte["actions"] = entree.actions.select_related("responsable")
@@ -577,6 +579,7 @@ def _avec_piece_form(request, intervenant, form):
             "form": config.formulaire(instance=intervenant, organisation=request.organisation),
             "entree": intervenant,
             "pieces": intervenant.pieces.all(),
+            "aujourdhui": timezone.localdate(),
             "piece_form": form,
         },
         status=400,

@@ -366,3 +366,26 @@ def test_every_register_page_renders(world, login_as):
             ).status_code
             == 200
         )
+
+
+def test_an_expired_habilitation_is_flagged_on_the_staff_record(world, login_as):
+    with tenant_context(world.org_a):
+        intervenant = services.entree_enregistrer(
+            entree=Intervenant(nom="Jeanne Externe", sous_traitant=True),
+            organisation=world.org_a,
+            par=world.admin_a,
+        )
+        services.piece_intervenant_enregistrer(
+            piece=PieceIntervenant(
+                kind="habilitation",
+                intitule="Test d'intérêts",
+                date=dt.date(2020, 1, 1),
+                expire_le=dt.date(2023, 1, 1),
+            ),
+            intervenant=intervenant,
+            fichier=None,
+        )
+    page = login_as(world.admin_a).get(
+        reverse("qualiopi:registre_detail", args=["intervenants", intervenant.public_id])
+    )
+    assert "expirée" in page.content.decode()
