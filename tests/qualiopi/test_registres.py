@@ -9,9 +9,10 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
 
-from bilan.core.models import AuditEvent
+from bilan.core.models import AuditEvent, Membership, Role
 from bilan.core.tenancy import tenant_context
 from qualiopi.models import (
     ActionAmelioration,
@@ -24,6 +25,7 @@ from qualiopi.models import (
 from qualiopi.selectors import registres as selectors
 from qualiopi.services import registres as services
 from tests.factories.bilans import bilan_for
+from tests.factories.core import staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -195,9 +197,6 @@ def test_registers_are_for_admins_and_other_organisations_get_404(world, login_a
     assert consultant.get(url_liste + "?format=csv").status_code == 403
     etranger = login_as(world.consultant_b)
     assert etranger.get(url_detail).status_code == 403
-    from bilan.core.models import Role
-    from tests.factories.core import staff_user
-
     admin_b = staff_user(organisation=world.org_b, role=Role.ADMIN, email="admin@b.test")
     client_b = login_as(admin_b)
     assert client_b.get(url_detail).status_code == 404
@@ -389,3 +388,15 @@ def test_an_expired_habilitation_is_flagged_on_the_staff_record(world, login_as)
         reverse("qualiopi:registre_detail", args=["intervenants", intervenant.public_id])
     )
     assert "expirée" in page.content.decode()
+
+
+def test_the_links_partial_shows_consultants_only_what_they_may_add(world):
+    with tenant_context(world.org_a):
+        admin = Membership.objects.get(user=world.admin_a, organisation=world.org_a)
+        consultant = Membership.objects.get(user=world.consultant_a, organisation=world.org_a)
+    pour_admin = render_to_string("qualiopi/_liens_registres.html", {"membership": admin})
+    pour_consultant = render_to_string("qualiopi/_liens_registres.html", {"membership": consultant})
+    assert reverse("qualiopi:registre_liste", args=["reclamations"]) in pour_admin
+    assert reverse("qualiopi:offres") in pour_admin
+    assert reverse("qualiopi:registre_liste", args=["reclamations"]) not in pour_consultant
+    assert reverse("qualiopi:registre_ajouter", args=["veille"]) in pour_consultant
