@@ -297,6 +297,82 @@ def _passation_a(world):
     return world._passation
 
 
+def _qualite_a(world):
+    """Organisation A's quality rows: a complaint, a staff record line with its proof, a
+    document version and a published offer page (qualiopi registers, documents, offers)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from qualiopi.models import Intervenant, OffreVersion, PieceIntervenant, Reclamation
+    from qualiopi.services.documents import document_version_deposer
+    from qualiopi.services.offres import offre_version_publier
+    from qualiopi.services.registres import entree_enregistrer, piece_intervenant_enregistrer
+
+    if not hasattr(world, "_qualite"):
+        org, admin = world.org_a, world.admin_a
+        with tenant_context(org):
+            reclamation = entree_enregistrer(
+                entree=Reclamation(
+                    recue_le=dt.date(2026, 3, 2),
+                    canal="courriel",
+                    nature="autre",
+                    objet="Réclamation de A",
+                    description="d",
+                ),
+                organisation=org,
+                par=admin,
+            )
+            intervenant = entree_enregistrer(
+                entree=Intervenant(nom="Intervenante A"), organisation=org, par=admin
+            )
+            piece = piece_intervenant_enregistrer(
+                piece=PieceIntervenant(
+                    kind="habilitation", intitule="MBTI", date=dt.date(2025, 1, 1)
+                ),
+                intervenant=intervenant,
+                fichier=SimpleUploadedFile("h.pdf", b"%PDF-1.4 h"),
+            )
+            version = document_version_deposer(
+                organisation=org,
+                kind="livret_accueil",
+                fichier=SimpleUploadedFile("l.pdf", b"%PDF-1.4 l"),
+                en_vigueur_le=dt.date(2026, 1, 1),
+                commentaire="",
+                par=admin,
+            )
+            offre = offre_version_publier(
+                programme=programme_for(org, slug="retrospection-prospective"),
+                version=OffreVersion(
+                    titre="Offre A",
+                    objectifs="o",
+                    public_vise="p",
+                    duree_heures=Decimal("24"),
+                    duree_repartition="r",
+                    delai_acces="d",
+                    tarif="t",
+                    financements="f",
+                    accessibilite="a",
+                    referent_handicap_contact="r",
+                    contacts="c",
+                    methodes="m",
+                    modalites_evaluation="e",
+                ),
+                resultats_debut=dt.date(2025, 1, 1),
+                resultats_fin=dt.date(2025, 12, 31),
+                par=admin,
+            ).offre
+        world._qualite = {
+            "reclamation": reclamation,
+            "intervenant": intervenant,
+            "piece": piece,
+            "version": version,
+            "offre": offre,
+        }
+    return world._qualite
+
+
 OBJECT_IDS = {
     "pk": _passkey_of_admin_a,
     "beneficiaire_id": lambda world: world.beneficiaire_a.public_id,
@@ -331,6 +407,15 @@ OBJECT_IDS = {
     "synthese_id": lambda world: _synthese_a(world).public_id,
     "notification_id": lambda world: _notification_a(world).public_id,
     "passation_id": lambda world: _passation_a(world).public_id,
+    # Quality registers: the register's slug is not an id; its rows are.
+    "registre": lambda world: "reclamations",
+    # Public offer pages: the organisation's slug (routes skipped by the outsider sweep).
+    "org_slug": lambda world: world.org_a.slug,
+    "entree_id": lambda world: _qualite_a(world)["reclamation"].public_id,
+    "intervenant_id": lambda world: _qualite_a(world)["intervenant"].public_id,
+    "piece_id": lambda world: _qualite_a(world)["piece"].public_id,
+    "version_id": lambda world: _qualite_a(world)["version"].public_id,
+    "offre_id": lambda world: _qualite_a(world)["offre"].public_id,
     # Not an id: the lifecycle action of /app/bilans/<bilan_id>/action/<action>/.
     "action": lambda world: "demarrer",
     # Signing links (/signature/<organisation_id>/<token>/): organisation A's id with a token
@@ -353,6 +438,10 @@ def _patterns_with_ids():
     for route, _pattern in _walk(get_resolver().url_patterns):
         if route.startswith("admin/"):
             continue  # Django's admin: superusers only, covered by its own test.
+        if route.startswith("offre/"):
+            # Public offer pages (rule 31): anyone reads them by design; their 404 for an
+            # unknown organisation or an unpublished offer is tested in tests/qualiopi.
+            continue
         names = re.findall(r"<(?:\w+:)?(\w+)>", route)
         names = [n for n in names if n not in NOT_OBJECT_IDS]
         if names:
@@ -383,6 +472,7 @@ def _snapshot():
             "relances",
             "enquetes",
             "exploration",
+            "qualiopi",
             "account",
             "mfa",
         }
