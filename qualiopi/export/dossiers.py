@@ -26,10 +26,13 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
+from functools import partial
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -182,9 +185,7 @@ def _documents(
         yield Piece(
             nom=f"{nom_de_fichier(numero)}-{NOMS_KIND.get(kind, kind)}-v{version}.pdf",
             titre=f"{numero} — {titre} (v{version})",
-            contenu=lambda nom=nom, empreinte=empreinte, reference=reference: _flux_fichier(
-                nom=nom, empreinte=empreinte, reference=reference
-            ),
+            contenu=partial(_flux_fichier, nom=nom, empreinte=empreinte, reference=reference),
         )
 
 
@@ -872,14 +873,28 @@ def administratif(ctx: ContexteExport) -> Iterator[Piece]:
     )
 
 
+def _fournisseur(
+    *,
+    preuve: str,
+    titre: Promise,
+    pieces: Callable[[ContexteExport], Iterator[Piece]],
+    absence: Promise,
+) -> Fournisseur:
+    """The contract types its sentences as ``str``: lazy ones are rendered in the language in
+    force when the index is written, not frozen at import."""
+    return Fournisseur(
+        preuve=preuve, titre=cast(str, titre), pieces=pieces, absence=cast(str, absence)
+    )
+
+
 FOURNISSEURS: list[Fournisseur] = [
-    Fournisseur(
+    _fournisseur(
         preuve="conventions_signees",
         titre=_l("Conventions et contrats signés"),
         pieces=conventions_signees,
         absence=_l("Aucune convention ni aucun contrat signé pour les dossiers de la période."),
     ),
-    Fournisseur(
+    _fournisseur(
         preuve="emargements",
         titre=_l("Émargements, certificats de réalisation et attestations de fin"),
         pieces=emargements,
@@ -888,31 +903,31 @@ FOURNISSEURS: list[Fournisseur] = [
             "dossiers de la période."
         ),
     ),
-    Fournisseur(
+    _fournisseur(
         preuve="objectifs",
         titre=_l("Objectifs datés"),
         pieces=objectifs,
         absence=_l("Aucun dossier sur la période : aucun objectif à dater."),
     ),
-    Fournisseur(
+    _fournisseur(
         preuve="entretiens_prealables",
         titre=_l("Entretiens préalables"),
         pieces=entretiens_prealables,
         absence=_l("Aucun entretien préalable enregistré pour les dossiers de la période."),
     ),
-    Fournisseur(
+    _fournisseur(
         preuve="programmes_personnalises",
         titre=_l("Programmes personnalisés"),
         pieces=programmes_personnalises,
         absence=_l("Aucune séance planifiée pour les dossiers de la période."),
     ),
-    Fournisseur(
+    _fournisseur(
         preuve="validation_synthese",
         titre=_l("Accusés de validation et de remise de la synthèse"),
         pieces=validation_synthese,
         absence=_l("Aucune synthèse validée ni remise pour les dossiers de la période."),
     ),
-    Fournisseur(
+    _fournisseur(
         preuve="relances_absences",
         titre=_l("Relances, absences et reports"),
         pieces=relances_absences,
@@ -920,13 +935,13 @@ FOURNISSEURS: list[Fournisseur] = [
             "Aucune absence, aucun report ni aucune relance sur les dossiers de la période."
         ),
     ),
-    Fournisseur(
+    _fournisseur(
         preuve="enquetes_satisfaction",
         titre=_l("Questionnaires de satisfaction"),
         pieces=enquetes_satisfaction,
         absence=_l("Aucun questionnaire de satisfaction envoyé pour les dossiers de la période."),
     ),
-    Fournisseur(
+    _fournisseur(
         preuve="contrats_sous_traitance",
         titre=_l("Contrats de sous-traitance"),
         pieces=contrats_sous_traitance,
@@ -935,19 +950,19 @@ FOURNISSEURS: list[Fournisseur] = [
             "sous-traité de bilan."
         ),
     ),
-    Fournisseur(
+    _fournisseur(
         preuve="conception_offre",
         titre=_l("Programmes types"),
         pieces=conception_offre,
         absence=_l("Aucun programme type n'est enregistré dans l'application."),
     ),
-    Fournisseur(
+    _fournisseur(
         preuve="convocations",
         titre=_l("Convocations"),
         pieces=convocations,
         absence=_l("Aucune séance planifiée, donc aucune convocation, sur la période."),
     ),
-    Fournisseur(
+    _fournisseur(
         preuve=PREUVE_ADMINISTRATIVE,
         titre=_l("Pièces administratives de l'organisme"),
         pieces=administratif,

@@ -31,7 +31,7 @@ from typing import IO
 from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, transaction
+from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -134,7 +134,8 @@ def _construire_dans_un_fil(organisation_id: int, export_id: int) -> None:
     try:
         export_construire(organisation_id=organisation_id, export_id=export_id)
     finally:
-        close_old_connections()
+        # The thread's own connections (Django's are per thread): closed, never left to leak.
+        connections.close_all()
 
 
 def export_lancer(organisation_id: int, export_id: int) -> None:
@@ -151,7 +152,8 @@ def export_lancer(organisation_id: int, export_id: int) -> None:
         fil.start()
         return
     try:
-        current_app.tasks[NOM_TACHE].delay(organisation_id, export_id)
+        # By name: the web process need not import the task module (the worker has it).
+        current_app.send_task(NOM_TACHE, args=[organisation_id, export_id])
     except (ConnectionError, TimeoutError, OSError, OperationalError) as exc:
         logger.warning("Export %s : file des tâches injoignable (%s)", export_id, exc)
         _terminer_en_echec(

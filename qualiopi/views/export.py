@@ -92,7 +92,7 @@ def export_progression(request: StaffRequest, public_id: uuid.UUID) -> HttpRespo
 
 @role_required(Role.ADMIN)
 @require_GET
-def export_fichier(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
+def export_fichier(request: StaffRequest, public_id: uuid.UUID) -> FileResponse:
     """The archive, streamed from the private storage; the download is journalled. Refused
     (404) once expired, failed or not ready."""
     export = export_obtenir(organisation=request.organisation, public_id=public_id)
