@@ -99,7 +99,9 @@ def seed(nombre: int) -> None:
                 context={"title": titre, "content_html": f"<p>{titre} — banc d'essai.</p>" * 40},
                 organisation=organisation,
             )
-            nom = stockage.save(f"org-{organisation.pk}/documents/modele-{kind}.pdf", _fichier(contenu))
+            nom = stockage.save(
+                f"org-{organisation.pk}/documents/modele-{kind}.pdf", _fichier(contenu)
+            )
             modeles[kind] = (nom, sha256_hex(contenu), titre)
         beneficiaires = Beneficiaire.objects.bulk_create(
             Beneficiaire(

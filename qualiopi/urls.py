@@ -7,8 +7,8 @@ from qualiopi.views import export
 # Namespace "qualiopi" (staff, administrators), mounted at /app/qualiopi/.
 qualiopi_patterns: list[URLPattern] = [
     path("export/", export.export_page, name="export"),
-    path("export/<uuid:public_id>/etat/", export.export_progression, name="export_etat"),
-    path("export/<uuid:public_id>/archive/", export.export_fichier, name="export_fichier"),
+    path("export/<uuid:export_id>/etat/", export.export_progression, name="export_etat"),
+    path("export/<uuid:export_id>/archive/", export.export_fichier, name="export_fichier"),
 ]
 
 # Namespace "portail_qualiopi" (beneficiary: complaints, documents), at /portail/qualite/.

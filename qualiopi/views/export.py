@@ -80,9 +80,9 @@ def export_page(request: StaffRequest) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 @require_GET
-def export_progression(request: StaffRequest, public_id: uuid.UUID) -> HttpResponse:
+def export_progression(request: StaffRequest, export_id: uuid.UUID) -> HttpResponse:
     """One export's status cell, polled by htmx while the archive is being built."""
-    export = export_obtenir(organisation=request.organisation, public_id=public_id)
+    export = export_obtenir(organisation=request.organisation, public_id=export_id)
     return render(
         request,
         "qualiopi/export/_etat.html",
@@ -92,10 +92,10 @@ def export_progression(request: StaffRequest, public_id: uuid.UUID) -> HttpRespo
 
 @role_required(Role.ADMIN)
 @require_GET
-def export_fichier(request: StaffRequest, public_id: uuid.UUID) -> FileResponse:
+def export_fichier(request: StaffRequest, export_id: uuid.UUID) -> FileResponse:
     """The archive, streamed from the private storage; the download is journalled. Refused
     (404) once expired, failed or not ready."""
-    export = export_obtenir(organisation=request.organisation, public_id=public_id)
+    export = export_obtenir(organisation=request.organisation, public_id=export_id)
     try:
         fichier = export_telecharger(
             export=export, acteur=request.user, client=client_info(request)
