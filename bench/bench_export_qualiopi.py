@@ -294,10 +294,11 @@ def main(argv: list[str] | None = None) -> dict:
         "machine": f"{os.cpu_count()} cœurs, {platform.python_implementation()} "
         f"{platform.python_version()}, charge {os.getloadavg()[0]:.1f}",
     }
+    croissance = resultat["rss_pic_mo"] - resultat["rss_avant_mo"]
     print(
         f"export_qualiopi, {resultat['bilans']} bilans clos, {resultat['pdf']} PDF "
         f"({resultat['base']}) : {resultat['secondes']} s, pic de mémoire "
-        f"{resultat['rss_pic_mo']} Mo (dont {resultat['rss_pic_mo'] - resultat['rss_avant_mo']:.1f} "
+        f"{resultat['rss_pic_mo']} Mo (dont {croissance:.1f} "
         f"Mo pendant l'export), archive {resultat['taille_mo']} Mo ; {resultat['machine']}"
     )
     return resultat
