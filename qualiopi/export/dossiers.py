@@ -147,23 +147,30 @@ def _documents(
     publics = _publics(ctx)
     if not publics:
         return
-    documents = (
-        SignedDocument.objects.filter(
-            kind__in=kinds, subject_id__in=list(publics), status__in=statuts
+    ordre = sorted(publics, key=lambda public_id: publics[public_id])
+    # By dossier number, LOT_REQUETE dossiers per query: ordered for the auditor, bounded.
+    for debut in range(0, len(ordre), LOT_REQUETE):
+        lot = ordre[debut : debut + LOT_REQUETE]
+        documents = sorted(
+            SignedDocument.objects.filter(
+                kind__in=kinds, subject_id__in=lot, status__in=statuts
+            ).values_list(
+                "subject_id",
+                "kind",
+                "version",
+                "status",
+                "signed_pdf",
+                "signed_sha256",
+                "issued_pdf",
+                "issued_sha256",
+                "title",
+            ),
+            key=lambda ligne: (publics[ligne[0]], kinds.index(ligne[1]), ligne[2]),
         )
-        .order_by("subject_id", "kind", "version")
-        .values_list(
-            "subject_id",
-            "kind",
-            "version",
-            "status",
-            "signed_pdf",
-            "signed_sha256",
-            "issued_pdf",
-            "issued_sha256",
-            "title",
-        )
-    )
+        yield from _pieces_pdf(documents, publics)
+
+
+def _pieces_pdf(documents: list[tuple], publics: dict[object, str]) -> Iterator[Piece]:
     for (
         subject_id,
         kind,
@@ -174,7 +181,7 @@ def _documents(
         emis,
         empreinte_e,
         titre,
-    ) in documents.iterator(chunk_size=LOT_REQUETE):
+    ) in documents:
         nom, empreinte = (
             (signe, empreinte_s) if status == "signe" and signe else (emis, empreinte_e)
         )
