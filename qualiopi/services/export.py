@@ -52,6 +52,10 @@ logger = logging.getLogger(__name__)
 EXPORT_QUALIOPI = TypeObjet("export_qualiopi", gettext_lazy("Export des preuves Qualiopi"))
 NOM_TACHE = "qualiopi.tasks.construire_export"
 FENETRE_MAX_JOURS = 4 * 366
+# A build whose progress row has not moved for this long lost its worker (killed, restarted):
+# a redelivered message may take it again; after a day the hourly task marks it failed.
+BUILD_ABANDONNE = timedelta(minutes=15)
+BUILD_PERIME = timedelta(days=1)
 GRAINE_MAX = 2**31 - 1
 S = ExportQualiopi.Statut
 
@@ -242,8 +246,13 @@ def export_construire(*, organisation_id: int, export_id: int) -> str:
     organisation = Organisation.objects.get(pk=organisation_id, is_active=True)
     with tenant_context(organisation):
         export = ExportQualiopi.objects.select_for_update().filter(pk=export_id).first()
-        if export is None or export.statut != S.EN_ATTENTE:
-            return export.statut if export is not None else "introuvable"
+        if export is None:
+            return "introuvable"
+        abandonne = (
+            export.statut == S.EN_COURS and export.updated_at < timezone.now() - BUILD_ABANDONNE
+        )
+        if export.statut != S.EN_ATTENTE and not abandonne:
+            return export.statut
         export.statut = S.EN_COURS
         export.etape = _("Recherche des dossiers")
         export.save(update_fields=["statut", "etape", "updated_at"])
@@ -315,7 +324,16 @@ def export_telecharger(
 def exports_expirer(*, organisation: Organisation, maintenant: datetime) -> int:
     """Claim the bound organisation's ready exports whose expiry has come (``SKIP LOCKED``: two
     runs never take the same row), mark them expired, and delete their files after the commit.
-    Returns the number of rows expired."""
+    Builds left waiting or running for a day (their worker or thread is gone) are marked
+    failed. Returns the number of rows expired."""
+    ExportQualiopi.objects.filter(
+        statut__in=[S.EN_ATTENTE, S.EN_COURS], updated_at__lt=maintenant - BUILD_PERIME
+    ).update(
+        statut=S.ECHEC,
+        erreur=_("La préparation a été interrompue : demandez un nouvel export."),
+        etape=_("Échec"),
+        updated_at=timezone.now(),
+    )
     lignes = list(
         ExportQualiopi.objects.select_for_update(skip_locked=True)
         .filter(statut=S.PRET, expire_le__lte=maintenant)

@@ -279,3 +279,25 @@ def test_management_command_errors_are_in_french(world, tmp_path, arguments, mes
     args = [element for paire in valeurs.items() for element in paire]
     with pytest.raises(CommandError, match=message):
         call_command("export_qualiopi", *args)
+
+
+def test_a_build_whose_worker_vanished_is_taken_again_then_failed_after_a_day(world):
+    export = _demander(world)
+    with tenant_context(world.org_a):
+        ExportQualiopi.objects.filter(pk=export.pk).update(statut="en_cours")
+    # Still moving (recent progress): a redelivered message leaves it alone.
+    assert export_construire(organisation_id=world.org_a.pk, export_id=export.pk) == "en_cours"
+    with tenant_context(world.org_a):
+        ExportQualiopi.objects.filter(pk=export.pk).update(
+            updated_at=timezone.now() - dt.timedelta(minutes=20)
+        )
+    assert export_construire(organisation_id=world.org_a.pk, export_id=export.pk) == "pret"
+    bloque = _demander(world)
+    with tenant_context(world.org_a):
+        ExportQualiopi.objects.filter(pk=bloque.pk).update(
+            updated_at=timezone.now() - dt.timedelta(days=2)
+        )
+        exports_expirer(organisation=world.org_a, maintenant=timezone.now())
+        bloque.refresh_from_db()
+    assert bloque.statut == "echec"
+    assert "interrompue" in bloque.erreur
