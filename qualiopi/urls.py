@@ -2,10 +2,13 @@
 
 from django.urls import URLPattern, path
 
-from qualiopi.views import documents, offres, portail, registres
+from qualiopi.views import documents, export, offres, portail, registres
 
 # Namespace "qualiopi" (staff, administrators), mounted at /app/qualiopi/.
 qualiopi_patterns: list[URLPattern] = [
+    path("export/", export.export_page, name="export"),
+    path("export/<uuid:export_id>/etat/", export.export_progression, name="export_etat"),
+    path("export/<uuid:export_id>/archive/", export.export_fichier, name="export_fichier"),
     path("registres/reglages/", registres.parametres, name="registres_parametres"),
     path(
         "registres/intervenants/<uuid:intervenant_id>/pieces/",

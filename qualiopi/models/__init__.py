@@ -1,6 +1,7 @@
 """Qualiopi rows, one module per role (registers, offer pages, organisation documents, exports),
 gathered here so that Django finds them."""
 
+from qualiopi.models.exports import ExportQualiopi
 from qualiopi.models.documents import AccuseLecture, DocumentVersion, KindDocument
 from qualiopi.models.offres import Offre, OffreVersion
 from qualiopi.models.registres import (
@@ -20,6 +21,7 @@ __all__ = [
     "ActionAmelioration",
     "AdaptationHandicap",
     "DocumentVersion",
+    "ExportQualiopi",
     "Intervenant",
     "KindDocument",
     "Offre",

@@ -371,6 +371,31 @@ def _qualite_a(world):
             "offre": offre,
         }
     return world._qualite
+def _export_qualiopi_a(world):
+    """A ready evidence archive of organisation A (admins only; download is a GET)."""
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from bilan.core.models import private_storage
+    from qualiopi.models import ExportQualiopi
+
+    nom = private_storage().save(
+        f"org-{world.org_a.pk}/exports/balayage.zip", ContentFile(b"PK\x05\x06" + b"\x00" * 18)
+    )
+    with tenant_context(world.org_a):
+        return ExportQualiopi.objects.create(
+            organisation=world.org_a,
+            demande_par=world.admin_a,
+            debut=dt.date(2026, 1, 1),
+            fin=dt.date(2026, 6, 30),
+            statut=ExportQualiopi.Statut.PRET,
+            fichier=nom,
+            taille=22,
+            termine_le=timezone.now(),
+            expire_le=timezone.now() + dt.timedelta(days=7),
+        )
 
 
 OBJECT_IDS = {
@@ -416,6 +441,7 @@ OBJECT_IDS = {
     "piece_id": lambda world: _qualite_a(world)["piece"].public_id,
     "version_id": lambda world: _qualite_a(world)["version"].public_id,
     "offre_id": lambda world: _qualite_a(world)["offre"].public_id,
+    "export_id": lambda world: _export_qualiopi_a(world).public_id,
     # Not an id: the lifecycle action of /app/bilans/<bilan_id>/action/<action>/.
     "action": lambda world: "demarrer",
     # Signing links (/signature/<organisation_id>/<token>/): organisation A's id with a token
