@@ -371,6 +371,8 @@ def _qualite_a(world):
             "offre": offre,
         }
     return world._qualite
+
+
 def _export_qualiopi_a(world):
     """A ready evidence archive of organisation A (admins only; download is a GET)."""
     import datetime as dt
