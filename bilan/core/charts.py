@@ -46,7 +46,8 @@ def barres_svg(
     so that scales of a known range are drawn to the same scale."""
     if maximum is None:
         maximum = max([float(v) for _, v in series] + [1.0])
-    zone = LARGEUR - MARGE_TEXTE - 40
+    # Room at the right for the value written after the bar (and its suffix).
+    zone = LARGEUR - MARGE_TEXTE - 40 - 7 * len(suffixe)
     hauteur = len(series) * (HAUTEUR_BARRE + ECART) + ECART
     defs = format_html_join(
         "",

@@ -15,6 +15,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('beneficiaires', '0016_r_cause_abandon'),
+        ('qualiopi', '0002_t_exports'),
         ('core', '0011_h_u4_couleur_accent'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
