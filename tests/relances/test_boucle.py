@@ -26,7 +26,9 @@ QUOTIDIENNES = (
     "purger-preuves",
     "refuser-conventions-expirees",
     "relances-balayage-quotidien",
+    "qualiopi-expirer-exports",
 )
+HORAIRE = {"qualiopi-expirer-exports": 1}  # hourly (minute 7): once in every tour after 10:07
 
 
 class _Arret(Exception):
@@ -80,11 +82,12 @@ def test_regle_14_the_loop_runs_the_daily_tasks_once_a_day(world, monkeypatch):
     par_tour = [lancees(t) for t in tours]
     par_tour = [par_tour[0]] + [b - a for a, b in zip(par_tour, par_tour[1:], strict=False)]
     assert par_tour[0] == Counter(QUOTIDIENNES)  # at start-up, each once
-    assert par_tour[1] == par_tour[2] == Counter()
-    assert par_tour[3] == Counter({"purger-bilans-clos": 1})
-    assert par_tour[4] == Counter({"purger-preuves": 1})
+    assert par_tour[1] == Counter()
+    assert par_tour[2] == Counter(HORAIRE)
+    assert par_tour[3] == Counter({"purger-bilans-clos": 1, **HORAIRE})
+    assert par_tour[4] == Counter({"purger-preuves": 1, **HORAIRE})
     assert par_tour[5] == Counter(
-        {"refuser-conventions-expirees": 1, "relances-balayage-quotidien": 1}
+        {"refuser-conventions-expirees": 1, "relances-balayage-quotidien": 1, **HORAIRE}
     )
     assert "échec" not in sortie.getvalue()
     assert sortie.getvalue().count("relance(s) prise(s) en charge.") == len(moments)
