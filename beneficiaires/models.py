@@ -548,6 +548,24 @@ class StatutBilan(models.TextChoices):
     REFUSE = "refuse", _("Refusé")
 
 
+class CauseAbandon(models.TextChoices):
+    """Coded cause of an abandonment, recorded with it beside the free text (Qualiopi indicator
+    2, rule 29: results publish the causes; indicator 12: dropout prevention). The free text may
+    be confidential; the code is what results and exports show."""
+
+    REPRISE_EMPLOI = "reprise_emploi", _("Reprise d'emploi ou nouveau poste")
+    FORMATION = "formation", _("Entrée en formation")
+    SANTE = "sante", _("Raisons de santé")
+    PERSONNELLE = "personnelle", _("Raisons personnelles ou familiales")
+    DISPONIBILITE = "disponibilite", _("Manque de disponibilité")
+    FINANCEMENT = "financement", _("Problème de financement")
+    ATTENTES = "attentes", _("Le bilan ne répond pas aux attentes")
+    INJOIGNABLE = "injoignable", _("Personne injoignable")
+    RETRAIT_CONSENTEMENT = "retrait_consentement", _("Retrait du consentement (L6313-4)")
+    RETRACTATION = "retractation", _("Rétractation du contrat (L6353-5)")
+    AUTRE = "autre", _("Autre cause")
+
+
 class Modalite(models.TextChoices):
     PRESENTIEL = "presentiel", _("Présentiel")
     DISTANCIEL = "distanciel", _("Distanciel")
@@ -681,6 +699,9 @@ class Bilan(TenantOwned, ColonnesMaintenues):
     # Never derived afterwards from another date (least of all the last update).
     termine_le = models.DateField(_("fin du bilan le"), null=True, blank=True, editable=False)
     motif_abandon = models.TextField(_("motif d'abandon"), blank=True)
+    cause_abandon = models.CharField(
+        _("cause de l'abandon"), max_length=30, choices=CauseAbandon.choices, blank=True
+    )
     motif_refus = models.TextField(_("motif du refus"), blank=True)
     # L6353-5: the day a self-funded contract was withdrawn (voids the contract and the bilan).
     retractation_le = models.DateField(_("rétractation le"), null=True, blank=True)
@@ -737,6 +758,14 @@ class Bilan(TenantOwned, ColonnesMaintenues):
                 | models.Q(statut__in=["refuse", "abandonne"]),
                 name="bilan_retractation_termine",
                 violation_error_message=_("Une rétractation met fin au bilan."),
+            ),
+            models.CheckConstraint(  # a coded cause belongs to an abandonment, from the list
+                condition=models.Q(cause_abandon="")
+                | models.Q(statut="abandonne", cause_abandon__in=CauseAbandon.values),
+                name="bilan_cause_abandon_codee",
+                violation_error_message=_(
+                    "La cause d'abandon est choisie dans la liste, pour un bilan abandonné."
+                ),
             ),
         ]
         indexes = [models.Index(fields=["organisation", "statut"])]

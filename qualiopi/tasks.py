@@ -4,6 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from bilan.core.tasks import run_alone_for_each_organisation
+from qualiopi.services.conservation import preuves_purger
 from qualiopi.services.export import NOM_TACHE, export_construire, exports_expirer
 
 
@@ -31,4 +32,16 @@ def expirer_exports() -> dict[int, int]:
     return run_alone_for_each_organisation(
         "qualiopi.expirer_exports",
         lambda organisation: exports_expirer(organisation=organisation, maintenant=maintenant),
+    )
+
+
+@shared_task(acks_late=True, time_limit=900, soft_time_limit=840)
+def purger_preuves() -> dict:
+    """Rule 15: destroy the administrative and quality evidence past the organisation's retention
+    schedule (and index the new pieces first). Idempotent; one run at a time per organisation.
+    Returns the number of pieces destroyed per organisation id."""
+    aujourdhui = timezone.localdate()
+    return run_alone_for_each_organisation(
+        "qualiopi.purger_preuves",
+        lambda organisation: preuves_purger(organisation=organisation, aujourdhui=aujourdhui),
     )

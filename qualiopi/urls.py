@@ -2,10 +2,16 @@
 
 from django.urls import URLPattern, path
 
-from qualiopi.views import documents, export, offres, portail, registres
+from qualiopi.views import bpf, documents, export, offres, portail, registres, resultats
 
 # Namespace "qualiopi" (staff, administrators), mounted at /app/qualiopi/.
 qualiopi_patterns: list[URLPattern] = [
+    path("", resultats.accueil, name="accueil"),
+    path("resultats/", resultats.resultats, name="resultats"),
+    path("bpf/", bpf.bpf, name="bpf"),
+    path("conservation/", resultats.conservation, name="conservation"),
+    path("conservation/regle/", resultats.conservation_regle, name="conservation_regle"),
+    path("conservation/indexer/", resultats.conservation_indexer, name="conservation_indexer"),
     path("export/", export.export_page, name="export"),
     path("export/<uuid:export_id>/etat/", export.export_progression, name="export_etat"),
     path("export/<uuid:export_id>/archive/", export.export_fichier, name="export_fichier"),

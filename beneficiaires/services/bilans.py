@@ -32,6 +32,7 @@ from beneficiaires.models import (
     Beneficiaire,
     Bilan,
     BilanEvenement,
+    CauseAbandon,
     Consentement,
     EntretienPrealable,
     Financement,
@@ -424,14 +425,22 @@ def bilan_demarrer(*, bilan: Bilan, par: User, aujourdhui: dt.date | None = None
 
 
 @transaction.atomic
-def bilan_abandonner(*, bilan: Bilan, motif: str, par: User | None) -> Bilan:
-    """End a started or pending bilan by abandonment, with its reason (rule 29 causes)."""
+def bilan_abandonner(*, bilan: Bilan, cause: str, motif: str, par: User | None) -> Bilan:
+    """End a started or pending bilan by abandonment, with its coded cause (``CauseAbandon``,
+    what the results publish, rule 29) and its reason in words (kept on the dossier only: it
+    may say something confidential)."""
     bilan = bilan_verrouiller(bilan=bilan)
     if bilan.statut in TERMINAUX:
         raise ValidationError(_("Ce bilan est déjà terminé."))
+    erreurs = {}
+    if cause not in CauseAbandon.values:
+        erreurs["cause"] = _("Choisissez la cause de l'abandon dans la liste.")
     if not motif.strip():
-        raise ValidationError({"motif": _("Indiquez le motif de l'abandon.")})
+        erreurs["motif"] = _("Indiquez le motif de l'abandon.")
+    if erreurs:
+        raise ValidationError(erreurs)
     bilan.motif_abandon = motif.strip()
+    bilan.cause_abandon = cause
     return bilan_changer_statut(
         bilan=bilan, vers=StatutBilan.ABANDONNE, par=par, motif=motif.strip()
     )
@@ -552,6 +561,7 @@ def contrat_retracter(
         }
         if commence:
             verrouille.motif_abandon = texte
+            verrouille.cause_abandon = CauseAbandon.RETRACTATION
         else:
             verrouille.motif_refus = texte
         verrouille.retractation_le = le

@@ -26,7 +26,14 @@ from django.utils.translation import gettext as _
 
 from beneficiaires.consentements import apres_revocation
 from beneficiaires.cycle import TERMINAUX
-from beneficiaires.models import Beneficiaire, Bilan, Consentement, Document, Notification
+from beneficiaires.models import (
+    Beneficiaire,
+    Bilan,
+    CauseAbandon,
+    Consentement,
+    Document,
+    Notification,
+)
 from beneficiaires.services.beneficiaires import document_deposer
 from beneficiaires.services.bilans import bilan_abandonner
 from beneficiaires.services.notifications import notification_envoyer
@@ -246,7 +253,7 @@ def _bilans_arreter_sans_consentement(*, consentement: Consentement, par: User |
         "ne peut pas se poursuivre."
     ) % {"date": date_fr(jour=revoque)}
     arretes = [
-        bilan_abandonner(bilan=bilan, motif=motif, par=par)
+        bilan_abandonner(bilan=bilan, cause=CauseAbandon.RETRAIT_CONSENTEMENT, motif=motif, par=par)
         for bilan in Bilan.objects.filter(beneficiaire=beneficiaire).exclude(statut__in=TERMINAUX)
     ]
     if arretes:

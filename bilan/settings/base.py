@@ -158,6 +158,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "syntheses.tasks.purger_bilans_clos",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Rule 15: administrative and quality evidence past its retention schedule.
+    "purger-preuves": {
+        "task": "qualiopi.tasks.purger_preuves",
+        "schedule": crontab(hour=4, minute=30),
+    },
     "refuser-conventions-expirees": {
         "task": "beneficiaires.tasks.refuser_conventions_expirees",
         "schedule": crontab(hour=6, minute=0),

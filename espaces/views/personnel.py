@@ -19,7 +19,7 @@ from beneficiaires import selectors as beneficiaires_selectors
 from beneficiaires.conventions import type_document
 from beneficiaires.cycle import TERMINAUX
 from beneficiaires.forms.beneficiaires import PaiementForm
-from beneficiaires.models import Bilan, Financement, Phase, StatutBilan
+from beneficiaires.models import Bilan, CauseAbandon, Financement, Phase, StatutBilan
 from beneficiaires.selectors import bilan_documents_lister, contrat_date_signature
 from beneficiaires.services import bilans as services_bilans
 from beneficiaires.services.financement import paiement_enregistrer
@@ -194,6 +194,7 @@ def _detail_page(request: StaffRequest, bilan, *, paiement_form=None, status=200
             "type_document": type_document(bilan=bilan),
             "fin_reflexion": services_bilans.bilan_fin_reflexion(bilan=bilan),
             "phases": Phase.choices,
+            "causes_abandon": CauseAbandon.choices,
             "terminal": bilan.statut in TERMINAUX,
             "financement": _financement_infos(bilan),
             "relances": bilan_relances_lister(bilan_id=bilan.pk),
@@ -339,7 +340,12 @@ def bilan_action(request: StaffRequest, bilan_id: uuid.UUID, action) -> HttpResp
                 ),
             )
         elif action == "abandonner":
-            services_bilans.bilan_abandonner(bilan=bilan, motif=motif, par=request.user)
+            services_bilans.bilan_abandonner(
+                bilan=bilan,
+                cause=request.POST.get("cause", ""),
+                motif=motif,
+                par=request.user,
+            )
             messages.success(request, _("Abandon enregistré."))
         elif action == "refuser":
             services_bilans.bilan_refuser(bilan=bilan, motif=motif, par=request.user)

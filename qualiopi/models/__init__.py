@@ -15,6 +15,7 @@ from qualiopi.models.registres import (
     RetourPartiePrenante,
     VeilleEntree,
 )
+from qualiopi.models.resultats import NaturePreuve, PiecePreuve, PointDepart, RegleConservation
 
 __all__ = [
     "AccuseLecture",
@@ -24,12 +25,16 @@ __all__ = [
     "ExportQualiopi",
     "Intervenant",
     "KindDocument",
+    "NaturePreuve",
     "Offre",
     "OffreVersion",
     "ParametresQualite",
     "PartenaireHandicap",
     "PieceIntervenant",
+    "PiecePreuve",
+    "PointDepart",
     "Reclamation",
+    "RegleConservation",
     "RetourPartiePrenante",
     "VeilleEntree",
 ]

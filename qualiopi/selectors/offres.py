@@ -12,41 +12,34 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from beneficiaires.models import Bilan, StatutBilan
 from bilan.core.models import Organisation
 from bilan.core.tenancy import get_for_organisation
-from enquetes.models import KindEnquete
-from enquetes.selectors import satisfaction_calculer
 from qualiopi.models.offres import Offre, OffreVersion
+from qualiopi.selectors.resultats import resultats_instantane, resultats_periode
 
 
 def offre_resultats_snapshot(*, organisation: Organisation, debut: dt.date, fin: dt.date) -> dict:
-    """The results a version publishes (ind. 2), computed from the data for [debut, fin], as
-    JSON-ready values: bilans started, ended and abandoned in the period, and the satisfaction
-    surveys (sent, answered, satisfaction rate) à chaud and à froid. Runs in the bound
-    organisation. The lead switches it to ``qualiopi.selectors.resultats.resultats_periode``."""
-    bilans = Bilan.objects.filter(organisation=organisation)
-    satisfaction = satisfaction_calculer(debut=debut, fin=fin)
+    """The results a version publishes (ind. 2), computed from the data for [debut, fin] by
+    ``qualiopi.selectors.resultats.resultats_periode`` (one definition of each figure), as
+    JSON-ready values: bilans started, ended and abandoned in the period, the satisfaction
+    surveys (sent, answered, satisfaction rate) à chaud and à froid, and every indicator of the
+    period under ``indicateurs``. Runs in the bound organisation."""
+    r = resultats_periode(organisation=organisation, debut=debut, fin=fin)
     return {
         "debut": debut.isoformat(),
         "fin": fin.isoformat(),
-        "bilans_commences": bilans.filter(
-            date_debut_reelle__gte=debut, date_debut_reelle__lte=fin
-        ).count(),
-        "bilans_termines": bilans.filter(
-            statut=StatutBilan.CLOS, termine_le__gte=debut, termine_le__lte=fin
-        ).count(),
-        "bilans_abandonnes": bilans.filter(
-            statut=StatutBilan.ABANDONNE, termine_le__gte=debut, termine_le__lte=fin
-        ).count(),
+        "bilans_commences": r.commences,
+        "bilans_termines": r.termines,
+        "bilans_abandonnes": r.abandonnes,
         "satisfaction": {
-            kind: {
-                "envoyees": satisfaction[kind].envoyees,
-                "repondues": satisfaction[kind].repondues,
-                "taux_satisfaction": satisfaction[kind].taux,
+            s.kind: {
+                "envoyees": s.envoyees,
+                "repondues": s.repondues,
+                "taux_satisfaction": s.taux,
             }
-            for kind in KindEnquete.values
+            for s in (r.satisfaction_chaud, r.satisfaction_froid)
         },
+        "indicateurs": resultats_instantane(r=r),
     }
 
 

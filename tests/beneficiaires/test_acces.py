@@ -192,7 +192,8 @@ def test_regle_11_other_consultant_cannot_abandon_revoke_edit_or_download(
     beneficiaire = world.beneficiaire_a
     client = login_as(autre)
     response = client.post(
-        f"/app/bilans/{bilan.public_id}/action/abandonner/", {"motif": "Pas mon bilan"}
+        f"/app/bilans/{bilan.public_id}/action/abandonner/",
+        {"cause": "autre", "motif": "Pas mon bilan"},
     )
     assert response.status_code == 404
     response = client.post(
@@ -281,7 +282,8 @@ def test_regle_11_assistant_does_not_act_on_the_administration(world, login_as, 
     bilan = dossier["bilan"]
     client = login_as(assistant)
     response = client.post(
-        f"/app/bilans/{bilan.public_id}/action/abandonner/", {"motif": "Assistant"}
+        f"/app/bilans/{bilan.public_id}/action/abandonner/",
+        {"cause": "autre", "motif": "Assistant"},
     )
     assert response.status_code == 403
     response = client.post(

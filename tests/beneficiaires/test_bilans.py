@@ -439,7 +439,7 @@ def test_illegal_transitions_are_refused_with_a_message(world, login_as):
     page = _page(client.post(url + "clore/", follow=True))
     assert "Aucune synthèse n'a été rédigée pour ce bilan." in page
     assert _reload(world, bilan).statut == StatutBilan.EN_COURS
-    client.post(url + "abandonner/", {"motif": "Déménagement"})
+    client.post(url + "abandonner/", {"cause": "personnelle", "motif": "Déménagement"})
     bilan = _reload(world, bilan)
     assert bilan.statut == StatutBilan.ABANDONNE
     assert bilan.motif_abandon == "Déménagement"

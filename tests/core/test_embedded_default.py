@@ -72,8 +72,9 @@ def test_migrate_seed_and_serve_on_sqlite(tmp_path):
     assert counts[1] == "2"
     users_after_two_runs = int(counts[0])
     # 6 staff, 3 beneficiaries with a portal, and per organisation the 5 beneficiaries whose
-    # bilan is lived through the portal (running, synthèse handed over, closed).
-    assert users_after_two_runs == 6 + 3 + 2 * 5
+    # bilan is lived through the portal (running, synthèse handed over, closed), plus the
+    # closed dossier of the Qualiopi results (espaces.demo.qualite_resultats).
+    assert users_after_two_runs == 6 + 3 + 2 * (5 + 1)
 
     port = _free_port()
     server = subprocess.Popen(
@@ -150,6 +151,7 @@ def test_make_run_loop_runs_the_daily_tasks_without_redis(tmp_path):
     lancees = [ligne.split(" ")[2] for ligne in vues if ligne.startswith("Tâche quotidienne ")]
     assert lancees == [
         "purger-bilans-clos",
+        "purger-preuves",
         "refuser-conventions-expirees",
         "relances-balayage-quotidien",
         "qualiopi-expirer-exports",

@@ -68,7 +68,8 @@ def test_the_demo_shows_every_state_through_the_services_and_loads_twice():
 
             # A synthèse co-written, validated by both, signed by both and handed over.
             remises = Synthese.objects.filter(statut=Synthese.Statut.REMISE)
-            assert {s.bilan.numero for s in remises} == {"DEMO-05", "DEMO-06"}
+            # DEMO-Q3: the Qualiopi results' second closed dossier (espaces.demo.qualite_resultats).
+            assert {s.bilan.numero for s in remises} == {"DEMO-05", "DEMO-06", "DEMO-Q3"}
             for synthese in remises:
                 assert synthese.validee_beneficiaire_le
                 assert synthese.validee_consultant_le

@@ -197,11 +197,14 @@ def test_the_results_snapshot_counts_the_period(world):
     clos = bilan_for(world.beneficiaire_a, date_debut_reelle=dt.date(2025, 2, 1))
     with tenant_context(world.org_a):
         type(clos).objects.filter(pk=clos.pk).update(
-            statut=StatutBilan.CLOS, termine_le=dt.date(2025, 6, 1)
+            statut=StatutBilan.CLOS,
+            date_fin_reelle=dt.date(2025, 6, 1),
+            termine_le=dt.date(2025, 6, 1),
         )
         snapshot = offre_resultats_snapshot(organisation=world.org_a, debut=debut, fin=fin)
     assert snapshot["bilans_commences"] == 2
     assert snapshot["bilans_termines"] == 1
     assert snapshot["bilans_abandonnes"] == 0
     assert snapshot["satisfaction"]["chaud"]["envoyees"] == 0
+    assert snapshot["indicateurs"]["commences"] == 2  # the results page's own figures
     assert timezone.now()

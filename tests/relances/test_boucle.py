@@ -21,7 +21,14 @@ from tests.factories.bilans import bilan_for
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 pytestmark = pytest.mark.django_db
 
-QUOTIDIENNES = ("purger-bilans-clos", "refuser-conventions-expirees", "relances-balayage-quotidien")
+QUOTIDIENNES = (
+    "purger-bilans-clos",
+    "purger-preuves",
+    "refuser-conventions-expirees",
+    "relances-balayage-quotidien",
+    "qualiopi-expirer-exports",
+)
+HORAIRE = {"qualiopi-expirer-exports": 1}  # hourly (minute 7): once in every tour after 10:07
 
 
 class _Arret(Exception):
@@ -47,7 +54,7 @@ def test_regle_14_the_loop_runs_the_daily_tasks_once_a_day(world, monkeypatch):
         dt.datetime(2026, 5, 4, 10, 1, tzinfo=PARIS),  # a minute later: nothing daily
         dt.datetime(2026, 5, 4, 23, 59, tzinfo=PARIS),  # same day: nothing daily
         dt.datetime(2026, 5, 5, 4, 0, tzinfo=PARIS),  # after 03:30: the purge only
-        dt.datetime(2026, 5, 5, 5, 0, tzinfo=PARIS),  # nothing new
+        dt.datetime(2026, 5, 5, 5, 0, tzinfo=PARIS),  # after 04:30: the evidence purge
         dt.datetime(2026, 5, 5, 6, 20, tzinfo=PARIS),  # after 06:00 and 06:15: the other two
     ]
     tours = []
@@ -75,11 +82,12 @@ def test_regle_14_the_loop_runs_the_daily_tasks_once_a_day(world, monkeypatch):
     par_tour = [lancees(t) for t in tours]
     par_tour = [par_tour[0]] + [b - a for a, b in zip(par_tour, par_tour[1:], strict=False)]
     assert par_tour[0] == Counter(QUOTIDIENNES)  # at start-up, each once
-    assert par_tour[1] == par_tour[2] == Counter()
-    assert par_tour[3] == Counter({"purger-bilans-clos": 1})
-    assert par_tour[4] == Counter()
+    assert par_tour[1] == Counter()
+    assert par_tour[2] == Counter(HORAIRE)
+    assert par_tour[3] == Counter({"purger-bilans-clos": 1, **HORAIRE})
+    assert par_tour[4] == Counter({"purger-preuves": 1, **HORAIRE})
     assert par_tour[5] == Counter(
-        {"refuser-conventions-expirees": 1, "relances-balayage-quotidien": 1}
+        {"refuser-conventions-expirees": 1, "relances-balayage-quotidien": 1, **HORAIRE}
     )
     assert "échec" not in sortie.getvalue()
     assert sortie.getvalue().count("relance(s) prise(s) en charge.") == len(moments)

@@ -168,7 +168,9 @@ def test_regle_02_saving_a_stale_bilan_never_writes_the_counter(world):
         assert Bilan.objects.get(pk=bilan.pk).motif_refus == "Sans suite"
     assert _compteur_et_somme(world, bilan) == (105, 105, 105)
     with tenant_context(world.org_a):
-        bilan_abandonner(bilan=pour_modifier, motif="Déménagement", par=world.consultant_a)
+        bilan_abandonner(
+            bilan=pour_modifier, cause="personnelle", motif="Déménagement", par=world.consultant_a
+        )
         assert Bilan.objects.get(pk=bilan.pk).statut == StatutBilan.ABANDONNE
     assert _compteur_et_somme(world, bilan) == (105, 105, 105)
 

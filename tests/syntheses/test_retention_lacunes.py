@@ -163,7 +163,9 @@ def test_regle_14_a_refused_dossier_loses_its_interview_texts_the_night_it_ends(
 
 
 def _abandonner(world, bilan):
-    bilan_abandonner(bilan=bilan, motif="Reprise d'emploi", par=world.consultant_a)
+    bilan_abandonner(
+        bilan=bilan, cause="reprise_emploi", motif="Reprise d'emploi", par=world.consultant_a
+    )
 
 
 def _refuser(world, bilan):

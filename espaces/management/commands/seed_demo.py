@@ -35,7 +35,7 @@ from bilan.core.dates import ajouter_mois
 from bilan.core.mfa import totp_enable
 from bilan.core.models import Membership, Organisation, Role, User
 from bilan.core.tenancy import tenant_context
-from espaces.demo import exploration_questionnaires, parcours
+from espaces.demo import exploration_questionnaires, parcours, qualite_resultats
 from espaces.demo.qualite_registres import qualite_peupler
 from seances.models import Seance
 from seances.services.programmes import seances_planifier_depuis_programme
@@ -387,6 +387,16 @@ class Command(BaseCommand):
                     organisation=organisation, admin=admin, consultants=consultants
                 )
                 lines.append(f"  qualité     {qualite}")
+                # Qualiopi results: abandonments with causes, follow-ups with outcomes.
+                qualite_resultats.resultats_completer(
+                    organisation=organisation,
+                    programme=Programme.objects.get(
+                        modele_source="18h-accompagnement-6h-travail-personnel"
+                    ),
+                    consultants=consultants,
+                    admin=admin,
+                    utilisateur=_user,
+                )
         self.stdout.write("Données de démonstration prêtes (démo uniquement).")
         self.stdout.write(f"Mot de passe de tous les comptes : {DEMO_PASSWORD}")
         self.stdout.write(
