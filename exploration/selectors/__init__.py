@@ -1,0 +1,1 @@
+"""Exploration selectors, one module per topic."""

@@ -1,0 +1,1 @@
+"""Exploration services, one module per topic."""

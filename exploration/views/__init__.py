@@ -1,0 +1,1 @@
+"""Exploration views, one module per topic."""
