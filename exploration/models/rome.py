@@ -156,6 +156,9 @@ class FicheCompetence(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.fiche_id} {self.competence_id}"
+
 
 class Mobilite(models.Model):
     """A mobility the ROME suggests from one fiche to another."""
@@ -175,3 +178,6 @@ class Mobilite(models.Model):
                 violation_error_message=_("Cette mobilité existe déjà."),
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} → {self.cible_id}"

@@ -152,7 +152,8 @@ def _candidats_postgresql(mots: list[str]) -> list[Candidat]:
         # the exact ranking is done after, in Python.
         cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', '0.3', true)")
         cursor.execute(
-            "SELECT a.id, a.fiche_id, a.libelle, a.recherche, a.principale "
+            # Only the placeholder condition is repeated; the words are bound parameters.
+            "SELECT a.id, a.fiche_id, a.libelle, a.recherche, a.principale "  # noqa: S608
             'FROM "exploration_appellation" a '
             f"WHERE {conditions} "
             "ORDER BY word_similarity(%s, a.recherche) DESC, a.id LIMIT %s",
