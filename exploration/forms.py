@@ -51,7 +51,9 @@ class EnqueteMetierForm(forms.Form):
 
     def __init__(self, *args, pistes=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["piste"].choices = [("", _("Aucune"))] + [
+        champ_piste = self.fields["piste"]
+        assert isinstance(champ_piste, forms.ChoiceField)
+        champ_piste.choices = [("", _("Aucune"))] + [
             (str(p.public_id), p.fiche.libelle) for p in pistes
         ]
         for field in self.fields.values():

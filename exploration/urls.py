@@ -28,6 +28,11 @@ portail_exploration_patterns: list[URLPattern] = [
     path("metiers/", rome.portail_recherche, name="recherche"),
     path("metiers/<str:code>/", rome.portail_fiche, name="fiche"),
     path("pistes/", pistes.portail_piste_ajouter, name="piste_ajouter"),
+    path(
+        "pistes/<uuid:piste_id>/auto-evaluation/",
+        pistes.portail_auto_evaluer,
+        name="auto_evaluer",
+    ),
     path("pistes/<uuid:piste_id>/<str:action>/", pistes.portail_piste_action, name="piste_action"),
     path("enquetes/nouvelle/", pistes.portail_enquete, name="enquete_nouvelle"),
     path("enquetes/<uuid:enquete_id>/", pistes.portail_enquete, name="enquete"),

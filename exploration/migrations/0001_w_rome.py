@@ -178,6 +178,7 @@ class Migration(migrations.Migration):
                 ('note_beneficiaire', models.TextField(blank=True, verbose_name='note du ou de la bénéficiaire')),
                 ('note_consultant', models.TextField(blank=True, verbose_name='note du ou de la consultant·e')),
                 ('projet_cible', models.BooleanField(default=False, verbose_name='projet cible')),
+                ('auto_evaluation', models.JSONField(blank=True, default=dict, verbose_name='auto-évaluation du ou de la bénéficiaire')),
                 ('bilan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pistes', to='beneficiaires.bilan')),
                 ('fiche', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='exploration.fiche')),
                 ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation', verbose_name='organisme')),

@@ -26,6 +26,11 @@ class Piste(TenantOwned):
     note_beneficiaire = models.TextField(_("note du ou de la bénéficiaire"), blank=True)
     note_consultant = models.TextField(_("note du ou de la consultant·e"), blank=True)
     projet_cible = models.BooleanField(_("projet cible"), default=False)
+    # The beneficiary's own current level (0-4) on each core savoir-faire of the fiche, keyed
+    # by the code OGR of the savoir-faire; copied into the gap matrix by its pre-fill.
+    auto_evaluation = models.JSONField(
+        _("auto-évaluation du ou de la bénéficiaire"), default=dict, blank=True
+    )
 
     class Meta:
         verbose_name = _("piste métier")

@@ -14,6 +14,7 @@ from bilan.core.formatting import date_fr
 from bilan.core.models import Organisation
 from bilan.core.tenancy import get_for_organisation
 from exploration.models import EnqueteMetier, Piste
+from exploration.selectors.rome import fiche_savoir_faire_coeur_items
 
 
 def pistes_du_bilan(*, bilan: Bilan) -> QuerySet[Piste]:
@@ -33,6 +34,14 @@ def piste_obtenir(*, bilan: Bilan, public_id: uuid.UUID | str) -> Piste:
 def piste_cible(*, bilan: Bilan) -> Piste | None:
     """The piste marked projet cible, if any."""
     return Piste.objects.filter(bilan=bilan, projet_cible=True).select_related("fiche").first()
+
+
+def auto_evaluation_lignes(*, piste: Piste) -> list[dict]:
+    """The core savoir-faire of the piste's fiche with the beneficiary's level (or None)."""
+    return [
+        {"code": code, "libelle": libelle, "niveau": piste.auto_evaluation.get(str(code))}
+        for code, libelle in fiche_savoir_faire_coeur_items(fiche=piste.fiche)
+    ]
 
 
 def fiches_en_piste(*, bilan: Bilan) -> set[int]:

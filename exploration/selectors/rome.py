@@ -17,7 +17,7 @@ import re
 import threading
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -286,7 +286,9 @@ class Groupe:
     elements: list[FicheCompetence]
 
 
-def _grouper(liens: Iterable[FicheCompetence], cle) -> list[Groupe]:
+def _grouper(
+    liens: Iterable[FicheCompetence], cle: Callable[[FicheCompetence], str]
+) -> list[Groupe]:
     groupes: dict[str, list[FicheCompetence]] = {}
     for lien in liens:
         groupes.setdefault(cle(lien), []).append(lien)
@@ -334,8 +336,9 @@ def fiche_detail(*, fiche: Fiche) -> dict:
     }
 
 
-def fiche_savoir_faire_coeur(*, fiche: Fiche) -> list[str]:
-    """The fiche's core savoir-faire (flag "Principale" of the ROME), the gap matrix's lines."""
+def fiche_savoir_faire_coeur_items(*, fiche: Fiche) -> list[tuple[int, str]]:
+    """(code OGR, wording) of the fiche's core savoir-faire (flag "Principale" of the ROME),
+    the lines of the gap matrix and of the beneficiary's self-rating."""
     return list(
         FicheCompetence.objects.filter(
             fiche=fiche,
@@ -343,8 +346,13 @@ def fiche_savoir_faire_coeur(*, fiche: Fiche) -> list[str]:
             competence__nature=Competence.Nature.SAVOIR_FAIRE,
         )
         .order_by("competence__libelle")
-        .values_list("competence__libelle", flat=True)
+        .values_list("competence__code_ogr", "competence__libelle")
     )
+
+
+def fiche_savoir_faire_coeur(*, fiche: Fiche) -> list[str]:
+    """The wordings of the fiche's core savoir-faire."""
+    return [libelle for _code, libelle in fiche_savoir_faire_coeur_items(fiche=fiche)]
 
 
 RIASEC = "RIASEC"

@@ -15,6 +15,7 @@ from beneficiaires import acces
 from beneficiaires.models import Bilan, PortalAccess
 from bilan.core.models import User
 from exploration.models import EnqueteMetier, Fiche, Piste
+from exploration.selectors.rome import fiche_savoir_faire_coeur_items
 
 Auteur = Piste.Auteur
 NOTE_MAX = 4000
@@ -89,6 +90,29 @@ def piste_choisir_cible(*, piste: Piste, auteur: str, par: User, cible: bool = T
         ).update(projet_cible=False)
     piste.projet_cible = cible
     piste.save(update_fields=["projet_cible", "updated_at"])
+    return piste
+
+
+@transaction.atomic
+def piste_auto_evaluer(*, piste: Piste, niveaux: dict[int, int | None], par: User) -> Piste:
+    """The beneficiary rates their current level (0 to 4, or nothing) on each core
+    savoir-faire of their projet cible. Only the beneficiary, only on the projet cible, only
+    savoir-faire of the fiche's core."""
+    exiger_auteur(par=par, bilan=piste.bilan, auteur=Auteur.BENEFICIAIRE)
+    if not piste.projet_cible:
+        raise ValidationError(_("L'auto-évaluation se fait sur votre projet cible."))
+    permis = {code for code, _libelle in fiche_savoir_faire_coeur_items(fiche=piste.fiche)}
+    evaluation: dict[str, int] = {}
+    for code, niveau in niveaux.items():
+        if code not in permis:
+            raise ValidationError(_("Ce savoir-faire n'est pas au cœur de ce métier."))
+        if niveau is None:
+            continue
+        if not 0 <= niveau <= 4:
+            raise ValidationError(_("Le niveau va de 0 (non acquis) à 4 (expert)."))
+        evaluation[str(code)] = niveau
+    piste.auto_evaluation = evaluation
+    piste.save(update_fields=["auto_evaluation", "updated_at"])
     return piste
 
 

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
@@ -34,6 +35,13 @@ from exploration.services import enquetes_metier, pistes
 # Journal: kind and id only (bilan.core.audit), as for the other confidential reads.
 EXPLORATION = TypeObjet("exploration", gettext_lazy("Pistes et enquêtes métier"))
 ACTIONS = {"noter", "cible", "retirer"}
+NIVEAUX = [
+    (0, gettext_lazy("0 — non acquis")),
+    (1, gettext_lazy("1 — notions")),
+    (2, gettext_lazy("2 — en autonomie partielle")),
+    (3, gettext_lazy("3 — maîtrisé")),
+    (4, gettext_lazy("4 — expert")),
+]
 
 
 def _bilan_staff(request: StaffRequest, bilan_id: uuid.UUID, droit: acces.Droit) -> Bilan:
@@ -69,11 +77,14 @@ def bilan_exploration(request: StaffRequest, bilan_id: uuid.UUID) -> HttpRespons
         beneficiaire=bilan.beneficiaire,
     )
     code = (request.GET.get("riasec") or "").upper()[:2]
+    cible = lecture.piste_cible(bilan=bilan)
     return render(
         request,
         "exploration/pistes/bilan.html",
         {
             "bilan": bilan,
+            "cible": cible,
+            "auto_evaluation": lecture.auto_evaluation_lignes(piste=cible) if cible else [],
             "pistes": lecture.pistes_du_bilan(bilan=bilan),
             "enquetes": lecture.enquetes_metier_du_bilan(bilan=bilan),
             "peut_ecrire": droits.accompagner,
@@ -159,11 +170,15 @@ def _piste_agir(request, piste: Piste, action: str, auteur: str) -> None:
 @portal_required
 def portail_pistes(request: PortailRequest) -> HttpResponse:
     bilan = _bilan_portail(request)
+    cible = lecture.piste_cible(bilan=bilan)
     return render(
         request,
         "portail/exploration/pistes.html",
         {
             "bilan": bilan,
+            "cible": cible,
+            "auto_evaluation": lecture.auto_evaluation_lignes(piste=cible) if cible else [],
+            "niveaux": NIVEAUX,
             "pistes": lecture.pistes_du_bilan(bilan=bilan),
             "enquetes": lecture.enquetes_metier_du_bilan(bilan=bilan),
             "attribution": rome.attribution(),
@@ -194,6 +209,25 @@ def portail_piste_action(request: PortailRequest, piste_id: uuid.UUID, action: s
     piste = lecture.piste_obtenir(bilan=bilan, public_id=piste_id)
     _piste_agir(request, piste, action, Piste.Auteur.BENEFICIAIRE)
     return redirect("portail_exploration:pistes")
+
+
+@require_POST
+@portal_required
+def portail_auto_evaluer(request: PortailRequest, piste_id: uuid.UUID) -> HttpResponse:
+    """The beneficiary's current level on each core savoir-faire of their projet cible."""
+    bilan = _bilan_portail(request)
+    piste = lecture.piste_obtenir(bilan=bilan, public_id=piste_id)
+    niveaux: dict[int, int | None] = {}
+    for ligne in lecture.auto_evaluation_lignes(piste=piste):
+        valeur = request.POST.get(f"niveau-{ligne['code']}", "")
+        niveaux[ligne["code"]] = int(valeur) if valeur.isdigit() else None
+    try:
+        pistes.piste_auto_evaluer(piste=piste, niveaux=niveaux, par=request.user)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(request, _("Votre auto-évaluation est enregistrée."))
+    return redirect(reverse("portail_exploration:pistes") + "#auto-evaluation")
 
 
 @require_http_methods(["GET", "POST"])

@@ -39,7 +39,7 @@ from bilan.core.signatures import (
     document_signer,
 )
 from exploration.selectors.pistes import enquetes_metier_resume, piste_cible
-from exploration.selectors.rome import fiche_savoir_faire_coeur
+from exploration.selectors.rome import fiche_savoir_faire_coeur_items
 from seances.services.phases import bilan_remettre_synthese
 from syntheses import selectors
 from syntheses.models import (
@@ -603,8 +603,10 @@ NIVEAU_REQUIS_ROME = 3
 @transaction.atomic
 def ecarts_preremplir_depuis_rome(*, synthese: Synthese, par: User) -> int:
     """Add to the gap matrix the core savoir-faire of the bilan's projet cible (a piste
-    métier), current level 0 to rate, required level 3; lines already there (same wording)
-    are left alone. Returns the number of lines added."""
+    métier): the consultant's current level 0 to rate, required level 3, and the
+    beneficiary's own rating of the line (from the portal) when they gave one. Lines already
+    there (same wording) keep the consultant's levels; only the beneficiary's rating is
+    refreshed. Returns the number of lines added."""
     _exiger_acces(par, synthese.bilan)
     locked = _lock(synthese)
     _exiger_modifiable(locked)
@@ -613,24 +615,29 @@ def ecarts_preremplir_depuis_rome(*, synthese: Synthese, par: User) -> int:
         raise ValidationError(
             _("Choisissez d'abord un projet cible parmi les pistes métier du bilan.")
         )
-    deja = {
-        c.casefold()
-        for c in EcartCompetence.objects.filter(synthese=locked).values_list(
-            "competence", flat=True
-        )
+    existantes = {
+        e.competence.casefold(): e for e in EcartCompetence.objects.filter(synthese=locked)
     }
-    nouvelles = [
-        EcartCompetence(
-            organisation_id=locked.organisation_id,
-            synthese=locked,
-            competence=libelle[:200],
-            cible=piste.fiche.libelle[:200],
-            niveau_actuel=0,
-            niveau_requis=NIVEAU_REQUIS_ROME,
+    nouvelles = []
+    for code, libelle in fiche_savoir_faire_coeur_items(fiche=piste.fiche):
+        auto = piste.auto_evaluation.get(str(code))
+        ligne = existantes.get(libelle[:200].casefold())
+        if ligne is not None:
+            if auto is not None and ligne.niveau_beneficiaire != auto:
+                ligne.niveau_beneficiaire = auto
+                ligne.save(update_fields=["niveau_beneficiaire", "updated_at"])
+            continue
+        nouvelles.append(
+            EcartCompetence(
+                organisation_id=locked.organisation_id,
+                synthese=locked,
+                competence=libelle[:200],
+                cible=piste.fiche.libelle[:200],
+                niveau_actuel=0,
+                niveau_requis=NIVEAU_REQUIS_ROME,
+                niveau_beneficiaire=auto,
+            )
         )
-        for libelle in fiche_savoir_faire_coeur(fiche=piste.fiche)
-        if libelle[:200].casefold() not in deja
-    ]
     EcartCompetence.objects.bulk_create(nouvelles)
     return len(nouvelles)
 

@@ -3,10 +3,12 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from bilan.core.tenancy import tenant_context
 from exploration.models import EnqueteMetier, Piste
 from exploration.selectors.pistes import enquetes_metier_compter
+from exploration.services.pistes import piste_auto_evaluer
 from syntheses.models import EcartCompetence, Purge
 from syntheses.services.syntheses import (
     ecarts_preremplir_depuis_rome,
@@ -15,6 +17,7 @@ from syntheses.services.syntheses import (
 )
 from tests.exploration.rome_fixtures import petit_rome
 from tests.factories.bilans import bilan_for
+from tests.syntheses.test_retention import Dossier
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +116,26 @@ def test_target_piste_prefills_gap_matrix_with_core_savoir_faire(monde, login_as
         patissier = Piste.objects.get(bilan=bilan_a, fiche=fiches["patissier"])
     portail.post(f"/portail/exploration/pistes/{patissier.public_id}/cible/", {"cible": "1"})
     portail.post(f"/portail/exploration/pistes/{boulanger.public_id}/cible/", {"cible": "1"})
+    # The beneficiary rates their level on the target's core savoir-faire (portal).
+    reponse = portail.post(
+        f"/portail/exploration/pistes/{boulanger.public_id}/auto-evaluation/",
+        {"niveau-10": "1", "niveau-11": ""},
+    )
+    assert reponse.status_code == 302
+    page = portail.get("/portail/exploration/").content.decode()
+    assert "Mon auto-évaluation pour mon projet cible" in page
+    # Not on a savoir-faire outside the fiche's core, not by someone else.
+    with tenant_context(world.org_a):
+        boulanger.refresh_from_db()
+        assert boulanger.auto_evaluation == {"10": 1}
+        with pytest.raises(ValidationError):
+            piste_auto_evaluer(piste=boulanger, niveaux={12: 3}, par=world.beneficiaire_user_a)
+        with pytest.raises(PermissionDenied):
+            piste_auto_evaluer(piste=boulanger, niveaux={10: 4}, par=world.consultant_a)
+        with pytest.raises(ValidationError):
+            piste_auto_evaluer(piste=patissier, niveaux={}, par=world.beneficiaire_user_a)
+        boulanger.refresh_from_db()
+        assert boulanger.auto_evaluation == {"10": 1}
     with tenant_context(world.org_a):
         assert list(Piste.objects.filter(bilan=bilan_a, projet_cible=True)) == [boulanger]
         synthese = synthese_obtenir_ou_creer(bilan=bilan_a, par=world.consultant_a)
@@ -131,6 +154,8 @@ def test_target_piste_prefills_gap_matrix_with_core_savoir_faire(monde, login_as
     )
     assert lignes["Pétrir manuellement ou mécaniquement des pâtes"].niveau_actuel == 0
     assert lignes["Défourner des pains et viennoiseries"].niveau_actuel == 2
+    assert lignes["Pétrir manuellement ou mécaniquement des pâtes"].niveau_beneficiaire == 1
+    assert lignes["Défourner des pains et viennoiseries"].niveau_beneficiaire is None
     # Emerging, non-core and knowledge items are not pre-filled.
     assert "Utiliser des outils numériques de gestion" not in lignes
     assert "Règles d'hygiène alimentaire" not in lignes
@@ -211,8 +236,6 @@ def test_enquete_metier_from_portal_comment_counts_summary_and_isolation(monde, 
 def test_purge_with_the_bilan_removes_pistes_and_enquetes(
     world, django_capture_on_commit_callbacks
 ):
-    from tests.syntheses.test_retention import Dossier
-
     petit_rome()
     dossier = Dossier(world)
     with tenant_context(world.org_a):
