@@ -61,6 +61,13 @@ def _suggestions(code: str) -> dict:
     return {"code_riasec": code, "suggestions": rome.fiches_suggerees(code_riasec=code)}
 
 
+def _code_riasec_publie(bilan: Bilan) -> str:
+    """The RIASEC code of the bilan's questionnaire results once released to the beneficiary.
+    To wire at merge: ``exploration.selectors.questionnaires.profil_riasec_publie(bilan=...)``
+    (X1); until then no profile, and the staff page takes a code typed by the consultant."""
+    return ""
+
+
 # --- Staff -------------------------------------------------------------------------------------
 
 
@@ -76,7 +83,7 @@ def bilan_exploration(request: StaffRequest, bilan_id: uuid.UUID) -> HttpRespons
         object_id=bilan.public_id,
         beneficiaire=bilan.beneficiaire,
     )
-    code = (request.GET.get("riasec") or "").upper()[:2]
+    code = (request.GET.get("riasec") or _code_riasec_publie(bilan)).upper()[:2]
     cible = lecture.piste_cible(bilan=bilan)
     return render(
         request,
@@ -182,6 +189,7 @@ def portail_pistes(request: PortailRequest) -> HttpResponse:
             "pistes": lecture.pistes_du_bilan(bilan=bilan),
             "enquetes": lecture.enquetes_metier_du_bilan(bilan=bilan),
             "attribution": rome.attribution(),
+            **_suggestions(_code_riasec_publie(bilan)),
         },
     )
 

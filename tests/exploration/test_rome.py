@@ -9,6 +9,7 @@ from exploration.models import Appellation, Fiche, FicheCompetence, Mobilite, Ro
 from exploration.selectors import rome
 from exploration.services.rome import rome_charger
 from tests.exploration.rome_fixtures import petit_rome
+from tests.factories.bilans import bilan_for
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +127,16 @@ def test_search_page_plain_and_htmx(world, login_as):
     assert "<form" not in partiel
     staff = login_as(world.consultant_a).get("/app/exploration/metiers/", {"q": "patissier"})
     assert "D1104" in staff.content.decode()
+
+
+def test_staff_ideas_from_a_riasec_code(world, login_as):
+    fiches = petit_rome()
+    bilan = bilan_for(world.beneficiaire_a, statut="en_cours", phase="investigation")
+    page = (
+        login_as(world.consultant_a)
+        .get(f"/app/exploration/bilans/{bilan.public_id}/", {"riasec": "cr"})
+        .content.decode()
+    )
+    assert "sans ordre de préférence ni classement" in page
+    assert fiches["boulanger"].libelle in page
+    assert fiches["infirmier"].libelle not in page

@@ -35,7 +35,7 @@ from bilan.core.dates import ajouter_mois
 from bilan.core.mfa import totp_enable
 from bilan.core.models import Membership, Organisation, Role, User
 from bilan.core.tenancy import tenant_context
-from espaces.demo import parcours
+from espaces.demo import exploration_metiers, parcours
 from seances.models import Seance
 from seances.services.programmes import seances_planifier_depuis_programme
 
@@ -293,6 +293,10 @@ def _vivre(bilan: Bilan, *, organisation, admin, debut: dt.date, statut: str) ->
     parcours.emargements_signer(bilan=bilan, beneficiaire=user)
     parcours.travail_rendre(bilan=bilan, consultant=bilan.consultant, beneficiaire=user)
     if statut == StatutBilan.EN_COURS:
+        if bilan.phase == Phase.INVESTIGATION:  # pistes métier and enquêtes métier
+            exploration_metiers.exploration_demontrer(
+                bilan=bilan, consultant=bilan.consultant, beneficiaire=user
+            )
         if bilan.phase == Phase.CONCLUSION:  # shared, awaiting the beneficiary's validation
             parcours.synthese_rediger(bilan=bilan, consultant=bilan.consultant, partager=True)
         return
