@@ -44,7 +44,9 @@ def exploration_demontrer(*, bilan: Bilan, consultant: User, beneficiaire: User)
         note="Métier proche (mobilité du ROME) : à comparer pour les horaires.",
     )
     piste_choisir_cible(piste=cible, auteur=Piste.Auteur.BENEFICIAIRE, par=beneficiaire)
-    niveaux = {ligne["code"]: i % 3 for i, ligne in enumerate(auto_evaluation_lignes(piste=cible))}
+    niveaux: dict[int, int | None] = {
+        ligne["code"]: i % 3 for i, ligne in enumerate(auto_evaluation_lignes(piste=cible))
+    }
     piste_auto_evaluer(piste=cible, niveaux=niveaux, par=beneficiaire)
     aujourdhui = timezone.localdate()
     premiere = enquete_metier_enregistrer(
