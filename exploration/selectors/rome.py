@@ -13,10 +13,11 @@ and rank them with the same pure function (``appellations_classer``).
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -63,6 +64,7 @@ def normaliser(texte: str | None) -> str:
     return " ".join(_NON_ALNUM.sub(" ", texte).split())
 
 
+@functools.lru_cache(maxsize=65536)  # the ROME has about 8 000 distinct title words
 def trigrammes(mot: str) -> frozenset[str]:
     """Trigrams of one word, padded as pg_trgm pads them (two spaces before, one after)."""
     padded = f"  {mot} "
@@ -185,8 +187,11 @@ def _candidats_postgresql(mots: list[str]) -> list[Candidat]:
 class _Index:
     version: int | None
     candidats: list[Candidat]
-    # The distinct title words with their trigrams, and where each word occurs.
-    mots: list[tuple[str, frozenset[str]]]
+    # The distinct title words, their number of trigrams, the words of each trigram, and the
+    # titles of each word.
+    mots: list[str]
+    tailles: list[int]
+    par_trigramme: dict[str, list[int]]
     postings: dict[str, list[int]]
 
 
@@ -210,20 +215,41 @@ def _index_memoire() -> _Index:
         for position, candidat in enumerate(candidats):
             for mot in candidat.recherche.split():
                 postings[mot].add(position)
+        mots = sorted(postings)
+        par_trigramme: dict[str, list[int]] = defaultdict(list)
+        for rang, mot in enumerate(mots):
+            for trigramme in trigrammes(mot):
+                par_trigramme[trigramme].append(rang)
         _index = _Index(
             version=version,
             candidats=candidats,
-            mots=[(mot, trigrammes(mot)) for mot in sorted(postings)],
+            mots=mots,
+            tailles=[len(trigrammes(mot)) for mot in mots],
+            par_trigramme=dict(par_trigramme),
             postings={m: sorted(p) for m, p in postings.items()},
         )
         return _index
 
 
-def _mot_proche(requete: str, cibles: frozenset[str], mot: str, tri: frozenset[str]) -> bool:
-    if requete == mot or (len(requete) >= 3 and mot.startswith(requete)):
-        return True
-    commun = len(cibles & tri)
-    return commun / (len(cibles) + len(tri) - commun) >= SEUIL_MOT
+def _mots_proches(requete: str, index: _Index) -> list[str]:
+    """The title words the ranking accepts for this query word: the same word, a word it is
+    the prefix of, or a trigram Jaccard index from ``SEUIL_MOT`` (counted through the
+    trigram-to-word index, so only words sharing a trigram are looked at)."""
+    cibles = trigrammes(requete)
+    communs: Counter[int] = Counter()
+    for trigramme in cibles:
+        communs.update(index.par_trigramme.get(trigramme, ()))
+    proches = []
+    for rang, commun in communs.items():
+        mot = index.mots[rang]
+        jaccard = commun / (len(cibles) + index.tailles[rang] - commun)
+        if (
+            jaccard >= SEUIL_MOT
+            or mot == requete
+            or (len(requete) >= 3 and mot.startswith(requete))
+        ):
+            proches.append(mot)
+    return proches
 
 
 def candidats_memoire(mots: list[str], index: _Index) -> list[Candidat]:
@@ -231,11 +257,9 @@ def candidats_memoire(mots: list[str], index: _Index) -> list[Candidat]:
     titles it can score above zero)."""
     retenus: set[int] | None = None
     for requete in mots:
-        cibles = trigrammes(requete)
         positions: set[int] = set()
-        for mot, tri in index.mots:
-            if _mot_proche(requete, cibles, mot, tri):
-                positions.update(index.postings[mot])
+        for mot in _mots_proches(requete, index):
+            positions.update(index.postings[mot])
         retenus = positions if retenus is None else retenus & positions
         if not retenus:
             return []
