@@ -2,6 +2,8 @@
 form) and the fiche page. Reference data, no tenant content: any signed-in member or
 beneficiary reads them; the attribution the licence requires is in each page's footer."""
 
+import uuid
+
 from django.http import HttpResponse
 from django.shortcuts import render
 
@@ -14,6 +16,15 @@ from exploration.selectors import pistes as pistes_selectors
 from exploration.selectors import rome
 
 APERCU = 8
+
+
+def _bilan_id(request: StaffRequest) -> str:
+    """The bilan the consultant explores for (``?bilan=``), kept only if it is a UUID: the
+    pages build links from it; the bilan itself is checked where a piste is added."""
+    try:
+        return str(uuid.UUID(request.GET.get("bilan", "")))
+    except ValueError:
+        return ""
 
 
 def _recherche(request, *, gabarit: str, partiel: str, extra: dict) -> HttpResponse:
@@ -37,7 +48,7 @@ def recherche(request: StaffRequest) -> HttpResponse:
         request,
         gabarit="exploration/rome/recherche.html",
         partiel="exploration/rome/_resultats.html",
-        extra={"espace": "staff", "bilan_id": request.GET.get("bilan", "")},
+        extra={"espace": "staff", "bilan_id": _bilan_id(request)},
     )
 
 
@@ -47,7 +58,7 @@ def fiche(request: StaffRequest, code: str) -> HttpResponse:
     return render(
         request,
         "exploration/rome/fiche.html",
-        {**detail, "espace": "staff", "bilan_id": request.GET.get("bilan", "")},
+        {**detail, "espace": "staff", "bilan_id": _bilan_id(request)},
     )
 
 

@@ -220,6 +220,20 @@ def test_enquete_metier_from_portal_comment_counts_summary_and_isolation(monde, 
     assert tout["total"] == 2
     assert tout["par_type_organisation"]["public"] == 1
     assert tout["par_modalite"] == {"rencontre": 1, "telephone": 0, "visio": 1, "immersion": 0}
+    # Removing a piste keeps the enquêtes métier linked to it, unlinked.
+    with tenant_context(world.org_a):
+        piste = Piste.objects.create(
+            organisation=world.org_a,
+            bilan=bilan_a,
+            fiche=fiches["patissier"],
+            ajoutee_par="beneficiaire",
+        )
+        EnqueteMetier.objects.filter(pk=enquete.pk).update(piste=piste)
+    portail.post(f"/portail/exploration/pistes/{piste.public_id}/retirer/")
+    with tenant_context(world.org_a):
+        enquete.refresh_from_db()
+        assert not Piste.objects.filter(pk=piste.pk).exists()
+    assert enquete.piste_id is None
     assert "Enquêtes métier" in synthese.projets
     assert "MARQUEUR-ENQUETE" in synthese.projets
     with tenant_context(world.org_b):

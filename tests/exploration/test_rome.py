@@ -110,7 +110,10 @@ def test_fiche_page_content_and_attribution_staff_and_portal(world, login_as):
         assert "RC" in page
         assert "Source : France Travail, ROME 4.0 version 60" in page
         assert "18/09/2025" in page
-    assert login_as(world.consultant_a).get("/app/exploration/metiers/Z9999/").status_code == 404
+    staff = login_as(world.consultant_a)
+    assert staff.get("/app/exploration/metiers/Z9999/").status_code == 404
+    # A malformed bilan parameter is ignored, not a server error.
+    assert staff.get("/app/exploration/metiers/D1102/", {"bilan": "x<"}).status_code == 200
 
 
 def test_search_page_plain_and_htmx(world, login_as):
