@@ -56,6 +56,3 @@ class EnqueteMetierForm(forms.Form):
         champ_piste.choices = [("", _("Aucune"))] + [
             (str(p.public_id), p.fiche.libelle) for p in pistes
         ]
-        for field in self.fields.values():
-            classe = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
-            field.widget.attrs.setdefault("class", classe)
