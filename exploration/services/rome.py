@@ -12,11 +12,12 @@ import csv
 import datetime as dt
 import gzip
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Field, Model
 
 from exploration.models import (
     Appellation,
@@ -54,6 +55,23 @@ def _lignes(dossier: Path, nom: str) -> Iterator[dict[str, str]]:
     chemin = dossier / f"unix_{nom}_v460_utf8.csv.gz"
     with gzip.open(chemin, "rt", encoding="utf-8", newline="") as fichier:
         yield from csv.DictReader(fichier)
+
+
+def _inserer(modele: type[Model], colonnes: list[str], lignes: Iterable[tuple]) -> int:
+    """Plain INSERTs by ``executemany`` for the large link tables (about 120 000 rows): model
+    instances and the ORM's SQL compilation were most of the load time."""
+    table = connection.ops.quote_name(modele._meta.db_table)
+    champs = [modele._meta.get_field(c) for c in colonnes]
+    noms = ", ".join(
+        connection.ops.quote_name(champ.column or champ.name)
+        for champ in champs
+        if isinstance(champ, Field)
+    )
+    marques = ", ".join(["%s"] * len(colonnes))
+    lignes = list(lignes)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {table} ({noms}) VALUES ({marques})", lignes)  # noqa: S608
+    return len(lignes)
 
 
 def _texte(valeur: str) -> str:
@@ -187,7 +205,7 @@ def rome_charger(*, dossier: Path = DOSSIER_ROME) -> Chargement:
         (r["code_rome"], int(r["code_ogr"])): COEUR.get(r["coeur_metier"], "")
         for r in _lignes(dossier, "coherence_item")
     }
-    liens: dict[tuple[int, int], FicheCompetence] = {}
+    liens: dict[tuple[int, int], str] = {}
     liens_contextes: set[tuple[int, int]] = set()
     for r in _lignes(dossier, "liens_rome_referentiels"):
         fiche_id = fiche_ids.get(r["code_rome"])
@@ -195,34 +213,23 @@ def rome_charger(*, dossier: Path = DOSSIER_ROME) -> Chargement:
         if fiche_id is None:
             continue
         if r["code_compo_bloc"] == "5" and ogr in competence_ids:
-            liens.setdefault(
-                (fiche_id, ogr),
-                FicheCompetence(
-                    fiche_id=fiche_id,
-                    competence_id=competence_ids[ogr],
-                    coeur=coeur.get((r["code_rome"], ogr), ""),
-                ),
-            )
+            liens.setdefault((fiche_id, competence_ids[ogr]), coeur.get((r["code_rome"], ogr), ""))
         elif r["code_compo_bloc"] == "6" and ogr in contexte_ids:
             liens_contextes.add((fiche_id, contexte_ids[ogr]))
-    FicheCompetence.objects.bulk_create(liens.values(), batch_size=LOT)
-    compteurs["liens_competences"] = len(liens)
-    lien_contexte = Fiche.contextes.through
-    lien_contexte.objects.bulk_create(
-        [lien_contexte(fiche_id=f, contextetravail_id=c) for f, c in sorted(liens_contextes)],
-        batch_size=LOT,
+    compteurs["liens_competences"] = _inserer(
+        FicheCompetence,
+        ["fiche", "competence", "coeur"],
+        ((f, c, drapeau) for (f, c), drapeau in liens.items()),
     )
+    _inserer(Fiche.contextes.through, ["fiche", "contextetravail"], sorted(liens_contextes))
     compteurs["liens_contextes"] = len(liens_contextes)
 
-    mobilites: dict[tuple[int, int], Mobilite] = {}
+    mobilites: dict[tuple[int, int], int] = {}
     for r in _lignes(dossier, "rubrique_mobilite"):
         source, cible = fiche_ids.get(r["code_rome"]), fiche_ids.get(r["code_rome_cible"])
         if source and cible and source != cible:
-            mobilites.setdefault(
-                (source, cible),
-                Mobilite(source_id=source, cible_id=cible, ordre=int(r["numero_ordre"] or 0)),
-            )
-    Mobilite.objects.bulk_create(mobilites.values(), batch_size=LOT)
+            mobilites.setdefault((source, cible), int(r["numero_ordre"] or 0))
+    _inserer(Mobilite, ["source", "cible", "ordre"], ((s, c, o) for (s, c), o in mobilites.items()))
     compteurs["mobilites"] = len(mobilites)
 
     CentreInteret.objects.bulk_create(
@@ -241,10 +248,7 @@ def rome_charger(*, dossier: Path = DOSSIER_ROME) -> Chargement:
         for r in _lignes(dossier, "arborescence_centre_interet")
         if r["code_rome"] in fiche_ids and int(r["code_centre_interet"]) in centre_ids
     }
-    lien_centre = Fiche.centres_interet.through
-    lien_centre.objects.bulk_create(
-        [lien_centre(fiche_id=f, centreinteret_id=c) for f, c in sorted(paires)], batch_size=LOT
-    )
+    _inserer(Fiche.centres_interet.through, ["fiche", "centreinteret"], sorted(paires))
     compteurs["liens_centres_interet"] = len(paires)
 
     version = RomeVersion.objects.create(numero=numero, titre=titre, publiee_le=publiee)
