@@ -35,6 +35,7 @@ from beneficiaires.models import (
 from beneficiaires.selectors import bilan_courant_obtenir, documents_a_signer_lister
 from bilan.core.models import Membership, Organisation, Role, SignatureRole, SignedDocument
 from espaces import charts
+from exploration.selectors.questionnaires import passations_a_remplir
 from relances.models import Relance
 from seances.models import (
     STATUTS_COMPTES,
@@ -109,6 +110,8 @@ def portail_a_faire(
     for ligne in consignes_du_beneficiaire(beneficiaire=beneficiaire):
         if ligne.etat in {EtatConsigne.A_FAIRE, EtatConsigne.EN_RETARD}:
             a_faire.append(("travail", ligne))
+    for passation in passations_a_remplir(beneficiaire=beneficiaire):
+        a_faire.append(("questionnaire", passation))
     return a_faire
 
 

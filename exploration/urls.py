@@ -3,13 +3,28 @@
 from django.urls import URLPattern, path
 
 from exploration.views import pistes, rome
+from exploration.views import portail_questionnaires as portail_q
+from exploration.views import questionnaires as views_q
 
 # Namespace "exploration" (staff), mounted at /app/exploration/.
 exploration_patterns: list[URLPattern] = [
+    path("outils/", views_q.a_propos, name="a_propos"),
+    path(
+        "bilans/<uuid:bilan_id>/questionnaires/",
+        views_q.bilan_questionnaires,
+        name="bilan",
+    ),
+    path("questionnaires/<uuid:passation_id>/", views_q.passation_detail, name="passation"),
+    path(
+        "questionnaires/<uuid:passation_id>/communiquer/",
+        views_q.passation_publier,
+        name="publier",
+    ),
+    # Job exploration (ROME), pistes and enquêtes métier.
     path("metiers/", rome.recherche, name="recherche"),
     path("metiers/<str:code>/", rome.fiche, name="fiche"),
-    path("bilans/<uuid:bilan_id>/", pistes.bilan_exploration, name="bilan"),
-    path("bilans/<uuid:bilan_id>/pistes/", pistes.piste_ajouter, name="piste_ajouter"),
+    path("bilans/<uuid:bilan_id>/pistes/", pistes.bilan_exploration, name="pistes"),
+    path("bilans/<uuid:bilan_id>/pistes/ajouter/", pistes.piste_ajouter, name="piste_ajouter"),
     path(
         "bilans/<uuid:bilan_id>/pistes/<uuid:piste_id>/<str:action>/",
         pistes.piste_action,
@@ -24,6 +39,16 @@ exploration_patterns: list[URLPattern] = [
 
 # Namespace "portail_exploration" (beneficiary), mounted at /portail/exploration/.
 portail_exploration_patterns: list[URLPattern] = [
+    path("outils/", portail_q.a_propos, name="a_propos"),
+    path("questionnaires/", portail_q.liste, name="liste"),
+    path("questionnaires/<uuid:passation_id>/", portail_q.repondre, name="repondre"),
+    path(
+        "questionnaires/<uuid:passation_id>/resultats/",
+        portail_q.resultats,
+        name="resultats",
+    ),
+    path("questionnaires/<uuid:passation_id>/accord/", portail_q.accord, name="accord"),
+    # Pistes, job search and fiches, enquêtes métier.
     path("", pistes.portail_pistes, name="pistes"),
     path("metiers/", rome.portail_recherche, name="recherche"),
     path("metiers/<str:code>/", rome.portail_fiche, name="fiche"),

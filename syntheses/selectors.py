@@ -28,6 +28,7 @@ from bilan.core.form_errors import Manque
 from bilan.core.formatting import date_fr
 from bilan.core.models import Organisation, SignatureRole, SignedDocument, User
 from bilan.core.tenancy import get_for_organisation
+from exploration.selectors import questionnaires as questionnaires_selectors
 from seances.models import Rendu
 from seances.selectors.emargement import PARIS
 from seances.selectors.phases import (
@@ -585,6 +586,24 @@ class Citable:
 # editor keeps a constant number of queries. enquetes sits below syntheses in the layers: the
 # provider is written here (or in syntheses/apps.py) and appended to this list.
 FOURNISSEURS_MATERIAUX: list[Callable[[Bilan], GroupeMateriaux | None]] = []
+
+
+def _materiaux_questionnaires(bilan: Bilan) -> GroupeMateriaux | None:
+    """Questionnaire results released to the beneficiary AND agreed by them for the synthèse
+    (a consent per result, given in the portal); nothing else is offered (rule 11)."""
+    resultats = questionnaires_selectors.passations_pour_synthese(bilan=bilan)
+    return GroupeMateriaux(
+        titre=_("Questionnaires (avec l'accord du ou de la bénéficiaire)"),
+        elements=[Materiau(libelle=libelle, html=html) for libelle, html in resultats],
+        vide=_(
+            "Aucun résultat de questionnaire n'est proposé : il faut qu'il soit communiqué au "
+            "ou à la bénéficiaire et qu'il ou elle ait accepté, dans son portail, qu'il figure "
+            "dans la synthèse."
+        ),
+    )
+
+
+FOURNISSEURS_MATERIAUX.append(_materiaux_questionnaires)
 
 _PUCE_RE = re.compile(r"^\s*(?:[-*\u2022\u2013]|\d+[.)])\s*")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.http import HttpResponse
 
@@ -52,3 +52,27 @@ def csv_reponse(
     )
     response["Content-Disposition"] = f'attachment; filename="{nom_fichier}"'
     return response
+
+
+def csv_morceaux(
+    *,
+    entetes: Sequence[str],
+    lignes: Iterable[Sequence[object]],
+    separateur: str = ";",
+    lot: int = 500,
+) -> Iterator[bytes]:
+    """``csv_texte`` as a stream of UTF-8 chunks of ``lot`` rows: a large register is written
+    into an archive without ever being whole in memory (the Qualiopi evidence export)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=separateur)
+    buffer.write("\ufeff")
+    writer.writerow([cellule_neutraliser(valeur=v) for v in entetes])
+    for compte, ligne in enumerate(lignes, start=1):
+        writer.writerow([cellule_neutraliser(valeur=v) for v in ligne])
+        if compte % lot == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    reste = buffer.getvalue()
+    if reste:
+        yield reste.encode("utf-8")

@@ -174,6 +174,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "relances.tasks.balayage_quotidien",
         "schedule": crontab(hour=6, minute=15),
     },
+    # Evidence archives past their expiry: files deleted, rows marked (qualiopi.services.export).
+    "qualiopi-expirer-exports": {
+        "task": "qualiopi.tasks.expirer_exports",
+        "schedule": crontab(minute=7),
+    },
 }
 # The outbox's claim lease (relances.services): lease + one dispatcher tick = the longest a
 # claimed row waits after its worker or the broker failed (60 + 30 s, within 2 minutes).
@@ -330,6 +335,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # --- Qualiopi -----------------------------------------------------------------------------
 # The referential in force: qualiopi/data/<code>.json (a new RNQ version is a new data file).
 QUALIOPI_REFERENTIEL = env_str("QUALIOPI_REFERENTIEL", "rnq-v9")
+# How long an evidence archive stays downloadable before the hourly task deletes it (days).
+QUALIOPI_EXPORT_EXPIRATION_JOURS = env_int("QUALIOPI_EXPORT_EXPIRATION_JOURS", 7)
 
 # --- Security -----------------------------------------------------------------------------
 SECURE_CSP = {

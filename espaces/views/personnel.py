@@ -31,6 +31,7 @@ from bilan.core.permissions import staff_required
 from espaces import charts
 from espaces import selectors as espaces_selectors
 from exploration.selectors import pistes as exploration_selectors
+from exploration.selectors import questionnaires as questionnaires_selectors
 from relances.selectors import bilan_relances_lister
 from seances.models import Seance
 from seances.selectors import seances as seances_selectors
@@ -159,6 +160,12 @@ def _detail_page(request: StaffRequest, bilan, *, paiement_form=None, status=200
     evenements = list(bilan.evenements.select_related("par"))
     documents = _documents_avec_signatures(bilan)
     consignes = travail_selectors.consignes_du_bilan(bilan=bilan)
+    # Questionnaire states are bilan content: read only by whom may read it (rule 11).
+    passations = (
+        questionnaires_selectors.passations_du_bilan(bilan=bilan)
+        if acces_bilan.lire_confidentiel
+        else None
+    )
     return render(
         request,
         "bilans/detail.html",
@@ -179,6 +186,7 @@ def _detail_page(request: StaffRequest, bilan, *, paiement_form=None, status=200
             "evenements": evenements,
             "documents": documents,
             "consignes": consignes,
+            "passations": passations,
             "synthese": syntheses_selectors.bilan_synthese_obtenir(bilan=bilan),
             "suivi": suivi_selectors.suivi_du_bilan(bilan=bilan),
             # Pistes and enquêtes métier: confidential, only with lire_confidentiel.

@@ -2,6 +2,7 @@
 enquêtes métier), gathered here so that Django finds them."""
 
 from exploration.models.pistes import EnqueteMetier, Piste
+from exploration.models.questionnaires import Passation
 from exploration.models.rome import (
     Appellation,
     CentreInteret,
@@ -22,6 +23,7 @@ __all__ = [
     "Fiche",
     "FicheCompetence",
     "Mobilite",
+    "Passation",
     "Piste",
     "RomeVersion",
 ]

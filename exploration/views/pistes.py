@@ -26,7 +26,7 @@ from bilan.core.form_errors import add_errors, flash_errors
 from bilan.core.middleware import StaffRequest
 from bilan.core.models import AuditEvent
 from bilan.core.permissions import portal_required, staff_required
-from exploration.forms import CommentaireForm, EnqueteMetierForm, NoteForm
+from exploration.forms.pistes import CommentaireForm, EnqueteMetierForm, NoteForm
 from exploration.models import Piste
 from exploration.selectors import pistes as lecture
 from exploration.selectors import rome
@@ -114,7 +114,7 @@ def piste_ajouter(request: StaffRequest, bilan_id: uuid.UUID) -> HttpResponse:
         flash_errors(request, exc)
     else:
         messages.success(request, _("Le métier est ajouté aux pistes."))
-    return redirect("exploration:bilan", bilan_id=bilan.public_id)
+    return redirect("exploration:pistes", bilan_id=bilan.public_id)
 
 
 @require_POST
@@ -125,7 +125,7 @@ def piste_action(
     bilan = _bilan_staff(request, bilan_id, acces.Droit.ACCOMPAGNER)
     piste = lecture.piste_obtenir(bilan=bilan, public_id=piste_id)
     _piste_agir(request, piste, action, Piste.Auteur.CONSULTANT)
-    return redirect("exploration:bilan", bilan_id=bilan.public_id)
+    return redirect("exploration:pistes", bilan_id=bilan.public_id)
 
 
 @require_POST
@@ -145,7 +145,7 @@ def enquete_commenter(
             flash_errors(request, exc)
         else:
             messages.success(request, _("Votre commentaire est enregistré."))
-    return redirect("exploration:bilan", bilan_id=bilan.public_id)
+    return redirect("exploration:pistes", bilan_id=bilan.public_id)
 
 
 def _piste_agir(request, piste: Piste, action: str, auteur: str) -> None:

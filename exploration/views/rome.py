@@ -11,7 +11,7 @@ from beneficiaires.acces import PortailRequest
 from beneficiaires.selectors import bilan_courant_obtenir
 from bilan.core.middleware import StaffRequest
 from bilan.core.permissions import portal_required, staff_required
-from exploration.forms import RechercheForm
+from exploration.forms.pistes import RechercheForm
 from exploration.selectors import pistes as pistes_selectors
 from exploration.selectors import rome
 

@@ -21,9 +21,10 @@ date (none since migration ``beneficiaires.0011``) is purged as due, and its exc
 applied: keeping is only lawful within 3 years of a known end.
 
 What is destroyed (``bilan_purger``): séance notes (blanked), submissions of guided personal work
-and their files, the dossier's files, the synthèse's drafts (versions without a signed document)
-and comments, and, without a live exception, the synthèse's text and structured parts and its
-signed PDF (rows and files). Also, with the work documents:
+and their files, questionnaire answers and results (``exploration``), the dossier's files, the
+synthèse's drafts (versions without a signed document) and comments, and, without a live
+exception, the synthèse's text and structured parts and its signed PDF (rows and files).
+Also, with the work documents:
 
 - the **prior interview**'s texts (request, context, constraints, expectations, comment) are
   blanked. Its row stays with its date, consultant and outcome: the fact and date of the free
@@ -77,6 +78,7 @@ from beneficiaires.models import (
 from bilan.core.formatting import date_fr
 from bilan.core.models import SignedDocument
 from exploration.services.pistes import exploration_purger
+from exploration.services.questionnaires import passations_purger
 from seances.models import Rendu, RenduFichier, Seance
 from syntheses.models import (
     Commentaire,
@@ -112,6 +114,7 @@ OBJETS = {
     "notes": gettext_lazy("Notes confidentielles de séance"),
     "rendus": gettext_lazy("Rendus de travail personnel guidé"),
     "rendus_fichiers": gettext_lazy("Fichiers des rendus de travail personnel"),
+    "questionnaires": gettext_lazy("Réponses et résultats de questionnaires"),
     "documents": gettext_lazy("Documents du dossier"),
     "entretiens": gettext_lazy("Textes de l'entretien préalable"),
     "besoins": gettext_lazy("Besoins d'aménagement (accessibilité)"),
@@ -362,6 +365,10 @@ def _bilan_purger(
     RenduFichier.objects.filter(pk__in=[p.pk for p in pieces]).delete()
     comptes["rendus"] = rendus.count()
     rendus.delete()
+
+    # 2b. Questionnaires: answers and results (confidential bilan content), always destroyed;
+    # a result the beneficiary agreed to print lives on only inside a kept synthèse.
+    comptes["questionnaires"] = passations_purger(bilan=bilan)
 
     # 3. The dossier's files, unless kept for the follow-up or still used by an open bilan.
     if not garder_documents and not autre_ouvert:

@@ -152,6 +152,7 @@ def test_make_run_loop_runs_the_daily_tasks_without_redis(tmp_path):
         "purger-bilans-clos",
         "refuser-conventions-expirees",
         "relances-balayage-quotidien",
+        "qualiopi-expirer-exports",
     ], vues
     assert not any("échec" in ligne or "Traceback" in ligne for ligne in vues), vues
     assert int(manage("shell", "--no-imports", "-c", ENTRETIENS_NON_PURGES).stdout) == 0

@@ -11,13 +11,24 @@ from beneficiaires.models import Bilan, StatutBilan
 from bilan.core.models import Organisation, SignedDocument, User
 from bilan.core.tenancy import tenant_context
 from enquetes.models import KindEnquete, Reponse
+from exploration.models import Passation
 from seances.models import Emargement, EntretienSuivi, Rendu, Seance
 from syntheses.models import Synthese
 from tests.factories.core import connecter_avec_mfa
 
 pytestmark = pytest.mark.django_db
 
-MODELES = (Bilan, Seance, Emargement, Rendu, Synthese, Reponse, EntretienSuivi, SignedDocument)
+MODELES = (
+    Bilan,
+    Seance,
+    Emargement,
+    Rendu,
+    Synthese,
+    Reponse,
+    EntretienSuivi,
+    SignedDocument,
+    Passation,
+)
 
 
 def _compter(organisation):
@@ -88,6 +99,18 @@ def test_the_demo_shows_every_state_through_the_services_and_loads_twice():
             rendus = Rendu.objects.filter(retour_le__isnull=False)
             assert rendus.count() >= 3
             assert all(r.soumis_le < r.retour_le for r in rendus)
+
+            # Questionnaires (one beneficiary): a RIASEC released after the debrief, an
+            # IPIP-NEO-120 under way.
+            passations = list(Passation.objects.all())
+            assert len({p.bilan_id for p in passations}) == 1
+            riasec = next(p for p in passations if p.instrument == "riasec_48")
+            assert riasec.statut == "terminee"
+            assert riasec.publiee_le is not None
+            assert len(riasec.resultat["code"]) == 3
+            neo = next(p for p in passations if p.instrument == "ipip_neo_120")
+            assert neo.statut == "en_cours"
+            assert len(neo.reponses) == 37
 
             # Conventions or contracts signed by every party for the started bilans.
             for numero in ("DEMO-04", "DEMO-05", "DEMO-06", "DEMO-09", "DEMO-10"):

@@ -61,7 +61,7 @@ def test_beneficiary_shortlists_notes_and_consultant_sees_both_notes(monde, logi
         piste.refresh_from_db()
     assert piste.note_beneficiaire == "J'adore le pain"
     assert piste.note_consultant == "Voir une immersion"
-    page = staff.get(f"/app/exploration/bilans/{bilan_a.public_id}/").content.decode()
+    page = staff.get(f"/app/exploration/bilans/{bilan_a.public_id}/pistes/").content.decode()
     assert "J&#x27;adore le pain" in page
     assert "Source : France Travail" in page
     dossier = staff.get(f"/app/bilans/{bilan_a.public_id}/").content.decode()
@@ -81,7 +81,7 @@ def test_outsiders_get_404_and_nothing_changes(monde, login_as):
             note_beneficiaire="MARQUEUR-NOTE-A",
         )
     autre_org = login_as(world.consultant_b)
-    assert autre_org.get(f"/app/exploration/bilans/{bilan_a.public_id}/").status_code == 404
+    assert autre_org.get(f"/app/exploration/bilans/{bilan_a.public_id}/pistes/").status_code == 404
     reponse = autre_org.post(
         f"/app/exploration/bilans/{bilan_a.public_id}/pistes/{piste.public_id}/noter/",
         {"note": "pirate"},

@@ -137,7 +137,7 @@ def test_staff_ideas_from_a_riasec_code(world, login_as):
     bilan = bilan_for(world.beneficiaire_a, statut="en_cours", phase="investigation")
     page = (
         login_as(world.consultant_a)
-        .get(f"/app/exploration/bilans/{bilan.public_id}/", {"riasec": "cr"})
+        .get(f"/app/exploration/bilans/{bilan.public_id}/pistes/", {"riasec": "cr"})
         .content.decode()
     )
     assert "sans ordre de préférence ni classement" in page

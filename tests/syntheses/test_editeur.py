@@ -114,8 +114,9 @@ def test_editor_page_constant_queries(world, login_as, synthese, django_assert_n
 
 
 # Session, membership, bilan, synthèse, its parts, versions, documents, comments, journal
-# entry, and the side panel (objectives from the bilan: 0; plan: the page's list; rendus: 1).
-REQUETES = 32
+# entry, and the side panel (objectives from the bilan: 0; plan: the page's list; rendus: 1;
+# questionnaire results agreed for the synthèse: 1).
+REQUETES = 33
 
 
 def test_pdf_preview_renders_the_toolbar_formatting(world, login_as, synthese):

@@ -273,6 +273,134 @@ def _reponse_a(world):
         return reponse
 
 
+def _passation_a(world):
+    """A finished questionnaire of organisation A's bilan, results not released yet."""
+    if not hasattr(world, "_passation"):
+        from exploration.instruments import RIASEC_48, instrument
+        from exploration.services import questionnaires
+
+        with tenant_context(world.org_a):
+            passation = questionnaires.passation_assigner(
+                bilan=_bilan_a(world),
+                seance=_seance_a(world),
+                instrument_code=RIASEC_48,
+                par=world.consultant_a,
+            )
+            questionnaires.passation_repondre(
+                passation=passation,
+                reponses={i.id: 3 for i in instrument(RIASEC_48).items},
+                page=1,
+                par=world.beneficiaire_user_a,
+            )
+            world._passation = questionnaires.passation_terminer(
+                passation=passation, par=world.beneficiaire_user_a
+            )
+    return world._passation
+
+
+def _qualite_a(world):
+    """Organisation A's quality rows: a complaint, a staff record line with its proof, a
+    document version and a published offer page (qualiopi registers, documents, offers)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from qualiopi.models import Intervenant, OffreVersion, PieceIntervenant, Reclamation
+    from qualiopi.services.documents import document_version_deposer
+    from qualiopi.services.offres import offre_version_publier
+    from qualiopi.services.registres import entree_enregistrer, piece_intervenant_enregistrer
+
+    if not hasattr(world, "_qualite"):
+        org, admin = world.org_a, world.admin_a
+        with tenant_context(org):
+            reclamation = entree_enregistrer(
+                entree=Reclamation(
+                    recue_le=dt.date(2026, 3, 2),
+                    canal="courriel",
+                    nature="autre",
+                    objet="Réclamation de A",
+                    description="d",
+                ),
+                organisation=org,
+                par=admin,
+            )
+            intervenant = entree_enregistrer(
+                entree=Intervenant(nom="Intervenante A"), organisation=org, par=admin
+            )
+            piece = piece_intervenant_enregistrer(
+                piece=PieceIntervenant(
+                    kind="habilitation", intitule="MBTI", date=dt.date(2025, 1, 1)
+                ),
+                intervenant=intervenant,
+                fichier=SimpleUploadedFile("h.pdf", b"%PDF-1.4 h"),
+            )
+            version = document_version_deposer(
+                organisation=org,
+                kind="livret_accueil",
+                fichier=SimpleUploadedFile("l.pdf", b"%PDF-1.4 l"),
+                en_vigueur_le=dt.date(2026, 1, 1),
+                commentaire="",
+                par=admin,
+            )
+            offre = offre_version_publier(
+                programme=programme_for(org, slug="retrospection-prospective"),
+                version=OffreVersion(
+                    titre="Offre A",
+                    objectifs="o",
+                    public_vise="p",
+                    duree_heures=Decimal("24"),
+                    duree_repartition="r",
+                    delai_acces="d",
+                    tarif="t",
+                    financements="f",
+                    accessibilite="a",
+                    referent_handicap_contact="r",
+                    contacts="c",
+                    methodes="m",
+                    modalites_evaluation="e",
+                ),
+                resultats_debut=dt.date(2025, 1, 1),
+                resultats_fin=dt.date(2025, 12, 31),
+                par=admin,
+            ).offre
+        world._qualite = {
+            "reclamation": reclamation,
+            "intervenant": intervenant,
+            "piece": piece,
+            "version": version,
+            "offre": offre,
+        }
+    return world._qualite
+
+
+def _export_qualiopi_a(world):
+    """A ready evidence archive of organisation A (admins only; download is a GET)."""
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from bilan.core.models import private_storage
+    from qualiopi.models import ExportQualiopi
+
+    nom = private_storage().save(
+        f"org-{world.org_a.pk}/exports/balayage.zip", ContentFile(b"PK\x05\x06" + b"\x00" * 18)
+    )
+    with tenant_context(world.org_a):
+        return ExportQualiopi.objects.create(
+            organisation=world.org_a,
+            demande_par=world.admin_a,
+            debut=dt.date(2026, 1, 1),
+            fin=dt.date(2026, 6, 30),
+            statut=ExportQualiopi.Statut.PRET,
+            fichier=nom,
+            taille=22,
+            termine_le=timezone.now(),
+            expire_le=timezone.now() + dt.timedelta(days=7),
+        )
+
+
 def _piste_a(world):
     """A piste métier of organisation A's bilan, with an enquête métier linked to it."""
     if not hasattr(world, "_piste"):
@@ -338,6 +466,17 @@ OBJECT_IDS = {
     "partage_id": lambda world: _partage_a(world).public_id,
     "synthese_id": lambda world: _synthese_a(world).public_id,
     "notification_id": lambda world: _notification_a(world).public_id,
+    "passation_id": lambda world: _passation_a(world).public_id,
+    # Quality registers: the register's slug is not an id; its rows are.
+    "registre": lambda world: "reclamations",
+    # Public offer pages: the organisation's slug (routes skipped by the outsider sweep).
+    "org_slug": lambda world: world.org_a.slug,
+    "entree_id": lambda world: _qualite_a(world)["reclamation"].public_id,
+    "intervenant_id": lambda world: _qualite_a(world)["intervenant"].public_id,
+    "piece_id": lambda world: _qualite_a(world)["piece"].public_id,
+    "version_id": lambda world: _qualite_a(world)["version"].public_id,
+    "offre_id": lambda world: _qualite_a(world)["offre"].public_id,
+    "export_id": lambda world: _export_qualiopi_a(world).public_id,
     "piste_id": lambda world: _piste_a(world)[0].public_id,
     "enquete_id": lambda world: _piste_a(world)[1].public_id,
     # Not an id: the lifecycle action of /app/bilans/<bilan_id>/action/<action>/.
@@ -364,6 +503,10 @@ def _patterns_with_ids():
     for route, _pattern in _walk(get_resolver().url_patterns):
         if route.startswith("admin/"):
             continue  # Django's admin: superusers only, covered by its own test.
+        if route.startswith("offre/"):
+            # Public offer pages (rule 31): anyone reads them by design; their 404 for an
+            # unknown organisation or an unpublished offer is tested in tests/qualiopi.
+            continue
         names = re.findall(r"<(?:\w+:)?(\w+)>", route)
         names = [n for n in names if n not in NOT_OBJECT_IDS]
         if names:
@@ -394,6 +537,7 @@ def _snapshot():
             "relances",
             "enquetes",
             "exploration",
+            "qualiopi",
             "account",
             "mfa",
         }

@@ -7,7 +7,7 @@ from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -35,7 +35,8 @@ from bilan.core.dates import ajouter_mois
 from bilan.core.mfa import totp_enable
 from bilan.core.models import Membership, Organisation, Role, User
 from bilan.core.tenancy import tenant_context
-from espaces.demo import exploration_metiers, parcours
+from espaces.demo import exploration_metiers, exploration_questionnaires, parcours
+from espaces.demo.qualite_registres import qualite_peupler
 from seances.models import Seance
 from seances.services.programmes import seances_planifier_depuis_programme
 
@@ -293,7 +294,11 @@ def _vivre(bilan: Bilan, *, organisation, admin, debut: dt.date, statut: str) ->
     parcours.emargements_signer(bilan=bilan, beneficiaire=user)
     parcours.travail_rendre(bilan=bilan, consultant=bilan.consultant, beneficiaire=user)
     if statut == StatutBilan.EN_COURS:
-        if bilan.phase == Phase.INVESTIGATION:  # pistes métier and enquêtes métier
+        if bilan.phase == Phase.INVESTIGATION:
+            exploration_questionnaires.questionnaires_vivre(
+                bilan=bilan, consultant=bilan.consultant, beneficiaire=user
+            )
+            # Pistes métier and enquêtes métier (needs the ROME, loaded before the demo).
             exploration_metiers.exploration_demontrer(
                 bilan=bilan, consultant=bilan.consultant, beneficiaire=user
             )
@@ -379,6 +384,13 @@ class Command(BaseCommand):
                         lines.append(f"  portail     {email}")
             with tenant_context(organisation):
                 lines.append(f"  bilans      {_seed_bilans(organisation, consultants, admin)}")
+            with tenant_context(organisation):
+                if admin is None:
+                    raise CommandError("Chaque organisme de démonstration a un administrateur.")
+                qualite = qualite_peupler(
+                    organisation=organisation, admin=admin, consultants=consultants
+                )
+                lines.append(f"  qualité     {qualite}")
         self.stdout.write("Données de démonstration prêtes (démo uniquement).")
         self.stdout.write(f"Mot de passe de tous les comptes : {DEMO_PASSWORD}")
         self.stdout.write(

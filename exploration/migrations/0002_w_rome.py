@@ -31,9 +31,8 @@ def recherche_supprimer(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
+        ('exploration', '0001_v_questionnaires'),
         ('beneficiaires', '0015_d_notifications_beneficiaire'),
         ('core', '0011_h_u4_couleur_accent'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

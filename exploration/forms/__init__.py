@@ -1,0 +1,1 @@
+"""Exploration forms, one module per topic."""

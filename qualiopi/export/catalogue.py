@@ -1,0 +1,7 @@
+"""Every provider of the evidence export, gathered in one list (the engine orders them by the
+referential). Each module of ``qualiopi/export/`` exposes its ``FOURNISSEURS``."""
+
+from qualiopi.export import dossiers, registres
+from qualiopi.export.pieces import Fournisseur
+
+FOURNISSEURS: list[Fournisseur] = [*dossiers.FOURNISSEURS, *registres.FOURNISSEURS]

@@ -1,0 +1,1 @@
+"""Qualiopi forms, one module per topic."""

@@ -1,0 +1,1 @@
+"""Qualiopi selectors, one module per topic."""

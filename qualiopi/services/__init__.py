@@ -1,0 +1,1 @@
+"""Qualiopi services, one module per topic."""

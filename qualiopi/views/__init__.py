@@ -1,0 +1,1 @@
+"""Qualiopi views, one module per topic."""
