@@ -30,6 +30,7 @@ from exploration.forms.pistes import CommentaireForm, EnqueteMetierForm, NoteFor
 from exploration.models import Piste
 from exploration.selectors import pistes as lecture
 from exploration.selectors import rome
+from exploration.selectors.questionnaires import profil_riasec_publie
 from exploration.services import enquetes_metier, pistes
 
 # Journal: kind and id only (bilan.core.audit), as for the other confidential reads.
@@ -62,10 +63,9 @@ def _suggestions(code: str) -> dict:
 
 
 def _code_riasec_publie(bilan: Bilan) -> str:
-    """The RIASEC code of the bilan's questionnaire results once released to the beneficiary.
-    To wire at merge: ``exploration.selectors.questionnaires.profil_riasec_publie(bilan=...)``
-    (X1); until then no profile, and the staff page takes a code typed by the consultant."""
-    return ""
+    """The RIASEC code of the bilan's questionnaire results once released to the beneficiary
+    (its first two letters feed the ideas), or "" without a released RIASEC result."""
+    return (profil_riasec_publie(bilan=bilan) or "")[:2]
 
 
 # --- Staff -------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.db import connection
 from exploration.models import Appellation, Fiche, FicheCompetence, Mobilite, RomeVersion
 from exploration.selectors import rome
 from exploration.services.rome import rome_charger
+from exploration.views import pistes as pistes_views
 from tests.exploration.rome_fixtures import petit_rome
 from tests.factories.bilans import bilan_for
 
@@ -143,3 +144,17 @@ def test_staff_ideas_from_a_riasec_code(world, login_as):
     assert "sans ordre de préférence ni classement" in page
     assert fiches["boulanger"].libelle in page
     assert fiches["infirmier"].libelle not in page
+
+
+def test_portal_ideas_follow_the_released_riasec_profile(world, login_as, monkeypatch):
+    fiches = petit_rome()
+    bilan_for(world.beneficiaire_a, statut="en_cours", phase="investigation")
+    portail = login_as(world.beneficiaire_user_a)
+    assert "Des idées à explorer" not in portail.get("/portail/exploration/").content.decode()
+    # A released RIASEC result (exploration.selectors.questionnaires): its two first letters.
+    monkeypatch.setattr(pistes_views, "profil_riasec_publie", lambda *, bilan: "SIE")
+    page = portail.get("/portail/exploration/").content.decode()
+    assert "Des idées à explorer" in page
+    assert "ni un classement" in page
+    assert fiches["infirmier"].libelle in page
+    assert fiches["boulanger"].libelle not in page
