@@ -17,6 +17,7 @@ venv:
 run: venv
 	$(PY) manage.py compilemessages --ignore=.venv -v0 || true
 	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py rome_charger -v0
 	$(PY) manage.py seed_demo
 	$(PY) manage.py collectstatic --noinput -v0
 	@echo "Bilan sert sur http://$(HOST):$(PORT)/ (Ctrl+C pour arrêter)"

@@ -15,10 +15,13 @@ case "${1:-}" in
     # Les migrations (DDL) tournent avec le rôle propriétaire de la base (bilan_owner) ;
     # gunicorn garde DATABASE_URL, le rôle applicatif bilan_app sans droit DDL.
     migrate_url="${MIGRATE_DATABASE_URL:-${DATABASE_URL:-}}"
+    # Puis le référentiel ROME (idempotent : ignoré si cette version est déjà chargée).
     if [ -n "$migrate_url" ]; then
       DATABASE_URL="$migrate_url" python manage.py migrate --noinput
+      DATABASE_URL="$migrate_url" python manage.py rome_charger
     else
       python manage.py migrate --noinput
+      python manage.py rome_charger
     fi
     exec gunicorn bilan.wsgi:application \
       --bind 0.0.0.0:8000 \

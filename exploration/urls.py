@@ -2,6 +2,7 @@
 
 from django.urls import URLPattern, path
 
+from exploration.views import pistes, rome
 from exploration.views import portail_questionnaires as portail_q
 from exploration.views import questionnaires as views_q
 
@@ -19,6 +20,21 @@ exploration_patterns: list[URLPattern] = [
         views_q.passation_publier,
         name="publier",
     ),
+    # Job exploration (ROME), pistes and enquêtes métier.
+    path("metiers/", rome.recherche, name="recherche"),
+    path("metiers/<str:code>/", rome.fiche, name="fiche"),
+    path("bilans/<uuid:bilan_id>/pistes/", pistes.bilan_exploration, name="pistes"),
+    path("bilans/<uuid:bilan_id>/pistes/ajouter/", pistes.piste_ajouter, name="piste_ajouter"),
+    path(
+        "bilans/<uuid:bilan_id>/pistes/<uuid:piste_id>/<str:action>/",
+        pistes.piste_action,
+        name="piste_action",
+    ),
+    path(
+        "bilans/<uuid:bilan_id>/enquetes/<uuid:enquete_id>/commenter/",
+        pistes.enquete_commenter,
+        name="enquete_commenter",
+    ),
 ]
 
 # Namespace "portail_exploration" (beneficiary), mounted at /portail/exploration/.
@@ -32,4 +48,17 @@ portail_exploration_patterns: list[URLPattern] = [
         name="resultats",
     ),
     path("questionnaires/<uuid:passation_id>/accord/", portail_q.accord, name="accord"),
+    # Pistes, job search and fiches, enquêtes métier.
+    path("", pistes.portail_pistes, name="pistes"),
+    path("metiers/", rome.portail_recherche, name="recherche"),
+    path("metiers/<str:code>/", rome.portail_fiche, name="fiche"),
+    path("pistes/", pistes.portail_piste_ajouter, name="piste_ajouter"),
+    path(
+        "pistes/<uuid:piste_id>/auto-evaluation/",
+        pistes.portail_auto_evaluer,
+        name="auto_evaluer",
+    ),
+    path("pistes/<uuid:piste_id>/<str:action>/", pistes.portail_piste_action, name="piste_action"),
+    path("enquetes/nouvelle/", pistes.portail_enquete, name="enquete_nouvelle"),
+    path("enquetes/<uuid:enquete_id>/", pistes.portail_enquete, name="enquete"),
 ]

@@ -145,6 +145,7 @@ def main() -> None:
         environnement = _environnement(dossier)
         _manage(environnement, "migrate", "--noinput", "-v0")
         _manage(environnement, "collectstatic", "--noinput", "-v0")
+        _manage(environnement, "rome_charger", "-v0")  # as `make run`: the demo's pistes need it
         _manage(environnement, "seed_demo")
         cookie, pages = _sessions_et_pages(environnement)
 

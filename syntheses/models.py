@@ -239,11 +239,27 @@ class EcartCompetence(TenantOwned):
     niveau_requis = models.PositiveSmallIntegerField(
         _("niveau requis"), validators=[MaxValueValidator(4)]
     )
+    # The beneficiary's own rating (from their projet cible in the portal), next to the
+    # consultant's ``niveau_actuel``; empty when they have not rated this line.
+    niveau_beneficiaire = models.PositiveSmallIntegerField(
+        _("niveau actuel selon le ou la bénéficiaire"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(4)],
+    )
 
     class Meta:
         verbose_name = _("écart de compétence")
         verbose_name_plural = _("matrice des écarts")
         ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(niveau_beneficiaire__isnull=True)
+                | models.Q(niveau_beneficiaire__lte=4),
+                name="ecart_niveau_beneficiaire_0_a_4",
+                violation_error_message=_("Le niveau va de 0 (non acquis) à 4 (expert)."),
+            )
+        ]
 
 
 class Partage(TenantOwned):

@@ -255,6 +255,7 @@ def synthese_contenu_actuel(*, synthese: Synthese) -> dict:
                 "cible": e.cible,
                 "niveau_actuel": e.niveau_actuel,
                 "niveau_requis": e.niveau_requis,
+                "niveau_beneficiaire": e.niveau_beneficiaire,
             }
             for e in ecarts_lister(synthese=synthese)
         ],

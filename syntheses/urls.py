@@ -16,6 +16,12 @@ syntheses_patterns = [
     path("<uuid:synthese_id>/criteres/", views_syntheses.criteres, name="criteres"),
     path("<uuid:synthese_id>/scenarios/", views_syntheses.scenarios, name="scenarios"),
     path("<uuid:synthese_id>/ecarts/", views_syntheses.ecarts, name="ecarts"),
+    path("<uuid:synthese_id>/ecarts/rome/", views_syntheses.ecarts_rome, name="ecarts_rome"),
+    path(
+        "<uuid:synthese_id>/enquetes-metier/",
+        views_syntheses.enquetes_metier_inserer,
+        name="enquetes_metier",
+    ),
     path("<uuid:synthese_id>/partager/", views_syntheses.partager, name="partager"),
     path("<uuid:synthese_id>/reviser/", views_syntheses.reviser, name="reviser"),
     path("<uuid:synthese_id>/valider/", views_syntheses.valider, name="valider"),

@@ -30,6 +30,7 @@ from bilan.core.models import Role, SignatureRole
 from bilan.core.permissions import staff_required
 from espaces import charts
 from espaces import selectors as espaces_selectors
+from exploration.selectors import pistes as exploration_selectors
 from exploration.selectors import questionnaires as questionnaires_selectors
 from relances.selectors import bilan_relances_lister
 from seances.models import Seance
@@ -188,6 +189,10 @@ def _detail_page(request: StaffRequest, bilan, *, paiement_form=None, status=200
             "passations": passations,
             "synthese": syntheses_selectors.bilan_synthese_obtenir(bilan=bilan),
             "suivi": suivi_selectors.suivi_du_bilan(bilan=bilan),
+            # Pistes and enquêtes métier: confidential, only with lire_confidentiel.
+            "exploration": exploration_selectors.bilan_exploration_resume(bilan=bilan)
+            if acces_bilan.lire_confidentiel
+            else None,
             "chronologie": espaces_selectors.bilan_chronologie(
                 evenements=evenements, seances=seances, documents=documents, consignes=consignes
             ),

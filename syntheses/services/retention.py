@@ -77,6 +77,7 @@ from beneficiaires.models import (
 )
 from bilan.core.formatting import date_fr
 from bilan.core.models import SignedDocument
+from exploration.services.pistes import exploration_purger
 from exploration.services.questionnaires import passations_purger
 from seances.models import Rendu, RenduFichier, Seance
 from syntheses.models import (
@@ -121,6 +122,8 @@ OBJETS = {
     "commentaires": gettext_lazy("Commentaires sur la synthèse"),
     "synthese_texte": gettext_lazy("Texte et éléments de travail de la synthèse"),
     "synthese_signee": gettext_lazy("Synthèse signée (PDF)"),
+    "enquetes_metier": gettext_lazy("Enquêtes métier"),
+    "pistes": gettext_lazy("Pistes métier et leurs notes"),
 }
 BASE_SUIVI = gettext_lazy(
     "R6313-7 b) : accord écrit du ou de la bénéficiaire pour le suivi de sa situation"
@@ -399,6 +402,9 @@ def _bilan_purger(
             .exclude(besoins_accessibilite="")
             .update(besoins_accessibilite="", updated_at=maintenant)
         )
+
+    # 3d. Exploration: enquêtes métier and pistes with their notes (bilan content).
+    comptes.update(exploration_purger(bilan=bilan))
 
     if synthese is not None:
         signes = SignedDocument.Status.SIGNE

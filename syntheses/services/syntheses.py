@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from beneficiaires import acces
@@ -37,6 +38,8 @@ from bilan.core.signatures import (
     document_emettre,
     document_signer,
 )
+from exploration.selectors.pistes import enquetes_metier_resume, piste_cible
+from exploration.selectors.rome import fiche_savoir_faire_coeur_items
 from seances.services.phases import bilan_remettre_synthese
 from syntheses import selectors
 from syntheses.models import (
@@ -591,6 +594,74 @@ def ecart_supprimer(*, ecart: EcartCompetence, par: User) -> None:
     _exiger_acces(par, ecart.synthese.bilan)
     _exiger_modifiable(_lock(ecart.synthese))
     ecart.delete()
+
+
+# Pre-filled lines: the consultant and the beneficiary then rate the current level together.
+NIVEAU_REQUIS_ROME = 3
+
+
+@transaction.atomic
+def ecarts_preremplir_depuis_rome(*, synthese: Synthese, par: User) -> int:
+    """Add to the gap matrix the core savoir-faire of the bilan's projet cible (a piste
+    métier): the consultant's current level 0 to rate, required level 3, and the
+    beneficiary's own rating of the line (from the portal) when they gave one. Lines already
+    there (same wording) keep the consultant's levels; only the beneficiary's rating is
+    refreshed. Returns the number of lines added."""
+    _exiger_acces(par, synthese.bilan)
+    locked = _lock(synthese)
+    _exiger_modifiable(locked)
+    piste = piste_cible(bilan=locked.bilan)
+    if piste is None:
+        raise ValidationError(
+            _("Choisissez d'abord un projet cible parmi les pistes métier du bilan.")
+        )
+    existantes = {
+        e.competence.casefold(): e for e in EcartCompetence.objects.filter(synthese=locked)
+    }
+    nouvelles = []
+    for code, libelle in fiche_savoir_faire_coeur_items(fiche=piste.fiche):
+        auto = piste.auto_evaluation.get(str(code))
+        ligne = existantes.get(libelle[:200].casefold())
+        if ligne is not None:
+            if auto is not None and ligne.niveau_beneficiaire != auto:
+                ligne.niveau_beneficiaire = auto
+                ligne.save(update_fields=["niveau_beneficiaire", "updated_at"])
+            continue
+        nouvelles.append(
+            EcartCompetence(
+                organisation_id=locked.organisation_id,
+                synthese=locked,
+                competence=libelle[:200],
+                cible=piste.fiche.libelle[:200],
+                niveau_actuel=0,
+                niveau_requis=NIVEAU_REQUIS_ROME,
+                niveau_beneficiaire=auto,
+            )
+        )
+    EcartCompetence.objects.bulk_create(nouvelles)
+    return len(nouvelles)
+
+
+@transaction.atomic
+def synthese_inserer_enquetes_metier(*, synthese: Synthese, par: User) -> Synthese:
+    """Append the summary of the bilan's enquêtes métier to the section "Projet(s)
+    professionnel(s)", as paragraphs the consultant then edits (revision + 1)."""
+    _exiger_acces(par, synthese.bilan)
+    locked = _lock(synthese)
+    _exiger_modifiable(locked)
+    resume = enquetes_metier_resume(bilan=locked.bilan)
+    if not resume:
+        raise ValidationError(_("Le ou la bénéficiaire n'a noté aucune enquête métier."))
+    titre = "<h3>" + escape(_("Enquêtes métier")) + "</h3>"
+    paragraphes = "".join(
+        "<p>" + "<br>".join(escape(ligne) for ligne in bloc.split("\n")) + "</p>"
+        for bloc in resume.split("\n\n")
+    )
+    locked.projets = section_nettoyer(html=(locked.projets or "") + titre + paragraphes)
+    locked.revision += 1
+    locked.modifie_par = par
+    locked.save(update_fields=["projets", "revision", "modifie_par", "updated_at"])
+    return _refresh(synthese, locked)
 
 
 # --- Workflow ---------------------------------------------------------------------------------

@@ -15,10 +15,11 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from beneficiaires import acces
@@ -666,3 +667,41 @@ def apercu(request: StaffRequest, synthese_id: uuid.UUID) -> HttpResponse:
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+@staff_required
+@require_POST
+def ecarts_rome(request: StaffRequest, synthese_id: uuid.UUID) -> HttpResponse:
+    """Pre-fill the gap matrix with the core savoir-faire of the projet cible (ROME)."""
+    synthese = _synthese(request, synthese_id)
+    try:
+        nombre = services.ecarts_preremplir_depuis_rome(synthese=synthese, par=request.user)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d savoir-faire ajouté à la matrice.",
+                "%(n)d savoir-faire ajoutés à la matrice.",
+                nombre,
+            )
+            % {"n": nombre},
+        )
+    return redirect(reverse("syntheses:editeur", args=[synthese.bilan.public_id]) + "#ecarts")
+
+
+@staff_required
+@require_POST
+def enquetes_metier_inserer(request: StaffRequest, synthese_id: uuid.UUID) -> HttpResponse:
+    """Insert the summary of the enquêtes métier into the "projets" section."""
+    synthese = _synthese(request, synthese_id)
+    try:
+        services.synthese_inserer_enquetes_metier(synthese=synthese, par=request.user)
+    except ValidationError as exc:
+        flash_errors(request, exc)
+    else:
+        messages.success(
+            request, _("Le résumé des enquêtes métier est ajouté à la section projets.")
+        )
+    return redirect(reverse("syntheses:editeur", args=[synthese.bilan.public_id]) + "#projets")

@@ -126,7 +126,9 @@ def test_un_consultant_etranger_au_dossier_ne_le_voit_pas(world, login_as):
     assert login_as(world.consultant_b).get(f"/app/bilans/{bilan.public_id}/").status_code == 404
 
 
-NB_REQUETES = 23  # +1: the questionnaires section (exploration)
+# 22 + 1 for the questionnaires section, + 2 for the pistes métier section (the pistes with
+# their fiche, the enquêtes count).
+NB_REQUETES = 25
 
 
 def test_le_dossier_garde_un_nombre_constant_de_requetes(

@@ -30,7 +30,8 @@ from tests.factories.signatures import issued_document
 pytestmark = pytest.mark.django_db
 
 # Path kwargs that are secrets held by their addressee rather than object ids.
-NOT_OBJECT_IDS = {"token", "uidb36", "key"}
+NOT_OBJECT_IDS = {"token", "uidb36", "key", "code"}
+# ("code": a code ROME, public reference data that every member and beneficiary reads.)
 
 
 def _staff_invitation(world):
@@ -400,6 +401,38 @@ def _export_qualiopi_a(world):
         )
 
 
+def _piste_a(world):
+    """A piste métier of organisation A's bilan, with an enquête métier linked to it."""
+    if not hasattr(world, "_piste"):
+        import datetime as dt
+
+        from exploration.models import EnqueteMetier, Fiche, Piste
+
+        fiche, _ = Fiche.objects.get_or_create(
+            code="D1102",
+            defaults={"libelle": "Boulanger / Boulangère", "domaine_code": "D11"},
+        )
+        with tenant_context(world.org_a):
+            piste = Piste.objects.create(
+                organisation=world.org_a,
+                bilan=_bilan_a(world),
+                fiche=fiche,
+                ajoutee_par="beneficiaire",
+                note_beneficiaire="Note",
+            )
+            enquete = EnqueteMetier.objects.create(
+                organisation=world.org_a,
+                bilan=piste.bilan,
+                piste=piste,
+                interlocuteur="Paul",
+                fonction="Boulanger",
+                type_organisation="entreprise",
+                rencontre_le=dt.date(2026, 3, 1),
+            )
+            world._piste = (piste, enquete)
+    return world._piste
+
+
 OBJECT_IDS = {
     "pk": _passkey_of_admin_a,
     "beneficiaire_id": lambda world: world.beneficiaire_a.public_id,
@@ -444,12 +477,16 @@ OBJECT_IDS = {
     "version_id": lambda world: _qualite_a(world)["version"].public_id,
     "offre_id": lambda world: _qualite_a(world)["offre"].public_id,
     "export_id": lambda world: _export_qualiopi_a(world).public_id,
+    "piste_id": lambda world: _piste_a(world)[0].public_id,
+    "enquete_id": lambda world: _piste_a(world)[1].public_id,
     # Not an id: the lifecycle action of /app/bilans/<bilan_id>/action/<action>/.
     "action": lambda world: "demarrer",
     # Signing links (/signature/<organisation_id>/<token>/): organisation A's id with a token
     # that is not one of its links. A valid token is a bearer secret, not an id to sweep.
     "organisation_id": lambda world: world.org_a.public_id,
     "token": lambda world: "jeton-inconnu",
+    # Not an id either: a code ROME (reference data, see NOT_OBJECT_IDS), to fill the route.
+    "code": lambda world: "D1102",
 }
 
 
@@ -616,7 +653,7 @@ def _snapshot_sans_journal():
         m
         for m in apps.get_models()
         if m._meta.app_label
-        in {"core", "beneficiaires", "seances", "syntheses", "relances", "enquetes"}
+        in {"core", "beneficiaires", "seances", "syntheses", "relances", "enquetes", "exploration"}
         and m is not AuditEvent
     ]
     for organisation in Organisation.objects.order_by("pk"):

@@ -35,7 +35,12 @@ from bilan.core.dates import ajouter_mois
 from bilan.core.mfa import totp_enable
 from bilan.core.models import Membership, Organisation, Role, User
 from bilan.core.tenancy import tenant_context
-from espaces.demo import exploration_questionnaires, parcours, qualite_resultats
+from espaces.demo import (
+    exploration_metiers,
+    exploration_questionnaires,
+    parcours,
+    qualite_resultats,
+)
 from espaces.demo.qualite_registres import qualite_peupler
 from seances.models import Seance
 from seances.services.programmes import seances_planifier_depuis_programme
@@ -296,6 +301,10 @@ def _vivre(bilan: Bilan, *, organisation, admin, debut: dt.date, statut: str) ->
     if statut == StatutBilan.EN_COURS:
         if bilan.phase == Phase.INVESTIGATION:
             exploration_questionnaires.questionnaires_vivre(
+                bilan=bilan, consultant=bilan.consultant, beneficiaire=user
+            )
+            # Pistes métier and enquêtes métier (needs the ROME, loaded before the demo).
+            exploration_metiers.exploration_demontrer(
                 bilan=bilan, consultant=bilan.consultant, beneficiaire=user
             )
         if bilan.phase == Phase.CONCLUSION:  # shared, awaiting the beneficiary's validation
