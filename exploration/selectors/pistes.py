@@ -69,13 +69,22 @@ def bilan_exploration_resume(*, bilan: Bilan) -> dict:
     }
 
 
-def enquetes_metier_compter(*, organisation: Organisation, debut: dt.date, fin: dt.date) -> dict:
+def enquetes_metier_compter(
+    *,
+    organisation: Organisation,
+    debut: dt.date,
+    fin: dt.date,
+    consultant_id: int | None = None,
+) -> dict:
     """Qualiopi results (ind. 2): the enquêtes métier held between ``debut`` and ``fin``
-    (inclusive), in total and by type of organisation and by modality. Counts only, never a
-    content. Call inside the organisation's tenant context."""
+    (inclusive), in total and by type of organisation and by modality, optionally for the
+    bilans of one referent consultant. Counts only, never a content. Call inside the
+    organisation's tenant context."""
     qs = EnqueteMetier.objects.filter(
         organisation=organisation, rencontre_le__gte=debut, rencontre_le__lte=fin
     )
+    if consultant_id is not None:
+        qs = qs.filter(bilan__consultant_id=consultant_id)
     par_type = dict(
         qs.values_list("type_organisation")
         .annotate(n=Count("id"))

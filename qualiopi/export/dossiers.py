@@ -27,12 +27,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from functools import partial
-from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -880,28 +878,14 @@ def administratif(ctx: ContexteExport) -> Iterator[Piece]:
     )
 
 
-def _fournisseur(
-    *,
-    preuve: str,
-    titre: Promise,
-    pieces: Callable[[ContexteExport], Iterator[Piece]],
-    absence: Promise,
-) -> Fournisseur:
-    """The contract types its sentences as ``str``: lazy ones are rendered in the language in
-    force when the index is written, not frozen at import."""
-    return Fournisseur(
-        preuve=preuve, titre=cast(str, titre), pieces=pieces, absence=cast(str, absence)
-    )
-
-
 FOURNISSEURS: list[Fournisseur] = [
-    _fournisseur(
+    Fournisseur(
         preuve="conventions_signees",
         titre=_l("Conventions et contrats signés"),
         pieces=conventions_signees,
         absence=_l("Aucune convention ni aucun contrat signé pour les dossiers de la période."),
     ),
-    _fournisseur(
+    Fournisseur(
         preuve="emargements",
         titre=_l("Émargements, certificats de réalisation et attestations de fin"),
         pieces=emargements,
@@ -910,31 +894,31 @@ FOURNISSEURS: list[Fournisseur] = [
             "dossiers de la période."
         ),
     ),
-    _fournisseur(
+    Fournisseur(
         preuve="objectifs",
         titre=_l("Objectifs datés"),
         pieces=objectifs,
         absence=_l("Aucun dossier sur la période : aucun objectif à dater."),
     ),
-    _fournisseur(
+    Fournisseur(
         preuve="entretiens_prealables",
         titre=_l("Entretiens préalables"),
         pieces=entretiens_prealables,
         absence=_l("Aucun entretien préalable enregistré pour les dossiers de la période."),
     ),
-    _fournisseur(
+    Fournisseur(
         preuve="programmes_personnalises",
         titre=_l("Programmes personnalisés"),
         pieces=programmes_personnalises,
         absence=_l("Aucune séance planifiée pour les dossiers de la période."),
     ),
-    _fournisseur(
+    Fournisseur(
         preuve="validation_synthese",
         titre=_l("Accusés de validation et de remise de la synthèse"),
         pieces=validation_synthese,
         absence=_l("Aucune synthèse validée ni remise pour les dossiers de la période."),
     ),
-    _fournisseur(
+    Fournisseur(
         preuve="relances_absences",
         titre=_l("Relances, absences et reports"),
         pieces=relances_absences,
@@ -942,13 +926,13 @@ FOURNISSEURS: list[Fournisseur] = [
             "Aucune absence, aucun report ni aucune relance sur les dossiers de la période."
         ),
     ),
-    _fournisseur(
+    Fournisseur(
         preuve="enquetes_satisfaction",
         titre=_l("Questionnaires de satisfaction"),
         pieces=enquetes_satisfaction,
         absence=_l("Aucun questionnaire de satisfaction envoyé pour les dossiers de la période."),
     ),
-    _fournisseur(
+    Fournisseur(
         preuve="contrats_sous_traitance",
         titre=_l("Contrats de sous-traitance"),
         pieces=contrats_sous_traitance,
@@ -957,19 +941,19 @@ FOURNISSEURS: list[Fournisseur] = [
             "sous-traité de bilan."
         ),
     ),
-    _fournisseur(
+    Fournisseur(
         preuve="conception_offre",
         titre=_l("Programmes types"),
         pieces=conception_offre,
         absence=_l("Aucun programme type n'est enregistré dans l'application."),
     ),
-    _fournisseur(
+    Fournisseur(
         preuve="convocations",
         titre=_l("Convocations"),
         pieces=convocations,
         absence=_l("Aucune séance planifiée, donc aucune convocation, sur la période."),
     ),
-    _fournisseur(
+    Fournisseur(
         preuve=PREUVE_ADMINISTRATIVE,
         titre=_l("Pièces administratives de l'organisme"),
         pieces=administratif,

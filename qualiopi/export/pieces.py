@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.functional import Promise
+
 from bilan.core.models import Organisation
 
 
@@ -44,7 +46,10 @@ class Piece:
 
 @dataclass(frozen=True)
 class Fournisseur:
+    """``titre`` and ``absence`` may be lazy translations: the index renders them (``str()``)
+    in the language in force when it is written."""
+
     preuve: str
-    titre: str
+    titre: str | Promise
     pieces: Callable[[ContexteExport], Iterator[Piece]]
-    absence: str
+    absence: str | Promise

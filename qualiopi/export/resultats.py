@@ -19,7 +19,6 @@ chunk.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import cast
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -163,40 +162,32 @@ def administratif(ctx: ContexteExport) -> Iterator[Piece]:
         )
 
 
-def _fournisseur(*, preuve: str, titre, pieces, absence) -> Fournisseur:
-    # The contract types its sentences as ``str``: lazy ones render in the language in force
-    # when the index is written.
-    return Fournisseur(
-        preuve=preuve, titre=cast(str, titre), pieces=pieces, absence=cast(str, absence)
-    )
-
-
 FOURNISSEURS: list[Fournisseur] = [
-    _fournisseur(
+    Fournisseur(
         preuve="resultats_rapport",
         titre=_l("Indicateurs de résultats de la période"),
         pieces=resultats_rapport,
         absence=_l("Aucun indicateur calculable sur la période."),
     ),
-    _fournisseur(
+    Fournisseur(
         preuve="abandons",
         titre=_l("Abandons et leurs causes"),
         pieces=abandons,
         absence=_l("Aucun abandon sur la période."),
     ),
-    _fournisseur(
+    Fournisseur(
         preuve="suivi_six_mois",
         titre=_l("Entretiens de suivi à six mois"),
         pieces=suivi_six_mois,
         absence=_l("Aucun entretien de suivi prévu sur la période."),
     ),
-    _fournisseur(
+    Fournisseur(
         preuve="seances_prevues_realisees",
         titre=_l("Heures prévues et réalisées par dossier"),
         pieces=seances_prevues_realisees,
         absence=_l("Aucun dossier commencé parmi les dossiers de la période."),
     ),
-    _fournisseur(
+    Fournisseur(
         preuve=PREUVE_ADMINISTRATIVE,
         titre=_l("Bilan pédagogique et financier (bilans de compétences)"),
         pieces=administratif,

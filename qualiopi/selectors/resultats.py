@@ -48,6 +48,8 @@ from beneficiaires.programmes import bilan_suivi_mois
 from bilan.core.dates import ajouter_mois
 from bilan.core.models import Membership, Organisation, Role, User
 from enquetes.models import KindEnquete, Question, Reponse, ReponseItem
+from exploration.models import EnqueteMetier
+from exploration.selectors.pistes import enquetes_metier_compter
 from qualiopi.referentiel import referentiel_courant
 from seances.models import Emargement, EntretienSuivi, Seance
 
@@ -130,8 +132,10 @@ class Resultats:
     resultats_suivi: tuple[tuple[str, str, int], ...]
     satisfaction_chaud: Satisfaction
     satisfaction_froid: Satisfaction
-    # Enquêtes métier (exploration app): None = « non disponible » until it is wired.
-    enquetes_metier: int | None = None
+    # Enquêtes métier held in the period (exploration app), by type of organisation met.
+    enquetes_metier: int
+    enquetes_metier_bilans: int
+    enquetes_metier_par_nature: tuple[tuple[str, str, int], ...]
 
     @property
     def taux_suivi(self) -> float | None:
@@ -334,6 +338,13 @@ def resultats_periode(
     non_realisees = sum((ligne.heures_non_realisees for ligne in realisation), Decimal("0.00"))
     dus, realises, dans_fenetre, issues = _suivis(bilans=bilans, debut=debut, fin=fin)
     libelles_suivi = dict(EntretienSuivi.Resultat.choices)
+    enquetes = enquetes_metier_compter(
+        organisation=organisation,
+        debut=debut,
+        fin=fin,
+        consultant_id=consultant.pk if consultant is not None else None,
+    )
+    libelles_natures = dict(EnqueteMetier.TypeOrganisation.choices)
     return Resultats(
         debut=debut,
         fin=fin,
@@ -369,7 +380,13 @@ def resultats_periode(
         satisfaction_froid=_satisfaction(
             bilans=bilans, debut=debut, fin=fin, kind=KindEnquete.FROID
         ),
-        enquetes_metier=None,
+        enquetes_metier=enquetes["total"],
+        enquetes_metier_bilans=enquetes["bilans"],
+        enquetes_metier_par_nature=tuple(
+            (code, str(libelles_natures[code]), nombre)
+            for code, nombre in enquetes["par_type_organisation"].items()
+            if nombre
+        ),
     )
 
 
@@ -478,15 +495,9 @@ def resultats_lignes_csv(*, r: Resultats) -> tuple[list[str], list[list[object]]
     ]
     for _code, libelle, nombre in r.resultats_suivi:
         lignes.append([_("Situation au suivi : %(s)s") % {"s": libelle}, nombre, "", periode, ""])
-    lignes.append(
-        [
-            _("Enquêtes métier"),
-            r.enquetes_metier if r.enquetes_metier is not None else _("non disponible"),
-            "",
-            periode,
-            "",
-        ]
-    )
+    lignes.append([_("Enquêtes métier"), r.enquetes_metier, r.enquetes_metier_bilans, periode, ""])
+    for _code, libelle, nombre in r.enquetes_metier_par_nature:
+        lignes.append([_("Enquêtes métier : %(n)s") % {"n": libelle}, nombre, "", periode, ""])
     for nom, s in ((_("à chaud"), r.satisfaction_chaud), (_("à froid"), r.satisfaction_froid)):
         lignes.append(
             [
