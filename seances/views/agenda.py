@@ -89,7 +89,7 @@ def _page_agenda(
     consultant = _consultant_choisi(request, params["consultant"])
     per = ag.agenda_periode(vue=params["vue"], jour=params["date"])
     seances = list(ag.seances_agenda(consultant=consultant, debut=per.debut, fin=per.fin))
-    budget = ag.BudgetCache()
+    budgets = ag.budgets_agenda(seances=seances)
     lignes_par_jour: dict[dt.date, list[dict[str, Any]]] = {jour: [] for jour in per.jours}
     for seance in seances:
         modifiable = seance.statut == Seance.Statut.PLANIFIEE and ag.seance_modifiable_par(
@@ -98,7 +98,7 @@ def _page_agenda(
         ligne: dict[str, Any] = {
             "seance": seance,
             "fin": ag.seance_fin(seance=seance),
-            "budget": budget(seance.bilan),
+            "budget": budgets[seance.bilan_id],
             "modifiable": modifiable,
             "ouvert": "",
         }
