@@ -27,11 +27,11 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
+from bench.pages import clients, pages_principales
 from beneficiaires import selectors as beneficiaires_selectors
 from beneficiaires.models import Bilan
 from bilan.core.models import Organisation, User
 from bilan.core.tenancy import tenant_context
-from bench.pages import clients, pages_principales
 from espaces.management.commands.bench_generer import CONSULTANT_EMAIL, GRAND
 from relances.models import Relance
 from relances.selectors import relances_compter
@@ -126,10 +126,13 @@ def test_pages_contre_le_plancher():
         if plancher is None:
             plancher = p50
         lignes.append((page.label, nb, p50, p95, p50 / plancher, taille))
+        print(f"{page.label} : {nb} requêtes, p50 {p50:.1f} ms, p95 {p95:.1f} ms", flush=True)
     print(f"\nVolume généré en {generation:.0f} s ; {REQUETES} requêtes mesurées par page.\n")
     print("| page | requêtes | p50 | p95 | × plancher (p50) | taille |")
     print("|---|---|---|---|---|---|")
     for label, nb, p50, p95, ratio, taille in lignes:
-        print(f"| {label} | {nb} | {p50:.1f} ms | {p95:.1f} ms | {ratio:.1f} | {taille // 1024} Kio |")
+        print(
+            f"| {label} | {nb} | {p50:.1f} ms | {p95:.1f} ms | {ratio:.1f} | {taille // 1024} Kio |"
+        )
     for titre, plan in plans():
         print(f"\n### {titre}\n\n```\n{plan}\n```")

@@ -35,7 +35,8 @@ def pages_principales() -> list[Page]:
     with tenant_context(organisation):
         bilan = Bilan.objects.filter(beneficiaire_id=acces.beneficiaire_id).first()
         un_bilan = Bilan.objects.order_by("pk").first()
-    assert bilan is not None and un_bilan is not None
+    assert bilan is not None
+    assert un_bilan is not None
     lundi = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday())
     agenda = reverse("app:agenda")
     return [

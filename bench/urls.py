@@ -10,7 +10,7 @@ from bilan.core.middleware import StaffRequest
 from bilan.core.permissions import staff_required
 from bilan.urls import urlpatterns as projet
 
-_GABARIT = engines["django"].from_string("<!doctype html><title>{{ b.numero }}</title>{{ b.numero }}")
+_GABARIT = engines["django"].from_string("<!doctype html><title>{{ b.numero }}</title>")
 
 
 @staff_required

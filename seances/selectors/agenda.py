@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from beneficiaires import acces
 from beneficiaires.budget import BUDGET_MINUTES, TYPES_COMPTES
-from beneficiaires.models import Beneficiaire, Bilan
+from beneficiaires.models import Beneficiaire
 from bilan.core.ics import IcsCalendar, IcsEvent, calendar_ics
 from bilan.core.models import Membership, Organisation, User, hash_token
 from seances.models import STATUTS_COMPTES, FluxAgenda, Seance
@@ -158,9 +158,7 @@ def budgets_agenda(*, seances: Iterable[Seance]) -> dict[int, dict[str, Any]]:
             bilan_id__in=bilan_ids, statut__in=STATUTS_COMPTES, type__in=TYPES_COMPTES
         )
         .values("bilan_id")
-        .annotate(
-            minutes=Sum(Greatest("duree_minutes", Coalesce("duree_realisee_minutes", 0)))
-        )
+        .annotate(minutes=Sum(Greatest("duree_minutes", Coalesce("duree_realisee_minutes", 0))))
     )
     minutes = {ligne["bilan_id"]: ligne["minutes"] or 0 for ligne in comptees}
     return {

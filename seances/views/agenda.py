@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -102,18 +103,18 @@ def _page_agenda(
             "modifiable": modifiable,
             "ouvert": "",
         }
-        if modifiable:
-            ligne["form_deplacer"] = DeplacerForm(seance=seance)
-            ligne["form_annuler"] = AnnulerForm(seance=seance)
-            if (
-                form_erreur is not None
-                and form_erreur.seance is not None
-                and form_erreur.seance.pk == seance.pk
-            ):
-                cle = "form_deplacer" if isinstance(form_erreur, DeplacerForm) else "form_annuler"
-                ligne[cle] = form_erreur
-                ligne["ouvert"] = cle
-                form_erreur = None
+        # The move and cancel forms are fetched when their <details> opens
+        # (``seance_formulaire``): rendering two forms per séance made a busy week of the
+        # organisation cost seconds (issue 16). A refused form is shown inline, open.
+        if (
+            modifiable
+            and form_erreur is not None
+            and form_erreur.seance is not None
+            and form_erreur.seance.pk == seance.pk
+        ):
+            ligne["ouvert"] = "deplacer" if isinstance(form_erreur, DeplacerForm) else "annuler"
+            ligne["formulaire"] = form_erreur
+            form_erreur = None
         lignes_par_jour.setdefault(timezone.localdate(seance.debut), []).append(ligne)
     if form_erreur is not None:
         # The séance is not on the page (another consultant's agenda shown): say why here.
@@ -141,6 +142,8 @@ def _page_agenda(
         "url_semaine": _url_agenda({**base, "vue": ag.VueAgenda.SEMAINE, "date": params["date"]}),
         "retour": params,
         "retour_date": params["date"].isoformat(),
+        "retour_query": _query(**params),
+        "formulaires": FORMULAIRES,
     }
     return render(request, "agenda/agenda.html", context, status=status)
 
@@ -152,6 +155,11 @@ def agenda(request: StaffRequest) -> HttpResponse:
 
 
 # --- Rescheduling and cancelling --------------------------------------------------------------
+
+FORMULAIRES = [
+    ("deplacer", gettext_lazy("Déplacer la séance")),
+    ("annuler", gettext_lazy("Annuler ou noter une absence")),
+]
 
 
 def _seance_modifiable(request: StaffRequest, seance_id: uuid.UUID) -> Seance:
@@ -169,6 +177,30 @@ def _seance_modifiable(request: StaffRequest, seance_id: uuid.UUID) -> Seance:
             )
         )
     return seance
+
+
+@require_GET
+@staff_required
+def seance_formulaire(request: StaffRequest, seance_id: uuid.UUID, quoi: str) -> HttpResponse:
+    """The agenda's move (``deplacer``) or cancel (``annuler``) form of one planned séance, as
+    a fragment fetched when its <details> opens; same access rule as the POST it leads to."""
+    if quoi not in dict(FORMULAIRES):
+        raise Http404
+    seance = _seance_modifiable(request, seance_id)
+    if seance.statut != Seance.Statut.PLANIFIEE:
+        raise Http404
+    params = _parametres(request.GET, request=request)
+    form = DeplacerForm(seance=seance) if quoi == "deplacer" else AnnulerForm(seance=seance)
+    return render(
+        request,
+        "agenda/_seance_formulaire.html",
+        {
+            "form": form,
+            "quoi": quoi,
+            "retour": params,
+            "retour_date": params["date"].isoformat(),
+        },
+    )
 
 
 def _refus(

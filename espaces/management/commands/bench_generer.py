@@ -55,21 +55,73 @@ ADMIN_EMAIL = "admin@bench-grand.exemple.fr"
 CONSULTANT_EMAIL = "consultant@bench-grand.exemple.fr"
 BENEFICIAIRE_EMAIL = "beneficiaire@bench-grand.exemple.fr"
 
-PRENOMS = "Camille Louis Inès Hugo Léa Jules Manon Nathan Chloé Lucas Emma Adam Sarah Noé".split()
-NOMS = "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau Simon".split()
-NOMS += "Laurent Lefebvre Michel Garcia David Bertrand Roux Vincent Fournier Morel".split()
-
-# Share of each state among the bilans (a provider's three years: mostly closed).
-ETATS = [
-    (StatutBilan.DEMANDE, 4),
-    (StatutBilan.PREALABLE_REALISE, 3),
-    (StatutBilan.ATTENTE, 5),
-    (StatutBilan.EN_COURS, 18),
-    (StatutBilan.SYNTHESE_REMISE, 5),
-    (StatutBilan.CLOS, 55),
-    (StatutBilan.ABANDONNE, 7),
-    (StatutBilan.REFUSE, 3),
+PRENOMS = [
+    "Camille",
+    "Louis",
+    "Inès",
+    "Hugo",
+    "Léa",
+    "Jules",
+    "Manon",
+    "Nathan",
+    "Chloé",
+    "Lucas",
+    "Emma",
+    "Adam",
+    "Sarah",
+    "Noé",
 ]
+NOMS = [
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefebvre",
+    "Michel",
+    "Garcia",
+    "David",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Morel",
+]
+
+# The state of a dossier follows its age (days since the request): a few weeks of request and
+# financing, about three months of bilan, then closed (or abandoned, or refused) for good.
+ETATS_PAR_AGE = [
+    (20, [(StatutBilan.DEMANDE, 4), (StatutBilan.PREALABLE_REALISE, 3), (StatutBilan.ATTENTE, 5)]),
+    (
+        110,
+        [
+            (StatutBilan.EN_COURS, 80),
+            (StatutBilan.ATTENTE, 8),
+            (StatutBilan.ABANDONNE, 8),
+            (StatutBilan.REFUSE, 4),
+        ],
+    ),
+    (130, [(StatutBilan.SYNTHESE_REMISE, 6), (StatutBilan.CLOS, 4)]),
+    (10**6, [(StatutBilan.CLOS, 85), (StatutBilan.ABANDONNE, 10), (StatutBilan.REFUSE, 5)]),
+]
+DEBUT_APRES_JOURS = 20  # the bilan starts this many days after the request
+
+
+def etat_selon_age(rnd: random.Random, age: int) -> str:
+    for limite, etats in ETATS_PAR_AGE:
+        if age < limite:
+            noms, poids = zip(*etats, strict=True)
+            return rnd.choices(noms, poids)[0]
+    raise AssertionError(age)
+
+
 AVEC_SEANCES = {
     StatutBilan.EN_COURS,
     StatutBilan.SYNTHESE_REMISE,
@@ -154,9 +206,7 @@ class Generateur:
             raison_sociale=f"Organisme {slug}", slug=slug, siret="73282932000074"
         )
         domaine = f"{slug}.exemple.fr"
-        admin = self._staff(
-            organisation, ADMIN_EMAIL if grand else f"admin@{domaine}", Role.ADMIN
-        )
+        admin = self._staff(organisation, ADMIN_EMAIL if grand else f"admin@{domaine}", Role.ADMIN)
         equipe = [
             self._staff(
                 organisation,
@@ -184,7 +234,6 @@ class Generateur:
     ) -> None:
         rnd = self.rnd
         debut_histoire = self.now - dt.timedelta(days=3 * 365)
-        etats, poids = zip(*ETATS, strict=True)
         beneficiaires: list[Beneficiaire] = []
         dossiers: list[Bilan] = []
         for i in range(bilans):
@@ -192,10 +241,7 @@ class Generateur:
                 seconds=rnd.randrange(int((self.now - debut_histoire).total_seconds()))
             )
             consultant = self._consultant_de(i, equipe, grand)
-            statut = rnd.choices(etats, poids)[0]
-            # Recent dossiers are the open ones, old ones are finished.
-            if statut in (StatutBilan.DEMANDE, StatutBilan.ATTENTE, StatutBilan.EN_COURS):
-                cree = self.now - dt.timedelta(days=rnd.randrange(1, 120))
+            statut = etat_selon_age(rnd, (self.now - cree).days)
             email = (
                 BENEFICIAIRE_EMAIL
                 if grand and i == 0
@@ -203,6 +249,7 @@ class Generateur:
             )
             if grand and i == 0:
                 statut, consultant = StatutBilan.EN_COURS, equipe[0]
+                cree = self.now - dt.timedelta(days=50)
             beneficiaire = Beneficiaire(
                 organisation=organisation,
                 prenom=rnd.choice(PRENOMS),
@@ -217,7 +264,7 @@ class Generateur:
                 updated_at=cree,
             )
             beneficiaires.append(beneficiaire)
-            debut = (cree + dt.timedelta(days=rnd.randrange(7, 30))).date()
+            debut = (cree + dt.timedelta(days=DEBUT_APRES_JOURS)).date()
             dossiers.append(
                 Bilan(
                     organisation=organisation,
@@ -235,7 +282,9 @@ class Generateur:
                     prix_ttc=1800,
                     objectifs="Clarifier un projet de reconversion.",
                     date_debut_reelle=debut if statut in AVEC_SEANCES else None,
-                    motif_abandon="Raisons personnelles." if statut == StatutBilan.ABANDONNE else "",
+                    motif_abandon="Raisons personnelles."
+                    if statut == StatutBilan.ABANDONNE
+                    else "",
                     motif_refus="Financement refusé." if statut == StatutBilan.REFUSE else "",
                     created_at=cree,
                     updated_at=cree,
@@ -249,13 +298,12 @@ class Generateur:
         self.compter("bilans", len(dossiers))
         # Co-consulting on a few dossiers ("my bilans" ORs over it).
         Lien = Bilan.consultants_associes.through
-        Lien.objects.bulk_create(
-            [
-                Lien(bilan_id=b.pk, user_id=equipe[(k + 1) % len(equipe)].pk)
-                for k, b in enumerate(dossiers)
-                if len(equipe) > 1 and k % 20 == 0 and b.consultant_id != equipe[(k + 1) % len(equipe)].pk
-            ]
-        )
+        liens = []
+        for k, b in enumerate(dossiers):
+            associe = equipe[(k + 1) % len(equipe)]
+            if k % 20 == 0 and b.consultant_id != associe.pk:
+                liens.append(Lien(bilan_id=b.pk, user_id=associe.pk))
+        Lien.objects.bulk_create(liens)
         self._seances(organisation, dossiers)
         self._syntheses_enquetes(organisation, dossiers, equipe)
         self._portail(organisation, beneficiaires, grand=grand)
@@ -271,12 +319,10 @@ class Generateur:
             n = len(PLAN)
             if bilan.statut == StatutBilan.ABANDONNE:
                 n = rnd.randrange(2, 8)
-            # An open bilan started recently: the plan runs from its start, weekly.
+            # Weekly from the bilan's start: an open bilan has past and future séances.
             depart = timezone.make_aware(
                 dt.datetime.combine(bilan.date_debut_reelle, dt.time(9 + rnd.randrange(8)))
             )
-            if bilan.statut == StatutBilan.EN_COURS:
-                depart = self.now - dt.timedelta(days=rnd.randrange(0, 60), hours=rnd.randrange(8))
             for k, (phase, type_, minutes) in enumerate(PLAN[:n]):
                 debut = depart + dt.timedelta(days=7 * k)
                 passee = debut < self.now
@@ -498,7 +544,9 @@ class Command(BaseCommand):
         debut = time.monotonic()
         generateur = Generateur(volume, graine=options["graine"], out=self.stdout)
         with transaction.atomic():
-            generateur.organisation(GRAND, bilans=volume.bilans, consultants=volume.consultants, grand=True)
+            generateur.organisation(
+                GRAND, bilans=volume.bilans, consultants=volume.consultants, grand=True
+            )
         for n in range(1, volume.organisations):
             with transaction.atomic():
                 generateur.organisation(
