@@ -71,7 +71,7 @@ def worker():
     app.loader.import_module("celery.contrib.testing.tasks")
     try:
         with start_worker(
-            app, pool="solo", perform_ping_check=True, shutdown_timeout=30, queues=[file]
+            app, pool="solo", perform_ping_check=True, shutdown_timeout=30, queues=["celery", file]
         ) as w:
             yield w
     finally:
@@ -116,6 +116,10 @@ def test_plan_des_relances_dues():
         autocommit=True,
     ) as proprietaire:
         for rang, organisation in enumerate(organisations):
+            # Row-level security is forced on the owner too: bind each organisation.
+            proprietaire.execute(
+                "SELECT set_config('app.current_org', %s, false)", [str(organisation.pk)]
+            )
             proprietaire.execute(
                 """
                 INSERT INTO relances_relance (organisation_id, public_id, created_at, updated_at,

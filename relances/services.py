@@ -13,12 +13,13 @@ duplicate beat ticks:
    the same row. A row ``en_cours`` whose lease has expired (its message lost with a broker
    restarted empty, its worker killed) is claimed again, with a new token, at the next tick:
    recovered within the lease plus one tick (≤ 90 s), never after a fixed quarter of an hour.
-3. **Handing over** happens after the commit (``on_commit``): one Celery task per row, carrying
-   the token, expiring with the lease (a message older than its lease is dropped by the worker:
-   the row has been, or will be, claimed again). When the broker is down, the rows not handed
-   over go back to ``a_envoyer``, the run stops there (no claiming them again in a loop) and
-   they wait for the next tick; the web app never notices (no web request publishes a task: it
-   only writes rows).
+3. **Handing over** happens after the commit (``on_commit``): one Celery task per batch of
+   ``ENVOI_PAR_TACHE`` rows (one mail-server session for them), carrying the token, expiring
+   with the lease (a message older than its lease is dropped by the worker: the rows have been,
+   or will be, claimed again). Each row of the batch then goes through steps 4 and 5 alone.
+   When the broker is down, the rows not handed over go back to ``a_envoyer``, the run stops
+   there (no claiming them again in a loop) and they wait for the next tick; the web app never
+   notices (no web request publishes a task: it only writes rows).
 4. **Taking** (``relance_prendre``, the task's first transaction): row locked, still
    ``en_cours`` and still under the message's token, else the message is stale or a duplicate
    and does nothing. The attempt is counted and dated (``tentatives``,
@@ -100,6 +101,9 @@ class Resultat(enum.StrEnum):
 
 
 # Errors worth a retry: the network or the mail server, not our data or templates.
+# Rows per send task: one message and one mail-server session for these rows (issue 16), small
+# enough that several workers share a claimed batch of 100.
+ENVOI_PAR_TACHE = 25
 ERREURS_RESEAU = (ConnectionError, TimeoutError, smtplib.SMTPException, OSError)
 # The broker refusing a hand-over: the rows wait for the next tick.
 ERREURS_COURTIER = (ConnectionError, TimeoutError, OSError, OperationalError, RedisError)
@@ -264,14 +268,14 @@ def _liberer(*, organisation_id: int, ids: list[int], jeton: uuid.UUID) -> None:
 
 
 def _publier(organisation_id: int, ids: list[int], jeton: uuid.UUID, refusees: list[int]) -> None:
-    """After the claim commits: one task per row, carrying the claim's token
-    (``delay_on_commit`` semantics). If the broker is unreachable, what was not handed over is
-    released and waits for the next tick; the released ids are added to ``refusees``, which
-    stops this run (see ``relances_reclamer``)."""
+    """After the claim commits: one task per ``ENVOI_PAR_TACHE`` rows, carrying the claim's
+    token (``delay_on_commit`` semantics). If the broker is unreachable, what was not handed
+    over is released and waits for the next tick; the released ids are added to ``refusees``,
+    which stops this run (see ``relances_reclamer``)."""
     tache = registre.tache_envoi()
-    for index, relance_id in enumerate(ids):
+    for index in range(0, len(ids), ENVOI_PAR_TACHE):
         try:
-            tache.delay(organisation_id, relance_id, str(jeton))
+            tache.delay(organisation_id, ids[index : index + ENVOI_PAR_TACHE], str(jeton))
         except ERREURS_COURTIER as exc:
             logger.warning(
                 "Courtier injoignable, %d relance(s) attendront le prochain passage : %s",

@@ -129,8 +129,8 @@ def seances_en_conflit(*, seances: Iterable[Seance]) -> list[tuple[Seance, Seanc
     for i, premiere in enumerate(planifiees):
         for seconde in planifiees[i + 1 :]:
             if seconde.debut >= seance_fin(seance=premiere):
-                # Sorted by start: later ones may still overlap a long first séance.
-                continue
+                # Sorted by start: every later séance starts after this one ends too.
+                break
             if seance_consultant_effectif_id(seance=premiere) == seance_consultant_effectif_id(
                 seance=seconde
             ):

@@ -90,31 +90,30 @@ def _page_agenda(
     consultant = _consultant_choisi(request, params["consultant"])
     per = ag.agenda_periode(vue=params["vue"], jour=params["date"])
     seances = list(ag.seances_agenda(consultant=consultant, debut=per.debut, fin=per.fin))
-    budgets = ag.budgets_agenda(seances=seances)
+    vue_organisation = consultant is None
+    # The organisation's week (hundreds of séances) is a compact table, one row and one link
+    # per séance; the gauges and the move/cancel forms are one consultant's tools (issue 16:
+    # the cards of a busy week were 650 KB and a second of rendering).
+    budgets = {} if vue_organisation else ag.budgets_agenda(seances=seances)
     lignes_par_jour: dict[dt.date, list[dict[str, Any]]] = {jour: [] for jour in per.jours}
     for seance in seances:
-        modifiable = seance.statut == Seance.Statut.PLANIFIEE and ag.seance_modifiable_par(
-            seance=seance, membership=request.membership
-        )
-        ligne: dict[str, Any] = {
-            "seance": seance,
-            "fin": ag.seance_fin(seance=seance),
-            "budget": budgets[seance.bilan_id],
-            "modifiable": modifiable,
-            "ouvert": "",
-        }
-        # The move and cancel forms are fetched when their <details> opens
-        # (``seance_formulaire``): rendering two forms per séance made a busy week of the
-        # organisation cost seconds (issue 16). A refused form is shown inline, open.
-        if (
-            modifiable
-            and form_erreur is not None
-            and form_erreur.seance is not None
-            and form_erreur.seance.pk == seance.pk
-        ):
-            ligne["ouvert"] = "deplacer" if isinstance(form_erreur, DeplacerForm) else "annuler"
-            ligne["formulaire"] = form_erreur
-            form_erreur = None
+        ligne: dict[str, Any] = {"seance": seance, "fin": ag.seance_fin(seance=seance)}
+        if not vue_organisation:
+            modifiable = seance.statut == Seance.Statut.PLANIFIEE and ag.seance_modifiable_par(
+                seance=seance, membership=request.membership
+            )
+            ligne.update(budget=budgets[seance.bilan_id], modifiable=modifiable, ouvert="")
+            # The move and cancel forms are fetched when their <details> opens
+            # (``seance_formulaire``); a refused form is shown inline, open.
+            if (
+                modifiable
+                and form_erreur is not None
+                and form_erreur.seance is not None
+                and form_erreur.seance.pk == seance.pk
+            ):
+                ligne["ouvert"] = "deplacer" if isinstance(form_erreur, DeplacerForm) else "annuler"
+                ligne["formulaire"] = form_erreur
+                form_erreur = None
         lignes_par_jour.setdefault(timezone.localdate(seance.debut), []).append(ligne)
     if form_erreur is not None:
         # The séance is not on the page (another consultant's agenda shown): say why here.
@@ -131,7 +130,7 @@ def _page_agenda(
         "nb_seances": len(seances),
         "conflits": ag.seances_en_conflit(seances=seances),
         "consultant": consultant,
-        "vue_organisation": consultant is None,
+        "vue_organisation": vue_organisation,
         "is_admin": is_admin,
         "consultants": consultants_of(request.organisation) if is_admin else [],
         "aujourdhui": aujourdhui,

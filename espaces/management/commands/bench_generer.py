@@ -320,6 +320,7 @@ class Generateur:
             if bilan.statut == StatutBilan.ABANDONNE:
                 n = rnd.randrange(2, 8)
             # Weekly from the bilan's start: an open bilan has past and future séances.
+            assert bilan.date_debut_reelle is not None  # set for every state with séances
             depart = timezone.make_aware(
                 dt.datetime.combine(bilan.date_debut_reelle, dt.time(9 + rnd.randrange(8)))
             )
