@@ -23,6 +23,7 @@ import time
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
@@ -110,10 +111,14 @@ def _explain_sql(sql: str) -> str:
 
 
 @pytest.mark.urls("bench.urls")
-def test_pages_contre_le_plancher(django_db_blocker):
+def test_pages_contre_le_plancher(django_db_setup, django_db_blocker):  # noqa: F811
     """No django_db mark: the volume is committed and kept (``--reuse-db`` then reuses it;
     ``--create-db`` starts over)."""
     django_db_blocker.unblock()
+    # Without a django_db mark pytest-django leaves the connection on the main database's
+    # name: point it at the test database that django_db_setup prepared.
+    connection.close()
+    connection.settings_dict["NAME"] = settings.DATABASES["default"]["TEST"]["NAME"]
     debut = time.perf_counter()
     if not Organisation.objects.filter(slug=GRAND).exists():
         call_command("bench_generer", mini=True) if MINI else call_command("bench_generer")

@@ -26,23 +26,8 @@ TENANT_PREDICATE = (
 )
 
 
-def organisation_statistics_sql(table: str) -> list[str]:
-    """Tell the planner that ``organisation_id`` does not narrow a tenant table by itself.
-
-    Every tenant query carries the policy's predicate (a parameter: the planner estimates it at
-    1/n_distinct of the table, 118 rows of 5 009 for the large organisation of the benchmark)
-    and, from ``TenantManager``, the same filter as a literal, which the column's histogram
-    estimates well. ANDed, the two estimates multiply and PostgreSQL chose nested loops for
-    thousands of rows (issue 16). With n_distinct = 1 the policy's predicate counts as "every
-    row" and the literal's estimate stands; composite (organisation_id, id) joins are estimated
-    on their id alone, which is what they select. Takes effect at the next ANALYZE.
-    """
-    return [f'ALTER TABLE "{table}" ALTER COLUMN "organisation_id" SET (n_distinct = 1)']
-
-
 def enable_rls_sql(table: str) -> list[str]:
     return [
-        *organisation_statistics_sql(table),
         f'ALTER TABLE "{table}" ENABLE ROW LEVEL SECURITY',
         f'ALTER TABLE "{table}" FORCE ROW LEVEL SECURITY',
         f'DROP POLICY IF EXISTS {POLICY_NAME} ON "{table}"',
@@ -373,51 +358,3 @@ def protection_problems(connection: BaseDatabaseWrapper) -> list[str]:
                 f"{row['table']}.{row['column']} : clé étrangère composite (organisation) absente"
             )
     return problems
-
-
-class OrganisationStatistics(_PostgresOnly):
-    """``organisation_statistics_sql`` on every tenant-owned table of the migration state (for
-    databases whose tables predate it; new tables get it with ``EnableRowLevelSecurity``)."""
-
-    def database_forwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        presentes = {m._meta.db_table for m in to_state.apps.get_models()}
-        statements = [
-            statement
-            for table in sorted(_tenant_tables() & presentes)
-            for statement in organisation_statistics_sql(table)
-        ]
-        self._run(schema_editor, statements)
-
-    def database_backwards(
-        self,
-        app_label: str,
-        schema_editor: BaseDatabaseSchemaEditor,
-        from_state: ProjectState,
-        to_state: ProjectState,
-    ) -> None:
-        statements = [
-            f'ALTER TABLE "{table}" ALTER COLUMN "organisation_id" RESET (n_distinct)'
-            for table in sorted(_tenant_tables())
-            if table in {m._meta.db_table for m in from_state.apps.get_models()}
-        ]
-        self._run(schema_editor, statements)
-
-    def describe(self) -> str:
-        return "Statistics of organisation_id on every tenant table"
-
-    def deconstruct(self) -> tuple[str, list[str], dict[str, Any]]:
-        return self.__class__.__qualname__, [], {}
-
-
-def _tenant_tables() -> set[str]:
-    return {
-        model._meta.db_table
-        for model in apps.get_models()
-        if issubclass(model, TenantOwned) and model._meta.managed
-    }
