@@ -177,7 +177,7 @@ def main() -> None:
     try:
         courir(args.port, melange, rps=None, duree=3, connexions=3)  # warm the workers
         mix = courir(args.port, melange, rps=args.rps, duree=args.duree, connexions=args.connexions)
-        sol = courir(args.port, plancher, rps=None, duree=min(args.duree, 20), connexions=6)
+        sol = courir(args.port, plancher, rps=None, duree=min(args.duree / 2, 20), connexions=6)
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         gunicorn.wait(30)

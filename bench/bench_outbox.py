@@ -32,13 +32,14 @@ from django.utils import timezone
 
 from bilan.celery import app
 from bilan.core.tenancy import tenant_context
+from relances import services
 from relances.models import Relance
 from relances.services import relances_reclamer
 from tests.conftest import _OWNER, django_db_setup  # noqa: F401  (run as the application role)
 from tests.factories.core import OrganisationFactory
 
 MINI = os.environ.get("BENCH_MINI") == "1"
-LIGNES = 200 if MINI else 10_000
+LIGNES = int(os.environ.get("BENCH_LIGNES", "200" if MINI else "10000"))
 LIGNES_PLAN = 20_000 if MINI else 1_000_000
 
 
@@ -78,8 +79,12 @@ def worker():
         app.conf.task_routes = routes
 
 
+@pytest.mark.parametrize("par_tache", [1, services.ENVOI_PAR_TACHE])
 @pytest.mark.django_db(transaction=True)
-def test_vidage_de_10000_relances(worker):
+def test_vidage_de_10000_relances(worker, monkeypatch, par_tache):
+    """``par_tache`` rows per task message and mail-server session: 1 is the former one row per
+    task; the default batches them."""
+    monkeypatch.setattr(services, "ENVOI_PAR_TACHE", par_tache)
     organisation = OrganisationFactory(raison_sociale="Organisme banc relances")
     _lignes_dues(organisation, LIGNES)
     mail.outbox = []
@@ -97,7 +102,8 @@ def test_vidage_de_10000_relances(worker):
     assert len(destinataires) == LIGNES, "perte ou doublon"
     assert len(set(destinataires)) == LIGNES, "doublon"
     print(
-        f"\n{LIGNES} relances vidées en {duree:.1f} s : {LIGNES / duree:.0f} lignes/s, "
+        f"\n{par_tache} ligne(s) par tâche : {LIGNES} relances vidées en {duree:.1f} s, "
+        f"{LIGNES / duree:.0f} lignes/s, "
         f"{len(destinataires)} courriels, {len(set(destinataires))} destinataires distincts."
     )
 

@@ -6,7 +6,7 @@ application role, with the floor view mounted (``bench.urls``)."""
 import os
 
 os.environ.setdefault("DATABASE_URL", "postgres://bilan_owner:bilan_owner@127.0.0.1:5432/bilan")
-os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/8")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")  # as bilan.settings.test
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("SECURE_TLS", "false")
 
@@ -18,3 +18,10 @@ DATABASES["default"]["USER"] = os.environ.get("DATABASE_APP_ROLE", "bilan_app")
 DATABASES["default"]["PASSWORD"] = os.environ.get("TEST_APP_DATABASE_PASSWORD", "bilan_app")
 ROOT_URLCONF = "bench.urls"
 LOGGING_CONFIG = None  # no access log on the console during the run
+# No collectstatic in the bench: the manifest storage would fail on every page with assets
+# (whitenoise still serves them from the finders).
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True

@@ -126,7 +126,7 @@ def test_un_consultant_etranger_au_dossier_ne_le_voit_pas(world, login_as):
     assert login_as(world.consultant_b).get(f"/app/bilans/{bilan.public_id}/").status_code == 404
 
 
-NB_REQUETES = 22
+NB_REQUETES = 19  # 3 fewer since the session is written at most once a minute (issue 16)
 
 
 def test_le_dossier_garde_un_nombre_constant_de_requetes(
@@ -134,6 +134,9 @@ def test_le_dossier_garde_un_nombre_constant_de_requetes(
 ):
     bilan = _bilan_en_cours(world)
     client = login_as(world.consultant_a)
+    # A session's first staff page records its idle expiry (one write); the next ones within
+    # the minute do not write it (issue 16).
+    client.get("/app/")
     _seance(bilan, jours=-10)
     with django_assert_num_queries(NB_REQUETES):
         client.get(f"/app/bilans/{bilan.public_id}/")

@@ -21,7 +21,7 @@ ATTENDU = {
     "bénéficiaires": 11,
     "dossier": 19,
     "agenda semaine": 11,
-    "agenda organisation": 12,
+    "agenda organisation": 11,
     "relances": 12,
     "journal des accès": 12,
     "portail": 18,
