@@ -4,14 +4,15 @@ Run after ``bench/bench_pages.py`` (it leaves the generated volume in its test d
 
     BENCH_BASE=test_bilan_bench .venv/bin/python -m bench.bench_charge --rps 60 --duree 60
 
-``--mini``: 10 s at 10 requests/s (the smoke run). Sessions of the three accounts of the large
-organisation (consultant, administrator, beneficiary) are written in the database as a login
-would (MFA step recorded), then gunicorn serves ``bench.reglages_charge`` (base settings, DEBUG
-off, persistent connections) and the generator sends an open-loop mix at ``--rps`` for
-``--duree`` seconds over ``--connexions`` keep-alive connections: the requests start on
-schedule whether or not the previous ones have answered, so a slow server shows in the
-latencies instead of lowering the rate. Then the floor alone, closed loop, as fast as it goes.
-Prints requests/s, p50/p95/p99 and errors of each run.
+``--mini``: 10 s at 10 requests/s (the smoke run). ``--rps 0``: closed loop (each connection
+sends its next request when the previous one has answered), as the issue's baseline.
+Sessions of the three accounts of the large organisation (consultant, administrator,
+beneficiary) are written in the database as a login would (MFA step recorded), then gunicorn
+serves ``bench.reglages_charge`` (base settings, DEBUG off, persistent connections) and the
+generator sends the mix for ``--duree`` seconds over ``--connexions`` keep-alive connections; at
+``--rps`` (open loop) the requests start on schedule whether or not the previous ones have
+answered, so a slow server shows in the latencies instead of lowering the rate. Then the floor
+alone, closed loop, as fast as it goes. Prints requests/s, p50/p95/p99 and errors of each run.
 """
 
 from __future__ import annotations
@@ -176,7 +177,9 @@ def main() -> None:
     gunicorn = demarrer_gunicorn(args.port)
     try:
         courir(args.port, melange, rps=None, duree=3, connexions=3)  # warm the workers
-        mix = courir(args.port, melange, rps=args.rps, duree=args.duree, connexions=args.connexions)
+        mix = courir(
+            args.port, melange, rps=args.rps or None, duree=args.duree, connexions=args.connexions
+        )
         sol = courir(args.port, plancher, rps=None, duree=min(args.duree / 2, 20), connexions=6)
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
@@ -186,7 +189,12 @@ def main() -> None:
     print("| scénario | requêtes | req/s | p50 | p95 | p99 | erreurs |")
     print("|---|---|---|---|---|---|---|")
     for nom, r in (
-        (f"mélange à {args.rps:g} req/s visées, {args.connexions} connexions", mix),
+        (
+            f"mélange à {args.rps:g} req/s visées, {args.connexions} connexions"
+            if args.rps
+            else f"mélange, boucle fermée, {args.connexions} connexions",
+            mix,
+        ),
         ("plancher seul, boucle fermée, 6 connexions", sol),
     ):
         print(
