@@ -29,7 +29,8 @@ import time
 from pathlib import Path
 
 RACINE = Path(__file__).resolve().parent.parent
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.reglages_charge")
+# Always its own settings, whatever the shell exports (the test settings would miss the volume).
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.reglages_charge"
 sys.path.insert(0, str(RACINE))
 
 import django  # noqa: E402
