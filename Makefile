@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 TEST_ENV := DJANGO_SETTINGS_MODULE=bilan.settings.test
 
-.PHONY: run test captures venv services lint check-migrations messages clean tenancy-report mutation
+.PHONY: run test captures venv services lint check-migrations messages clean tenancy-report mutation bench-smoke
 
 venv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -38,6 +38,14 @@ test: services venv
 	test -f node_modules/axe-core/axe.min.js || npm ci --silent --no-audit --no-fund
 	$(PY) manage.py compilemessages --ignore=.venv -v0
 	$(TEST_ENV) $(PY) -m pytest --create-db
+
+## make bench-smoke: every benchmark of bench/ in its tiny mode (CI smoke run, bench/RESULTS.md
+## for the real runs), on its own test database.
+BENCH_DB ?= test_bilan_bench_smoke
+bench-smoke: services venv
+	BENCH_MINI=1 $(TEST_ENV) TEST_DATABASE_NAME=$(BENCH_DB) $(PY) -m pytest -q --create-db bench/bench_pages.py
+	BENCH_BASE=$(BENCH_DB) $(PY) -m bench.bench_charge --mini
+	BENCH_MINI=1 $(TEST_ENV) TEST_DATABASE_NAME=$(BENCH_DB) $(PY) -m pytest -q --reuse-db bench/bench_outbox.py
 
 ## make mutation [MODULE=budget|retention|relances|phases|financement|cycle]: mutation testing of
 ## the rule modules, serially, on the suite's test database (TEST_DATABASE_NAME, REDIS_URL);

@@ -260,8 +260,11 @@ def verifier_bilan(
 
 
 def _q_assigne(user_id: int, prefix: str = "") -> Q:
+    # The co-consulting rows as a sub-select, not a join: a join multiplies the bilan's rows
+    # and called for DISTINCT (issue 16). Same rows either way.
+    associes = Bilan.consultants_associes.through.objects.filter(user_id=user_id)
     return Q(**{f"{prefix}consultant_id": user_id}) | Q(
-        **{f"{prefix}consultants_associes": user_id}
+        **{f"{prefix}pk__in": associes.values("bilan_id")}
     )
 
 
@@ -273,7 +276,7 @@ def bilans_visibles(*, membership: Membership | None) -> QuerySet[Bilan]:
     if membership.role in {Role.ADMIN, Role.ASSISTANT}:
         return qs
     if membership.role == Role.CONSULTANT:
-        return qs.filter(pk__in=Bilan.objects.filter(_q_assigne(membership.user_id)).values("pk"))
+        return qs.filter(_q_assigne(membership.user_id))
     return Bilan.objects.none()
 
 

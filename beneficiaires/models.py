@@ -768,7 +768,11 @@ class Bilan(TenantOwned, ColonnesMaintenues):
                 ),
             ),
         ]
-        indexes = [models.Index(fields=["organisation", "statut"])]
+        indexes = [
+            models.Index(fields=["organisation", "statut"]),
+            # "My bilans" and the consultant filter (issue 16).
+            models.Index(fields=["organisation", "consultant"], name="bilan_org_consultant"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.numero} — {self.beneficiaire}"

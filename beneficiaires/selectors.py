@@ -41,6 +41,16 @@ def beneficiaires_lister(
     return qs.order_by("nom", "prenom")
 
 
+def beneficiaire_trouver(*, public_id: str) -> Beneficiaire | None:
+    """The bound organisation's beneficiary with this public id, or None (malformed or
+    elsewhere): for filters, where an unknown id is a bad filter rather than a 404."""
+    try:
+        uuid.UUID(public_id)
+    except ValueError:
+        return None
+    return Beneficiaire.objects.filter(public_id=public_id).first()
+
+
 def beneficiaires_compter(*, consultant: User | None = None) -> int:
     return beneficiaires_lister(consultant=consultant).count()
 
@@ -104,7 +114,10 @@ def bilans_lister(
         "beneficiaire", "consultant"
     )
     if consultant is not None:
-        qs = qs.filter(Q(consultant=consultant) | Q(consultants_associes=consultant)).distinct()
+        # A sub-select on the co-consulting table, not a join: the join needed DISTINCT over
+        # every selected column, which PostgreSQL sorted on each load (issue 16).
+        associes = Bilan.consultants_associes.through.objects.filter(user=consultant)
+        qs = qs.filter(Q(consultant=consultant) | Q(pk__in=associes.values("bilan_id")))
     if statut:
         qs = qs.filter(statut=statut)
     if phase:

@@ -339,9 +339,16 @@ def _mes_bilans(*, membership: Membership) -> QuerySet[Bilan]:
     need-to-know: an administrator's cockpit lists their own dossiers too, not everyone's."""
     return (
         acces.bilans_visibles(membership=membership)
-        .filter(Q(consultant_id=membership.user_id) | Q(consultants_associes=membership.user_id))
+        .filter(
+            # A sub-select, not a join with DISTINCT over every column (issue 16).
+            Q(consultant_id=membership.user_id)
+            | Q(
+                pk__in=Bilan.consultants_associes.through.objects.filter(
+                    user_id=membership.user_id
+                ).values("bilan_id")
+            )
+        )
         .exclude(statut__in=TERMINAUX)
-        .distinct()
         .select_related("beneficiaire")
         .prefetch_related(
             Prefetch("seances", queryset=Seance.objects.order_by("debut"), to_attr="toutes")

@@ -16,6 +16,11 @@ app_patterns = [
     path("organisation/", views_organisation.organisation_settings, name="organisation"),
     path("organisation/journal/", views_organisation.audit_journal, name="audit_journal"),
     path(
+        "organisation/journal/beneficiaires/",
+        views_organisation.audit_journal_beneficiaires,
+        name="audit_journal_beneficiaires",
+    ),
+    path(
         "organisation/questions-entretien/",
         views_organisation.questions_entretien,
         name="questions_entretien",

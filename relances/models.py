@@ -110,6 +110,10 @@ class Relance(TenantOwned):
         ]
         indexes = [
             models.Index(fields=["organisation", "statut", "due_le"], name="relance_dues"),
+            # The outbox's history tabs and their counts over a window (issue 16).
+            models.Index(
+                fields=["organisation", "statut", "-updated_at"], name="relance_historique"
+            ),
         ]
 
     def __str__(self) -> str:

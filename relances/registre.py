@@ -62,9 +62,9 @@ class Balayage(Protocol):
 
 
 class TacheEnvoi(Protocol):
-    """The Celery task that sends one claimed row (``relances.tasks.envoyer_relance``)."""
+    """The Celery task that sends a batch of claimed rows (``relances.tasks.envoyer_lot``)."""
 
-    def delay(self, organisation_id: int, relance_id: int, jeton: str) -> object: ...
+    def delay(self, organisation_id: int, relance_ids: list[int], jeton: str) -> object: ...
 
 
 def toujours_pertinente(*, relance: Relance, maintenant: dt.datetime) -> bool:

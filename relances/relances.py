@@ -18,11 +18,11 @@ from relances.models import Relance
 from relances.registre import TypeRelance, registre, toujours_pertinente
 from relances.selectors import admins_emails_lister
 from relances.services import relance_planifier
-from relances.tasks import envoyer_relance
+from relances.tasks import envoyer_lot
 
 QUALIOPI_ALERTE_MOIS = 6
 
-registre.register_tache_envoi(envoyer_relance)
+registre.register_tache_envoi(envoyer_lot)
 
 
 def _contexte_qualiopi(*, relance: Relance, apercu: bool) -> dict[str, object]:

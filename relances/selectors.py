@@ -3,11 +3,12 @@ fields, and the dossiers offered to the preview come through the row's ``bilan``
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any, Protocol, cast
 
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from bilan.core.models import Membership, Organisation, Role
@@ -36,25 +37,43 @@ def bilan_relances_lister(*, bilan_id: int) -> QuerySet[Relance]:
     return Relance.objects.filter(bilan_id=bilan_id).order_by("due_le", "pk")
 
 
-def relances_lister(*, filtre: str = "a_venir") -> QuerySet[Relance]:
-    maintenant = timezone.now()
-    qs = Relance.objects.select_related("bilan", "seance")
-    conditions = {
+# The history tabs (sent, failed, cancelled) show this window: counting or paging the whole
+# history scanned every sent row on each load of the page (issue 16).
+FENETRE_HISTORIQUE = dt.timedelta(days=90)
+HISTORIQUE = ("envoyees", "echec", "annulees")
+
+
+def _conditions(maintenant: dt.datetime) -> dict[str, Q]:
+    depuis = maintenant - FENETRE_HISTORIQUE
+    return {
         "a_venir": Q(statut=Relance.Statut.A_ENVOYER, due_le__gt=maintenant),
         "dues": Q(statut=Relance.Statut.A_ENVOYER, due_le__lte=maintenant)
         | Q(statut=Relance.Statut.EN_COURS),
-        "envoyees": Q(statut=Relance.Statut.ENVOYEE),
-        "echec": Q(statut=Relance.Statut.ECHEC),
-        "annulees": Q(statut=Relance.Statut.ANNULEE),
+        "envoyees": Q(statut=Relance.Statut.ENVOYEE, updated_at__gte=depuis),
+        "echec": Q(statut=Relance.Statut.ECHEC, updated_at__gte=depuis),
+        "annulees": Q(statut=Relance.Statut.ANNULEE, updated_at__gte=depuis),
     }
+
+
+def relances_lister(*, filtre: str = "a_venir") -> QuerySet[Relance]:
+    """The outbox rows of one tab; the history tabs cover ``FENETRE_HISTORIQUE``."""
+    conditions = _conditions(timezone.now())
+    qs = Relance.objects.select_related("bilan", "seance")
     qs = qs.filter(conditions.get(filtre, conditions["a_venir"]))
-    if filtre in ("envoyees", "echec", "annulees"):
+    if filtre in HISTORIQUE:
         return qs.order_by("-updated_at", "-pk")
     return qs.order_by("due_le", "pk")
 
 
 def relances_compter() -> dict[str, int]:
-    return {filtre: relances_lister(filtre=filtre).count() for filtre in FILTRES}
+    """Every tab's count in one aggregated query over the open rows and the window."""
+    conditions = _conditions(timezone.now())
+    perimetre = Q()
+    for condition in conditions.values():
+        perimetre |= condition
+    return Relance.objects.filter(perimetre).aggregate(
+        **{filtre: Count("pk", filter=condition) for filtre, condition in conditions.items()}
+    )
 
 
 def relance_obtenir(*, organisation: Organisation, public_id: uuid.UUID) -> Relance:

@@ -10,6 +10,7 @@ from relances.services import (
     relance_envoyer,
     relance_prendre,
     relances_balayage,
+    relances_envoyer_lot,
     relances_reclamer,
 )
 
@@ -36,6 +37,24 @@ def envoyer_relance(organisation_id: int, relance_id: int, jeton: str | None = N
         return resultat
     return run_for_organisation(
         organisation_id, relance_envoyer, relance_id=relance_id, jeton=jeton
+    )
+
+
+@shared_task(
+    name="relances.tasks.envoyer_lot",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # As for one row: a message older than its claim's lease is dropped (the rows are claimed
+    # again with a new token, and a late message finds none of them under its own).
+    expires=settings.RELANCES_BAIL_SECONDES,
+    time_limit=300,
+    soft_time_limit=240,
+)
+def envoyer_lot(organisation_id: int, relance_ids: list[int], jeton: str) -> int:
+    """Send a claimed batch, row by row with the one-row transactions, over one mail-server
+    session (``relances.services.relances_envoyer_lot``). Returns the number of rows sent."""
+    return relances_envoyer_lot(
+        organisation_id=organisation_id, relance_ids=relance_ids, jeton=jeton
     )
 
 

@@ -44,6 +44,7 @@ def outbox(request: StaffRequest) -> HttpResponse:
             ],
             "page": page,
             "kinds": registre.choices(),
+            "jours_historique": selectors.FENETRE_HISTORIQUE.days,
         },
     )
 

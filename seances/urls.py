@@ -41,6 +41,11 @@ agenda_patterns = [
         name="deplacer",
     ),
     path("seances/<uuid:seance_id>/annuler/", views_agenda.seance_annuler, name="annuler"),
+    path(
+        "seances/<uuid:seance_id>/formulaire/<slug:quoi>/",
+        views_agenda.seance_formulaire,
+        name="formulaire",
+    ),
 ]
 
 

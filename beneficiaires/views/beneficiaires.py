@@ -2,6 +2,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -29,6 +30,7 @@ from bilan.core.permissions import role_required, staff_required
 from bilan.core.tenancy import get_for_organisation
 
 # Journal: kind and id only, never a title (bilan.core.audit).
+PAR_PAGE = 50
 DOSSIER = TypeObjet("dossier", gettext_lazy("Dossier de bénéficiaire"))
 DOCUMENT = TypeObjet("document", gettext_lazy("Document du dossier"))
 
@@ -54,10 +56,14 @@ def beneficiaire_list(request: StaffRequest) -> HttpResponse:
         search=search,
         consultant=request.user if mine else None,
     )
+    # Paginated: an organisation's whole list was one page of several hundred KB (issue 16).
+    page = Paginator(beneficiaires, PAR_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "beneficiaires/list.html",
-        {"beneficiaires": beneficiaires, "search": search, "mine": mine},
+        {"page": page, "search": search, "mine": mine, "query": query.urlencode()},
     )
 
 

@@ -9,6 +9,7 @@ from html import unescape
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -50,16 +51,21 @@ def send_rendered_email(
     html: str,
     organisation=None,
     message_id: str | None = None,
+    mailer: BaseEmailBackend | None = None,
 ) -> None:
     """Send now (callers that already run after commit, such as the reminder task).
     ``message_id``: a stable ``Message-ID`` (the outbox's, the same for every attempt of a row);
-    by default a fresh one."""
+    by default a fresh one. ``mailer``: an open connection shared by a batch (one SMTP session
+    for many messages); by default the default mailer, for this message alone."""
     headers = {"Message-ID": message_id} if message_id else None
     message = EmailMultiAlternatives(
         subject=subject, body=text, from_email=sender_for(organisation), to=[to], headers=headers
     )
     message.attach_alternative(html, "text/html")
-    message.send()
+    if mailer is None:
+        message.send()
+    else:
+        mailer.send_messages([message])
 
 
 def send_templated_email_on_commit(*, template: str, to: str, context: dict) -> None:

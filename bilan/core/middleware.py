@@ -4,6 +4,8 @@ Both are security boundaries, so they live here rather than in per-view decorato
 could forget.
 """
 
+import time
+
 from allauth.account.authentication import get_authentication_records
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +25,26 @@ PORTAL_PREFIX = "/portail/"
 ADMIN_PREFIX = "/admin/"
 SESSION_ORG_APP = "bilan.active_organisation.app"
 SESSION_ORG_PORTAL = "bilan.active_organisation.portail"
+
+
+SESSION_PROLONGEE = "bilan.session_prolongee"
+# The staff idle timeout slides by steps of this many seconds: the session row is written at
+# most once per step, not on every request (issue 16: one UPDATE per staff page). A session may
+# so end up to one step before STAFF_SESSION_IDLE_SECONDS of idleness, never after.
+PAS_PROLONGATION = 60
+
+
+def _prolonger_session(request: HttpRequest) -> None:
+    """Slide the staff session's idle expiry, writing the session only when a step has passed
+    (or when its expiry is not the staff one yet, e.g. right after the login)."""
+    maintenant = int(time.time())
+    derniere = request.session.get(SESSION_PROLONGEE, 0)
+    if (
+        maintenant - derniere >= PAS_PROLONGATION
+        or request.session.get_expiry_age() != settings.STAFF_SESSION_IDLE_SECONDS
+    ):
+        request.session[SESSION_PROLONGEE] = maintenant
+        request.session.set_expiry(settings.STAFF_SESSION_IDLE_SECONDS)
 
 
 class TenantRequest(HttpRequest):
@@ -152,8 +174,10 @@ class TenantMiddleware:
             if selectors.acces_portail_de_session(user=user, organisation_public_id=None):
                 return redirect("portail:home")
             raise PermissionDenied(_("Vous n'êtes membre actif d'aucun organisme."))
-        request.session[SESSION_ORG_APP] = str(membership.organisation.public_id)
-        request.session.set_expiry(settings.STAFF_SESSION_IDLE_SECONDS)
+        organisation_id = str(membership.organisation.public_id)
+        if request.session.get(SESSION_ORG_APP) != organisation_id:
+            request.session[SESSION_ORG_APP] = organisation_id
+        _prolonger_session(request)
         request.membership = membership
         request.organisation = membership.organisation
         return None
@@ -169,7 +193,9 @@ class TenantMiddleware:
             if selectors.membre_de_session(user=user, organisation_public_id=None):
                 return redirect("app:dashboard")
             raise PermissionDenied(_("Aucun bilan n'est associé à votre compte."))
-        request.session[SESSION_ORG_PORTAL] = str(access.organisation.public_id)
+        organisation_id = str(access.organisation.public_id)
+        if request.session.get(SESSION_ORG_PORTAL) != organisation_id:
+            request.session[SESSION_ORG_PORTAL] = organisation_id
         request.portal_access = access
         request.organisation = access.organisation
         return None

@@ -392,6 +392,8 @@ class AuditEvent(TenantOwned):
         indexes = [
             models.Index(fields=["organisation", "beneficiaire", "-created_at"]),
             models.Index(fields=["organisation", "actor", "-created_at"]),
+            # The unfiltered journal, newest first, a page at a time (issue 16).
+            models.Index(fields=["organisation", "-created_at", "-id"], name="auditevent_recents"),
         ]
 
     def __str__(self) -> str:

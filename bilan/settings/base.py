@@ -153,6 +153,17 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queues by kind of work, each with its own workers (docker-compose.yml), so that a long export
+# or a PDF never delays a reminder (issue 16). "celery" (the default) keeps the maintenance
+# jobs. Convention for new tasks: ``<app>.tasks.pdf_*`` render documents, ``<app>.tasks.export_*``
+# build exports. A worker started without -Q consumes "celery" only: the embedded and test
+# workers list every queue (CELERY_FILES).
+CELERY_FILES = ("celery", "courriels", "pdf", "exports")
+CELERY_TASK_ROUTES = {
+    "relances.tasks.*": {"queue": "courriels"},
+    "*.tasks.pdf_*": {"queue": "pdf"},
+    "*.tasks.export_*": {"queue": "exports"},
+}
 CELERY_BEAT_SCHEDULE = {
     "purger-bilans-clos": {
         "task": "syntheses.tasks.purger_bilans_clos",

@@ -37,6 +37,8 @@ from bilan.core.middleware import StaffRequest
 from bilan.core.models import Role
 from bilan.core.permissions import role_required, staff_required
 
+SUGGESTIONS = 10
+
 
 def _organisation_page(request: StaffRequest, *, form=None, invitation_form=None, status=200):
     organisation = request.organisation
@@ -98,26 +100,58 @@ def organisation_settings(request: StaffRequest) -> HttpResponse:
 
 @role_required(Role.ADMIN)
 def audit_journal(request: StaffRequest) -> HttpResponse:
-    """The access journal, for admins: who read or downloaded what, filterable."""
+    """The access journal, for admins: who read or downloaded what, filterable.
 
-    beneficiaires = list(beneficiaires_selectors.beneficiaires_lister())
+    The beneficiary filter is a search (``qb``, as-you-type through ``audit_journal_beneficiaires``)
+    whose suggestions set ``beneficiaire``: a ``<select>`` of the whole organisation cost
+    thousands of rows on every load (issue 16). An id from elsewhere is not a choice: 400.
+    """
+    voulu = request.GET.get("beneficiaire", "")
+    choisi = beneficiaires_selectors.beneficiaire_trouver(public_id=voulu) if voulu else None
     members = list(selectors.membres_de_organisation(organisation=request.organisation))
-    form = AuditFilterForm(request.GET or None, beneficiaires=beneficiaires, members=members)
+    form = AuditFilterForm(
+        request.GET or None, beneficiaires=[choisi] if choisi else [], members=members
+    )
     beneficiaire = actor = None
     if form.is_valid():
-        wanted = form.cleaned_data["beneficiaire"]
-        beneficiaire = next((b for b in beneficiaires if str(b.public_id) == wanted), None)
+        beneficiaire = choisi if form.cleaned_data["beneficiaire"] else None
         wanted = form.cleaned_data["utilisateur"]
         actor = next((m.user for m in members if str(m.user.public_id) == wanted), None)
     events = evenements_audit(beneficiaire=beneficiaire, actor=actor)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    recherche = request.GET.get("qb", "").strip()
     return render(
         request,
         "app/journal.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "beneficiaire_choisi": beneficiaire,
+            "recherche": recherche,
+            "suggestions": _suggestions(recherche),
+        },
         status=200 if form.is_bound is False or form.is_valid() else 400,
+    )
+
+
+def _suggestions(recherche: str) -> list:
+    if not recherche:
+        return []
+    return list(beneficiaires_selectors.beneficiaires_lister(search=recherche)[:SUGGESTIONS])
+
+
+@role_required(Role.ADMIN)
+def audit_journal_beneficiaires(request: StaffRequest) -> HttpResponse:
+    """The journal filter's suggestions (htmx fragment): at most ``SUGGESTIONS`` beneficiaries
+    of the organisation matching ``qb``."""
+    recherche = request.GET.get("qb", "").strip()
+    return render(
+        request,
+        "app/_journal_suggestions.html",
+        {"recherche": recherche, "suggestions": _suggestions(recherche)},
     )
 
 

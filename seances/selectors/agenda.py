@@ -11,21 +11,23 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from beneficiaires import acces
-from beneficiaires.models import Beneficiaire, Bilan
+from beneficiaires.budget import BUDGET_MINUTES, TYPES_COMPTES
+from beneficiaires.models import Beneficiaire
 from bilan.core.ics import IcsCalendar, IcsEvent, calendar_ics
 from bilan.core.models import Membership, Organisation, User, hash_token
-from seances.models import FluxAgenda, Seance
-from seances.selectors.seances import bilan_budget, seances_du_consultant
+from seances.models import STATUTS_COMPTES, FluxAgenda, Seance
+from seances.selectors.seances import seances_du_consultant
 
 FLUX_JOURS_PASSES = 30
 FLUX_JOURS_A_VENIR = 365
@@ -127,8 +129,8 @@ def seances_en_conflit(*, seances: Iterable[Seance]) -> list[tuple[Seance, Seanc
     for i, premiere in enumerate(planifiees):
         for seconde in planifiees[i + 1 :]:
             if seconde.debut >= seance_fin(seance=premiere):
-                # Sorted by start: later ones may still overlap a long first séance.
-                continue
+                # Sorted by start: every later séance starts after this one ends too.
+                break
             if seance_consultant_effectif_id(seance=premiere) == seance_consultant_effectif_id(
                 seance=seconde
             ):
@@ -144,16 +146,28 @@ def seance_modifiable_par(*, seance: Seance, membership: Membership | None) -> b
     ).accompagner
 
 
-@dataclass
-class BudgetCache:
-    """``bilan_budget`` once per bilan for the request."""
-
-    _valeurs: dict[int, dict[str, Any]] = field(default_factory=dict)
-
-    def __call__(self, bilan: Bilan) -> dict[str, Any]:
-        if bilan.pk not in self._valeurs:
-            self._valeurs[bilan.pk] = bilan_budget(bilan=bilan)
-        return self._valeurs[bilan.pk]
+def budgets_agenda(*, seances: Iterable[Seance]) -> dict[int, dict[str, Any]]:
+    """The 24-hour gauge (total hours, percentage) of each bilan of ``seances``, by bilan pk,
+    in one aggregated query (the agenda shows a gauge on every séance; ``bilan_budget`` per
+    bilan was one query per dossier)."""
+    bilan_ids = {s.bilan_id for s in seances}
+    if not bilan_ids:
+        return {}
+    comptees = (
+        Seance.objects.filter(
+            bilan_id__in=bilan_ids, statut__in=STATUTS_COMPTES, type__in=TYPES_COMPTES
+        )
+        .values("bilan_id")
+        .annotate(minutes=Sum(Greatest("duree_minutes", Coalesce("duree_realisee_minutes", 0))))
+    )
+    minutes = {ligne["bilan_id"]: ligne["minutes"] or 0 for ligne in comptees}
+    return {
+        bilan_id: {
+            "total": minutes.get(bilan_id, 0) / 60,
+            "pourcentage": min(round(minutes.get(bilan_id, 0) / BUDGET_MINUTES * 100), 100),
+        }
+        for bilan_id in bilan_ids
+    }
 
 
 # --- Private iCalendar feed -------------------------------------------------------------------

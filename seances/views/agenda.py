@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -89,30 +90,29 @@ def _page_agenda(
     consultant = _consultant_choisi(request, params["consultant"])
     per = ag.agenda_periode(vue=params["vue"], jour=params["date"])
     seances = list(ag.seances_agenda(consultant=consultant, debut=per.debut, fin=per.fin))
-    budget = ag.BudgetCache()
+    vue_organisation = consultant is None
+    # The organisation's week (hundreds of séances) is a compact table, one row and one link
+    # per séance; the gauges and the move/cancel forms are one consultant's tools (issue 16:
+    # the cards of a busy week were 650 KB and a second of rendering).
+    budgets = {} if vue_organisation else ag.budgets_agenda(seances=seances)
     lignes_par_jour: dict[dt.date, list[dict[str, Any]]] = {jour: [] for jour in per.jours}
     for seance in seances:
-        modifiable = seance.statut == Seance.Statut.PLANIFIEE and ag.seance_modifiable_par(
-            seance=seance, membership=request.membership
-        )
-        ligne: dict[str, Any] = {
-            "seance": seance,
-            "fin": ag.seance_fin(seance=seance),
-            "budget": budget(seance.bilan),
-            "modifiable": modifiable,
-            "ouvert": "",
-        }
-        if modifiable:
-            ligne["form_deplacer"] = DeplacerForm(seance=seance)
-            ligne["form_annuler"] = AnnulerForm(seance=seance)
+        ligne: dict[str, Any] = {"seance": seance, "fin": ag.seance_fin(seance=seance)}
+        if not vue_organisation:
+            modifiable = seance.statut == Seance.Statut.PLANIFIEE and ag.seance_modifiable_par(
+                seance=seance, membership=request.membership
+            )
+            ligne.update(budget=budgets[seance.bilan_id], modifiable=modifiable, ouvert="")
+            # The move and cancel forms are fetched when their <details> opens
+            # (``seance_formulaire``); a refused form is shown inline, open.
             if (
-                form_erreur is not None
+                modifiable
+                and form_erreur is not None
                 and form_erreur.seance is not None
                 and form_erreur.seance.pk == seance.pk
             ):
-                cle = "form_deplacer" if isinstance(form_erreur, DeplacerForm) else "form_annuler"
-                ligne[cle] = form_erreur
-                ligne["ouvert"] = cle
+                ligne["ouvert"] = "deplacer" if isinstance(form_erreur, DeplacerForm) else "annuler"
+                ligne["formulaire"] = form_erreur
                 form_erreur = None
         lignes_par_jour.setdefault(timezone.localdate(seance.debut), []).append(ligne)
     if form_erreur is not None:
@@ -130,7 +130,7 @@ def _page_agenda(
         "nb_seances": len(seances),
         "conflits": ag.seances_en_conflit(seances=seances),
         "consultant": consultant,
-        "vue_organisation": consultant is None,
+        "vue_organisation": vue_organisation,
         "is_admin": is_admin,
         "consultants": consultants_of(request.organisation) if is_admin else [],
         "aujourdhui": aujourdhui,
@@ -141,6 +141,8 @@ def _page_agenda(
         "url_semaine": _url_agenda({**base, "vue": ag.VueAgenda.SEMAINE, "date": params["date"]}),
         "retour": params,
         "retour_date": params["date"].isoformat(),
+        "retour_query": _query(**params),
+        "formulaires": FORMULAIRES,
     }
     return render(request, "agenda/agenda.html", context, status=status)
 
@@ -152,6 +154,11 @@ def agenda(request: StaffRequest) -> HttpResponse:
 
 
 # --- Rescheduling and cancelling --------------------------------------------------------------
+
+FORMULAIRES = [
+    ("deplacer", gettext_lazy("Déplacer la séance")),
+    ("annuler", gettext_lazy("Annuler ou noter une absence")),
+]
 
 
 def _seance_modifiable(request: StaffRequest, seance_id: uuid.UUID) -> Seance:
@@ -169,6 +176,30 @@ def _seance_modifiable(request: StaffRequest, seance_id: uuid.UUID) -> Seance:
             )
         )
     return seance
+
+
+@require_GET
+@staff_required
+def seance_formulaire(request: StaffRequest, seance_id: uuid.UUID, quoi: str) -> HttpResponse:
+    """The agenda's move (``deplacer``) or cancel (``annuler``) form of one planned séance, as
+    a fragment fetched when its <details> opens; same access rule as the POST it leads to."""
+    if quoi not in dict(FORMULAIRES):
+        raise Http404
+    seance = _seance_modifiable(request, seance_id)
+    if seance.statut != Seance.Statut.PLANIFIEE:
+        raise Http404
+    params = _parametres(request.GET, request=request)
+    form = DeplacerForm(seance=seance) if quoi == "deplacer" else AnnulerForm(seance=seance)
+    return render(
+        request,
+        "agenda/_seance_formulaire.html",
+        {
+            "form": form,
+            "quoi": quoi,
+            "retour": params,
+            "retour_date": params["date"].isoformat(),
+        },
+    )
 
 
 def _refus(

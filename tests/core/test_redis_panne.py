@@ -20,6 +20,7 @@ import pytest
 import redis
 from allauth.mfa import app_settings as mfa_settings
 from celery.contrib.testing.worker import start_worker
+from django.conf import settings
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client
@@ -230,7 +231,14 @@ def test_redis_down_a_consultant_logs_in_and_plans_then_all_is_normal_again(
     _planifier(client, bilan, intitule="Après la panne")
     mail.outbox.clear()
     app.loader.import_module("celery.contrib.testing.tasks")
-    with start_worker(app, pool="solo", perform_ping_check=True, shutdown_timeout=10):
+    # Every queue, as the embedded worker: the reminders go to "courriels" (CELERY_TASK_ROUTES).
+    with start_worker(
+        app,
+        pool="solo",
+        perform_ping_check=True,
+        shutdown_timeout=10,
+        queues=list(settings.CELERY_FILES),
+    ):
         # (Not asserted here: /healthz seeing this worker. A worker started earlier in the same
         # process on another broker leaves kombu state that keeps this one's remote-control
         # channel silent; a real deployment runs one worker per process.)

@@ -180,6 +180,9 @@ def test_le_cockpit_garde_un_nombre_constant_de_requetes(
 ):
     user = world.consultant_a if role == Role.CONSULTANT else world.admin_a
     client = login_as(user)
+    # A session's first staff page records its idle expiry (one write); the next ones within
+    # the minute do not write it (issue 16).
+    client.get("/app/")
     _dossier(world, nom="Martin", consultant=user)
     attendu = {Role.CONSULTANT: NB_CONSULTANT, Role.ADMIN: NB_ADMIN}[role]
     with django_assert_num_queries(attendu):
@@ -191,5 +194,5 @@ def test_le_cockpit_garde_un_nombre_constant_de_requetes(
     assert page.count("Travail rendu à relire") >= 5
 
 
-NB_CONSULTANT = 22
-NB_ADMIN = 30
+NB_CONSULTANT = 19  # 3 fewer since the session is written at most once a minute (issue 16)
+NB_ADMIN = 27

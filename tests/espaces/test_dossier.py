@@ -127,8 +127,9 @@ def test_un_consultant_etranger_au_dossier_ne_le_voit_pas(world, login_as):
 
 
 # 22 + 1 for the questionnaires section, + 2 for the pistes métier section (the pistes with
-# their fiche, the enquêtes count).
-NB_REQUETES = 25
+# their fiche, the enquêtes count), - 3 since the session is written at most once a minute
+# (issue 16).
+NB_REQUETES = 22
 
 
 def test_le_dossier_garde_un_nombre_constant_de_requetes(
@@ -136,6 +137,9 @@ def test_le_dossier_garde_un_nombre_constant_de_requetes(
 ):
     bilan = _bilan_en_cours(world)
     client = login_as(world.consultant_a)
+    # A session's first staff page records its idle expiry (one write); the next ones within
+    # the minute do not write it (issue 16).
+    client.get("/app/")
     _seance(bilan, jours=-10)
     with django_assert_num_queries(NB_REQUETES):
         client.get(f"/app/bilans/{bilan.public_id}/")

@@ -20,7 +20,7 @@ from kombu.exceptions import OperationalError
 from bilan.core.tenancy import tenant_context
 from relances import services
 from relances.models import Relance
-from relances.tasks import envoyer_relance
+from relances.tasks import envoyer_lot
 
 pytestmark = pytest.mark.django_db
 S = Relance.Statut
@@ -173,12 +173,13 @@ def test_only_due_rows_or_lapsed_claims_are_claimed(world):
 
 
 def test_broker_refusing_the_second_hand_over_releases_that_row_and_the_next_only(
-    world, django_capture_on_commit_callbacks, caplog
+    world, django_capture_on_commit_callbacks, caplog, monkeypatch
 ):
     """Three rows claimed together at 12:00; the broker takes the first, refuses the second
     (hand-over after the commit, at 12:00:05): the first stays claimed (its message is on its
     way), the other two go back to the queue with no lease, marked changed at 12:00:05, and
     the log says how many wait and why."""
+    monkeypatch.setattr(services, "ENVOI_PAR_TACHE", 1)  # one hand-over per row here
     lignes = [_ligne(world.org_a) for _ in range(3)]
     with tenant_context(world.org_a):
         for rang, relance in enumerate(lignes):
@@ -191,7 +192,7 @@ def test_broker_refusing_the_second_hand_over_releases_that_row_and_the_next_onl
     with (
         time_machine.travel(remise, tick=False),
         mock.patch.object(
-            envoyer_relance, "delay", side_effect=[None, OperationalError("down")]
+            envoyer_lot, "delay", side_effect=[None, OperationalError("down")]
         ) as delay,
         caplog.at_level(logging.WARNING, logger="relances.services"),
     ):

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -212,6 +213,7 @@ def panne_executer(
                 "--concurrency=2",
                 "--loglevel=INFO",
                 "--without-gossip",
+                f"--queues={','.join(settings.CELERY_FILES)}",
                 "--without-mingle",
                 "--without-heartbeat",
                 f"--hostname=panne-{port}@%h",

@@ -14,7 +14,7 @@ from django.utils import timezone
 from bilan.core.tenancy import tenant_context
 from relances import services
 from relances.models import Relance
-from relances.tasks import envoyer_relance
+from relances.tasks import envoyer_lot, envoyer_relance
 
 S = Relance.Statut
 K = Relance.Kind
@@ -43,7 +43,7 @@ def _reload(org, relance) -> Relance:
 @pytest.mark.django_db
 def test_nothing_is_handed_over_before_the_commit(world, django_capture_on_commit_callbacks):
     relance = _due_row(world.org_a)
-    with mock.patch.object(envoyer_relance, "delay") as delay:
+    with mock.patch.object(envoyer_lot, "delay") as delay:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             assert services.relances_reclamer(maintenant=timezone.now()) == 1
             delay.assert_not_called()
@@ -53,7 +53,7 @@ def test_nothing_is_handed_over_before_the_commit(world, django_capture_on_commi
     # The message carries the claim's lease token.
     jeton = _reload(world.org_a, relance).bail_jeton
     assert jeton is not None
-    delay.assert_called_once_with(world.org_a.pk, relance.pk, str(jeton))
+    delay.assert_called_once_with(world.org_a.pk, [relance.pk], str(jeton))
 
 
 @pytest.mark.django_db
@@ -138,8 +138,10 @@ def test_a_row_that_no_longer_applies_is_cancelled_not_sent(world, eager, drain,
 @pytest.mark.django_db
 def test_a_network_error_is_recorded_and_retried_until_failure(world, eager, drain):
     relance = _due_row(world.org_a)
+    # The mail server refuses (a batch talks to it through one session, not message.send()).
     with mock.patch(
-        "django.core.mail.EmailMultiAlternatives.send", side_effect=ConnectionRefusedError("x")
+        "django.core.mail.backends.locmem.EmailBackend.send_messages",
+        side_effect=ConnectionRefusedError("x"),
     ):
         drain()
         row = _reload(world.org_a, relance)
@@ -159,7 +161,7 @@ def test_broker_down_leaves_rows_waiting(world, django_capture_on_commit_callbac
 
     relance = _due_row(world.org_a)
     with (
-        mock.patch.object(envoyer_relance, "delay", side_effect=OperationalError("down")),
+        mock.patch.object(envoyer_lot, "delay", side_effect=OperationalError("down")),
         django_capture_on_commit_callbacks(execute=True),
     ):
         assert services.relances_reclamer(maintenant=timezone.now()) == 1
@@ -198,9 +200,9 @@ def test_two_dispatchers_at_once_claim_each_row_once(world):
     barrier = threading.Barrier(2)
     errors = []
 
-    def fake_delay(organisation_id, relance_id, jeton):
+    def fake_delay(organisation_id, relance_ids, jeton):
         with lock:
-            handed.append(relance_id)
+            handed.extend(relance_ids)
 
     def run():
         try:
@@ -211,7 +213,7 @@ def test_two_dispatchers_at_once_claim_each_row_once(world):
         finally:
             connection.close()
 
-    with mock.patch.object(envoyer_relance, "delay", side_effect=fake_delay):
+    with mock.patch.object(envoyer_lot, "delay", side_effect=fake_delay):
         threads = [threading.Thread(target=run) for _ in range(2)]
         for t in threads:
             t.start()

@@ -24,7 +24,10 @@ def celery_worker():
     (and its default queue) cannot take our messages."""
     queue = f"relances-tests-{uuid.uuid4().hex}"
     routes_before = app.conf.task_routes
-    app.conf.task_routes = {"relances.tasks.envoyer_relance": {"queue": queue}}
+    app.conf.task_routes = {
+        "relances.tasks.envoyer_relance": {"queue": queue},
+        "relances.tasks.envoyer_lot": {"queue": queue},
+    }
     app.loader.import_module("celery.contrib.testing.tasks")
     try:
         with start_worker(

@@ -345,9 +345,18 @@ def test_a_non_assigned_member_gets_403_and_nothing_changes(world, login_as, eve
     apres = _recharger(seance)
     assert (apres.debut, apres.statut, apres.motif) == (seance.debut, seance.statut, "")
     assert _compte(agenda_a["bilan_bob"]) == 120
-    # The admin, by contrast, is offered the forms in the organisation view.
-    page = _page(login_as(world.admin_a).get(_url(date=LUNDI.isoformat(), consultant="tous")))
-    assert f"/app/agenda/seances/{seance.public_id}/annuler/" in page
+    # The admin, by contrast, is offered the forms in Bob's agenda (fetched when their
+    # <details> opens); the organisation's week links each séance to its page. The others are
+    # refused the form fragment as they are the action.
+    admin = login_as(world.admin_a)
+    page = _page(admin.get(_url(date=LUNDI.isoformat(), consultant="tous")))
+    assert f"/app/seances/{seance.public_id}/" in page
+    page = _page(admin.get(_url(date=LUNDI.isoformat(), consultant=world.consultant_a.public_id)))
+    fragment = f"/app/agenda/seances/{seance.public_id}/formulaire/annuler/"
+    assert fragment in page
+    assert f"/app/agenda/seances/{seance.public_id}/annuler/" in _page(admin.get(fragment))
+    for user, refus in ((eve, 404), (assistant, 403)):
+        assert login_as(user).get(fragment).status_code == refus
 
 
 def test_a_get_on_an_action_is_refused(world, login_as, agenda_a):

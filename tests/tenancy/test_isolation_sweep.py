@@ -481,6 +481,8 @@ OBJECT_IDS = {
     "enquete_id": lambda world: _piste_a(world)[1].public_id,
     # Not an id: the lifecycle action of /app/bilans/<bilan_id>/action/<action>/.
     "action": lambda world: "demarrer",
+    # Not an id: which form of the agenda's séance (/app/agenda/seances/<seance_id>/formulaire/).
+    "quoi": lambda world: "annuler",
     # Signing links (/signature/<organisation_id>/<token>/): organisation A's id with a token
     # that is not one of its links. A valid token is a bearer secret, not an id to sweep.
     "organisation_id": lambda world: world.org_a.public_id,

@@ -1,0 +1,72 @@
+"""The main pages of the benchmark and of the query-count tests (issue 16), on the volume of
+``manage.py bench_generer``: who visits what, as (label, account, url)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from beneficiaires.models import Bilan, PortalAccess
+from bilan.core.models import Organisation, User
+from bilan.core.tenancy import tenant_context
+from espaces.management.commands.bench_generer import (
+    ADMIN_EMAIL,
+    BENEFICIAIRE_EMAIL,
+    CONSULTANT_EMAIL,
+    GRAND,
+)
+from tests.factories.core import connecter_avec_mfa
+
+
+@dataclass(frozen=True)
+class Page:
+    label: str
+    compte: str  # "consultant", "admin" or "beneficiaire"
+    url: str
+
+
+def pages_principales() -> list[Page]:
+    organisation = Organisation.objects.get(slug=GRAND)
+    acces = PortalAccess.objects.get(user__email=BENEFICIAIRE_EMAIL)
+    with tenant_context(organisation):
+        bilan = Bilan.objects.filter(beneficiaire_id=acces.beneficiaire_id).first()
+        un_bilan = Bilan.objects.order_by("pk").first()
+    assert bilan is not None
+    assert un_bilan is not None
+    lundi = timezone.localdate() - dt.timedelta(days=timezone.localdate().weekday())
+    agenda = reverse("app:agenda")
+    return [
+        Page("plancher", "consultant", f"/app/plancher/?pk={un_bilan.pk}"),
+        Page("tableau de bord", "consultant", reverse("app:dashboard")),
+        Page("mes bilans", "consultant", reverse("bilans:list")),
+        Page("tous les bilans", "admin", reverse("bilans:list")),
+        Page("bilans en cours", "admin", reverse("bilans:list") + "?statut=en_cours"),
+        Page("recherche de bilans", "admin", reverse("bilans:list") + "?q=martin"),
+        Page("bénéficiaires", "admin", reverse("beneficiaires:list")),
+        Page("dossier", "consultant", reverse("bilans:detail", args=[bilan.public_id])),
+        Page("agenda semaine", "consultant", f"{agenda}?date={lundi.isoformat()}"),
+        Page(
+            "agenda organisation",
+            "admin",
+            f"{agenda}?consultant=tous&date={lundi.isoformat()}",
+        ),
+        Page("relances", "admin", reverse("relances:outbox")),
+        Page("journal des accès", "admin", reverse("app:audit_journal")),
+        Page("portail", "beneficiaire", reverse("portail:home")),
+    ]
+
+
+def clients() -> dict[str, Client]:
+    """One logged-in client per account of the large organisation (MFA passed for staff)."""
+    return {
+        compte: connecter_avec_mfa(Client(), User.objects.get(email=email))
+        for compte, email in (
+            ("consultant", CONSULTANT_EMAIL),
+            ("admin", ADMIN_EMAIL),
+            ("beneficiaire", BENEFICIAIRE_EMAIL),
+        )
+    }
