@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('beneficiaires', '0015_d_notifications_beneficiaire'),
+        ('beneficiaires', '0016_r_cause_abandon'),
         ('core', '0011_h_u4_couleur_accent'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
