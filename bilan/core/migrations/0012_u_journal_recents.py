@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('beneficiaires', '0016_u_index_consultant'),
+        ('beneficiaires', '0017_u_index_consultant'),
         ('core', '0011_h_u4_couleur_accent'),
     ]
 
