@@ -46,7 +46,7 @@ def test_regle_29_each_indicator_exact_on_the_constructed_dataset(world):
     assert (chaud.envoyees, chaud.repondues, chaud.notes, chaud.satisfaites) == (4, 3, 3, 2)
     assert (chaud.taux_reponse, chaud.taux) == (75.0, 66.7)
     assert (froid.envoyees, froid.repondues, froid.taux_reponse, froid.taux) == (1, 1, 100.0, 100.0)
-    assert r.enquetes_metier is None  # « non disponible » until the exploration app is wired
+    assert r.enquetes_metier == 0  # none in this dataset (counted in test_export_exploration)
 
 
 def test_regle_29_per_consultant_counts_only_their_bilans(world):
