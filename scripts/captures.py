@@ -98,6 +98,15 @@ print(json.dumps([settings.SESSION_COOKIE_NAME, [
     ["editeur-synthese", session(redaction.consultant.email, True),
      f"/app/syntheses/bilans/{redaction.public_id}/"],
     ["portail-accueil", session(redaction.beneficiaire.email, False), "/portail/"],
+    ["qualiopi-resultats", session("admin@atelier-parcours.example", True),
+     "/app/qualiopi/resultats/"],
+    ["qualiopi-export", session("admin@atelier-parcours.example", True), "/app/qualiopi/export/"],
+    ["qualiopi-reclamations", session("admin@atelier-parcours.example", True),
+     "/app/qualiopi/registres/reclamations/"],
+    ["exploration-metiers", session(dossier.consultant.email, True),
+     "/app/exploration/metiers/?q=developpeur+web"],
+    ["portail-exploration", session(redaction.beneficiaire.email, False), "/portail/exploration/"],
+    ["offre-publique", session(redaction.beneficiaire.email, False), "/offre/atelier-des-parcours/"],
 ]]))
 """
 
