@@ -106,7 +106,8 @@ print(json.dumps([settings.SESSION_COOKIE_NAME, [
     ["exploration-metiers", session(dossier.consultant.email, True),
      "/app/exploration/metiers/?q=developpeur+web"],
     ["portail-exploration", session(redaction.beneficiaire.email, False), "/portail/exploration/"],
-    ["offre-publique", session(redaction.beneficiaire.email, False), "/offre/atelier-des-parcours/"],
+    ["offre-publique", session(redaction.beneficiaire.email, False),
+     "/offre/atelier-des-parcours/"],
 ]]))
 """
 

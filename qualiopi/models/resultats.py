@@ -81,6 +81,7 @@ class PiecePreuve(TenantOwned):
         PAIEMENT = "paiement", _("Paiement")
         ENQUETE = "enquete", _("Réponse à une enquête")
         DOCUMENT = "document", _("Pièce déposée")
+        RECLAMATION = "reclamation", _("Réclamation close")
 
     nature = models.CharField(_("nature"), max_length=30, choices=NaturePreuve.choices)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)

@@ -34,7 +34,13 @@ from bilan.core.formatting import date_fr
 from bilan.core.models import Organisation, SignedDocument, User
 from enquetes.models import Reponse
 from qualiopi.conservation import PLANCHERS_ANS, conserver_jusqu_au
-from qualiopi.models import NaturePreuve, PiecePreuve, PointDepart, RegleConservation
+from qualiopi.models import (
+    NaturePreuve,
+    PiecePreuve,
+    PointDepart,
+    Reclamation,
+    RegleConservation,
+)
 from qualiopi.selectors.conservation import regles_lire
 from seances.models import Emargement
 from syntheses.services.documents_fin import KIND_ATTESTATION, KIND_CERTIFICAT
@@ -170,12 +176,21 @@ def _documents_administratifs() -> Iterator[Element]:
         )
 
 
+def _reclamations() -> Iterator[Element]:
+    # Only a closed complaint is evidence to keep then destroy; an open one is work in progress.
+    for pk, cloture_le in Reclamation.objects.filter(cloture_le__isnull=False).values_list(
+        "id", "cloture_le"
+    ):
+        yield Element(Source.RECLAMATION, pk, NaturePreuve.REGISTRES, None, cloture_le)
+
+
 SOURCES: tuple[Callable[[], Iterator[Element]], ...] = (
     _documents_signes,
     _emargements,
     _paiements,
     _enquetes,
     _documents_administratifs,
+    _reclamations,
 )
 
 
@@ -257,6 +272,9 @@ def _detruire(piece: PiecePreuve) -> list[tuple[Storage, str]]:
         Paiement.objects.filter(pk=piece.source_id).delete()
     elif piece.source == Source.ENQUETE:
         Reponse.objects.filter(pk=piece.source_id).delete()
+    elif piece.source == Source.RECLAMATION:
+        # Its improvement actions stay (their link is emptied): they are the organisation's.
+        Reclamation.objects.filter(pk=piece.source_id).delete()
     return fichiers
 
 

@@ -16,7 +16,7 @@ from bilan.core.models import SignedDocument
 from bilan.core.tenancy import tenant_context
 from enquetes.models import Reponse
 from qualiopi.conservation import REGLES_DEFAUT, conserver_jusqu_au
-from qualiopi.models import NaturePreuve, PiecePreuve, RegleConservation
+from qualiopi.models import NaturePreuve, PiecePreuve, Reclamation, RegleConservation
 from qualiopi.services.conservation import (
     preuves_indexer,
     preuves_purger,
@@ -207,3 +207,32 @@ def test_regle_15_daily_task_runs_for_each_organisation(world, django_capture_on
     assert resultat[world.org_a.pk] == 2
     assert resultat[world.org_b.pk] == 0
     assert CLOTURE  # the dossier's own end day is untouched by the test's update of termine_le
+
+
+def test_regle_15_a_closed_complaint_is_kept_three_years_then_purged_an_open_one_never(world):
+    with tenant_context(world.org_a):
+        commun = {"organisation": world.org_a, "canal": "courriel", "nature": "autre"}
+        close = Reclamation.objects.create(
+            **commun,
+            objet="Close",
+            description="d",
+            recue_le=dt.date(2026, 1, 5),
+            accuse_le=dt.date(2026, 1, 6),
+            reponse_le=dt.date(2026, 1, 20),
+            reponse="Réponse",
+            cloture_le=dt.date(2026, 2, 1),
+        )
+        ouverte = Reclamation.objects.create(
+            **commun, objet="Ouverte", description="d", recue_le=dt.date(2026, 1, 5)
+        )
+        preuves_indexer(organisation=world.org_a)
+        piece = PiecePreuve.objects.get(source=PiecePreuve.Source.RECLAMATION)
+        assert (piece.source_id, piece.nature) == (close.pk, NaturePreuve.REGISTRES)
+        assert piece.conserver_jusqu_au == dt.date(2029, 2, 1)
+        # Still within its three years: nothing goes.
+        assert preuves_purger(organisation=world.org_a, aujourdhui=dt.date(2029, 2, 1)) == 0
+        assert preuves_purger(organisation=world.org_a, aujourdhui=dt.date(2029, 2, 2)) == 1
+        assert not Reclamation.objects.filter(pk=close.pk).exists()
+        # The open complaint is not evidence yet: never indexed, never purged.
+        assert Reclamation.objects.filter(pk=ouverte.pk).exists()
+        assert not PiecePreuve.objects.filter(source_id=ouverte.pk, source="reclamation").exists()
