@@ -59,7 +59,17 @@ def _lancer(env: dict[str, str], *args: str) -> str:
 
 
 def _rss_mo() -> float:
-    # Linux reports ru_maxrss in kibibytes.
+    """This process's peak resident memory in MiB. ``/proc/self/status`` VmHWM belongs to the
+    process's own address space, reset at exec; ``ru_maxrss`` survives exec on Linux and would
+    count the parent's size at fork (a pytest process of 400 MB running the smoke test)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as statut:  # noqa: PTH123
+            for ligne in statut:
+                if ligne.startswith("VmHWM:"):
+                    return int(ligne.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    # Elsewhere ru_maxrss, in kibibytes on Linux.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -19,12 +19,12 @@ ATTENDU = {
     "bilans en cours": 12,
     "recherche de bilans": 12,
     "bénéficiaires": 11,
-    "dossier": 19,
+    "dossier": 22,
     "agenda semaine": 11,
     "agenda organisation": 11,
     "relances": 12,
     "journal des accès": 12,
-    "portail": 18,
+    "portail": 19,
 }
 
 PETIT = {"mini": True}
