@@ -76,7 +76,7 @@ def test_every_space_fits_is_marked_and_has_no_serious_violation(
         "Programmes": reverse("programmes:list"),
         "Organisation": reverse("app:organisation"),
         "Relances": reverse("relances:outbox"),
-        "Enquêtes": reverse("enquetes:tableau"),
+        "Satisfaction": reverse("enquetes:tableau"),
         "Qualiopi": reverse("qualiopi:accueil"),
         "Journal des accès": reverse("app:audit_journal"),
         "Changer d'organisme": reverse("app:organismes"),
