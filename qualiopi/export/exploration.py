@@ -75,6 +75,21 @@ def enquetes_metier(ctx: ContexteExport) -> Iterator[Piece]:
     )
 
 
+def _par_dossier(modele: type[Piste] | type[Passation], ctx: ContexteExport) -> dict[str, int]:
+    """How many rows of ``modele`` each dossier in scope created in the window, by number."""
+    return dict(
+        modele.objects.filter(
+            organisation_id=ctx.organisation.pk,
+            bilan_id__in=ctx.bilan_ids,
+            created_at__date__gte=ctx.debut,
+            created_at__date__lte=ctx.fin,
+        )
+        .values_list("bilan__numero")
+        .annotate(n=Count("id"))
+        .values_list("bilan__numero", "n")
+    )
+
+
 def ressources_pedagogiques(ctx: ContexteExport) -> Iterator[Piece]:
     version = RomeVersion.objects.order_by("-numero").first()
     lignes: list[list[object]] = []
@@ -109,28 +124,8 @@ def ressources_pedagogiques(ctx: ContexteExport) -> Iterator[Piece]:
         entetes=[_("Ressource"), _("Origine ou version"), _("Détail")],
         lignes=lignes,
     )
-    pistes = dict(
-        Piste.objects.filter(
-            organisation_id=ctx.organisation.pk,
-            bilan_id__in=ctx.bilan_ids,
-            created_at__date__gte=ctx.debut,
-            created_at__date__lte=ctx.fin,
-        )
-        .values_list("bilan__numero")
-        .annotate(n=Count("id"))
-        .values_list("bilan__numero", "n")
-    )
-    passations = dict(
-        Passation.objects.filter(
-            organisation_id=ctx.organisation.pk,
-            bilan_id__in=ctx.bilan_ids,
-            created_at__date__gte=ctx.debut,
-            created_at__date__lte=ctx.fin,
-        )
-        .values_list("bilan__numero")
-        .annotate(n=Count("id"))
-        .values_list("bilan__numero", "n")
-    )
+    pistes = _par_dossier(Piste, ctx)
+    passations = _par_dossier(Passation, ctx)
     numeros = sorted(set(pistes) | set(passations))
     if numeros:
         yield _csv(

@@ -7,7 +7,7 @@ from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
 
 from qualiopi.forms.registres import DateInput
-from qualiopi.models.offres import CHAMPS_OBLIGATOIRES, OffreVersion
+from qualiopi.models.offres import CHAMPS_CONTENU, CHAMPS_OBLIGATOIRES, OffreVersion
 
 
 class OffreVersionForm(forms.ModelForm):
@@ -16,24 +16,7 @@ class OffreVersionForm(forms.ModelForm):
 
     class Meta:
         model = OffreVersion
-        fields = [
-            "titre",
-            "objectifs",
-            "public_vise",
-            "prerequis",
-            "duree_heures",
-            "duree_repartition",
-            "presentiel",
-            "distance",
-            "delai_acces",
-            "tarif",
-            "financements",
-            "accessibilite",
-            "referent_handicap_contact",
-            "contacts",
-            "methodes",
-            "modalites_evaluation",
-        ]
+        fields = list(CHAMPS_CONTENU)
         widgets = {
             champ: forms.Textarea(attrs={"rows": 3})
             for champ in CHAMPS_OBLIGATOIRES

@@ -27,6 +27,25 @@ CHAMPS_OBLIGATOIRES = (
     "methodes",
     "modalites_evaluation",
 )
+# Every item an administrator writes in a version, in the order of the form and of the CSV.
+CHAMPS_CONTENU = (
+    "titre",
+    "objectifs",
+    "public_vise",
+    "prerequis",
+    "duree_heures",
+    "duree_repartition",
+    "presentiel",
+    "distance",
+    "delai_acces",
+    "tarif",
+    "financements",
+    "accessibilite",
+    "referent_handicap_contact",
+    "contacts",
+    "methodes",
+    "modalites_evaluation",
+)
 
 
 class Offre(TenantOwned):

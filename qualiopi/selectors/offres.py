@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from bilan.core.models import Organisation
 from bilan.core.tenancy import get_for_organisation
-from qualiopi.models.offres import Offre, OffreVersion
+from qualiopi.models.offres import CHAMPS_CONTENU, Offre, OffreVersion
 from qualiopi.selectors.resultats import resultats_instantane, resultats_periode
 
 
@@ -104,22 +104,7 @@ def offre_versions_periode(*, debut: dt.date, fin: dt.date) -> list[OffreVersion
 CHAMPS_CSV = [
     "numero",
     "publiee_le",
-    "titre",
-    "objectifs",
-    "public_vise",
-    "prerequis",
-    "duree_heures",
-    "duree_repartition",
-    "presentiel",
-    "distance",
-    "delai_acces",
-    "tarif",
-    "financements",
-    "accessibilite",
-    "referent_handicap_contact",
-    "contacts",
-    "methodes",
-    "modalites_evaluation",
+    *CHAMPS_CONTENU,
     "resultats_debut",
     "resultats_fin",
     "resultats",
