@@ -70,13 +70,19 @@ def tenant_context(organisation: Organisation) -> Iterator[Organisation]:
     if organisation is None:
         raise TenantNotBoundError("tenant_context() exige une organisation.")
     previous = get_active_organisation()
+    # The outermost block's COMMIT ends the transaction-local setting by itself: restoring it
+    # there would be one more statement per transaction for nothing (issue 16: the outbox
+    # opens two per row). Inside an enclosing transaction the restore is what stops the
+    # binding from leaking into the rest of it.
+    restaurer = connection.in_atomic_block
     with transaction.atomic():
         token = active_organisation.set(organisation)
         try:
             _bind_database(organisation.pk)
             yield organisation
             # On an exception, the rollback of this block undoes the setting instead.
-            _bind_database(previous.pk if previous is not None else None)
+            if restaurer:
+                _bind_database(previous.pk if previous is not None else None)
         finally:
             active_organisation.reset(token)
 

@@ -19,12 +19,13 @@ ATTENDU = {
     "bilans en cours": 12,
     "recherche de bilans": 12,
     "bénéficiaires": 11,
-    "dossier": 19,
+    "dossier": 22,  # 19 in the first pass, before the exploration and Qualiopi merges
     "agenda semaine": 11,
     "agenda organisation": 11,
     "relances": 12,
     "journal des accès": 12,
-    "portail": 18,
+    "portail": 19,  # 18 in the first pass, before the same merges
+    "résultats qualiopi": 24,
 }
 
 PETIT = {"mini": True}
