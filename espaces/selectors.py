@@ -36,12 +36,14 @@ from beneficiaires.models import (
 )
 from beneficiaires.selectors import bilan_courant_obtenir, documents_a_signer_lister
 from bilan.core.models import Membership, Organisation, Role, SignatureRole, SignedDocument
+from bilan.core.tenancy import indice_organisation
 from espaces import charts
 from exploration.selectors.questionnaires import passations_a_remplir
 from relances.models import Relance
 from seances.models import (
     STATUTS_COMPTES,
     Consigne,
+    Emargement,
     EntretienSuivi,
     Rendu,
     RenduFichier,
@@ -351,6 +353,7 @@ def _mes_bilans(*, membership: Membership) -> QuerySet[Bilan]:
             )
         )
         .exclude(statut__in=TERMINAUX)
+        .filter(**indice_organisation("beneficiaire"))
         .select_related("beneficiaire")
         .order_by("beneficiaire__nom", "beneficiaire__prenom", "pk")
     )
@@ -376,6 +379,20 @@ def _minutes_comptees(*, travail: bool) -> Coalesce:
         .values("m")[:1]
     )
     return Coalesce(Subquery(somme), 0)
+
+
+def _roles_signes() -> Coalesce:
+    """How many distinct roles signed the outer séance's attendance, as a correlated
+    sub-select: the join it replaces hashed every attendance row of the organisation
+    (109 000 in the benchmark) to count those of a few hundred séances (issue 16)."""
+    roles = (
+        Emargement.objects.filter(seance=OuterRef("pk"))
+        .order_by()
+        .values("seance")
+        .annotate(n=Count("role", distinct=True))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(roles), 0)
 
 
 def _prochaine_seance(*, maintenant: dt.datetime) -> Subquery:
@@ -468,9 +485,7 @@ def _a_faire_groupes(*, bilans: Sequence[Bilan], maintenant: dt.datetime) -> lis
     seances = (
         Seance.objects.filter(bilan_id__in=list(par_pk), statut=Seance.Statut.REALISEE)
         .exclude(type=TypeSeance.TRAVAIL_PERSONNEL)
-        .annotate(
-            signes=Count("emargements__role", distinct=True),
-        )
+        .annotate(signes=_roles_signes())
         .filter(signes__lt=2)
         .order_by("debut")
     )
@@ -592,12 +607,16 @@ def cockpit_consultant(*, membership: Membership, maintenant: dt.datetime) -> di
         )
         .filter(
             Q(consultant_id=membership.user_id)
-            | Q(consultant__isnull=True, bilan__consultant_id=membership.user_id)
+            | Q(
+                consultant__isnull=True,
+                bilan_id__in=Bilan.objects.filter(consultant_id=membership.user_id).values("pk"),
+            )
         )
+        .filter(**indice_organisation("bilan", "bilan__beneficiaire"))
         .exclude(type=TypeSeance.TRAVAIL_PERSONNEL)
         .exclude(statut=Seance.Statut.ANNULEE)
         .select_related("bilan", "bilan__beneficiaire")
-        .annotate(signes=Count("emargements__role", distinct=True))
+        .annotate(signes=_roles_signes())
         .order_by("debut")
     )
     demain = debut_jour + dt.timedelta(days=1)
