@@ -3,7 +3,11 @@
 Run (PostgreSQL and Redis up, as for ``make test``; a fresh, dedicated test database)::
 
     TEST_DATABASE_NAME=test_bilan_bench .venv/bin/python -m pytest -q -s --create-db \\
-        -p no:cacheprovider bench/bench_pages.py
+        -p no:cacheprovider tests/perf/test_session.py bench/bench_pages.py
+
+(pytest-django creates only the databases the collected tests ask for, and this bench has no
+``django_db`` mark: a database test in the same session creates it; later runs ``--reuse-db``
+with ``bench/bench_pages.py`` alone.)
 
 Environment: ``BENCH_MINI=1`` for the smoke run's tiny volume, ``BENCH_REQUETES`` (30) timed
 requests per page after 3 warm-ups. The volume is ``manage.py bench_generer`` (defaults: 50

@@ -57,6 +57,7 @@ def pages_principales() -> list[Page]:
         Page("relances", "admin", reverse("relances:outbox")),
         Page("journal des accès", "admin", reverse("app:audit_journal")),
         Page("portail", "beneficiaire", reverse("portail:home")),
+        Page("résultats qualiopi", "admin", reverse("qualiopi:resultats")),
     ]
 
 

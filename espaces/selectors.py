@@ -7,11 +7,12 @@ import datetime as dt
 import io
 import json
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -22,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from beneficiaires import acces
 from beneficiaires import financement as fin
 from beneficiaires.acces import beneficiaires_visibles, bilans_visibles
+from beneficiaires.budget import TYPES_COMPTES
 from beneficiaires.cycle import TERMINAUX
 from beneficiaires.models import (
     Beneficiaire,
@@ -34,12 +36,14 @@ from beneficiaires.models import (
 )
 from beneficiaires.selectors import bilan_courant_obtenir, documents_a_signer_lister
 from bilan.core.models import Membership, Organisation, Role, SignatureRole, SignedDocument
+from bilan.core.tenancy import indice_organisation
 from espaces import charts
 from exploration.selectors.questionnaires import passations_a_remplir
 from relances.models import Relance
 from seances.models import (
     STATUTS_COMPTES,
     Consigne,
+    Emargement,
     EntretienSuivi,
     Rendu,
     RenduFichier,
@@ -349,11 +353,57 @@ def _mes_bilans(*, membership: Membership) -> QuerySet[Bilan]:
             )
         )
         .exclude(statut__in=TERMINAUX)
+        .filter(**indice_organisation("beneficiaire"))
         .select_related("beneficiaire")
-        .prefetch_related(
-            Prefetch("seances", queryset=Seance.objects.order_by("debut"), to_attr="toutes")
-        )
         .order_by("beneficiaire__nom", "beneficiaire__prenom", "pk")
+    )
+
+
+def _minutes_comptees(*, travail: bool) -> Coalesce:
+    """The counted minutes of the outer bilan's séances (personal work or accompaniment), as
+    a correlated sub-select: the cockpit used to load every séance of every open dossier
+    (~600 objects) to add them up in Python (issue 16). Same rule as ``Seance.minutes_comptees``
+    and the ``seances_budget_24h`` trigger."""
+    seances = Seance.objects.filter(
+        bilan=OuterRef("pk"), statut__in=STATUTS_COMPTES, type__in=TYPES_COMPTES
+    )
+    seances = (
+        seances.filter(type=TypeSeance.TRAVAIL_PERSONNEL)
+        if travail
+        else seances.exclude(type=TypeSeance.TRAVAIL_PERSONNEL)
+    )
+    somme = (
+        seances.order_by()
+        .values("bilan")
+        .annotate(m=Sum(Greatest("duree_minutes", Coalesce("duree_realisee_minutes", 0))))
+        .values("m")[:1]
+    )
+    return Coalesce(Subquery(somme), 0)
+
+
+def _roles_signes() -> Coalesce:
+    """How many distinct roles signed the outer séance's attendance, as a correlated
+    sub-select: the join it replaces hashed every attendance row of the organisation
+    (109 000 in the benchmark) to count those of a few hundred séances (issue 16)."""
+    roles = (
+        Emargement.objects.filter(seance=OuterRef("pk"))
+        .order_by()
+        .values("seance")
+        .annotate(n=Count("role", distinct=True))
+        .values("n")[:1]
+    )
+    return Coalesce(Subquery(roles), 0)
+
+
+def _prochaine_seance(*, maintenant: dt.datetime) -> Subquery:
+    """The pk of the outer bilan's next planned séance (not personal work)."""
+    return Subquery(
+        Seance.objects.filter(
+            bilan=OuterRef("pk"), statut=Seance.Statut.PLANIFIEE, debut__gte=maintenant
+        )
+        .exclude(type=TypeSeance.TRAVAIL_PERSONNEL)
+        .order_by("debut", "pk")
+        .values("pk")[:1]
     )
 
 
@@ -409,7 +459,7 @@ def _echeances_bilan(*, bilan: Bilan, aujourdhui: dt.date) -> list[AFaire]:
     return items
 
 
-def _a_faire_groupes(*, bilans: list[Bilan], maintenant: dt.datetime) -> list[AFaire]:
+def _a_faire_groupes(*, bilans: Sequence[Bilan], maintenant: dt.datetime) -> list[AFaire]:
     """What is waiting on these bilans, in a fixed number of queries whatever their number."""
     aujourdhui = timezone.localdate(maintenant)
     par_pk = {b.pk: b for b in bilans}
@@ -435,9 +485,7 @@ def _a_faire_groupes(*, bilans: list[Bilan], maintenant: dt.datetime) -> list[AF
     seances = (
         Seance.objects.filter(bilan_id__in=list(par_pk), statut=Seance.Statut.REALISEE)
         .exclude(type=TypeSeance.TRAVAIL_PERSONNEL)
-        .annotate(
-            signes=Count("emargements__role", distinct=True),
-        )
+        .annotate(signes=_roles_signes())
         .filter(signes__lt=2)
         .order_by("debut")
     )
@@ -559,47 +607,43 @@ def cockpit_consultant(*, membership: Membership, maintenant: dt.datetime) -> di
         )
         .filter(
             Q(consultant_id=membership.user_id)
-            | Q(consultant__isnull=True, bilan__consultant_id=membership.user_id)
+            | Q(
+                consultant__isnull=True,
+                bilan_id__in=Bilan.objects.filter(consultant_id=membership.user_id).values("pk"),
+            )
         )
+        .filter(**indice_organisation("bilan", "bilan__beneficiaire"))
         .exclude(type=TypeSeance.TRAVAIL_PERSONNEL)
         .exclude(statut=Seance.Statut.ANNULEE)
         .select_related("bilan", "bilan__beneficiaire")
-        .annotate(signes=Count("emargements__role", distinct=True))
+        .annotate(signes=_roles_signes())
         .order_by("debut")
     )
     demain = debut_jour + dt.timedelta(days=1)
-    bilans = list(_mes_bilans(membership=membership))
+    bilans = list(
+        _mes_bilans(membership=membership).annotate(
+            minutes_accompagnement=_minutes_comptees(travail=False),
+            minutes_travail=_minutes_comptees(travail=True),
+            prochaine_id=_prochaine_seance(maintenant=maintenant),
+        )
+    )
+    prochaines = Seance.objects.in_bulk(
+        [b.prochaine_id for b in bilans if b.prochaine_id is not None]
+    )
     a_faire = _a_faire_groupes(bilans=bilans, maintenant=maintenant)
     par_bilan: dict[int, list[AFaire]] = {}
     for item in a_faire:
         par_bilan.setdefault(item.bilan.pk, []).append(item)
-    dossiers = []
-    for bilan in bilans:
-        toutes: list[Seance] = getattr(bilan, "toutes", [])
-        comptees = [s for s in toutes if s.statut in STATUTS_COMPTES]
-        prochaine = next(
-            (
-                s
-                for s in toutes
-                if s.statut == Seance.Statut.PLANIFIEE
-                and s.debut >= maintenant
-                and s.type != TypeSeance.TRAVAIL_PERSONNEL
-            ),
-            None,
+    dossiers = [
+        DossierApercu(
+            bilan=bilan,
+            minutes_accompagnement=bilan.minutes_accompagnement,
+            minutes_travail=bilan.minutes_travail,
+            prochaine=prochaines.get(bilan.prochaine_id),
+            a_faire=par_bilan.get(bilan.pk, []),
         )
-        dossiers.append(
-            DossierApercu(
-                bilan=bilan,
-                minutes_accompagnement=sum(
-                    s.minutes_comptees for s in comptees if s.est_accompagnement
-                ),
-                minutes_travail=sum(
-                    s.minutes_comptees for s in comptees if not s.est_accompagnement
-                ),
-                prochaine=prochaine,
-                a_faire=par_bilan.get(bilan.pk, []),
-            )
-        )
+        for bilan in bilans
+    ]
     groupes = [
         (cle, libelle, [i for i in a_faire if i.categorie == cle])
         for cle, libelle in CATEGORIES_A_FAIRE.items()

@@ -64,7 +64,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import mailers
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -388,10 +388,34 @@ def _finir(relance: Relance, *, statut: str, erreur: str | None = None) -> None:
     relance.save(update_fields=champs)
 
 
+def _jeton_valide(jeton: str | None) -> bool:
+    try:
+        return jeton is not None and uuid.UUID(jeton) is not None
+    except ValueError:
+        return False
+
+
 def relance_prendre(*, organisation: Organisation, relance_id: int, jeton: str | None) -> Resultat:
     """First transaction of the send task (organisation bound): check the lease under the row
     lock, count and date the attempt, renew the lease. Committed before any mail server is
-    contacted. ``PRISE``: call ``relance_envoyer`` next; anything else: nothing to send."""
+    contacted. ``PRISE``: call ``relance_envoyer`` next; anything else: nothing to send.
+
+    The usual case is one conditional ``UPDATE`` (issue 16: statements per row): PostgreSQL
+    takes the row lock and re-checks the lease and the attempt cap on the locked row, so a
+    stale message (sent, released, claimed again) updates nothing. Only when nothing was
+    updated does the slower path below tell an ignored message from an exhausted row."""
+    if _jeton_valide(jeton):
+        maintenant = timezone.now()
+        prises = Relance.objects.filter(
+            pk=relance_id, statut=S.EN_COURS, bail_jeton=jeton, tentatives__lt=MAX_TENTATIVES
+        ).update(
+            tentatives=F("tentatives") + 1,
+            derniere_tentative_le=maintenant,
+            bail_expire_le=maintenant + bail(),
+            updated_at=maintenant,
+        )
+        if prises:
+            return Resultat.PRISE
     relance = _verrouiller(relance_id=relance_id, jeton=jeton)
     if relance is None:
         return Resultat.IGNOREE

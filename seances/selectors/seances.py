@@ -115,7 +115,15 @@ def seances_du_consultant(
     starting in [``debut``, ``fin``)."""
     return (
         Seance.objects.filter(debut__gte=debut, debut__lt=fin)
-        .filter(Q(consultant=consultant) | Q(consultant__isnull=True, bilan__consultant=consultant))
+        .filter(
+            # A sub-select rather than a join condition: the séances are then read from the
+            # (organisation, consultant, debut) index and the week, not bilan by bilan.
+            Q(consultant=consultant)
+            | Q(
+                consultant__isnull=True,
+                bilan_id__in=Bilan.objects.filter(consultant=consultant).values("pk"),
+            )
+        )
         .select_related("bilan", "bilan__beneficiaire")
         .order_by("debut")
     )

@@ -55,6 +55,10 @@ def _parametres(source: QueryDict, *, request: StaffRequest) -> dict[str, Any]:
                 consultant_param = str(uuid.UUID(valeur)) if valeur else ""
             except ValueError:
                 consultant_param = ""
+    if consultant_param == "tous":
+        # The organisation's agenda is read a day at a time (issue 16): its week was some 300
+        # séances, 187 KB and 28 times the floor; a day is bounded by what a team can hold.
+        vue = ag.VueAgenda.JOUR
     return {"vue": vue, "date": jour, "consultant": consultant_param}
 
 

@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from beneficiaires.models import Beneficiaire, Financement, StatutBilan
-from bilan.core.models import Role
+from bilan.core.models import Membership, Role
 from bilan.core.tenancy import tenant_context
+from espaces.selectors import cockpit_consultant
 from relances.models import Relance
 from seances.models import Consigne, Rendu, Seance
 from tests.factories.bilans import bilan_for
@@ -196,3 +197,54 @@ def test_le_cockpit_garde_un_nombre_constant_de_requetes(
 
 NB_CONSULTANT = 19  # 3 fewer since the session is written at most once a minute (issue 16)
 NB_ADMIN = 27
+
+
+def test_les_minutes_du_cockpit_en_sql_suivent_la_regle_des_24_heures(world):
+    """The cockpit adds the minutes up in SQL (issue 16): the same figures as the Python rule
+    ``Seance.minutes_comptees`` over every status and type, and the next planned séance that
+    is not personal work."""
+    bilan = bilan_for(world.beneficiaire_a, statut=StatutBilan.EN_COURS, phase="preliminaire")
+    maintenant = timezone.now()
+    jour = maintenant - dt.timedelta(days=10)
+    seances = [
+        _seance(bilan, debut=jour, statut=Seance.Statut.REALISEE, duree_realisee_minutes=90),
+        _seance(bilan, debut=jour, statut=Seance.Statut.REALISEE, duree_realisee_minutes=30),
+        _seance(bilan, debut=jour, statut=Seance.Statut.ANNULEE, motif="Empêchement"),
+        _seance(bilan, debut=jour, statut=Seance.Statut.ABSENCE_NON_EXCUSEE, motif="Absent"),
+        _seance(
+            bilan,
+            debut=jour,
+            type="travail_personnel",
+            modalite="autonomie",
+            lieu="",
+            duree_minutes=120,
+            statut=Seance.Statut.REALISEE,
+        ),
+        _seance(
+            bilan,
+            debut=maintenant + dt.timedelta(days=1),
+            type="travail_personnel",
+            modalite="autonomie",
+            lieu="",
+        ),
+        _seance(bilan, debut=maintenant + dt.timedelta(days=3), intitule="Plus tard"),
+        _seance(bilan, debut=maintenant + dt.timedelta(days=2), intitule="La prochaine"),
+    ]
+    membre = Membership.objects.get(user=world.consultant_a, organisation=world.org_a)
+    with tenant_context(world.org_a):
+        dossier = next(
+            d
+            for d in cockpit_consultant(membership=membre, maintenant=maintenant)["dossiers"]
+            if d.bilan.pk == bilan.pk
+        )
+    attendu_accompagnement = sum(
+        s.minutes_comptees for s in seances if s.type != "travail_personnel"
+    )
+    attendu_travail = sum(s.minutes_comptees for s in seances if s.type == "travail_personnel")
+    assert (dossier.minutes_accompagnement, dossier.minutes_travail) == (
+        attendu_accompagnement,
+        attendu_travail,
+    )
+    assert (attendu_accompagnement, attendu_travail) == (90 + 60 + 60 + 60, 120 + 60)
+    assert dossier.prochaine is not None
+    assert dossier.prochaine.intitule == "La prochaine"

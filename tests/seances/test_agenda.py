@@ -198,6 +198,31 @@ def test_admin_sees_the_organisation_or_one_consultant(world, login_as, eve, age
     assert "Entretien de lundi" not in page
 
 
+def test_the_organisation_agenda_is_a_day_at_a_time(world, login_as, eve, agenda_a):
+    """Bounded work (issue 16): asked for its week, the organisation's agenda shows one day,
+    with the day-by-day navigation; one consultant's agenda keeps its week."""
+    client = login_as(world.admin_a)
+    page = _page(client.get(_url(vue="semaine", date=LUNDI.isoformat(), consultant="tous")))
+    assert "Entretien de lundi" in page
+    assert "Séance d'Ève" in page
+    assert "Entretien de mardi" not in page
+    assert "Jour suivant" in page
+    assert "Semaine suivante" not in page
+    assert f"date={(LUNDI + dt.timedelta(days=1)).isoformat()}" in page
+    page = _page(
+        client.get(_url(date=(LUNDI + dt.timedelta(days=1)).isoformat(), consultant="tous"))
+    )
+    assert "Entretien de mardi" in page
+    assert "Entretien de lundi" not in page
+    page = _page(
+        client.get(
+            _url(vue="semaine", date=LUNDI.isoformat(), consultant=world.consultant_a.public_id)
+        )
+    )
+    assert "Entretien de lundi" in page
+    assert "Entretien de mardi" in page
+
+
 def test_organisation_b_never_sees_organisation_a(world, login_as, agenda_a):
     client = login_as(world.consultant_b)
     page = _page(client.get(_url(date=LUNDI.isoformat(), consultant="tous")))

@@ -10,7 +10,7 @@ from django.db import DatabaseError, connection, transaction
 
 from beneficiaires.models import Beneficiaire
 from bilan.core.rls import POLICY_NAME, composite_foreign_keys, protection_problems, rls_catalogue
-from bilan.core.tenancy import tenant_context
+from bilan.core.tenancy import indice_organisation, tenant_context
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -155,6 +155,33 @@ def test_nested_contexts_restore_the_outer_organisation(world):
             assert _scalar("SELECT current_setting('app.current_org', true)") == str(world.org_b.pk)
         assert _scalar("SELECT current_setting('app.current_org', true)") == str(world.org_a.pk)
     assert _scalar("SELECT current_setting('app.current_org', true)") in (None, "")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_outermost_block_is_unbound_by_its_commit(world):
+    """The outermost ``tenant_context`` no longer resets the binding before its COMMIT (one
+    statement per transaction, issue 16): the transaction-local setting ends with it, and the
+    connection's next statements see no organisation."""
+    assert not connection.in_atomic_block
+    with tenant_context(world.org_a):
+        Beneficiaire.objects.count()
+        assert _scalar("SELECT current_setting('app.current_org', true)") == str(world.org_a.pk)
+    assert _scalar("SELECT current_setting('app.current_org', true)") in (None, "")
+    assert _scalar("SELECT count(*) FROM beneficiaires_beneficiaire") == 0
+    with transaction.atomic():
+        assert _scalar("SELECT current_setting('app.current_org', true)") in (None, "")
+        assert _scalar("SELECT count(*) FROM beneficiaires_beneficiaire") == 0
+
+
+def test_the_planner_hint_names_only_the_bound_organisation(world):
+    """``indice_organisation`` adds the bound organisation's id on joined tables; nothing when
+    no organisation is bound (a hint, never a way to read another organisation)."""
+    assert indice_organisation("bilan") == {}
+    with tenant_context(world.org_a):
+        assert indice_organisation("bilan", "bilan__beneficiaire") == {
+            "bilan__organisation_id": world.org_a.pk,
+            "bilan__beneficiaire__organisation_id": world.org_a.pk,
+        }
 
 
 def test_a_failed_block_leaves_nothing_bound(world):
