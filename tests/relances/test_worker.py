@@ -24,10 +24,12 @@ def celery_worker():
     (and its default queue) cannot take our messages."""
     queue = f"relances-tests-{uuid.uuid4().hex}"
     routes_before = app.conf.task_routes
-    app.conf.task_routes = {
-        "relances.tasks.envoyer_relance": {"queue": queue},
-        "relances.tasks.envoyer_lot": {"queue": queue},
-    }
+    _router(
+        {
+            "relances.tasks.envoyer_relance": {"queue": queue},
+            "relances.tasks.envoyer_lot": {"queue": queue},
+        }
+    )
     app.loader.import_module("celery.contrib.testing.tasks")
     try:
         with start_worker(
@@ -35,7 +37,15 @@ def celery_worker():
         ) as worker:
             yield worker
     finally:
-        app.conf.task_routes = routes_before
+        _router(routes_before)
+
+
+def _router(routes):
+    # Celery builds its router once, from the routes of that moment: after an earlier test sent a
+    # task, a new ``task_routes`` alone would still send ours to the settings' queue.
+    app.conf.task_routes = routes
+    app.amqp.flush_routes()
+    app.amqp.__dict__.pop("router", None)
 
 
 def _wait_for(predicate, timeout=15.0):
