@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from functools import partial
 
@@ -45,12 +45,17 @@ from beneficiaires.models import (
     TypeSeance,
 )
 from beneficiaires.sous_traitance import bilan_contrat_sous_traitance
-from bilan.core.exports import csv_morceaux
 from bilan.core.formatting import moment_fr
 from bilan.core.models import Membership, Signature, SignedDocument, private_storage
 from enquetes.models import KindEnquete, Question, Reponse, ReponseItem
 from enquetes.selectors import satisfaction_calculer
-from qualiopi.export.pieces import ContexteExport, Fournisseur, Piece
+from qualiopi.export.pieces import (
+    TAILLE_MORCEAU,
+    ContexteExport,
+    Fournisseur,
+    Piece,
+    piece_csv,
+)
 from qualiopi.referentiel import PREUVE_ADMINISTRATIVE
 from relances.models import Relance
 from seances.models import Emargement, Seance
@@ -58,7 +63,6 @@ from syntheses.models import Synthese
 from syntheses.selectors import KIND as KIND_SYNTHESE
 from syntheses.services.documents_fin import KIND_ATTESTATION, KIND_CERTIFICAT
 
-TAILLE_MORCEAU = 64 * 1024
 KINDS_CONVENTION = (
     TypeDocument.CONVENTION.value,
     TypeDocument.CONVENTION_TRIPARTITE.value,
@@ -108,20 +112,6 @@ def _flux_fichier(*, nom: str, empreinte: str, reference: str) -> Iterator[bytes
             _("Le document %(ref)s ne correspond plus à son empreinte : il a été altéré.")
             % {"ref": reference}
         )
-
-
-def _piece_csv(
-    *,
-    nom: str,
-    titre: str,
-    entetes: Sequence[str],
-    lignes: Callable[[], Iterable[Sequence[object]]],
-) -> Piece:
-    return Piece(
-        nom=nom,
-        titre=titre,
-        contenu=lambda: csv_morceaux(entetes=entetes, lignes=lignes()),
-    )
 
 
 def _bilans(ctx: ContexteExport):
@@ -234,7 +224,7 @@ def emargements(ctx: ContexteExport) -> Iterator[Piece]:
                 _moment(e.signe_le),
             )
 
-    yield _piece_csv(
+    yield piece_csv(
         nom="emargements-seances.csv",
         titre=_("Émargements des séances (signataires, méthode, date)"),
         entetes=[
@@ -300,7 +290,7 @@ def objectifs(ctx: ContexteExport) -> Iterator[Piece]:
                 _jour(b.termine_le),
             )
 
-    yield _piece_csv(
+    yield piece_csv(
         nom="objectifs-dates.csv",
         titre=_("Objectifs définis en phase préliminaire : datation et issue du dossier"),
         entetes=[
@@ -351,7 +341,7 @@ def entretiens_prealables(ctx: ContexteExport) -> Iterator[Piece]:
                 e.get_issue_display(),
             )
 
-    yield _piece_csv(
+    yield piece_csv(
         nom="entretiens-prealables.csv",
         titre=_("Entretiens préalables : date, consultant·e, suite donnée"),
         entetes=[_("Dossier"), _("Entretien le"), _("Consultant·e"), _("Suite donnée")],
@@ -403,7 +393,7 @@ def programmes_personnalises(ctx: ContexteExport) -> Iterator[Piece]:
                 _libelle(Seance.Statut.choices, s.statut),
             )
 
-    yield _piece_csv(
+    yield piece_csv(
         nom="programmes-personnalises.csv",
         titre=_("Programmes personnalisés : séances prévues par phase et par dossier"),
         entetes=[
@@ -471,7 +461,7 @@ def validation_synthese(ctx: ContexteExport) -> Iterator[Piece]:
                 synthese.remise_mode,
             )
 
-    yield _piece_csv(
+    yield piece_csv(
         nom="accuses-synthese.csv",
         titre=_("Validation, signature et remise de la synthèse (sans son contenu)"),
         entetes=[
@@ -531,7 +521,7 @@ def relances_absences(ctx: ContexteExport) -> Iterator[Piece]:
                     reports.get(str(s.public_id), 0),
                 )
 
-        yield _piece_csv(
+        yield piece_csv(
             nom="absences-annulations-reports.csv",
             titre=_("Absences, annulations et reports de séances"),
             entetes=[
@@ -563,7 +553,7 @@ def relances_absences(ctx: ContexteExport) -> Iterator[Piece]:
                     r.tentatives,
                 )
 
-        yield _piece_csv(
+        yield piece_csv(
             nom="relances-envoyees.csv",
             titre=_("Relances et rappels par dossier"),
             entetes=[
@@ -603,7 +593,7 @@ def enquetes_satisfaction(ctx: ContexteExport) -> Iterator[Piece]:
                 "" if taux.note_moyenne is None else taux.note_moyenne,
             )
 
-    yield _piece_csv(
+    yield piece_csv(
         nom="satisfaction-periode.csv",
         titre=_("Satisfaction de la période : envois, réponses, taux"),
         entetes=[
@@ -651,7 +641,7 @@ def enquetes_satisfaction(ctx: ContexteExport) -> Iterator[Piece]:
                 round(sum(notes) / len(notes), 2) if notes else "",
             )
 
-    yield _piece_csv(
+    yield piece_csv(
         nom="enquetes-par-dossier.csv",
         titre=_("Questionnaires par dossier : envoi, rappels, réponse, note moyenne"),
         entetes=[
@@ -699,7 +689,7 @@ def contrats_sous_traitance(ctx: ContexteExport) -> Iterator[Piece]:
                 _jour(m.st_communique_cdc_le),
             )
 
-    yield _piece_csv(
+    yield piece_csv(
         nom="contrats-sous-traitance.csv",
         titre=_("Contrats de sous-traitance en vigueur sur la période"),
         entetes=[
@@ -723,7 +713,7 @@ def contrats_sous_traitance(ctx: ContexteExport) -> Iterator[Piece]:
             if contrat is not None:
                 yield (bilan.numero, contrat.st_reference)
 
-    yield _piece_csv(
+    yield piece_csv(
         nom="dossiers-sous-traites.csv",
         titre=_("Dossiers réalisés en sous-traitance"),
         entetes=[_("Dossier"), _("Contrat")],
@@ -753,7 +743,7 @@ def conception_offre(ctx: ContexteExport) -> Iterator[Piece]:
                 programme.suivi_mois,
             )
 
-    yield _piece_csv(
+    yield piece_csv(
         nom="programmes-types.csv",
         titre=_("Programmes types : phases, étapes, durées, modalités"),
         entetes=[
@@ -818,7 +808,7 @@ def convocations(ctx: ContexteExport) -> Iterator[Piece]:
                 _moment(rappels.get(s.pk)),
             )
 
-    yield _piece_csv(
+    yield piece_csv(
         nom="convocations.csv",
         titre=_("Convocations et rappels des séances"),
         entetes=[
@@ -870,7 +860,7 @@ def administratif(ctx: ContexteExport) -> Iterator[Piece]:
             yield (_("Lieu d'accueil en présentiel"), lieu)
         yield (_("Données extraites le"), _moment(timezone.now()))
 
-    yield _piece_csv(
+    yield piece_csv(
         nom="organisme.csv",
         titre=_("Organisme : NDA, SIRET, certificat Qualiopi, référent·e handicap, lieux"),
         entetes=[_("Rubrique"), _("Valeur")],

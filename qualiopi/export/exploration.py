@@ -19,15 +19,9 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from bilan.core.exports import csv_texte
 from exploration.instruments import instruments
 from exploration.models import Appellation, EnqueteMetier, Fiche, Passation, Piste, RomeVersion
-from qualiopi.export.pieces import ContexteExport, Fournisseur, Piece
-
-
-def _csv(*, nom: str, titre: str, entetes: list[str], lignes: list[list[object]]) -> Piece:
-    texte = csv_texte(entetes=entetes, lignes=lignes)
-    return Piece(nom=nom, titre=titre, contenu=lambda: [texte.encode("utf-8")])
+from qualiopi.export.pieces import ContexteExport, Fournisseur, Piece, piece_csv
 
 
 def enquetes_metier(ctx: ContexteExport) -> Iterator[Piece]:
@@ -43,7 +37,7 @@ def enquetes_metier(ctx: ContexteExport) -> Iterator[Piece]:
     )
     if not enquetes:
         return
-    yield _csv(
+    yield piece_csv(
         nom="enquetes_metier.csv",
         titre=_("Enquêtes métier de la période : date, nature, modalité (sans leur contenu)"),
         entetes=[
@@ -67,7 +61,7 @@ def enquetes_metier(ctx: ContexteExport) -> Iterator[Piece]:
         ],
     )
     par_nature = Counter(e.get_type_organisation_display() for e in enquetes)
-    yield _csv(
+    yield piece_csv(
         nom="enquetes_metier_par_nature.csv",
         titre=_("Enquêtes métier de la période par nature"),
         entetes=[_("Type d'organisation"), _("Enquêtes")],
@@ -118,7 +112,7 @@ def ressources_pedagogiques(ctx: ContexteExport) -> Iterator[Piece]:
             _("personne rencontrée, fonction, organisation, questions, apprentissages, effet"),
         ]
     )
-    yield _csv(
+    yield piece_csv(
         nom="ressources_mises_a_disposition.csv",
         titre=_("Ressources pédagogiques mises à disposition des bénéficiaires"),
         entetes=[_("Ressource"), _("Origine ou version"), _("Détail")],
@@ -128,7 +122,7 @@ def ressources_pedagogiques(ctx: ContexteExport) -> Iterator[Piece]:
     passations = _par_dossier(Passation, ctx)
     numeros = sorted(set(pistes) | set(passations))
     if numeros:
-        yield _csv(
+        yield piece_csv(
             nom="utilisation_par_dossier.csv",
             titre=_("Utilisation des ressources par dossier (nombres seulement)"),
             entetes=[_("Dossier"), _("Pistes métiers"), _("Questionnaires proposés")],

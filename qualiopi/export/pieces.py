@@ -12,13 +12,18 @@ personal work, no questionnaire answer; only metadata, receipts, registers and s
 administrative documents (domain.md §3.3, §9; R6313-7).
 """
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from django.core.files import File
 from django.utils.functional import Promise
 
+from bilan.core.exports import csv_morceaux
 from bilan.core.models import Organisation
+
+# Stored files go into the archive this many bytes at a time.
+TAILLE_MORCEAU = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -53,3 +58,28 @@ class Fournisseur:
     titre: str | Promise
     pieces: Callable[[ContexteExport], Iterator[Piece]]
     absence: str | Promise
+
+
+def piece_csv(
+    *,
+    nom: str,
+    titre: str,
+    entetes: Sequence[str],
+    lignes: Callable[[], Iterable[Sequence[object]]] | Sequence[Sequence[object]],
+) -> Piece:
+    """A CSV piece written in batches (``bilan.core.exports.csv_morceaux``); ``lignes`` may be
+    a callable, so that a long register is read only while the archive is written."""
+    return Piece(
+        nom=nom,
+        titre=titre,
+        contenu=lambda: csv_morceaux(
+            entetes=entetes, lignes=lignes() if callable(lignes) else lignes
+        ),
+    )
+
+
+def fichier_morceaux(fichier: File) -> Iterator[bytes]:
+    """A stored file, ``TAILLE_MORCEAU`` bytes at a time."""
+    with fichier.open("rb") as handle:
+        while morceau := handle.read(TAILLE_MORCEAU):
+            yield morceau

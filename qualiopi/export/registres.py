@@ -10,26 +10,32 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.functional import Promise
+from django.utils.text import format_lazy, slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from beneficiaires.models import Bilan
-from bilan.core.exports import csv_texte
+from bilan.core.exports import csv_morceaux
 from bilan.core.models import Organisation
-from qualiopi.export.pieces import ContexteExport, Fournisseur, Piece
+from qualiopi.export.pieces import (
+    ContexteExport,
+    Fournisseur,
+    Piece,
+    fichier_morceaux,
+    piece_csv,
+)
 from qualiopi.models.documents import DocumentVersion, KindDocument
 from qualiopi.models.offres import OffreVersion
 from qualiopi.models.registres import KindVeille, PieceIntervenant
 from qualiopi.selectors import documents as documents_selectors
 from qualiopi.selectors import offres as offres_selectors
 from qualiopi.selectors import registres as selectors
-
-TAILLE_MORCEAU = 64 * 1024
-LIGNES_PAR_MORCEAU = 500
 
 
 def _iso(valeur: dt.date | dt.datetime | None) -> str:
@@ -38,45 +44,6 @@ def _iso(valeur: dt.date | dt.datetime | None) -> str:
     if isinstance(valeur, dt.datetime):
         return timezone.localtime(valeur).isoformat(timespec="minutes")
     return valeur.isoformat()
-
-
-def csv_morceaux(*, entetes: Sequence[str], lignes: Iterable[Sequence[object]]) -> Iterator[bytes]:
-    """The CSV of ``bilan.core.exports.csv_texte`` (same neutralisation, one byte order mark),
-    produced ``LIGNES_PAR_MORCEAU`` rows at a time so a long register never sits in memory."""
-    lot: list[Sequence[object]] = []
-    premier = True
-    for ligne in lignes:
-        lot.append(ligne)
-        if len(lot) == LIGNES_PAR_MORCEAU:
-            yield _csv_lot(entetes=entetes, lot=lot, premier=premier)
-            premier, lot = False, []
-    if lot or premier:
-        yield _csv_lot(entetes=entetes, lot=lot, premier=premier)
-
-
-def _csv_lot(*, entetes: Sequence[str], lot: list[Sequence[object]], premier: bool) -> bytes:
-    if premier:
-        return csv_texte(entetes=entetes, lignes=lot).encode()
-    # Later batches: no header, no byte order mark (the first row stands in for the header).
-    return (
-        csv_texte(entetes=["" if v is None else str(v) for v in lot[0]], lignes=lot[1:])
-        .removeprefix("\ufeff")
-        .encode()
-    )
-
-
-def _piece_csv(
-    nom: str, titre: str, entetes: Sequence[str], lignes: Callable[[], Iterable[Sequence[object]]]
-) -> Piece:
-    return Piece(
-        nom=nom, titre=titre, contenu=lambda: csv_morceaux(entetes=entetes, lignes=lignes())
-    )
-
-
-def _fichier_morceaux(fichier) -> Iterator[bytes]:
-    with fichier.open("rb") as handle:
-        while morceau := handle.read(TAILLE_MORCEAU):
-            yield morceau
 
 
 def _html_morceaux(version: OffreVersion, organisation: Organisation) -> Iterator[bytes]:
@@ -106,12 +73,12 @@ def offre_versions_pieces(ctx: ContexteExport) -> Iterator[Piece]:
         )
         yield Piece(
             nom=nom,
-            titre=f"{version.titre} — version {version.numero}",
+            titre=_("%(titre)s — version %(n)s") % {"titre": version.titre, "n": version.numero},
             contenu=functools.partial(_html_morceaux, version, ctx.organisation),
         )
     yield Piece(
         nom="index.csv",
-        titre="Index des versions des pages d'offre",
+        titre=_("Index des versions des pages d'offre"),
         contenu=lambda: csv_morceaux(
             entetes=["fichier", "programme", *offres_selectors.CHAMPS_CSV], lignes=lignes
         ),
@@ -137,9 +104,13 @@ def _piece_document(version: DocumentVersion) -> Piece:
             f"{version.kind}-v{version.numero}-{version.en_vigueur_le.isoformat()}."
             f"{_extension(version.nom_original)}"
         ),
-        titre=f"{version.get_kind_display()} — version {version.numero} "
-        f"(en vigueur le {version.en_vigueur_le:%d/%m/%Y})",
-        contenu=functools.partial(_fichier_morceaux, version.fichier),
+        titre=_("%(kind)s — version %(n)s (en vigueur le %(jour)s)")
+        % {
+            "kind": version.get_kind_display(),
+            "n": version.numero,
+            "jour": f"{version.en_vigueur_le:%d/%m/%Y}",
+        },
+        contenu=functools.partial(fichier_morceaux, version.fichier),
     )
 
 
@@ -164,11 +135,11 @@ def accuses_lecture_pieces(ctx: ContexteExport) -> Iterator[Piece]:
             )
             yield [a.version.get_kind_display(), a.version.numero, reference, _iso(a.lu_le)]
 
-    yield _piece_csv(
-        "accuses-lecture.csv",
-        "Accusés de lecture des documents de l'organisme",
-        ["document", "version", "reference_beneficiaire", "lu_le"],
-        lignes,
+    yield piece_csv(
+        nom="accuses-lecture.csv",
+        titre=_("Accusés de lecture des documents de l'organisme"),
+        entetes=["document", "version", "reference_beneficiaire", "lu_le"],
+        lignes=lignes,
     )
 
 
@@ -178,7 +149,7 @@ def accuses_lecture_pieces(ctx: ContexteExport) -> Iterator[Piece]:
 def _registre(
     *,
     nom: str,
-    titre: str,
+    titre: str | Promise,
     entetes: Sequence[str],
     lister: Callable[[ContexteExport], QuerySet],
     ligne: Callable[[Any], Sequence[object]],
@@ -187,8 +158,11 @@ def _registre(
         qs = lister(ctx)
         if not qs.exists():
             return
-        yield _piece_csv(
-            nom, titre, entetes, lambda: (ligne(e) for e in qs.iterator(chunk_size=500))
+        yield piece_csv(
+            nom=nom,
+            titre=str(titre),
+            entetes=entetes,
+            lignes=lambda: (ligne(e) for e in qs.iterator(chunk_size=500)),
         )
 
     return pieces
@@ -314,7 +288,7 @@ def _pieces_intervenants(ctx: ContexteExport, kinds) -> QuerySet[PieceIntervenan
     )
 
 
-def _fiches(nom: str, titre: str, kinds) -> Callable[[ContexteExport], Iterator[Piece]]:
+def _fiches(nom: str, titre: str | Promise, kinds) -> Callable[[ContexteExport], Iterator[Piece]]:
     def pieces(ctx: ContexteExport) -> Iterator[Piece]:
         qs = _pieces_intervenants(ctx, kinds)
         if not qs.exists():
@@ -336,10 +310,10 @@ def _fiches(nom: str, titre: str, kinds) -> Callable[[ContexteExport], Iterator[
                     else "",
                 ]
 
-        yield _piece_csv(
-            nom,
-            titre,
-            [
+        yield piece_csv(
+            nom=nom,
+            titre=str(titre),
+            entetes=[
                 "intervenant",
                 "sous_traitance",
                 "nature",
@@ -350,13 +324,13 @@ def _fiches(nom: str, titre: str, kinds) -> Callable[[ContexteExport], Iterator[
                 "heures",
                 "justificatif",
             ],
-            lignes,
+            lignes=lignes,
         )
         for p in qs.exclude(fichier=""):
             yield Piece(
                 nom=f"justificatifs/{p.public_id}.{_extension(p.nom_original)}",
                 titre=f"{p.intervenant} — {p.intitule}",
-                contenu=functools.partial(_fichier_morceaux, p.fichier),
+                contenu=functools.partial(fichier_morceaux, p.fichier),
             )
 
     return pieces
@@ -372,28 +346,28 @@ def handicap_pieces(ctx: ContexteExport) -> Iterator[Piece]:
     referent = [ctx.organisation.referent_handicap_nom, ctx.organisation.referent_handicap_contact]
     if not (partenaires.exists() or adaptations.exists() or any(referent)):
         return
-    yield _piece_csv(
-        "referent-handicap.csv",
-        "Référent·e handicap",
-        ["nom", "contact"],
-        lambda: [referent],
+    yield piece_csv(
+        nom="referent-handicap.csv",
+        titre=_("Référent·e handicap"),
+        entetes=["nom", "contact"],
+        lignes=[referent],
     )
     if partenaires.exists():
-        yield _piece_csv(
-            "partenaires.csv",
-            "Annuaire des partenaires handicap",
-            ["nom", "type", "contact", "telephone", "courriel"],
-            lambda: (
+        yield piece_csv(
+            nom="partenaires.csv",
+            titre=_("Annuaire des partenaires handicap"),
+            entetes=["nom", "type", "contact", "telephone", "courriel"],
+            lignes=lambda: (
                 [p.nom, p.get_kind_display(), p.contact, p.telephone, p.courriel]
                 for p in partenaires
             ),
         )
     if adaptations.exists():
-        yield _piece_csv(
-            "adaptations.csv",
-            "Adaptations mises en place (anonymisées)",
-            ["date", "besoin", "adaptation", "partenaire"],
-            lambda: (
+        yield piece_csv(
+            nom="adaptations.csv",
+            titre=_("Adaptations mises en place (anonymisées)"),
+            entetes=["date", "besoin", "adaptation", "partenaire"],
+            lignes=lambda: (
                 [_iso(a.date), a.besoin, a.adaptation, a.partenaire.nom if a.partenaire else ""]
                 for a in adaptations
             ),
@@ -403,31 +377,33 @@ def handicap_pieces(ctx: ContexteExport) -> Iterator[Piece]:
 FOURNISSEURS: list[Fournisseur] = [
     Fournisseur(
         preuve="offre_versions",
-        titre="Pages publiques de l'offre : versions datées",
+        titre=_l("Pages publiques de l'offre : versions datées"),
         pieces=offre_versions_pieces,
-        absence="Aucune page d'offre publiée ni en vigueur sur la période.",
+        absence=_l("Aucune page d'offre publiée ni en vigueur sur la période."),
     ),
     Fournisseur(
         preuve="cgv",
-        titre="Conditions générales de vente en vigueur",
+        titre=_l("Conditions générales de vente en vigueur"),
         pieces=_documents([KindDocument.CGV]),
-        absence="Aucune version des conditions générales de vente déposée pour la période.",
+        absence=_l("Aucune version des conditions générales de vente déposée pour la période."),
     ),
     Fournisseur(
         preuve="cadre_legal",
-        titre="Cadre légal et financements du bilan",
+        titre=_l("Cadre légal et financements du bilan"),
         pieces=_documents([KindDocument.CADRE_LEGAL]),
-        absence="Aucune fiche sur le cadre légal et les financements déposée pour la période.",
+        absence=_l("Aucune fiche sur le cadre légal et les financements déposée pour la période."),
     ),
     Fournisseur(
         preuve="declaration_accessibilite",
-        titre="Déclaration d'accessibilité",
+        titre=_l("Déclaration d'accessibilité"),
         pieces=_documents([KindDocument.ACCESSIBILITE]),
-        absence="Aucune déclaration d'accessibilité déposée pour la période.",
+        absence=_l("Aucune déclaration d'accessibilité déposée pour la période."),
     ),
     Fournisseur(
         preuve="documents_organisation",
-        titre="Livret d'accueil, règlement intérieur, fiche déontologique, consignes à distance",
+        titre=_l(
+            "Livret d'accueil, règlement intérieur, fiche déontologique, consignes à distance"
+        ),
         pieces=_documents(
             [
                 KindDocument.LIVRET_ACCUEIL,
@@ -436,32 +412,32 @@ FOURNISSEURS: list[Fournisseur] = [
                 KindDocument.CONSIGNES_DISTANCE,
             ]
         ),
-        absence="Aucun document d'information des bénéficiaires déposé pour la période.",
+        absence=_l("Aucun document d'information des bénéficiaires déposé pour la période."),
     ),
     Fournisseur(
         preuve="moyens_locaux",
-        titre="Description des locaux et des outils",
+        titre=_l("Description des locaux et des outils"),
         pieces=_documents([KindDocument.LOCAUX]),
-        absence="Aucune description des locaux et des outils déposée pour la période.",
+        absence=_l("Aucune description des locaux et des outils déposée pour la période."),
     ),
     Fournisseur(
         preuve="organigramme",
-        titre="Organigramme",
+        titre=_l("Organigramme"),
         pieces=_documents([KindDocument.ORGANIGRAMME]),
-        absence="Aucun organigramme déposé pour la période.",
+        absence=_l("Aucun organigramme déposé pour la période."),
     ),
     Fournisseur(
         preuve="accuses_lecture",
-        titre="Accusés de lecture des documents par les bénéficiaires",
+        titre=_l("Accusés de lecture des documents par les bénéficiaires"),
         pieces=accuses_lecture_pieces,
-        absence="Aucun accusé de lecture enregistré sur la période.",
+        absence=_l("Aucun accusé de lecture enregistré sur la période."),
     ),
     Fournisseur(
         preuve="reclamations",
-        titre="Registre des réclamations et incidents",
+        titre=_l("Registre des réclamations et incidents"),
         pieces=_registre(
             nom="reclamations.csv",
-            titre="Registre des réclamations et incidents",
+            titre=_l("Registre des réclamations et incidents"),
             entetes=[
                 "reference",
                 "recue_le",
@@ -478,14 +454,14 @@ FOURNISSEURS: list[Fournisseur] = [
             lister=_reclamations,
             ligne=_reclamation_ligne,
         ),
-        absence="Aucune réclamation ni incident reçu ou ouvert sur la période.",
+        absence=_l("Aucune réclamation ni incident reçu ou ouvert sur la période."),
     ),
     Fournisseur(
         preuve="actions_amelioration",
-        titre="Plan d'actions d'amélioration",
+        titre=_l("Plan d'actions d'amélioration"),
         pieces=_registre(
             nom="actions-amelioration.csv",
-            titre="Plan d'actions d'amélioration",
+            titre=_l("Plan d'actions d'amélioration"),
             entetes=[
                 "reference",
                 "intitule",
@@ -503,20 +479,20 @@ FOURNISSEURS: list[Fournisseur] = [
             lister=_actions,
             ligne=_action_ligne,
         ),
-        absence="Aucune action d'amélioration ouverte ou en cours sur la période.",
+        absence=_l("Aucune action d'amélioration ouverte ou en cours sur la période."),
     ),
     *[
         Fournisseur(
             preuve=preuve,
-            titre=f"Veille : {KindVeille(kind).label}",
+            titre=format_lazy(_l("Veille : {kind}"), kind=KindVeille(kind).label),
             pieces=_registre(
                 nom=f"veille-{kind}.csv",
-                titre=f"Veille : {KindVeille(kind).label}",
+                titre=format_lazy(_l("Veille : {kind}"), kind=KindVeille(kind).label),
                 entetes=VEILLE_ENTETES,
                 lister=_veille(kind),
                 ligne=_veille_ligne,
             ),
-            absence="Aucune entrée de veille de ce type sur la période.",
+            absence=_l("Aucune entrée de veille de ce type sur la période."),
         )
         for preuve, kind in (
             ("veille_legale", KindVeille.LEGALE),
@@ -526,40 +502,42 @@ FOURNISSEURS: list[Fournisseur] = [
     ],
     Fournisseur(
         preuve="consultants",
-        titre="Intervenant·es : qualifications, diplômes, habilitations aux tests",
+        titre=_l("Intervenant·es : qualifications, diplômes, habilitations aux tests"),
         pieces=_fiches(
             "intervenants.csv",
-            "Qualifications et habilitations des intervenant·es",
+            _l("Qualifications et habilitations des intervenant·es"),
             KINDS_COMPETENCES,
         ),
-        absence="Aucune qualification ni habilitation d'intervenant·e enregistrée pour la période.",
+        absence=_l(
+            "Aucune qualification ni habilitation d'intervenant·e enregistrée pour la période."
+        ),
     ),
     Fournisseur(
         preuve="formations_supervision",
-        titre="Formations continues et supervision des intervenant·es",
+        titre=_l("Formations continues et supervision des intervenant·es"),
         pieces=_fiches(
             "formations-supervision.csv",
-            "Formations et supervision des intervenant·es",
+            _l("Formations et supervision des intervenant·es"),
             KINDS_FORMATIONS,
         ),
-        absence="Aucune formation ni supervision enregistrée sur la période.",
+        absence=_l("Aucune formation ni supervision enregistrée sur la période."),
     ),
     Fournisseur(
         preuve="handicap",
-        titre="Handicap : référent·e, partenaires, adaptations anonymisées",
+        titre=_l("Handicap : référent·e, partenaires, adaptations anonymisées"),
         pieces=handicap_pieces,
-        absence="Aucun partenaire handicap, référent·e ni adaptation enregistré.",
+        absence=_l("Aucun partenaire handicap, référent·e ni adaptation enregistré."),
     ),
     Fournisseur(
         preuve="retours_parties_prenantes",
-        titre="Retours des financeurs, employeurs, consultant·es et partenaires",
+        titre=_l("Retours des financeurs, employeurs, consultant·es et partenaires"),
         pieces=_registre(
             nom="retours-parties-prenantes.csv",
-            titre="Retours des parties prenantes",
+            titre=_l("Retours des parties prenantes"),
             entetes=["date", "origine", "organisme", "resume", "actions_amelioration"],
             lister=_retours,
             ligne=_retour_ligne,
         ),
-        absence="Aucun retour de partie prenante enregistré sur la période.",
+        absence=_l("Aucun retour de partie prenante enregistré sur la période."),
     ),
 ]

@@ -18,15 +18,14 @@ chunk.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from beneficiaires.models import Bilan, StatutBilan
-from bilan.core.exports import csv_texte
-from qualiopi.export.pieces import ContexteExport, Fournisseur, Piece
+from qualiopi.export.pieces import ContexteExport, Fournisseur, Piece, piece_csv
 from qualiopi.referentiel import PREUVE_ADMINISTRATIVE, referentiel_courant
 from qualiopi.selectors.bpf import bpf_annee, bpf_lignes_csv
 from qualiopi.selectors.resultats import (
@@ -37,11 +36,6 @@ from qualiopi.selectors.resultats import (
     suivi_dans_la_fenetre,
 )
 from seances.models import EntretienSuivi
-
-
-def _csv(*, nom: str, titre: str, entetes: Sequence[str], lignes: list[list[object]]) -> Piece:
-    texte = csv_texte(entetes=entetes, lignes=lignes)
-    return Piece(nom=nom, titre=titre, contenu=lambda: [texte.encode("utf-8")])
 
 
 def _jour(valeur) -> str:
@@ -55,7 +49,7 @@ def _bilans(ctx: ContexteExport):
 def resultats_rapport(ctx: ContexteExport) -> Iterator[Piece]:
     r = resultats_periode(organisation=ctx.organisation, debut=ctx.debut, fin=ctx.fin)
     entetes, lignes = resultats_lignes_csv(r=r)
-    yield _csv(
+    yield piece_csv(
         nom="indicateurs_resultats.csv",
         titre=_("Indicateurs de résultats de la période (CSV)"),
         entetes=entetes,
@@ -80,7 +74,7 @@ def abandons(ctx: ContexteExport) -> Iterator[Piece]:
     )
     if not bilans:
         return
-    yield _csv(
+    yield piece_csv(
         nom="abandons.csv",
         titre=_("Abandons de la période et leurs causes codées"),
         entetes=[_("Dossier"), _("Début"), _("Abandon le"), _("Code de la cause"), _("Cause")],
@@ -107,7 +101,7 @@ def suivi_six_mois(ctx: ContexteExport) -> Iterator[Piece]:
     )
     if not suivis:
         return
-    yield _csv(
+    yield piece_csv(
         nom="suivis_six_mois.csv",
         titre=_("Entretiens de suivi et situation des personnes (codée)"),
         entetes=[
@@ -142,7 +136,7 @@ def seances_prevues_realisees(ctx: ContexteExport) -> Iterator[Piece]:
         return
     lignes = realisation_des_bilans(bilans=bilans)
     entetes, rangees = realisation_lignes_csv(lignes=lignes)
-    yield _csv(
+    yield piece_csv(
         nom="heures_prevues_realisees.csv",
         titre=_("Heures prévues, réalisées et non réalisées par dossier, taux de réalisation"),
         entetes=entetes,
@@ -153,7 +147,7 @@ def seances_prevues_realisees(ctx: ContexteExport) -> Iterator[Piece]:
 def administratif(ctx: ContexteExport) -> Iterator[Piece]:
     for annee in range(ctx.debut.year, ctx.fin.year + 1):
         entetes, lignes = bpf_lignes_csv(bpf=bpf_annee(organisation=ctx.organisation, annee=annee))
-        yield _csv(
+        yield piece_csv(
             nom=f"bpf_bilans_{annee}.csv",
             titre=_("Bilan pédagogique et financier %(annee)s : bilans de compétences")
             % {"annee": annee},

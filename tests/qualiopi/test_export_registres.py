@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from bilan.core.exports import csv_morceaux
 from bilan.core.tenancy import tenant_context
 from qualiopi.export import registres as export
 from qualiopi.export.pieces import ContexteExport
@@ -325,9 +326,9 @@ def test_offer_versions_as_html_files_and_an_index(world):
     assert index.count("Bilan 24 h") == 2
 
 
-def test_csv_chunks_have_one_header_and_one_byte_order_mark(monkeypatch):
-    monkeypatch.setattr(export, "LIGNES_PAR_MORCEAU", 2)
-    morceaux = list(export.csv_morceaux(entetes=["a"], lignes=[[1], [2], [3], ["=4"]]))
+def test_csv_chunks_have_one_header_and_one_byte_order_mark():
+    # The registers are written by the shared streaming CSV (bilan.core.exports).
+    morceaux = list(csv_morceaux(entetes=["a"], lignes=[[1], [2], [3], ["=4"]], lot=2))
     assert len(morceaux) == 2
     texte = b"".join(morceaux).decode()
     assert texte.count("\ufeff") == 1
