@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.template.base import Template
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -71,3 +74,17 @@ def clients() -> dict[str, Client]:
             ("beneficiaire", BENEFICIAIRE_EMAIL),
         )
     }
+
+
+@contextmanager
+def rendu_de_production() -> Iterator[None]:
+    """Templates rendered as in production while the pages are timed: the test environment
+    (pytest-django's) replaces ``Template._render`` by a version that sends a signal to the
+    test client, which copies the context of every template and include it renders; on a page
+    of 50 cards that copying alone was a large part of the measured time."""
+    instrumente = Template._render
+    Template._render = getattr(Template, "_original_render", instrumente)
+    try:
+        yield
+    finally:
+        Template._render = instrumente

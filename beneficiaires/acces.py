@@ -69,6 +69,7 @@ from django.utils.translation import gettext as _
 from beneficiaires.models import Beneficiaire, Bilan, PortalAccess
 from bilan.core.middleware import PortalRequest
 from bilan.core.models import Membership, Role, User
+from bilan.core.tenancy import parmi
 
 ROLES_CONSULTANTS = frozenset({Role.CONSULTANT, Role.ADMIN})
 
@@ -263,8 +264,8 @@ def _q_assigne(user_id: int, prefix: str = "") -> Q:
     # The co-consulting rows as a sub-select, not a join: a join multiplies the bilan's rows
     # and called for DISTINCT (issue 16). Same rows either way.
     associes = Bilan.consultants_associes.through.objects.filter(user_id=user_id)
-    return Q(**{f"{prefix}consultant_id": user_id}) | Q(
-        **{f"{prefix}pk__in": associes.values("bilan_id")}
+    return Q(**{f"{prefix}consultant_id": user_id}) | parmi(
+        f"{prefix}pk", associes.values("bilan_id")
     )
 
 

@@ -772,6 +772,9 @@ class Bilan(TenantOwned, ColonnesMaintenues):
             models.Index(fields=["organisation", "statut"]),
             # "My bilans" and the consultant filter (issue 16).
             models.Index(fields=["organisation", "consultant"], name="bilan_org_consultant"),
+            # The bilans list, newest first: its page of 25 read in order from the index
+            # instead of sorting the organisation's 5 000 (31 ms → 0.5 ms, issue 16).
+            models.Index(fields=["organisation", "-created_at"], name="bilan_org_recents"),
         ]
 
     def __str__(self) -> str:

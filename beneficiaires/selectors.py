@@ -18,7 +18,7 @@ from beneficiaires.models import (
     QuestionEntretien,
 )
 from bilan.core.models import Organisation, SignatureRole, SignedDocument, User
-from bilan.core.tenancy import get_for_organisation
+from bilan.core.tenancy import get_for_organisation, indice_organisation, parmi
 
 
 def beneficiaires_lister(
@@ -110,14 +110,18 @@ def bilans_lister(
     """Bilans of the bound organisation, within ``visibles`` (need-to-know, from
     ``beneficiaires.acces.bilans_visibles``) when given, filtered; a consultant's own include
     co-consulting."""
-    qs = (visibles if visibles is not None else Bilan.objects.all()).select_related(
-        "beneficiaire", "consultant"
+    qs = (
+        (visibles if visibles is not None else Bilan.objects.all())
+        .select_related("beneficiaire", "consultant")
+        # Planner hint on the joined table (see indice_organisation): without it PostgreSQL
+        # joins all the organisation's beneficiaries before taking the page.
+        .filter(**indice_organisation("beneficiaire"))
     )
     if consultant is not None:
         # A sub-select on the co-consulting table, not a join: the join needed DISTINCT over
         # every selected column, which PostgreSQL sorted on each load (issue 16).
         associes = Bilan.consultants_associes.through.objects.filter(user=consultant)
-        qs = qs.filter(Q(consultant=consultant) | Q(pk__in=associes.values("bilan_id")))
+        qs = qs.filter(Q(consultant=consultant) | parmi("pk", associes.values("bilan_id")))
     if statut:
         qs = qs.filter(statut=statut)
     if phase:

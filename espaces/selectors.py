@@ -36,7 +36,7 @@ from beneficiaires.models import (
 )
 from beneficiaires.selectors import bilan_courant_obtenir, documents_a_signer_lister
 from bilan.core.models import Membership, Organisation, Role, SignatureRole, SignedDocument
-from bilan.core.tenancy import indice_organisation
+from bilan.core.tenancy import indice_organisation, parmi
 from espaces import charts
 from exploration.selectors.questionnaires import passations_a_remplir
 from relances.models import Relance
@@ -292,6 +292,9 @@ def recherche_globale(*, membership: Membership, terme: str, limite: int) -> Res
 HORIZON_JOURS = 7
 # A convention transmitted to the employee is flagged this many days before R6313-8's limit.
 CONVENTION_ALERTE_JOURS = 3
+# Dossier cards on the cockpit: the most pressing ones; the rest is one link away (the bilans
+# list, paginated). A consultant with 60 open dossiers got 60 cards, 97 KB (issue 16).
+COCKPIT_CARTES = 12
 
 
 @dataclass(frozen=True)
@@ -346,10 +349,11 @@ def _mes_bilans(*, membership: Membership) -> QuerySet[Bilan]:
         .filter(
             # A sub-select, not a join with DISTINCT over every column (issue 16).
             Q(consultant_id=membership.user_id)
-            | Q(
-                pk__in=Bilan.consultants_associes.through.objects.filter(
+            | parmi(
+                "pk",
+                Bilan.consultants_associes.through.objects.filter(
                     user_id=membership.user_id
-                ).values("bilan_id")
+                ).values("bilan_id"),
             )
         )
         .exclude(statut__in=TERMINAUX)
@@ -644,6 +648,7 @@ def cockpit_consultant(*, membership: Membership, maintenant: dt.datetime) -> di
         )
         for bilan in bilans
     ]
+    dossiers.sort(key=_urgence)
     groupes = [
         (cle, libelle, [i for i in a_faire if i.categorie == cle])
         for cle, libelle in CATEGORIES_A_FAIRE.items()
@@ -653,8 +658,25 @@ def cockpit_consultant(*, membership: Membership, maintenant: dt.datetime) -> di
         "seances_semaine": [s for s in seances if s.debut >= demain and s.debut < fin_semaine],
         "a_faire": [g for g in groupes if g[2]],
         "a_faire_total": len(a_faire),
-        "dossiers": dossiers,
+        "dossiers": dossiers[:COCKPIT_CARTES],
+        "dossiers_total": len(dossiers),
     }
+
+
+def _urgence(dossier: DossierApercu) -> tuple[bool, dt.date, bool, dt.datetime, str, str]:
+    """Order of the cockpit's cards: dossiers with something waiting first (earliest deadline
+    first, undated ones after the dated), then by next séance (soonest first, none last), then
+    by name."""
+    echeances = [i.echeance for i in dossier.a_faire if i.echeance is not None]
+    prochaine = dossier.prochaine.debut if dossier.prochaine is not None else None
+    return (
+        not dossier.a_faire,
+        min(echeances, default=dt.date.max),
+        prochaine is None,
+        prochaine or dt.datetime.max.replace(tzinfo=dt.UTC),
+        dossier.bilan.beneficiaire.nom,
+        dossier.bilan.beneficiaire.prenom,
+    )
 
 
 def cockpit_admin(*, organisation: Organisation, maintenant: dt.datetime) -> dict[str, Any]:

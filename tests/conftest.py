@@ -52,8 +52,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), connections["default"].cursor() as cursor:
         cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{role}"')
     settings_dict = connections["default"].settings_dict
-    owner = (settings_dict["USER"], settings_dict["PASSWORD"])
-    _OWNER[:] = owner
+    # A module that imports this fixture (the benches) defines a second session fixture that
+    # runs after the first one: by then the settings name the application role. The owner is
+    # the one seen first.
+    if not _OWNER:
+        _OWNER[:] = (settings_dict["USER"], settings_dict["PASSWORD"])
+    owner = (_OWNER[0], _OWNER[1])
     for connection in connections.all():
         connection.close()
     settings_dict["USER"], settings_dict["PASSWORD"] = role, settings.TEST_APP_DATABASE_PASSWORD

@@ -14,7 +14,7 @@ from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Expression, F, Q, QuerySet, Subquery
 from django.http import Http404
 
 from bilan.core.models import Organisation
@@ -99,6 +99,41 @@ def indice_organisation(*chemins: str) -> dict[str, int]:
     if organisation is None:
         return {}
     return {f"{chemin}__organisation_id": organisation.pk for chemin in chemins}
+
+
+class _ParmiSousRequete(Expression):
+    """``champ IN (sous-requête)``, written ``champ = ANY(ARRAY(sous-requête))`` on PostgreSQL."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, champ: str, sous_requete: QuerySet) -> None:
+        super().__init__()
+        self.champ: Expression = F(champ)  # type: ignore[assignment]
+        self.sous_requete: Expression = Subquery(sous_requete)
+
+    def get_source_expressions(self) -> list[Expression]:
+        return [self.champ, self.sous_requete]
+
+    def set_source_expressions(self, exprs: list[Expression]) -> None:
+        self.champ, self.sous_requete = exprs
+
+    def as_sql(self, compiler, connection, modele: str = "%s IN %s"):  # type: ignore[override]
+        champ, params_champ = compiler.compile(self.champ)
+        sous_requete, params_sous_requete = compiler.compile(self.sous_requete)
+        return modele % (champ, sous_requete), (*params_champ, *params_sous_requete)
+
+    def as_postgresql(self, compiler, connection):
+        return self.as_sql(compiler, connection, modele="%s = ANY(ARRAY%s)")
+
+
+def parmi(champ: str, sous_requete: QuerySet) -> Q:
+    """``Q(<champ>__in=<sous_requete>)`` that PostgreSQL can serve from an index when it is
+    OR-ed with another indexed condition (issue 16): an ``IN (SELECT …)`` beside an ``OR``
+    becomes a hashed sub-plan tested on every row of the organisation (5 000 bilans scanned for
+    a consultant's 500), whereas ``= ANY(ARRAY(SELECT …))`` is computed once and lets the two
+    sides be two index scans (16 ms → 5 ms for "my bilans"). Same rows on every backend."""
+    return Q(_ParmiSousRequete(champ, sous_requete))
 
 
 def for_each_organisation[T](job: Callable[[Organisation], T]) -> dict[int, T]:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from beneficiaires.models import Beneficiaire, Financement, StatutBilan
 from bilan.core.models import Membership, Role
 from bilan.core.tenancy import tenant_context
-from espaces.selectors import cockpit_consultant
+from espaces.selectors import COCKPIT_CARTES, cockpit_consultant
 from relances.models import Relance
 from seances.models import Consigne, Rendu, Seance
 from tests.factories.bilans import bilan_for
@@ -248,3 +248,39 @@ def test_les_minutes_du_cockpit_en_sql_suivent_la_regle_des_24_heures(world):
     assert (attendu_accompagnement, attendu_travail) == (90 + 60 + 60 + 60, 120 + 60)
     assert dossier.prochaine is not None
     assert dossier.prochaine.intitule == "La prochaine"
+
+
+def test_le_cockpit_montre_les_dossiers_les_plus_pressants_et_renvoie_a_la_liste(
+    world, login_as
+):
+    """Cards are bounded (issue 16): with more open dossiers than ``COCKPIT_CARTES``, the
+    cockpit shows that many, the ones with something waiting first, then by next séance, and
+    links to the whole list; the heading counts them all."""
+    maintenant = timezone.now()
+    calmes = []
+    for i in range(COCKPIT_CARTES):
+        with tenant_context(world.org_a):
+            beneficiaire = Beneficiaire.objects.create(
+                organisation=world.org_a,
+                prenom="Calme",
+                nom=f"Aaa{i:02d}",
+                email=f"calme{i}@exemple.test",
+                consultant=world.consultant_a,
+            )
+        bilan = bilan_for(beneficiaire, statut=StatutBilan.EN_COURS, phase="preliminaire")
+        # Planned in 20 days for the first, 19 for the next…: the last created comes first.
+        _seance(bilan, debut=maintenant + dt.timedelta(days=20 - i), intitule=f"Séance {i}")
+        calmes.append(beneficiaire)
+    pressant = _dossier(world, nom="Zzpressant")
+    page = _cockpit(login_as(world.consultant_a))
+    total = COCKPIT_CARTES + 1
+    assert f"Mes dossiers ({total})" in page
+    assert page.count('class="barre-heures"') == COCKPIT_CARTES
+    assert f"Les {COCKPIT_CARTES} dossiers les plus pressants" in page
+    assert 'href="/app/bilans/?consultant=moi">Tous mes dossiers</a>' in page
+    # Something waiting beats alphabetical order; then the soonest séance; the dossier whose
+    # séance is furthest away (created first, "Aaa00") is the one left out.
+    cartes = page.split('id="t-dossiers"')[1]
+    assert cartes.index("Zzpressant") < cartes.index("Aaa11") < cartes.index("Aaa10")
+    assert "Aaa00" not in cartes
+    assert f"/app/bilans/{pressant.public_id}/" in cartes
