@@ -2,6 +2,7 @@
 the query-count tests only: never mounted by ``bilan.urls``."""
 
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.template import engines
 from django.urls import path
 
@@ -20,4 +21,16 @@ def plancher(request: StaffRequest) -> HttpResponse:
     return HttpResponse(_GABARIT.render({"b": bilan}, request))
 
 
-urlpatterns = [path("app/plancher/", plancher, name="plancher"), *projet]
+@staff_required
+def plancher_coque(request: StaffRequest) -> HttpResponse:
+    """The floor inside the staff layout (header, navigation, account): what any staff page
+    pays before its own content."""
+    bilan = Bilan.objects.filter(pk=request.GET.get("pk") or 0).first()
+    return render(request, "app/base.html", {"b": bilan})
+
+
+urlpatterns = [
+    path("app/plancher/", plancher, name="plancher"),
+    path("app/plancher/coque/", plancher_coque, name="plancher_coque"),
+    *projet,
+]

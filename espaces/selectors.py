@@ -295,6 +295,8 @@ CONVENTION_ALERTE_JOURS = 3
 # Dossier cards on the cockpit: the most pressing ones; the rest is one link away (the bilans
 # list, paginated). A consultant with 60 open dossiers got 60 cards, 97 KB (issue 16).
 COCKPIT_CARTES = 12
+# The week's next séances on the cockpit; the agenda has them all.
+COCKPIT_SEANCES_SEMAINE = 8
 
 
 @dataclass(frozen=True)
@@ -653,9 +655,11 @@ def cockpit_consultant(*, membership: Membership, maintenant: dt.datetime) -> di
         (cle, libelle, [i for i in a_faire if i.categorie == cle])
         for cle, libelle in CATEGORIES_A_FAIRE.items()
     ]
+    semaine = [s for s in seances if s.debut >= demain and s.debut < fin_semaine]
     return {
         "seances_jour": [s for s in seances if debut_jour <= s.debut < demain],
-        "seances_semaine": [s for s in seances if s.debut >= demain and s.debut < fin_semaine],
+        "seances_semaine": semaine[:COCKPIT_SEANCES_SEMAINE],
+        "seances_semaine_autres": len(semaine[COCKPIT_SEANCES_SEMAINE:]),
         "a_faire": [g for g in groupes if g[2]],
         "a_faire_total": len(a_faire),
         "dossiers": dossiers[:COCKPIT_CARTES],

@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -291,10 +291,14 @@ def _satisfaction(
             note__isnull=False,
         ).values_list("note", flat=True)
     )
+    # One pass over the sent surveys for both counts (issue 16: the page ran two per kind).
+    comptes = envoyees.aggregate(
+        envoyees=Count("pk"), repondues=Count("pk", filter=Q(repondu_le__isnull=False))
+    )
     return Satisfaction(
         kind=kind,
-        envoyees=envoyees.count(),
-        repondues=envoyees.filter(repondu_le__isnull=False).count(),
+        envoyees=comptes["envoyees"],
+        repondues=comptes["repondues"],
         notes=len(notes),
         satisfaites=sum(1 for n in notes if n >= 4),
     )

@@ -6,6 +6,7 @@ import datetime as dt
 import html
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -13,7 +14,7 @@ from django.utils import timezone
 from beneficiaires.models import Beneficiaire, Financement, StatutBilan
 from bilan.core.models import Membership, Role
 from bilan.core.tenancy import tenant_context
-from espaces.selectors import COCKPIT_CARTES, cockpit_consultant
+from espaces.selectors import COCKPIT_CARTES, COCKPIT_SEANCES_SEMAINE, cockpit_consultant
 from relances.models import Relance
 from seances.models import Consigne, Rendu, Seance
 from tests.factories.bilans import bilan_for
@@ -284,3 +285,24 @@ def test_le_cockpit_montre_les_dossiers_les_plus_pressants_et_renvoie_a_la_liste
     assert cartes.index("Zzpressant") < cartes.index("Aaa11") < cartes.index("Aaa10")
     assert "Aaa00" not in cartes
     assert f"/app/bilans/{pressant.public_id}/" in cartes
+
+
+@time_machine.travel(dt.datetime(2026, 11, 30, 7, 0, tzinfo=dt.UTC), tick=False)  # a Monday
+def test_le_cockpit_borne_les_seances_de_la_semaine_et_renvoie_a_l_agenda(world, login_as):
+    """The week's list shows the next ``COCKPIT_SEANCES_SEMAINE`` séances in order and counts
+    the others (issue 16: a full week rendered 30 entries); the agenda link stays."""
+    bilan = bilan_for(world.beneficiaire_a, statut=StatutBilan.EN_COURS, phase="preliminaire")
+    mardi = timezone.make_aware(dt.datetime(2026, 12, 1, 9, 0))
+    nombre = COCKPIT_SEANCES_SEMAINE + 3
+    # Two a day from Tuesday, created in reverse order: the list sorts them.
+    creneaux = [mardi + dt.timedelta(days=i // 2, hours=3 * (i % 2)) for i in range(nombre)]
+    for rang in reversed(range(nombre)):
+        _seance(bilan, debut=creneaux[rang], intitule=f"Créneau {rang:02d}")
+    page = _cockpit(login_as(world.consultant_a))
+    semaine = page.split('id="t-jour"')[1].split('id="t-attente"')[0]
+    montres = [f"Créneau {i:02d}" for i in range(COCKPIT_SEANCES_SEMAINE)]
+    positions = [semaine.index(m) for m in montres]
+    assert positions == sorted(positions)
+    assert f"Créneau {COCKPIT_SEANCES_SEMAINE:02d}" not in semaine
+    assert "Et 3 autres séances cette semaine." in semaine
+    assert 'href="/app/agenda/"' in semaine
