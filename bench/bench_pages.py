@@ -65,7 +65,8 @@ def analyser() -> None:
         analyse = proprietaire.execute(
             "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'beneficiaires_bilan'"
         ).fetchone()
-        assert analyse and analyse[0] is not None, "ANALYZE n'a pas porté sur les tables"
+        assert analyse is not None
+        assert analyse[0] is not None, "ANALYZE n'a pas porté sur les tables"
 
 
 def percentile(valeurs: list[float], p: float) -> float:

@@ -44,7 +44,7 @@ def _requetes(client, url: str) -> None:
     total = sum(float(q["time"]) for q in requetes) * 1000
     print(f"\n## {url} : {len(requetes)} requêtes, {total:.1f} ms")
     for q in requetes:
-        print(f"{float(q['time']) * 1000:7.1f} ms  {q['sql'][:LIGNES * 20]}")
+        print(f"{float(q['time']) * 1000:7.1f} ms  {q['sql'][: LIGNES * 20]}")
 
 
 @pytest.mark.urls("bench.urls")

@@ -251,9 +251,7 @@ def test_les_minutes_du_cockpit_en_sql_suivent_la_regle_des_24_heures(world):
     assert dossier.prochaine.intitule == "La prochaine"
 
 
-def test_le_cockpit_montre_les_dossiers_les_plus_pressants_et_renvoie_a_la_liste(
-    world, login_as
-):
+def test_le_cockpit_montre_les_dossiers_les_plus_pressants_et_renvoie_a_la_liste(world, login_as):
     """Cards are bounded (issue 16): with more open dossiers than ``COCKPIT_CARTES``, the
     cockpit shows that many, the ones with something waiting first, then by next séance, and
     links to the whole list; the heading counts them all."""
