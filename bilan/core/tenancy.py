@@ -118,13 +118,13 @@ class _ParmiSousRequete(Expression):
     def set_source_expressions(self, exprs: list[Expression]) -> None:
         self.champ, self.sous_requete = exprs
 
-    def as_sql(self, compiler, connection, modele: str = "%s IN %s"):  # type: ignore[override]
+    def as_sql(self, compiler, connection, modele: str = "(%s IN %s)"):  # type: ignore[override]
         champ, params_champ = compiler.compile(self.champ)
         sous_requete, params_sous_requete = compiler.compile(self.sous_requete)
         return modele % (champ, sous_requete), (*params_champ, *params_sous_requete)
 
     def as_postgresql(self, compiler, connection):
-        return self.as_sql(compiler, connection, modele="%s = ANY(ARRAY%s)")
+        return self.as_sql(compiler, connection, modele="(%s = ANY(ARRAY%s))")
 
 
 def parmi(champ: str, sous_requete: QuerySet) -> Q:

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 from django.utils import timezone
 
-from beneficiaires import acces
+from beneficiaires import acces, selectors
 from beneficiaires.models import Beneficiaire, Bilan, Consentement, Phase, StatutBilan
 from beneficiaires.services.consentements import consentement_accorder
 from bilan.core.models import Membership, Role
@@ -169,6 +169,27 @@ def test_regle_11_rights_by_member(world, dossier, autre, assistant):
             membership=_membership(associe, world.org_a)
         )
         assert not acces.beneficiaires_visibles(membership=_membership(autre, world.org_a)).exists()
+
+
+def test_regle_11_my_bilans_list_holds_the_co_consulted_dossier_only_for_its_consultants(
+    world, dossier, autre, login_as
+):
+    """ "My bilans" (the list and the cockpit) reads co-consulting through ``parmi`` (issue 16):
+    the associated consultant finds the dossier there, another consultant does not, and the
+    referent still does."""
+    bilan = dossier["bilan"]
+    associe = staff_user(organisation=world.org_a, email="associe@a.test")
+    with tenant_context(world.org_a):
+        bilan.consultants_associes.add(associe)
+        mes_bilans = selectors.bilans_lister(
+            visibles=acces.bilans_visibles(membership=_membership(associe, world.org_a)),
+            consultant=associe,
+        )
+        assert list(mes_bilans) == [bilan]
+        assert list(selectors.bilans_lister(consultant=autre)) == []
+    assert bilan.numero in login_as(associe).get("/app/bilans/").content.decode()
+    assert bilan.numero in login_as(world.consultant_a).get("/app/bilans/").content.decode()
+    assert bilan.numero not in login_as(autre).get("/app/bilans/").content.decode()
 
 
 def test_regle_11_a_deactivated_or_demoted_consultant_loses_the_assignment(world, dossier):
