@@ -405,3 +405,56 @@ def test_regle_22_the_staggering_message_in_full_during_the_investigation():
         "; encore payable maintenant : 400,00\xa0€. Le total pourra atteindre 100 % du prix "
         "(1\u202f000,00\xa0€) à la remise de la synthèse."
     ]
+
+
+def test_regle_26_r6313_5_the_organisations_siret_entered_with_spaces():
+    """The organisation's SIRET is compared without its spaces (mutation ``_problemes_communs``
+    9: the spaces replaced by another string hid the organisation's own employees)."""
+    beneficiaire = Beneficiaire(
+        prenom="C", nom="M", employeur_nom="Employeur", employeur_siret="73282932000108"
+    )
+    bilan = _bilan_route(Financement.PERSONNEL, beneficiaire=beneficiaire)
+    organisation = _organisation(siret="732 829 320 00074")
+    assert fin.financement_problemes_detail(
+        bilan=bilan, aujourdhui=AUJOURDHUI, organisation=organisation
+    ) == [
+        fin.Probleme(
+            NON_FIELD_ERRORS,
+            "L'organisme ne peut pas réaliser le bilan de ses propres salarié·es : l'employeur "
+            "du ou de la bénéficiaire (SIRET 73282932000108) est l'organisme lui-même (R6313-5).",
+        )
+    ]
+
+
+def test_regle_21_the_employers_pending_and_refused_answers_at_their_field():
+    """Asked on 20/05 for a start on 01/09 (over 60 days' notice) and not answered on 01/06:
+    missing information at the answer's field, with the day silence becomes consent (30 days:
+    19/06); refused: a rule broken at the same field, not missing information (mutations
+    ``_problemes_cpf`` 154-180)."""
+    attente = _cpf(
+        sur_temps_de_travail=True,
+        autorisation_demandee_le=date(2026, 5, 20),
+        date_debut_prevue=date(2026, 9, 1),
+    )
+    assert attente == [
+        fin.Probleme(
+            "autorisation_reponse",
+            "L'employeur n'a pas encore répondu à la demande d'autorisation d'absence ; sans "
+            "réponse, elle sera acquise après le 19/06/2026 (D6323-4).",
+            manquant=True,
+        )
+    ]
+    refus = _cpf(
+        sur_temps_de_travail=True,
+        date_debut_prevue=date(2026, 9, 1),
+        autorisation_demandee_le=date(2026, 5, 20),
+        autorisation_reponse="refus",
+        autorisation_reponse_le=date(2026, 5, 25),
+    )
+    assert refus == [
+        fin.Probleme(
+            "autorisation_reponse",
+            "L'employeur a refusé l'absence : le bilan ne peut pas avoir lieu sur le temps de "
+            "travail (D6323-4).",
+        )
+    ]
