@@ -43,7 +43,7 @@ test: services venv
 ## for the real runs), on its own test database.
 BENCH_DB ?= test_bilan_bench_smoke
 bench-smoke: services venv
-	BENCH_MINI=1 $(TEST_ENV) TEST_DATABASE_NAME=$(BENCH_DB) $(PY) -m pytest -q --create-db tests/perf/test_session.py bench/bench_pages.py
+	BENCH_MINI=1 BENCH_PAGES="tableau de bord" $(TEST_ENV) TEST_DATABASE_NAME=$(BENCH_DB) $(PY) -m pytest -q --create-db tests/perf/test_session.py bench/bench_pages.py bench/profil_pages.py
 	BENCH_BASE=$(BENCH_DB) $(PY) -m bench.bench_charge --mini
 	BENCH_MINI=1 $(TEST_ENV) TEST_DATABASE_NAME=$(BENCH_DB) $(PY) -m pytest -q --reuse-db bench/bench_outbox.py
 
