@@ -6,12 +6,13 @@ in one query, and a programme template's counted minutes. See tests/MUTATION.md.
 """
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from beneficiaires.budget import Demande, est_compte, etapes_minutes_comptees
+from beneficiaires.budget import Demande, est_compte, etapes_minutes_comptees, heures_du_plan
 from beneficiaires.models import Phase, StatutBilan, TypeSeance
 from bilan.core.tenancy import tenant_context
 from seances.models import Seance
@@ -125,3 +126,20 @@ def test_regle_02_a_programme_templates_counted_minutes():
     assert etapes_minutes_comptees(etapes=etapes) == 270
     assert est_compte(type_seance=TypeSeance.QUESTIONNAIRE)
     assert not est_compte(type_seance="entretien_prealable")
+
+
+def test_regle_02_the_planned_hours_add_each_kind_and_skip_a_type_that_does_not_count():
+    """``heures_du_plan`` (what a convention prints and ``Bilan.heures_*`` hold): every pair of
+    a kind adds up, a type outside the count in the middle of the plan is skipped without
+    ending the sum, each total to the hundredth (mutations ``heures_du_plan`` 5, 7, 9)."""
+    paires = [
+        (TypeSeance.ENTRETIEN, 90),
+        ("jalon", 600),  # not a séance type: counts nothing, ends nothing
+        (TypeSeance.TRAVAIL_PERSONNEL, 120),
+        (TypeSeance.RESTITUTION, 45),
+        (TypeSeance.TRAVAIL_PERSONNEL, 50),
+        (TypeSeance.QUESTIONNAIRE, 20),
+    ]
+    # 155 min = 2.583… h → 2.58 ; 170 min = 2.833… h → 2.83.
+    assert heures_du_plan(minutes_par_type=paires) == (Decimal("2.58"), Decimal("2.83"))
+    assert heures_du_plan(minutes_par_type=[]) == (Decimal("0.00"), Decimal("0.00"))
