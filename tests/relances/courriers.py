@@ -74,3 +74,23 @@ class BoiteFichiers(BaseEmailBackend):
             temporaire.write_bytes(message.message().as_bytes())
             os.replace(temporaire, self.dossier / f"{nom}.eml")
         return len(messages)
+
+
+class Journal(BaseEmailBackend):
+    """A mail server for the outbox benchmark's real worker (another process): each message is
+    serialised as the SMTP backend would (``as_bytes``), then its ``Message-ID`` and recipient
+    are appended to ``<pid>.journal`` (one line per accepted message, flushed before returning,
+    so a line is there for every message the worker saw accepted)."""
+
+    def __init__(self, *, file_path, alias=None, **kwargs):
+        super().__init__(alias=alias, **kwargs)
+        self.dossier = Path(file_path)
+        self.dossier.mkdir(parents=True, exist_ok=True)
+
+    def send_messages(self, messages):
+        with (self.dossier / f"{os.getpid()}.journal").open("a") as journal:
+            for message in messages:
+                message.message().as_bytes()
+                journal.write(f"{message.extra_headers.get('Message-ID', '')} {message.to[0]}\n")
+                journal.flush()
+        return len(messages)
