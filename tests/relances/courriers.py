@@ -94,3 +94,26 @@ class Journal(BaseEmailBackend):
                 journal.write(f"{message.extra_headers.get('Message-ID', '')} {message.to[0]}\n")
                 journal.flush()
         return len(messages)
+
+
+class MeurtSurPoison(LocmemBackend):
+    """The worker dies in the middle of every conversation about a ``poison…`` recipient,
+    before the mail server accepted the message (a message that crashes its worker)."""
+
+    def send_messages(self, messages):
+        if any(message.to[0].startswith("poison") for message in messages):
+            raise Mort("tué pendant l'envoi")
+        return super().send_messages(messages)
+
+
+class Horloge(LocmemBackend):
+    """A slow mail server: each accepted message calls ``apres`` (set by the test, e.g. to move
+    a ``time_machine`` clock forward and run the dispatcher meanwhile)."""
+
+    apres = None
+
+    def send_messages(self, messages):
+        envoyes = super().send_messages(messages)
+        if Horloge.apres is not None:
+            Horloge.apres(messages)
+        return envoyes

@@ -1,5 +1,6 @@
 """Statements per row of a send batch (issue 16): a fixed number per row, whatever the batch
-size, and the per-row guarantees kept (two transactions, the lease checked under the lock)."""
+size, and the guarantees kept: the batch's attempts committed before the first send, then one
+short transaction per row whose conditional UPDATE checks the lease and takes the lock."""
 
 import datetime as dt
 
@@ -34,13 +35,21 @@ def _reclamer(org, n: int) -> tuple[list[int], str]:
     return ids, str(jeton)
 
 
-def _requetes_du_lot(org, n: int) -> int:
+def _requetes_du_lot(org, n: int) -> list[str]:
     ids, jeton = _reclamer(org, n)
     with CaptureQueriesContext(connection) as requetes:
-        assert (
-            services.relances_envoyer_lot(organisation_id=org.pk, relance_ids=ids, jeton=jeton) == n
+        resultats = services.relances_envoyer_lot(
+            organisation_id=org.pk, relance_ids=ids, jeton=jeton
         )
-    return len(requetes)
+    assert resultats == dict.fromkeys(ids, services.Resultat.ENVOYEE)
+    return [_forme(requete["sql"]) for requete in requetes.captured_queries]
+
+
+def _forme(sql: str) -> str:
+    """The statement's kind and, for the outbox's updates, what it writes first."""
+    if sql.startswith("UPDATE"):
+        return "UPDATE " + sql.split(" SET ", 1)[1].split(" = ", 1)[0]
+    return " ".join(sql.split()[:2])
 
 
 # Transactional: each row's two transactions are the outermost ones, as in a worker.
@@ -50,10 +59,20 @@ def test_statements_per_row_are_constant_and_few(world):
     world.org_a.save()
     petit = _requetes_du_lot(world.org_a, 2)
     grand = _requetes_du_lot(world.org_a, 6)
-    par_ligne = (grand - petit) / 4
-    print(f"lot de 2 : {petit}, lot de 6 : {grand}, par ligne : {par_ligne}")
-    assert par_ligne == int(par_ligne)
-    assert par_ligne == 9  # was 12: prendre is one conditional UPDATE, no restore at COMMIT
+    print(f"lot de 2 : {len(petit)}, lot de 6 : {len(grand)}")
+    # The take: one transaction for the batch, committed before anything is sent.
+    prise = [
+        'SELECT "core_organisation"."id",',
+        "BEGIN",
+        "SELECT set_config('app.current_org',",
+        'SELECT "relances_relance"."id",',  # the batch, locked (FOR UPDATE)
+        'UPDATE "tentatives"',  # every first attempt counted at once
+        "COMMIT",
+    ]
+    # Then per row: four statements (was 9: two transactions per row, a locked read).
+    ligne = ["BEGIN", "SELECT set_config('app.current_org',", 'UPDATE "statut"', "COMMIT"]
+    assert petit == prise + ligne * 2
+    assert grand == prise + ligne * 6
     assert len(mail.outbox) == 8
     with tenant_context(world.org_a):
         assert set(Relance.objects.values_list("statut", "tentatives")) == {(S.ENVOYEE, 1)}

@@ -1,0 +1,154 @@
+"""A send batch (issue 16): one transaction takes the whole batch (every first attempt counted
+and committed before any send), then each row is marked sent under its own lock and committed
+right after the mail server accepted it. What a kill mid-batch costs, and what it must not."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from bilan.core.tenancy import tenant_context
+from relances import services
+from relances.models import Relance
+from tests.relances.courriers import Horloge, Mort
+
+S = Relance.Statut
+MIDI = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
+
+
+def _lignes(org, *destinataires, due=MIDI - dt.timedelta(minutes=1)) -> list[Relance]:
+    with tenant_context(org):
+        return [
+            Relance.objects.create(
+                organisation=org,
+                kind=Relance.Kind.QUALIOPI_EXPIRATION,
+                target_type="organisation",
+                target_id=org.public_id,
+                destinataire=destinataire,
+                due_le=due + dt.timedelta(seconds=rang),
+                cle_unique=f"lot-{rang}",
+            )
+            for rang, destinataire in enumerate(destinataires)
+        ]
+
+
+def _etat(org, relance) -> tuple[str, int]:
+    with tenant_context(org):
+        ligne = Relance.objects.get(pk=relance.pk)
+    return ligne.statut, ligne.tentatives
+
+
+def _lot(org, maintenant) -> dict[int, services.Resultat]:
+    """One claim at ``maintenant`` and its batch sent at once (a worker's task)."""
+    with time_machine.travel(maintenant, tick=False):
+        with tenant_context(org):
+            ids, jeton = services._reclamer_lot(maintenant=maintenant, lot=100)
+        return services.relances_envoyer_lot(
+            organisation_id=org.pk, relance_ids=ids, jeton=str(jeton)
+        )
+
+
+@pytest.mark.django_db
+def test_a_kill_mid_batch_charges_the_rows_not_reached_one_attempt_once(world, settings):
+    premiere, tuee, suivante = _lignes(
+        world.org_a, "a@a.test", "poison@a.test", "c@a.test"
+    )
+    settings.MAILERS = {"default": {"BACKEND": "tests.relances.courriers.MeurtSurPoison"}}
+    with pytest.raises(Mort):
+        _lot(world.org_a, MIDI)
+    # The first row was sent and committed; the take had counted every row's attempt.
+    assert _etat(world.org_a, premiere) == (S.ENVOYEE, 1)
+    assert _etat(world.org_a, tuee) == (S.EN_COURS, 1)
+    assert _etat(world.org_a, suivante) == (S.EN_COURS, 1)
+    assert [m.to for m in mail.outbox] == [["a@a.test"]]
+    # The mail server is back; the lease ends, the rows are claimed again and sent, each
+    # counted once more (alone, as rows tried before), not twice.
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    resultats = _lot(world.org_a, MIDI + dt.timedelta(seconds=61))
+    assert resultats == {tuee.pk: services.Resultat.ENVOYEE, suivante.pk: services.Resultat.ENVOYEE}
+    assert _etat(world.org_a, tuee) == (S.ENVOYEE, 2)
+    assert _etat(world.org_a, suivante) == (S.ENVOYEE, 2)
+    assert premiere.pk not in resultats
+    assert sorted(m.to[0] for m in mail.outbox) == ["a@a.test", "c@a.test", "poison@a.test"]
+
+
+@pytest.mark.django_db
+def test_a_row_that_kills_its_worker_every_time_fails_alone(world, settings):
+    """The poison row reaches MAX_TENTATIVES by itself: the row after it in the batch, charged
+    one attempt by the first take, is then counted alone and sent, never failed with it."""
+    tuee, suivante = _lignes(world.org_a, "poison@a.test", "c@a.test")
+    settings.MAILERS = {"default": {"BACKEND": "tests.relances.courriers.MeurtSurPoison"}}
+    quand = MIDI
+    for _tentative in range(services.MAX_TENTATIVES):
+        with pytest.raises(Mort):
+            _lot(world.org_a, quand)
+        quand += dt.timedelta(seconds=61)
+    assert _etat(world.org_a, tuee) == (S.EN_COURS, services.MAX_TENTATIVES)
+    assert _etat(world.org_a, suivante) == (S.EN_COURS, 1)
+    assert _lot(world.org_a, quand) == {
+        tuee.pk: services.Resultat.ECHEC,
+        suivante.pk: services.Resultat.ENVOYEE,
+    }
+    assert _etat(world.org_a, tuee) == (S.ECHEC, services.MAX_TENTATIVES)
+    assert _etat(world.org_a, suivante) == (S.ENVOYEE, 2)
+    assert [m.to for m in mail.outbox] == [["c@a.test"]]
+
+
+@pytest.mark.django_db
+def test_a_batch_slower_than_half_its_lease_keeps_its_rows(world, settings):
+    """Each message takes 40 s (a slow mail server). After the first, the batch has used more
+    than half its 60 s lease: it renews the lease of the rows left, so a dispatcher running
+    while the second is sent (12:01:10, past the take's lease) does not claim the third."""
+    lignes = _lignes(world.org_a, "a@a.test", "b@a.test", "c@a.test")
+    settings.MAILERS = {"default": {"BACKEND": "tests.relances.courriers.Horloge"}}
+    reclamees = []
+    with time_machine.travel(MIDI, tick=False) as horloge:
+
+        def apres(messages):
+            horloge.shift(dt.timedelta(seconds=40))
+            if messages[0].to == ["b@a.test"]:
+                reclamees.append(services.relances_reclamer(maintenant=timezone.now()))
+
+        Horloge.apres = apres
+        try:
+            with tenant_context(world.org_a):
+                ids, jeton = services._reclamer_lot(maintenant=MIDI, lot=100)
+            resultats = services.relances_envoyer_lot(
+                organisation_id=world.org_a.pk, relance_ids=ids, jeton=str(jeton)
+            )
+        finally:
+            Horloge.apres = None
+    assert reclamees == [0]
+    assert resultats == dict.fromkeys(ids, services.Resultat.ENVOYEE)
+    assert [_etat(world.org_a, relance) for relance in lignes] == [(S.ENVOYEE, 1)] * 3
+
+
+@pytest.mark.parametrize(("par_message", "bail_vu"), [(29, 60), (30, 90)])
+@pytest.mark.django_db
+def test_the_lease_is_renewed_once_half_of_it_has_gone(world, settings, par_message, bail_vu):
+    """Taken at 12:00 (lease to 12:01:00). Each message takes ``par_message`` seconds; the
+    third row's lease, seen while the second is sent, is renewed only if the second started
+    at or after 12:00:30 (half the lease): then it runs 60 s from that moment."""
+    lignes = _lignes(world.org_a, "a@a.test", "b@a.test", "c@a.test")
+    settings.MAILERS = {"default": {"BACKEND": "tests.relances.courriers.Horloge"}}
+    baux = []
+    with time_machine.travel(MIDI, tick=False) as horloge:
+
+        def apres(messages):
+            if messages[0].to == ["b@a.test"]:
+                with tenant_context(world.org_a):
+                    baux.append(Relance.objects.get(pk=lignes[2].pk).bail_expire_le)
+            horloge.shift(dt.timedelta(seconds=par_message))
+
+        Horloge.apres = apres
+        try:
+            with tenant_context(world.org_a):
+                ids, jeton = services._reclamer_lot(maintenant=MIDI, lot=100)
+            services.relances_envoyer_lot(
+                organisation_id=world.org_a.pk, relance_ids=ids, jeton=str(jeton)
+            )
+        finally:
+            Horloge.apres = None
+    assert baux == [MIDI + dt.timedelta(seconds=bail_vu)]
