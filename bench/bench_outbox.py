@@ -84,7 +84,7 @@ def _router(routes) -> None:
 @pytest.fixture
 def worker(tmp_path):
     """A real prefork worker (2 processes) in its own process group, on this run's queue.
-    Yields the mail server's folder."""
+    Yields the mail server's folder and the worker's process group."""
     boite = tmp_path / "boite"
     env = {
         **os.environ,
@@ -119,7 +119,7 @@ def worker(tmp_path):
         )
         assert processus.poll() is None, journal.read_text()
         _router({"relances.tasks.*": {"queue": FILE}})
-        yield boite
+        yield boite, processus.pid
     finally:
         _router(routes)
         _arreter(processus, groupe=True)
@@ -129,6 +129,31 @@ def _pret(application, file: str) -> bool:
     """The worker consumes the queue (it answers a ping sent to its own name)."""
     nom = f"banc-{file}@{socket.gethostname()}"
     return bool(application.control.ping(destination=[nom], timeout=0.5))
+
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid``; 0 once it is gone."""
+    try:
+        champs = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(champs[11]) + int(champs[12])) / TICKS
+
+
+def _groupe(pgid: int) -> list[int]:
+    """The processes of process group ``pgid`` (the worker and its pool)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            champs = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(champs[2]) == pgid:
+            pids.append(int(stat.parent.name))
+    return pids
 
 
 def _recus(boite: Path) -> Counter:
@@ -144,7 +169,10 @@ def test_vidage_de_10000_relances(worker):
     """The rows, drained by the worker; the dispatcher called as beat would."""
     organisation = OrganisationFactory(raison_sociale="Organisme banc relances")
     attendus = _lignes_dues(organisation, LIGNES)
+    boite, groupe = worker
     charge_avant = os.getloadavg()
+    cpu_worker = sum(_cpu(pid) for pid in _groupe(groupe))
+    cpu_banc = time.process_time()
     debut = time.perf_counter()
     reclamees = relances_reclamer(maintenant=timezone.now(), lot=100)
     tick = time.perf_counter()
@@ -160,8 +188,10 @@ def test_vidage_de_10000_relances(worker):
             tick = time.perf_counter()
     duree = time.perf_counter() - debut
     charge_apres = os.getloadavg()
+    cpu_banc = time.process_time() - cpu_banc
+    cpu_worker = sum(_cpu(pid) for pid in _groupe(groupe)) - cpu_worker
     time.sleep(1)  # a late duplicate would land now
-    recus = _recus(worker)
+    recus = _recus(boite)
     assert reclamees == LIGNES
     assert relances_reclamer(maintenant=timezone.now()) == 0
     assert set(recus) == attendus, "perte ou message inattendu"
@@ -172,7 +202,9 @@ def test_vidage_de_10000_relances(worker):
         f"\n{LIGNES} relances vidées en {duree:.1f} s, {LIGNES / duree:.0f} lignes/s ; "
         f"{sum(recus.values())} courriels reçus, {len(recus)} Message-ID distincts ; "
         f"tentatives {dict(tentatives)} ; charge (1 min) {charge_avant[0]:.2f} avant, "
-        f"{charge_apres[0]:.2f} après ; {sys.executable}"
+        f"{charge_apres[0]:.2f} après ; CPU par ligne : "
+        f"worker {cpu_worker / LIGNES * 1000:.2f} ms, banc (dispatcher) "
+        f"{cpu_banc / LIGNES * 1000:.2f} ms ; {sys.executable}"
     )
 
 
