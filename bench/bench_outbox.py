@@ -39,6 +39,7 @@ from django.utils import timezone
 
 from bilan.celery import app
 from bilan.core.tenancy import tenant_context
+from relances import services
 from relances.models import Relance
 from relances.services import relances_reclamer
 from tests.conftest import _OWNER, django_db_setup  # noqa: F401  (run as the application role)
@@ -48,6 +49,8 @@ from tests.relances.panne import RACINE, _arreter, _attendre, _celery
 MINI = os.environ.get("BENCH_MINI") == "1"
 LIGNES = int(os.environ.get("BENCH_LIGNES", "200" if MINI else "10000"))
 LIGNES_PLAN = 20_000 if MINI else 1_000_000
+# 2: the ``make test`` worker (tests/relances/panne.py); 4: docker-compose's worker-courriels.
+CONCURRENCE = int(os.environ.get("BENCH_CONCURRENCE", "2"))
 # One private queue per run: other runs may share the Redis database.
 FILE = f"banc-relances-{uuid.uuid4().hex}"
 
@@ -83,8 +86,8 @@ def _router(routes) -> None:
 
 @pytest.fixture
 def worker(tmp_path):
-    """A real prefork worker (2 processes) in its own process group, on this run's queue.
-    Yields the mail server's folder and the worker's process group."""
+    """A real prefork worker (``CONCURRENCE`` processes) in its own process group, on this
+    run's queue. Yields the mail server's folder and the worker's process group."""
     boite = tmp_path / "boite"
     env = {
         **os.environ,
@@ -99,7 +102,7 @@ def worker(tmp_path):
         [
             "worker",
             "--pool=prefork",
-            "--concurrency=2",
+            f"--concurrency={CONCURRENCE}",
             "--loglevel=WARNING",
             "--without-gossip",
             "--without-mingle",
@@ -199,12 +202,55 @@ def test_vidage_de_10000_relances(worker):
     with tenant_context(organisation):
         tentatives = Counter(Relance.objects.values_list("tentatives", flat=True))
     print(
-        f"\n{LIGNES} relances vidées en {duree:.1f} s, {LIGNES / duree:.0f} lignes/s ; "
+        f"\nworker prefork x{CONCURRENCE} : {LIGNES} relances vidées en {duree:.1f} s, "
+        f"{LIGNES / duree:.0f} lignes/s ; "
         f"{sum(recus.values())} courriels reçus, {len(recus)} Message-ID distincts ; "
         f"tentatives {dict(tentatives)} ; charge (1 min) {charge_avant[0]:.2f} avant, "
         f"{charge_apres[0]:.2f} après ; CPU par ligne : "
         f"worker {cpu_worker / LIGNES * 1000:.2f} ms, banc (dispatcher) "
         f"{cpu_banc / LIGNES * 1000:.2f} ms ; {sys.executable}"
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cpu_par_ligne(tmp_path, settings):
+    """What one row costs in CPU, whatever the machine's load: the send batches' body
+    (``relances_envoyer_lot``, batches of ``ENVOI_PAR_TACHE``) run here, on one connection, with
+    the same mail server; this process's CPU and its PostgreSQL server process's CPU, per row."""
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "tests.relances.courriers.Journal",
+            "OPTIONS": {"file_path": str(tmp_path)},
+        }
+    }
+    lignes = min(LIGNES, 2000)
+    organisation = OrganisationFactory(raison_sociale="Organisme banc CPU")
+    _lignes_dues(organisation, lignes)
+    with tenant_context(organisation):
+        ids, jeton = services._reclamer_lot(maintenant=timezone.now(), lot=lignes)
+    lots = [
+        ids[i : i + services.ENVOI_PAR_TACHE] for i in range(0, lignes, services.ENVOI_PAR_TACHE)
+    ]
+    services.relances_envoyer_lot(
+        organisation_id=organisation.pk, relance_ids=lots[0], jeton=str(jeton)
+    )
+    with connection.cursor() as curseur:
+        curseur.execute("SELECT pg_backend_pid()")
+        serveur = curseur.fetchone()[0]
+    cpu_serveur, cpu, debut = _cpu(serveur), time.process_time(), time.perf_counter()
+    for lot in lots[1:]:
+        services.relances_envoyer_lot(
+            organisation_id=organisation.pk, relance_ids=lot, jeton=str(jeton)
+        )
+    mesurees = lignes - len(lots[0])
+    duree = time.perf_counter() - debut
+    cpu, cpu_serveur = time.process_time() - cpu, _cpu(serveur) - cpu_serveur
+    assert len(_recus(tmp_path)) == lignes
+    print(
+        f"\nCPU par ligne ({mesurees} lignes, lots de {services.ENVOI_PAR_TACHE}) : "
+        f"Python {cpu / mesurees * 1000:.2f} ms, "
+        f"PostgreSQL {cpu_serveur / mesurees * 1000:.2f} ms ; {mesurees / duree:.0f} lignes/s "
+        f"sur un processus ; charge (1 min) {os.getloadavg()[0]:.2f}"
     )
 
 
