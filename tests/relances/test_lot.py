@@ -52,9 +52,7 @@ def _lot(org, maintenant) -> dict[int, services.Resultat]:
 
 @pytest.mark.django_db
 def test_a_kill_mid_batch_charges_the_rows_not_reached_one_attempt_once(world, settings):
-    premiere, tuee, suivante = _lignes(
-        world.org_a, "a@a.test", "poison@a.test", "c@a.test"
-    )
+    premiere, tuee, suivante = _lignes(world.org_a, "a@a.test", "poison@a.test", "c@a.test")
     settings.MAILERS = {"default": {"BACKEND": "tests.relances.courriers.MeurtSurPoison"}}
     with pytest.raises(Mort):
         _lot(world.org_a, MIDI)
@@ -152,3 +150,23 @@ def test_the_lease_is_renewed_once_half_of_it_has_gone(world, settings, par_mess
         finally:
             Horloge.apres = None
     assert baux == [MIDI + dt.timedelta(seconds=bail_vu)]
+
+
+@pytest.mark.django_db
+def test_a_row_claimed_again_after_the_take_is_not_sent_by_the_old_batch(world):
+    """Taken at 12:00 under the first claim's token; the batch stalls past its lease and the
+    dispatcher claims the row again (12:01:01, new token): the old batch's send does nothing."""
+    (relance,) = _lignes(world.org_a, "a@a.test")
+    with time_machine.travel(MIDI, tick=False), tenant_context(world.org_a):
+        ids, premier = services._reclamer_lot(maintenant=MIDI, lot=10)
+        prise = services.relances_prendre(relance_ids=ids, jeton=str(premier))
+    with tenant_context(world.org_a):
+        _ids, second = services._reclamer_lot(maintenant=MIDI + dt.timedelta(seconds=61), lot=10)
+        resultat = services.relance_envoyer(
+            organisation=world.org_a, relance=prise.neuves[0], jeton=str(premier)
+        )
+    assert resultat == services.Resultat.IGNOREE
+    assert mail.outbox == []
+    with tenant_context(world.org_a):
+        ligne = Relance.objects.get(pk=relance.pk)
+    assert (ligne.statut, ligne.bail_jeton, ligne.envoyee_le) == (S.EN_COURS, second, None)
