@@ -3,6 +3,7 @@ and committed before any send), then each row is marked sent under its own lock 
 right after the mail server accepted it. What a kill mid-batch costs, and what it must not."""
 
 import datetime as dt
+import uuid
 
 import pytest
 import time_machine
@@ -123,21 +124,27 @@ def test_a_batch_slower_than_half_its_lease_keeps_its_rows(world, settings):
     assert [_etat(world.org_a, relance) for relance in lignes] == [(S.ENVOYEE, 1)] * 3
 
 
-@pytest.mark.parametrize(("par_message", "bail_vu"), [(29, 60), (30, 90)])
+@pytest.mark.parametrize(("par_message", "renouvele"), [(29, False), (30, True)])
 @pytest.mark.django_db
-def test_the_lease_is_renewed_once_half_of_it_has_gone(world, settings, par_message, bail_vu):
-    """Taken at 12:00 (lease to 12:01:00). Each message takes ``par_message`` seconds; the
-    third row's lease, seen while the second is sent, is renewed only if the second started
-    at or after 12:00:30 (half the lease): then it runs 60 s from that moment."""
-    lignes = _lignes(world.org_a, "a@a.test", "b@a.test", "c@a.test")
+def test_the_lease_is_renewed_once_half_of_it_has_gone(world, settings, par_message, renouvele):
+    """One claim at 12:00 (lease to 12:01:00) of four rows; this batch holds three, the fourth
+    went to another task of the same claim. Each message takes ``par_message`` seconds. Seen
+    while the second is sent: the third row's lease is renewed only if the second started at or
+    after 12:00:30 (half the lease), then for 60 s from that moment; the fourth row, not this
+    batch's, keeps its lease."""
+    lignes = _lignes(world.org_a, "a@a.test", "b@a.test", "c@a.test", "d@a.test")
     settings.MAILERS = {"default": {"BACKEND": "tests.relances.courriers.Horloge"}}
-    baux = []
+    vus = []
     with time_machine.travel(MIDI, tick=False) as horloge:
 
         def apres(messages):
             if messages[0].to == ["b@a.test"]:
                 with tenant_context(world.org_a):
-                    baux.append(Relance.objects.get(pk=lignes[2].pk).bail_expire_le)
+                    vus.extend(
+                        Relance.objects.filter(pk__in=[lignes[2].pk, lignes[3].pk])
+                        .order_by("pk")
+                        .values_list("bail_expire_le", "updated_at")
+                    )
             horloge.shift(dt.timedelta(seconds=par_message))
 
         Horloge.apres = apres
@@ -145,11 +152,124 @@ def test_the_lease_is_renewed_once_half_of_it_has_gone(world, settings, par_mess
             with tenant_context(world.org_a):
                 ids, jeton = services._reclamer_lot(maintenant=MIDI, lot=100)
             services.relances_envoyer_lot(
+                organisation_id=world.org_a.pk, relance_ids=ids[:3], jeton=str(jeton)
+            )
+        finally:
+            Horloge.apres = None
+    renouvellement = MIDI + dt.timedelta(seconds=par_message)
+    troisieme = (
+        (renouvellement + dt.timedelta(seconds=60), renouvellement)
+        if renouvele
+        else (MIDI + dt.timedelta(seconds=60), MIDI)
+    )
+    assert vus == [troisieme, (MIDI + dt.timedelta(seconds=60), MIDI)]
+
+
+@pytest.mark.django_db
+def test_a_renewal_leaves_the_rows_another_claim_took_meanwhile(world, settings):
+    """The first message takes 65 s: at 12:01:05 the dispatcher claims the two other rows again
+    (their lease ended at 12:01:00; new token, lease to 12:02:05). The batch, renewing its lease
+    before its next row, must not extend the new claim's lease, and sends nothing more."""
+    lignes = _lignes(world.org_a, "a@a.test", "b@a.test", "c@a.test")
+    settings.MAILERS = {"default": {"BACKEND": "tests.relances.courriers.Horloge"}}
+    with time_machine.travel(MIDI, tick=False) as horloge:
+
+        def apres(messages):
+            if messages[0].to == ["a@a.test"]:
+                horloge.shift(dt.timedelta(seconds=65))
+                assert services.relances_reclamer(maintenant=timezone.now()) == 2
+                horloge.shift(dt.timedelta(seconds=5))
+
+        Horloge.apres = apres
+        try:
+            with tenant_context(world.org_a):
+                ids, jeton = services._reclamer_lot(maintenant=MIDI, lot=100)
+            resultats = services.relances_envoyer_lot(
                 organisation_id=world.org_a.pk, relance_ids=ids, jeton=str(jeton)
             )
         finally:
             Horloge.apres = None
-    assert baux == [MIDI + dt.timedelta(seconds=bail_vu)]
+    assert resultats == {
+        lignes[0].pk: services.Resultat.ENVOYEE,
+        lignes[1].pk: services.Resultat.IGNOREE,
+        lignes[2].pk: services.Resultat.IGNOREE,
+    }
+    assert [m.to for m in mail.outbox] == [["a@a.test"]]
+    with tenant_context(world.org_a):
+        autres = list(
+            Relance.objects.filter(pk__in=ids[1:]).values_list(
+                "statut", "bail_expire_le", "tentatives"
+            )
+        )
+    assert autres == [(S.EN_COURS, MIDI + dt.timedelta(seconds=125), 1)] * 2
+
+
+@pytest.mark.django_db
+def test_a_row_tried_before_is_counted_alone_right_before_its_send(world):
+    """Tried twice before (last at 11:00). The batch's take at 12:00:10 renews its lease but
+    does not count it; counted alone at 12:00:20: three attempts, dated 12:00:20, lease to
+    12:01:20."""
+    jeton = uuid.uuid4()
+    (relance,) = _lignes(world.org_a, "a@a.test")
+    avant = MIDI - dt.timedelta(hours=1)
+    with tenant_context(world.org_a):
+        Relance.objects.filter(pk=relance.pk).update(
+            statut=S.EN_COURS,
+            bail_jeton=jeton,
+            bail_expire_le=MIDI + dt.timedelta(seconds=60),
+            tentatives=2,
+            derniere_tentative_le=avant,
+        )
+    prise_le = MIDI + dt.timedelta(seconds=10)
+    with time_machine.travel(prise_le, tick=False), tenant_context(world.org_a):
+        prise = services.relances_prendre(relance_ids=[relance.pk], jeton=str(jeton))
+    assert (prise.neuves, prise.reprises, prise.echouees) == ([], [relance], [])
+    assert _lu(world.org_a, relance) == (2, avant, prise_le + dt.timedelta(seconds=60), prise_le)
+    compte_le = MIDI + dt.timedelta(seconds=20)
+    ligne = prise.reprises[0]
+    with time_machine.travel(compte_le, tick=False), tenant_context(world.org_a):
+        assert services.relance_reprendre(relance=ligne, jeton=str(jeton)) is True
+    assert (ligne.tentatives, ligne.derniere_tentative_le) == (3, compte_le)
+    assert _lu(world.org_a, relance) == (
+        3,
+        compte_le,
+        compte_le + dt.timedelta(seconds=60),
+        compte_le,
+    )
+
+
+@pytest.mark.parametrize(
+    ("statut", "tentatives", "meme_jeton"),
+    [
+        (S.EN_COURS, 1, False),  # claimed again since, under another token
+        (S.EN_COURS, 5, True),  # a duplicate of the message took its last attempt meanwhile
+        (S.ENVOYEE, 1, True),  # sent meanwhile
+    ],
+)
+@pytest.mark.django_db
+def test_a_row_tried_before_is_not_counted_when_no_longer_this_batchs(
+    world, statut, tentatives, meme_jeton
+):
+    jeton = uuid.uuid4()
+    (relance,) = _lignes(world.org_a, "a@a.test")
+    with tenant_context(world.org_a):
+        Relance.objects.filter(pk=relance.pk).update(
+            statut=statut,
+            bail_jeton=jeton if meme_jeton else uuid.uuid4(),
+            bail_expire_le=MIDI,
+            tentatives=tentatives,
+        )
+        relance.refresh_from_db()
+        assert services.relance_reprendre(relance=relance, jeton=str(jeton)) is False
+    assert _lu(world.org_a, relance)[:3] == (tentatives, None, MIDI)
+    assert relance.tentatives == tentatives
+
+
+def _lu(org, relance) -> tuple:
+    with tenant_context(org):
+        return Relance.objects.filter(pk=relance.pk).values_list(
+            "tentatives", "derniere_tentative_le", "bail_expire_le", "updated_at"
+        )[0]
 
 
 @pytest.mark.django_db
