@@ -117,3 +117,32 @@ class Horloge(LocmemBackend):
         if Horloge.apres is not None:
             Horloge.apres(messages)
         return envoyes
+
+
+class SessionComptee(LocmemBackend):
+    """A mail server that counts its sessions: like Django's SMTP backend, ``send_messages``
+    opens a session itself when none is open, and closes the one it opened."""
+
+    ouvertures = 0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ouverte = False
+
+    def open(self):
+        if self.ouverte:
+            return False
+        self.ouverte = True
+        SessionComptee.ouvertures += 1
+        return True
+
+    def close(self):
+        self.ouverte = False
+
+    def send_messages(self, messages):
+        nouvelle = self.open()
+        try:
+            return super().send_messages(messages)
+        finally:
+            if nouvelle:
+                self.close()

@@ -4,6 +4,7 @@ right after the mail server accepted it. What a kill mid-batch costs, and what i
 
 import datetime as dt
 import uuid
+from unittest import mock
 
 import pytest
 import time_machine
@@ -13,7 +14,7 @@ from django.utils import timezone
 from bilan.core.tenancy import tenant_context
 from relances import services
 from relances.models import Relance
-from tests.relances.courriers import Horloge, Mort
+from tests.relances.courriers import Horloge, Mort, SessionComptee
 
 S = Relance.Statut
 MIDI = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
@@ -290,3 +291,107 @@ def test_a_row_claimed_again_after_the_take_is_not_sent_by_the_old_batch(world):
     with tenant_context(world.org_a):
         ligne = Relance.objects.get(pk=relance.pk)
     assert (ligne.statut, ligne.bail_jeton, ligne.envoyee_le) == (S.EN_COURS, second, None)
+
+
+@pytest.mark.django_db
+def test_a_batch_talks_to_the_mail_server_in_one_session(world, settings):
+    """Three rows, one session; a network error on the second closes the broken session and the
+    third opens a new one (two in all)."""
+    settings.MAILERS = {"default": {"BACKEND": "tests.relances.courriers.SessionComptee"}}
+    SessionComptee.ouvertures = 0
+    _lignes(world.org_a, "a@a.test", "b@a.test", "c@a.test")
+    assert set(_lot(world.org_a, MIDI).values()) == {services.Resultat.ENVOYEE}
+    assert SessionComptee.ouvertures == 1
+    SessionComptee.ouvertures = 0
+    with tenant_context(world.org_a):
+        Relance.objects.all().delete()
+    _lignes(world.org_a, "d@a.test", "e@a.test", "f@a.test")
+    envoi = SessionComptee.send_messages
+
+    def refuse_e(self, messages):
+        if messages[0].to == ["e@a.test"]:
+            raise ConnectionResetError("coupé")
+        return envoi(self, messages)
+
+    with mock.patch.object(SessionComptee, "send_messages", refuse_e):
+        resultats = list(_lot(world.org_a, MIDI).values())
+    assert resultats == [
+        services.Resultat.ENVOYEE,
+        services.Resultat.A_REESSAYER,
+        services.Resultat.ENVOYEE,
+    ]
+    assert SessionComptee.ouvertures == 2
+
+
+@pytest.mark.django_db
+def test_a_row_sent_after_an_error_keeps_no_error_and_is_dated(world):
+    """Rested after a network error at 11:50 (its error kept, no token, backoff over): claimed
+    and sent at 12:00, it shows no error, sent and changed at 12:00, no lease."""
+    (relance,) = _lignes(world.org_a, "a@a.test")
+    with tenant_context(world.org_a):
+        Relance.objects.filter(pk=relance.pk).update(
+            statut=S.EN_COURS,
+            tentatives=1,
+            derniere_erreur="ConnectionRefusedError: x",
+            bail_expire_le=MIDI - dt.timedelta(minutes=10),
+        )
+    assert _lot(world.org_a, MIDI) == {relance.pk: services.Resultat.ENVOYEE}
+    with tenant_context(world.org_a):
+        ligne = Relance.objects.get(pk=relance.pk)
+    assert (ligne.statut, ligne.tentatives, ligne.derniere_erreur) == (S.ENVOYEE, 2, "")
+    assert (ligne.envoyee_le, ligne.updated_at) == (MIDI, MIDI)
+    assert (ligne.bail_jeton, ligne.bail_expire_le) == (None, None)
+    # The e-mail carries the rendered text and HTML, not only a subject.
+    (message,) = mail.outbox
+    assert "Pensez à planifier l'audit de renouvellement" in message.body
+    assert "planifier l'audit de renouvellement" in message.alternatives[0].content
+
+
+@pytest.mark.django_db
+def test_a_reminder_of_a_seance_already_begun_is_cancelled_not_sent(world, bilan_a):
+    """The séance is still planned but began an hour ago (moved without its service): its
+    reminders are no longer relevant at send time."""
+    from seances.models import Seance
+    from tests.relances.conftest import seance_de
+
+    seance = seance_de(bilan_a, debut=timezone.now() + dt.timedelta(hours=2))
+    with tenant_context(world.org_a):
+        Seance.objects.filter(pk=seance.pk).update(debut=timezone.now() - dt.timedelta(hours=1))
+        ids = list(Relance.objects.filter(seance=seance).values_list("pk", flat=True))
+        _ids, jeton = services._reclamer_lot(maintenant=timezone.now(), lot=100)
+    mail.outbox.clear()
+    resultats = services.relances_envoyer_lot(
+        organisation_id=world.org_a.pk, relance_ids=ids, jeton=str(jeton)
+    )
+    assert resultats == dict.fromkeys(ids, services.Resultat.ANNULEE)
+    assert mail.outbox == []
+    with tenant_context(world.org_a):
+        assert set(Relance.objects.filter(seance=seance).values_list("statut", "envoyee_le")) == {
+            (S.ANNULEE, None)
+        }
+
+
+@pytest.mark.django_db
+def test_a_row_is_dated_when_it_is_sent_not_when_its_batch_was_taken(world, settings):
+    """Taken at 12:00; the first message takes 5 s: the second row is sent, and changed, at
+    12:00:05."""
+    premiere, seconde = _lignes(world.org_a, "a@a.test", "b@a.test")
+    settings.MAILERS = {"default": {"BACKEND": "tests.relances.courriers.Horloge"}}
+    with time_machine.travel(MIDI, tick=False) as horloge:
+        Horloge.apres = lambda messages: horloge.shift(dt.timedelta(seconds=5))
+        try:
+            with tenant_context(world.org_a):
+                ids, jeton = services._reclamer_lot(maintenant=MIDI, lot=100)
+            services.relances_envoyer_lot(
+                organisation_id=world.org_a.pk, relance_ids=ids, jeton=str(jeton)
+            )
+        finally:
+            Horloge.apres = None
+    with tenant_context(world.org_a):
+        dates = list(
+            Relance.objects.order_by("pk").values_list(
+                "derniere_tentative_le", "envoyee_le", "updated_at"
+            )
+        )
+    cinq = MIDI + dt.timedelta(seconds=5)
+    assert dates == [(MIDI, MIDI, MIDI), (MIDI, cinq, cinq)]
