@@ -395,3 +395,31 @@ def test_a_row_is_dated_when_it_is_sent_not_when_its_batch_was_taken(world, sett
         )
     cinq = MIDI + dt.timedelta(seconds=5)
     assert dates == [(MIDI, MIDI, MIDI), (MIDI, cinq, cinq)]
+
+
+@pytest.mark.django_db
+def test_the_last_network_error_is_the_one_a_failed_row_shows(world):
+    """Four attempts already, the last refused; the fifth is cut: the row fails, showing the
+    fifth attempt's error, with no lease."""
+    (relance,) = _lignes(world.org_a, "a@a.test")
+    with tenant_context(world.org_a):
+        Relance.objects.filter(pk=relance.pk).update(
+            statut=S.EN_COURS,
+            tentatives=services.MAX_TENTATIVES - 1,
+            derniere_erreur="ConnectionRefusedError: avant",
+            bail_expire_le=MIDI - dt.timedelta(minutes=1),
+        )
+    with mock.patch(
+        "django.core.mail.backends.locmem.EmailBackend.send_messages",
+        side_effect=ConnectionResetError("la dernière"),
+    ):
+        assert _lot(world.org_a, MIDI) == {relance.pk: services.Resultat.ECHEC}
+    with tenant_context(world.org_a):
+        ligne = Relance.objects.get(pk=relance.pk)
+    assert (ligne.statut, ligne.tentatives, ligne.derniere_erreur) == (
+        S.ECHEC,
+        services.MAX_TENTATIVES,
+        "ConnectionResetError: la dernière",
+    )
+    assert (ligne.bail_jeton, ligne.bail_expire_le, ligne.envoyee_le) == (None, None, None)
+    assert mail.outbox == []
