@@ -14,6 +14,8 @@ from django.utils import timezone
 from bilan.core.tenancy import tenant_context
 from relances import services
 from relances.models import Relance
+from seances.models import Seance
+from tests.relances.conftest import seance_de
 from tests.relances.courriers import Horloge, Mort, SessionComptee
 
 S = Relance.Statut
@@ -351,9 +353,6 @@ def test_a_row_sent_after_an_error_keeps_no_error_and_is_dated(world):
 def test_a_reminder_of_a_seance_already_begun_is_cancelled_not_sent(world, bilan_a):
     """The séance is still planned but began an hour ago (moved without its service): its
     reminders are no longer relevant at send time."""
-    from seances.models import Seance
-    from tests.relances.conftest import seance_de
-
     seance = seance_de(bilan_a, debut=timezone.now() + dt.timedelta(hours=2))
     with tenant_context(world.org_a):
         Seance.objects.filter(pk=seance.pk).update(debut=timezone.now() - dt.timedelta(hours=1))
