@@ -22,3 +22,7 @@ CELERY_TASK_ROUTES = {"relances.tasks.*": {"queue": os.environ["BANC_FILE"]}}
 CELERY_BEAT_SCHEDULE: dict[str, object] = {}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# Experiment only (BANC_DB_REUSE=1): Celery's Django fix-up closes the database connection around
+# every task unless CELERY_DB_REUSE_MAX is set; this measures what that reconnect costs.
+if os.environ.get("BANC_DB_REUSE") == "1":
+    CELERY_DB_REUSE_MAX = 1000
