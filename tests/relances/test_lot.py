@@ -3,6 +3,7 @@ and committed before any send), then each row is marked sent under its own lock 
 right after the mail server accepted it. What a kill mid-batch costs, and what it must not."""
 
 import datetime as dt
+import logging
 import uuid
 from unittest import mock
 
@@ -422,3 +423,77 @@ def test_the_last_network_error_is_the_one_a_failed_row_shows(world):
     )
     assert (ligne.bail_jeton, ligne.bail_expire_le, ligne.envoyee_le) == (None, None, None)
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize(("tentatives_avant", "attente"), [(0, 30), (2, 120)])
+@pytest.mark.django_db
+def test_a_network_error_rests_the_row_for_a_backoff_doubling_per_attempt(
+    world, tentatives_avant, attente
+):
+    """Refused at 12:00 at its first attempt: back in the queue at 12:00:30, no token, the
+    error kept (its first 2 000 characters); at its third attempt: at 12:02:00."""
+    (relance,) = _lignes(world.org_a, "a@a.test")
+    with tenant_context(world.org_a):
+        Relance.objects.filter(pk=relance.pk).update(tentatives=tentatives_avant)
+    longue = "x" * 1990 + "0123456789" + "reste"
+    with mock.patch(
+        "django.core.mail.backends.locmem.EmailBackend.send_messages",
+        side_effect=ConnectionRefusedError(longue),
+    ):
+        assert _lot(world.org_a, MIDI) == {relance.pk: services.Resultat.A_REESSAYER}
+    with tenant_context(world.org_a):
+        ligne = Relance.objects.get(pk=relance.pk)
+    assert (ligne.statut, ligne.tentatives, ligne.bail_jeton, ligne.envoyee_le) == (
+        S.EN_COURS,
+        tentatives_avant + 1,
+        None,
+        None,
+    )
+    assert ligne.bail_expire_le == MIDI + dt.timedelta(seconds=attente)
+    assert ligne.derniere_erreur == f"ConnectionRefusedError: {longue}"[:2000]
+    assert len(ligne.derniere_erreur) == 2000
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_bug_while_sending_fails_the_row_and_says_which(world, caplog):
+    """Not a network error (a template or data bug): no retry, the row fails with the error,
+    and the log names the row."""
+    (relance,) = _lignes(world.org_a, "a@a.test")
+    with (
+        mock.patch.object(services, "relance_rendre", side_effect=ValueError("gabarit cassé")),
+        caplog.at_level(logging.ERROR, logger="relances.services"),
+    ):
+        assert _lot(world.org_a, MIDI) == {relance.pk: services.Resultat.ECHEC}
+    with tenant_context(world.org_a):
+        ligne = Relance.objects.get(pk=relance.pk)
+    assert (ligne.statut, ligne.derniere_erreur, ligne.envoyee_le, ligne.bail_jeton) == (
+        S.ECHEC,
+        "ValueError: gabarit cassé",
+        None,
+        None,
+    )
+    assert [r.getMessage() for r in caplog.records if r.name == "relances.services"] == [
+        f"Relance {relance.pk} non envoyée"
+    ]
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_the_row_a_send_hands_to_its_after_send_hook_is_the_row_as_sent(world):
+    """``apres_envoi`` hooks get the row as the database now has it: sent, dated, no error, no
+    lease."""
+    (relance,) = _lignes(world.org_a, "a@a.test")
+    with time_machine.travel(MIDI, tick=False), tenant_context(world.org_a):
+        ids, jeton = services._reclamer_lot(maintenant=MIDI, lot=10)
+        (ligne,) = services.relances_prendre(relance_ids=ids, jeton=str(jeton)).neuves
+        ligne.derniere_erreur = "ancienne"
+        resultat = services.relance_envoyer(
+            organisation=world.org_a, relance=ligne, jeton=str(jeton)
+        )
+    assert resultat == services.Resultat.ENVOYEE
+    attendu = (S.ENVOYEE, MIDI, "", None, None)
+    champs = ("statut", "envoyee_le", "derniere_erreur", "bail_jeton", "bail_expire_le")
+    assert tuple(getattr(ligne, champ) for champ in champs) == attendu
+    with tenant_context(world.org_a):
+        assert Relance.objects.filter(pk=relance.pk).values_list(*champs)[0] == attendu
