@@ -13,6 +13,8 @@ from django.core import mail
 from django.utils import timezone
 
 from bilan.core.tenancy import tenant_context
+from enquetes.models import Reponse
+from enquetes.relances import enquetes_planifier
 from relances import services
 from relances.models import Relance
 from seances.models import Seance
@@ -497,3 +499,17 @@ def test_the_row_a_send_hands_to_its_after_send_hook_is_the_row_as_sent(world):
     assert tuple(getattr(ligne, champ) for champ in champs) == attendu
     with tenant_context(world.org_a):
         assert Relance.objects.filter(pk=relance.pk).values_list(*champs)[0] == attendu
+
+
+@pytest.mark.django_db
+def test_a_survey_sent_from_a_batch_is_marked_sent_at_its_send(world, bilan_a):
+    """The kind's after-send hook runs with the row and the send time: the survey à chaud shows
+    when its e-mail left."""
+    with time_machine.travel(MIDI, tick=False), tenant_context(world.org_a):
+        enquetes_planifier(bilan=bilan_a, fin=MIDI.date())
+        (chaud,) = Relance.objects.filter(kind=Relance.Kind.ENQUETE_CHAUD)
+    envoi = MIDI + dt.timedelta(minutes=5)
+    assert _lot(world.org_a, envoi) == {chaud.pk: services.Resultat.ENVOYEE}
+    with tenant_context(world.org_a):
+        reponse = Reponse.objects.get(public_id=chaud.target_id)
+    assert reponse.envoyee_le == envoi
