@@ -67,6 +67,7 @@ def test_taking_a_row_renews_its_lease_for_the_full_lease(
     assert ligne.tentatives == 1
     assert ligne.derniere_tentative_le == prise
     assert ligne.bail_expire_le == prise + dt.timedelta(seconds=60)
+    assert ligne.updated_at == prise
     with django_capture_on_commit_callbacks(execute=False):
         avant = services.relances_reclamer(maintenant=prise + dt.timedelta(seconds=59))
     assert avant == 0

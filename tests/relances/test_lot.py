@@ -513,3 +513,87 @@ def test_a_survey_sent_from_a_batch_is_marked_sent_at_its_send(world, bilan_a):
     with tenant_context(world.org_a):
         reponse = Reponse.objects.get(public_id=chaud.target_id)
     assert reponse.envoyee_le == envoi
+
+
+@pytest.mark.django_db
+def test_the_lease_is_renewed_again_each_time_half_of_it_has_gone(world, settings):
+    """20 s per message, six rows taken at 12:00. The lease is renewed before the third row
+    (12:00:40, next due at 12:01:10) and the fifth (12:01:20), not between: the last row's lease,
+    seen while the fourth is sent, ends at 12:01:40; while the fifth is sent, at 12:02:20."""
+    lignes = _lignes(world.org_a, *(f"{lettre}@a.test" for lettre in "abcdef"))
+    settings.MAILERS = {"default": {"BACKEND": "tests.relances.courriers.Horloge"}}
+    vus = {}
+    with time_machine.travel(MIDI, tick=False) as horloge:
+
+        def apres(messages):
+            if messages[0].to[0] in ("d@a.test", "e@a.test"):
+                with tenant_context(world.org_a):
+                    vus[messages[0].to[0]] = Relance.objects.get(pk=lignes[5].pk).bail_expire_le
+            horloge.shift(dt.timedelta(seconds=20))
+
+        Horloge.apres = apres
+        try:
+            with tenant_context(world.org_a):
+                ids, jeton = services._reclamer_lot(maintenant=MIDI, lot=100)
+            services.relances_envoyer_lot(
+                organisation_id=world.org_a.pk, relance_ids=ids, jeton=str(jeton)
+            )
+        finally:
+            Horloge.apres = None
+    assert vus == {
+        "d@a.test": MIDI + dt.timedelta(seconds=100),
+        "e@a.test": MIDI + dt.timedelta(seconds=140),
+    }
+
+
+@pytest.mark.django_db
+def test_a_batch_takes_only_its_own_rows_of_the_claim(world):
+    """One claim of three rows, handed over as two messages: the first message's batch (two
+    rows) neither sends nor counts the third, which waits for its own message."""
+    lignes = _lignes(world.org_a, "a@a.test", "b@a.test", "c@a.test")
+    with tenant_context(world.org_a):
+        ids, jeton = services._reclamer_lot(maintenant=timezone.now(), lot=10)
+    resultats = services.relances_envoyer_lot(
+        organisation_id=world.org_a.pk, relance_ids=ids[:2], jeton=str(jeton)
+    )
+    assert resultats == dict.fromkeys(ids[:2], services.Resultat.ENVOYEE)
+    assert sorted(m.to[0] for m in mail.outbox) == ["a@a.test", "b@a.test"]
+    assert _etat(world.org_a, lignes[2]) == (S.EN_COURS, 0)
+
+
+@pytest.mark.django_db
+def test_a_row_tried_before_that_another_claim_took_does_not_stop_the_batch(world, settings):
+    """A first attempt, then two rows tried before. While the first is sent, another claim
+    takes the second (new token): the batch skips it and still sends the third."""
+    neuve, prise_ailleurs, reprise = _lignes(world.org_a, "a@a.test", "b@a.test", "c@a.test")
+    jeton = uuid.uuid4()
+    with tenant_context(world.org_a):
+        Relance.objects.filter(pk__in=[prise_ailleurs.pk, reprise.pk]).update(tentatives=1)
+        Relance.objects.update(
+            statut=S.EN_COURS, bail_jeton=jeton, bail_expire_le=MIDI + dt.timedelta(seconds=60)
+        )
+    settings.MAILERS = {"default": {"BACKEND": "tests.relances.courriers.Horloge"}}
+
+    def apres(messages):
+        if messages[0].to == ["a@a.test"]:
+            with tenant_context(world.org_a):
+                Relance.objects.filter(pk=prise_ailleurs.pk).update(bail_jeton=uuid.uuid4())
+
+    Horloge.apres = apres
+    try:
+        with time_machine.travel(MIDI, tick=False):
+            resultats = services.relances_envoyer_lot(
+                organisation_id=world.org_a.pk,
+                relance_ids=[neuve.pk, prise_ailleurs.pk, reprise.pk],
+                jeton=str(jeton),
+            )
+    finally:
+        Horloge.apres = None
+    assert resultats == {
+        neuve.pk: services.Resultat.ENVOYEE,
+        prise_ailleurs.pk: services.Resultat.IGNOREE,
+        reprise.pk: services.Resultat.ENVOYEE,
+    }
+    assert sorted(m.to[0] for m in mail.outbox) == ["a@a.test", "c@a.test"]
+    assert _etat(world.org_a, prise_ailleurs) == (S.EN_COURS, 1)
+    assert _etat(world.org_a, reprise) == (S.ENVOYEE, 2)

@@ -13,8 +13,22 @@ from django.utils import timezone
 from bilan.core.tenancy import tenant_context
 from relances import services
 from relances.models import Relance
+from tests.relances.conftest import seance_de
 
 S = Relance.Statut
+
+
+# The take: one transaction for the batch, committed before anything is sent.
+PRISE = [
+    'SELECT "core_organisation"."id",',
+    "BEGIN",
+    "SELECT set_config('app.current_org',",
+    'SELECT "relances_relance"."id",',  # the batch, locked (FOR UPDATE), with its relations
+    'UPDATE "tentatives"',  # every first attempt counted at once
+    "COMMIT",
+]
+# Then per row: four statements (was 9: two transactions per row, a locked read).
+LIGNE = ["BEGIN", "SELECT set_config('app.current_org',", 'UPDATE "statut"', "COMMIT"]
 
 
 def _reclamer(org, n: int) -> tuple[list[int], str]:
@@ -60,19 +74,33 @@ def test_statements_per_row_are_constant_and_few(world):
     petit = _requetes_du_lot(world.org_a, 2)
     grand = _requetes_du_lot(world.org_a, 6)
     print(f"lot de 2 : {len(petit)}, lot de 6 : {len(grand)}")
-    # The take: one transaction for the batch, committed before anything is sent.
-    prise = [
-        'SELECT "core_organisation"."id",',
-        "BEGIN",
-        "SELECT set_config('app.current_org',",
-        'SELECT "relances_relance"."id",',  # the batch, locked (FOR UPDATE)
-        'UPDATE "tentatives"',  # every first attempt counted at once
-        "COMMIT",
-    ]
-    # Then per row: four statements (was 9: two transactions per row, a locked read).
-    ligne = ["BEGIN", "SELECT set_config('app.current_org',", 'UPDATE "statut"', "COMMIT"]
-    assert petit == prise + ligne * 2
-    assert grand == prise + ligne * 6
+    assert petit == PRISE + LIGNE * 2
+    assert grand == PRISE + LIGNE * 6
     assert len(mail.outbox) == 8
     with tenant_context(world.org_a):
         assert set(Relance.objects.values_list("statut", "tentatives")) == {(S.ENVOYEE, 1)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_seance_reminder_reads_its_dossier_and_seance_with_the_batch(world, bilan_a):
+    """Reminders about séances render the beneficiary's name and the séance's date and check
+    the séance is still ahead: all read by the take's one query, still four statements a row."""
+    for heures in (2, 3, 4):
+        seance_de(bilan_a, debut=timezone.now() + dt.timedelta(hours=heures))
+    with tenant_context(world.org_a):
+        _ids, jeton = services._reclamer_lot(maintenant=timezone.now(), lot=100)
+        # The beneficiary's and the consultant's reminders of each séance (the notices that a
+        # séance was planned, claimed too, read their notification: another kind, not here).
+        ids = list(
+            Relance.objects.filter(seance__isnull=False).order_by("pk").values_list("pk", flat=True)
+        )
+    assert len(ids) == 6
+    mail.outbox.clear()
+    with CaptureQueriesContext(connection) as requetes:
+        resultats = services.relances_envoyer_lot(
+            organisation_id=world.org_a.pk, relance_ids=ids, jeton=str(jeton)
+        )
+    assert resultats == dict.fromkeys(ids, services.Resultat.ENVOYEE)
+    formes = [_forme(requete["sql"]) for requete in requetes.captured_queries]
+    assert formes == PRISE + LIGNE * 6
+    assert len(mail.outbox) == 6
