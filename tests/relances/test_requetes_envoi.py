@@ -66,7 +66,7 @@ def _forme(sql: str) -> str:
     return " ".join(sql.split()[:2])
 
 
-# Transactional: each row's two transactions are the outermost ones, as in a worker.
+# Transactional: the take's and each row's transactions are the outermost ones, as in a worker.
 @pytest.mark.django_db(transaction=True)
 def test_statements_per_row_are_constant_and_few(world):
     world.org_a.qualiopi_date_expiration = dt.date(2027, 3, 1)
