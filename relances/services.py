@@ -16,24 +16,29 @@ duplicate beat ticks:
 3. **Handing over** happens after the commit (``on_commit``): one Celery task per batch of
    ``ENVOI_PAR_TACHE`` rows (one mail-server session for them), carrying the token, expiring
    with the lease (a message older than its lease is dropped by the worker: the rows have been,
-   or will be, claimed again). Each row of the batch then goes through steps 4 and 5 alone.
-   When the broker is down, the rows not handed over go back to ``a_envoyer``, the run stops
-   there (no claiming them again in a loop) and they wait for the next tick; the web app never
-   notices (no web request publishes a task: it only writes rows).
-4. **Taking** (``relance_prendre``, the task's first transaction): row locked, still
-   ``en_cours`` and still under the message's token, else the message is stale or a duplicate
-   and does nothing. The attempt is counted and dated (``tentatives``,
-   ``derniere_tentative_le``) and the lease renewed, then **committed before the mail server is
-   contacted**: an attempt survives the kill of its worker.
-5. **Sending** (``relance_envoyer``, the task's second transaction): the row is locked again and
-   the lease re-checked under that lock (``en_cours``, same token); it is re-checked against the
-   world (séance still planned, survey not answered…), sent, and marked ``envoyee`` in that
-   transaction. While the mail server talks, the row lock *is* the lease's heartbeat:
-   PostgreSQL holds it exactly as long as the sender's connection lives, the dispatcher skips
-   locked rows whatever the lease's clock says, and a second delivery of the same message waits
-   for the lock and then finds ``envoyee``. When the sender dies, PostgreSQL rolls back and
-   frees the row at once; only the lease's expiry is left to wait for. Nothing is sent without
-   the lock and the token, so an expired lease never lets two senders talk to the mail server.
+   or will be, claimed again). When the broker is down, the rows not handed over go back to
+   ``a_envoyer``, the run stops there (no claiming them again in a loop) and they wait for the
+   next tick; the web app never notices (no web request publishes a task: it only writes rows).
+4. **Taking** (``relances_prendre``, the task's first transaction, one for the whole batch):
+   the rows still ``en_cours`` under the message's token are locked (the others: the message is
+   stale or a duplicate for them, nothing happens); every row's attempt is counted and dated
+   (``tentatives``, ``derniere_tentative_le``) and the lease renewed, in one ``UPDATE``, then
+   **committed before the mail server is contacted**: an attempt survives the kill of its
+   worker. The price of one transaction per batch rather than per row (issue 16: 92 → 500
+   rows/s): a worker killed mid-batch has counted an attempt for the rows it never reached
+   (two attempts each once sent, instead of one; still far from ``MAX_TENTATIVES``).
+5. **Sending** (``relance_envoyer``, one short transaction per row): one conditional ``UPDATE``
+   marks the row ``envoyee`` only if it is still ``en_cours`` under the same token, and takes
+   its lock; the row is re-checked against the world (séance still planned, survey not
+   answered…: the kind's ``pertinente``, on the relations read when the batch was taken), sent,
+   and the COMMIT follows the mail server's acceptance. While the mail server talks, the row
+   lock *is* the lease's heartbeat: PostgreSQL holds it exactly as long as the sender's
+   connection lives, the dispatcher skips locked rows whatever the lease's clock says, and a
+   second delivery of the same message waits for the lock and then finds ``envoyee``. When the
+   sender dies, PostgreSQL rolls the mark back and frees the row at once; only the lease's
+   expiry is left to wait for. Nothing is sent without the lock and the token, so an expired
+   lease never lets two senders talk to the mail server. A batch slower than half its lease (a
+   slow mail server) renews the lease of its rows not yet sent (``_prolonger``).
 6. **A network error** puts the row to rest: ``en_cours`` with no token and a lease that ends
    after the backoff (30 s, doubling, at most 30 min); the dispatcher takes it again then. After
    ``MAX_TENTATIVES`` attempts (killed ones count too: a row that kills its worker stops), the
@@ -56,6 +61,7 @@ import logging
 import smtplib
 import uuid
 import zoneinfo
+from dataclasses import dataclass
 from email.utils import parseaddr
 from functools import partial
 
@@ -92,7 +98,6 @@ ATTENTE_RESEAU_MAX = dt.timedelta(minutes=30)
 class Resultat(enum.StrEnum):
     """What sending one row did (the send task's return value)."""
 
-    PRISE = "prise"  # lease taken and attempt counted: send now (``relance_prendre``)
     ENVOYEE = "envoyee"
     IGNOREE = "ignoree"  # already sent, cancelled or released: a duplicate or late delivery
     ANNULEE = "annulee"  # no longer relevant at send time
@@ -357,35 +362,25 @@ def relance_apercu(
     return relance_rendre(relance=relance, apercu=True)
 
 
-def _verrouiller(*, relance_id: int, jeton: str | None) -> Relance | None:
-    """The row, locked, if it is still ``en_cours`` under the lease ``jeton``; else None (a
-    stale message: sent, cancelled, released, or claimed again since)."""
-    relance = (
-        Relance.objects.select_for_update(of=("self",))
-        .select_related("organisation", "bilan", "seance")
-        .filter(pk=relance_id)
-        .first()
-    )
-    if (
-        relance is None
-        or relance.statut != S.EN_COURS
-        or jeton is None
-        or str(relance.bail_jeton) != jeton
-    ):
-        return None
-    return relance
-
-
 def _finir(relance: Relance, *, statut: str, erreur: str | None = None) -> None:
-    """Leave ``en_cours`` for good (sent, cancelled, failed): the lease ends with it."""
+    """Leave ``en_cours`` for good (cancelled, failed): the lease ends with it. Also writes back
+    the row's ``envoyee_le`` and ``derniere_erreur`` as loaded, undoing the sent mark of
+    ``relance_envoyer`` when the send does not happen after all."""
     relance.statut = statut
     relance.bail_jeton = None
     relance.bail_expire_le = None
-    champs = ["statut", "bail_jeton", "bail_expire_le", "updated_at"]
     if erreur is not None:
         relance.derniere_erreur = erreur[:2000]
-        champs.append("derniere_erreur")
-    relance.save(update_fields=champs)
+    relance.save(
+        update_fields=[
+            "statut",
+            "bail_jeton",
+            "bail_expire_le",
+            "envoyee_le",
+            "derniere_erreur",
+            "updated_at",
+        ]
+    )
 
 
 def _jeton_valide(jeton: str | None) -> bool:
@@ -395,66 +390,130 @@ def _jeton_valide(jeton: str | None) -> bool:
         return False
 
 
-def relance_prendre(*, organisation: Organisation, relance_id: int, jeton: str | None) -> Resultat:
-    """First transaction of the send task (organisation bound): check the lease under the row
-    lock, count and date the attempt, renew the lease. Committed before any mail server is
-    contacted. ``PRISE``: call ``relance_envoyer`` next; anything else: nothing to send.
+@dataclass(frozen=True)
+class Prise:
+    """What ``relances_prendre`` took of a batch, each list in the batch's order."""
 
-    The usual case is one conditional ``UPDATE`` (issue 16: statements per row): PostgreSQL
-    takes the row lock and re-checks the lease and the attempt cap on the locked row, so a
-    stale message (sent, released, claimed again) updates nothing. Only when nothing was
-    updated does the slower path below tell an ignored message from an exhausted row."""
-    if _jeton_valide(jeton):
-        maintenant = timezone.now()
-        prises = Relance.objects.filter(
-            pk=relance_id, statut=S.EN_COURS, bail_jeton=jeton, tentatives__lt=MAX_TENTATIVES
-        ).update(
-            tentatives=F("tentatives") + 1,
+    neuves: list[Relance]  # first attempts, counted by the take: send them first
+    reprises: list[Relance]  # tried before: each counted alone, right before its send
+    echouees: list[int]  # ``MAX_TENTATIVES`` reached: now ``echec``
+
+
+def relances_prendre(*, relance_ids: list[int], jeton: str | None) -> Prise:
+    """First transaction of a send batch (organisation bound, the caller's transaction, to be
+    **committed before any mail server is contacted**): lock the rows of ``relance_ids`` still
+    ``en_cours`` under the lease ``jeton`` (the others are stale for this message: sent,
+    released, claimed again since) and renew their lease; count and date the attempt of every
+    row never tried, in one ``UPDATE`` for the batch. A row that already had ``MAX_TENTATIVES``
+    attempts (killed in the middle of each) ends ``echec``. The rows come with what rendering
+    and the relevance check read (organisation, dossier and beneficiary, séance).
+
+    The trade-off (issue 16): counting a batch's attempts at once charges an attempt to the rows
+    a worker killed mid-batch never reached. They are charged once only: a row tried before is
+    counted alone, right before its own send (``relance_reprendre``), so a row that kills its
+    worker at every attempt reaches ``MAX_TENTATIVES`` alone, never the rows of its batch."""
+    if not _jeton_valide(jeton):
+        return Prise(neuves=[], reprises=[], echouees=[])
+    rang = {relance_id: index for index, relance_id in enumerate(relance_ids)}
+    lignes = sorted(
+        Relance.objects.select_for_update(of=("self",))
+        .select_related("organisation", "bilan__beneficiaire", "seance")
+        .filter(pk__in=relance_ids, statut=S.EN_COURS, bail_jeton=jeton),
+        key=lambda relance: rang[relance.pk],
+    )
+    prise = Prise(
+        neuves=[relance for relance in lignes if relance.tentatives == 0],
+        reprises=[relance for relance in lignes if 0 < relance.tentatives < MAX_TENTATIVES],
+        echouees=[],
+    )
+    for relance in lignes:
+        if relance.tentatives >= MAX_TENTATIVES:
+            _finir(
+                relance,
+                statut=S.ECHEC,
+                erreur=_("Envoi interrompu à chaque tentative (%(n)d).")
+                % {"n": relance.tentatives},
+            )
+            prise.echouees.append(relance.pk)
+    maintenant = timezone.now()
+    if prise.neuves:
+        Relance.objects.filter(pk__in=[relance.pk for relance in prise.neuves]).update(
+            tentatives=1,
             derniere_tentative_le=maintenant,
             bail_expire_le=maintenant + bail(),
             updated_at=maintenant,
         )
-        if prises:
-            return Resultat.PRISE
-    relance = _verrouiller(relance_id=relance_id, jeton=jeton)
-    if relance is None:
-        return Resultat.IGNOREE
-    if relance.tentatives >= MAX_TENTATIVES:
-        # Killed in the middle of each attempt (e.g. a message that crashes its worker).
-        _finir(
-            relance,
-            statut=S.ECHEC,
-            erreur=_("Envoi interrompu à chaque tentative (%(n)d).") % {"n": relance.tentatives},
+    if prise.reprises:
+        Relance.objects.filter(pk__in=[relance.pk for relance in prise.reprises]).update(
+            bail_expire_le=maintenant + bail(), updated_at=maintenant
         )
-        return Resultat.ECHEC
+    for relance in prise.neuves:
+        relance.tentatives = 1
+        relance.derniere_tentative_le = maintenant
+    return prise
+
+
+def relance_reprendre(*, relance: Relance, jeton: str) -> bool:
+    """Count and date, alone, the attempt of a row tried before (organisation bound, its own
+    transaction, committed before its send) and renew its lease. False when the row is no
+    longer ``en_cours`` under ``jeton`` or has had ``MAX_TENTATIVES`` attempts meanwhile (a
+    duplicate of the message took it): nothing to send."""
     maintenant = timezone.now()
-    relance.tentatives += 1
-    relance.derniere_tentative_le = maintenant
-    relance.bail_expire_le = maintenant + bail()
-    relance.save(
-        update_fields=["tentatives", "derniere_tentative_le", "bail_expire_le", "updated_at"]
+    prise = Relance.objects.filter(
+        pk=relance.pk, statut=S.EN_COURS, bail_jeton=jeton, tentatives__lt=MAX_TENTATIVES
+    ).update(
+        tentatives=F("tentatives") + 1,
+        derniere_tentative_le=maintenant,
+        bail_expire_le=maintenant + bail(),
+        updated_at=maintenant,
     )
-    return Resultat.PRISE
+    if prise:
+        relance.tentatives += 1
+        relance.derniere_tentative_le = maintenant
+    return bool(prise)
+
+
+def _prolonger(*, relance_ids: list[int], jeton: str) -> int:
+    """Renew the lease of a batch's rows not sent yet (organisation bound): a batch slower than
+    half its lease (a slow mail server) keeps its rows instead of seeing the dispatcher claim
+    them again, which would cost each one more attempt. Returns the rows renewed."""
+    maintenant = timezone.now()
+    return Relance.objects.filter(pk__in=relance_ids, statut=S.EN_COURS, bail_jeton=jeton).update(
+        bail_expire_le=maintenant + bail(), updated_at=maintenant
+    )
 
 
 def relance_envoyer(
     *,
     organisation: Organisation,
-    relance_id: int,
-    jeton: str | None,
+    relance: Relance,
+    jeton: str,
     mailer: BaseEmailBackend | None = None,
 ) -> Resultat:
-    """Second transaction of the send task (organisation bound), after ``relance_prendre``:
-    lock, re-check the lease (same token, still ``en_cours``) and the world (the kind's
-    ``pertinente``), send with the row's ``Message-ID``, mark sent; the lock is held until
-    the COMMIT, so nobody else sends meanwhile. Errors are recorded on the row; a network error
-    answers ``A_REESSAYER`` and rests the row until its backoff ends (the dispatcher takes it
-    again then). ``mailer``: the batch's shared connection (``relances_envoyer_lot``)."""
-    relance = _verrouiller(relance_id=relance_id, jeton=jeton)
-    if relance is None:
+    """Send one row taken by ``relances_prendre``, in its own transaction (organisation bound,
+    the caller's ``tenant_context``). One conditional ``UPDATE`` marks the row ``envoyee`` and
+    locks it, only if it is still ``en_cours`` under the lease ``jeton`` (else the message is
+    stale or a duplicate: ``IGNOREE``, nothing sent); then the world is re-checked (the kind's
+    ``pertinente``), the e-mail rendered and sent with the row's ``Message-ID``, and the
+    caller's COMMIT, right after the mail server accepted it, makes it sent. The lock is held
+    while the mail server talks: the dispatcher skips the row, a second delivery waits and then
+    finds it sent; a kill rolls the mark back. When the send does not happen, the same
+    transaction writes the row's real state over the mark: ``annulee`` (no longer relevant),
+    resting until its backoff ends after a network error (``A_REESSAYER``; ``echec`` after
+    ``MAX_TENTATIVES``), ``echec`` on any other error. ``mailer``: the batch's shared
+    connection."""
+    maintenant = timezone.now()
+    marquee = Relance.objects.filter(pk=relance.pk, statut=S.EN_COURS, bail_jeton=jeton).update(
+        statut=S.ENVOYEE,
+        envoyee_le=maintenant,
+        derniere_erreur="",
+        bail_jeton=None,
+        bail_expire_le=None,
+        updated_at=maintenant,
+    )
+    if not marquee:
         return Resultat.IGNOREE
     type_relance = registre.type_de(relance.kind)
-    maintenant = timezone.now()
     if not type_relance.pertinente(relance=relance, maintenant=maintenant):
         _finir(relance, statut=S.ANNULEE)
         return Resultat.ANNULEE
@@ -483,7 +542,14 @@ def relance_envoyer(
         relance.bail_jeton = None  # no message holds the row: the dispatcher takes it again
         relance.bail_expire_le = timezone.now() + attente
         relance.save(
-            update_fields=["derniere_erreur", "bail_jeton", "bail_expire_le", "updated_at"]
+            update_fields=[
+                "statut",
+                "envoyee_le",
+                "derniere_erreur",
+                "bail_jeton",
+                "bail_expire_le",
+                "updated_at",
+            ]
         )
         return Resultat.A_REESSAYER
     except Exception as exc:  # a bug or bad data: no retry, an admin looks at the outbox
@@ -495,45 +561,49 @@ def relance_envoyer(
     relance.derniere_erreur = ""
     relance.bail_jeton = None
     relance.bail_expire_le = None
-    relance.save(
-        update_fields=[
-            "statut",
-            "envoyee_le",
-            "derniere_erreur",
-            "bail_jeton",
-            "bail_expire_le",
-            "updated_at",
-        ]
-    )
     if type_relance.apres_envoi is not None:
         type_relance.apres_envoi(relance=relance, maintenant=maintenant)
     return Resultat.ENVOYEE
 
 
-def relances_envoyer_lot(*, organisation_id: int, relance_ids: list[int], jeton: str) -> int:
-    """Send a claimed batch (the send task's body): for each row, exactly the two transactions
-    of the one-row path (``relance_prendre`` committed, then ``relance_envoyer`` under the row
-    lock), so every guarantee above holds row by row; what the batch shares is one task message,
-    one organisation lookup and **one mail-server session** (issue 16: a connection and a
-    broker round trip per row capped the outbox at 83 rows/s). A worker killed mid-batch leaves
-    the rest ``en_cours`` under the batch's lease: claimed again after it, as for one row.
-    Returns the number of rows sent."""
+def relances_envoyer_lot(
+    *, organisation_id: int, relance_ids: list[int], jeton: str | None
+) -> dict[int, Resultat]:
+    """Send a claimed batch (the send tasks' body): one transaction takes the whole batch
+    (``relances_prendre``: first attempts counted at once, committed), then each row has its own
+    short transaction (``relance_envoyer``: marked sent under its lock, sent, committed), all
+    over **one mail-server session**. Per first-attempt row: four statements (BEGIN, the tenant
+    binding, the conditional UPDATE, COMMIT) instead of nine (issue 16). The rows tried before
+    go last, each with its attempt counted alone first. A worker killed mid-batch leaves the rows
+    not yet sent ``en_cours`` under the batch's lease: claimed again after it; at most the row
+    being sent is in doubt (sent, not committed), as before, and its copy carries the same
+    ``Message-ID``. A batch slower than half its lease renews it for the rows left. Returns
+    each row's result (``IGNOREE`` for the rows not under the lease)."""
     organisation = Organisation.objects.get(pk=organisation_id)
+    resultats = dict.fromkeys(relance_ids, Resultat.IGNOREE)
+    with tenant_context(organisation):
+        prise = relances_prendre(relance_ids=relance_ids, jeton=jeton)
+    resultats.update(dict.fromkeys(prise.echouees, Resultat.ECHEC))
+    a_envoyer = prise.neuves + prise.reprises
+    if not a_envoyer:
+        return resultats
+    jeton_lot = str(jeton)
+    renouveler_le = timezone.now() + bail() / 2
     mailer = mailers.default
-    envoyees = 0
     try:
-        for relance_id in relance_ids:
+        for rang, relance in enumerate(a_envoyer):
+            if timezone.now() >= renouveler_le:
+                with tenant_context(organisation):
+                    _prolonger(relance_ids=[r.pk for r in a_envoyer[rang:]], jeton=jeton_lot)
+                renouveler_le = timezone.now() + bail() / 2
+            if relance in prise.reprises:
+                with tenant_context(organisation):
+                    if not relance_reprendre(relance=relance, jeton=jeton_lot):
+                        continue
             with tenant_context(organisation):
-                resultat = relance_prendre(
-                    organisation=organisation, relance_id=relance_id, jeton=jeton
+                resultats[relance.pk] = relance_envoyer(
+                    organisation=organisation, relance=relance, jeton=jeton_lot, mailer=mailer
                 )
-            if resultat != Resultat.PRISE:
-                continue
-            with tenant_context(organisation):
-                resultat = relance_envoyer(
-                    organisation=organisation, relance_id=relance_id, jeton=jeton, mailer=mailer
-                )
-            envoyees += resultat == Resultat.ENVOYEE
     finally:
         mailer.close()
-    return envoyees
+    return resultats

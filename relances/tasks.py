@@ -4,15 +4,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from bilan.core.tasks import run_alone_for_each_organisation, run_for_organisation
-from relances.services import (
-    Resultat,
-    relance_envoyer,
-    relance_prendre,
-    relances_balayage,
-    relances_envoyer_lot,
-    relances_reclamer,
-)
+from bilan.core.tasks import run_alone_for_each_organisation
+from relances.services import Resultat, relances_balayage, relances_envoyer_lot, relances_reclamer
 
 
 @shared_task(
@@ -26,18 +19,13 @@ from relances.services import (
     soft_time_limit=90,
 )
 def envoyer_relance(organisation_id: int, relance_id: int, jeton: str | None = None) -> str:
-    """Send one claimed outbox row, in two transactions: take the lease and count the attempt
-    (committed), then send under the row lock and mark sent. Idempotent: both re-check the
-    lease under the lock. No Celery retry: after a network error the row rests until its
-    backoff ends and the dispatcher takes it again (relances.services)."""
-    resultat = run_for_organisation(
-        organisation_id, relance_prendre, relance_id=relance_id, jeton=jeton
-    )
-    if resultat != Resultat.PRISE:
-        return resultat
-    return run_for_organisation(
-        organisation_id, relance_envoyer, relance_id=relance_id, jeton=jeton
-    )
+    """Send one claimed outbox row: a batch of one (``relances.services.relances_envoyer_lot``:
+    the attempt counted and committed, then sent under the row lock and marked sent).
+    Idempotent: both re-check the lease. No Celery retry: after a network error the row rests
+    until its backoff ends and the dispatcher takes it again."""
+    return relances_envoyer_lot(
+        organisation_id=organisation_id, relance_ids=[relance_id], jeton=jeton
+    )[relance_id]
 
 
 @shared_task(
@@ -51,11 +39,12 @@ def envoyer_relance(organisation_id: int, relance_id: int, jeton: str | None = N
     soft_time_limit=240,
 )
 def envoyer_lot(organisation_id: int, relance_ids: list[int], jeton: str) -> int:
-    """Send a claimed batch, row by row with the one-row transactions, over one mail-server
-    session (``relances.services.relances_envoyer_lot``). Returns the number of rows sent."""
-    return relances_envoyer_lot(
+    """Send a claimed batch: one transaction takes it, then one per row sends it, over one
+    mail-server session (``relances.services.relances_envoyer_lot``). Returns the rows sent."""
+    resultats = relances_envoyer_lot(
         organisation_id=organisation_id, relance_ids=relance_ids, jeton=jeton
     )
+    return sum(resultat == Resultat.ENVOYEE for resultat in resultats.values())
 
 
 @shared_task(

@@ -65,7 +65,8 @@ MODULES: dict[str, list[str]] = {
             "_bilan_purger",
         )
     ],
-    # The outbox claim: claiming with a lease, handing over, releasing, taking under the lease.
+    # The outbox claim: claiming with a lease, handing over, releasing; then the send batch:
+    # taking it under the lease (attempts counted), renewing, marking each row sent.
     "relances": [
         f"relances.services.x_{fonction}__mutmut_*"
         for fonction in (
@@ -74,9 +75,12 @@ MODULES: dict[str, list[str]] = {
             "_liberer",
             "_publier",
             "relances_reclamer",
-            "_verrouiller",
             "_finir",
-            "relance_prendre",
+            "relances_prendre",
+            "relance_reprendre",
+            "_prolonger",
+            "relance_envoyer",
+            "relances_envoyer_lot",
         )
     ],
 }

@@ -59,14 +59,15 @@ def test_taking_a_row_renews_its_lease_for_the_full_lease(
     assert _relire(world.org_a, relance).bail_expire_le == MIDI + dt.timedelta(seconds=60)
     prise = MIDI + dt.timedelta(seconds=30)
     with time_machine.travel(prise, tick=False), tenant_context(world.org_a):
-        resultat = services.relance_prendre(
-            organisation=world.org_a, relance_id=relance.pk, jeton=str(jeton)
-        )
-    assert resultat == services.Resultat.PRISE
+        resultat = services.relances_prendre(relance_ids=[relance.pk], jeton=str(jeton))
+    assert (resultat.neuves, resultat.reprises, resultat.echouees) == ([relance], [], [])
+    assert resultat.neuves[0].tentatives == 1
+    assert resultat.neuves[0].derniere_tentative_le == prise
     ligne = _relire(world.org_a, relance)
     assert ligne.tentatives == 1
     assert ligne.derniere_tentative_le == prise
     assert ligne.bail_expire_le == prise + dt.timedelta(seconds=60)
+    assert ligne.updated_at == prise
     with django_capture_on_commit_callbacks(execute=False):
         avant = services.relances_reclamer(maintenant=prise + dt.timedelta(seconds=59))
     assert avant == 0
@@ -84,30 +85,26 @@ def test_a_row_no_longer_en_cours_is_not_taken_even_with_its_token(world, statut
         world.org_a, statut=statut, bail_jeton=jeton, bail_expire_le=MIDI + dt.timedelta(hours=1)
     )
     with tenant_context(world.org_a):
-        resultat = services.relance_prendre(
-            organisation=world.org_a, relance_id=relance.pk, jeton=str(jeton)
-        )
-    assert resultat == services.Resultat.IGNOREE
+        resultat = services.relances_prendre(relance_ids=[relance.pk], jeton=str(jeton))
+    assert resultat == services.Prise(neuves=[], reprises=[], echouees=[])
     ligne = _relire(world.org_a, relance)
     assert (ligne.statut, ligne.tentatives, ligne.derniere_tentative_le) == (statut, 0, None)
 
 
 def test_an_unknown_row_is_ignored(world):
-    with tenant_context(world.org_a):
-        resultat = services.relance_prendre(
-            organisation=world.org_a, relance_id=987654321, jeton=str(uuid.uuid4())
-        )
-    assert resultat == services.Resultat.IGNOREE
+    resultats = services.relances_envoyer_lot(
+        organisation_id=world.org_a.pk, relance_ids=[987654321], jeton=str(uuid.uuid4())
+    )
+    assert resultats == {987654321: services.Resultat.IGNOREE}
 
 
 def test_a_row_en_cours_under_another_token_or_none_is_not_taken(world):
     relance = _ligne(world.org_a, statut=S.EN_COURS, bail_jeton=uuid.uuid4())
-    with tenant_context(world.org_a):
-        for jeton in (str(uuid.uuid4()), None):
-            resultat = services.relance_prendre(
-                organisation=world.org_a, relance_id=relance.pk, jeton=jeton
-            )
-            assert resultat == services.Resultat.IGNOREE
+    for jeton in (str(uuid.uuid4()), None, "pas-un-jeton"):
+        resultats = services.relances_envoyer_lot(
+            organisation_id=world.org_a.pk, relance_ids=[relance.pk], jeton=jeton
+        )
+        assert resultats == {relance.pk: services.Resultat.IGNOREE}
     assert _relire(world.org_a, relance).tentatives == 0
 
 
@@ -116,11 +113,10 @@ def test_the_failure_after_too_many_attempts_says_so_in_full(world):
     relance = _ligne(
         world.org_a, statut=S.EN_COURS, bail_jeton=jeton, tentatives=services.MAX_TENTATIVES
     )
-    with tenant_context(world.org_a):
-        resultat = services.relance_prendre(
-            organisation=world.org_a, relance_id=relance.pk, jeton=str(jeton)
-        )
-    assert resultat == services.Resultat.ECHEC
+    resultats = services.relances_envoyer_lot(
+        organisation_id=world.org_a.pk, relance_ids=[relance.pk], jeton=str(jeton)
+    )
+    assert resultats == {relance.pk: services.Resultat.ECHEC}
     ligne = _relire(world.org_a, relance)
     assert ligne.statut == S.ECHEC
     assert ligne.derniere_erreur == "Envoi interrompu à chaque tentative (5)."

@@ -74,3 +74,75 @@ class BoiteFichiers(BaseEmailBackend):
             temporaire.write_bytes(message.message().as_bytes())
             os.replace(temporaire, self.dossier / f"{nom}.eml")
         return len(messages)
+
+
+class Journal(BaseEmailBackend):
+    """A mail server for the outbox benchmark's real worker (another process): each message is
+    serialised as the SMTP backend would (``as_bytes``), then its ``Message-ID`` and recipient
+    are appended to ``<pid>.journal`` (one line per accepted message, flushed before returning,
+    so a line is there for every message the worker saw accepted)."""
+
+    def __init__(self, *, file_path, alias=None, **kwargs):
+        super().__init__(alias=alias, **kwargs)
+        self.dossier = Path(file_path)
+        self.dossier.mkdir(parents=True, exist_ok=True)
+
+    def send_messages(self, messages):
+        with (self.dossier / f"{os.getpid()}.journal").open("a") as journal:
+            for message in messages:
+                message.message().as_bytes()
+                journal.write(f"{message.extra_headers.get('Message-ID', '')} {message.to[0]}\n")
+                journal.flush()
+        return len(messages)
+
+
+class MeurtSurPoison(LocmemBackend):
+    """The worker dies in the middle of every conversation about a ``poison…`` recipient,
+    before the mail server accepted the message (a message that crashes its worker)."""
+
+    def send_messages(self, messages):
+        if any(message.to[0].startswith("poison") for message in messages):
+            raise Mort("tué pendant l'envoi")
+        return super().send_messages(messages)
+
+
+class Horloge(LocmemBackend):
+    """A slow mail server: each accepted message calls ``apres`` (set by the test, e.g. to move
+    a ``time_machine`` clock forward and run the dispatcher meanwhile)."""
+
+    apres = None
+
+    def send_messages(self, messages):
+        envoyes = super().send_messages(messages)
+        if Horloge.apres is not None:
+            Horloge.apres(messages)
+        return envoyes
+
+
+class SessionComptee(LocmemBackend):
+    """A mail server that counts its sessions: like Django's SMTP backend, ``send_messages``
+    opens a session itself when none is open, and closes the one it opened."""
+
+    ouvertures = 0
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ouverte = False
+
+    def open(self):
+        if self.ouverte:
+            return False
+        self.ouverte = True
+        SessionComptee.ouvertures += 1
+        return True
+
+    def close(self):
+        self.ouverte = False
+
+    def send_messages(self, messages):
+        nouvelle = self.open()
+        try:
+            return super().send_messages(messages)
+        finally:
+            if nouvelle:
+                self.close()

@@ -48,6 +48,7 @@ class Mesure:
     premiere_reprise_s: float | None  # failure → first message sent after the restart
     reprise_s: float | None  # failure → every row sent
     tentatives: Counter = field(default_factory=Counter)  # attempts per row → rows
+    tentatives_lent: int = 0  # attempts of the row whose send was killed
     statuts: Counter = field(default_factory=Counter)
     message_ids_attendus: set[str] = field(default_factory=set)
     message_ids: Counter = field(default_factory=Counter)
@@ -60,7 +61,8 @@ class Mesure:
             f"{self.reclamees_non_envoyees} réclamées non envoyées à la panne ; "
             f"reçus={self.recus} distincts={self.distincts} doublons={self.doublons} "
             f"perdus={self.perdus} ; première reprise {premiere}, tout envoyé {reprise} ; "
-            f"tentatives {dict(sorted(self.tentatives.items()))}"
+            f"tentatives {dict(sorted(self.tentatives.items()))} (la ligne tuée : "
+            f"{self.tentatives_lent})"
         )
 
 
@@ -264,6 +266,7 @@ def panne_executer(
         _arreter(serveur)
     with tenant_context(organisation):
         tentatives = Counter(Relance.objects.values_list("tentatives", flat=True))
+        tentatives_lent = Relance.objects.get(destinataire__startswith="lent@").tentatives
     message_ids = _message_ids(boite)
     return Mesure(
         lignes=lignes,
@@ -276,6 +279,7 @@ def panne_executer(
         premiere_reprise_s=premiere,
         reprise_s=fin,
         tentatives=tentatives,
+        tentatives_lent=tentatives_lent,
         statuts=_statuts(organisation),
         message_ids_attendus=attendus,
         message_ids=message_ids,
