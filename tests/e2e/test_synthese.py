@@ -212,6 +212,10 @@ def test_consultant_autosave_then_conflict_warning(
             assert not Synthese.objects.filter(bilan=bilan).exists()
         page.get_by_role("button", name="Commencer la synthèse").click()
         _assert_accessible_basics(page)
+        # The rich-text editor replaces the textareas once its deferred script has run: wait
+        # for it, or the text box found may be the textarea it is about to hide (a race that
+        # failed the test whenever the script won).
+        expect(page.get_by_role("toolbar", name="Mise en forme").first).to_be_visible()
         area = page.get_by_role("textbox", name="Circonstances du bilan")
         area.fill("Texte saisi dans le navigateur")
         page.get_by_role("textbox", name="Compétences et aptitudes identifiées").focus()  # autosave
