@@ -1,21 +1,37 @@
-"""Retention (domain §8 rule 14, R6313-7): what the (partial) mutation run of
+"""Retention (domain §8 rule 14, R6313-7): what the mutation run of
 ``syntheses.services.retention`` found untested. See tests/MUTATION.md.
 
 Purging one dossier destroys its own signed synthèse and nothing of another beneficiary's: the
 selection of the documents (``_documents_synthese``) was never checked against a second one.
+The journal (``Purge``) is what an auditor reads: each row's object, count, reason and author
+are compared in full; the conservation status is compared key by key at its boundaries; a
+simulation writes nothing; a file that cannot be removed is logged by name.
 """
 
-import pytest
+import datetime as dt
+import logging
+import os
+import zoneinfo
 
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from beneficiaires.models import Bilan, Document
 from bilan.core.models import SignedDocument
 from bilan.core.tenancy import tenant_context
-from syntheses.models import SyntheseVersion
-from tests.factories.beneficiaires import BeneficiaireFactory
+from syntheses.models import Commentaire, Critere, EtapePlanAction, Purge, Synthese, SyntheseVersion
+from syntheses.services import retention
+from syntheses.services.partage import synthese_partager_tiers
+from syntheses.services.retention import bilan_purger, bilan_statut_conservation
+from tests.factories.beneficiaires import BeneficiaireFactory, document_for
 from tests.factories.bilans import bilan_for
 from tests.syntheses.test_partage import synthese_signee_pour
-from tests.syntheses.test_retention import Dossier
+from tests.syntheses.test_retention import CLOTURE, NOTES, Dossier, _consent
 
 pytestmark = pytest.mark.django_db
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+AUCUNE = "Fin du bilan (R6313-7) : aucune exception"
 
 
 def test_regle_14_purging_a_dossier_leaves_another_beneficiarys_synthese(
@@ -40,3 +56,345 @@ def test_regle_14_purging_a_dossier_leaves_another_beneficiarys_synthese(
         assert not SignedDocument.objects.filter(pk=dossier.signe.pk).exists()
         assert SignedDocument.objects.filter(pk=autre_synthese.document_id).exists()
         assert SyntheseVersion.objects.filter(synthese=autre_synthese).count() == 1
+
+
+def _journal(world, bilan):
+    with tenant_context(world.org_a):
+        return sorted(
+            (p.objet, p.nombre, p.raison, p.par_id, p.organisation_id)
+            for p in Purge.objects.filter(bilan=bilan)
+        )
+
+
+def _plus_de_travail(dossier):
+    """Counts that differ from one: a second dossier file (and an administrative one, kept), a
+    second draft and comment, two structured parts of the synthèse."""
+    world = dossier.world
+    document_for(world.beneficiaire_a, by=world.consultant_a, titre="Lettre de motivation")
+    administratif = document_for(world.beneficiaire_a, by=world.consultant_a, titre="Convention")
+    with tenant_context(world.org_a):
+        Document.objects.filter(pk=administratif.pk).update(
+            categorie=Document.Categorie.ADMINISTRATIF
+        )
+        SyntheseVersion.objects.create(
+            organisation=world.org_a,
+            synthese=dossier.synthese,
+            numero=2,
+            contenu={"competences": "brouillon 2"},
+            motif="Révisée",
+        )
+        Commentaire.objects.create(
+            organisation=world.org_a,
+            synthese=dossier.synthese,
+            section="projets",
+            auteur=world.consultant_a,
+            texte="Second commentaire",
+        )
+        EtapePlanAction.objects.create(
+            organisation=world.org_a, synthese=dossier.synthese, ordre=1, intitule="Formation"
+        )
+        Critere.objects.create(organisation=world.org_a, synthese=dossier.synthese, libelle="Lieu")
+    return administratif
+
+
+def test_regle_14_the_journal_names_each_kind_with_its_count_reason_and_author(
+    world, django_capture_on_commit_callbacks, caplog
+):
+    dossier = Dossier(world)
+    administratif = _plus_de_travail(dossier)
+    with caplog.at_level(logging.INFO, logger="syntheses.services.retention"):
+        purges = dossier.purger(django_capture_on_commit_callbacks, par=world.admin_a)
+    admin, org = world.admin_a.pk, world.org_a.pk
+    attendu = sorted(
+        (objet, nombre, AUCUNE, admin, org)
+        for objet, nombre in [
+            ("Notes confidentielles de séance", 1),  # the other séance had no notes
+            ("Rendus de travail personnel guidé", 1),
+            ("Fichiers des rendus de travail personnel", 1),
+            ("Documents du dossier", 2),
+            ("Versions de travail de la synthèse", 2),
+            ("Commentaires sur la synthèse", 2),
+            ("Texte et éléments de travail de la synthèse", 3),  # the text and two parts
+            ("Synthèse signée (PDF)", 1),
+        ]
+    )
+    assert _journal(world, dossier.bilan) == attendu
+    assert sorted((p.objet, p.nombre, p.raison, p.par_id, p.organisation_id) for p in purges) == (
+        attendu
+    )
+    assert f"Purge R6313-7 : bilan {dossier.bilan.pk}, 8 objets" in caplog.messages
+    with tenant_context(world.org_a):
+        assert Document.objects.filter(beneficiaire=world.beneficiaire_a).get() == administratif
+        assert not EtapePlanAction.objects.exists()
+        assert not Critere.objects.exists()
+        synthese = Synthese.objects.get(pk=dossier.synthese.pk)
+        assert not SyntheseVersion.objects.exists()
+        assert [getattr(synthese, s) for s in retention.SECTIONS_TEXTE] == [""] * 7
+    # Nothing left: the second run writes nothing and logs nothing.
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="syntheses.services.retention"):
+        assert dossier.purger(django_capture_on_commit_callbacks) == []
+    assert caplog.messages == []
+
+
+def test_regle_14_a_simulation_returns_what_would_go_and_writes_nothing(
+    world, django_capture_on_commit_callbacks
+):
+    dossier = Dossier(world)
+    with django_capture_on_commit_callbacks(execute=True) as rappels, tenant_context(world.org_a):
+        simulees = bilan_purger(
+            bilan=dossier.bilan, aujourdhui=CLOTURE, par=world.admin_a, simuler=True
+        )
+    assert rappels == []  # no file deletion scheduled
+    assert all(p.pk is None for p in simulees)
+    with tenant_context(world.org_a):
+        assert not Purge.objects.exists()
+        dossier.seance.refresh_from_db()
+        assert dossier.seance.notes == NOTES
+        assert SignedDocument.objects.filter(pk=dossier.signe.pk).exists()
+    assert all(os.path.exists(p) for p in dossier.chemins.values())
+    reelles = dossier.purger(django_capture_on_commit_callbacks, par=world.admin_a)
+    assert [(p.objet, p.nombre, p.raison, p.par_id) for p in simulees] == [
+        (p.objet, p.nombre, p.raison, p.par_id) for p in reelles
+    ]
+    assert all(p.pk is not None for p in reelles)
+
+
+class _Stockage:
+    """A storage whose ``delete`` fails for one name (a file locked or already gone)."""
+
+    def __init__(self, echoue):
+        self.echoue = echoue
+        self.supprimes = []
+
+    def delete(self, name):
+        if name == self.echoue:
+            raise OSError("occupé")
+        self.supprimes.append(name)
+
+
+def test_regle_14_files_go_after_the_commit_and_a_failure_is_logged_by_name(
+    django_capture_on_commit_callbacks, caplog
+):
+    stockage = _Stockage(echoue="b.pdf")
+    with django_capture_on_commit_callbacks(execute=False) as rappels, transaction.atomic():
+        retention._supprimer_fichiers_apres_commit(
+            [(stockage, "a.pdf"), (stockage, ""), (stockage, "b.pdf"), (stockage, "c.pdf")]
+        )
+        assert stockage.supprimes == []  # nothing before the commit
+    assert len(rappels) == 1
+    with caplog.at_level(logging.ERROR, logger="syntheses.services.retention"):
+        rappels[0]()
+    # The failing file does not stop the others; a field without a file is skipped.
+    assert stockage.supprimes == ["a.pdf", "c.pdf"]
+    assert caplog.messages == ["Purge : fichier b.pdf non supprimé"]
+    with django_capture_on_commit_callbacks() as rappels, transaction.atomic():
+        retention._supprimer_fichiers_apres_commit([(stockage, "")])
+    assert rappels == []
+
+
+# --- The conservation status, key by key, at its boundaries --------------------------------------
+
+
+def _statut(world, bilan, aujourdhui):
+    with tenant_context(world.org_a):
+        statut = bilan_statut_conservation(
+            bilan=Bilan.objects.get(pk=bilan.pk), aujourdhui=aujourdhui
+        )
+    statut["synthese"] = statut["synthese"] and statut["synthese"].pk
+    statut["journal"] = [p.pk for p in statut["journal"]]
+    statut["exceptions"] = [
+        {**e, "base_legale": str(e["base_legale"]), "consentement": e["consentement"].pk}
+        | ({"partage": e["partage"].pk} if "partage" in e else {})
+        for e in statut["exceptions"]
+    ]
+    return statut
+
+
+def test_regle_14_both_exceptions_are_named_and_hold_until_three_years_after_the_end(world):
+    dossier = Dossier(world)
+    suivi = _consent(world, "conservation_suivi")
+    cep = _consent(world, "synthese_cep")
+    with tenant_context(world.org_a):
+        partage = synthese_partager_tiers(
+            synthese=dossier.synthese,
+            consentement=cep,
+            destinataire="CEP",
+            courriel="",
+            par=world.consultant_a,
+        )
+    limite = dt.date(2029, 5, 4)
+    exceptions = [
+        {
+            "type": "conservation_suivi",
+            "libelle": "Conservation pour le suivi",
+            "base_legale": "R6313-7 b) : accord écrit du ou de la bénéficiaire pour le suivi de "
+            "sa situation",
+            "consentement": suivi.pk,
+            "garde": "la synthèse signée et les documents du dossier",
+            "jusqu_au": limite,
+        },
+        {
+            "type": "synthese_cep",
+            "libelle": "Synthèse transmise au CEP",
+            "base_legale": "R6313-7 a) et L6313-4 : synthèse transmise au conseil en évolution "
+            "professionnelle à la demande du ou de la bénéficiaire",
+            "consentement": cep.pk,
+            "partage": partage.pk,
+            "garde": "la synthèse signée",
+            "jusqu_au": limite,
+        },
+    ]
+    commun = {
+        "termine": True,
+        "date_inconnue": False,
+        "cloture_le": CLOTURE,
+        "purge_le": CLOTURE,
+        "limite_exceptions": limite,
+        "exceptions": exceptions,
+        "synthese": dossier.synthese.pk,
+        "journal": [],
+    }
+    # The day before the end: not due yet; the exceptions apply.
+    assert _statut(world, dossier.bilan, CLOTURE - dt.timedelta(days=1)) == commun | {
+        "exceptions_en_vigueur": True,
+        "garder_synthese": True,
+        "garder_documents": True,
+        "purge_due": False,
+    }
+    # The last day of the three years: still kept.
+    assert _statut(world, dossier.bilan, limite - dt.timedelta(days=1)) == commun | {
+        "exceptions_en_vigueur": True,
+        "garder_synthese": True,
+        "garder_documents": True,
+        "purge_due": True,
+    }
+    # On the limit: nothing is kept any more.
+    assert _statut(world, dossier.bilan, limite) == commun | {
+        "exceptions_en_vigueur": False,
+        "garder_synthese": False,
+        "garder_documents": False,
+        "purge_due": True,
+    }
+
+
+def test_regle_14_a_running_bilan_keeps_its_exceptions_and_is_not_due(world):
+    bilan = bilan_for(world.beneficiaire_a, statut="en_cours", phase="investigation")
+    suivi = _consent(world, "conservation_suivi")
+    statut = _statut(world, bilan, CLOTURE)
+    assert statut == {
+        "termine": False,
+        "date_inconnue": False,
+        "cloture_le": None,
+        "purge_le": None,
+        "limite_exceptions": None,
+        "exceptions": [
+            {
+                "type": "conservation_suivi",
+                "libelle": "Conservation pour le suivi",
+                "base_legale": "R6313-7 b) : accord écrit du ou de la bénéficiaire pour le suivi "
+                "de sa situation",
+                "consentement": suivi.pk,
+                "garde": "la synthèse signée et les documents du dossier",
+                "jusqu_au": None,
+            }
+        ],
+        "exceptions_en_vigueur": True,
+        "garder_synthese": True,
+        "garder_documents": True,
+        "purge_due": False,
+        "synthese": None,
+        "journal": [],
+    }
+
+
+def test_regle_14_the_cep_share_alone_keeps_the_synthese_not_the_files(world):
+    dossier = Dossier(world)
+    cep = _consent(world, "synthese_cep")
+    with tenant_context(world.org_a):
+        synthese_partager_tiers(
+            synthese=dossier.synthese,
+            consentement=cep,
+            destinataire="CEP",
+            courriel="",
+            par=world.consultant_a,
+        )
+    statut = _statut(world, dossier.bilan, CLOTURE)
+    assert [e["type"] for e in statut["exceptions"]] == ["synthese_cep"]
+    assert (statut["garder_synthese"], statut["garder_documents"]) == (True, False)
+
+
+def test_regle_14_an_end_on_29_february_keeps_until_28_february_three_years_later(world):
+    bilan = bilan_for(world.beneficiaire_a, statut="abandonne", termine_le=dt.date(2028, 2, 29))
+    statut = _statut(world, bilan, dt.date(2028, 3, 1))
+    assert (statut["cloture_le"], statut["limite_exceptions"]) == (
+        dt.date(2028, 2, 29),
+        dt.date(2031, 2, 28),
+    )
+
+
+@pytest.mark.parametrize(
+    ("consentement", "aujourdhui", "raison"),
+    [
+        (
+            "conservation_suivi",
+            CLOTURE,
+            "Fin du bilan (R6313-7) ; exception en vigueur jusqu'au 04/05/2029",
+        ),
+        (
+            "conservation_suivi",
+            dt.date(2029, 5, 4),
+            "Fin du délai de 3 ans de l'exception (R6313-7)",
+        ),
+        (None, CLOTURE, AUCUNE),
+    ],
+    ids=["exception-en-vigueur", "trois-ans-ecoules", "sans-exception"],
+)
+def test_regle_14_each_purge_says_why(
+    world, django_capture_on_commit_callbacks, consentement, aujourdhui, raison
+):
+    dossier = Dossier(world)
+    if consentement:
+        _consent(world, consentement)
+    purges = dossier.purger(django_capture_on_commit_callbacks, aujourdhui=aujourdhui)
+    assert purges
+    assert {(p.raison, p.par_id) for p in _journal_lignes(world, dossier.bilan)} == {(raison, None)}
+
+
+def test_regle_14_an_unrecorded_end_is_purged_without_exception_and_says_so(
+    world, django_capture_on_commit_callbacks
+):
+    dossier = Dossier(world)
+    _consent(world, "conservation_suivi")
+    with tenant_context(world.org_a):
+        Bilan.objects.filter(pk=dossier.bilan.pk).update(termine_le=None)
+    purges = dossier.purger(django_capture_on_commit_callbacks)
+    assert "Synthèse signée (PDF)" in {p.objet for p in purges}
+    assert {p.raison for p in _journal_lignes(world, dossier.bilan)} == {
+        "Fin du bilan (R6313-7) : date de fin non enregistrée, aucune exception applicable"
+    }
+    assert not os.path.exists(dossier.chemins["document"])
+
+
+def _journal_lignes(world, bilan):
+    with tenant_context(world.org_a):
+        return list(Purge.objects.filter(bilan=bilan))
+
+
+def test_regle_14_refusals_name_why_and_write_nothing(world):
+    dossier = Dossier(world)
+    en_cours = bilan_for(world.beneficiaire_a, statut="en_cours", phase="investigation")
+    with tenant_context(world.org_a):
+        with pytest.raises(ValidationError) as refus:
+            bilan_purger(bilan=en_cours, aujourdhui=CLOTURE)
+        assert refus.value.messages == [
+            "Ce bilan n'est pas terminé : rien n'est détruit avant sa fin."
+        ]
+        with pytest.raises(ValidationError) as refus:
+            bilan_purger(bilan=dossier.bilan, aujourdhui=CLOTURE - dt.timedelta(days=1))
+        assert refus.value.messages == [
+            "La date de destruction de ce bilan n'est pas encore venue."
+        ]
+        assert not Purge.objects.exists()
+        dossier.seance.refresh_from_db()
+        assert dossier.seance.notes == NOTES
