@@ -17,7 +17,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from beneficiaires.models import Bilan, Document
+from beneficiaires.models import (
+    Bilan,
+    Document,
+    EntretienPrealable,
+    QuestionEntretien,
+    ReponseEntretien,
+)
 from bilan.core.models import SignedDocument
 from bilan.core.tenancy import tenant_context
 from syntheses.models import Commentaire, Critere, EtapePlanAction, Purge, Synthese, SyntheseVersion
@@ -398,3 +404,99 @@ def test_regle_14_refusals_name_why_and_write_nothing(world):
         assert not Purge.objects.exists()
         dossier.seance.refresh_from_db()
         assert dossier.seance.notes == NOTES
+
+
+# --- The prior interviews emptied with the dossier (``_entretiens_a_vider``) ----------------------
+
+
+def _entretien_brut(world, date, *, demande="MARQUEUR", bilan=None, **textes):
+    with tenant_context(world.org_a):
+        entretien = EntretienPrealable.objects.create(
+            organisation=world.org_a,
+            beneficiaire=world.beneficiaire_a,
+            date=date,
+            consultant=world.consultant_a,
+            demande=demande,
+            issue="bilan",
+            **textes,
+        )
+        if bilan is not None:
+            Bilan.objects.filter(pk=bilan.pk).update(entretien_prealable=entretien)
+            bilan.refresh_from_db()
+    return entretien
+
+
+def test_regle_14_interviews_up_to_the_end_day_in_paris_are_emptied_and_counted(
+    world, django_capture_on_commit_callbacks
+):
+    dossier = Dossier(world)
+    # The dossier's own (its texts held in « contexte » only), one held on the end day late in
+    # the evening (Paris), one just after midnight (a new request), one already empty but with
+    # an answer to the organisation's questions, one with nothing left at all.
+    propre = _entretien_brut(
+        world,
+        dt.datetime(2026, 2, 1, 10, tzinfo=PARIS),
+        demande="",
+        bilan=dossier.bilan,
+        contexte="MARQUEUR",
+    )
+    soir = _entretien_brut(world, dt.datetime(2026, 5, 4, 23, 59, tzinfo=PARIS), attentes="X")
+    lendemain = _entretien_brut(world, dt.datetime(2026, 5, 5, 0, 0, tzinfo=PARIS))
+    reponses = _entretien_brut(world, dt.datetime(2026, 1, 5, 10, tzinfo=PARIS), demande="")
+    vide = _entretien_brut(world, dt.datetime(2026, 1, 6, 10, tzinfo=PARIS), demande="")
+    with tenant_context(world.org_a):
+        question = QuestionEntretien.objects.create(
+            organisation=world.org_a, libelle="Métier", finalite="Projet", type="texte"
+        )
+        ReponseEntretien.objects.create(
+            organisation=world.org_a,
+            entretien=reponses,
+            question=question,
+            libelle="Métier",
+            valeur="MARQUEUR",
+        )
+        avant = {e.pk: e.updated_at for e in EntretienPrealable.objects.all()}
+
+    purges = dossier.purger(django_capture_on_commit_callbacks)
+
+    assert {p.objet: p.nombre for p in purges}["Textes de l'entretien préalable"] == 3
+    with tenant_context(world.org_a):
+        textes = {
+            e.pk: (e.demande, e.contexte, e.attentes, e.updated_at > avant[e.pk])
+            for e in EntretienPrealable.objects.all()
+        }
+        assert not ReponseEntretien.objects.exists()
+    assert textes == {
+        propre.pk: ("", "", "", True),
+        soir.pk: ("", "", "", True),
+        lendemain.pk: ("MARQUEUR", "", "", False),
+        reponses.pk: ("", "", "", True),
+        vide.pk: ("", "", "", False),  # nothing to empty: untouched, not counted
+    }
+
+
+def test_regle_14_with_another_open_dossier_only_this_dossiers_interview_is_emptied(
+    world, django_capture_on_commit_callbacks
+):
+    dossier = Dossier(world)
+    propre = _entretien_brut(world, dt.datetime(2026, 2, 1, 10, tzinfo=PARIS), bilan=dossier.bilan)
+    ancien = _entretien_brut(world, dt.datetime(2026, 1, 5, 10, tzinfo=PARIS))
+    bilan_for(world.beneficiaire_a, statut="demande")  # open, without an interview
+    purges = dossier.purger(django_capture_on_commit_callbacks)
+    assert {p.objet: p.nombre for p in purges}["Textes de l'entretien préalable"] == 1
+    with tenant_context(world.org_a):
+        assert EntretienPrealable.objects.get(pk=propre.pk).demande == ""
+        assert EntretienPrealable.objects.get(pk=ancien.pk).demande == "MARQUEUR"
+        # The open dossier keeps the dossier's files too.
+        assert Document.objects.filter(pk=dossier.document.pk).exists()
+
+
+def test_regle_14_a_dossier_without_its_own_interview_empties_the_earlier_ones(
+    world, django_capture_on_commit_callbacks
+):
+    dossier = Dossier(world)
+    ancien = _entretien_brut(world, dt.datetime(2026, 1, 5, 10, tzinfo=PARIS))
+    purges = dossier.purger(django_capture_on_commit_callbacks)
+    assert {p.objet: p.nombre for p in purges}["Textes de l'entretien préalable"] == 1
+    with tenant_context(world.org_a):
+        assert EntretienPrealable.objects.get(pk=ancien.pk).demande == ""
