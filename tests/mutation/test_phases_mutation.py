@@ -433,3 +433,45 @@ def test_regle_05_the_accompaniment_counts_realised_durations_of_accompaniment_o
     _seance_le(world, bilan, debut, statut=Seance.Statut.ANNULEE, duree_realisee_minutes=60)
     with tenant_context(world.org_a):
         assert accompagnement_realise_heures(bilan=bilan) == Decimal("1.5")
+
+
+def test_regle_01_06_another_bilans_seances_never_open_a_step(world):
+    """The séances that open a phase change, the conclusion and the handover are this bilan's:
+    another dossier of the same person, with every séance needed, changes nothing."""
+    autre = bilan_for(world.beneficiaire_a, statut=StatutBilan.EN_COURS, phase=Phase.CONCLUSION)
+    for phase in Phase:
+        _seance(world, autre, phase=phase)
+    _seance(world, autre, phase=Phase.CONCLUSION, statut=Seance.Statut.PLANIFIEE)
+    bilan = bilan_for(world.beneficiaire_a, statut=StatutBilan.EN_COURS, phase=Phase.PRELIMINAIRE)
+    assert _refus(world, bilan, Phase.INVESTIGATION).messages == [
+        "La phase en cours n'a encore aucune séance réalisée (R6313-4)."
+    ]
+    with tenant_context(world.org_a):
+        Bilan.objects.filter(pk=bilan.pk).update(phase=Phase.INVESTIGATION)
+    _seance(world, bilan, phase=Phase.INVESTIGATION)
+    assert _refus(world, bilan, Phase.CONCLUSION).messages == [
+        "Planifiez d'abord au moins un entretien individuel en phase de conclusion (R6313-4)."
+    ]
+    with tenant_context(world.org_a):
+        Bilan.objects.filter(pk=bilan.pk).update(phase=Phase.CONCLUSION)
+        with pytest.raises(ValidationError) as refus:
+            phases.bilan_remettre_synthese(bilan=bilan, par=world.consultant_a)
+    assert refus.value.messages == [
+        "La conclusion passe par au moins un entretien individuel réalisé (R6313-4)."
+    ]
+    _seance_le(world, bilan, dt.datetime(2026, 3, 2, 9, tzinfo=UTC), duree_realisee_minutes=30)
+    with tenant_context(world.org_a):
+        assert accompagnement_realise_heures(bilan=bilan) == Decimal("0.5")
+
+
+def test_regle_06_the_handover_is_recorded_in_the_history_with_who_and_no_reason(world):
+    bilan = bilan_for(world.beneficiaire_a, statut=StatutBilan.EN_COURS, phase=Phase.CONCLUSION)
+    _seance(world, bilan, phase=Phase.CONCLUSION)
+    with tenant_context(world.org_a):
+        phases.bilan_remettre_synthese(bilan=bilan, par=world.consultant_a)
+        evenements = list(
+            BilanEvenement.objects.filter(bilan=bilan).values_list("de", "vers", "par", "motif")
+        )
+    assert evenements == [
+        (StatutBilan.EN_COURS, StatutBilan.SYNTHESE_REMISE, world.consultant_a.pk, "")
+    ]
