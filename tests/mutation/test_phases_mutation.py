@@ -475,3 +475,32 @@ def test_regle_06_the_handover_is_recorded_in_the_history_with_who_and_no_reason
     assert evenements == [
         (StatutBilan.EN_COURS, StatutBilan.SYNTHESE_REMISE, world.consultant_a.pk, "")
     ]
+
+
+def test_regle_13_closing_is_recorded_with_who_and_warns_in_hundredths_of_an_hour(world):
+    world.org_a.seuil_accompagnement_heures = Decimal("7.5")
+    world.org_a.save()
+    # 100 minutes realised: 1,67 h (rounded to the hundredth), under 7,5 h.
+    bilan = bilan_pret_a_clore(
+        world.beneficiaire_a, entretien_le=dt.datetime(2026, 3, 2, 10, tzinfo=PARIS), minutes=100
+    )
+    with tenant_context(world.org_a):
+        avertissements = bilan_clore(
+            bilan=bilan, par=world.consultant_a, fin=dt.date(2026, 3, 4), aujourdhui=AUJOURDHUI
+        )
+        evenements = list(
+            BilanEvenement.objects.filter(bilan=bilan).values_list("de", "vers", "par", "motif")
+        )
+        relu = Bilan.objects.get(pk=bilan.pk)
+    assert avertissements == [
+        "Accompagnement réalisé : 1,67 h, sous le seuil de 7,5 h (seuil annoncé, décret en "
+        "attente) : le bilan est clos, vérifiez que c'est voulu."
+    ]
+    assert evenements == [
+        (StatutBilan.SYNTHESE_REMISE, StatutBilan.CLOS, world.consultant_a.pk, "")
+    ]
+    assert (relu.statut, relu.date_fin_reelle, relu.termine_le) == (
+        StatutBilan.CLOS,
+        dt.date(2026, 3, 4),
+        dt.date(2026, 3, 4),
+    )
