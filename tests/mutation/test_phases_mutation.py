@@ -504,3 +504,18 @@ def test_regle_13_closing_is_recorded_with_who_and_warns_in_hundredths_of_an_hou
         dt.date(2026, 3, 4),
         dt.date(2026, 3, 4),
     )
+
+
+def test_regle_13_another_bilans_seances_are_not_this_closings_business(world):
+    bilan = _pret(world)
+    autre = bilan_for(world.beneficiaire_a, statut=StatutBilan.EN_COURS, phase=Phase.CONCLUSION)
+    # Planned, realised after this end date, a realised conclusion interview: all the other's.
+    _seance_le(world, autre, dt.datetime(2026, 3, 20, 9, tzinfo=UTC), statut="planifiee")
+    _seance_le(world, autre, dt.datetime(2026, 3, 9, 9, tzinfo=UTC))
+    assert _manques(world, bilan, fin=dt.date(2026, 3, 4)) == []
+    with tenant_context(world.org_a):
+        Seance.objects.filter(bilan=bilan).delete()
+    assert [m[0] for m in _manques(world, bilan, fin=dt.date(2026, 3, 4))] == [
+        "Aucun entretien individuel réalisé en phase de conclusion (R6313-4, entretiens "
+        "personnalisés)."
+    ]
