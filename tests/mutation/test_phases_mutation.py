@@ -14,6 +14,8 @@ from django.utils import timezone
 from beneficiaires.models import Bilan, BilanEvenement, Phase, StatutBilan
 from bilan.core.form_errors import RefusAvecLiens
 from bilan.core.tenancy import tenant_context
+from relances.models import Relance
+from relances.selectors import bilan_relances_lister
 from seances.models import Emargement, Seance
 from seances.selectors.phases import accompagnement_realise_heures
 from seances.services import phases
@@ -519,3 +521,18 @@ def test_regle_13_another_bilans_seances_are_not_this_closings_business(world):
         "Aucun entretien individuel réalisé en phase de conclusion (R6313-4, entretiens "
         "personnalisés)."
     ]
+
+
+def test_regle_13_closing_a_cpf_bilan_alerts_the_admins_to_declare_the_exit(world):
+    """The exit must be declared in EDOF within 3 working days of the end date: the closing
+    plans the alert from that date (a CPF bilan only)."""
+    bilan = bilan_pret_a_clore(world.beneficiaire_a, financement="cpf")
+    hier = timezone.localdate() - dt.timedelta(days=1)
+    with tenant_context(world.org_a):
+        bilan_clore(bilan=bilan, par=world.consultant_a, fin=hier)
+        alertes = [
+            (r.destinataire, r.target_id)
+            for r in bilan_relances_lister(bilan_id=bilan.pk)
+            if r.kind == Relance.Kind.CPF_DECLARATION_SORTIE
+        ]
+    assert alertes == [(world.admin_a.email, bilan.public_id)]
