@@ -444,6 +444,7 @@ def test_regle_01_06_another_bilans_seances_never_open_a_step(world):
     for phase in Phase:
         _seance(world, autre, phase=phase)
     _seance(world, autre, phase=Phase.CONCLUSION, statut=Seance.Statut.PLANIFIEE)
+    _seance_le(world, autre, dt.datetime(2026, 3, 2, 9, tzinfo=UTC), duree_realisee_minutes=45)
     bilan = bilan_for(world.beneficiaire_a, statut=StatutBilan.EN_COURS, phase=Phase.PRELIMINAIRE)
     assert _refus(world, bilan, Phase.INVESTIGATION).messages == [
         "La phase en cours n'a encore aucune séance réalisée (R6313-4)."
