@@ -32,6 +32,7 @@ from syntheses.services.partage import synthese_partager_tiers
 from syntheses.services.retention import bilan_purger, bilan_statut_conservation
 from tests.factories.beneficiaires import BeneficiaireFactory, document_for
 from tests.factories.bilans import bilan_for
+from tests.factories.signatures import issued_document
 from tests.syntheses.test_partage import synthese_signee_pour
 from tests.syntheses.test_retention import CLOTURE, NOTES, Dossier, _consent
 
@@ -500,3 +501,54 @@ def test_regle_14_a_dossier_without_its_own_interview_empties_the_earlier_ones(
     assert {p.objet: p.nombre for p in purges}["Textes de l'entretien préalable"] == 1
     with tenant_context(world.org_a):
         assert EntretienPrealable.objects.get(pk=ancien.pk).demande == ""
+
+
+# --- Which PDFs are the synthèse's (``_documents_synthese``) ------------------------------------
+
+
+def test_regle_14_every_pdf_of_the_synthese_goes_and_nothing_else_filed_under_it(
+    world, django_capture_on_commit_callbacks
+):
+    """The signed synthèse (referenced by the synthèse and by its signed version), a re-issued
+    PDF of it no longer referenced, and a synthèse PDF filed under the bilan all go; a document
+    of another kind filed under the synthèse stays."""
+    dossier = Dossier(world)
+    beneficiaire, consultant = world.beneficiaire_a, world.consultant_a
+    sous_bilan = issued_document(
+        beneficiaire=beneficiaire,
+        by=consultant,
+        kind="synthese",
+        subject_id=dossier.bilan.public_id,
+    )
+    reemis = issued_document(
+        beneficiaire=beneficiaire,
+        by=consultant,
+        kind="synthese",
+        subject_id=dossier.synthese.public_id,
+    )
+    autre_nature = issued_document(
+        beneficiaire=beneficiaire,
+        by=consultant,
+        kind="attestation_fin",
+        subject_id=dossier.synthese.public_id,
+    )
+    with tenant_context(world.org_a):
+        SyntheseVersion.objects.create(
+            organisation=world.org_a,
+            synthese=dossier.synthese,
+            numero=2,
+            contenu={"competences": "signée"},
+            motif="Signée",
+            document=dossier.signe,
+        )
+    chemins = [d.issued_pdf.path for d in (sous_bilan, reemis)]
+    purges = dossier.purger(django_capture_on_commit_callbacks)
+    assert {p.objet: p.nombre for p in purges}["Synthèse signée (PDF)"] == 3
+    with tenant_context(world.org_a):
+        assert set(SignedDocument.objects.values_list("pk", flat=True)) == {
+            dossier.convention.pk,
+            autre_nature.pk,
+        }
+        assert not SyntheseVersion.objects.exists()
+    assert not any(os.path.exists(p) for p in chemins)
+    assert os.path.exists(autre_nature.issued_pdf.path)
