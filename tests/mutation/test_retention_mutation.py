@@ -552,3 +552,16 @@ def test_regle_14_every_pdf_of_the_synthese_goes_and_nothing_else_filed_under_it
         assert not SyntheseVersion.objects.exists()
     assert not any(os.path.exists(p) for p in chemins)
     assert os.path.exists(autre_nature.issued_pdf.path)
+
+
+def test_regle_14_the_dossiers_own_interview_goes_whatever_its_recorded_date(
+    world, django_capture_on_commit_callbacks
+):
+    """Its own interview is emptied even when recorded with a date after the end (a date typed
+    wrong): it is this dossier's, not a new request."""
+    dossier = Dossier(world)
+    propre = _entretien_brut(world, dt.datetime(2026, 6, 1, 10, tzinfo=PARIS), bilan=dossier.bilan)
+    purges = dossier.purger(django_capture_on_commit_callbacks)
+    assert {p.objet: p.nombre for p in purges}["Textes de l'entretien préalable"] == 1
+    with tenant_context(world.org_a):
+        assert EntretienPrealable.objects.get(pk=propre.pk).demande == ""
