@@ -26,6 +26,8 @@ from beneficiaires.models import (
 )
 from bilan.core.models import SignedDocument
 from bilan.core.tenancy import tenant_context
+from exploration.instruments import RIASEC_48, VALEURS
+from exploration.models import EnqueteMetier, Fiche, Passation, Piste
 from syntheses.models import Commentaire, Critere, EtapePlanAction, Purge, Synthese, SyntheseVersion
 from syntheses.services import retention
 from syntheses.services.partage import synthese_partager_tiers
@@ -101,6 +103,46 @@ def _plus_de_travail(dossier):
             organisation=world.org_a, synthese=dossier.synthese, ordre=1, intitule="Formation"
         )
         Critere.objects.create(organisation=world.org_a, synthese=dossier.synthese, libelle="Lieu")
+        # Questionnaire answers and results, pistes métier and an enquête métier (bilan content).
+        for instrument in (RIASEC_48, VALEURS):
+            Passation.objects.create(
+                organisation=world.org_a,
+                bilan=dossier.bilan,
+                seance=dossier.seance,
+                instrument=instrument,
+                modalite="seance",
+                assignee_par=world.consultant_a,
+                statut="terminee",
+                terminee_le=dt.datetime(2026, 3, 3, 10, tzinfo=PARIS),
+                reponses={"R1": 5},
+                resultat={"code": "RIA"},
+            )
+    fiches = [
+        Fiche.objects.get_or_create(
+            code=code, defaults={"libelle": libelle, "domaine_code": code[:3]}
+        )[0]
+        for code, libelle in (("D1102", "Boulanger / Boulangère"), ("K2111", "Formateur"))
+    ]
+    with tenant_context(world.org_a):
+        pistes = [
+            Piste.objects.create(
+                organisation=world.org_a,
+                bilan=dossier.bilan,
+                fiche=fiche,
+                ajoutee_par="beneficiaire",
+                note_beneficiaire="Note",
+            )
+            for fiche in fiches
+        ]
+        EnqueteMetier.objects.create(
+            organisation=world.org_a,
+            bilan=dossier.bilan,
+            piste=pistes[0],
+            interlocuteur="Paul",
+            fonction="Boulanger",
+            type_organisation="entreprise",
+            rencontre_le=dt.date(2026, 3, 1),
+        )
     return administratif
 
 
@@ -123,17 +165,23 @@ def test_regle_14_the_journal_names_each_kind_with_its_count_reason_and_author(
             ("Commentaires sur la synthèse", 2),
             ("Texte et éléments de travail de la synthèse", 3),  # the text and two parts
             ("Synthèse signée (PDF)", 1),
+            ("Réponses et résultats de questionnaires", 2),
+            ("Pistes métier et leurs notes", 2),
+            ("Enquêtes métier", 1),
         ]
     )
     assert _journal(world, dossier.bilan) == attendu
     assert sorted((p.objet, p.nombre, p.raison, p.par_id, p.organisation_id) for p in purges) == (
         attendu
     )
-    assert f"Purge R6313-7 : bilan {dossier.bilan.pk}, 8 objets" in caplog.messages
+    assert f"Purge R6313-7 : bilan {dossier.bilan.pk}, 11 objets" in caplog.messages
     with tenant_context(world.org_a):
         assert Document.objects.filter(beneficiaire=world.beneficiaire_a).get() == administratif
         assert not EtapePlanAction.objects.exists()
         assert not Critere.objects.exists()
+        assert not Passation.objects.exists()
+        assert not Piste.objects.exists()
+        assert not EnqueteMetier.objects.exists()
         synthese = Synthese.objects.get(pk=dossier.synthese.pk)
         assert not SyntheseVersion.objects.exists()
         assert [getattr(synthese, s) for s in retention.SECTIONS_TEXTE] == [""] * 7
