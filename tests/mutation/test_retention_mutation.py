@@ -581,7 +581,16 @@ def test_regle_14_every_pdf_of_the_synthese_goes_and_nothing_else_filed_under_it
         subject_id=dossier.synthese.public_id,
     )
     with tenant_context(world.org_a):
+        # The signed version's id is a document that stays (the convention's, or the other
+        # kind's if a version already has it): the documents are picked by the versions'
+        # document ids, never by the versions' own ids.
+        meme_id = next(
+            d.pk
+            for d in (dossier.convention, autre_nature)
+            if not SyntheseVersion.objects.filter(pk=d.pk).exists()
+        )
         SyntheseVersion.objects.create(
+            pk=meme_id,
             organisation=world.org_a,
             synthese=dossier.synthese,
             numero=2,
