@@ -16,8 +16,10 @@ import zoneinfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from beneficiaires.models import (
+    Beneficiaire,
     Bilan,
     Document,
     EntretienPrealable,
@@ -622,3 +624,102 @@ def test_regle_14_the_dossiers_own_interview_goes_whatever_its_recorded_date(
     assert {p.objet: p.nombre for p in purges}["Textes de l'entretien préalable"] == 1
     with tenant_context(world.org_a):
         assert EntretienPrealable.objects.get(pk=propre.pk).demande == ""
+
+
+# --- Drafts of a synthèse kept under an exception ------------------------------------------------
+
+
+def test_regle_14_under_an_exception_drafts_and_their_unsigned_pdfs_go_the_signed_version_stays(
+    world, django_capture_on_commit_callbacks
+):
+    dossier = Dossier(world)
+    _consent(world, "conservation_suivi")
+    brouillon_pdf = issued_document(  # issued, never signed: a draft's PDF
+        beneficiaire=world.beneficiaire_a,
+        by=world.consultant_a,
+        kind="synthese",
+        subject_id=dossier.synthese.public_id,
+        required_roles=("organisme",),
+    )
+    with tenant_context(world.org_a):
+        for numero, document in ((2, brouillon_pdf), (3, dossier.signe)):
+            SyntheseVersion.objects.create(
+                organisation=world.org_a,
+                synthese=dossier.synthese,
+                numero=numero,
+                contenu={"competences": f"v{numero}"},
+                motif="Version",
+                document=document,
+            )
+        avant = Synthese.objects.get(pk=dossier.synthese.pk).updated_at
+    chemin = brouillon_pdf.issued_pdf.path
+    purges = dossier.purger(django_capture_on_commit_callbacks)
+    journal = {p.objet: p.nombre for p in purges}
+    assert journal["Versions de travail de la synthèse"] == 2  # without a PDF, with an unsigned one
+    assert "Synthèse signée (PDF)" not in journal
+    assert "Texte et éléments de travail de la synthèse" not in journal
+    with tenant_context(world.org_a):
+        assert list(SyntheseVersion.objects.values_list("numero", "document_id")) == [
+            (3, dossier.signe.pk)
+        ]
+        assert not SignedDocument.objects.filter(pk=brouillon_pdf.pk).exists()
+        assert SignedDocument.objects.filter(pk=dossier.signe.pk).exists()
+        synthese = Synthese.objects.get(pk=dossier.synthese.pk)
+        assert synthese.competences  # kept with the exception, untouched
+        assert synthese.updated_at == avant
+    assert not os.path.exists(chemin)
+    # The files gathered before the drafts' go too.
+    assert not os.path.exists(dossier.chemins["rendu"])
+    assert os.path.exists(dossier.chemins["synthese_signee"])
+
+
+def test_regle_14_an_abandoned_synthese_awaiting_signatures_keeps_its_current_pdf_under_exception(
+    world, django_capture_on_commit_callbacks
+):
+    dossier = Dossier(world)
+    _consent(world, "conservation_suivi")
+    courant = issued_document(
+        beneficiaire=world.beneficiaire_a,
+        by=world.consultant_a,
+        kind="synthese",
+        subject_id=dossier.synthese.public_id,
+        required_roles=("beneficiaire", "organisme"),
+    )
+    with tenant_context(world.org_a):
+        Bilan.objects.filter(pk=dossier.bilan.pk).update(statut="abandonne")
+        Synthese.objects.filter(pk=dossier.synthese.pk).update(document=courant)
+        SyntheseVersion.objects.create(
+            organisation=world.org_a,
+            synthese=dossier.synthese,
+            numero=2,
+            contenu={"competences": "émise"},
+            motif="Émise",
+            document=courant,
+        )
+    purges = dossier.purger(django_capture_on_commit_callbacks)
+    assert {p.objet: p.nombre for p in purges}["Versions de travail de la synthèse"] == 2
+    with tenant_context(world.org_a):
+        assert Synthese.objects.get(pk=dossier.synthese.pk).document_id == courant.pk
+        assert SignedDocument.objects.filter(pk=courant.pk).exists()
+    assert os.path.exists(courant.issued_pdf.path)
+
+
+def test_regle_14_blanking_the_synthese_and_the_needs_marks_when(
+    world, django_capture_on_commit_callbacks
+):
+    dossier = Dossier(world)
+    with tenant_context(world.org_a):
+        Beneficiaire.objects.filter(pk=world.beneficiaire_a.pk).update(
+            besoins_accessibilite="Fauteuil", updated_at=dt.datetime(2026, 1, 1, tzinfo=PARIS)
+        )
+        Synthese.objects.filter(pk=dossier.synthese.pk).update(
+            updated_at=dt.datetime(2026, 1, 1, tzinfo=PARIS)
+        )
+    debut = timezone.now()
+    dossier.purger(django_capture_on_commit_callbacks)
+    with tenant_context(world.org_a):
+        beneficiaire = Beneficiaire.objects.get(pk=world.beneficiaire_a.pk)
+        synthese = Synthese.objects.get(pk=dossier.synthese.pk)
+    assert (beneficiaire.besoins_accessibilite, synthese.competences) == ("", "")
+    assert beneficiaire.updated_at >= debut
+    assert synthese.updated_at >= debut
