@@ -26,6 +26,7 @@ from beneficiaires.models import (
     QuestionEntretien,
     ReponseEntretien,
 )
+from beneficiaires.services.consentements import consentement_accorder
 from bilan.core.models import SignedDocument
 from bilan.core.tenancy import tenant_context
 from exploration.instruments import RIASEC_48, VALEURS
@@ -723,3 +724,18 @@ def test_regle_14_blanking_the_synthese_and_the_needs_marks_when(
     assert (beneficiaire.besoins_accessibilite, synthese.competences) == ("", "")
     assert beneficiaire.updated_at >= debut
     assert synthese.updated_at >= debut
+
+
+def test_regle_14_another_persons_consent_keeps_nothing_of_this_dossier(world):
+    dossier = Dossier(world)
+    autre = BeneficiaireFactory(organisation=world.org_a, consultant=world.consultant_a)
+    with tenant_context(world.org_a):
+        consentement_accorder(
+            beneficiaire=autre, type="conservation_suivi", methode="papier", par=None
+        )
+    statut = _statut(world, dossier.bilan, CLOTURE)
+    assert (statut["exceptions"], statut["garder_synthese"], statut["garder_documents"]) == (
+        [],
+        False,
+        False,
+    )
