@@ -6,12 +6,13 @@ in one query, and a programme template's counted minutes. See tests/MUTATION.md.
 """
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from beneficiaires.budget import Demande, est_compte, etapes_minutes_comptees
+from beneficiaires.budget import Demande, est_compte, etapes_minutes_comptees, heures_du_plan
 from beneficiaires.models import Phase, StatutBilan, TypeSeance
 from bilan.core.tenancy import tenant_context
 from seances.models import Seance
@@ -125,3 +126,17 @@ def test_regle_02_a_programme_templates_counted_minutes():
     assert etapes_minutes_comptees(etapes=etapes) == 270
     assert est_compte(type_seance=TypeSeance.QUESTIONNAIRE)
     assert not est_compte(type_seance="entretien_prealable")
+
+
+def test_the_plans_hours_add_each_kind_and_skip_a_type_that_does_not_count():
+    """A type outside the 24 hours adds nothing and does not stop the count; several personal
+    works add up (to the hundredth of an hour, half up)."""
+    assert heures_du_plan(
+        minutes_par_type=[
+            ("inconnu", 600),
+            (TypeSeance.ENTRETIEN, 90),
+            (TypeSeance.TRAVAIL_PERSONNEL, 30),
+            (TypeSeance.RESTITUTION, 1),
+            (TypeSeance.TRAVAIL_PERSONNEL, 45),
+        ]
+    ) == (Decimal("1.52"), Decimal("1.25"))
