@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Callable, Iterator
-from typing import cast
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -109,16 +109,16 @@ class _ParmiSousRequete(Expression):
 
     def __init__(self, champ: str, sous_requete: QuerySet) -> None:
         super().__init__()
-        self.champ: Expression = F(champ)  # type: ignore[assignment]
-        self.sous_requete: Expression = Subquery(sous_requete)
+        self.champ: Any = F(champ)
+        self.sous_requete: Any = Subquery(sous_requete)
 
-    def get_source_expressions(self) -> list[Expression]:
+    def get_source_expressions(self) -> list[Any]:
         return [self.champ, self.sous_requete]
 
-    def set_source_expressions(self, exprs: list[Expression]) -> None:
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
         self.champ, self.sous_requete = exprs
 
-    def as_sql(self, compiler, connection, modele: str = "(%s IN %s)"):  # type: ignore[override]
+    def as_sql(self, compiler, connection, modele: str = "(%s IN %s)"):
         champ, params_champ = compiler.compile(self.champ)
         sous_requete, params_sous_requete = compiler.compile(self.sous_requete)
         return modele % (champ, sous_requete), (*params_champ, *params_sous_requete)
