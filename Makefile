@@ -47,7 +47,7 @@ bench-smoke: services venv
 	BENCH_BASE=$(BENCH_DB) $(PY) -m bench.bench_charge --mini
 	BENCH_MINI=1 $(TEST_ENV) TEST_DATABASE_NAME=$(BENCH_DB) $(PY) -m pytest -q --reuse-db bench/bench_outbox.py
 
-## make mutation [MODULE=budget|retention|relances|phases|financement|cycle]: mutation testing of
+## make mutation [MODULE=budget|retention|relances|phases|financement|qualiopi|cycle]: mutation testing of
 ## the rule modules, serially, on the suite's test database (TEST_DATABASE_NAME, REDIS_URL);
 ## every module when MODULE is not given. Results: tests/MUTATION.md.
 MODULE ?= all

@@ -83,8 +83,11 @@ MODULES: dict[str, list[str]] = {
             "relances_envoyer_lot",
         )
     ],
+    # Qualiopi's result indicators (RNQ indicator 2 for bilans; domain §9): completion,
+    # abandonment, follow-up in its window, satisfaction, and what the page and CSV show.
+    "qualiopi": ["qualiopi.selectors.resultats.*"],
 }
-ORDRE = ["budget", "retention", "relances", "phases", "financement"]
+ORDRE = ["budget", "retention", "relances", "phases", "financement", "qualiopi"]
 
 STATUTS = {
     1: "killed",
