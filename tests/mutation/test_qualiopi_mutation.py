@@ -10,6 +10,7 @@ import pytest
 
 from bilan.core.tenancy import tenant_context
 from qualiopi.selectors.resultats import (
+    realisation_lignes_csv,
     resultats_instantane,
     resultats_lignes_csv,
     resultats_periode,
@@ -113,3 +114,82 @@ def test_regle_29_the_snapshot_key_by_key(world):
     # Dates and decimals are strings, nothing else: the snapshot goes into JSON as it is.
     assert isinstance(instantane["heures_prevues_total"], str)
     assert isinstance(instantane["causes_abandon"][0], list)
+
+
+def test_regle_24_the_completion_csv_row_by_row(world):
+    """Rule 24, one row per dossier that left in the period (no name, no content), in the
+    order of their end: status, dates, hours planned and realised (accompaniment and guided
+    personal work), unperformed hours, completion rate, séances realised without both
+    signatures."""
+    bilans = jeu_construire(world)
+    with tenant_context(world.org_a):
+        r = resultats_periode(organisation=world.org_a, debut=DEBUT, fin=FIN)
+    entetes, rangees = realisation_lignes_csv(lignes=r.realisation)
+    assert entetes == [
+        "Dossier",
+        "Statut",
+        "Début",
+        "Fin",
+        "Heures prévues",
+        "Heures réalisées",
+        "dont accompagnement",
+        "dont travail personnel",
+        "Heures non réalisées",
+        "Taux de réalisation (%)",
+        "Séances réalisées sans émargement complet",
+    ]
+    numero = {cle: bilan.numero for cle, bilan in bilans.items()}
+    assert rangees == [
+        [
+            numero["B6"],
+            "Abandonné",
+            "2025-12-01",
+            "2026-02-01",
+            "2,00",
+            "0,00",
+            "0,00",
+            "0,00",
+            "2,00",
+            "0,0",
+            0,
+        ],
+        [
+            numero["B1"],
+            "Clos",
+            "2026-01-10",
+            "2026-03-10",
+            "12,00",
+            "7,50",
+            "5,50",
+            "2,00",
+            "4,50",
+            "62,5",
+            2,
+        ],
+        [
+            numero["B3"],
+            "Abandonné",
+            "2026-02-15",
+            "2026-03-20",
+            "6,00",
+            "1,00",
+            "1,00",
+            "0,00",
+            "5,00",
+            "16,7",
+            1,
+        ],
+        [
+            numero["B2"],
+            "Synthèse remise",
+            "2026-02-01",
+            "2026-04-01",
+            "4,00",
+            "4,00",
+            "4,00",
+            "0,00",
+            "0,00",
+            "100,0",
+            0,
+        ],
+    ]
