@@ -87,8 +87,8 @@ def _rendu(self: Template, context) -> str:
 def rendu_de_production() -> Iterator[None]:
     """Templates rendered as in production while the pages are timed: the test environment
     (pytest-django's) replaces ``Template._render`` by a version that sends a signal to the
-    test client, which copies the context of every template and include it renders; on a page
-    of 50 cards that copying alone was a large part of the measured time."""
+    test client, which copies the context of every template and include it renders: time that
+    production never spends."""
     instrumente = Template._render
     Template._render = _rendu  # type: ignore[method-assign]
     try:

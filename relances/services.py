@@ -24,7 +24,7 @@ duplicate beat ticks:
    stale or a duplicate for them, nothing happens); every row's attempt is counted and dated
    (``tentatives``, ``derniere_tentative_le``) and the lease renewed, in one ``UPDATE``, then
    **committed before the mail server is contacted**: an attempt survives the kill of its
-   worker. The price of one transaction per batch rather than per row (issue 16: 92 → 500
+   worker. The price of one transaction per batch rather than per row (issue 16: 89 → 234
    rows/s): a worker killed mid-batch has counted an attempt for the rows it never reached
    (two attempts each once sent, instead of one; still far from ``MAX_TENTATIVES``).
 5. **Sending** (``relance_envoyer``, one short transaction per row): one conditional ``UPDATE``
